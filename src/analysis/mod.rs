@@ -1,0 +1,56 @@
+//! Analysis is pure: text and a file name in, findings with fixes out. No I/O, no async, no LSP
+//! types, no panics on any input.
+//!
+//! syntax (format adapters) → settings → endpoints (grouped by application profile) → rules →
+//! findings, each with fixes as byte-range edits.
+
+pub mod endpoints;
+pub mod findings;
+pub mod fixes;
+pub mod hover;
+pub mod rules;
+pub mod suppress;
+pub mod syntax;
+
+pub use endpoints::{Endpoint, Protocol, Security};
+pub use findings::{Edit, Finding, Fix, RuleCode, Severity};
+pub use syntax::{Format, Span};
+
+use crate::config::Config;
+
+/// Everything analysis learned about one document.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Analyses a document of a known format: settings, endpoints, rules, suppressions, severities.
+pub fn analyze(text: &str, format: Format, config: &Config) -> Analysis {
+    let parsed = syntax::parse(format, text);
+    analyze_parsed(text, format, &parsed, config)
+}
+
+/// Analyses settings that were already read (the language server keeps them between edits).
+pub fn analyze_parsed(
+    text: &str,
+    format: Format,
+    parsed: &syntax::Parsed,
+    config: &Config,
+) -> Analysis {
+    let endpoints = endpoints::build(&parsed.settings, format);
+    let mut findings = findings::syntax_errors(&parsed.errors);
+    findings.extend(rules::check(text, format, &parsed.settings, &endpoints, config));
+    let findings = suppress::apply(text, format, findings, config);
+    Analysis {
+        findings,
+        endpoints,
+    }
+}
+
+/// Analyses a file by name: the format comes from the name, then the content. `None` when the
+/// file is not one mailport reads.
+pub fn analyze_file(file_name: &str, text: &str, config: &Config) -> Option<Analysis> {
+    let format = syntax::detect_format(file_name, None, text)?;
+    Some(analyze(text, format, config))
+}

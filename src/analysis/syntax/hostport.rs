@@ -1,0 +1,1 @@
+//! URL values (`smtps://user@host:465`) and `host:port` values found inside any value.

@@ -1,0 +1,163 @@
+//! Syntax: one small adapter per file format. Every adapter turns a document into the same flat list
+//! of [`Setting`]s (key path, value, byte spans, how to write a sibling). Formats stop here: nothing
+//! above this module knows YAML from INI.
+
+use std::ops::Range;
+
+pub mod detect;
+pub mod env;
+pub mod hostport;
+pub mod ini;
+pub mod json;
+pub mod properties;
+pub mod toml;
+pub mod yaml;
+
+pub use detect::detect_format;
+
+/// Byte range into the document text.
+pub type Span = Range<usize>;
+
+/// The file formats mailport reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// `.env`, `.env.*`, `*.env`: `KEY=VALUE` lines.
+    Env,
+    Yaml,
+    /// JSON, and JSON with comments.
+    Json,
+    Toml,
+    /// INI: Gitea `app.ini`, `grafana.ini`, `.offlineimaprc`, aerc `accounts.conf`.
+    Ini,
+    /// Java `.properties` (Spring `application.properties`).
+    Properties,
+}
+
+impl Format {
+    /// Every format, in a stable order.
+    pub const ALL: &'static [Format] = &[
+        Format::Env,
+        Format::Yaml,
+        Format::Json,
+        Format::Toml,
+        Format::Ini,
+        Format::Properties,
+    ];
+
+    /// A short lowercase name (`env`, `yaml` …), used in output and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Env => "env",
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Toml => "toml",
+            Format::Ini => "ini",
+            Format::Properties => "properties",
+        }
+    }
+
+    /// The line-comment marker a suppression comment is written with, if the format has comments.
+    pub fn comment_prefix(self) -> Option<&'static str> {
+        match self {
+            Format::Env | Format::Yaml | Format::Toml | Format::Properties => Some("#"),
+            Format::Ini => Some(";"),
+            // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
+            Format::Json => None,
+        }
+    }
+
+    /// Values are typed (numbers and booleans are written bare) rather than always text.
+    pub fn typed_values(self) -> bool {
+        matches!(self, Format::Yaml | Format::Json | Format::Toml)
+    }
+}
+
+/// How a value was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Unquoted text (env, INI, properties, YAML plain scalars that are not numbers/booleans).
+    Plain,
+    /// A quoted string; the value span is inside the quotes.
+    Quoted,
+    /// A number literal in a typed format (JSON/YAML/TOML).
+    Number,
+    /// A boolean literal in a typed format.
+    Bool,
+    /// `null` / `~` / empty in a typed format.
+    Null,
+}
+
+/// How to write a new entry next to an existing one, in the document's own style.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct EntryStyle {
+    /// Byte offset where a sibling entry is inserted (end of this entry's line for line-based
+    /// layouts, right after the value for inline tables / flow mappings / JSON members).
+    pub insert_at: usize,
+    /// Text written before the new entry: `"\n    "`, `",\n  "`, `", "` …
+    pub lead: String,
+    /// Text written before the key of the new entry: `"- "` for YAML list items, `"export "` …
+    pub item_prefix: String,
+    /// Written before the last key segment: e.g. `"imap."` for a TOML dotted key `imap.port`.
+    pub key_prefix: String,
+    /// The key is quoted with this character (JSON: `"`).
+    pub key_quote: Option<char>,
+    /// Between key and value: `": "`, `" = "`, `"="` …
+    pub separator: String,
+    /// The entry is a `KEY=VALUE` string inside a list (docker-compose `environment:` list form).
+    pub env_in_string: bool,
+}
+
+/// One key/value pair read from a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The key path, outermost first, exactly as written (case kept). Dotted keys are split:
+    /// YAML `spring: {mail: {port: 25}}`, properties `spring.mail.port=25` and TOML
+    /// `spring.mail.port = 25` all give `["spring", "mail", "port"]`. Environment variable names
+    /// stay one segment (`["services", "app", "environment", "SMTP_PORT"]`).
+    pub path: Vec<String>,
+    /// The decoded value (quotes removed, escapes resolved).
+    pub value: String,
+    pub kind: ValueKind,
+    /// The key as written (the last segment).
+    pub key_span: Span,
+    /// The value as written, inside the quotes when quoted. Empty at the insertion point when the
+    /// value is empty.
+    pub value_span: Span,
+    /// How a sibling of this entry is written.
+    pub style: EntryStyle,
+}
+
+impl Setting {
+    /// The last key segment (`SMTP_PORT`, `port`).
+    pub fn key(&self) -> &str {
+        self.path.last().map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A place where the document could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// What an adapter read from a document: everything it could, plus where it could not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub settings: Vec<Setting>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Reads `text` as `format`. Never panics; a broken document yields what can be read plus errors.
+pub fn parse(format: Format, text: &str) -> Parsed {
+    match format {
+        Format::Env => env::parse(text),
+        Format::Yaml => yaml::parse(text),
+        Format::Json => json::parse(text),
+        Format::Toml => toml::parse(text),
+        Format::Ini => ini::parse(text),
+        Format::Properties => properties::parse(text),
+    }
+}
+
+pub mod incremental;

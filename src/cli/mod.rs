@@ -1,0 +1,45 @@
+//! The command line: `mailport check`, `mailport lsp`, `mailport probe`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod check;
+pub mod probe;
+
+#[derive(Parser)]
+#[command(
+    name = "mailport",
+    version,
+    about = "Catches wrong and insecure mail-server settings (SMTP, IMAP, POP3 ports and TLS modes) in config files"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check config files and folders for wrong or insecure mail settings.
+    Check(check::CheckArgs),
+    /// Run the language server over stdio (editors start this).
+    Lsp,
+    /// Test a mail server live: what it really speaks on a port, TLS, certificate, AUTH.
+    Probe(probe::ProbeArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap exits 0 for --help/--version and 2 for usage errors, as check-output.md wants.
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Lsp => crate::lsp::run_stdio(),
+        Command::Probe(args) => probe::run(args),
+    }
+}

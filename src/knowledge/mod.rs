@@ -1,0 +1,5 @@
+//! Knowledge: the facts, as data compiled in — well-known ports, providers, application profiles.
+
+pub mod ports;
+pub mod profiles;
+pub mod providers;

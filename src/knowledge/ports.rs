@@ -1,0 +1,124 @@
+//! Well-known mail ports and what they expect (RFC 8314, RFC 6409, RFC 3207, ESP conventions).
+
+use crate::analysis::endpoints::Protocol;
+
+/// How a connection on a port starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortMode {
+    /// TLS from the first byte (465, 993, 995, 2465, 8465).
+    ImplicitTls,
+    /// Plaintext greeting, then STARTTLS/STLS (25, 587, 143, 110, 2525, 2587, 8025).
+    Plaintext,
+}
+
+/// One row of the port table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WellKnownPort {
+    pub port: u16,
+    pub protocol: Protocol,
+    pub mode: PortMode,
+    /// IANA service name, or `None` for ESP conventions that are not registered.
+    pub iana: Option<&'static str>,
+    /// What the port is for, in a few words.
+    pub role: &'static str,
+    pub rfc: &'static str,
+    /// A standard port of the protocol (as opposed to an ESP alternative).
+    pub standard: bool,
+}
+
+const fn row(
+    port: u16,
+    protocol: Protocol,
+    mode: PortMode,
+    iana: Option<&'static str>,
+    role: &'static str,
+    rfc: &'static str,
+    standard: bool,
+) -> WellKnownPort {
+    WellKnownPort { port, protocol, mode, iana, role, rfc, standard }
+}
+
+use PortMode::{ImplicitTls, Plaintext};
+use Protocol::{Imap, Pop3, Smtp};
+
+pub const PORTS: &[WellKnownPort] = &[
+    row(25, Smtp, Plaintext, Some("smtp"), "server-to-server relay (MX); opportunistic STARTTLS", "RFC 5321, RFC 3207", true),
+    row(587, Smtp, Plaintext, Some("submission"), "message submission; STARTTLS required before AUTH", "RFC 6409, RFC 8314 §3.3", true),
+    row(465, Smtp, ImplicitTls, Some("submissions"), "message submission over implicit TLS", "RFC 8314 §3.3", true),
+    row(2525, Smtp, Plaintext, None, "ESP alternative to 587 (STARTTLS)", "ESP convention", false),
+    row(2587, Smtp, Plaintext, None, "ESP alternative to 587 (STARTTLS)", "ESP convention (Amazon SES, Resend)", false),
+    row(8025, Smtp, Plaintext, None, "ESP alternative to 587 (STARTTLS)", "ESP convention (SMTP2GO)", false),
+    row(2465, Smtp, ImplicitTls, None, "ESP alternative to 465 (implicit TLS)", "ESP convention (Amazon SES, Resend)", false),
+    row(8465, Smtp, ImplicitTls, None, "ESP alternative to 465 (implicit TLS)", "ESP convention (SMTP2GO)", false),
+    row(143, Imap, Plaintext, Some("imap"), "IMAP; STARTTLS", "RFC 9051, RFC 2595", true),
+    row(993, Imap, ImplicitTls, Some("imaps"), "IMAP over implicit TLS", "RFC 8314 §3.2", true),
+    row(110, Pop3, Plaintext, Some("pop3"), "POP3; STLS", "RFC 1939, RFC 2595", true),
+    row(995, Pop3, ImplicitTls, Some("pop3s"), "POP3 over implicit TLS", "RFC 8314 §3.1", true),
+];
+
+/// The table row for a port, if it is a mail port.
+pub fn lookup(port: u32) -> Option<&'static WellKnownPort> {
+    PORTS.iter().find(|p| u32::from(p.port) == port)
+}
+
+/// The standard (IANA) row for a port, ignoring ESP alternatives.
+pub fn standard(port: u32) -> Option<&'static WellKnownPort> {
+    lookup(port).filter(|p| p.standard)
+}
+
+/// The implicit-TLS and the STARTTLS port of a protocol.
+pub fn implicit_port(protocol: Protocol) -> u16 {
+    match protocol {
+        Smtp => 465,
+        Imap => 993,
+        Pop3 => 995,
+    }
+}
+
+pub fn starttls_port(protocol: Protocol) -> u16 {
+    match protocol {
+        Smtp => 587,
+        Imap => 143,
+        Pop3 => 110,
+    }
+}
+
+/// Why a port literal is not a port.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("{0} is outside 1–65535")]
+    OutOfRange(String),
+}
+
+/// Reads a port literal. `Ok(None)` for a template or variable reference (`${SMTP_PORT}`,
+/// `%(port)s`, `{{ .Values.port }}`, `$PORT`), which is not invalid, only unknown.
+pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
+    let t = text.trim();
+    if is_reference(t) {
+        return Ok(None);
+    }
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PortError::NotANumber(text.to_string()));
+    }
+    match t.parse::<u64>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(Some(n as u32)),
+        _ => Err(PortError::OutOfRange(t.to_string())),
+    }
+}
+
+/// A value that stands for something filled in later: environment references, templates,
+/// placeholders. Rules treat such values as unknown, never as wrong.
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    v.contains("${")
+        || v.contains("{{")
+        || v.contains("%(")
+        || v.contains("<%")
+        || v.contains("#{")
+        || (v.starts_with('$') && v.len() > 1)
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+        || (v.starts_with('<') && v.ends_with('>') && v.len() > 2)
+        || (v.starts_with("__") && v.ends_with("__") && v.len() > 4)
+}

@@ -1,0 +1,2 @@
+//! Providers and their documented endpoints, from `providers.json` (compiled in; its sources are kept
+//! in the file).
