@@ -144,7 +144,7 @@ end)
 
 -- Test connection against a loopback SMTP server.
 local port
-local stub = vim.system({ 'python3', test_dir .. '/smtp_stub.py' }, {
+local stub = vim.system({ 'python3', vim.fn.fnamemodify(plugin_dir, ':h') .. '/testing/smtp_stub.py' }, {
   stdout = function(_, data)
     if data and not port then
       port = tonumber(data:match('%d+'))
