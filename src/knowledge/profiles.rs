@@ -122,6 +122,10 @@ pub struct Profile {
     /// Security keys that still count when the port decides (Laravel 11 `MAIL_SCHEME`).
     #[serde(default)]
     pub explicit: Vec<String>,
+    /// What a URL with a plain scheme (`smtp://`, `imap://`) means here: a mode, or `port` (the
+    /// port decides, as in Symfony). Unset: unknown. `smtps://`-style schemes are always implicit.
+    #[serde(default)]
+    pub plain_scheme: Option<String>,
     /// Mode when security keys are present but none maps to a mode (Django both false → none).
     #[serde(default)]
     pub otherwise: Option<String>,
@@ -198,6 +202,11 @@ pub fn validate() -> Result<usize, String> {
             for m in p.write.keys().chain(p.otherwise.iter()).chain(p.default_security.iter()).chain(p.port_decides.iter()) {
                 if mode(m).is_none() {
                     return Err(format!("{file}: {}: unknown mode {m}", p.id));
+                }
+            }
+            if let Some(m) = &p.plain_scheme {
+                if mode(m).is_none() && m != "port" {
+                    return Err(format!("{file}: {}: unknown plain_scheme {m}", p.id));
                 }
             }
             if let Some(proto) = &p.protocol {
