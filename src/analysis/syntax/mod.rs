@@ -161,3 +161,115 @@ pub fn parse(format: Format, text: &str) -> Parsed {
 }
 
 pub mod incremental;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the adapters (line geometry, tree-sitter plumbing).
+
+/// Start of the line that contains `pos`.
+pub(crate) fn line_start(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.as_bytes()
+        .get(..pos)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// End of the line that contains `pos`: the offset of its `\r\n` / `\n`, or the end of the text.
+pub(crate) fn line_end(text: &str, pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    let pos = pos.min(bytes.len());
+    let newline = bytes
+        .get(pos..)
+        .and_then(|after| after.iter().position(|&b| b == b'\n'))
+        .map_or(bytes.len(), |i| pos + i);
+    if newline > pos && bytes.get(newline - 1) == Some(&b'\r') && newline < bytes.len() {
+        newline - 1
+    } else {
+        newline
+    }
+}
+
+/// The line break the document uses after the line that contains `pos` (`"\r\n"` or `"\n"`).
+pub(crate) fn line_break_at(text: &str, pos: usize) -> &'static str {
+    let end = line_end(text, pos);
+    if text.as_bytes().get(end) == Some(&b'\r') {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+/// The leading blanks of the line that contains `pos`.
+pub(crate) fn indentation_at(text: &str, pos: usize) -> &str {
+    let start = line_start(text, pos);
+    let rest = text.get(start..).unwrap_or("");
+    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest.get(..width).unwrap_or("")
+}
+
+/// `lead` for a line-based layout: a line break and the indentation of the entry at `pos`.
+pub(crate) fn line_lead(text: &str, pos: usize) -> String {
+    format!("{}{}", line_break_at(text, pos), indentation_at(text, pos))
+}
+
+/// `&text[span]`, or `""` when the span is not valid for the text.
+pub(crate) fn slice(text: &str, span: Span) -> &str {
+    text.get(span).unwrap_or("")
+}
+
+/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
+pub(crate) fn parse_tree(
+    language: &tree_sitter::Language,
+    text: &str,
+    old_tree: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(language).ok()?;
+    parser.parse(text, old_tree)
+}
+
+/// Every ERROR and MISSING node of a tree as a [`SyntaxError`] with a short reason. Only
+/// descends into subtrees that contain an error, so a clean tree costs nothing.
+pub(crate) fn tree_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if !node.has_error() {
+            continue;
+        }
+        if node.is_missing() {
+            let what = node.kind();
+            let what = if what.chars().all(|c| c.is_ascii_punctuation()) {
+                format!("'{what}'")
+            } else {
+                what.replace('_', " ")
+            };
+            errors.push(SyntaxError {
+                span: node.start_byte()..node.end_byte(),
+                message: format!("missing {what}"),
+            });
+            continue;
+        }
+        if node.is_error() {
+            let span = node.start_byte()..node.end_byte();
+            let shown: String = slice(text, span.clone())
+                .trim()
+                .chars()
+                .take_while(|c| *c != '\n')
+                .take(20)
+                .collect();
+            let message = if shown.is_empty() {
+                "unexpected end of input".to_string()
+            } else {
+                format!("unexpected '{shown}'")
+            };
+            errors.push(SyntaxError { span, message });
+            continue;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors
+}
