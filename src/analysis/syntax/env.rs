@@ -192,30 +192,8 @@ fn read_quoted(text: &str, from: usize, quote: u8) -> Option<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
-
-    pub(crate) fn show(text: &str, parsed: &Parsed) -> String {
-        let mut out = String::new();
-        for s in &parsed.settings {
-            out.push_str(&format!(
-                "{} = {:?} {:?} value@{:?} {:?} style(at {}, lead {:?}, prefix {:?} {:?}, sep {:?})\n",
-                s.path.join("/"),
-                s.value,
-                s.kind,
-                s.value_span,
-                &text[s.value_span.clone()],
-                s.style.insert_at,
-                s.style.lead,
-                s.style.item_prefix,
-                s.style.key_prefix,
-                s.style.separator
-            ));
-        }
-        for e in &parsed.errors {
-            out.push_str(&format!("error {:?}: {}\n", e.span, e.message));
-        }
-        out
-    }
 
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&show(text, &parse(text)));

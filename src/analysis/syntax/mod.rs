@@ -251,19 +251,7 @@ pub(crate) fn tree_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<SyntaxErr
             continue;
         }
         if node.is_error() {
-            let span = node.start_byte()..node.end_byte();
-            let shown: String = slice(text, span.clone())
-                .trim()
-                .chars()
-                .take_while(|c| *c != '\n')
-                .take(20)
-                .collect();
-            let message = if shown.is_empty() {
-                "unexpected end of input".to_string()
-            } else {
-                format!("unexpected '{shown}'")
-            };
-            errors.push(SyntaxError { span, message });
+            errors.push(error_at(node, text));
             continue;
         }
         let mut cursor = node.walk();
@@ -272,4 +260,89 @@ pub(crate) fn tree_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<SyntaxErr
     }
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors
+}
+
+/// An ERROR node as a one-line error: the first stray token inside it (a grammar wraps whole
+/// regions in ERROR, so the node itself is often far too wide to show).
+fn error_at(node: tree_sitter::Node, text: &str) -> SyntaxError {
+    let mut node = node;
+    loop {
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        if let Some(token) = children
+            .iter()
+            .find(|c| !c.is_named() && c.end_byte() > c.start_byte())
+        {
+            node = *token;
+            break;
+        }
+        match children.iter().find(|c| c.is_error()) {
+            Some(inner) => node = *inner,
+            None => break,
+        }
+    }
+    let start = node.start_byte();
+    let end = node.end_byte().min(line_end(text, start)).max(start);
+    let shown: String = slice(text, start..end).trim().chars().take(20).collect();
+    let message = if shown.is_empty() {
+        "unexpected end of input".to_string()
+    } else {
+        format!("unexpected '{shown}'")
+    };
+    SyntaxError {
+        span: start..end,
+        message,
+    }
+}
+
+/// A readable dump of what an adapter read (snapshot tests).
+#[cfg(test)]
+pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
+    let mut out = String::new();
+    for s in &parsed.settings {
+        out.push_str(&format!(
+            "{} = {:?} {:?} value@{:?} {:?} style(at {}, lead {:?}, prefix {:?} {:?}, sep {:?})\n",
+            s.path.join("/"),
+            s.value,
+            s.kind,
+            s.value_span,
+            &text[s.value_span.clone()],
+            s.style.insert_at,
+            s.style.lead,
+            s.style.item_prefix,
+            s.style.key_prefix,
+            s.style.separator
+        ));
+        let key_text = text.get(s.key_span.clone()).unwrap_or("<bad key span>");
+        if key_text != s.key() {
+            out.push_str(&format!("    key written {key_text:?}\n"));
+        }
+        if s.style.env_in_string || s.style.key_quote.is_some() {
+            out.push_str(&format!(
+                "    env_in_string {} key_quote {:?}\n",
+                s.style.env_in_string, s.style.key_quote
+            ));
+        }
+    }
+    for e in &parsed.errors {
+        out.push_str(&format!("error {:?}: {}\n", e.span, e.message));
+    }
+    out
+}
+
+/// `DUMP_LANG=yaml DUMP='text' cargo test --lib syntax::dump_tree -- --nocapture` prints a tree.
+#[cfg(test)]
+#[test]
+fn dump_tree() {
+    let text = std::env::var("DUMP").unwrap_or_default();
+    let language: tree_sitter::Language = match std::env::var("DUMP_LANG").as_deref() {
+        Ok("json") => tree_sitter_json::LANGUAGE.into(),
+        Ok("toml") => tree_sitter_toml_ng::LANGUAGE.into(),
+        Ok("ini") => tree_sitter_ini::LANGUAGE.into(),
+        Ok("properties") => tree_sitter_properties::LANGUAGE.into(),
+        _ => tree_sitter_yaml::LANGUAGE.into(),
+    };
+    if let Some(tree) = parse_tree(&language, &text, None) {
+        println!("{}", tree.root_node().to_sexp());
+    }
 }
