@@ -157,10 +157,13 @@ impl Endpoint {
     }
 }
 
-
 /// Normalises a value for the profile tables: trimmed, lowercased, booleans as `true`/`false`.
 pub fn normalise(value: &str) -> String {
-    let v = value.trim().trim_matches(|c| c == '"' || c == '\'').trim().to_ascii_lowercase();
+    let v = value
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim()
+        .to_ascii_lowercase();
     match v.as_str() {
         "true" | "yes" | "on" | "1" | "y" | "enabled" | "enable" => "true".into(),
         "false" | "no" | "off" | "0" | "n" | "disabled" | "disable" => "false".into(),
@@ -179,7 +182,8 @@ fn is_blank(value: &str) -> bool {
 /// The mail protocol named by a word in a key or section (`smtp`, `IMAP`, `pop3` …).
 fn protocol_word(word: &str) -> Option<Protocol> {
     match word.to_ascii_lowercase().as_str() {
-        "smtp" | "smtps" | "smtp_settings" | "submission" | "submissions" | "sendmail" | "outgoing" | "mailer" | "smtpserver" | "outgoingserver" => Some(Protocol::Smtp),
+        "smtp" | "smtps" | "smtp_settings" | "submission" | "submissions" | "sendmail"
+        | "outgoing" | "mailer" | "smtpserver" | "outgoingserver" => Some(Protocol::Smtp),
         "imap" | "imaps" | "imapserver" => Some(Protocol::Imap),
         "pop" | "pop3" | "pop3s" | "pops" => Some(Protocol::Pop3),
         _ => None,
@@ -331,11 +335,17 @@ fn index() -> &'static Index {
                         let last = pat.rsplit('_').next().unwrap_or(pat).to_string();
                         idx.flat_any.entry(last).or_default().push((pi, ki));
                     } else if p.prefixes.is_empty() {
-                        idx.flat_exact.entry(pat.clone()).or_default().push((pi, ki, 0));
+                        idx.flat_exact
+                            .entry(pat.clone())
+                            .or_default()
+                            .push((pi, ki, 0));
                     } else {
                         for prefix in &p.prefixes {
                             let full = format!("{}{}", prefix.to_ascii_lowercase(), pat);
-                            idx.flat_exact.entry(full).or_default().push((pi, ki, prefix.len()));
+                            idx.flat_exact
+                                .entry(full)
+                                .or_default()
+                                .push((pi, ki, prefix.len()));
                         }
                     }
                 } else {
@@ -354,7 +364,16 @@ fn mail_prefix(prefix: &str) -> bool {
     prefix.split(['_', '-', '.']).any(|w| {
         matches!(
             w.to_ascii_lowercase().as_str(),
-            "smtp" | "smtps" | "imap" | "imaps" | "pop" | "pop3" | "mail" | "email" | "mailer" | "sendmail"
+            "smtp"
+                | "smtps"
+                | "imap"
+                | "imaps"
+                | "pop"
+                | "pop3"
+                | "mail"
+                | "email"
+                | "mailer"
+                | "sendmail"
         )
     })
 }
@@ -408,7 +427,11 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
         let mut add = |pi: usize, root: Vec<String>, pattern: &str, role: Role| {
             let key = (pi, root.join("\u{1}"));
             let entry = groups.entry(key).or_insert_with(|| (root, Vec::new()));
-            entry.1.push(Member { setting: si, role, pattern: pattern.to_string() });
+            entry.1.push(Member {
+                setting: si,
+                role,
+                pattern: pattern.to_string(),
+            });
         };
         if let Some(hits) = idx.flat_exact.get(&last_lc) {
             for &(pi, ki, prefix_len) in hits {
@@ -430,7 +453,12 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
                 .filter_map(|&(pi, ki)| {
                     let (pat, role) = &idx.patterns[pi][ki];
                     let prefix = last_lc.strip_suffix(pat.as_str())?;
-                    (prefix.is_empty() || prefix.ends_with('_')).then_some((pi, pat, *role, prefix.len()))
+                    (prefix.is_empty() || prefix.ends_with('_')).then_some((
+                        pi,
+                        pat,
+                        *role,
+                        prefix.len(),
+                    ))
                 })
                 .max_by_key(|(_, pat, _, _)| pat.len());
             if let Some((pi, pat, role, plen)) = best {
@@ -468,16 +496,20 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
     let mut taken = vec![false; settings.len()];
     let mut out = Vec::new();
     for key in keys {
-        let Some((root, members)) = groups.remove(&key) else { continue };
+        let Some((root, members)) = groups.remove(&key) else {
+            continue;
+        };
         let p = &all[key.0];
         let members: Vec<Member> = members.into_iter().filter(|m| !taken[m.setting]).collect();
         if members.is_empty() {
             continue;
         }
         if !p.identify.is_empty()
-            && !members
-                .iter()
-                .any(|m| p.identify.iter().any(|i| i.eq_ignore_ascii_case(&m.pattern)))
+            && !members.iter().any(|m| {
+                p.identify
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(&m.pattern))
+            })
         {
             continue;
         }
@@ -496,18 +528,29 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
 
 /// Reads one group of settings through its profile. A group with URL values gives one endpoint per
 /// URL (aerc `source` and `outgoing`); otherwise one endpoint.
-fn endpoints_of(p: &'static Profile, root: &[String], members: &[Member], settings: &[Setting]) -> Vec<Endpoint> {
+fn endpoints_of(
+    p: &'static Profile,
+    root: &[String],
+    members: &[Member],
+    settings: &[Setting],
+) -> Vec<Endpoint> {
     let urls: Vec<&Member> = members.iter().filter(|m| m.role == Role::Url).collect();
     let plain: Vec<&Member> = members.iter().filter(|m| m.role != Role::Url).collect();
     let mut out = Vec::new();
-    let has_fields = plain.iter().any(|m| matches!(m.role, Role::Host | Role::Port | Role::HostPort));
+    let has_fields = plain
+        .iter()
+        .any(|m| matches!(m.role, Role::Host | Role::Port | Role::HostPort));
     if has_fields || urls.is_empty() {
         if let Some(e) = read_endpoint(p, root, &plain, None, settings) {
             out.push(e);
         }
     }
     for u in urls {
-        let mut ms: Vec<&Member> = plain.iter().copied().filter(|m| !matches!(m.role, Role::Host | Role::Port | Role::HostPort)).collect();
+        let mut ms: Vec<&Member> = plain
+            .iter()
+            .copied()
+            .filter(|m| !matches!(m.role, Role::Host | Role::Port | Role::HostPort))
+            .collect();
         ms.push(u);
         if let Some(e) = read_endpoint(p, root, &ms, Some(u), settings) {
             out.push(e);
@@ -518,7 +561,11 @@ fn endpoints_of(p: &'static Profile, root: &[String], members: &[Member], settin
 
 fn located(settings: &[Setting], si: usize) -> Located {
     let s = &settings[si];
-    Located { value: s.value.clone(), span: s.value_span.clone(), setting: si }
+    Located {
+        value: s.value.clone(),
+        span: s.value_span.clone(),
+        setting: si,
+    }
 }
 
 /// A part of a value (URL host, `host:port` port) located in the document. Offsets inside the
@@ -530,7 +577,11 @@ fn part(settings: &[Setting], si: usize, text: &str, rel: &Span) -> Located {
     } else {
         s.value_span.clone()
     };
-    Located { value: text.to_string(), span, setting: si }
+    Located {
+        value: text.to_string(),
+        span,
+        setting: si,
+    }
 }
 
 fn read_endpoint(
@@ -607,7 +658,14 @@ fn read_endpoint(
         scheme_mode = Some(mode);
         e.url = Some(UrlParts {
             scheme: part(settings, u.setting, &url.scheme, &shift(&url.scheme_span)),
-            port_insert_at: part(settings, u.setting, "", &shift(&(url.host_end..url.host_end))).span.start,
+            port_insert_at: part(
+                settings,
+                u.setting,
+                "",
+                &shift(&(url.host_end..url.host_end)),
+            )
+            .span
+            .start,
         });
         if let Some((h, span)) = &url.host {
             e.host = Some(part(settings, u.setting, h, &shift(span)));
@@ -622,8 +680,10 @@ fn read_endpoint(
         }
         for (k, v) in &url.query {
             let (k, v) = (k.to_ascii_lowercase(), normalise(v));
-            if (k == "verify_peer" && v == "false") || (k == "ssl_verify" && v == "false") {
-                e.verify_off.push(located(settings, u.setting));
+            if (k == "verify_peer" || k == "ssl_verify") && v == "false" {
+                let mut l = located(settings, u.setting);
+                l.value = format!("{k}=0");
+                e.verify_off.push(l);
             }
             if k == "require_tls" && v == "true" {
                 scheme_mode = Some(SchemeMode::Starttls);
@@ -634,10 +694,12 @@ fn read_endpoint(
         .or_else(|| protocol_from_words(root.iter().rev().map(String::as_str)))
         .or_else(|| {
             // A key name that carries the protocol (`smtp_port`, `IMAP_HOST`).
-            members.iter().find_map(|m| protocol_from_words(std::iter::once(settings[m.setting].key())))
+            members
+                .iter()
+                .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting].key())))
         })
-        .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)))
-        .or_else(|| p.default_protocol());
+        .or_else(|| p.default_protocol())
+        .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     if e.protocol.is_none() {
         return None;
@@ -651,13 +713,19 @@ fn read_endpoint(
         }
     }
     let value_of = |pattern: &str| -> Option<&Member> {
-        members.iter().copied().find(|m| m.pattern.eq_ignore_ascii_case(pattern))
+        members
+            .iter()
+            .copied()
+            .find(|m| m.pattern.eq_ignore_ascii_case(pattern))
     };
     // Certificate checks and TLS versions.
     for (key, values) in &p.verify_off {
         if let Some(m) = value_of(key) {
             let v = normalise(&settings[m.setting].value);
-            if values.iter().any(|x| x == "*" && !v.is_empty() && v.trim() == "*" || normalise(x) == v) {
+            if values
+                .iter()
+                .any(|x| x == "*" && !v.is_empty() && v.trim() == "*" || normalise(x) == v)
+            {
                 e.verify_off.push(located(settings, m.setting));
             }
         }
@@ -673,12 +741,14 @@ fn read_endpoint(
     let port = e.port_number();
     let mut keys_used = Vec::new();
     let combo = p.combos.iter().find(|c| {
-        c.when.iter().all(|(k, want)| match (value_of(k), want.as_str()) {
-            (None, "absent") => true,
-            (Some(_), "present") => true,
-            (Some(m), w) => normalise(&settings[m.setting].value) == normalise(w),
-            (None, _) => false,
-        })
+        c.when
+            .iter()
+            .all(|(k, want)| match (value_of(k), want.as_str()) {
+                (None, "absent") => true,
+                (Some(_), "present") => true,
+                (Some(m), w) => normalise(&settings[m.setting].value) == normalise(w),
+                (None, _) => false,
+            })
     });
     let mut mode: Option<Security> = None;
     if let Some(c) = combo {
@@ -699,11 +769,15 @@ fn read_endpoint(
         // Security keys (only the explicit ones where the application decides by port).
         let mut found: Vec<(Security, usize)> = Vec::new();
         let mut present = false;
+        let mut present_keys: Vec<usize> = Vec::new();
         for sk in &p.security {
-            if p.port_decides.is_some() && !p.explicit.iter().any(|x| x.eq_ignore_ascii_case(&sk.key)) {
+            if p.port_decides.is_some()
+                && !p.explicit.iter().any(|x| x.eq_ignore_ascii_case(&sk.key))
+            {
                 continue;
             }
             let Some(m) = value_of(&sk.key) else { continue };
+            present_keys.push(m.setting);
             let raw = &settings[m.setting].value;
             if ports::is_reference(raw) {
                 present = true;
@@ -712,7 +786,10 @@ fn read_endpoint(
             }
             present = true;
             let v = normalise(raw);
-            let hit = sk.values.get(&v).or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
+            let hit = sk
+                .values
+                .get(&v)
+                .or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
             if let Some(m_name) = hit {
                 if let Some(sec) = profiles::mode(m_name) {
                     found.push((sec, m.setting));
@@ -724,7 +801,11 @@ fn read_endpoint(
         if found.iter().any(|(s, _)| *s == Security::Unknown) {
             mode = Some(Security::Unknown);
         } else if implicit && starttls {
-            e.conflicts = found.iter().filter(|(s, _)| *s != Security::None).map(|&(_, si)| located(settings, si)).collect();
+            e.conflicts = found
+                .iter()
+                .filter(|(s, _)| *s != Security::None)
+                .map(|&(_, si)| located(settings, si))
+                .collect();
         } else if let Some(&(sec, _)) = found
             .iter()
             .find(|(s, _)| *s == Security::ImplicitTls)
@@ -737,6 +818,7 @@ fn read_endpoint(
         } else if present {
             if let Some(o) = p.otherwise.as_deref().and_then(profiles::mode) {
                 mode = Some(o);
+                keys_used.extend(present_keys.iter().copied());
                 from = SecurityFrom::Keys(Vec::new());
             }
         }
@@ -757,7 +839,11 @@ fn read_endpoint(
                 }
                 Some(SchemeMode::Plain) => match p.plain_scheme.as_deref() {
                     Some("port") => {
-                        mode = Some(if port_implicit || port == Some(465) { Security::ImplicitTls } else { Security::StarttlsOpportunistic });
+                        mode = Some(if port_implicit || port == Some(465) {
+                            Security::ImplicitTls
+                        } else {
+                            Security::StarttlsOpportunistic
+                        });
                         from = SecurityFrom::Port;
                     }
                     Some(m) => {
@@ -810,7 +896,11 @@ fn read_endpoint(
         from = SecurityFrom::Keys(keys_used);
     }
     e.security = mode.unwrap_or(Security::Unknown);
-    e.security_from = if e.security == Security::Unknown { SecurityFrom::Nothing } else { from };
+    e.security_from = if e.security == Security::Unknown {
+        SecurityFrom::Nothing
+    } else {
+        from
+    };
     // New keys go after the last entry that sits directly in the root (not inside `auth: {…}`).
     let depth = root.len() + 1;
     e.anchor = members
@@ -835,10 +925,32 @@ pub fn allows_old_tls(value: &str) -> bool {
     v.split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == ';')
         .filter(|t| !t.is_empty() && !t.starts_with('!') && !t.starts_with('-'))
         .any(|t| {
-            let t = t.trim_start_matches('+').trim_matches(|c| c == '"' || c == '\'' || c == '[' || c == ']');
+            let t = t
+                .trim_start_matches('+')
+                .trim_matches(|c| c == '"' || c == '\'' || c == '[' || c == ']');
             matches!(
                 t,
-                "sslv2" | "sslv3" | "ssl3" | "ssl2" | "tlsv1" | "tlsv1.0" | "tlsv1.1" | "tls1" | "tls1.0" | "tls1.1" | "tlsv1_0" | "tlsv1_1" | "1.0" | "1.1" | "tls1_0" | "tls1_1" | "tls10" | "tls11" | "tlsv1_method" | "tlsv1_1_method" | "sslv3_method"
+                "sslv2"
+                    | "sslv3"
+                    | "ssl3"
+                    | "ssl2"
+                    | "tlsv1"
+                    | "tlsv1.0"
+                    | "tlsv1.1"
+                    | "tls1"
+                    | "tls1.0"
+                    | "tls1.1"
+                    | "tlsv1_0"
+                    | "tlsv1_1"
+                    | "1.0"
+                    | "1.1"
+                    | "tls1_0"
+                    | "tls1_1"
+                    | "tls10"
+                    | "tls11"
+                    | "tlsv1_method"
+                    | "tlsv1_1_method"
+                    | "sslv3_method"
             )
         })
 }

@@ -12,8 +12,14 @@ use crate::analysis::syntax::Format;
 
 /// The data files, in priority order: a more specific profile comes before a more general one.
 const SOURCES: &[(&str, &str)] = &[
-    ("web-frameworks.toml", include_str!("profiles/web-frameworks.toml")),
-    ("self-hosted.toml", include_str!("profiles/self-hosted.toml")),
+    (
+        "web-frameworks.toml",
+        include_str!("profiles/web-frameworks.toml"),
+    ),
+    (
+        "self-hosted.toml",
+        include_str!("profiles/self-hosted.toml"),
+    ),
     ("clients.toml", include_str!("profiles/clients.toml")),
     ("generic.toml", include_str!("profiles/generic.toml")),
 ];
@@ -199,7 +205,13 @@ pub fn validate() -> Result<usize, String> {
                     return Err(format!("{file}: {}: unknown combo mode {}", p.id, c.mode));
                 }
             }
-            for m in p.write.keys().chain(p.otherwise.iter()).chain(p.default_security.iter()).chain(p.port_decides.iter()) {
+            for m in p
+                .write
+                .keys()
+                .chain(p.otherwise.iter())
+                .chain(p.default_security.iter())
+                .chain(p.port_decides.iter())
+            {
                 if mode(m).is_none() {
                     return Err(format!("{file}: {}: unknown mode {m}", p.id));
                 }

@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn hosts_match_with_regions_and_case() {
-        assert_eq!(for_host("SMTP.Gmail.com").map(|p| p.name.as_str()), Some("Gmail / Google Workspace"));
+        assert_eq!(
+            for_host("SMTP.Gmail.com").map(|p| p.name.as_str()),
+            Some("Gmail / Google Workspace")
+        );
         let ses = for_host("email-smtp.eu-west-1.amazonaws.com").map(|p| p.name.as_str());
         assert_eq!(ses, Some("Amazon SES"));
         assert_eq!(for_host("email-smtp.a.b.amazonaws.com"), None);
@@ -162,7 +165,17 @@ mod tests {
         let p = p.and_then(|n| all().iter().find(|x| x.name == n));
         let p = p.expect("provider");
         assert!(p.is_exhaustive(Protocol::Smtp));
-        assert!(!p.documents(Protocol::Smtp, "smtp.office365.com", 465, Security::ImplicitTls));
-        assert!(p.documents(Protocol::Smtp, "smtp.office365.com", 587, Security::StarttlsRequired));
+        assert!(!p.documents(
+            Protocol::Smtp,
+            "smtp.office365.com",
+            465,
+            Security::ImplicitTls
+        ));
+        assert!(p.documents(
+            Protocol::Smtp,
+            "smtp.office365.com",
+            587,
+            Security::StarttlsRequired
+        ));
     }
 }

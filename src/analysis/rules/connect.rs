@@ -4,7 +4,7 @@
 use super::{mode_words, preferred_is_implicit, Ctx};
 use crate::analysis::endpoints::{Protocol, Security, SecurityFrom};
 use crate::analysis::findings::{Finding, Fix, RuleCode};
-use crate::analysis::fixes::{describe_mode, switch};
+use crate::analysis::fixes::switch;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::providers;
 
@@ -32,9 +32,17 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) -> bool {
 /// The port for `protocol` in `implicit` mode: the provider's documented one where the host is a
 /// provider's, else the standard one. `None` when the provider offers no such port.
 pub(super) fn target_port(ctx: &Ctx, protocol: Protocol, implicit: bool) -> Option<u16> {
-    let standard = if implicit { ports::implicit_port(protocol) } else { ports::starttls_port(protocol) };
-    let Some(host) = ctx.host() else { return Some(standard) };
-    let Some(provider) = providers::for_host(host) else { return Some(standard) };
+    let standard = if implicit {
+        ports::implicit_port(protocol)
+    } else {
+        ports::starttls_port(protocol)
+    };
+    let Some(host) = ctx.host() else {
+        return Some(standard);
+    };
+    let Some(provider) = providers::for_host(host) else {
+        return Some(standard);
+    };
     let documented: Vec<u16> = provider
         .endpoints_for(protocol, host)
         .filter(|e| e.implicit() == implicit)
@@ -55,20 +63,7 @@ pub(super) fn target_port(ctx: &Ctx, protocol: Protocol, implicit: bool) -> Opti
 pub(super) fn mode_fixes(ctx: &Ctx, options: &[(Option<u16>, Security)]) -> Vec<Fix> {
     let mut fixes: Vec<(Security, Fix)> = Vec::new();
     for &(port, mode) in options {
-        let mode_change = (mode != ctx.e.security).then_some(mode);
-        let title = match (port, mode_change) {
-            (Some(p), Some(m)) => match describe_mode(ctx.profile, m).filter(|_| ctx.e.url.is_none()) {
-                Some(keys) => format!("Use port {p} with {} ({keys})", mode_words(m)),
-                None => format!("Use port {p} ({})", mode_words(m)),
-            },
-            (Some(p), None) => format!("Use port {p} ({})", mode_words(mode)),
-            (None, Some(m)) => match describe_mode(ctx.profile, m).filter(|_| ctx.e.url.is_none()) {
-                Some(keys) => format!("Use {} ({keys})", mode_words(m)),
-                None => format!("Use {}", mode_words(m)),
-            },
-            (None, None) => continue,
-        };
-        if let Some(f) = switch(&ctx.doc, ctx.e, port, mode_change, title) {
+        if let Some(f) = switch(&ctx.doc, ctx.e, port, Some(mode)) {
             if !fixes.iter().any(|(_, g)| g.edits == f.edits) {
                 fixes.push((mode, f));
             }
@@ -117,7 +112,10 @@ fn invalid_port(ctx: &Ctx) -> Option<Finding> {
             fixes.push(Fix {
                 title: format!("Use port {n}"),
                 preferred: true,
-                edits: vec![crate::analysis::findings::Edit { span: port.span.clone(), new_text: n.to_string() }],
+                edits: vec![crate::analysis::findings::Edit {
+                    span: port.span.clone(),
+                    new_text: n.to_string(),
+                }],
             });
         }
     }
@@ -150,7 +148,15 @@ fn conflicting(ctx: &Ctx) -> Option<Finding> {
     let mut e = ctx.e.clone();
     e.security = Security::Unknown;
     e.security_from = SecurityFrom::Nothing;
-    let inner = super::Ctx { doc: super::Doc { format: ctx.doc.format, settings: ctx.doc.settings }, e: &e, profile: ctx.profile, prefer: ctx.prefer };
+    let inner = super::Ctx {
+        doc: super::Doc {
+            format: ctx.doc.format,
+            settings: ctx.doc.settings,
+        },
+        e: &e,
+        profile: ctx.profile,
+        prefer: ctx.prefer,
+    };
     let mut options = vec![(None, mode)];
     options.extend(secure_options(&inner, protocol));
     let fixes = mode_fixes(&inner, &options);
@@ -175,10 +181,16 @@ fn wrong_protocol_port(ctx: &Ctx) -> Option<Finding> {
     if row.protocol == protocol {
         return None;
     }
-    let span = ctx.e.port.as_ref().map(|p| p.span.clone()).unwrap_or_else(|| ctx.main_span());
+    let span = ctx
+        .e
+        .port
+        .as_ref()
+        .map(|p| p.span.clone())
+        .unwrap_or_else(|| ctx.main_span());
     let mut options = Vec::new();
     match ctx.e.security {
-        Security::ImplicitTls => options.extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls))),
+        Security::ImplicitTls => options
+            .extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls))),
         Security::StarttlsRequired | Security::StarttlsOpportunistic | Security::None => {
             options.extend(target_port(ctx, protocol, false).map(|p| (Some(p), ctx.e.security)))
         }
@@ -189,10 +201,10 @@ fn wrong_protocol_port(ctx: &Ctx) -> Option<Finding> {
         RuleCode::Mp002,
         span,
         format!(
-            "port {n} is the {} port ({}), but this is an {} connection: it will reach the wrong service. {} uses {} (implicit TLS) or {} (STARTTLS).",
+            "port {n} is the {} port ({}), but this is {} connection: it will reach the wrong service. {} uses {} (implicit TLS) or {} (STARTTLS).",
             row.protocol.label(),
             row.iana.unwrap_or(row.role),
-            protocol.label(),
+            super::a_protocol(protocol),
             protocol.label(),
             ports::implicit_port(protocol),
             ports::starttls_port(protocol)
@@ -205,12 +217,16 @@ fn tls_mode_mismatch(ctx: &Ctx) -> Option<Finding> {
     let protocol = ctx.e.protocol?;
     let n = ctx.e.port_number()?;
     let row = ports::lookup(n).filter(|r| r.protocol == protocol)?;
-    if matches!(ctx.e.security_from, SecurityFrom::Port | SecurityFrom::Nothing) {
+    if matches!(
+        ctx.e.security_from,
+        SecurityFrom::Port | SecurityFrom::Nothing
+    ) {
         return None;
     }
     let sec = ctx.e.security;
     let implicit_port = row.mode == PortMode::ImplicitTls;
-    let mismatch = (sec == Security::ImplicitTls && !implicit_port) || (sec.starts_plain() && implicit_port);
+    let mismatch =
+        (sec == Security::ImplicitTls && !implicit_port) || (sec.starts_plain() && implicit_port);
     if !mismatch {
         return None;
     }
@@ -220,10 +236,19 @@ fn tls_mode_mismatch(ctx: &Ctx) -> Option<Finding> {
             return None;
         }
     }
-    let span = ctx.e.port.as_ref().map(|p| p.span.clone()).unwrap_or_else(|| ctx.main_span());
+    let span = ctx
+        .e
+        .port
+        .as_ref()
+        .map(|p| p.span.clone())
+        .unwrap_or_else(|| ctx.main_span());
     let source = ctx.mode_source();
     let (message, options) = if sec == Security::ImplicitTls {
-        let starttls = if sec == Security::StarttlsOpportunistic { Security::StarttlsOpportunistic } else { Security::StarttlsRequired };
+        let starttls = if sec == Security::StarttlsOpportunistic {
+            Security::StarttlsOpportunistic
+        } else {
+            Security::StarttlsRequired
+        };
         let mut opts = Vec::new();
         opts.extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls)));
         opts.push((None, starttls));
@@ -236,7 +261,11 @@ fn tls_mode_mismatch(ctx: &Ctx) -> Option<Finding> {
         )
     } else {
         let mut opts = vec![(None, Security::ImplicitTls)];
-        let keep = if sec == Security::None { Security::StarttlsRequired } else { sec };
+        let keep = if sec == Security::None {
+            Security::StarttlsRequired
+        } else {
+            sec
+        };
         opts.extend(target_port(ctx, protocol, false).map(|p| (Some(p), keep)));
         (
             format!(
@@ -255,7 +284,12 @@ fn provider_endpoint(ctx: &Ctx) -> Option<Finding> {
     let protocol = ctx.e.protocol?;
     let host = ctx.host()?;
     let provider = providers::for_host(host)?;
-    let span = ctx.e.host.as_ref().map(|h| h.span.clone()).unwrap_or_else(|| ctx.main_span());
+    let span = ctx
+        .e
+        .host
+        .as_ref()
+        .map(|h| h.span.clone())
+        .unwrap_or_else(|| ctx.main_span());
     let serves = provider.protocols_of(host);
     if !serves.is_empty() && !serves.contains(&protocol) {
         let what: Vec<&str> = serves.iter().map(|p| p.label()).collect();
@@ -263,10 +297,10 @@ fn provider_endpoint(ctx: &Ctx) -> Option<Finding> {
             RuleCode::Mp007,
             span,
             format!(
-                "{host} is {}'s {} server, but this is an {} connection. Use {}'s {} host.",
+                "{host} is {}'s {} server, but this is {} connection. Use {}'s {} host.",
                 provider.name,
                 what.join("/"),
-                protocol.label(),
+                super::a_protocol(protocol),
                 provider.name,
                 protocol.label()
             ),
@@ -279,19 +313,39 @@ fn provider_endpoint(ctx: &Ctx) -> Option<Finding> {
     let n = ctx.e.port_number()?;
     let documented_port = provider.documents_port(protocol, host, n);
     let sec = ctx.e.security;
-    let port_ok = documented_port && (sec == Security::Unknown || matches!(ctx.e.security_from, SecurityFrom::Port) || provider.documents(protocol, host, n, sec));
+    let port_ok = documented_port
+        && (sec == Security::Unknown
+            || matches!(ctx.e.security_from, SecurityFrom::Port)
+            || provider.documents(protocol, host, n, sec));
     if port_ok {
         return None;
     }
     let offered: Vec<String> = provider
         .endpoints_for(protocol, host)
-        .map(|e| format!("{} ({})", e.port, if e.implicit() { "implicit TLS" } else { "STARTTLS" }))
+        .map(|e| {
+            format!(
+                "{} ({})",
+                e.port,
+                if e.implicit() {
+                    "implicit TLS"
+                } else {
+                    "STARTTLS"
+                }
+            )
+        })
         .collect();
     let mut options = Vec::new();
     let implicit_first = preferred_is_implicit(ctx.prefer);
     for want_implicit in [implicit_first, !implicit_first] {
-        if let Some(e) = provider.endpoints_for(protocol, host).find(|e| e.implicit() == want_implicit) {
-            let mode = if want_implicit { Security::ImplicitTls } else { Security::StarttlsRequired };
+        if let Some(e) = provider
+            .endpoints_for(protocol, host)
+            .find(|e| e.implicit() == want_implicit)
+        {
+            let mode = if want_implicit {
+                Security::ImplicitTls
+            } else {
+                Security::StarttlsRequired
+            };
             options.push((Some(e.port), mode));
         }
     }
@@ -303,7 +357,11 @@ fn provider_endpoint(ctx: &Ctx) -> Option<Finding> {
             "{} does not offer {} on {host}:{n}{}: it documents only {}.",
             provider.name,
             protocol.label(),
-            if documented_port { format!(" with {}", mode_words(sec)) } else { String::new() },
+            if documented_port {
+                format!(" with {}", mode_words(sec))
+            } else {
+                String::new()
+            },
             offered.join(", ")
         ),
         mode_fixes(ctx, &options),
@@ -311,7 +369,9 @@ fn provider_endpoint(ctx: &Ctx) -> Option<Finding> {
 }
 
 fn provider_host_fix(ctx: &Ctx, provider: &providers::Provider, protocol: Protocol) -> Vec<Fix> {
-    let Some(h) = &ctx.e.host else { return Vec::new() };
+    let Some(h) = &ctx.e.host else {
+        return Vec::new();
+    };
     let mut hosts: Vec<&str> = provider
         .endpoints
         .iter()
@@ -325,7 +385,10 @@ fn provider_host_fix(ctx: &Ctx, provider: &providers::Provider, protocol: Protoc
         .map(|new_host| Fix {
             title: format!("Use {new_host}"),
             preferred: true,
-            edits: vec![crate::analysis::findings::Edit { span: h.span.clone(), new_text: new_host.to_string() }],
+            edits: vec![crate::analysis::findings::Edit {
+                span: h.span.clone(),
+                new_text: new_host.to_string(),
+            }],
         })
         .collect()
 }

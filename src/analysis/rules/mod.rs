@@ -6,7 +6,7 @@
 mod connect;
 mod security;
 
-use super::endpoints::{Endpoint, Security, SecurityFrom};
+use super::endpoints::{Endpoint, SecurityFrom};
 use super::findings::{EndpointSummary, Finding, Fix, RuleCode};
 use super::fixes::Doc;
 use super::syntax::{Format, Setting, Span};
@@ -45,7 +45,11 @@ impl Ctx<'_> {
     }
 
     pub fn setting_span(&self, si: usize) -> Span {
-        self.doc.settings.get(si).map(|s| s.value_span.clone()).unwrap_or(0..0)
+        self.doc
+            .settings
+            .get(si)
+            .map(|s| s.value_span.clone())
+            .unwrap_or(0..0)
     }
 
     /// `EMAIL_USE_SSL=True`, `the smtps:// scheme`, `Laravel's default` — what set the mode.
@@ -62,7 +66,11 @@ impl Ctx<'_> {
                 None => "the protocol setting".to_string(),
             },
             SecurityFrom::Default => format!("{}'s default", self.profile.name),
-            SecurityFrom::Port | SecurityFrom::Nothing => "the configuration".to_string(),
+            SecurityFrom::Port => match self.e.port_number() {
+                Some(n) => format!("{} on port {n}", self.profile.name),
+                None => self.profile.name.clone(),
+            },
+            SecurityFrom::Nothing => "the configuration".to_string(),
         }
     }
 
@@ -111,7 +119,9 @@ pub fn check(
     let _ = text;
     let mut out = Vec::new();
     for e in endpoints {
-        let Some(profile) = profiles::by_id(e.profile) else { continue };
+        let Some(profile) = profiles::by_id(e.profile) else {
+            continue;
+        };
         let ctx = Ctx {
             doc: Doc { format, settings },
             e,
@@ -129,12 +139,12 @@ pub(crate) fn preferred_is_implicit(prefer: Prefer) -> bool {
     prefer == Prefer::ImplicitTls
 }
 
-pub(crate) fn mode_words(s: Security) -> &'static str {
-    match s {
-        Security::ImplicitTls => "implicit TLS",
-        Security::StarttlsRequired => "STARTTLS",
-        Security::StarttlsOpportunistic => "STARTTLS (only if offered)",
-        Security::None => "no TLS",
-        Security::Unknown => "an unknown mode",
+/// `an SMTP`, `an IMAP`, `a POP3`.
+pub(crate) fn a_protocol(p: super::endpoints::Protocol) -> String {
+    match p {
+        super::endpoints::Protocol::Pop3 => "a POP3".to_string(),
+        other => format!("an {}", other.label()),
     }
 }
+
+pub(crate) use super::fixes::mode_words;

@@ -34,7 +34,11 @@ fn cleartext(ctx: &Ctx) -> Option<Finding> {
     let n = ctx.e.port_number();
     // MX relay on 25 without credentials is opportunistic by design: only a plain "none" there is
     // still worth a warning, and that is what this is.
-    let what = if ctx.e.credentials { "mail and the password cross" } else { "mail crosses" };
+    let what = if ctx.e.credentials {
+        "mail and the password cross"
+    } else {
+        "mail crosses"
+    };
     let mut f = ctx.finding(
         RuleCode::Mp004,
         ctx.main_span(),
@@ -55,10 +59,15 @@ fn cleartext(ctx: &Ctx) -> Option<Finding> {
 
 /// Secure alternatives: implicit TLS on the implicit port; STARTTLS required on the current
 /// plaintext port (or the submission port).
-fn fix_options(ctx: &Ctx, protocol: Protocol, n: Option<u32>) -> Vec<crate::analysis::findings::Fix> {
+fn fix_options(
+    ctx: &Ctx,
+    protocol: Protocol,
+    n: Option<u32>,
+) -> Vec<crate::analysis::findings::Fix> {
     let mut options = secure_options(ctx, protocol);
     if let Some(n) = n.and_then(|n| u16::try_from(n).ok()) {
-        let plain_here = ports::lookup(u32::from(n)).is_some_and(|r| r.mode == ports::PortMode::Plaintext);
+        let plain_here =
+            ports::lookup(u32::from(n)).is_some_and(|r| r.mode == ports::PortMode::Plaintext);
         if plain_here && n != 25 {
             options.retain(|(_, m)| *m != Security::StarttlsRequired);
             options.push((Some(n), Security::StarttlsRequired));
@@ -86,7 +95,8 @@ fn opportunistic(ctx: &Ctx) -> Option<Finding> {
 }
 
 fn port_25_submission(ctx: &Ctx) -> Option<Finding> {
-    if ctx.e.protocol != Some(Protocol::Smtp) || ctx.e.port_number() != Some(25) || !ctx.is_remote() {
+    if ctx.e.protocol != Some(Protocol::Smtp) || ctx.e.port_number() != Some(25) || !ctx.is_remote()
+    {
         return None;
     }
     let provider_host = ctx.host().is_some_and(|h| providers::for_host(h).is_some());
@@ -94,8 +104,11 @@ fn port_25_submission(ctx: &Ctx) -> Option<Finding> {
         return None;
     }
     let mut options = Vec::new();
-    options.extend(target_port(ctx, Protocol::Smtp, true).map(|p| (Some(p), Security::ImplicitTls)));
-    options.extend(target_port(ctx, Protocol::Smtp, false).map(|p| (Some(p), Security::StarttlsRequired)));
+    options
+        .extend(target_port(ctx, Protocol::Smtp, true).map(|p| (Some(p), Security::ImplicitTls)));
+    options.extend(
+        target_port(ctx, Protocol::Smtp, false).map(|p| (Some(p), Security::StarttlsRequired)),
+    );
     // Where the mode cannot be written, changing the port alone still helps if the mode follows.
     let mut fixes = mode_fixes(ctx, &options);
     if fixes.is_empty() && ctx.e.security != Security::ImplicitTls {
@@ -120,13 +133,15 @@ fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     for l in &ctx.e.verify_off {
-        let key = ctx.doc.settings.get(l.setting).map(|s| s.key().to_string()).unwrap_or_default();
+        let what = match ctx.doc.settings.get(l.setting) {
+            Some(s) if s.value == l.value => format!("{}={}", s.key(), l.value.trim()),
+            _ => l.value.trim().to_string(),
+        };
         out.push(ctx.finding(
             RuleCode::Mp008,
             l.span.clone(),
             format!(
-                "certificate checking is switched off ({key}={}) for {}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.",
-                l.value.trim(),
+                "certificate checking is switched off ({what}) for {}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.",
                 ctx.host().unwrap_or("this server")
             ),
             Vec::new(),
@@ -136,7 +151,12 @@ fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
     for l in &ctx.e.old_tls {
-        let key = ctx.doc.settings.get(l.setting).map(|s| s.key().to_string()).unwrap_or_default();
+        let key = ctx
+            .doc
+            .settings
+            .get(l.setting)
+            .map(|s| s.key().to_string())
+            .unwrap_or_default();
         out.push(ctx.finding(
             RuleCode::Mp009,
             l.span.clone(),

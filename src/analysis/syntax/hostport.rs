@@ -128,7 +128,10 @@ mod tests {
         let u = parse_url("smtps://me@example.com@smtp.example.com:465/").unwrap();
         assert_eq!(u.scheme, "smtps");
         assert!(u.has_userinfo);
-        assert_eq!(u.host.as_ref().map(|h| h.0.as_str()), Some("smtp.example.com"));
+        assert_eq!(
+            u.host.as_ref().map(|h| h.0.as_str()),
+            Some("smtp.example.com")
+        );
         let (port, span) = u.port.clone().unwrap();
         assert_eq!(port, "465");
         assert_eq!(&"smtps://me@example.com@smtp.example.com:465/"[span], "465");
@@ -149,6 +152,9 @@ mod tests {
         assert_eq!(&"[smtp.example.com]:587"[hp.port.1.clone()], "587");
         assert!(parse_host_port("smtp.example.com").is_none());
         assert!(parse_host_port("http://x:80").is_none());
-        assert_eq!(parse_host_port("smtp.example.com:587").map(|h| h.port.0), Some("587".into()));
+        assert_eq!(
+            parse_host_port("smtp.example.com:587").map(|h| h.port.0),
+            Some("587".into())
+        );
     }
 }
