@@ -210,7 +210,7 @@ fn json_snapshot_of_a_small_project() {
               "code": "MP003",
               "rule": "tls-mode-mismatch",
               "severity": "error",
-              "message": "port 587 expects STARTTLS, but implicit TLS is set",
+              "message": "port 587 expects a plaintext greeting and STARTTLS, but MAIL_SCHEME=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.",
               "endpoint": {
                 "protocol": "smtp",
                 "host": "smtp.example.com",
@@ -230,6 +230,20 @@ fn json_snapshot_of_a_small_project() {
                       "end_line": 4,
                       "end_column": 14,
                       "new_text": "465"
+                    }
+                  ]
+                },
+                {
+                  "title": "Require STARTTLS (MAIL_SCHEME=smtp)",
+                  "preferred": false,
+                  "edits": [
+                    {
+                      "path": "deploy/.env",
+                      "line": 2,
+                      "column": 13,
+                      "end_line": 2,
+                      "end_column": 18,
+                      "new_text": "smtp"
                     }
                   ]
                 }
@@ -258,7 +272,7 @@ fn human_snapshot_of_a_small_project() {
         "no colours when stdout is not a terminal"
     );
     expect![[r#"
-        deploy/.env:4:11: error[MP003] port 587 expects STARTTLS, but implicit TLS is set
+        deploy/.env:4:11: error[MP003] port 587 expects a plaintext greeting and STARTTLS, but MAIL_SCHEME=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
          4 | MAIL_PORT=587
            |           ^^^
            = help: Use port 465 (implicit TLS)
