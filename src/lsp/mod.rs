@@ -3,6 +3,7 @@
 
 mod actions;
 mod documents;
+mod framing;
 mod position;
 mod probe_command;
 mod server;
@@ -20,6 +21,8 @@ use server::Backend;
 /// Messages handled at once. tower-lsp's default (4) would let four running "test connection"
 /// requests stall every other message; probes have their own, smaller limit.
 const MAX_CONCURRENT_MESSAGES: usize = 32;
+/// Bytes in flight between the screen and tower-lsp's reader.
+const SCREEN_BUFFER: usize = 256 * 1024;
 
 /// Serves the protocol on `input`/`output` until the client says `exit` (or the input ends).
 pub async fn serve<I, O>(input: I, output: O)
@@ -30,10 +33,19 @@ where
     let (service, socket) = LspService::build(Backend::new)
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
-    Server::new(input, output, socket)
+    // tower-lsp reads a screened copy of the input (see `framing`)
+    let (screened_write, screened_read) = tokio::io::duplex(SCREEN_BUFFER);
+    let server = Server::new(screened_read, output, socket)
         .concurrency_level(MAX_CONCURRENT_MESSAGES)
-        .serve(service)
-        .await;
+        .serve(service);
+    let screen = framing::screen(input, screened_write);
+    tokio::pin!(server, screen);
+    tokio::select! {
+        _ = &mut server => return,
+        _ = &mut screen => {}
+    }
+    // the input ended: the server sees the end of its input and finishes
+    server.await;
 }
 
 /// Runs the server over stdin/stdout until the client says `exit`.

@@ -89,6 +89,17 @@ impl Inner {
         *lock(&self.session)
     }
 
+    /// Runs a round trip to the client unless the server is shut down first: tower-lsp only
+    /// returns from `serve` once every handler has finished, and after `exit` no response from
+    /// the client is read any more.
+    pub async fn unless_shut_down<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        let mut shutdown = self.shutdown.subscribe();
+        tokio::select! {
+            output = request => Some(output),
+            _ = shutdown.wait_for(|down| *down) => None,
+        }
+    }
+
     fn encoding(&self) -> Encoding {
         self.session().encoding
     }
@@ -218,7 +229,7 @@ impl Inner {
     async fn settings_changed(self: &Arc<Self>) {
         self.republish_all();
         if self.session().supports_code_lens_refresh {
-            let _ = self.client.code_lens_refresh().await;
+            let _ = self.unless_shut_down(self.client.code_lens_refresh()).await;
         }
     }
 
@@ -228,7 +239,10 @@ impl Inner {
             scope_uri: None,
             section: Some("mailport".to_string()),
         };
-        if let Ok(mut values) = self.client.configuration(vec![item]).await {
+        let pulled = self
+            .unless_shut_down(self.client.configuration(vec![item]))
+            .await;
+        if let Some(Ok(mut values)) = pulled {
             if let Some(value) = values.pop() {
                 if !value.is_null() {
                     self.apply_editor_settings(&value).await;
@@ -404,10 +418,10 @@ impl LanguageServer for Backend {
                 method: "workspace/didChangeWatchedFiles".to_string(),
                 register_options: serde_json::to_value(options).ok(),
             };
+            let client = &self.inner.client;
             let _ = self
                 .inner
-                .client
-                .register_capability(vec![registration])
+                .unless_shut_down(client.register_capability(vec![registration]))
                 .await;
         }
         if session.supports_configuration {
