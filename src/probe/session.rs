@@ -115,16 +115,16 @@ fn classify(bytes: &[u8]) -> Seen {
 struct Ctx<'a> {
     target: &'a Target,
     trust: &'a Trust,
-    started: Instant,
     deadline: Instant,
     /// How long to wait for a plaintext greeting before trying TLS.
     silence: Duration,
 }
 
+fn millis(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
 impl Ctx<'_> {
-    fn ms(&self) -> Option<u64> {
-        Some(self.started.elapsed().as_millis() as u64)
-    }
     fn within(&self, d: Duration) -> Instant {
         self.deadline.min(Instant::now() + d)
     }
@@ -141,16 +141,18 @@ pub async fn run(
     let ctx = Ctx {
         target,
         trust,
-        started,
         deadline: started + timeout,
         silence: (timeout / 3).min(Duration::from_secs(3)),
     };
+    let step = Instant::now();
     let addresses = resolve(&ctx).await?;
     obs.addresses = addresses.iter().map(|a| a.ip().to_string()).collect();
-    obs.timings.dns = ctx.ms();
+    obs.timings.dns = Some(millis(step));
+    let step = Instant::now();
     let tcp = connect(&ctx, &addresses).await?;
     obs.reachable = true;
-    obs.timings.connect = ctx.ms();
+    obs.timings.connect = Some(millis(step));
+    let connected = Instant::now();
     let stream = Recorder::new(tcp);
 
     if target.security == Some(Security::ImplicitTls) {
@@ -163,7 +165,7 @@ pub async fn run(
     }
     let mut conn = Conn::new(stream);
     match conn.fill(ctx.within(ctx.silence)).await {
-        Ok(()) => plaintext_session(&ctx, conn, obs).await,
+        Ok(()) => plaintext_session(&ctx, conn, connected, obs).await,
         Err(ReadError::Timeout) if Instant::now() < ctx.deadline => {
             // Silence: the server waits for a ClientHello (implicit TLS), or is not mail at all.
             let (stream, _) = conn.into_parts();
@@ -233,7 +235,7 @@ async fn tls_handshake(
 ) -> Result<TlsConn, tls::HandshakeFailure> {
     let before = Instant::now();
     let (tls, info) = tls::handshake(stream, &ctx.target.host, ctx.trust, ctx.deadline).await?;
-    obs.timings.tls = Some(before.elapsed().as_millis() as u64);
+    obs.timings.tls = Some(millis(before));
     obs.observed.tls = Some(info);
     Ok(tls)
 }
@@ -249,11 +251,12 @@ async fn after_failed_tls(
     match classify(&failure.seen) {
         Seen::Mail(_) => {
             let tcp = connect(ctx, addresses).await?;
+            let connected = Instant::now();
             let mut conn = Conn::new(Recorder::new(tcp));
             conn.fill(ctx.deadline).await.map_err(|e| {
                 Failure::new(FailureKind::Conversation, format!("no greeting: {e}"))
             })?;
-            plaintext_session(ctx, conn, obs).await
+            plaintext_session(ctx, conn, connected, obs).await
         }
         Seen::Other(what) => {
             obs.not_mail = Some(what);
@@ -278,13 +281,14 @@ async fn after_failed_tls(
 async fn greeting<S: AsyncRead + AsyncWrite + Unpin>(
     ctx: &Ctx<'_>,
     conn: &mut Conn<S>,
+    since: Instant,
     obs: &mut Observation,
 ) -> Result<Option<Protocol>, Failure> {
     let first = conn
         .read_line(ctx.deadline)
         .await
         .map_err(|e| Failure::new(FailureKind::Conversation, format!("no greeting: {e}")))?;
-    obs.timings.greeting = ctx.ms();
+    obs.timings.greeting = Some(millis(since));
     let protocol = match classify(first.as_bytes()) {
         Seen::Mail(p) => p,
         Seen::Other(what) => {
@@ -348,7 +352,7 @@ fn record_capabilities(obs: &mut Observation, caps: Capabilities) {
 async fn tls_session(ctx: &Ctx<'_>, tls: TlsConn, obs: &mut Observation) -> Result<(), Failure> {
     obs.mode = Mode::ImplicitTls;
     let mut conn = Conn::new(tls);
-    let Some(protocol) = greeting(ctx, &mut conn, obs).await? else {
+    let Some(protocol) = greeting(ctx, &mut conn, Instant::now(), obs).await? else {
         return Ok(());
     };
     let caps = capabilities(ctx, protocol, &mut conn, "a1").await?;
@@ -361,9 +365,10 @@ async fn tls_session(ctx: &Ctx<'_>, tls: TlsConn, obs: &mut Observation) -> Resu
 async fn plaintext_session(
     ctx: &Ctx<'_>,
     mut conn: Conn<Recorder<TcpStream>>,
+    connected: Instant,
     obs: &mut Observation,
 ) -> Result<(), Failure> {
-    let Some(protocol) = greeting(ctx, &mut conn, obs).await? else {
+    let Some(protocol) = greeting(ctx, &mut conn, connected, obs).await? else {
         return Ok(());
     };
     let caps = capabilities(ctx, protocol, &mut conn, "a1").await?;
