@@ -2,7 +2,7 @@
 //! chain and host name are valid instead of aborting, so that a bad certificate is reported with
 //! its details (and makes the verdict insecure) rather than hiding behind a handshake error.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
@@ -31,32 +31,46 @@ pub enum TrustError {
 
 impl Trust {
     pub fn load(ca_file: Option<&std::path::Path>) -> Result<Trust, TrustError> {
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        // A broken system store still leaves the webpki roots; errors are not fatal.
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
-        if let Some(path) = ca_file {
-            let fail = |reason: String| TrustError::CaFile {
-                path: path.display().to_string(),
-                reason,
-            };
-            let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-            let mut added = 0;
-            for cert in CertificateDer::pem_slice_iter(&pem) {
-                let cert = cert.map_err(|e| fail(e.to_string()))?;
-                roots.add(cert).map_err(|e| fail(e.to_string()))?;
-                added += 1;
+        let base = public_roots();
+        let roots = match ca_file {
+            None => base,
+            Some(path) => {
+                let fail = |reason: String| TrustError::CaFile {
+                    path: path.display().to_string(),
+                    reason,
+                };
+                let mut roots = RootCertStore::clone(&base);
+                let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+                let mut added = 0;
+                for cert in CertificateDer::pem_slice_iter(&pem) {
+                    let cert = cert.map_err(|e| fail(e.to_string()))?;
+                    roots.add(cert).map_err(|e| fail(e.to_string()))?;
+                    added += 1;
+                }
+                if added == 0 {
+                    return Err(fail("no PEM certificate in it".into()));
+                }
+                Arc::new(roots)
             }
-            if added == 0 {
-                return Err(fail("no PEM certificate in it".into()));
-            }
-        }
+        };
         Ok(Trust {
-            roots: Arc::new(roots),
+            roots,
             provider: Arc::new(rustls::crypto::ring::default_provider()),
         })
     }
+}
+
+/// The webpki roots plus the system store, loaded once per process (parallel probes share it).
+fn public_roots() -> Arc<RootCertStore> {
+    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
+    Arc::clone(ROOTS.get_or_init(|| {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        // A broken system store still leaves the webpki roots; its errors are not fatal.
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        Arc::new(roots)
+    }))
 }
 
 /// What the recording verifier found about the server's certificate.
