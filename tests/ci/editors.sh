@@ -74,7 +74,7 @@ vscode_extension() {
     | tar -C "$copy" -xf - || return 1
   (
     cd "$copy" &&
-      npm ci --no-audit --no-fund &&
+      npm ci --prefer-offline --no-audit --no-fund &&
       npm test &&
       npx tsc --noEmit &&
       npx vsce package </dev/null &&

@@ -16,7 +16,7 @@ if bin:find('/') then
 end
 local TIMEOUT = 10000
 
-local passed, failed = 0, 0
+local passed, failed, skipped = 0, 0, 0
 local function out(msg)
   io.stdout:write(msg .. '\n')
 end
@@ -87,10 +87,24 @@ local cases = {
   { file = 'laravel-compose/docker-compose.yml', filetype = 'yaml', code = 'MP003', fixed = '^%s+MAIL_PORT: "?465"?$' },
   { file = 'gitea/app.ini', filetype = 'dosini', code = 'MP003', fixed = '^SMTP_PORT%s*=%s*465$' },
   { file = 'spring/application.properties', filetype = 'jproperties', code = 'MP003', fixed = '^spring%.mail%.port=465$' },
-  { file = 'msmtp/.msmtprc', filetype = 'msmtp', code = 'MP003', fixed = '^port%s+465$' },
+  -- `optional`: a format the server may not read yet (its adapter lands separately); the case is
+  -- skipped, and says so, only while `mailport check` does not read the file at all.
+  { file = 'msmtp/.msmtprc', filetype = 'msmtp', code = 'MP003', fixed = '^port%s+465$', optional = true },
 }
 
+--- True when `mailport check` reads the file (files_checked > 0).
+local function server_reads(path)
+  local res = vim.system({ bin, 'check', '--format', 'json', path }, { text = true }):wait()
+  local ok, report = pcall(vim.json.decode, res.stdout or '')
+  return ok and type(report) == 'table' and (report.files_checked or 0) > 0
+end
+
 for _, case in ipairs(cases) do
+  if case.optional and not server_reads(work .. '/' .. case.file) then
+    skipped = skipped + 1
+    out('skip ' .. case.file .. ': this mailport does not read the format yet')
+    goto continue
+  end
   check(case.file .. ': ' .. case.code .. ', preferred quick fix', function()
     local bufnr = open(work .. '/' .. case.file)
     if vim.bo[bufnr].filetype ~= case.filetype then
@@ -129,6 +143,7 @@ for _, case in ipairs(cases) do
       end
     end
   end)
+  ::continue::
 end
 
 check('a file that is no mail config gets no mailport client', function()
@@ -245,5 +260,5 @@ vim.wait(2000, function()
 end, 20)
 vim.fn.delete(work, 'rf')
 
-out(('%d passed, %d failed'):format(passed, failed))
+out(('%d passed, %d failed, %d skipped'):format(passed, failed, skipped))
 os.exit(failed == 0 and 0 or 1)
