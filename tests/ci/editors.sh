@@ -75,7 +75,7 @@ vscode_extension() {
   (
     cd "$copy" &&
       npm ci --prefer-offline --no-audit --no-fund &&
-      npm test &&
+      MAILPORT_BIN="$bin" npm test &&
       npx tsc --noEmit &&
       npx vsce package </dev/null &&
       ls -l ./*.vsix
