@@ -83,11 +83,18 @@ vscode_extension() {
       MAILPORT_BIN="$bin" npm test &&
       npx tsc --noEmit &&
       npx vsce package </dev/null &&
-      ls -l ./*.vsix
+      ls -l ./*.vsix &&
+      # The platform build carries the server, executable, in extension/server/.
+      MAILPORT_BIN="$bin" scripts/package-platform.sh linux-x64 </dev/null &&
+      python3 -c 'import sys, zipfile
+z = zipfile.ZipFile("mailport-linux-x64-" + sys.argv[1] + ".vsix")
+info = z.getinfo("extension/server/mailport")
+assert (info.external_attr >> 16) & 0o111, "server/mailport is not executable"
+print("platform vsix ok:", info.filename, info.file_size, "bytes")' "$(node -p 'require("./package.json").version')"
   )
 }
 
-step "VS Code extension: npm ci, npm test, tsc --noEmit, vsce package" vscode_extension
+step "VS Code extension: npm ci, npm test, tsc --noEmit, vsce package, platform package" vscode_extension
 step "Neovim $("$nvim" --version | head -1) e2e" \
   timeout 300 "$nvim" --headless --clean -l editors/neovim/test/e2e.lua "$bin"
 step "Emacs $(emacs --version | head -1) + eglot e2e" \

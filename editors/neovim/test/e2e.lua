@@ -53,6 +53,15 @@ vim.cmd('runtime! plugin/mailport.lua')
 vim.lsp.config('mailport', { cmd = { bin, 'lsp' }, settings = { mailport = { debounceMs = 0 } } })
 vim.lsp.enable('mailport')
 
+check(':checkhealth mailport finds the server', function()
+  vim.cmd('checkhealth mailport')
+  local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+  if not text:find('OK mailport %d+%.%d+') or not text:find('OK enabled') then
+    error('unexpected health report:\n' .. text, 0)
+  end
+  vim.cmd('bwipeout!')
+end)
+
 -- Work on copies: buffers are never written, but the server may look at the folder.
 local work = vim.fn.tempname()
 vim.fn.mkdir(work, 'p')
