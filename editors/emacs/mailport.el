@@ -8,8 +8,8 @@
 
 ;; mailport checks SMTP/IMAP/POP3 ports and TLS modes in config files.  This file
 ;; 1. gives the mail config files Emacs has no mode for (.env, .env.*, *.env,
-;;    msmtprc, mbsyncrc, fetchmailrc, muttrc, Postfix main.cf, offlineimaprc,
-;;    aerc accounts.conf) a major mode, `mailport-conf-mode';
+;;    msmtprc, mbsyncrc, fetchmailrc, muttrc, Postfix main.cf/master.cf, offlineimaprc,
+;;    aerc accounts.conf, mailx .mailrc) a major mode, `mailport-conf-mode';
 ;; 2. tells eglot to start "mailport lsp" in that mode and in the conf modes Emacs
 ;;    uses for .ini and .properties files;
 ;; 3. starts eglot there automatically;
@@ -37,8 +37,11 @@
 (defconst mailport-file-regexp
   (rx (or bos "/")
       (or ".env" (seq ".env." (+ (not (any "/")))) (seq (+ (not (any "/"))) ".env")
-          (seq (? ".") (or "msmtprc" "mbsyncrc" "fetchmailrc" "muttrc" "neomuttrc" "offlineimaprc"))
-          "main.cf"
+          (seq (? ".") (or "msmtprc" "mbsyncrc" "isyncrc" "fetchmailrc" "muttrc" "neomuttrc"
+                           "offlineimaprc" "mailrc" "nailrc"))
+          (seq (+ (not (any "/"))) (or ".msmtprc" ".muttrc" ".neomuttrc"))
+          "nail.rc" "s-nail.rc" "mail.rc"
+          "main.cf" "master.cf"
           "aerc/accounts.conf")
       eos)
   "File names that get `mailport-conf-mode'.")

@@ -18,10 +18,11 @@ CLAIMED = [
     "home/.config/aerc/accounts.conf", "home/.config/himalaya/config.toml",
     "ghost/config.production.json", "keycloak/my-realm.json", "home/.msmtprc", "etc/msmtprc",
     "home/.mbsyncrc", "home/.muttrc", "home/.config/neomutt/neomuttrc", "home/.fetchmailrc",
-    "etc/postfix/main.cf", "mail/config-v1.1.xml", "mysite/settings.py", "nextcloud/config/config.php",
+    "etc/postfix/main.cf", "etc/postfix/master.cf", "home/.mailrc", "etc/s-nail.rc", "home/.isyncrc",
+    "home/work.msmtprc", "home/.mutt/work.muttrc", "mail/config-v1.1.xml", "mysite/settings.py", "nextcloud/config/config.php",
     "wp-config.php", "config/mail.php", "etc/gitlab/gitlab.rb", "config/environments/production.rb",
 ]
-NOT_CLAIMED = ["README.md", "src/main.rs", "index.js", "environment.ts", "main.cfg", ".envrc",
+NOT_CLAIMED = ["README.md", "src/main.rs", "index.js", "environment.ts", "main.cfg", ".envrc", ".bashrc", "main.rc",
                "docs/compose.md", "package.json", ".mailport.toml"]
 
 

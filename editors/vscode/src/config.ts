@@ -123,12 +123,13 @@ export const MAIL_CONFIG_PATTERNS: readonly string[] = [
   // JSON: Ghost, Keycloak realm exports
   "**/config.{production,development}.json",
   "**/*realm*.json",
-  // line formats: msmtp, mbsync, mutt/neomutt, fetchmail, Postfix
-  "**/{.msmtprc,msmtprc}",
-  "**/{.mbsyncrc,mbsyncrc}",
-  "**/{.muttrc,muttrc,.neomuttrc,neomuttrc}",
+  // line formats: msmtp, mbsync, mutt/neomutt, fetchmail, Postfix, mailx
+  "**/{.msmtprc,msmtprc,*.msmtprc}",
+  "**/{.mbsyncrc,mbsyncrc,.isyncrc,isyncrc}",
+  "**/{.muttrc,muttrc,*.muttrc,.neomuttrc,neomuttrc,*.neomuttrc}",
   "**/{.fetchmailrc,fetchmailrc}",
-  "**/main.cf",
+  "**/{main,master}.cf",
+  "**/{.mailrc,mailrc,.nailrc,nail.rc,s-nail.rc,mail.rc}",
   // Thunderbird autoconfig, application code that holds mail settings
   "**/config-v1.1.xml",
   "**/settings.py",
@@ -164,10 +165,12 @@ export interface DocumentFilterLike {
   pattern?: string;
 }
 
-export function documentSelector(genericFormats: boolean): DocumentFilterLike[] {
+// `extraPatterns` (`mailport.files.include`) adds globs of the user's own, for example one
+// for a `mailer.js` (the server reads JavaScript, Python, PHP and Ruby files that hold mail settings).
+export function documentSelector(genericFormats: boolean, extraPatterns: readonly string[] = []): DocumentFilterLike[] {
   const selector: DocumentFilterLike[] = [];
   for (const scheme of ["file", "untitled"]) {
-    for (const pattern of MAIL_CONFIG_PATTERNS) selector.push({ scheme, pattern });
+    for (const pattern of [...MAIL_CONFIG_PATTERNS, ...extraPatterns]) selector.push({ scheme, pattern });
     if (genericFormats) {
       for (const language of GENERIC_LANGUAGE_IDS) selector.push({ scheme, language });
     }
@@ -194,7 +197,7 @@ export type Prefer = (typeof PREFERENCES)[number];
 /** What `vscode.workspace.getConfiguration("mailport")` holds (partly). */
 export interface ExtensionSettings {
   server?: { path?: string | null; extraArgs?: unknown };
-  files?: { genericFormats?: unknown };
+  files?: { genericFormats?: unknown; include?: unknown };
   prefer?: unknown;
   rules?: unknown;
   allow?: unknown;
@@ -278,8 +281,15 @@ export function needsRestart(before: ExtensionSettings, after: ExtensionSettings
   return (
     (before.server?.path ?? "") !== (after.server?.path ?? "") ||
     JSON.stringify(serverArgs(before)) !== JSON.stringify(serverArgs(after)) ||
-    genericFormats(before) !== genericFormats(after)
+    genericFormats(before) !== genericFormats(after) ||
+    JSON.stringify(extraPatterns(before)) !== JSON.stringify(extraPatterns(after))
   );
+}
+
+/** `mailport.files.include`: non-empty strings only. */
+export function extraPatterns(s: ExtensionSettings): string[] {
+  const include = s.files?.include;
+  return Array.isArray(include) ? include.filter((p): p is string => typeof p === "string" && p.trim() !== "") : [];
 }
 
 export function genericFormats(s: ExtensionSettings): boolean {

@@ -14,6 +14,7 @@ import {
 import {
   documentSelector,
   ExtensionSettings,
+  extraPatterns,
   genericFormats,
   needsRestart,
   resolveServerPath,
@@ -36,7 +37,7 @@ function readSettings(scope?: vscode.ConfigurationScope): ExtensionSettings {
   const cfg = vscode.workspace.getConfiguration(SECTION, scope);
   return {
     server: { path: cfg.get<string | null>("server.path", null), extraArgs: cfg.get("server.extraArgs", []) },
-    files: { genericFormats: cfg.get("files.genericFormats", true) },
+    files: { genericFormats: cfg.get("files.genericFormats", true), include: cfg.get("files.include", []) },
     prefer: cfg.get("prefer"),
     rules: cfg.get("rules"),
     allow: cfg.get("allow"),
@@ -85,7 +86,7 @@ function createClient(context: vscode.ExtensionContext): LanguageClient | undefi
   const run = { command: server.path, args: serverArgs(settings), transport: TransportKind.stdio };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: documentSelector(genericFormats(settings)),
+    documentSelector: documentSelector(genericFormats(settings), extraPatterns(settings)),
     outputChannel: output,
     initializationOptions: toServerSettings(settings),
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/.mailport.toml") },

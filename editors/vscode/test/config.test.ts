@@ -9,6 +9,7 @@ import { minimatch } from "minimatch";
 import {
   documentSelector,
   expectedActivationEvents,
+  extraPatterns,
   MAIL_CONFIG_PATTERNS,
   needsRestart,
   resolveServerPath,
@@ -120,11 +121,17 @@ describe("document selector", () => {
     "/p/keycloak/my-realm.json",
     "/home/me/.msmtprc",
     "/etc/msmtprc",
+    "/home/me/work.msmtprc",
     "/home/me/.mbsyncrc",
+    "/home/me/.isyncrc",
     "/home/me/.muttrc",
+    "/home/me/.mutt/work.muttrc",
     "/home/me/.config/neomutt/neomuttrc",
     "/home/me/.fetchmailrc",
     "/etc/postfix/main.cf",
+    "/etc/postfix/master.cf",
+    "/home/me/.mailrc",
+    "/etc/s-nail.rc",
     "/p/mail/config-v1.1.xml",
     "/p/mysite/settings.py",
     "/var/www/nextcloud/config/config.php",
@@ -133,7 +140,7 @@ describe("document selector", () => {
     "/etc/gitlab/gitlab.rb",
     "/p/config/environments/production.rb",
   ];
-  const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg"];
+  const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg", "/p/.envrc"];
   const matches = (file: string) => MAIL_CONFIG_PATTERNS.some((p) => minimatch(file, p, { dot: true }));
 
   for (const file of claimed) {
@@ -150,6 +157,14 @@ describe("document selector", () => {
     assert.ok(!without.some((f) => f.language !== undefined));
     assert.ok(without.some((f) => f.pattern === "**/.env" && f.scheme === "untitled"));
     assert.ok(withGeneric.every((f) => f.language !== undefined || f.pattern !== undefined));
+    const extra = documentSelector(false, ["**/mailer.js"]);
+    assert.ok(extra.some((f) => f.pattern === "**/mailer.js" && f.scheme === "file"));
+  });
+
+  it("mailport.files.include keeps non-empty strings and restarts the server", () => {
+    assert.deepEqual(extraPatterns({ files: { include: ["**/mailer.js", "", 3, " "] } }), ["**/mailer.js"]);
+    assert.deepEqual(extraPatterns({ files: { include: "**/*.js" } }), []);
+    assert.equal(needsRestart({ files: { include: [] } }, { files: { include: ["**/mailer.js"] } }), true);
   });
 
   it("package.json activation events match the selector", () => {

@@ -12,7 +12,7 @@ M.generic_filetypes = {
 }
 
 --- Filetypes used by other files too: attach only when the name matches below.
-M.named_filetypes = { 'sh', 'conf', 'xml', 'python', 'php', 'ruby', 'properties', 'text', '' }
+M.named_filetypes = { 'sh', 'conf', 'rc', 'xml', 'python', 'php', 'ruby', 'properties', 'text', '' }
 
 --- Lua patterns matched against the full path (with `/` separators).
 M.name_patterns = {
@@ -21,8 +21,10 @@ M.name_patterns = {
   '/application[^/]*%.properties$', '/application[^/]*%.ya?ml$',
   '/app%.ini$', '/grafana%.ini$', '/custom%.ini$',
   '/%.?offlineimaprc$', '/aerc/accounts%.conf$', '/himalaya/config%.toml$',
-  '/%.?msmtprc$', '/%.?mbsyncrc$', '/%.?muttrc$', '/%.?neomuttrc$', '/%.?fetchmailrc$',
-  '/main%.cf$', '/config%-v1%.1%.xml$',
+  '/%.?msmtprc$', '%.msmtprc$', '/%.?mbsyncrc$', '/%.?isyncrc$',
+  '/%.?muttrc$', '%.muttrc$', '/%.?neomuttrc$', '%.neomuttrc$', '/%.?fetchmailrc$',
+  '/main%.cf$', '/master%.cf$', '/%.?mailrc$', '/%.nailrc$', '/nail%.rc$', '/s%-nail%.rc$', '/mail%.rc$',
+  '/config%-v1%.1%.xml$',
   '/settings%.py$', '/settings/[^/]+%.py$',
   '/config%.php$', '/wp%-config%.php$', '/config/mail%.php$',
   '/gitlab%.rb$', '/config/environments/[^/]+%.rb$',
