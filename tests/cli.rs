@@ -234,7 +234,7 @@ fn json_snapshot_of_a_small_project() {
                   ]
                 },
                 {
-                  "title": "Require STARTTLS (MAIL_SCHEME=smtp)",
+                  "title": "Use opportunistic STARTTLS (MAIL_SCHEME=smtp)",
                   "preferred": false,
                   "edits": [
                     {

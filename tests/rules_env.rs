@@ -108,7 +108,7 @@ fn laravel_11_scheme_smtps_on_587() {
             4:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but MAIL_SCHEME=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 | MAIL_PORT=465
-              fix: Require STARTTLS (MAIL_SCHEME=smtp)
+              fix: Use opportunistic STARTTLS (MAIL_SCHEME=smtp)
                 | MAIL_SCHEME=smtp
         "#]],
     );
@@ -204,7 +204,7 @@ fn generic_env_secure_true_on_587() {
             2:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 | SMTP_PORT=465
-              fix: Require STARTTLS (SMTP_SECURE=false)
+              fix: Use opportunistic STARTTLS (SMTP_SECURE=false)
                 | SMTP_SECURE=false
         "#]],
     );
@@ -342,4 +342,74 @@ fn unrelated_settings_stay_silent() {
             clean
         "#]],
     );
+}
+
+#[test]
+fn inline_suppression() {
+    check(
+        "# mailport: ignore MP005\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587 # mailport: ignore MP005\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Another code on the line does not hide this one.
+    check(
+        "SMTP_SERVER=smtp.mailgun.org\n# mailport: ignore MP004\nSMTP_PORT=587\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
+        expect![[r#"
+            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
+                | SMTP_PORT=465
+                | SMTP_ENABLE_STARTTLS=never
+                | SMTP_TLS=true
+              fix: Require STARTTLS (SMTP_ENABLE_STARTTLS=always)
+                | SMTP_ENABLE_STARTTLS=always
+        "#]],
+    );
+}
+
+#[test]
+fn configuration_severities_allow_and_prefer() {
+    let text = "SMTP_HOST=relay.internal.example\nSMTP_PORT=25\nSMTP_USER=me\nSMTP_PASS=pw\n\nMAIL_HOST=smtp.example.com\nMAIL_PORT=2526\nMAIL_USERNAME=x\nMAIL_MAILER=smtp\nMAIL_SCHEME=smtps\n";
+    let config =
+        Config::from_toml("prefer = \"starttls\"\n[rules]\nMP011 = \"off\"\nMP006 = \"error\"\n")
+            .unwrap();
+    expect![[r#"
+        2:11 error MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+          fix*: Use port 587 (STARTTLS)
+            | SMTP_PORT=587
+          fix: Use port 465 (implicit TLS)
+            | SMTP_PORT=465
+    "#]].assert_eq(&support::render(".env", text, &config));
+    let config =
+        Config::from_toml("[[allow]]\nhost = \"*.internal.example\"\nports = [25]\n").unwrap();
+    expect![[r#"
+        7:11 hint MP011 2526 is not a standard SMTP port (465 implicit TLS, 587 STARTTLS): check your provider's documentation.
+    "#]].assert_eq(&support::render(".env", text, &config));
+}
+
+#[test]
+fn prefer_starttls_changes_the_preferred_fix() {
+    let text = "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\n";
+    let config = Config::from_toml("prefer = \"starttls\"\n").unwrap();
+    expect![[r#"
+        2:12 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_USE_SSL=True starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+          fix*: Require STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+            | EMAIL_USE_SSL=False
+            | EMAIL_USE_TLS=True
+          fix: Use port 465 (implicit TLS)
+            | EMAIL_PORT=465
+    "#]].assert_eq(&support::render(".env", text, &config));
+}
+
+#[test]
+fn bad_configuration_is_an_error() {
+    for bad in [
+        "prefer = \"tls\"",
+        "[rules]\nMP999 = \"off\"",
+        "[rules]\nMP001 = \"loud\"",
+        "nonsense = 1",
+        "[[allow]]\nports = [25]",
+    ] {
+        assert!(Config::from_toml(bad).is_err(), "{bad}");
+    }
 }

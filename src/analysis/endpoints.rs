@@ -145,6 +145,17 @@ pub struct Endpoint {
     pub conflicts: Vec<Located>,
     /// Index of the setting after which new keys are inserted.
     pub anchor: usize,
+    /// How many path segments the endpoint's root has: `path[root_len..]` names a key the way the
+    /// application's documentation does (`properties.mail.smtp.ssl.enable`, `EMAIL_USE_SSL`).
+    pub root_len: usize,
+}
+
+impl Endpoint {
+    /// A setting's key relative to the endpoint.
+    pub fn key_label(&self, setting: &Setting) -> String {
+        let start = self.root_len.min(setting.path.len().saturating_sub(1));
+        setting.path[start..].join(".")
+    }
 }
 
 impl Endpoint {
@@ -494,8 +505,13 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
         (a.0, first(a)).cmp(&(b.0, first(b)))
     });
     let mut taken = vec![false; settings.len()];
+    // A root read by one profile is not read again by a more general one.
+    let mut taken_roots: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for key in keys {
+        if taken_roots.contains(&key.1) {
+            continue;
+        }
         let Some((root, members)) = groups.remove(&key) else {
             continue;
         };
@@ -520,6 +536,7 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
         for m in &members {
             taken[m.setting] = true;
         }
+        taken_roots.insert(key.1);
         out.append(&mut made);
     }
     out.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
@@ -606,6 +623,7 @@ fn read_endpoint(
         old_tls: Vec::new(),
         conflicts: Vec::new(),
         anchor: 0,
+        root_len: if p.flat { usize::MAX } else { root.len() },
     };
     e.settings.sort_unstable();
     e.settings.dedup();
@@ -765,6 +783,10 @@ fn read_endpoint(
     }
     let port_implicit = port.is_some_and(|n| p.implicit_ports.iter().any(|&ip| u32::from(ip) == n));
     let mut from = SecurityFrom::Nothing;
+    if mode.is_none() && e.conflicts.is_empty() && port_implicit && p.port_overrides {
+        mode = Some(Security::ImplicitTls);
+        from = SecurityFrom::Port;
+    }
     if mode.is_none() && e.conflicts.is_empty() {
         // Security keys (only the explicit ones where the application decides by port).
         let mut found: Vec<(Security, usize)> = Vec::new();

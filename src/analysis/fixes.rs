@@ -91,7 +91,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
     let mut edits = Vec::new();
     let mut changed = false;
     for w in writes {
-        match find_key(doc, e, &w.key) {
+        match find_key(doc, e, profile.flat, &w.key) {
             Some(si) => {
                 let s = &doc.settings[si];
                 if normalise(&s.value) != normalise(&w.value) {
@@ -101,7 +101,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                             span: s.value_span.clone(),
                             new_text: v.clone(),
                         },
-                        format!("{}={v}", s.key()),
+                        format!("{}={v}", e.key_label(s)),
                     ));
                     changed = true;
                 }
@@ -118,13 +118,14 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
 }
 
 /// The endpoint's setting whose key (relative to the endpoint) is `key`.
-fn find_key(doc: &Doc, e: &Endpoint, key: &str) -> Option<usize> {
+fn find_key(doc: &Doc, e: &Endpoint, flat: bool, key: &str) -> Option<usize> {
     let segs: Vec<&str> = key.split('.').collect();
     e.settings.iter().copied().find(|&si| {
         let path = &doc.settings[si].path;
         if let Some(last) = path.last() {
             // Flat variables: `EMAIL_USE_SSL`, `GITEA__mailer__PROTOCOL`, `SVC_SMTP_SECURE`.
-            if segs.len() == 1
+            if flat
+                && segs.len() == 1
                 && last.len() > key.len()
                 && last
                     .to_ascii_lowercase()
@@ -305,18 +306,24 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
             }
             // The port alone fixes it where the application derives the mode from the port.
             None if port.is_some()
-                && !matches!(
-                    e.security_from,
-                    SecurityFrom::Keys(_) | SecurityFrom::Scheme
-                ) => {}
+                && (e.security == Security::Unknown || port_alone_decides(e, port, m)) => {}
             None => return None,
         }
     }
-    let words = mode_words(mode.unwrap_or(e.security));
+    // A profile that cannot say "required" writes "STARTTLS if offered" instead: say so.
+    let can_require = profiles::by_id(e.profile)
+        .is_some_and(|p| p.write.contains_key("starttls-required") || e.url.is_some());
+    let effective = match mode.unwrap_or(e.security) {
+        Security::StarttlsRequired if !labels.is_empty() && !can_require => {
+            Security::StarttlsOpportunistic
+        }
+        m => m,
+    };
+    let words = mode_words(effective);
     let title = match (port, labels.is_empty()) {
         (Some(p), false) => format!("Use port {p} with {words} ({})", labels.join(", ")),
         (Some(p), true) => format!("Use port {p} ({words})"),
-        (None, false) if mode == Some(Security::StarttlsRequired) => {
+        (None, false) if effective == Security::StarttlsRequired => {
             format!("Require STARTTLS ({})", labels.join(", "))
         }
         (None, false) => format!("Use {words} ({})", labels.join(", ")),
@@ -341,12 +348,35 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
     })
 }
 
+/// Changing the port alone gives `mode` where the application derives the mode from the port.
+fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
+    let Some(profile) = profiles::by_id(e.profile) else {
+        return false;
+    };
+    let implicit_port = port.is_some_and(|p| profile.implicit_ports.contains(&p));
+    if mode == Security::ImplicitTls
+        && implicit_port
+        && (profile.port_overrides
+            || !matches!(
+                e.security_from,
+                SecurityFrom::Keys(_) | SecurityFrom::Scheme
+            ))
+    {
+        return true;
+    }
+    // Leaving an implicit port for a plaintext one where the port decided the mode.
+    e.security_from == SecurityFrom::Port
+        && !implicit_port
+        && mode != Security::ImplicitTls
+        && profile.port_decides.is_some()
+}
+
 /// How a mode reads in a message or a fix title.
 pub fn mode_words(s: Security) -> &'static str {
     match s {
         Security::ImplicitTls => "implicit TLS",
         Security::StarttlsRequired => "STARTTLS",
-        Security::StarttlsOpportunistic => "STARTTLS (only if offered)",
+        Security::StarttlsOpportunistic => "opportunistic STARTTLS",
         Security::None => "no TLS",
         Security::Unknown => "an unknown mode",
     }

@@ -121,6 +121,9 @@ pub struct Profile {
     /// The application derives the mode from the port: implicit TLS on these ports…
     #[serde(default)]
     pub implicit_ports: Vec<u16>,
+    /// The implicit ports win over the security keys (Alertmanager, Grafana).
+    #[serde(default)]
+    pub port_overrides: bool,
     /// …and on the others this mode (`starttls-opportunistic` for Symfony); security keys are then
     /// ignored unless they are in `explicit`.
     #[serde(default)]

@@ -20,7 +20,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Every finding as `line:col SEVERITY CODE message`, each fix as `  fix[*]: title` followed by the
 /// changed lines of the fixed document.
 pub fn render(file_name: &str, text: &str, config: &Config) -> String {
-    let format = detect_format(file_name, None, text).unwrap_or(Format::Env);
+    let format = detect_format(file_name, None, text).unwrap_or_else(|| by_extension(file_name));
     let analysis = analyze(text, format, config);
     let mut out = String::new();
     for f in &analysis.findings {
@@ -71,4 +71,15 @@ fn changed_lines(before: &str, after: &str) -> Vec<String> {
         .filter(|l| !old.contains(l))
         .map(str::to_string)
         .collect()
+}
+
+fn by_extension(name: &str) -> Format {
+    match name.rsplit('.').next().unwrap_or("") {
+        "yml" | "yaml" => Format::Yaml,
+        "json" => Format::Json,
+        "toml" => Format::Toml,
+        "ini" | "conf" => Format::Ini,
+        "properties" => Format::Properties,
+        _ => Format::Env,
+    }
 }

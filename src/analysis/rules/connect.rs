@@ -135,7 +135,7 @@ fn conflicting(ctx: &Ctx) -> Option<Finding> {
         .conflicts
         .iter()
         .filter_map(|l| ctx.doc.settings.get(l.setting))
-        .map(|s| format!("{}={}", s.key(), s.value.trim()))
+        .map(|s| format!("{}={}", ctx.e.key_label(s), s.value.trim()))
         .collect();
     let protocol = ctx.e.protocol.unwrap_or(Protocol::Smtp);
     // Keep the mode the port asks for.

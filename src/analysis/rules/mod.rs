@@ -58,7 +58,7 @@ impl Ctx<'_> {
             SecurityFrom::Keys(keys) => keys
                 .iter()
                 .filter_map(|&si| self.doc.settings.get(si))
-                .map(|s| format!("{}={}", s.key(), s.value.trim()))
+                .map(|s| format!("{}={}", self.e.key_label(s), s.value.trim()))
                 .collect::<Vec<_>>()
                 .join(" with "),
             SecurityFrom::Scheme => match &self.e.url {

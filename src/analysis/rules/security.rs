@@ -134,7 +134,7 @@ fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     for l in &ctx.e.verify_off {
         let what = match ctx.doc.settings.get(l.setting) {
-            Some(s) if s.value == l.value => format!("{}={}", s.key(), l.value.trim()),
+            Some(s) if s.value == l.value => format!("{}={}", ctx.e.key_label(s), l.value.trim()),
             _ => l.value.trim().to_string(),
         };
         out.push(ctx.finding(
@@ -155,7 +155,7 @@ fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
             .doc
             .settings
             .get(l.setting)
-            .map(|s| s.key().to_string())
+            .map(|s| ctx.e.key_label(s))
             .unwrap_or_default();
         out.push(ctx.finding(
             RuleCode::Mp009,
