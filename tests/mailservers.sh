@@ -46,7 +46,8 @@ IMAP_PORT=$((BASE + 143)) IMAPS_PORT=$((BASE + 993)) POP3_PORT=$((BASE + 110)) P
 REGISTRY=${MAILSERVERS_REGISTRY:-/tmp/mailport-mailservers.dirs}
 ALL_PORTS="$SMTP_PORT $SUBM_PORT $SMTPS_PORT $PLAIN_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT"
 TEST_USER=testuser TEST_PASS=testpass
-PACKAGES="postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates"
+# iproute2: `ss` checks the ports (not in minimal Debian images)
+PACKAGES="postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates iproute2"
 SMTP_IMPL=${MAILSERVERS_SMTP:-postfix}
 
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
