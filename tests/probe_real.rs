@@ -60,6 +60,7 @@ fn servers() -> &'static Servers {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        remove_old_dirs(&dir);
         let text = std::fs::read_to_string(dir.join("env")).map_err(|e| e.to_string())?;
         let env = text
             .lines()
@@ -71,6 +72,27 @@ fn servers() -> &'static Servers {
     match started {
         Ok(servers) => servers,
         Err(e) => panic!("the real mail servers could not be started: {e}"),
+    }
+}
+
+/// Removes the DIRs of earlier runs whose test process is gone (their daemons were stopped by
+/// their watcher or by `start`, which stops every registered instance but this one).
+fn remove_old_dirs(current: &Path) {
+    let registry = std::fs::read_to_string("/tmp/mailport-mailservers.dirs").unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("mailport-probe-servers-") else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        let registered = registry.lines().any(|l| Path::new(l) == path);
+        if path != current && !alive && !registered {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 

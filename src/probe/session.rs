@@ -118,6 +118,9 @@ struct Ctx<'a> {
     deadline: Instant,
     /// How long to wait for a plaintext greeting before trying TLS.
     silence: Duration,
+    /// The most one command, reply or handshake may take, so that one stalled step leaves time
+    /// to report it.
+    step: Duration,
 }
 
 fn millis(since: Instant) -> u64 {
@@ -127,6 +130,9 @@ fn millis(since: Instant) -> u64 {
 impl Ctx<'_> {
     fn within(&self, d: Duration) -> Instant {
         self.deadline.min(Instant::now() + d)
+    }
+    fn step_deadline(&self) -> Instant {
+        self.within(self.step)
     }
 }
 
@@ -143,6 +149,7 @@ pub async fn run(
         trust,
         deadline: started + timeout,
         silence: (timeout / 3).min(Duration::from_secs(3)),
+        step: (timeout / 2).max(Duration::from_secs(1)),
     };
     let step = Instant::now();
     let addresses = resolve(&ctx).await?;
@@ -234,7 +241,8 @@ async fn tls_handshake(
     obs: &mut Observation,
 ) -> Result<TlsConn, tls::HandshakeFailure> {
     let before = Instant::now();
-    let (tls, info) = tls::handshake(stream, &ctx.target.host, ctx.trust, ctx.deadline).await?;
+    let (tls, info) =
+        tls::handshake(stream, &ctx.target.host, ctx.trust, ctx.step_deadline()).await?;
     obs.timings.tls = Some(millis(before));
     obs.observed.tls = Some(info);
     Ok(tls)
@@ -317,9 +325,9 @@ async fn capabilities<S: AsyncRead + AsyncWrite + Unpin>(
     tag: &str,
 ) -> Result<Capabilities, Failure> {
     let result = match protocol {
-        Protocol::Smtp => smtp::capabilities(conn, ctx.deadline).await,
-        Protocol::Imap => imap::capabilities(conn, tag, ctx.deadline).await,
-        Protocol::Pop3 => pop3::capabilities(conn, ctx.deadline).await,
+        Protocol::Smtp => smtp::capabilities(conn, ctx.step_deadline()).await,
+        Protocol::Imap => imap::capabilities(conn, tag, ctx.step_deadline()).await,
+        Protocol::Pop3 => pop3::capabilities(conn, ctx.step_deadline()).await,
     };
     let command = match protocol {
         Protocol::Smtp => "EHLO",
@@ -381,9 +389,9 @@ async fn plaintext_session(
         return Ok(());
     }
     let reply = match protocol {
-        Protocol::Smtp => smtp::starttls(&mut conn, ctx.deadline).await,
-        Protocol::Imap => imap::starttls(&mut conn, "a2", ctx.deadline).await,
-        Protocol::Pop3 => pop3::starttls(&mut conn, ctx.deadline).await,
+        Protocol::Smtp => smtp::starttls(&mut conn, ctx.step_deadline()).await,
+        Protocol::Imap => imap::starttls(&mut conn, "a2", ctx.step_deadline()).await,
+        Protocol::Pop3 => pop3::starttls(&mut conn, ctx.step_deadline()).await,
     }
     .map_err(|e| Failure::new(FailureKind::Conversation, format!("STARTTLS: {e}")))?;
     if let Err(refusal) = reply {
