@@ -273,10 +273,7 @@ async fn after_failed_tls(
         Seen::Nothing => {
             obs.old_tls = failure.old_version;
             let message = if failure.message.contains("timed out") {
-                format!(
-                    "no greeting within {} s and no answer to a TLS handshake",
-                    ctx.silence.as_secs_f32()
-                )
+                "the server sent neither a greeting nor an answer to a TLS handshake".to_string()
             } else {
                 failure.message
             };
