@@ -528,3 +528,22 @@ async fn a_closed_port_is_unreachable() {
     assert_eq!(r.exit_code(), 2);
     assert!(has(&r, "MP100", "cannot connect"));
 }
+
+#[tokio::test]
+async fn a_server_without_tls_1_2_is_insecure() {
+    // Answers any ClientHello with a fatal protocol_version alert, as a TLS 1.0/1.1-only server
+    // does to a client that offers only TLS 1.2 and 1.3.
+    let port = serve(|mut s: TcpStream| async move {
+        let mut buf = [0u8; 2048];
+        if s.read(&mut buf).await.is_ok() {
+            let _ = s
+                .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+                .await;
+        }
+    })
+    .await;
+    let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 3).await;
+    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert!(has(&r, "MP102", "no TLS 1.2 or 1.3"), "{:#?}", r.findings);
+    assert_eq!(r.exit_code(), 1);
+}

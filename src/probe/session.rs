@@ -256,6 +256,11 @@ async fn after_failed_tls(
     failure: tls::HandshakeFailure,
     obs: &mut Observation,
 ) -> Result<(), Failure> {
+    // The server answered in TLS (an alert, a ServerHello rustls refused): a TLS problem.
+    if failure.old_version || matches!(failure.seen.as_slice(), [0x15 | 0x16, 0x03, ..]) {
+        obs.old_tls = failure.old_version;
+        return Err(Failure::new(FailureKind::Tls, failure.message));
+    }
     match classify(&failure.seen) {
         Seen::Mail(_) => {
             let tcp = connect(ctx, addresses).await?;
