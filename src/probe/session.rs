@@ -123,6 +123,13 @@ struct Ctx<'a> {
     step: Duration,
 }
 
+/// `start + budget`, saturating far in the future instead of overflowing.
+pub fn deadline(start: Instant, budget: Duration) -> Instant {
+    start
+        .checked_add(budget)
+        .unwrap_or_else(|| start + Duration::from_secs(86_400))
+}
+
 fn millis(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
@@ -147,7 +154,7 @@ pub async fn run(
     let ctx = Ctx {
         target,
         trust,
-        deadline: started + timeout,
+        deadline: deadline(started, timeout),
         silence: (timeout / 3).min(Duration::from_secs(3)),
         step: (timeout / 2).max(Duration::from_secs(1)),
     };
