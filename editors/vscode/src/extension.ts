@@ -30,6 +30,8 @@ const SECTION = "mailport";
 const SERVER_TEST_CONNECTION = "mailport.server.testConnection";
 
 let client: LanguageClient | undefined;
+/** Tells the server when `.mailport.toml` changes; one per client, disposed with it. */
+let configWatcher: vscode.FileSystemWatcher | undefined;
 let output: vscode.LogOutputChannel;
 let lastSettings: ExtensionSettings;
 
@@ -82,6 +84,7 @@ function createClient(context: vscode.ExtensionContext): LanguageClient | undefi
     return undefined;
   }
   output.info(`starting ${server.path} (${server.source}) ${serverArgs(settings).join(" ")}`);
+  configWatcher = vscode.workspace.createFileSystemWatcher("**/.mailport.toml");
 
   const run = { command: server.path, args: serverArgs(settings), transport: TransportKind.stdio };
   const serverOptions: ServerOptions = { run, debug: run };
@@ -89,7 +92,7 @@ function createClient(context: vscode.ExtensionContext): LanguageClient | undefi
     documentSelector: documentSelector(genericFormats(settings), extraPatterns(settings)),
     outputChannel: output,
     initializationOptions: toServerSettings(settings),
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/.mailport.toml") },
+    synchronize: { fileEvents: configWatcher },
     middleware: {
       workspace: {
         // The server pulls its section; answer with the mapped settings for the
@@ -130,6 +133,8 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
 async function stopServer(): Promise<void> {
   const running = client;
   client = undefined;
+  configWatcher?.dispose();
+  configWatcher = undefined;
   if (running !== undefined) {
     try {
       await running.stop();
