@@ -101,8 +101,23 @@ timers (eglot sends didChange and flymake re-checks from them)."
       (mailport-test-wait (format "%s to go away" code)
                           (lambda () (null (mailport-test-diagnostics code)))))))
 
+(defun mailport-test-server-reads-p (file)
+  "True when `mailport check' reads FILE at all (files_checked > 0)."
+  (with-temp-buffer
+    (call-process mailport-program nil t nil "check" "--format" "json" file)
+    (goto-char (point-min))
+    (let ((report (ignore-errors (json-parse-buffer :object-type 'plist))))
+      (and report (> (or (plist-get report :files_checked) 0) 0)))))
+
 (mailport-test-fix ".env" 'mailport-conf-mode "MP003" "EMAIL_PORT=465")
 (mailport-test-fix "application.properties" 'conf-javaprop-mode "MP003" "spring.mail.port=465")
+
+(defvar mailport-test-skipped 0)
+;; A line format whose adapter may not be in this server yet: skipped, and said so, only then.
+(if (mailport-test-server-reads-p (expand-file-name ".msmtprc" mailport-test-work))
+    (mailport-test-fix ".msmtprc" 'mailport-conf-mode "MP003" "port 465")
+  (setq mailport-test-skipped (1+ mailport-test-skipped))
+  (mailport-test-say "skip .msmtprc: this mailport does not read the format yet"))
 
 (mailport-test-check "a shell script does not get mailport-conf-mode"
   (find-file (expand-file-name "deploy.sh" mailport-test-work))
@@ -141,7 +156,8 @@ timers (eglot sends didChange and flymake re-checks from them)."
 
 (ignore-errors (eglot-shutdown-all))
 (delete-directory mailport-test-tmp t)
-(mailport-test-say "%d passed, %d failed" mailport-test-passed mailport-test-failed)
+(mailport-test-say "%d passed, %d failed, %d skipped"
+                   mailport-test-passed mailport-test-failed mailport-test-skipped)
 (kill-emacs (if (= mailport-test-failed 0) 0 1))
 
 ;;; test.el ends here
