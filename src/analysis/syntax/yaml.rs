@@ -121,11 +121,24 @@ impl<'t> Walker<'_, '_> {
         prefix: &mut Vec<String>,
         read: impl FnOnce(&mut Self, &mut Vec<String>),
     ) {
+        self.unit_at(node, prefix, prefix.len(), read);
+    }
+
+    /// [`Self::unit`] where the entry's settings share only `prefix[..depth]` (a compose
+    /// `- KEY=VALUE` item: its list index is replaced by the variable name).
+    fn unit_at(
+        &mut self,
+        node: Node<'t>,
+        prefix: &mut Vec<String>,
+        depth: usize,
+        read: impl FnOnce(&mut Self, &mut Vec<String>),
+    ) {
         if self.frozen == 0 {
             if let Some(reuse) = self.reuse.as_deref_mut() {
                 let extent =
                     line_start(self.text, node.start_byte())..line_end(self.text, last_byte(node));
-                if reuse.take(extent, prefix, self.settings.len()) {
+                let shared = prefix.get(..depth).unwrap_or(prefix);
+                if reuse.take(extent, shared, self.settings.len()) {
                     return;
                 }
             }
@@ -165,11 +178,13 @@ impl<'t> Walker<'_, '_> {
                     .into_iter()
                     .filter(|n| n.kind() == "block_sequence_item");
                 for (index, item) in items.enumerate() {
+                    let value = named_children(item)
+                        .into_iter()
+                        .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                    let depth =
+                        prefix.len() + usize::from(env_assignment(self.text, value).is_none());
                     prefix.push(index.to_string());
-                    self.unit(item, prefix, |w, prefix| {
-                        let value = named_children(item)
-                            .into_iter()
-                            .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                    self.unit_at(item, prefix, depth, |w, prefix| {
                         if !w.env_item(value, prefix, item) {
                             w.value(value, prefix, &Entry::BlockItem { item });
                         }
@@ -241,31 +256,10 @@ impl<'t> Walker<'_, '_> {
 
     /// A docker-compose `environment:` list item `- KEY=VALUE`; false when the item is not one.
     fn env_item(&mut self, value: Option<Node<'t>>, prefix: &[String], item: Node<'t>) -> bool {
-        let Some((Some(scalar), _)) = value.map(unwrap_node) else {
+        let Some((scalar, kind, raw, eq)) = env_assignment(self.text, value) else {
             return false;
         };
-        let (kind, raw) = match scalar.kind() {
-            "plain_scalar" => (ValueKind::Plain, scalar.start_byte()..scalar.end_byte()),
-            "double_quote_scalar" | "single_quote_scalar" => {
-                (ValueKind::Quoted, inner_span(scalar))
-            }
-            _ => return false,
-        };
-        let raw_text = slice(self.text, raw.clone());
-        let Some(eq) = raw_text.find('=') else {
-            return false;
-        };
-        let key = &raw_text[..eq];
-        let key_ok = key
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !key_ok {
-            return false;
-        }
+        let key = slice(self.text, raw.start..raw.start + eq);
         let decoded = decode_scalar(self.text, scalar).0;
         let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
         let mut path = prefix.to_vec();
@@ -390,6 +384,33 @@ impl<'t> Walker<'_, '_> {
         let column = slice(self.text, start..pos).chars().count();
         format!("{}{}", line_break_at(self.text, pos), " ".repeat(column))
     }
+}
+
+/// A list item written `KEY=VALUE` (compose `environment:` list form): the scalar, its kind, its
+/// text span (inside quotes) and where the `=` is in it.
+fn env_assignment<'t>(
+    text: &str,
+    value: Option<Node<'t>>,
+) -> Option<(Node<'t>, ValueKind, Span, usize)> {
+    let (Some(scalar), _) = unwrap_node(value?) else {
+        return None;
+    };
+    let (kind, raw) = match scalar.kind() {
+        "plain_scalar" => (ValueKind::Plain, scalar.start_byte()..scalar.end_byte()),
+        "double_quote_scalar" | "single_quote_scalar" => (ValueKind::Quoted, inner_span(scalar)),
+        _ => return None,
+    };
+    let raw_text = slice(text, raw.clone());
+    let eq = raw_text.find('=')?;
+    let key = &raw_text[..eq];
+    let key_ok = key
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    key_ok.then_some((scalar, kind, raw, eq))
 }
 
 /// The last byte that belongs to `node` (block nodes may end after their trailing line break).
