@@ -98,7 +98,7 @@ impl IncrementalDoc {
                     .and_then(|()| parser.parse(&self.text, None));
                 match tree {
                     Some(tree) => {
-                        self.parsed = yaml::extract(&tree, &self.text, None);
+                        self.parsed = yaml::extract(&tree, &self.text, None, &[]);
                         self.tree = Some((parser, tree));
                     }
                     None => {
@@ -257,7 +257,7 @@ impl IncrementalDoc {
             new_end: edit.new_end_byte,
             plan: Vec::new(),
         };
-        let fresh = yaml::extract(&tree, &self.text, Some(&mut reuse));
+        let fresh = yaml::extract(&tree, &self.text, Some(&mut reuse), &[]);
         self.parsed.errors = fresh.errors;
         match reuse.assemble(fresh.settings) {
             Some(settings) => {

@@ -295,6 +295,31 @@ fn error_at(node: tree_sitter::Node, text: &str) -> SyntaxError {
     }
 }
 
+/// The first place where two reads differ, for assertion messages that stay short.
+#[cfg(test)]
+pub(crate) fn first_difference(left: &Parsed, right: &Parsed) -> Option<String> {
+    if let Some(i) = left
+        .settings
+        .iter()
+        .zip(&right.settings)
+        .position(|(a, b)| a != b)
+    {
+        return Some(format!(
+            "setting {i}: {:?}\n  vs {:?}",
+            left.settings[i], right.settings[i]
+        ));
+    }
+    if left.settings.len() != right.settings.len() {
+        return Some(format!(
+            "{} settings vs {}",
+            left.settings.len(),
+            right.settings.len()
+        ));
+    }
+    (left.errors != right.errors)
+        .then(|| format!("errors {:?}\n  vs {:?}", left.errors, right.errors))
+}
+
 /// A readable dump of what an adapter read (snapshot tests).
 #[cfg(test)]
 pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
