@@ -14,8 +14,8 @@ pub struct IncrementalDoc {
     parsed: Parsed,
     /// Byte offset of the start of every line (tree-sitter edits need row/column points).
     line_starts: Vec<usize>,
-    /// YAML: the parser and the tree of the current text, for incremental re-parsing.
-    tree: Option<(Parser, Tree)>,
+    /// YAML: the parser and the tree(s) of the current text, for incremental re-parsing.
+    yaml: Option<YamlState>,
     /// `.env`: for each setting, the lines of its entry (`start..start of the next line`).
     env_extents: Vec<Span>,
     /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
@@ -29,7 +29,7 @@ impl IncrementalDoc {
             line_starts: line_starts(&text),
             text,
             parsed: Parsed::default(),
-            tree: None,
+            yaml: None,
             env_extents: Vec::new(),
             env_unclosed: Vec::new(),
         };
@@ -91,20 +91,35 @@ impl IncrementalDoc {
                 self.env_unclosed = unclosed;
             }
             Format::Yaml => {
+                self.yaml = None;
+                self.parsed = Parsed::default();
                 let mut parser = Parser::new();
-                let tree = parser
+                if parser
                     .set_language(&tree_sitter_yaml::LANGUAGE.into())
-                    .ok()
-                    .and_then(|()| parser.parse(&self.text, None));
-                match tree {
-                    Some(tree) => {
-                        self.parsed = yaml::extract(&tree, &self.text, None, &[]);
-                        self.tree = Some((parser, tree));
+                    .is_err()
+                {
+                    return;
+                }
+                if let Some(chunks) = yaml::chunks(&self.text) {
+                    let mut live = Vec::with_capacity(chunks.len());
+                    for chunk in chunks {
+                        let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
+                        live.push(LiveChunk {
+                            chunk,
+                            tree,
+                            settings: read.settings.len(),
+                            errors: read.errors.len(),
+                        });
+                        self.parsed.settings.extend(read.settings);
+                        self.parsed.errors.extend(read.errors);
                     }
-                    None => {
-                        self.parsed = Parsed::default();
-                        self.tree = None;
-                    }
+                    self.yaml = Some(YamlState::Chunked {
+                        parser,
+                        chunks: live,
+                    });
+                } else if let Some(tree) = parser.parse(&self.text, None) {
+                    self.parsed = yaml::extract(&tree, &self.text, None, &[]);
+                    self.yaml = Some(YamlState::Whole { parser, tree });
                 }
             }
             _ => self.parsed = super::parse(self.format, &self.text),
@@ -232,13 +247,29 @@ impl IncrementalDoc {
         }
     }
 
-    /// YAML: incremental tree-sitter re-parse, then re-read only the entries the edit or a
-    /// structural change touched.
+    /// YAML: incremental tree-sitter re-parse, then re-read only the entries (or, in a big
+    /// document, the chunk) the edit or a structural change touched.
     fn edit_yaml(&mut self, edit: &InputEdit) {
-        let Some((mut parser, mut old_tree)) = self.tree.take() else {
-            self.read_all();
-            return;
-        };
+        let chunked = self.line_starts.len() > yaml::CHUNK_ABOVE_LINES;
+        match self.yaml.take() {
+            Some(YamlState::Whole { parser, tree }) if !chunked => {
+                self.edit_yaml_tree(parser, tree, edit)
+            }
+            Some(YamlState::Chunked {
+                mut parser,
+                mut chunks,
+            }) if chunked => {
+                if self.edit_yaml_chunk(&mut parser, &mut chunks, edit) {
+                    self.yaml = Some(YamlState::Chunked { parser, chunks });
+                } else {
+                    self.read_all();
+                }
+            }
+            _ => self.read_all(),
+        }
+    }
+
+    fn edit_yaml_tree(&mut self, mut parser: Parser, mut old_tree: Tree, edit: &InputEdit) {
         old_tree.edit(edit);
         let Some(tree) = parser.parse(&self.text, Some(&old_tree)) else {
             self.read_all();
@@ -262,14 +293,156 @@ impl IncrementalDoc {
         match reuse.assemble(fresh.settings) {
             Some(settings) => {
                 self.parsed.settings = settings;
-                self.tree = Some((parser, tree));
+                self.yaml = Some(YamlState::Whole { parser, tree });
             }
-            None => {
-                self.tree = Some((parser, tree));
-                self.read_all();
-            }
+            None => self.read_all(),
         }
     }
+
+    /// A big YAML document: when the edit stays inside one chunk and leaves every chunk
+    /// boundary as it was, only that chunk is parsed again (incrementally). False when the
+    /// chunks must be recomputed.
+    fn edit_yaml_chunk(
+        &mut self,
+        parser: &mut Parser,
+        chunks: &mut [LiveChunk],
+        edit: &InputEdit,
+    ) -> bool {
+        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
+        let Some(i) = chunks
+            .partition_point(|c| c.chunk.start <= start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        let Some(live) = chunks.get(i) else {
+            return false;
+        };
+        let chunk = &live.chunk;
+        let is_last = i + 1 == chunks.len();
+        // The chunk's own final line break must stay, or the next chunk's first line moves.
+        if chunk.header || (!is_last && old_end >= chunk.end) {
+            return false;
+        }
+        let new_chunk_end = chunk.end - old_end + new_end;
+        if !self.chunk_boundaries_kept(chunk, start, new_end, new_chunk_end) {
+            return false;
+        }
+        let chunk_row = self.point(chunk.start).row;
+        let local = |at: usize| at - chunk.start;
+        let local_point = |p: Point| Point {
+            row: p.row - chunk_row,
+            column: p.column,
+        };
+        let local_edit = InputEdit {
+            start_byte: local(start),
+            old_end_byte: local(old_end),
+            new_end_byte: local(new_end),
+            start_position: local_point(edit.start_position),
+            old_end_position: local_point(edit.old_end_position),
+            new_end_position: local_point(edit.new_end_position),
+        };
+        let new_chunk = yaml::Chunk {
+            end: new_chunk_end,
+            ..chunk.clone()
+        };
+        let mut old_tree = live.tree.clone();
+        if let Some(tree) = old_tree.as_mut() {
+            tree.edit(&local_edit);
+        }
+        let (fresh, tree) = yaml::parse_chunk(parser, &self.text, &new_chunk, old_tree.as_ref());
+        // Splice the chunk's settings and errors; move everything after it.
+        let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
+        let first_error: usize = chunks[..i].iter().map(|c| c.errors).sum();
+        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
+        let old_settings = first_setting..first_setting + live.settings;
+        let old_errors = first_error..first_error + live.errors;
+        if old_settings.end > self.parsed.settings.len()
+            || old_errors.end > self.parsed.errors.len()
+        {
+            return false;
+        }
+        self.parsed.settings.splice(old_settings, fresh.settings);
+        self.parsed.errors.splice(old_errors, fresh.errors);
+        for setting in self
+            .parsed
+            .settings
+            .iter_mut()
+            .skip(first_setting + settings)
+        {
+            shift_setting(setting, old_end, new_end);
+        }
+        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
+            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
+        }
+        chunks[i] = LiveChunk {
+            chunk: new_chunk,
+            tree,
+            settings,
+            errors,
+        };
+        for later in chunks.iter_mut().skip(i + 1) {
+            later.chunk.start = later.chunk.start - old_end + new_end;
+            later.chunk.end = later.chunk.end - old_end + new_end;
+        }
+        true
+    }
+
+    /// After an edit of `start..new_end` inside `chunk` (which now ends at `new_chunk_end`), the
+    /// lines it touched still start (or do not start) chunks exactly as before.
+    fn chunk_boundaries_kept(
+        &self,
+        chunk: &yaml::Chunk,
+        start: usize,
+        new_end: usize,
+        new_chunk_end: usize,
+    ) -> bool {
+        let text = &self.text;
+        let mut pos = super::line_start(text, start);
+        while pos < text.len() && pos <= new_end {
+            let line = yaml::line_at(text, pos);
+            if pos == chunk.start {
+                if !yaml::starts_entry(text, &line, chunk.level) {
+                    return false;
+                }
+            } else if line.content && line.indent <= chunk.level {
+                return false;
+            }
+            pos = line.next;
+        }
+        if chunk.level == 0 {
+            // A top-level chunk: it must still end where it did and still not be split.
+            let end = yaml::top_chunk_end(text, chunk.start);
+            if end != new_chunk_end {
+                return false;
+            }
+            let split = yaml::split_top_chunk(text, chunk.start, end);
+            if split.len() != 1 {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The tree(s) of a YAML document between edits.
+enum YamlState {
+    /// One tree for the whole text.
+    Whole { parser: Parser, tree: Tree },
+    /// A big document: one tree per chunk (see [`yaml::chunks`]).
+    Chunked {
+        parser: Parser,
+        chunks: Vec<LiveChunk>,
+    },
+}
+
+/// A chunk of a big YAML document, its tree, and how many settings and errors it holds (they
+/// sit in the document's lists in chunk order).
+struct LiveChunk {
+    chunk: yaml::Chunk,
+    tree: Option<Tree>,
+    settings: usize,
+    errors: usize,
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -588,6 +761,20 @@ mod tests {
             .unwrap_or(8);
         for seed in 1..=seeds {
             random_edits(Format::Yaml, YAML, seed * 7919, 300);
+        }
+    }
+
+    #[test]
+    fn big_yaml_random_edits_match_a_fresh_parse() {
+        // Over the chunking threshold: edits go to one chunk's tree, or recompute the chunks.
+        let text = crate::analysis::syntax::yaml::tests::big_yaml(75);
+        assert!(text.lines().count() > yaml::CHUNK_ABOVE_LINES);
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for seed in 1..=seeds {
+            random_edits(Format::Yaml, &text, seed * 15485863, 150);
         }
     }
 

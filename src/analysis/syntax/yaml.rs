@@ -908,7 +908,7 @@ fn decode_block_scalar(raw: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
