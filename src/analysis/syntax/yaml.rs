@@ -309,8 +309,8 @@ struct Walker<'a, 'r> {
     text: &'a str,
     settings: Vec<Setting>,
     reuse: Option<&'r mut Reuse>,
-    /// > 0 while walking below a key the edit touched: paths there may differ, so nothing below
-    /// is reused.
+    /// Non-zero while walking below a key the edit touched: paths there may differ, so nothing
+    /// below is reused.
     frozen: usize,
     /// The key path everything read sits under (a chunk's header).
     base: &'a [String],
