@@ -75,6 +75,33 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
         }
         typing.push(started.elapsed());
     }
+    // A new top-level line typed in the middle (YAML: the chunks around it are recomputed).
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut new_line = Vec::with_capacity(EDITS);
+    for round in 0..EDITS {
+        let started = Instant::now();
+        if round % 2 == 0 {
+            doc.edit(line_start, line_start, "x\n");
+        } else {
+            doc.edit(line_start, line_start + 2, "");
+        }
+        new_line.push(started.elapsed());
+    }
+    // A new entry line one level down (YAML: a new `services:` child splits a chunk).
+    let entry = match format {
+        Format::Env => "NEW_ENTRY=1\n",
+        _ => "  new-entry:\n",
+    };
+    let mut new_entry = Vec::with_capacity(EDITS);
+    for round in 0..EDITS {
+        let started = Instant::now();
+        if round % 2 == 0 {
+            doc.edit(line_start, line_start, entry);
+        } else {
+            doc.edit(line_start, line_start + entry.len(), "");
+        }
+        new_entry.push(started.elapsed());
+    }
     assert_eq!(doc.text(), text);
     assert_eq!(
         *doc.parsed(),
@@ -82,13 +109,17 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
         "incremental result differs from a full parse"
     );
     println!(
-        "{:<5} {:>6} lines ({source}): edit value median {:>8.3} ms (p90 {:.3}), type in key median {:>8.3} ms (p90 {:.3}); full parse {:.1} ms, {} settings",
+        "{:<5} {:>6} lines ({source}): edit value median {:>7.3} ms (p90 {:.3}), type in key {:>7.3} ms (p90 {:.3}), new entry line {:>7.3} ms (p90 {:.3}), new top-level line {:>7.3} ms (p90 {:.3}); full parse {:.1} ms, {} settings",
         format.name(),
         lines,
         ms(median(&mut times)),
         ms(percentile(&mut times, 90)),
         ms(median(&mut typing)),
         ms(percentile(&mut typing, 90)),
+        ms(median(&mut new_entry)),
+        ms(percentile(&mut new_entry, 90)),
+        ms(median(&mut new_line)),
+        ms(percentile(&mut new_line, 90)),
         ms(full_parse),
         full.settings.len()
     );

@@ -262,7 +262,7 @@ impl IncrementalDoc {
                 if self.edit_yaml_chunk(&mut parser, &mut chunks, edit) {
                     self.yaml = Some(YamlState::Chunked { parser, chunks });
                 } else {
-                    self.read_all();
+                    self.rechunk_yaml(parser, chunks, edit);
                 }
             }
             _ => self.read_all(),
@@ -388,6 +388,99 @@ impl IncrementalDoc {
         true
     }
 
+    /// A big YAML document whose chunk boundaries an edit changed: the chunks are computed
+    /// again; those the edit did not touch keep their tree and settings (moved), the others are
+    /// parsed.
+    fn rechunk_yaml(&mut self, mut parser: Parser, old_chunks: Vec<LiveChunk>, edit: &InputEdit) {
+        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
+        let Some(specs) = yaml::chunks(&self.text) else {
+            self.read_all();
+            return;
+        };
+        // Old chunks the edit did not touch, by where they start now.
+        let mut kept = std::collections::HashMap::new();
+        let mut first_setting = 0;
+        let mut first_error = 0;
+        for (index, live) in old_chunks.iter().enumerate() {
+            let moved = if live.chunk.end <= start {
+                Some(0)
+            } else if live.chunk.start >= old_end && live.chunk.start > start {
+                Some(1)
+            } else {
+                None
+            };
+            if let Some(moved) = moved {
+                let shift = |at: usize| {
+                    if moved == 1 {
+                        at - old_end + new_end
+                    } else {
+                        at
+                    }
+                };
+                let now = yaml::Chunk {
+                    start: shift(live.chunk.start),
+                    end: shift(live.chunk.end),
+                    ..live.chunk.clone()
+                };
+                let settings = first_setting..first_setting + live.settings;
+                let errors = first_error..first_error + live.errors;
+                kept.insert(now.start, (index, now, settings, errors, moved == 1));
+            }
+            first_setting += live.settings;
+            first_error += live.errors;
+        }
+        let mut old_trees: Vec<Option<Tree>> = old_chunks.into_iter().map(|c| c.tree).collect();
+        let mut old_settings = std::mem::take(&mut self.parsed.settings)
+            .into_iter()
+            .enumerate();
+        let mut old_errors = std::mem::take(&mut self.parsed.errors)
+            .into_iter()
+            .enumerate();
+        let mut live = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let reusable = kept.remove(&spec.start).filter(|(_, now, ..)| *now == spec);
+            if let Some((index, _, settings, errors, moved)) = reusable {
+                let before = self.parsed.settings.len();
+                for (_, mut setting) in take_run(&mut old_settings, settings) {
+                    if moved {
+                        shift_setting(&mut setting, old_end, new_end);
+                    }
+                    self.parsed.settings.push(setting);
+                }
+                let taken = self.parsed.settings.len() - before;
+                let before = self.parsed.errors.len();
+                for (_, mut error) in take_run(&mut old_errors, errors) {
+                    if moved {
+                        error.span = error.span.start - old_end + new_end
+                            ..error.span.end - old_end + new_end;
+                    }
+                    self.parsed.errors.push(error);
+                }
+                let taken_errors = self.parsed.errors.len() - before;
+                live.push(LiveChunk {
+                    chunk: spec,
+                    tree: old_trees.get_mut(index).and_then(Option::take),
+                    settings: taken,
+                    errors: taken_errors,
+                });
+            } else {
+                let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
+                live.push(LiveChunk {
+                    chunk: spec,
+                    tree,
+                    settings: read.settings.len(),
+                    errors: read.errors.len(),
+                });
+                self.parsed.settings.extend(read.settings);
+                self.parsed.errors.extend(read.errors);
+            }
+        }
+        self.yaml = Some(YamlState::Chunked {
+            parser,
+            chunks: live,
+        });
+    }
+
     /// After an edit of `start..new_end` inside `chunk` (which now ends at `new_chunk_end`), the
     /// lines it touched still start (or do not start) chunks exactly as before.
     fn chunk_boundaries_kept(
@@ -443,6 +536,23 @@ struct LiveChunk {
     tree: Option<Tree>,
     settings: usize,
     errors: usize,
+}
+
+/// The items of `items` (numbered in order) whose number is in `run`; earlier ones are dropped.
+fn take_run<T>(items: &mut impl Iterator<Item = (usize, T)>, run: Range<usize>) -> Vec<(usize, T)> {
+    let mut out = Vec::with_capacity(run.len());
+    if run.is_empty() {
+        return out;
+    }
+    for (at, item) in items.by_ref() {
+        if at >= run.start {
+            out.push((at, item));
+        }
+        if at + 1 >= run.end {
+            break;
+        }
+    }
+    out
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
