@@ -354,20 +354,3 @@ pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
     }
     out
 }
-
-/// `DUMP_LANG=yaml DUMP='text' cargo test --lib syntax::dump_tree -- --nocapture` prints a tree.
-#[cfg(test)]
-#[test]
-fn dump_tree() {
-    let text = std::env::var("DUMP").unwrap_or_default();
-    let language: tree_sitter::Language = match std::env::var("DUMP_LANG").as_deref() {
-        Ok("json") => tree_sitter_json::LANGUAGE.into(),
-        Ok("toml") => tree_sitter_toml_ng::LANGUAGE.into(),
-        Ok("ini") => tree_sitter_ini::LANGUAGE.into(),
-        Ok("properties") => tree_sitter_properties::LANGUAGE.into(),
-        _ => tree_sitter_yaml::LANGUAGE.into(),
-    };
-    if let Some(tree) = parse_tree(&language, &text, None) {
-        println!("{}", tree.root_node().to_sexp());
-    }
-}
