@@ -64,7 +64,8 @@ struct RawConfig {
 impl Config {
     /// Reads `.mailport.toml` text.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Toml(e.message().to_string()))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(e.message().to_string()))?;
         Config::from_parts(raw.prefer, &raw.rules, raw.allow)
     }
 
@@ -80,7 +81,8 @@ impl Config {
             allow,
         };
         for (code, level) in rules {
-            let rule = RuleCode::parse(code).ok_or_else(|| ConfigError::UnknownRule(code.clone()))?;
+            let rule =
+                RuleCode::parse(code).ok_or_else(|| ConfigError::UnknownRule(code.clone()))?;
             let level = if level.trim().eq_ignore_ascii_case("off") {
                 RuleLevel::Off
             } else {

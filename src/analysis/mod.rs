@@ -40,7 +40,13 @@ pub fn analyze_parsed(
 ) -> Analysis {
     let endpoints = endpoints::build(&parsed.settings, format);
     let mut findings = findings::syntax_errors(&parsed.errors);
-    findings.extend(rules::check(text, format, &parsed.settings, &endpoints, config));
+    findings.extend(rules::check(
+        text,
+        format,
+        &parsed.settings,
+        &endpoints,
+        config,
+    ));
     let findings = suppress::apply(text, format, findings, config);
     Analysis {
         findings,

@@ -13,7 +13,11 @@ pub struct IncrementalDoc {
 impl IncrementalDoc {
     pub fn new(format: Format, text: String) -> IncrementalDoc {
         let parsed = super::parse(format, &text);
-        IncrementalDoc { format, text, parsed }
+        IncrementalDoc {
+            format,
+            text,
+            parsed,
+        }
     }
 
     pub fn format(&self) -> Format {
