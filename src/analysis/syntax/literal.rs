@@ -149,6 +149,18 @@ pub fn unescape(s: &str) -> String {
     out
 }
 
+/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
+pub fn syntax_tree(language: tree_sitter::Language, text: &str) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).ok()?;
+    parser.parse(text, None)
+}
+
+/// The source text of a node.
+pub fn node_text<'a>(text: &'a str, node: tree_sitter::Node) -> &'a str {
+    text.get(node.byte_range()).unwrap_or("")
+}
+
 /// A setting read from a document.
 pub fn setting(
     path: Vec<String>,
