@@ -161,6 +161,47 @@ pub fn node_text<'a>(text: &'a str, node: tree_sitter::Node) -> &'a str {
     text.get(node.byte_range()).unwrap_or("")
 }
 
+/// A value read out of program source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A literal: text as decoded, how it is written, its span (inside quotes).
+    Literal {
+        value: String,
+        kind: ValueKind,
+        span: Span,
+    },
+    /// A value that comes from elsewhere (an environment variable without a literal default, a
+    /// constant, another variable): its name, and the span of the whole expression.
+    Reference { name: String, span: Span },
+}
+
+impl Value {
+    pub fn literal(value: impl Into<String>, kind: ValueKind, span: Span) -> Value {
+        Value::Literal {
+            value: value.into(),
+            kind,
+            span,
+        }
+    }
+
+    /// The setting for this value under `path`.
+    pub fn into_setting(self, path: Vec<String>, key_span: Span, style: EntryStyle) -> Setting {
+        match self {
+            Value::Literal { value, kind, span } => {
+                setting(path, value, kind, key_span, span, style)
+            }
+            Value::Reference { name, span } => setting(
+                path,
+                reference(&name),
+                ValueKind::Plain,
+                key_span,
+                span,
+                style,
+            ),
+        }
+    }
+}
+
 /// A setting read from a document.
 pub fn setting(
     path: Vec<String>,
