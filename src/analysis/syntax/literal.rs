@@ -93,6 +93,21 @@ pub fn member_style(
     }
 }
 
+/// A sibling statement written exactly like this one: `define( 'KEY', value );`,
+/// `$mail->Key = value;`, `gitlab_rails['key'] = value`. The text before the key, between the key
+/// and the value, and after the value up to the end of the statement is copied.
+pub fn copied_style(text: &str, statement: Span, key: Span, value: Span) -> EntryStyle {
+    let piece = |range: Span| text.get(range).unwrap_or("").to_string();
+    EntryStyle {
+        insert_at: line_end(text, statement.end),
+        lead: format!("\n{}", indent_at(text, statement.start)),
+        key_prefix: piece(statement.start..key.start),
+        separator: piece(key.end..value.start),
+        suffix: piece(value.end..statement.end),
+        ..EntryStyle::default()
+    }
+}
+
 /// Decodes a quoted literal that occupies `span` (quotes included): returns the text and the span
 /// inside the quotes. Understands a leading string prefix (`r`, `b`, `f`, `u`), `'…'`, `"…"`,
 /// `` `…` `` and triple quotes; backslash escapes are resolved (`raw` keeps them as written).
