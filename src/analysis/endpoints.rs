@@ -1,6 +1,11 @@
 //! Endpoints: settings grouped into configured connections, read through application profiles.
 
+use std::collections::HashMap;
+
+use super::syntax::hostport::{parse_host_port, parse_url};
 use super::syntax::{Format, Setting, Span};
+use crate::knowledge::ports;
+use crate::knowledge::profiles::{self, Profile};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
@@ -140,6 +145,17 @@ pub struct Endpoint {
     pub conflicts: Vec<Located>,
     /// Index of the setting after which new keys are inserted.
     pub anchor: usize,
+    /// How many path segments the endpoint's root has: `path[root_len..]` names a key the way the
+    /// application's documentation does (`properties.mail.smtp.ssl.enable`, `EMAIL_USE_SSL`).
+    pub root_len: usize,
+}
+
+impl Endpoint {
+    /// A setting's key relative to the endpoint.
+    pub fn key_label(&self, setting: &Setting) -> String {
+        let start = self.root_len.min(setting.path.len().saturating_sub(1));
+        setting.path[start..].join(".")
+    }
 }
 
 impl Endpoint {
@@ -152,8 +168,811 @@ impl Endpoint {
     }
 }
 
+/// Normalises a value for the profile tables: trimmed, lowercased, booleans as `true`/`false`.
+pub fn normalise(value: &str) -> String {
+    let v = value
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim()
+        .to_ascii_lowercase();
+    match v.as_str() {
+        "true" | "yes" | "on" | "1" | "y" | "enabled" | "enable" => "true".into(),
+        "false" | "no" | "off" | "0" | "n" | "disabled" | "disable" => "false".into(),
+        _ => v,
+    }
+}
+
+/// A value that says "nothing here": credentials set to it are no credentials.
+fn is_blank(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "" | "null" | "none" | "nil" | "~" | "false" | "\"\"" | "''"
+    )
+}
+
+/// The mail protocol named by a word in a key or section (`smtp`, `IMAP`, `pop3` …).
+fn protocol_word(word: &str) -> Option<Protocol> {
+    match word.to_ascii_lowercase().as_str() {
+        "smtp" | "smtps" | "smtp_settings" | "submission" | "submissions" | "sendmail"
+        | "outgoing" | "mailer" | "smtpserver" | "outgoingserver" => Some(Protocol::Smtp),
+        "imap" | "imaps" | "imapserver" => Some(Protocol::Imap),
+        "pop" | "pop3" | "pop3s" | "pops" => Some(Protocol::Pop3),
+        _ => None,
+    }
+}
+
+/// Protocol from the words of a key path (last words first): `[notifications, smtp]`, `SMTP_PORT`.
+fn protocol_from_words<'a>(words: impl Iterator<Item = &'a str>) -> Option<Protocol> {
+    for w in words {
+        for part in w.split(['_', '-', '.']).rev() {
+            if let Some(p) = protocol_word(part) {
+                return Some(p);
+            }
+        }
+        if let Some(p) = protocol_word(w) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// Protocol from a host name: `smtp.`, `imap.`, `pop.`/`pop3.`.
+fn protocol_from_host(host: &str) -> Option<Protocol> {
+    let first = host.trim().split('.').next()?.to_ascii_lowercase();
+    let first = first.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+    match first {
+        "smtp" | "smtps" | "smtp-mail" | "smtp-relay" | "securesmtp" => Some(Protocol::Smtp),
+        "imap" | "imaps" | "secureimap" => Some(Protocol::Imap),
+        "pop" | "pop3" | "pops" | "securepop" => Some(Protocol::Pop3),
+        _ => None,
+    }
+}
+
+/// What a URL scheme says: protocol, and the mode when the scheme alone decides it.
+fn scheme_facts(scheme: &str) -> Option<(Protocol, SchemeMode)> {
+    let s = scheme.to_ascii_lowercase();
+    let (base, rest) = s.split_once('+').unwrap_or((s.as_str(), ""));
+    let insecure = rest.split('+').any(|r| r == "insecure");
+    let starttls = rest.split('+').any(|r| r == "starttls" || r == "startls");
+    let (protocol, implicit) = match base {
+        "smtp" | "submission" => (Protocol::Smtp, false),
+        "smtps" | "submissions" => (Protocol::Smtp, true),
+        "imap" => (Protocol::Imap, false),
+        "imaps" => (Protocol::Imap, true),
+        "pop" | "pop3" => (Protocol::Pop3, false),
+        "pops" | "pop3s" => (Protocol::Pop3, true),
+        _ => return None,
+    };
+    let mode = if implicit {
+        SchemeMode::Implicit
+    } else if insecure {
+        SchemeMode::Insecure
+    } else if starttls {
+        SchemeMode::Starttls
+    } else {
+        SchemeMode::Plain
+    };
+    Some((protocol, mode))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SchemeMode {
+    Implicit,
+    Starttls,
+    Insecure,
+    Plain,
+}
+
+/// The role a key plays in a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Host,
+    Port,
+    HostPort,
+    Url,
+    User,
+    Password,
+    Auth,
+    Protocol,
+    /// Security, require, verify, TLS version keys: read through the profile by key name.
+    Other,
+}
+
+/// A setting matched to a profile key: its root (the group) and the key pattern (lowercase).
+struct Member {
+    setting: usize,
+    role: Role,
+    pattern: String,
+}
+
+/// Lowercase key patterns of a profile with their roles.
+fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
+    let mut out = Vec::new();
+    let k = &p.keys;
+    for (list, role) in [
+        (&k.host, Role::Host),
+        (&k.port, Role::Port),
+        (&k.hostport, Role::HostPort),
+        (&k.url, Role::Url),
+        (&k.user, Role::User),
+        (&k.password, Role::Password),
+        (&k.auth, Role::Auth),
+        (&k.protocol, Role::Protocol),
+    ] {
+        out.extend(list.iter().map(|s| (s.to_ascii_lowercase(), role)));
+    }
+    let others = p
+        .security
+        .iter()
+        .map(|s| &s.key)
+        .chain(p.combos.iter().flat_map(|c| c.when.keys()))
+        .chain(p.require.iter())
+        .chain(p.verify_off.keys())
+        .chain(p.tls_versions.iter());
+    for key in others {
+        let key = key.to_ascii_lowercase();
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, Role::Other));
+        }
+    }
+    out
+}
+
+/// Lookup tables from key names to (profile, pattern, role), built once.
+struct Index {
+    patterns: Vec<Vec<(String, Role)>>,
+    /// Flat profiles with fixed prefixes: full lowercase variable name → (profile, pattern idx, prefix len).
+    flat_exact: HashMap<String, Vec<(usize, usize, usize)>>,
+    /// Flat profiles with any prefix (`*`): the pattern's last `_` word → (profile, pattern idx).
+    flat_any: HashMap<String, Vec<(usize, usize)>>,
+    /// Tree profiles: the pattern's last segment → (profile, pattern idx).
+    tree: HashMap<String, Vec<(usize, usize)>>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut idx = Index {
+            patterns: Vec::new(),
+            flat_exact: HashMap::new(),
+            flat_any: HashMap::new(),
+            tree: HashMap::new(),
+        };
+        for (pi, p) in profiles::all().iter().enumerate() {
+            let pats = profile_patterns(p);
+            for (ki, (pat, _)) in pats.iter().enumerate() {
+                if p.flat {
+                    if p.prefixes.iter().any(|x| x == "*") {
+                        let last = pat.rsplit('_').next().unwrap_or(pat).to_string();
+                        idx.flat_any.entry(last).or_default().push((pi, ki));
+                    } else if p.prefixes.is_empty() {
+                        idx.flat_exact
+                            .entry(pat.clone())
+                            .or_default()
+                            .push((pi, ki, 0));
+                    } else {
+                        for prefix in &p.prefixes {
+                            let full = format!("{}{}", prefix.to_ascii_lowercase(), pat);
+                            idx.flat_exact
+                                .entry(full)
+                                .or_default()
+                                .push((pi, ki, prefix.len()));
+                        }
+                    }
+                } else {
+                    let last = pat.rsplit('.').next().unwrap_or(pat).to_string();
+                    idx.tree.entry(last).or_default().push((pi, ki));
+                }
+            }
+            idx.patterns.push(pats);
+        }
+        idx
+    })
+}
+
+/// Mail words a generic variable prefix must contain (`SMTP_`, `SVC_0007_SMTP_`, `MAIL_`).
+fn mail_prefix(prefix: &str) -> bool {
+    prefix.split(['_', '-', '.']).any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "smtp"
+                | "smtps"
+                | "imap"
+                | "imaps"
+                | "pop"
+                | "pop3"
+                | "mail"
+                | "email"
+                | "mailer"
+                | "sendmail"
+        )
+    })
+}
+
+/// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,
+/// `Repository *` a prefix glob)?
+fn context_matches(context: &[String], root: &[String]) -> bool {
+    if context.is_empty() {
+        return true;
+    }
+    if root.len() < context.len() {
+        return false;
+    }
+    let tail = &root[root.len() - context.len()..];
+    context.iter().zip(tail).all(|(c, seg)| {
+        let seg = seg.to_ascii_lowercase();
+        c.split('|').any(|alt| {
+            let alt = alt.to_ascii_lowercase();
+            match alt.strip_suffix('*') {
+                Some(prefix) => seg.starts_with(prefix),
+                None => alt == seg,
+            }
+        })
+    })
+}
+
+/// Does the setting's path end with the dotted pattern (case-insensitive)? Returns the root length.
+fn tree_match(path: &[String], pattern: &str) -> Option<usize> {
+    let segs: Vec<&str> = pattern.split('.').collect();
+    if segs.len() > path.len() {
+        return None;
+    }
+    let start = path.len() - segs.len();
+    path[start..]
+        .iter()
+        .zip(&segs)
+        .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        .then_some(start)
+}
+
 /// Groups settings into endpoints using the application profiles.
 pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
-    let _ = (settings, format);
-    Vec::new()
+    let idx = index();
+    let all = profiles::all();
+    // (profile, root key) → members; the root key is the root path (and prefix) joined.
+    let mut groups: HashMap<(usize, String), (Vec<String>, Vec<Member>)> = HashMap::new();
+    for (si, s) in settings.iter().enumerate() {
+        let Some(last) = s.path.last() else { continue };
+        let last_lc = last.to_ascii_lowercase();
+        let parent = &s.path[..s.path.len() - 1];
+        let mut add = |pi: usize, root: Vec<String>, pattern: &str, role: Role| {
+            let key = (pi, root.join("\u{1}"));
+            let entry = groups.entry(key).or_insert_with(|| (root, Vec::new()));
+            entry.1.push(Member {
+                setting: si,
+                role,
+                pattern: pattern.to_string(),
+            });
+        };
+        if let Some(hits) = idx.flat_exact.get(&last_lc) {
+            for &(pi, ki, prefix_len) in hits {
+                if !all[pi].reads(format) {
+                    continue;
+                }
+                let (pat, role) = &idx.patterns[pi][ki];
+                let mut root = parent.to_vec();
+                root.push(last.get(..prefix_len).unwrap_or("").to_string());
+                add(pi, root, pat, *role);
+            }
+        }
+        let last_word = last_lc.rsplit('_').next().unwrap_or(&last_lc);
+        if let Some(hits) = idx.flat_any.get(last_word) {
+            // Longest matching pattern wins (`SMTP_AUTH_USER` is AUTH_USER behind `SMTP_`).
+            let best = hits
+                .iter()
+                .filter(|(pi, _)| all[*pi].reads(format))
+                .filter_map(|&(pi, ki)| {
+                    let (pat, role) = &idx.patterns[pi][ki];
+                    let prefix = last_lc.strip_suffix(pat.as_str())?;
+                    (prefix.is_empty() || prefix.ends_with('_')).then_some((
+                        pi,
+                        pat,
+                        *role,
+                        prefix.len(),
+                    ))
+                })
+                .max_by_key(|(_, pat, _, _)| pat.len());
+            if let Some((pi, pat, role, plen)) = best {
+                let prefix = last.get(..plen).unwrap_or("");
+                if mail_prefix(prefix) {
+                    let mut root = parent.to_vec();
+                    root.push(prefix.to_string());
+                    add(pi, root, pat, role);
+                }
+            }
+        }
+        if let Some(hits) = idx.tree.get(&last_lc) {
+            for &(pi, ki) in hits {
+                let p = &all[pi];
+                if !p.reads(format) {
+                    continue;
+                }
+                let (pat, role) = &idx.patterns[pi][ki];
+                if let Some(root_len) = tree_match(&s.path, pat) {
+                    let root = &s.path[..root_len];
+                    if context_matches(&p.context, root) {
+                        add(pi, root.to_vec(), pat, *role);
+                    }
+                }
+            }
+        }
+    }
+
+    // Profiles claim groups in priority order; a setting belongs to one endpoint only.
+    let mut keys: Vec<(usize, String)> = groups.keys().cloned().collect();
+    keys.sort_by(|a, b| {
+        let first = |k: &(usize, String)| groups[k].1.iter().map(|m| m.setting).min().unwrap_or(0);
+        (a.0, first(a)).cmp(&(b.0, first(b)))
+    });
+    let mut taken = vec![false; settings.len()];
+    // A root read by one profile is not read again by a more general one.
+    let mut taken_roots: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for key in keys {
+        if taken_roots.contains(&key.1) {
+            continue;
+        }
+        let Some((root, members)) = groups.remove(&key) else {
+            continue;
+        };
+        let p = &all[key.0];
+        let members: Vec<Member> = members.into_iter().filter(|m| !taken[m.setting]).collect();
+        if members.is_empty() {
+            continue;
+        }
+        if !p.identify.is_empty()
+            && !members.iter().any(|m| {
+                p.identify
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(&m.pattern))
+            })
+        {
+            continue;
+        }
+        let mut made = endpoints_of(p, &root, &members, settings);
+        if made.is_empty() {
+            continue;
+        }
+        for m in &members {
+            taken[m.setting] = true;
+        }
+        taken_roots.insert(key.1);
+        out.append(&mut made);
+    }
+    out.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
+    out
+}
+
+/// Reads one group of settings through its profile. A group with URL values gives one endpoint per
+/// URL (aerc `source` and `outgoing`); otherwise one endpoint.
+fn endpoints_of(
+    p: &'static Profile,
+    root: &[String],
+    members: &[Member],
+    settings: &[Setting],
+) -> Vec<Endpoint> {
+    let urls: Vec<&Member> = members.iter().filter(|m| m.role == Role::Url).collect();
+    let plain: Vec<&Member> = members.iter().filter(|m| m.role != Role::Url).collect();
+    let mut out = Vec::new();
+    let has_fields = plain
+        .iter()
+        .any(|m| matches!(m.role, Role::Host | Role::Port | Role::HostPort));
+    if has_fields || urls.is_empty() {
+        if let Some(e) = read_endpoint(p, root, &plain, None, settings) {
+            out.push(e);
+        }
+    }
+    for u in urls {
+        let mut ms: Vec<&Member> = plain
+            .iter()
+            .copied()
+            .filter(|m| !matches!(m.role, Role::Host | Role::Port | Role::HostPort))
+            .collect();
+        ms.push(u);
+        if let Some(e) = read_endpoint(p, root, &ms, Some(u), settings) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn located(settings: &[Setting], si: usize) -> Located {
+    let s = &settings[si];
+    Located {
+        value: s.value.clone(),
+        span: s.value_span.clone(),
+        setting: si,
+    }
+}
+
+/// A part of a value (URL host, `host:port` port) located in the document. Offsets inside the
+/// value map to the document only when the value is written as read (no escapes).
+fn part(settings: &[Setting], si: usize, text: &str, rel: &Span) -> Located {
+    let s = &settings[si];
+    let span = if s.value_span.len() == s.value.len() {
+        s.value_span.start + rel.start..s.value_span.start + rel.end
+    } else {
+        s.value_span.clone()
+    };
+    Located {
+        value: text.to_string(),
+        span,
+        setting: si,
+    }
+}
+
+fn read_endpoint(
+    p: &'static Profile,
+    root: &[String],
+    members: &[&Member],
+    url_member: Option<&Member>,
+    settings: &[Setting],
+) -> Option<Endpoint> {
+    let mut e = Endpoint {
+        profile: leak_id(p),
+        protocol: None,
+        host: None,
+        port: None,
+        default_port: p.default_port,
+        security: Security::Unknown,
+        security_from: SecurityFrom::Nothing,
+        credentials: false,
+        settings: members.iter().map(|m| m.setting).collect(),
+        url: None,
+        verify_off: Vec::new(),
+        old_tls: Vec::new(),
+        conflicts: Vec::new(),
+        anchor: 0,
+        root_len: if p.flat { usize::MAX } else { root.len() },
+    };
+    e.settings.sort_unstable();
+    e.settings.dedup();
+    let mut protocol_from_key = None;
+    let mut scheme_mode = None;
+    for m in members {
+        let s = &settings[m.setting];
+        match m.role {
+            Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting)),
+            Role::Port => e.port = Some(located(settings, m.setting)),
+            Role::HostPort => {
+                if let Some(hp) = parse_host_port(&s.value) {
+                    e.host = Some(part(settings, m.setting, &hp.host.0, &hp.host.1));
+                    e.port = Some(part(settings, m.setting, &hp.port.0, &hp.port.1));
+                } else if !is_blank(&s.value) && !ports::is_reference(&s.value) {
+                    e.host = Some(located(settings, m.setting));
+                }
+            }
+            Role::User | Role::Password => {
+                if !is_blank(&s.value) {
+                    e.credentials = true;
+                }
+            }
+            Role::Auth => {
+                if normalise(&s.value) == "true" {
+                    e.credentials = true;
+                }
+            }
+            Role::Protocol => {
+                let v = normalise(&s.value);
+                if let Some((proto, mode)) = scheme_facts(&v) {
+                    protocol_from_key = Some(proto);
+                    if mode == SchemeMode::Implicit {
+                        scheme_mode = Some(SchemeMode::Implicit);
+                    }
+                } else if let Some(proto) = Protocol::parse(&v) {
+                    protocol_from_key = Some(proto);
+                }
+            }
+            Role::Host | Role::Url | Role::Other => {}
+        }
+    }
+    if let Some(u) = url_member {
+        let s = &settings[u.setting];
+        let url = parse_url(s.value.trim())?;
+        let (proto, mode) = scheme_facts(&url.scheme)?;
+        let lead = s.value.len() - s.value.trim_start().len();
+        let shift = |r: &Span| r.start + lead..r.end + lead;
+        protocol_from_key = Some(proto);
+        scheme_mode = Some(mode);
+        e.url = Some(UrlParts {
+            scheme: part(settings, u.setting, &url.scheme, &shift(&url.scheme_span)),
+            port_insert_at: part(
+                settings,
+                u.setting,
+                "",
+                &shift(&(url.host_end..url.host_end)),
+            )
+            .span
+            .start,
+        });
+        if let Some((h, span)) = &url.host {
+            e.host = Some(part(settings, u.setting, h, &shift(span)));
+        }
+        if let Some((port, span)) = &url.port {
+            e.port = Some(part(settings, u.setting, port, &shift(span)));
+        } else {
+            e.default_port = None;
+        }
+        if url.has_userinfo {
+            e.credentials = true;
+        }
+        for (k, v) in &url.query {
+            let (k, v) = (k.to_ascii_lowercase(), normalise(v));
+            if (k == "verify_peer" || k == "ssl_verify") && v == "false" {
+                let mut l = located(settings, u.setting);
+                l.value = format!("{k}=0");
+                e.verify_off.push(l);
+            }
+            if k == "require_tls" && v == "true" {
+                scheme_mode = Some(SchemeMode::Starttls);
+            }
+        }
+    }
+    e.protocol = protocol_from_key
+        .or_else(|| protocol_from_words(root.iter().rev().map(String::as_str)))
+        .or_else(|| {
+            // A key name that carries the protocol (`smtp_port`, `IMAP_HOST`).
+            members
+                .iter()
+                .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting].key())))
+        })
+        .or_else(|| p.default_protocol())
+        .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)));
+    // Nothing mail-like: a database or HTTP block of a generic file.
+    if e.protocol.is_none() {
+        return None;
+    }
+    if e.host.is_none() && e.port.is_none() && url_member.is_none() {
+        // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts
+        // and MP008/MP009, read below.
+        let any_security = members.iter().any(|m| m.role == Role::Other);
+        if !any_security {
+            return None;
+        }
+    }
+    let value_of = |pattern: &str| -> Option<&Member> {
+        members
+            .iter()
+            .copied()
+            .find(|m| m.pattern.eq_ignore_ascii_case(pattern))
+    };
+    // Certificate checks and TLS versions.
+    for (key, values) in &p.verify_off {
+        if let Some(m) = value_of(key) {
+            let v = normalise(&settings[m.setting].value);
+            if values
+                .iter()
+                .any(|x| x == "*" && !v.is_empty() && v.trim() == "*" || normalise(x) == v)
+            {
+                e.verify_off.push(located(settings, m.setting));
+            }
+        }
+    }
+    for key in &p.tls_versions {
+        if let Some(m) = value_of(key) {
+            if allows_old_tls(&settings[m.setting].value) {
+                e.old_tls.push(located(settings, m.setting));
+            }
+        }
+    }
+    // The mode.
+    let port = e.port_number();
+    let mut keys_used = Vec::new();
+    let combo = p.combos.iter().find(|c| {
+        c.when
+            .iter()
+            .all(|(k, want)| match (value_of(k), want.as_str()) {
+                (None, "absent") => true,
+                (Some(_), "present") => true,
+                (Some(m), w) => normalise(&settings[m.setting].value) == normalise(w),
+                (None, _) => false,
+            })
+    });
+    let mut mode: Option<Security> = None;
+    if let Some(c) = combo {
+        for k in c.when.keys() {
+            if let Some(m) = value_of(k) {
+                keys_used.push(m.setting);
+            }
+        }
+        if c.mode == "conflict" {
+            e.conflicts = keys_used.iter().map(|&si| located(settings, si)).collect();
+        } else {
+            mode = profiles::mode(&c.mode);
+        }
+    }
+    let port_implicit = port.is_some_and(|n| p.implicit_ports.iter().any(|&ip| u32::from(ip) == n));
+    let mut from = SecurityFrom::Nothing;
+    if mode.is_none() && e.conflicts.is_empty() && port_implicit && p.port_overrides {
+        mode = Some(Security::ImplicitTls);
+        from = SecurityFrom::Port;
+    }
+    if mode.is_none() && e.conflicts.is_empty() {
+        // Security keys (only the explicit ones where the application decides by port).
+        let mut found: Vec<(Security, usize)> = Vec::new();
+        let mut present = false;
+        let mut present_keys: Vec<usize> = Vec::new();
+        for sk in &p.security {
+            if p.port_decides.is_some()
+                && !p.explicit.iter().any(|x| x.eq_ignore_ascii_case(&sk.key))
+            {
+                continue;
+            }
+            let Some(m) = value_of(&sk.key) else { continue };
+            present_keys.push(m.setting);
+            let raw = &settings[m.setting].value;
+            if ports::is_reference(raw) {
+                present = true;
+                found.push((Security::Unknown, m.setting));
+                continue;
+            }
+            present = true;
+            let v = normalise(raw);
+            let hit = sk
+                .values
+                .get(&v)
+                .or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
+            if let Some(m_name) = hit {
+                if let Some(sec) = profiles::mode(m_name) {
+                    found.push((sec, m.setting));
+                }
+            }
+        }
+        let implicit = found.iter().any(|(s, _)| *s == Security::ImplicitTls);
+        let starttls = found.iter().any(|(s, _)| s.is_starttls());
+        if found.iter().any(|(s, _)| *s == Security::Unknown) {
+            mode = Some(Security::Unknown);
+        } else if implicit && starttls {
+            e.conflicts = found
+                .iter()
+                .filter(|(s, _)| *s != Security::None)
+                .map(|&(_, si)| located(settings, si))
+                .collect();
+        } else if let Some(&(sec, _)) = found
+            .iter()
+            .find(|(s, _)| *s == Security::ImplicitTls)
+            .or_else(|| found.iter().find(|(s, _)| s.is_starttls()))
+            .or_else(|| found.first())
+        {
+            mode = Some(sec);
+            keys_used.extend(found.iter().map(|&(_, si)| si));
+            from = SecurityFrom::Keys(Vec::new());
+        } else if present {
+            if let Some(o) = p.otherwise.as_deref().and_then(profiles::mode) {
+                mode = Some(o);
+                keys_used.extend(present_keys.iter().copied());
+                from = SecurityFrom::Keys(Vec::new());
+            }
+        }
+        if mode.is_none() && e.conflicts.is_empty() {
+            // The URL scheme.
+            match scheme_mode {
+                Some(SchemeMode::Implicit) => {
+                    mode = Some(Security::ImplicitTls);
+                    from = SecurityFrom::Scheme;
+                }
+                Some(SchemeMode::Starttls) => {
+                    mode = Some(Security::StarttlsRequired);
+                    from = SecurityFrom::Scheme;
+                }
+                Some(SchemeMode::Insecure) => {
+                    mode = Some(Security::None);
+                    from = SecurityFrom::Scheme;
+                }
+                Some(SchemeMode::Plain) => match p.plain_scheme.as_deref() {
+                    Some("port") => {
+                        mode = Some(if port_implicit || port == Some(465) {
+                            Security::ImplicitTls
+                        } else {
+                            Security::StarttlsOpportunistic
+                        });
+                        from = SecurityFrom::Port;
+                    }
+                    Some(m) => {
+                        mode = profiles::mode(m);
+                        from = SecurityFrom::Scheme;
+                    }
+                    None => {}
+                },
+                None => {}
+            }
+        }
+        if mode.is_none() && e.conflicts.is_empty() {
+            if port_implicit {
+                mode = Some(Security::ImplicitTls);
+                from = SecurityFrom::Port;
+            } else if let Some(pd) = p.port_decides.as_deref().and_then(profiles::mode) {
+                if port.is_some() {
+                    mode = Some(pd);
+                    from = SecurityFrom::Port;
+                }
+            } else if let Some(d) = p.default_security.as_deref().and_then(profiles::mode) {
+                if !present {
+                    mode = Some(d);
+                    from = SecurityFrom::Default;
+                }
+            }
+        }
+    } else if mode.is_some() {
+        from = SecurityFrom::Keys(Vec::new());
+    }
+    // `requireTLS: true` makes opportunistic STARTTLS required.
+    if mode == Some(Security::StarttlsOpportunistic)
+        || (mode.is_none() && e.conflicts.is_empty() && !p.require.is_empty())
+    {
+        for r in &p.require {
+            if let Some(m) = value_of(r) {
+                if normalise(&settings[m.setting].value) == "true" {
+                    mode = Some(Security::StarttlsRequired);
+                    keys_used.push(m.setting);
+                    if from == SecurityFrom::Nothing {
+                        from = SecurityFrom::Keys(Vec::new());
+                    }
+                }
+            }
+        }
+    }
+    if let SecurityFrom::Keys(_) = from {
+        keys_used.sort_unstable();
+        keys_used.dedup();
+        from = SecurityFrom::Keys(keys_used);
+    }
+    e.security = mode.unwrap_or(Security::Unknown);
+    e.security_from = if e.security == Security::Unknown {
+        SecurityFrom::Nothing
+    } else {
+        from
+    };
+    // New keys go after the last entry that sits directly in the root (not inside `auth: {…}`).
+    let depth = root.len() + 1;
+    e.anchor = members
+        .iter()
+        .map(|m| m.setting)
+        .filter(|&si| settings[si].path.len() == depth || settings[si].path.len() == root.len())
+        .max()
+        .or_else(|| members.iter().map(|m| m.setting).max())
+        .unwrap_or(0);
+    Some(e)
+}
+
+/// Profile ids are `'static` because the profile table is.
+fn leak_id(p: &'static Profile) -> &'static str {
+    p.id.as_str()
+}
+
+/// Does a TLS-version setting allow TLS below 1.2 (`TLSv1`, `TLSv1.1`, `SSLv3`, `+1.1`)?
+pub fn allows_old_tls(value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    // Exclusions (`!SSLv3`, `-TLSv1`) do not allow anything.
+    v.split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == ';')
+        .filter(|t| !t.is_empty() && !t.starts_with('!') && !t.starts_with('-'))
+        .any(|t| {
+            let t = t
+                .trim_start_matches('+')
+                .trim_matches(|c| c == '"' || c == '\'' || c == '[' || c == ']');
+            matches!(
+                t,
+                "sslv2"
+                    | "sslv3"
+                    | "ssl3"
+                    | "ssl2"
+                    | "tlsv1"
+                    | "tlsv1.0"
+                    | "tlsv1.1"
+                    | "tls1"
+                    | "tls1.0"
+                    | "tls1.1"
+                    | "tlsv1_0"
+                    | "tlsv1_1"
+                    | "1.0"
+                    | "1.1"
+                    | "tls1_0"
+                    | "tls1_1"
+                    | "tls10"
+                    | "tls11"
+                    | "tlsv1_method"
+                    | "tlsv1_1_method"
+                    | "sslv3_method"
+            )
+        })
 }

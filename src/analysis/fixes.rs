@@ -1,2 +1,383 @@
 //! Fixes: turn "use port P with mode M" into exact edits on an endpoint's spans, in the document's
-//! own syntax.
+//! own syntax. A fix that changes the mode changes every key involved in one edit.
+
+use super::endpoints::{normalise, Endpoint, Security, SecurityFrom};
+use super::findings::{Edit, Fix};
+use super::syntax::{Format, Setting, ValueKind};
+use crate::knowledge::profiles::{self, Profile};
+
+/// What a fix needs to know about the document.
+pub struct Doc<'a> {
+    pub format: Format,
+    pub settings: &'a [Setting],
+}
+
+/// The edits that set the endpoint's port to `port`.
+pub fn set_port(doc: &Doc, e: &Endpoint, port: u16) -> Option<Vec<Edit>> {
+    if let Some(p) = &e.port {
+        if p.value.trim() == port.to_string() {
+            return Some(Vec::new());
+        }
+        return Some(vec![Edit {
+            span: p.span.clone(),
+            new_text: port.to_string(),
+        }]);
+    }
+    if let Some(u) = &e.url {
+        return Some(vec![Edit {
+            span: u.port_insert_at..u.port_insert_at,
+            new_text: format!(":{port}"),
+        }]);
+    }
+    let profile = profiles::by_id(e.profile)?;
+    let key = profile.keys.port.first()?;
+    insert_key(doc, e, profile, key, &port.to_string()).map(|edit| vec![edit])
+}
+
+/// The edits that make the endpoint use `mode`, or `None` when the document has no way to say it.
+pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, String)>> {
+    if e.security == mode {
+        return Some(Vec::new());
+    }
+    let profile = profiles::by_id(e.profile)?;
+    if let Some(u) = &e.url {
+        // The scheme says the mode: smtp ↔ smtps (keeping `+plain`-style suffixes).
+        let scheme = &u.scheme.value;
+        let (base, rest) = scheme
+            .split_once('+')
+            .map(|(b, r)| (b, format!("+{r}")))
+            .unwrap_or((scheme.as_str(), String::new()));
+        let lower = base.to_ascii_lowercase();
+        let implicit = matches!(
+            lower.as_str(),
+            "smtps" | "submissions" | "imaps" | "pops" | "pop3s"
+        );
+        let new_base = match (mode, implicit) {
+            (Security::ImplicitTls, false) => format!("{base}s"),
+            (Security::StarttlsRequired | Security::StarttlsOpportunistic, true) => {
+                base[..base.len() - 1].to_string()
+            }
+            _ => base.to_string(),
+        };
+        let plain_mode = profile.plain_scheme.as_deref();
+        let reachable = match mode {
+            Security::ImplicitTls => true,
+            Security::StarttlsRequired => plain_mode == Some("starttls-required"),
+            Security::StarttlsOpportunistic => {
+                plain_mode == Some("port") || plain_mode == Some("starttls-opportunistic")
+            }
+            _ => false,
+        };
+        let rest = rest.replace("+starttls", "").replace("+insecure", "");
+        let new_scheme = format!("{new_base}{rest}");
+        if !reachable || new_scheme == *scheme {
+            return None;
+        }
+        let label = format!("{new_scheme}://");
+        return Some(vec![(
+            Edit {
+                span: u.scheme.span.clone(),
+                new_text: new_scheme,
+            },
+            label,
+        )]);
+    }
+    let writes = profile.write.get(mode.as_str()).or_else(|| {
+        // A profile that can only say "STARTTLS if offered" is asked for that instead.
+        (mode == Security::StarttlsRequired)
+            .then(|| profile.write.get("starttls-opportunistic"))
+            .flatten()
+    })?;
+    let mut edits = Vec::new();
+    let mut changed = false;
+    for w in writes {
+        match find_key(doc, e, profile.flat, &w.key) {
+            Some(si) => {
+                let s = &doc.settings[si];
+                if normalise(&s.value) != normalise(&w.value) {
+                    let v = styled_value(&w.value, s);
+                    edits.push((
+                        Edit {
+                            span: s.value_span.clone(),
+                            new_text: v.clone(),
+                        },
+                        format!("{}={v}", e.key_label(s)),
+                    ));
+                    changed = true;
+                }
+            }
+            None if w.insert => {
+                let edit = insert_key(doc, e, profile, &w.key, &w.value)?;
+                edits.push((edit, format!("{}={}", w.key, w.value)));
+                changed = true;
+            }
+            None => {}
+        }
+    }
+    changed.then_some(edits)
+}
+
+/// The endpoint's setting whose key (relative to the endpoint) is `key`.
+fn find_key(doc: &Doc, e: &Endpoint, flat: bool, key: &str) -> Option<usize> {
+    let segs: Vec<&str> = key.split('.').collect();
+    e.settings.iter().copied().find(|&si| {
+        let path = &doc.settings[si].path;
+        if let Some(last) = path.last() {
+            // Flat variables: `EMAIL_USE_SSL`, `GITEA__mailer__PROTOCOL`, `SVC_SMTP_SECURE`.
+            if flat
+                && segs.len() == 1
+                && last.len() > key.len()
+                && last
+                    .to_ascii_lowercase()
+                    .ends_with(&key.to_ascii_lowercase())
+            {
+                let cut = last.len() - key.len();
+                if last[..cut].ends_with('_') {
+                    return true;
+                }
+            }
+        }
+        path.len() >= segs.len()
+            && path[path.len() - segs.len()..]
+                .iter()
+                .zip(&segs)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    })
+}
+
+/// Writes `value` the way `like` writes its value: `True`/`true`/`yes`/`on`/`1` keep their style.
+fn styled_value(value: &str, like: &Setting) -> String {
+    let norm = normalise(value);
+    if norm != "true" && norm != "false" {
+        return value.to_string();
+    }
+    let t = norm == "true";
+    let old = like.value.trim();
+    let pick = |a: &str, b: &str| if t { a.to_string() } else { b.to_string() };
+    match old {
+        "True" | "False" => pick("True", "False"),
+        "TRUE" | "FALSE" => pick("TRUE", "FALSE"),
+        "yes" | "no" => pick("yes", "no"),
+        "Yes" | "No" => pick("Yes", "No"),
+        "on" | "off" => pick("on", "off"),
+        "1" | "0" => pick("1", "0"),
+        _ => pick("true", "false"),
+    }
+}
+
+/// Inserts `key = value` next to the endpoint's anchor, in the anchor's style.
+fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str) -> Option<Edit> {
+    let anchor = doc.settings.get(e.anchor)?;
+    let style = &anchor.style;
+    let key_text = if profile.flat {
+        // Keep the variable prefix of the anchor (`GITEA__mailer__`, `SVC_0007_SMTP_`).
+        let last = anchor.key();
+        let prefix = profile
+            .keys
+            .port
+            .iter()
+            .chain(&profile.keys.host)
+            .chain(profile.security.iter().map(|s| &s.key))
+            .chain(&profile.keys.hostport)
+            .chain(&profile.keys.url)
+            .chain(&profile.keys.user)
+            .chain(&profile.keys.password)
+            .filter(|k| {
+                last.len() >= k.len()
+                    && last.to_ascii_lowercase().ends_with(&k.to_ascii_lowercase())
+            })
+            .map(|k| &last[..last.len() - k.len()])
+            .min_by_key(|p| p.len())
+            .unwrap_or("");
+        format!("{prefix}{key}")
+    } else {
+        format!("{}{}", style.key_prefix, key)
+    };
+    let key_text = match style.key_quote {
+        Some(q) => format!("{q}{key_text}{q}"),
+        None => key_text,
+    };
+    let quoted_like = e.settings.iter().any(|&si| {
+        let s = &doc.settings[si];
+        s.kind == ValueKind::Quoted && matches!(normalise(&s.value).as_str(), "true" | "false")
+    });
+    // Booleans are written like the endpoint's other booleans (`True` in a Django .env).
+    let like = e
+        .settings
+        .iter()
+        .map(|&si| &doc.settings[si])
+        .find(|s| {
+            matches!(normalise(&s.value).as_str(), "true" | "false") && s.value.trim().len() > 1
+        })
+        .unwrap_or(anchor);
+    let value_text = literal(
+        doc.format,
+        value,
+        style.env_in_string || (profile.flat && doc.format.typed_values()),
+        quoted_like,
+        like,
+    );
+    let entry = if style.env_in_string {
+        format!(
+            "{}{}{}={}",
+            style.lead,
+            style.item_prefix,
+            key_text,
+            literal(Format::Env, value, true, false, like)
+        )
+    } else {
+        format!(
+            "{}{}{}{}{}",
+            style.lead, style.item_prefix, key_text, style.separator, value_text
+        )
+    };
+    Some(Edit {
+        span: style.insert_at..style.insert_at,
+        new_text: entry,
+    })
+}
+
+/// A new value in the format's syntax.
+fn literal(
+    format: Format,
+    value: &str,
+    as_text: bool,
+    quote_bools: bool,
+    like: &Setting,
+) -> String {
+    let norm = normalise(value);
+    let is_bool = norm == "true" || norm == "false";
+    let is_number = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+    if !format.typed_values() {
+        return if is_bool {
+            styled_value(value, like)
+        } else {
+            value.to_string()
+        };
+    }
+    if as_text || (quote_bools && is_bool) {
+        return quote(&if is_bool {
+            styled_value(value, like)
+        } else {
+            value.to_string()
+        });
+    }
+    if is_bool || is_number {
+        return norm_or(value, is_bool, &norm);
+    }
+    match format {
+        Format::Yaml
+            if value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_')) =>
+        {
+            value.to_string()
+        }
+        _ => quote(value),
+    }
+}
+
+fn norm_or(value: &str, is_bool: bool, norm: &str) -> String {
+    if is_bool {
+        norm.to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+/// One fix: port and mode together, titled by what it changes; `None` when neither can be written
+/// or nothing changes.
+pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>) -> Option<Fix> {
+    let port = port
+        .filter(|p| e.port_number() != Some(u32::from(*p)) || e.port.is_none() && e.url.is_none());
+    let mut edits = Vec::new();
+    if let Some(p) = port {
+        edits.extend(set_port(doc, e, p)?);
+    }
+    let mut labels = Vec::new();
+    if let Some(m) = mode.filter(|m| *m != e.security) {
+        match set_mode(doc, e, m) {
+            Some(more) => {
+                for (edit, label) in more {
+                    edits.push(edit);
+                    labels.push(label);
+                }
+            }
+            // The port alone fixes it where the application derives the mode from the port.
+            None if port.is_some()
+                && (e.security == Security::Unknown || port_alone_decides(e, port, m)) => {}
+            None => return None,
+        }
+    }
+    // A profile that cannot say "required" writes "STARTTLS if offered" instead: say so.
+    let can_require = profiles::by_id(e.profile)
+        .is_some_and(|p| p.write.contains_key("starttls-required") || e.url.is_some());
+    let effective = match mode.unwrap_or(e.security) {
+        Security::StarttlsRequired if !labels.is_empty() && !can_require => {
+            Security::StarttlsOpportunistic
+        }
+        m => m,
+    };
+    let words = mode_words(effective);
+    let title = match (port, labels.is_empty()) {
+        (Some(p), false) => format!("Use port {p} with {words} ({})", labels.join(", ")),
+        (Some(p), true) => format!("Use port {p} ({words})"),
+        (None, false) if effective == Security::StarttlsRequired => {
+            format!("Require STARTTLS ({})", labels.join(", "))
+        }
+        (None, false) => format!("Use {words} ({})", labels.join(", ")),
+        (None, true) => return None,
+    };
+    // Insertions at one point are joined; overlapping edits make the fix unusable.
+    edits.sort_by_key(|x| (x.span.start, x.span.end));
+    let mut merged: Vec<Edit> = Vec::new();
+    for ed in edits {
+        match merged.last_mut() {
+            Some(last) if last.span == ed.span && last.span.is_empty() => {
+                last.new_text.push_str(&ed.new_text)
+            }
+            Some(last) if last.span.end > ed.span.start => return None,
+            _ => merged.push(ed),
+        }
+    }
+    Some(Fix {
+        title,
+        preferred: false,
+        edits: merged,
+    })
+}
+
+/// Changing the port alone gives `mode` where the application derives the mode from the port.
+fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
+    let Some(profile) = profiles::by_id(e.profile) else {
+        return false;
+    };
+    let implicit_port = port.is_some_and(|p| profile.implicit_ports.contains(&p));
+    if mode == Security::ImplicitTls
+        && implicit_port
+        && (profile.port_overrides
+            || !matches!(
+                e.security_from,
+                SecurityFrom::Keys(_) | SecurityFrom::Scheme
+            ))
+    {
+        return true;
+    }
+    // Leaving an implicit port for a plaintext one where the port decided the mode.
+    e.security_from == SecurityFrom::Port
+        && !implicit_port
+        && mode != Security::ImplicitTls
+        && profile.port_decides.is_some()
+}
+
+/// How a mode reads in a message or a fix title.
+pub fn mode_words(s: Security) -> &'static str {
+    match s {
+        Security::ImplicitTls => "implicit TLS",
+        Security::StarttlsRequired => "STARTTLS",
+        Security::StarttlsOpportunistic => "opportunistic STARTTLS",
+        Security::None => "no TLS",
+        Security::Unknown => "an unknown mode",
+    }
+}

@@ -1,2 +1,251 @@
-//! Application profiles: which keys mean host, port, security and credentials, and how values map
-//! to a mode. Data in `profiles.toml`, compiled in.
+//! Application profiles: which keys mean host, port, security and credentials, and how their values
+//! map to a mode. The data is in `profiles/*.toml` (compiled in); adding an application is a data
+//! change plus a test. The schema is described at the top of `profiles/README.md`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::analysis::endpoints::{Protocol, Security};
+use crate::analysis::syntax::Format;
+
+/// The data files, in priority order: a more specific profile comes before a more general one.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "web-frameworks.toml",
+        include_str!("profiles/web-frameworks.toml"),
+    ),
+    (
+        "self-hosted.toml",
+        include_str!("profiles/self-hosted.toml"),
+    ),
+    ("clients.toml", include_str!("profiles/clients.toml")),
+    ("generic.toml", include_str!("profiles/generic.toml")),
+];
+
+/// What a security key's value means.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityKey {
+    /// Key pattern (see [`Profile::keys`]).
+    pub key: String,
+    /// Normalised value → mode. Values are lowercased and trimmed; booleans are normalised to
+    /// `true`/`false` (`yes`, `on`, `1`, `True` …). `*` matches any other non-empty literal.
+    /// A value mapped to nothing contributes nothing (e.g. `EMAIL_USE_TLS=False`).
+    pub values: BTreeMap<String, String>,
+}
+
+/// A combination of key values that decides the mode (msmtp `tls on` + `tls_starttls off`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Combo {
+    /// Key pattern → normalised value, or `absent`, or `present`.
+    pub when: BTreeMap<String, String>,
+    /// A mode, or `conflict` (MP010).
+    pub mode: String,
+}
+
+/// One key set to a value by a fix.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WriteKey {
+    /// The key as it is written when inserted (relative to the endpoint's root).
+    pub key: String,
+    /// The value: `true`, `false`, a number, or text.
+    pub value: String,
+    /// Insert the key when the document lacks it (otherwise only an existing key is changed).
+    #[serde(default)]
+    pub insert: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Keys {
+    pub host: Vec<String>,
+    pub port: Vec<String>,
+    /// `host:port` in one value (Grafana `host`, Alertmanager `smarthost`, Postfix `relayhost`).
+    pub hostport: Vec<String>,
+    /// A URL value (`MAILER_DSN`, aerc `outgoing`, himalaya `smtp.server`).
+    pub url: Vec<String>,
+    pub user: Vec<String>,
+    pub password: Vec<String>,
+    /// A boolean "authenticate" switch (`mail.smtp.auth`, `smtp_sasl_auth_enable`).
+    pub auth: Vec<String>,
+    /// A value naming the protocol (`type = IMAP`, Spring `protocol = smtps`).
+    pub protocol: Vec<String>,
+}
+
+/// One application profile.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Stable id shown in output (`django`).
+    pub id: String,
+    /// Human name (`Django`).
+    pub name: String,
+    /// The protocol when keys or values do not say (`smtp` for a web framework's mailer).
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// Formats the profile reads (names from `Format::name`); empty = every format.
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Flat profiles read environment-variable names: every key pattern is a whole variable name,
+    /// optionally behind one of `prefixes`. Other profiles read key paths relative to a root.
+    #[serde(default)]
+    pub flat: bool,
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// The root's last segments must match (case-insensitive, `*` any): `["smtp"]` for Grafana's
+    /// `[smtp]` section, `["spring", "mail"]` for Spring.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// At least one of these keys must be present for the profile to apply (default: any key).
+    #[serde(default)]
+    pub identify: Vec<String>,
+    #[serde(default)]
+    pub keys: Keys,
+    #[serde(default)]
+    pub security: Vec<SecurityKey>,
+    #[serde(default)]
+    pub combos: Vec<Combo>,
+    /// Boolean keys that make STARTTLS required when true (`requireTLS`).
+    #[serde(default)]
+    pub require: Vec<String>,
+    /// Key → values that switch certificate checks off (`rejectUnauthorized` → `false`).
+    #[serde(default)]
+    pub verify_off: BTreeMap<String, Vec<String>>,
+    /// Keys whose value lists or bounds TLS versions.
+    #[serde(default)]
+    pub tls_versions: Vec<String>,
+    /// The application derives the mode from the port: implicit TLS on these ports…
+    #[serde(default)]
+    pub implicit_ports: Vec<u16>,
+    /// The implicit ports win over the security keys (Alertmanager, Grafana).
+    #[serde(default)]
+    pub port_overrides: bool,
+    /// …and on the others this mode (`starttls-opportunistic` for Symfony); security keys are then
+    /// ignored unless they are in `explicit`.
+    #[serde(default)]
+    pub port_decides: Option<String>,
+    /// Security keys that still count when the port decides (Laravel 11 `MAIL_SCHEME`).
+    #[serde(default)]
+    pub explicit: Vec<String>,
+    /// What a URL with a plain scheme (`smtp://`, `imap://`) means here: a mode, or `port` (the
+    /// port decides, as in Symfony). Unset: unknown. `smtps://`-style schemes are always implicit.
+    #[serde(default)]
+    pub plain_scheme: Option<String>,
+    /// Mode when security keys are present but none maps to a mode (Django both false → none).
+    #[serde(default)]
+    pub otherwise: Option<String>,
+    /// Mode when the document has no security key at all (only where the document is the
+    /// application's own configuration, so its defaults apply).
+    #[serde(default)]
+    pub default_security: Option<String>,
+    #[serde(default)]
+    pub default_port: Option<u16>,
+    /// How each mode is written by a fix: mode → keys.
+    #[serde(default)]
+    pub write: BTreeMap<String, Vec<WriteKey>>,
+    /// Hover text for security keys: key pattern → what it means for this application.
+    #[serde(default)]
+    pub docs: BTreeMap<String, String>,
+}
+
+impl Profile {
+    pub fn default_protocol(&self) -> Option<Protocol> {
+        self.protocol.as_deref().and_then(Protocol::parse)
+    }
+
+    pub fn reads(&self, format: Format) -> bool {
+        self.formats.is_empty() || self.formats.iter().any(|f| f == format.name())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default)]
+    profile: Vec<Profile>,
+}
+
+/// Every profile, in priority order. The data is checked by a test; a bad file leaves the
+/// profiles it could read (never a panic at run time).
+pub fn all() -> &'static [Profile] {
+    static PROFILES: OnceLock<Vec<Profile>> = OnceLock::new();
+    PROFILES.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|(_, text)| toml::from_str::<ProfileFile>(text).ok())
+            .flat_map(|f| f.profile)
+            .collect()
+    })
+}
+
+pub fn by_id(id: &str) -> Option<&'static Profile> {
+    all().iter().find(|p| p.id == id)
+}
+
+/// Parses a mode name used in the data.
+pub fn mode(name: &str) -> Option<Security> {
+    Security::parse(name)
+}
+
+/// Checks every data file: parses, known modes, known protocols. Used by tests.
+pub fn validate() -> Result<usize, String> {
+    let mut n = 0;
+    for (file, text) in SOURCES {
+        let parsed: ProfileFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        for p in &parsed.profile {
+            let bad_mode = |m: &str| mode(m).is_none() && m != "conflict";
+            for s in &p.security {
+                if let Some((v, m)) = s.values.iter().find(|(_, m)| bad_mode(m)) {
+                    return Err(format!("{file}: {}: {}={v}: unknown mode {m}", p.id, s.key));
+                }
+            }
+            for c in &p.combos {
+                if bad_mode(&c.mode) {
+                    return Err(format!("{file}: {}: unknown combo mode {}", p.id, c.mode));
+                }
+            }
+            for m in p
+                .write
+                .keys()
+                .chain(p.otherwise.iter())
+                .chain(p.default_security.iter())
+                .chain(p.port_decides.iter())
+            {
+                if mode(m).is_none() {
+                    return Err(format!("{file}: {}: unknown mode {m}", p.id));
+                }
+            }
+            if let Some(m) = &p.plain_scheme {
+                if mode(m).is_none() && m != "port" {
+                    return Err(format!("{file}: {}: unknown plain_scheme {m}", p.id));
+                }
+            }
+            if let Some(proto) = &p.protocol {
+                if Protocol::parse(proto).is_none() {
+                    return Err(format!("{file}: {}: unknown protocol {proto}", p.id));
+                }
+            }
+            for f in &p.formats {
+                if !Format::ALL.iter().any(|x| x.name() == f) {
+                    return Err(format!("{file}: {}: unknown format {f}", p.id));
+                }
+            }
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn profile_data_is_valid() {
+        let n = super::validate().unwrap_or_else(|e| panic!("{e}"));
+        assert!(n >= 15, "only {n} profiles");
+        assert_eq!(super::all().len(), n);
+    }
+}

@@ -1,9 +1,112 @@
 //! Rules: one function per rule family over endpoints; each returns findings with fixes.
+//!
+//! One root cause, one diagnostic: an endpoint that cannot connect at all (MP001, MP002, MP003,
+//! MP007) gets only those errors, never MP004/MP005/MP006/MP011 on top.
 
-use super::endpoints::Endpoint;
-use super::findings::Finding;
-use super::syntax::{Format, Setting};
-use crate::config::Config;
+mod connect;
+mod security;
+
+use super::endpoints::{Endpoint, SecurityFrom};
+use super::findings::{EndpointSummary, Finding, Fix, RuleCode};
+use super::fixes::Doc;
+use super::syntax::{Format, Setting, Span};
+use crate::config::{Config, Prefer};
+use crate::knowledge::profiles::{self, Profile};
+
+/// What every rule reads about one endpoint.
+pub(crate) struct Ctx<'a> {
+    pub doc: Doc<'a>,
+    pub e: &'a Endpoint,
+    pub profile: &'a Profile,
+    pub prefer: Prefer,
+}
+
+impl Ctx<'_> {
+    pub fn finding(&self, code: RuleCode, span: Span, message: String, fixes: Vec<Fix>) -> Finding {
+        Finding {
+            code,
+            severity: code.default_severity(),
+            message,
+            span,
+            endpoint: Some(EndpointSummary::of(self.e)),
+            fixes: order_fixes(fixes),
+        }
+    }
+
+    /// Where an endpoint-wide finding is shown: the port, else the host, else the first setting.
+    pub fn main_span(&self) -> Span {
+        self.e
+            .port
+            .as_ref()
+            .map(|p| p.span.clone())
+            .or_else(|| self.e.url.as_ref().map(|u| u.scheme.span.clone()))
+            .or_else(|| self.e.host.as_ref().map(|h| h.span.clone()))
+            .unwrap_or_else(|| self.setting_span(self.e.anchor))
+    }
+
+    pub fn setting_span(&self, si: usize) -> Span {
+        self.doc
+            .settings
+            .get(si)
+            .map(|s| s.value_span.clone())
+            .unwrap_or(0..0)
+    }
+
+    /// `EMAIL_USE_SSL=True`, `the smtps:// scheme`, `Laravel's default` — what set the mode.
+    pub fn mode_source(&self) -> String {
+        match &self.e.security_from {
+            SecurityFrom::Keys(keys) => keys
+                .iter()
+                .filter_map(|&si| self.doc.settings.get(si))
+                .map(|s| format!("{}={}", self.e.key_label(s), s.value.trim()))
+                .collect::<Vec<_>>()
+                .join(" with "),
+            SecurityFrom::Scheme => match &self.e.url {
+                Some(u) => format!("the {}:// scheme", u.scheme.value),
+                None => "the protocol setting".to_string(),
+            },
+            SecurityFrom::Default => format!("{}'s default", self.profile.name),
+            SecurityFrom::Port => match self.e.port_number() {
+                Some(n) => format!("{} on port {n}", self.profile.name),
+                None => self.profile.name.clone(),
+            },
+            SecurityFrom::Nothing => "the configuration".to_string(),
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.e
+            .host
+            .as_ref()
+            .is_some_and(|h| crate::knowledge::hosts::is_local(&h.value))
+    }
+
+    /// The host is known and not loopback.
+    pub fn is_remote(&self) -> bool {
+        self.e.host.as_ref().is_some_and(|h| {
+            !crate::knowledge::hosts::is_local(&h.value)
+                && !crate::knowledge::ports::is_reference(&h.value)
+        })
+    }
+
+    pub fn host(&self) -> Option<&str> {
+        self.e.host.as_ref().map(|h| h.value.trim())
+    }
+}
+
+/// The preferred fix first, marked; at most one is preferred.
+fn order_fixes(mut fixes: Vec<Fix>) -> Vec<Fix> {
+    if let Some(i) = fixes.iter().position(|f| f.preferred) {
+        let f = fixes.remove(i);
+        fixes.insert(0, f);
+    } else if let Some(f) = fixes.first_mut() {
+        f.preferred = true;
+    }
+    for f in fixes.iter_mut().skip(1) {
+        f.preferred = false;
+    }
+    fixes
+}
 
 /// Runs every rule over the endpoints of one document.
 pub fn check(
@@ -13,6 +116,35 @@ pub fn check(
     endpoints: &[Endpoint],
     config: &Config,
 ) -> Vec<Finding> {
-    let _ = (text, format, settings, endpoints, config);
-    Vec::new()
+    let _ = text;
+    let mut out = Vec::new();
+    for e in endpoints {
+        let Some(profile) = profiles::by_id(e.profile) else {
+            continue;
+        };
+        let ctx = Ctx {
+            doc: Doc { format, settings },
+            e,
+            profile,
+            prefer: config.prefer,
+        };
+        let blocking = connect::check(&ctx, &mut out);
+        security::check(&ctx, blocking, &mut out);
+    }
+    out
 }
+
+/// Which of two modes the policy prefers.
+pub(crate) fn preferred_is_implicit(prefer: Prefer) -> bool {
+    prefer == Prefer::ImplicitTls
+}
+
+/// `an SMTP`, `an IMAP`, `a POP3`.
+pub(crate) fn a_protocol(p: super::endpoints::Protocol) -> String {
+    match p {
+        super::endpoints::Protocol::Pop3 => "a POP3".to_string(),
+        other => format!("an {}", other.label()),
+    }
+}
+
+pub(crate) use super::fixes::mode_words;

@@ -1,8 +1,277 @@
-//! env adapter.
+//! `.env` adapter: a hand line lexer for `KEY=VALUE` files (`.env`, `.env.production`, `*.env`).
+//!
+//! Accepted: `KEY=VALUE`, `export KEY=VALUE`, `KEY = VALUE`, `'literal'`, `"escaped\n"` (may span
+//! lines), unquoted values ending at ` #` comments, full-line comments and blank lines. `${VAR}`
+//! references stay in the value verbatim.
 
-use super::Parsed;
+use super::{line_end, line_lead, EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    let _ = text;
-    Parsed::default()
+    let mut parsed = Parsed::default();
+    let mut pos = 0;
+    while pos < text.len() {
+        let line = lex_line(text, pos);
+        parsed.settings.extend(line.setting);
+        parsed.errors.extend(line.error);
+        pos = line.next;
+    }
+    parsed
+}
+
+/// What one logical line (an entry may span several physical lines) holds.
+pub(crate) struct EnvLine {
+    pub setting: Option<Setting>,
+    pub error: Option<SyntaxError>,
+    /// Start of the next logical line (or the end of the text).
+    pub next: usize,
+}
+
+fn is_key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
+    while matches!(bytes.get(pos), Some(b' ' | b'\t')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Start of the line after the one that contains `pos`.
+fn next_line(text: &str, pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    match bytes
+        .get(pos..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+    {
+        Some(i) => pos + i + 1,
+        None => text.len(),
+    }
+}
+
+/// Reads the logical line that starts at `start` (a line start).
+pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
+    let bytes = text.as_bytes();
+    let eol = line_end(text, start);
+    let mut pos = skip_blanks(bytes, start);
+    let blank_or_comment = pos >= eol || bytes.get(pos) == Some(&b'#');
+    if blank_or_comment {
+        return EnvLine {
+            setting: None,
+            error: None,
+            next: next_line(text, start),
+        };
+    }
+    let mut item_prefix = String::new();
+    if text
+        .get(pos..)
+        .is_some_and(|rest| rest.starts_with("export"))
+    {
+        let after = pos + "export".len();
+        if matches!(bytes.get(after), Some(b' ' | b'\t')) {
+            let key_at = skip_blanks(bytes, after);
+            item_prefix = text.get(pos..key_at).unwrap_or("export ").to_string();
+            pos = key_at;
+        }
+    }
+    let key_start = pos;
+    while pos < eol && bytes.get(pos).copied().is_some_and(is_key_char) {
+        pos += 1;
+    }
+    let key_end = pos;
+    let sep_start = pos;
+    pos = skip_blanks(bytes, pos);
+    if key_end == key_start || bytes.get(pos) != Some(&b'=') || pos >= eol {
+        let message = if key_end == key_start {
+            "expected a variable name".to_string()
+        } else {
+            format!("expected '=' after {}", &text[key_start..key_end])
+        };
+        return EnvLine {
+            setting: None,
+            error: Some(SyntaxError {
+                span: key_start..eol.max(key_start),
+                message,
+            }),
+            next: next_line(text, start),
+        };
+    }
+    pos = skip_blanks(bytes, pos + 1);
+    let separator = text.get(sep_start..pos).unwrap_or("=").to_string();
+    let mut error = None;
+    let (value, kind, value_span, entry_end) = match bytes.get(pos) {
+        Some(&quote @ (b'\'' | b'"')) if pos < eol => {
+            match read_quoted(text, pos + 1, quote) {
+                Some((value, close)) => (
+                    value,
+                    ValueKind::Quoted,
+                    pos + 1..close,
+                    line_end(text, close),
+                ),
+                None => {
+                    // Unterminated: keep the rest of the line as the value and say so.
+                    error = Some(SyntaxError {
+                        span: pos..eol,
+                        message: format!("missing closing {}", quote as char),
+                    });
+                    let raw = text.get(pos + 1..eol).unwrap_or("");
+                    (raw.to_string(), ValueKind::Quoted, pos + 1..eol, eol)
+                }
+            }
+        }
+        _ => {
+            let value_start = pos.min(eol);
+            let mut end = value_start;
+            let mut scan = value_start;
+            while scan < eol {
+                let b = bytes.get(scan).copied().unwrap_or(b'\n');
+                if b == b'#' && scan > 0 && matches!(bytes.get(scan - 1), Some(b' ' | b'\t')) {
+                    break;
+                }
+                if b != b' ' && b != b'\t' {
+                    end = scan + 1;
+                }
+                scan += 1;
+            }
+            let raw = text.get(value_start..end).unwrap_or("");
+            (raw.to_string(), ValueKind::Plain, value_start..end, eol)
+        }
+    };
+    let setting = Setting {
+        path: vec![text[key_start..key_end].to_string()],
+        value,
+        kind,
+        key_span: key_start..key_end,
+        value_span,
+        style: EntryStyle {
+            insert_at: entry_end,
+            lead: line_lead(text, start),
+            item_prefix,
+            key_prefix: String::new(),
+            key_quote: None,
+            separator,
+            env_in_string: false,
+        },
+    };
+    EnvLine {
+        setting: Some(setting),
+        error,
+        next: next_line(text, entry_end),
+    }
+}
+
+/// Reads a quoted value whose content starts at `from`; returns the decoded value and the offset
+/// of the closing quote. Double quotes decode `\n \r \t \" \\ \$`; single quotes are literal.
+fn read_quoted(text: &str, from: usize, quote: u8) -> Option<(String, usize)> {
+    let rest = text.get(from..)?;
+    let mut value = String::new();
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == quote as char {
+            return Some((value, from + i));
+        }
+        if c == '\\' && quote == b'"' {
+            match chars.next() {
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 'r')) => value.push('\r'),
+                Some((_, 't')) => value.push('\t'),
+                Some((_, e @ ('"' | '\\' | '$' | '\''))) => value.push(e),
+                Some((_, other)) => {
+                    value.push('\\');
+                    value.push(other);
+                }
+                None => return None,
+            }
+            continue;
+        }
+        value.push(c);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax::show_parsed as show;
+    use expect_test::{expect, Expect};
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    #[test]
+    fn laravel_env() {
+        check(
+            "APP_NAME=Laravel\n# mail\nMAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com   # relay\nMAIL_PORT=465\n\nMAIL_PASSWORD=\"se\\\"cr#et\"\nMAIL_FROM_ADDRESS=\"hello@${APP_DOMAIN}\"\n",
+            expect![[r#"
+                APP_NAME = "Laravel" Plain value@9..16 "Laravel" style(at 16, lead "\n", prefix "" "", sep "=")
+                MAIL_MAILER = "smtp" Plain value@36..40 "smtp" style(at 40, lead "\n", prefix "" "", sep "=")
+                MAIL_HOST = "smtp.example.com" Plain value@51..67 "smtp.example.com" style(at 77, lead "\n", prefix "" "", sep "=")
+                MAIL_PORT = "465" Plain value@88..91 "465" style(at 91, lead "\n", prefix "" "", sep "=")
+                MAIL_PASSWORD = "se\"cr#et" Quoted value@108..117 "se\\\"cr#et" style(at 118, lead "\n", prefix "" "", sep "=")
+                MAIL_FROM_ADDRESS = "hello@${APP_DOMAIN}" Quoted value@138..157 "hello@${APP_DOMAIN}" style(at 158, lead "\n", prefix "" "", sep "=")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn export_spacing_single_quotes_and_multiline() {
+        check(
+            "  export SMTP_PORT = 587\nSMTP_PASS='a\\nb'\nKEY=\"line1\nline2\" # c\nEMPTY=\nX = # only a comment\n",
+            expect![[r#"
+                SMTP_PORT = "587" Plain value@21..24 "587" style(at 24, lead "\n  ", prefix "export " "", sep " = ")
+                SMTP_PASS = "a\\nb" Quoted value@36..40 "a\\nb" style(at 41, lead "\n", prefix "" "", sep "=")
+                KEY = "line1\nline2" Quoted value@47..58 "line1\nline2" style(at 63, lead "\n", prefix "" "", sep "=")
+                EMPTY = "" Plain value@70..70 "" style(at 70, lead "\n", prefix "" "", sep "=")
+                X = "" Plain value@75..75 "" style(at 91, lead "\n", prefix "" "", sep " = ")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn errors_and_crlf() {
+        check(
+            "GOOD=1\r\nnot a setting\r\nBAD=\"open\r\nNEXT=2\r\n=x\r\n",
+            expect![[r#"
+                GOOD = "1" Plain value@5..6 "1" style(at 6, lead "\r\n", prefix "" "", sep "=")
+                BAD = "open" Quoted value@28..32 "open" style(at 32, lead "\r\n", prefix "" "", sep "=")
+                NEXT = "2" Plain value@39..40 "2" style(at 40, lead "\r\n", prefix "" "", sep "=")
+                error 8..21: expected '=' after not
+                error 27..32: missing closing "
+                error 42..44: expected a variable name
+            "#]],
+        );
+    }
+
+    #[test]
+    fn inserted_sibling_reparses_next_to_its_neighbour() {
+        let text = "# mail\nexport MAIL_HOST = smtp.example.com # relay\nexport MAIL_PORT = 465\nOTHER=1\n";
+        let parsed = parse(text);
+        let port = parsed
+            .settings
+            .iter()
+            .find(|s| s.key() == "MAIL_PORT")
+            .unwrap();
+        let s = &port.style;
+        let entry = format!(
+            "{}{}{}MAIL_SCHEME{}smtps",
+            s.lead, s.item_prefix, s.key_prefix, s.separator
+        );
+        let mut edited = text.to_string();
+        edited.insert_str(s.insert_at, &entry);
+        expect![[r#"
+            # mail
+            export MAIL_HOST = smtp.example.com # relay
+            export MAIL_PORT = 465
+            export MAIL_SCHEME = smtps
+            OTHER=1
+        "#]]
+        .assert_eq(&edited);
+        let keys: Vec<_> = parse(&edited)
+            .settings
+            .iter()
+            .map(|s| s.key().to_string())
+            .collect();
+        assert_eq!(keys, ["MAIL_HOST", "MAIL_PORT", "MAIL_SCHEME", "OTHER"]);
+    }
 }

@@ -1,8 +1,347 @@
-//! json adapter.
+//! JSON adapter (tree-sitter-json): objects, arrays (index segments), strings (escapes decoded,
+//! value span inside the quotes), numbers, booleans, null. Comments and trailing commas (JSONC)
+//! still yield every readable member. Dotted keys stay one segment (`"mail.smtp.host"`).
 
-use super::Parsed;
+use tree_sitter::Node;
+
+use super::{
+    indentation_at, line_break_at, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed,
+    Setting, Span, ValueKind,
+};
 
 pub fn parse(text: &str) -> Parsed {
-    let _ = text;
-    Parsed::default()
+    let Some(tree) = parse_tree(&tree_sitter_json::LANGUAGE.into(), text, None) else {
+        return Parsed::default();
+    };
+    let mut settings = Vec::new();
+    let mut path = Vec::new();
+    for child in named_children(tree.root_node()) {
+        read_value(text, child, &mut path, None, &mut settings);
+    }
+    // JSONC allows a trailing comma; the grammar marks it as an error.
+    let mut errors = tree_errors(&tree, text);
+    errors.retain(|e| slice(text, e.span.clone()) != ",");
+    Parsed { settings, errors }
+}
+
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// How the member or element that holds a value was written.
+struct Member<'t> {
+    /// The `pair` node, or the element itself inside an array.
+    node: Node<'t>,
+    /// The key string node (`None` for array elements).
+    key: Option<Node<'t>>,
+    /// The object or array that holds it.
+    container: Node<'t>,
+}
+
+fn read_value<'t>(
+    text: &str,
+    node: Node<'t>,
+    path: &mut Vec<String>,
+    member: Option<&Member<'t>>,
+    out: &mut Vec<Setting>,
+) {
+    match node.kind() {
+        "object" => {
+            for pair in named_children(node) {
+                if pair.kind() != "pair" {
+                    continue;
+                }
+                let (Some(key), value) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                path.push(decode_string(text, key));
+                let member = Member {
+                    node: pair,
+                    key: Some(key),
+                    container: node,
+                };
+                match value {
+                    Some(value) => read_value(text, value, path, Some(&member), out),
+                    None => leaf(text, None, path, &member, out),
+                }
+                path.pop();
+            }
+        }
+        "array" => {
+            let elements = named_children(node)
+                .into_iter()
+                .filter(|n| !matches!(n.kind(), "comment" | "ERROR"));
+            for (index, element) in elements.enumerate() {
+                path.push(index.to_string());
+                let member = Member {
+                    node: element,
+                    key: None,
+                    container: node,
+                };
+                read_value(text, element, path, Some(&member), out);
+                path.pop();
+            }
+        }
+        "ERROR" => {
+            // Recovery: whole objects may survive inside. Stray members are skipped: their
+            // place (and so their path) is unknown.
+            if path.is_empty() {
+                for child in named_children(node) {
+                    if child.kind() == "object" {
+                        read_value(text, child, path, None, out);
+                    }
+                }
+            }
+        }
+        "comment" => {}
+        _ => {
+            if let Some(member) = member {
+                leaf(text, Some(node), path, member, out);
+            }
+        }
+    }
+}
+
+fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: &mut Vec<Setting>) {
+    let (decoded, kind, value_span) = match value {
+        Some(v) if v.kind() == "string" => (decode_string(text, v), ValueKind::Quoted, inner(v)),
+        Some(v) => {
+            let kind = match v.kind() {
+                "number" => ValueKind::Number,
+                "true" | "false" => ValueKind::Bool,
+                "null" => ValueKind::Null,
+                _ => ValueKind::Plain,
+            };
+            let span = v.start_byte()..v.end_byte();
+            (slice(text, span.clone()).to_string(), kind, span)
+        }
+        None => {
+            let at = member.node.end_byte();
+            (String::new(), ValueKind::Null, at..at)
+        }
+    };
+    let value_end = value.map_or(member.node.end_byte(), |v| v.end_byte());
+    let key_span = member.key.map_or(value_span.clone(), inner);
+    let separator = match (member.key, value) {
+        (Some(key), Some(value)) => {
+            let between = slice(text, key.end_byte()..value.start_byte());
+            if between.trim() == ":" && !between.contains('\n') {
+                between.to_string()
+            } else {
+                ": ".to_string()
+            }
+        }
+        _ => ": ".to_string(),
+    };
+    // One-line containers get `, `; otherwise a line break and the member's own indentation.
+    let container = member.container;
+    let one_line = container.start_position().row == container.end_position().row
+        || line_start(text, member.node.start_byte()) <= container.start_byte();
+    let lead = if one_line {
+        ", ".to_string()
+    } else {
+        format!(
+            ",{}{}",
+            line_break_at(text, member.node.start_byte()),
+            indentation_at(text, member.node.start_byte())
+        )
+    };
+    out.push(Setting {
+        path: path.to_vec(),
+        value: decoded,
+        kind,
+        key_span,
+        value_span,
+        style: EntryStyle {
+            insert_at: value_end,
+            lead,
+            item_prefix: String::new(),
+            key_prefix: String::new(),
+            key_quote: member.key.map(|_| '"'),
+            separator: if member.key.is_some() {
+                separator
+            } else {
+                String::new()
+            },
+            env_in_string: false,
+        },
+    });
+}
+
+/// Inside the quotes of a string node.
+fn inner(node: Node) -> Span {
+    let (start, end) = (node.start_byte(), node.end_byte());
+    if end >= start + 2 {
+        start + 1..end - 1
+    } else {
+        start..end
+    }
+}
+
+/// The decoded content of a JSON string node.
+fn decode_string(text: &str, node: Node) -> String {
+    let raw = slice(text, inner(node));
+    if !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let Ok(unit) = u16::from_str_radix(&hex, 16) else {
+                    out.push_str("\\u");
+                    out.push_str(&hex);
+                    continue;
+                };
+                let decoded = if (0xD800..0xDC00).contains(&unit) {
+                    // A surrogate pair: `\uD83D\uDE00`.
+                    let mut rest = chars.clone();
+                    let low = (rest.next() == Some('\\') && rest.next() == Some('u'))
+                        .then(|| rest.by_ref().take(4).collect::<String>())
+                        .and_then(|h| u16::from_str_radix(&h, 16).ok());
+                    match low {
+                        Some(low) => {
+                            chars = rest;
+                            char::decode_utf16([unit, low]).next().and_then(Result::ok)
+                        }
+                        None => None,
+                    }
+                } else {
+                    char::from_u32(u32::from(unit))
+                };
+                out.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax::show_parsed as show;
+    use expect_test::{expect, Expect};
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    #[test]
+    fn ghost_config() {
+        check(
+            "{\n  \"url\": \"https://blog.example.com\",\n  \"mail\": {\n    \"transport\": \"SMTP\",\n    \"options\": {\n      \"host\": \"smtp.example.com\",\n      \"port\": 465,\n      \"secure\": true,\n      \"auth\": {\"user\": \"u\\u00e9\", \"pass\": \"p\\\"q\"}\n    }\n  },\n  \"mail.smtp.host\": null,\n  \"list\": [1, \"a\"]\n}\n",
+            expect![[r#"
+                url = "https://blog.example.com" Quoted value@12..36 "https://blog.example.com" style(at 37, lead ",\n  ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/transport = "SMTP" Quoted value@69..73 "SMTP" style(at 74, lead ",\n    ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/options/host = "smtp.example.com" Quoted value@108..124 "smtp.example.com" style(at 125, lead ",\n      ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/options/port = "465" Number value@141..144 "465" style(at 144, lead ",\n      ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/options/secure = "true" Bool value@162..166 "true" style(at 166, lead ",\n      ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/options/auth/user = "ué" Quoted value@192..199 "u\\u00e9" style(at 200, lead ", ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail/options/auth/pass = "p\"q" Quoted value@211..215 "p\\\"q" style(at 216, lead ", ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                mail.smtp.host = "null" Null value@249..253 "null" style(at 253, lead ",\n  ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                list/0 = "1" Number value@266..267 "1" style(at 267, lead ", ", prefix "" "", sep "")
+                    key written "1"
+                list/1 = "a" Quoted value@270..271 "a" style(at 272, lead ", ", prefix "" "", sep "")
+                    key written "a"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn comments_and_trailing_commas_still_read() {
+        check(
+            "{\n  // Keycloak realm\n  \"smtpServer\": {\n    \"host\": \"smtp.example.com\",\n    /* strings */ \"port\": \"587\",\n    \"starttls\": \"true\",\n  },\n}\n",
+            expect![[r#"
+                smtpServer/host = "smtp.example.com" Quoted value@53..69 "smtp.example.com" style(at 70, lead ",\n    ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                smtpServer/port = "587" Quoted value@99..102 "587" style(at 103, lead ",\n    ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                smtpServer/starttls = "true" Quoted value@122..126 "true" style(at 127, lead ",\n    ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+            "#]],
+        );
+    }
+
+    #[test]
+    fn broken_json_reports_errors() {
+        check(
+            "{\"smtp\": {\"host\": \"a\", \"port\": 25 }}}\n",
+            expect![[r#"
+                smtp/host = "a" Quoted value@19..20 "a" style(at 21, lead ", ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                smtp/port = "25" Number value@31..33 "25" style(at 33, lead ", ", prefix "" "", sep ": ")
+                    env_in_string false key_quote Some('"')
+                error 36..37: unexpected '}'
+            "#]],
+        );
+        check(
+            "{\"smtp\": {\"port\": 25, \"host\": \n",
+            expect![[r#"
+            error 0..1: unexpected '{'
+        "#]],
+        );
+    }
+
+    #[test]
+    fn inserted_sibling_reparses_in_the_same_object() {
+        let mut out = String::new();
+        for text in [
+            "{\n  \"mail\": {\n    \"port\": 465\n  }\n}\n",
+            "{\"mail\": {\"host\": \"smtp.example.com\", \"port\": 465}}\n",
+        ] {
+            let parsed = parse(text);
+            let port = parsed.settings.iter().find(|s| s.key() == "port").unwrap();
+            let s = &port.style;
+            let q = s.key_quote.map(String::from).unwrap_or_default();
+            let mut edited = text.to_string();
+            edited.insert_str(
+                s.insert_at,
+                &format!("{}{}{q}secure{q}{}true", s.lead, s.key_prefix, s.separator),
+            );
+            let reparsed = parse(&edited);
+            assert!(reparsed.errors.is_empty(), "{edited}");
+            let secure = reparsed
+                .settings
+                .iter()
+                .find(|s| s.key() == "secure")
+                .unwrap();
+            assert_eq!(secure.path, ["mail", "secure"]);
+            out.push_str(&edited);
+        }
+        expect![[r#"
+            {
+              "mail": {
+                "port": 465,
+                "secure": true
+              }
+            }
+            {"mail": {"host": "smtp.example.com", "port": 465, "secure": true}}
+        "#]]
+        .assert_eq(&out);
+    }
 }

@@ -266,3 +266,188 @@ pub fn parse(format: Format, text: &str) -> Parsed {
 }
 
 pub mod incremental;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the adapters (line geometry, tree-sitter plumbing).
+
+/// Start of the line that contains `pos`.
+pub(crate) fn line_start(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.as_bytes()
+        .get(..pos)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// End of the line that contains `pos`: the offset of its `\r\n` / `\n`, or the end of the text.
+pub(crate) fn line_end(text: &str, pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    let pos = pos.min(bytes.len());
+    let newline = bytes
+        .get(pos..)
+        .and_then(|after| after.iter().position(|&b| b == b'\n'))
+        .map_or(bytes.len(), |i| pos + i);
+    if newline > pos && bytes.get(newline - 1) == Some(&b'\r') && newline < bytes.len() {
+        newline - 1
+    } else {
+        newline
+    }
+}
+
+/// The line break the document uses after the line that contains `pos` (`"\r\n"` or `"\n"`).
+pub(crate) fn line_break_at(text: &str, pos: usize) -> &'static str {
+    let end = line_end(text, pos);
+    if text.as_bytes().get(end) == Some(&b'\r') {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+/// The leading blanks of the line that contains `pos`.
+pub(crate) fn indentation_at(text: &str, pos: usize) -> &str {
+    let start = line_start(text, pos);
+    let rest = text.get(start..).unwrap_or("");
+    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest.get(..width).unwrap_or("")
+}
+
+/// `lead` for a line-based layout: a line break and the indentation of the entry at `pos`.
+pub(crate) fn line_lead(text: &str, pos: usize) -> String {
+    format!("{}{}", line_break_at(text, pos), indentation_at(text, pos))
+}
+
+/// `&text[span]`, or `""` when the span is not valid for the text.
+pub(crate) fn slice(text: &str, span: Span) -> &str {
+    text.get(span).unwrap_or("")
+}
+
+/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
+pub(crate) fn parse_tree(
+    language: &tree_sitter::Language,
+    text: &str,
+    old_tree: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(language).ok()?;
+    parser.parse(text, old_tree)
+}
+
+/// Every ERROR and MISSING node of a tree as a [`SyntaxError`] with a short reason. Only
+/// descends into subtrees that contain an error, so a clean tree costs nothing.
+pub(crate) fn tree_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if !node.has_error() {
+            continue;
+        }
+        if node.is_missing() {
+            let what = node.kind();
+            let what = if what.chars().all(|c| c.is_ascii_punctuation()) {
+                format!("'{what}'")
+            } else {
+                what.replace('_', " ")
+            };
+            errors.push(SyntaxError {
+                span: node.start_byte()..node.end_byte(),
+                message: format!("missing {what}"),
+            });
+            continue;
+        }
+        if node.is_error() {
+            errors.push(error_at(node, text));
+            continue;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors
+}
+
+/// An ERROR node as a one-line error: the first stray token inside it (a grammar wraps whole
+/// regions in ERROR, so the node itself is often far too wide to show).
+fn error_at(node: tree_sitter::Node, text: &str) -> SyntaxError {
+    let mut node = node;
+    loop {
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        if let Some(token) = children
+            .iter()
+            .find(|c| !c.is_named() && c.end_byte() > c.start_byte())
+        {
+            node = *token;
+            break;
+        }
+        match children.iter().find(|c| c.is_error()) {
+            Some(inner) => node = *inner,
+            None => break,
+        }
+    }
+    let start = node.start_byte();
+    let end = node.end_byte().min(line_end(text, start)).max(start);
+    let shown: String = slice(text, start..end).trim().chars().take(20).collect();
+    let message = if shown.is_empty() {
+        "unexpected end of input".to_string()
+    } else {
+        format!("unexpected '{shown}'")
+    };
+    SyntaxError {
+        span: start..end,
+        message,
+    }
+}
+
+/// A readable dump of what an adapter read (snapshot tests).
+#[cfg(test)]
+pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
+    let mut out = String::new();
+    for s in &parsed.settings {
+        out.push_str(&format!(
+            "{} = {:?} {:?} value@{:?} {:?} style(at {}, lead {:?}, prefix {:?} {:?}, sep {:?})\n",
+            s.path.join("/"),
+            s.value,
+            s.kind,
+            s.value_span,
+            &text[s.value_span.clone()],
+            s.style.insert_at,
+            s.style.lead,
+            s.style.item_prefix,
+            s.style.key_prefix,
+            s.style.separator
+        ));
+        let key_text = text.get(s.key_span.clone()).unwrap_or("<bad key span>");
+        if key_text != s.key() {
+            out.push_str(&format!("    key written {key_text:?}\n"));
+        }
+        if s.style.env_in_string || s.style.key_quote.is_some() {
+            out.push_str(&format!(
+                "    env_in_string {} key_quote {:?}\n",
+                s.style.env_in_string, s.style.key_quote
+            ));
+        }
+    }
+    for e in &parsed.errors {
+        out.push_str(&format!("error {:?}: {}\n", e.span, e.message));
+    }
+    out
+}
+
+/// `DUMP_LANG=yaml DUMP='text' cargo test --lib syntax::dump_tree -- --nocapture` prints a tree.
+#[cfg(test)]
+#[test]
+fn dump_tree() {
+    let text = std::env::var("DUMP").unwrap_or_default();
+    let language: tree_sitter::Language = match std::env::var("DUMP_LANG").as_deref() {
+        Ok("json") => tree_sitter_json::LANGUAGE.into(),
+        Ok("toml") => tree_sitter_toml_ng::LANGUAGE.into(),
+        Ok("ini") => tree_sitter_ini::LANGUAGE.into(),
+        Ok("properties") => tree_sitter_properties::LANGUAGE.into(),
+        _ => tree_sitter_yaml::LANGUAGE.into(),
+    };
+    if let Some(tree) = parse_tree(&language, &text, None) {
+        println!("{}", tree.root_node().to_sexp());
+    }
+}

@@ -1,8 +1,781 @@
-//! yaml adapter.
+//! YAML adapter (tree-sitter-yaml): block and flow mappings, sequences (index segments), scalars
+//! typed with the YAML 1.2 core schema, block scalars, multi-document streams, and the
+//! docker-compose `environment:` list form (`- KEY=VALUE`).
+//!
+//! The walk can reuse the settings of an earlier parse for subtrees an edit did not touch (see
+//! [`super::incremental`]); a plain [`parse`] is the same walk without reuse.
 
-use super::Parsed;
+use tree_sitter::{Node, Tree};
+
+use super::incremental::Reuse;
+use super::{
+    line_break_at, line_end, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed,
+    Setting, Span, ValueKind,
+};
 
 pub fn parse(text: &str) -> Parsed {
-    let _ = text;
-    Parsed::default()
+    match parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text, None) {
+        Some(tree) => extract(&tree, text, None),
+        None => Parsed::default(),
+    }
+}
+
+/// Reads the settings of a parsed tree; with `reuse`, untouched subtrees are taken from the
+/// previous parse instead (the plan is recorded in `reuse` and `settings` holds only new ones).
+pub(crate) fn extract(tree: &Tree, text: &str, reuse: Option<&mut Reuse>) -> Parsed {
+    let mut walker = Walker {
+        text,
+        settings: Vec::new(),
+        reuse,
+        frozen: 0,
+    };
+    let root = tree.root_node();
+    walker.top(root);
+    Parsed {
+        settings: walker.settings,
+        errors: tree_errors(tree, text),
+    }
+}
+
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// How the entry that holds a value was written (decides the [`EntryStyle`]).
+enum Entry<'t> {
+    /// A document's root value (no key).
+    Top,
+    /// `key: value` in a block mapping.
+    BlockPair { pair: Node<'t>, key: Node<'t> },
+    /// `key: value` inside `{ }`.
+    FlowPair { key: Node<'t> },
+    /// `- value` in a block sequence, at index `index`.
+    BlockItem { item: Node<'t> },
+    /// `value` inside `[ ]`.
+    FlowItem,
+}
+
+struct Walker<'a, 'r> {
+    text: &'a str,
+    settings: Vec<Setting>,
+    reuse: Option<&'r mut Reuse>,
+    /// > 0 while walking below a key the edit touched: paths there may differ, so nothing below
+    /// is reused.
+    frozen: usize,
+}
+
+impl<'t> Walker<'_, '_> {
+    /// A document, or what error recovery left of one: an ERROR node may still hold whole
+    /// top-level pairs (those that start at column 0 are read).
+    fn top(&mut self, node: Node<'t>) {
+        match node.kind() {
+            "stream" => {
+                for child in named_children(node) {
+                    self.top(child);
+                }
+            }
+            "document" => self.unit(node, &mut Vec::new(), |w, prefix| {
+                for child in named_children(node) {
+                    w.top_value(child, prefix);
+                }
+            }),
+            "ERROR" => {
+                for child in named_children(node) {
+                    self.top_value(child, &mut Vec::new());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn top_value(&mut self, node: Node<'t>, prefix: &mut Vec<String>) {
+        match node.kind() {
+            "ERROR" => self.top(node),
+            "block_mapping_pair" if node.start_position().column == 0 => {
+                self.unit(node, prefix, |w, prefix| w.pair(node, prefix, false));
+            }
+            "block_node" | "flow_node" | "block_mapping" => {
+                let Some(content) = unwrap_node(node).0 else {
+                    return;
+                };
+                if content.kind() == "ERROR" {
+                    self.top(content);
+                } else if content.kind() == "block_mapping" {
+                    for child in named_children(content) {
+                        self.top_value(child, prefix);
+                    }
+                } else {
+                    self.value(Some(node), prefix, &Entry::Top);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An entry of the document (pair, sequence item, document): reused from the previous parse
+    /// when the edit did not touch it, else read by `read`.
+    fn unit(
+        &mut self,
+        node: Node<'t>,
+        prefix: &mut Vec<String>,
+        read: impl FnOnce(&mut Self, &mut Vec<String>),
+    ) {
+        if self.frozen == 0 {
+            if let Some(reuse) = self.reuse.as_deref_mut() {
+                let extent =
+                    line_start(self.text, node.start_byte())..line_end(self.text, last_byte(node));
+                if reuse.take(extent, prefix, self.settings.len()) {
+                    return;
+                }
+            }
+        }
+        read(self, prefix);
+    }
+
+    /// A value (block/flow node, or `None` for an empty value) under the key path `prefix`.
+    fn value(&mut self, node: Option<Node<'t>>, prefix: &mut Vec<String>, entry: &Entry<'t>) {
+        let (content, tag) = match node {
+            Some(node) => unwrap_node(node),
+            None => (None, None),
+        };
+        let Some(content) = content else {
+            if !matches!(entry, Entry::Top) {
+                self.scalar(None, None, prefix, entry);
+            }
+            return;
+        };
+        match content.kind() {
+            "block_mapping" => {
+                for pair in named_children(content) {
+                    if pair.kind() == "block_mapping_pair" {
+                        self.unit(pair, prefix, |w, prefix| w.pair(pair, prefix, false));
+                    }
+                }
+            }
+            "flow_mapping" => {
+                for pair in named_children(content) {
+                    if pair.kind() == "flow_pair" {
+                        self.unit(pair, prefix, |w, prefix| w.pair(pair, prefix, true));
+                    }
+                }
+            }
+            "block_sequence" => {
+                let items = named_children(content)
+                    .into_iter()
+                    .filter(|n| n.kind() == "block_sequence_item");
+                for (index, item) in items.enumerate() {
+                    prefix.push(index.to_string());
+                    self.unit(item, prefix, |w, prefix| {
+                        let value = named_children(item)
+                            .into_iter()
+                            .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                        if !w.env_item(value, prefix, item) {
+                            w.value(value, prefix, &Entry::BlockItem { item });
+                        }
+                    });
+                    prefix.pop();
+                }
+            }
+            "flow_sequence" => {
+                let items = named_children(content)
+                    .into_iter()
+                    .filter(|n| matches!(n.kind(), "flow_node" | "flow_pair"));
+                for (index, item) in items.enumerate() {
+                    prefix.push(index.to_string());
+                    self.unit(item, prefix, |w, prefix| {
+                        if item.kind() == "flow_pair" {
+                            w.pair(item, prefix, true);
+                        } else {
+                            w.value(Some(item), prefix, &Entry::FlowItem);
+                        }
+                    });
+                    prefix.pop();
+                }
+            }
+            _ => {
+                if !matches!(entry, Entry::Top) {
+                    self.scalar(Some(content), tag, prefix, entry);
+                }
+            }
+        }
+    }
+
+    /// `key: value` (block or flow). Dotted keys add one segment per part.
+    fn pair(&mut self, pair: Node<'t>, prefix: &mut Vec<String>, flow: bool) {
+        let Some(key_node) = pair.child_by_field_name("key") else {
+            return;
+        };
+        let Some(key) = scalar_of(key_node) else {
+            return; // complex keys are not settings
+        };
+        let key_text = decode_scalar(self.text, key).0;
+        let depth = prefix.len();
+        prefix.extend(
+            key_text
+                .split('.')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        );
+        if prefix.len() == depth {
+            prefix.push(key_text);
+        }
+        let key_touched = self
+            .reuse
+            .as_deref()
+            .is_some_and(|r| r.touches(key_node.start_byte()..key_node.end_byte()));
+        self.frozen += usize::from(key_touched);
+        let value = pair.child_by_field_name("value");
+        let entry = if flow {
+            Entry::FlowPair { key: key_node }
+        } else {
+            Entry::BlockPair {
+                pair,
+                key: key_node,
+            }
+        };
+        self.value(value, prefix, &entry);
+        self.frozen -= usize::from(key_touched);
+        prefix.truncate(depth);
+    }
+
+    /// A docker-compose `environment:` list item `- KEY=VALUE`; false when the item is not one.
+    fn env_item(&mut self, value: Option<Node<'t>>, prefix: &[String], item: Node<'t>) -> bool {
+        let Some((Some(scalar), _)) = value.map(unwrap_node) else {
+            return false;
+        };
+        let (kind, raw) = match scalar.kind() {
+            "plain_scalar" => (ValueKind::Plain, scalar.start_byte()..scalar.end_byte()),
+            "double_quote_scalar" | "single_quote_scalar" => {
+                (ValueKind::Quoted, inner_span(scalar))
+            }
+            _ => return false,
+        };
+        let raw_text = slice(self.text, raw.clone());
+        let Some(eq) = raw_text.find('=') else {
+            return false;
+        };
+        let key = &raw_text[..eq];
+        let key_ok = key
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+        if !key_ok {
+            return false;
+        }
+        let decoded = decode_scalar(self.text, scalar).0;
+        let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
+        let mut path = prefix.to_vec();
+        path.pop(); // the list index: the variable name replaces it
+        path.push(key.to_string());
+        let key_start = raw.start;
+        self.settings.push(Setting {
+            path,
+            value,
+            kind,
+            key_span: key_start..key_start + eq,
+            value_span: key_start + eq + 1..raw.end,
+            style: EntryStyle {
+                insert_at: line_end(self.text, last_byte(item)),
+                lead: self.lead_at(item.start_byte()),
+                item_prefix: "- ".to_string(),
+                key_prefix: String::new(),
+                key_quote: None,
+                separator: "=".to_string(),
+                env_in_string: true,
+            },
+        });
+        true
+    }
+
+    /// A leaf: a scalar (or alias, or nothing) that becomes one setting.
+    fn scalar(
+        &mut self,
+        node: Option<Node<'t>>,
+        tag: Option<Node<'t>>,
+        path: &[String],
+        entry: &Entry<'t>,
+    ) {
+        let text = self.text;
+        let (value, mut kind, value_span) = match node {
+            Some(node) if node.kind() == "alias" => (
+                slice(text, node.start_byte()..node.end_byte()).to_string(),
+                ValueKind::Plain,
+                node.start_byte()..node.end_byte(),
+            ),
+            Some(node) => match scalar_of_content(node) {
+                Some(scalar) => {
+                    let (value, kind) = decode_scalar(text, scalar);
+                    (value, kind, value_span_of(scalar))
+                }
+                None => return, // a nested collection the walk does not read as a value
+            },
+            None => {
+                let at = empty_value_at(text, entry);
+                (String::new(), ValueKind::Null, at..at)
+            }
+        };
+        if tag.is_some_and(|t| slice(text, t.start_byte()..t.end_byte()) == "!!str")
+            && kind != ValueKind::Quoted
+        {
+            kind = ValueKind::Plain;
+        }
+        let value_end = node.map_or(value_span.end, |n| n.end_byte());
+        let (key_span, style) = match entry {
+            Entry::Top => return,
+            Entry::BlockPair { pair, key } => {
+                let key_scalar = scalar_of(*key).unwrap_or(*key);
+                (
+                    value_span_of(key_scalar),
+                    EntryStyle {
+                        insert_at: line_end(text, last_byte(*pair)),
+                        lead: self.lead_at(key.start_byte()),
+                        item_prefix: String::new(),
+                        key_prefix: key_prefix(text, key_scalar),
+                        key_quote: None,
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        env_in_string: false,
+                    },
+                )
+            }
+            Entry::FlowPair { key } => {
+                let key_scalar = scalar_of(*key).unwrap_or(*key);
+                (
+                    value_span_of(key_scalar),
+                    EntryStyle {
+                        insert_at: value_end.max(key.end_byte()),
+                        lead: ", ".to_string(),
+                        item_prefix: String::new(),
+                        key_prefix: key_prefix(text, key_scalar),
+                        key_quote: None,
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        env_in_string: false,
+                    },
+                )
+            }
+            Entry::BlockItem { item } => (
+                value_span.clone(),
+                EntryStyle {
+                    insert_at: line_end(text, last_byte(*item)),
+                    lead: self.lead_at(item.start_byte()),
+                    item_prefix: "- ".to_string(),
+                    ..EntryStyle::default()
+                },
+            ),
+            Entry::FlowItem => (
+                value_span.clone(),
+                EntryStyle {
+                    insert_at: value_end,
+                    lead: ", ".to_string(),
+                    ..EntryStyle::default()
+                },
+            ),
+        };
+        self.settings.push(Setting {
+            path: path.to_vec(),
+            value,
+            kind,
+            key_span,
+            value_span,
+            style,
+        });
+    }
+
+    /// A line break plus blanks up to the column of `pos` (YAML indents with spaces only).
+    fn lead_at(&self, pos: usize) -> String {
+        let start = line_start(self.text, pos);
+        let column = slice(self.text, start..pos).chars().count();
+        format!("{}{}", line_break_at(self.text, pos), " ".repeat(column))
+    }
+}
+
+/// The last byte that belongs to `node` (block nodes may end after their trailing line break).
+fn last_byte(node: Node) -> usize {
+    let end = node.end_byte();
+    if end > node.start_byte() {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The content of a block/flow node (skipping anchors, tags and comments) and its tag.
+fn unwrap_node(node: Node) -> (Option<Node>, Option<Node>) {
+    if !matches!(node.kind(), "block_node" | "flow_node") {
+        return (Some(node), None);
+    }
+    let mut tag = None;
+    let mut content = None;
+    for child in named_children(node) {
+        match child.kind() {
+            "tag" => tag = Some(child),
+            "anchor" | "comment" => {}
+            _ => {
+                if content.is_none() {
+                    content = Some(child);
+                }
+            }
+        }
+    }
+    (content, tag)
+}
+
+/// The scalar inside a key/value node, if it is one.
+fn scalar_of(node: Node) -> Option<Node> {
+    unwrap_node(node).0.and_then(scalar_of_content)
+}
+
+fn scalar_of_content(node: Node) -> Option<Node> {
+    matches!(
+        node.kind(),
+        "plain_scalar" | "double_quote_scalar" | "single_quote_scalar" | "block_scalar"
+    )
+    .then_some(node)
+}
+
+/// Inside the quotes of a quoted scalar.
+fn inner_span(scalar: Node) -> Span {
+    let (start, end) = (scalar.start_byte(), scalar.end_byte());
+    if end >= start + 2 {
+        start + 1..end - 1
+    } else {
+        start..end
+    }
+}
+
+fn value_span_of(scalar: Node) -> Span {
+    match scalar.kind() {
+        "double_quote_scalar" | "single_quote_scalar" => inner_span(scalar),
+        _ => scalar.start_byte()..scalar.end_byte(),
+    }
+}
+
+/// Where an empty value would be written: after `key:` and one blank.
+fn empty_value_at(text: &str, entry: &Entry) -> usize {
+    let key_end = match entry {
+        Entry::BlockPair { key, .. } | Entry::FlowPair { key } => key.end_byte(),
+        Entry::BlockItem { item } => item.start_byte() + 1,
+        Entry::Top | Entry::FlowItem => return 0,
+    };
+    let bytes = text.as_bytes();
+    let mut at = key_end;
+    if bytes.get(at) == Some(&b':') {
+        at += 1;
+    }
+    if bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    at
+}
+
+/// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`).
+fn key_prefix(text: &str, key: Node) -> String {
+    let written = slice(text, value_span_of(key));
+    match written.rfind('.') {
+        Some(dot) if dot + 1 < written.len() => written[..=dot].to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The text between a key and its value when it is a plain `:` with blanks, else `": "`.
+fn separator(text: &str, key_end: usize, value_start: Option<usize>) -> String {
+    let between = value_start.map_or("", |start| slice(text, key_end..start));
+    let trimmed = between.trim_matches(' ');
+    if trimmed == ":" && between.starts_with(':') && between.len() <= 4 {
+        between.to_string()
+    } else {
+        ": ".to_string()
+    }
+}
+
+/// The decoded text and kind of a scalar node.
+fn decode_scalar(text: &str, scalar: Node) -> (String, ValueKind) {
+    let raw = slice(text, scalar.start_byte()..scalar.end_byte());
+    match scalar.kind() {
+        "double_quote_scalar" => (
+            decode_double_quoted(slice(text, inner_span(scalar))),
+            ValueKind::Quoted,
+        ),
+        "single_quote_scalar" => (
+            fold_lines(slice(text, inner_span(scalar))).replace("''", "'"),
+            ValueKind::Quoted,
+        ),
+        "block_scalar" => (decode_block_scalar(raw), ValueKind::Plain),
+        _ => {
+            let kind = match scalar.named_child(0).map(|c| c.kind()) {
+                Some("integer_scalar" | "float_scalar") => ValueKind::Number,
+                Some("boolean_scalar") => ValueKind::Bool,
+                Some("null_scalar") => ValueKind::Null,
+                _ => ValueKind::Plain,
+            };
+            (fold_lines(raw), kind)
+        }
+    }
+}
+
+/// Multi-line flow scalars: line breaks fold to a space (an empty line keeps one break).
+fn fold_lines(raw: &str) -> String {
+    if !raw.contains('\n') {
+        return raw.to_string();
+    }
+    let mut out = String::new();
+    let mut pending_breaks = 0;
+    for (i, line) in raw.split('\n').enumerate() {
+        let line = if i == 0 { line.trim_end() } else { line.trim() };
+        if i > 0 && line.is_empty() {
+            pending_breaks += 1;
+            continue;
+        }
+        if i > 0 {
+            if pending_breaks > 0 {
+                out.push_str(&"\n".repeat(pending_breaks));
+            } else {
+                out.push(' ');
+            }
+        }
+        pending_breaks = 0;
+        out.push_str(line);
+    }
+    out
+}
+
+fn decode_double_quoted(raw: &str) -> String {
+    let folded = fold_lines(raw);
+    let mut out = String::with_capacity(folded.len());
+    let mut chars = folded.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(' ') => out.push(' '),
+            Some('/') => out.push('/'),
+            Some(code @ ('x' | 'u' | 'U')) => {
+                let digits = match code {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = chars.by_ref().take(digits).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(decoded) => out.push(decoded),
+                    None => {
+                        out.push('\\');
+                        out.push(code);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// `|` keeps line breaks, `>` folds them; the common indentation is removed.
+fn decode_block_scalar(raw: &str) -> String {
+    let mut lines = raw.split('\n');
+    let header = lines.next().unwrap_or("");
+    let folded = header.trim_start().starts_with('>');
+    let body: Vec<&str> = lines.map(|l| l.trim_end_matches('\r')).collect();
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let content: Vec<&str> = body.iter().map(|l| l.get(indent..).unwrap_or("")).collect();
+    let mut out = if folded {
+        let mut out = String::new();
+        for (i, line) in content.iter().enumerate() {
+            if i > 0 {
+                out.push(if line.is_empty() || content[i - 1].is_empty() {
+                    '\n'
+                } else {
+                    ' '
+                });
+            }
+            out.push_str(line);
+        }
+        out
+    } else {
+        content.join("\n")
+    };
+    let keep = header.contains('+');
+    let strip = header.contains('-');
+    let trimmed_len = out.trim_end_matches('\n').len();
+    out.truncate(trimmed_len);
+    if !strip && !keep && !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax::show_parsed as show;
+    use expect_test::{expect, Expect};
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    #[test]
+    fn alertmanager_nested_sequences() {
+        check(
+            "global:\n  smtp_smarthost: 'smtp.example.com:587'\n  smtp_require_tls: true\nreceivers:\n  - name: ops\n    email_configs:\n      - to: ops@example.com\n        smarthost: smtp.example.com:465 # implicit\n        require_tls: false\n",
+            expect![[r#"
+                global/smtp_smarthost = "smtp.example.com:587" Quoted value@27..47 "smtp.example.com:587" style(at 48, lead "\n  ", prefix "" "", sep ": ")
+                global/smtp_require_tls = "true" Bool value@69..73 "true" style(at 73, lead "\n  ", prefix "" "", sep ": ")
+                receivers/0/name = "ops" Plain value@95..98 "ops" style(at 98, lead "\n    ", prefix "" "", sep ": ")
+                receivers/0/email_configs/0/to = "ops@example.com" Plain value@130..145 "ops@example.com" style(at 145, lead "\n        ", prefix "" "", sep ": ")
+                receivers/0/email_configs/0/smarthost = "smtp.example.com:465" Plain value@165..185 "smtp.example.com:465" style(at 196, lead "\n        ", prefix "" "", sep ": ")
+                receivers/0/email_configs/0/require_tls = "false" Bool value@218..223 "false" style(at 223, lead "\n        ", prefix "" "", sep ": ")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn spring_dotted_keys_block_scalars_and_types() {
+        check(
+            "spring:\n  mail:\n    host: \"smtp.example.com\"\n    port: 465\n    properties:\n      mail.smtp.auth: true\n      mail.smtp.ssl.enable: yes\n    empty:\n    nothing: ~\n    text: |\n      line one\n      line two\n    folded: >-\n      a\n      b\n",
+            expect![[r#"
+                spring/mail/host = "smtp.example.com" Quoted value@27..43 "smtp.example.com" style(at 44, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/port = "465" Number value@55..58 "465" style(at 58, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/properties/mail/smtp/auth = "true" Bool value@97..101 "true" style(at 101, lead "\n      ", prefix "" "mail.smtp.", sep ": ")
+                    key written "mail.smtp.auth"
+                spring/mail/properties/mail/smtp/ssl/enable = "yes" Plain value@130..133 "yes" style(at 133, lead "\n      ", prefix "" "mail.smtp.ssl.", sep ": ")
+                    key written "mail.smtp.ssl.enable"
+                spring/mail/empty = "" Null value@144..144 "" style(at 144, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/nothing = "~" Null value@158..159 "~" style(at 159, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/text = "line one\nline two\n" Plain value@170..201 "|\n      line one\n      line two" style(at 201, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/folded = "a b" Plain value@214..233 ">-\n      a\n      b\n" style(at 232, lead "\n    ", prefix "" "", sep ": ")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn compose_environment_list_and_map_forms() {
+        check(
+            "services:\n  gitea:\n    environment:\n      - GITEA__mailer__PROTOCOL=smtps\n      - \"GITEA__mailer__SMTP_PORT=465\"\n      - not an env item\n  grafana:\n    environment: {GF_SMTP_HOST: \"smtp.example.com:587\", SMTP_PORT: 587}\n    ports: [\"3000:3000\", 25]\n",
+            expect![[r#"
+                services/gitea/environment/GITEA__mailer__PROTOCOL = "smtps" Plain value@68..73 "smtps" style(at 73, lead "\n      ", prefix "- " "", sep "=")
+                    env_in_string true key_quote None
+                services/gitea/environment/GITEA__mailer__SMTP_PORT = "465" Quoted value@108..111 "465" style(at 112, lead "\n      ", prefix "- " "", sep "=")
+                    env_in_string true key_quote None
+                services/gitea/environment/2 = "not an env item" Plain value@121..136 "not an env item" style(at 136, lead "\n      ", prefix "- " "", sep "")
+                    key written "not an env item"
+                services/grafana/environment/GF_SMTP_HOST = "smtp.example.com:587" Quoted value@181..201 "smtp.example.com:587" style(at 202, lead ", ", prefix "" "", sep ": ")
+                services/grafana/environment/SMTP_PORT = "587" Number value@215..218 "587" style(at 218, lead ", ", prefix "" "", sep ": ")
+                services/grafana/ports/0 = "3000:3000" Quoted value@233..242 "3000:3000" style(at 243, lead ", ", prefix "" "", sep "")
+                    key written "3000:3000"
+                services/grafana/ports/1 = "25" Number value@245..247 "25" style(at 247, lead ", ", prefix "" "", sep "")
+                    key written "25"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn multi_documents_anchors_tags_aliases() {
+        check(
+            "base: &base\n  port: !!str 25\n---\nmail:\n  <<: *base\n  host: smtp.example.com\n",
+            expect![[r#"
+                base/port = "25" Plain value@26..28 "25" style(at 28, lead "\n  ", prefix "" "", sep ": ")
+                mail/<< = "*base" Plain value@45..50 "*base" style(at 50, lead "\n  ", prefix "" "", sep ": ")
+                mail/host = "smtp.example.com" Plain value@59..75 "smtp.example.com" style(at 75, lead "\n  ", prefix "" "", sep ": ")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn errors_keep_readable_settings() {
+        check(
+            "mail:\n  host: smtp.example.com\n  port: 587\nbroken: {a: 1\nother: [1, 2\n",
+            expect![[r#"
+                mail/host = "smtp.example.com" Plain value@14..30 "smtp.example.com" style(at 30, lead "\n  ", prefix "" "", sep ": ")
+                mail/port = "587" Number value@39..42 "587" style(at 42, lead "\n  ", prefix "" "", sep ": ")
+                broken = "" Null value@51..51 "" style(at 56, lead "\n", prefix "" "", sep ": ")
+                error 62..63: unexpected ':'
+            "#]],
+        );
+    }
+
+    fn insert_sibling(text: &str, key: &str, new_key: &str, value: &str) -> String {
+        let parsed = parse(text);
+        let setting = parsed.settings.iter().find(|s| s.key() == key).unwrap();
+        let s = &setting.style;
+        let mut edited = text.to_string();
+        edited.insert_str(
+            s.insert_at,
+            &format!(
+                "{}{}{}{new_key}{}{value}",
+                s.lead, s.item_prefix, s.key_prefix, s.separator
+            ),
+        );
+        edited
+    }
+
+    #[test]
+    fn inserted_siblings_reparse_in_the_same_mapping() {
+        let block = "global:\n  smtp_smarthost: smtp.example.com:587 # relay\nroute: {}\n";
+        let flow = "mail:\n  smtp: {host: smtp.example.com, port: 465}\n";
+        let env = "services:\n  app:\n    environment:\n      - SMTP_PORT=465\n";
+        let dotted = "spring:\n  mail:\n    properties:\n      mail.smtp.auth: true\n";
+        let mut out = String::new();
+        for (text, key, new_key, value) in [
+            (block, "smtp_smarthost", "smtp_require_tls", "true"),
+            (flow, "port", "secure", "true"),
+            (env, "SMTP_PORT", "SMTP_SECURE", "true"),
+            (dotted, "auth", "ssl", "true"),
+        ] {
+            let edited = insert_sibling(text, key, new_key, value);
+            let parsed = parse(&edited);
+            assert!(parsed.errors.is_empty(), "{edited}");
+            let old = parse(text)
+                .settings
+                .into_iter()
+                .find(|s| s.key() == key)
+                .unwrap();
+            let new = parsed.settings.iter().find(|s| s.key() == new_key).unwrap();
+            assert_eq!(
+                old.path[..old.path.len() - 1],
+                new.path[..new.path.len() - 1]
+            );
+            out.push_str(&edited);
+            out.push_str("----\n");
+        }
+        expect![[r#"
+            global:
+              smtp_smarthost: smtp.example.com:587 # relay
+              smtp_require_tls: true
+            route: {}
+            ----
+            mail:
+              smtp: {host: smtp.example.com, port: 465, secure: true}
+            ----
+            services:
+              app:
+                environment:
+                  - SMTP_PORT=465
+                  - SMTP_SECURE=true
+            ----
+            spring:
+              mail:
+                properties:
+                  mail.smtp.auth: true
+                  mail.smtp.ssl: true
+            ----
+        "#]]
+        .assert_eq(&out);
+    }
 }

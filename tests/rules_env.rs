@@ -1,0 +1,415 @@
+//! Rules over `.env` files: where each fires and where it must stay silent.
+
+mod support;
+
+use expect_test::{expect, Expect};
+use mailport::config::Config;
+
+fn check(text: &str, expect: Expect) {
+    expect.assert_eq(&support::render(".env", text, &Config::default()));
+}
+
+#[test]
+fn django_ssl_on_587() {
+    check(
+        "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\nEMAIL_HOST_USER=app\n",
+        expect![[r#"
+            2:12 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_USE_SSL=True starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | EMAIL_PORT=465
+              fix: Require STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+                | EMAIL_USE_SSL=False
+                | EMAIL_USE_TLS=True
+        "#]],
+    );
+}
+
+#[test]
+fn django_tls_on_465_hangs() {
+    check(
+        "# mail\nEMAIL_HOST=smtp.example.com\nEMAIL_PORT=465\nEMAIL_USE_TLS=True\nEMAIL_HOST_USER=app\nEMAIL_HOST_PASSWORD=secret\n",
+        expect![[r#"
+            3:12 error MP003 port 465 starts with TLS (implicit TLS), but EMAIL_USE_TLS=True means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=False)
+                | EMAIL_USE_TLS=False
+                | EMAIL_USE_SSL=True
+              fix: Use port 587 (STARTTLS)
+                | EMAIL_PORT=587
+        "#]],
+    );
+}
+
+#[test]
+fn django_both_flags_conflict() {
+    check(
+        "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_TLS=True\nEMAIL_USE_SSL=True\n",
+        expect![[r#"
+            4:15 error MP010 EMAIL_USE_SSL=True and EMAIL_USE_TLS=True ask for two TLS modes at once (implicit TLS and STARTTLS); Django refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_TLS=False)
+                | EMAIL_PORT=465
+                | EMAIL_USE_TLS=False
+              fix: Require STARTTLS (EMAIL_USE_SSL=False)
+                | EMAIL_USE_SSL=False
+        "#]],
+    );
+}
+
+#[test]
+fn django_plaintext_with_password() {
+    check(
+        "EMAIL_HOST=mail.example.org\nEMAIL_PORT=587\nEMAIL_USE_TLS=False\nEMAIL_HOST_USER=app@example.org\nEMAIL_HOST_PASSWORD=s3cret\n",
+        expect![[r#"
+            2:12 error MP004 SMTP connection to mail.example.org without TLS (EMAIL_USE_TLS=False): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true)
+                | EMAIL_PORT=465
+                | EMAIL_USE_SSL=True
+              fix: Require STARTTLS (EMAIL_USE_TLS=True)
+                | EMAIL_USE_TLS=True
+        "#]],
+    );
+}
+
+#[test]
+fn django_correct_is_clean() {
+    check(
+        "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend\nEMAIL_HOST=smtp.gmail.com\nEMAIL_PORT=587\nEMAIL_USE_TLS=True\nEMAIL_HOST_USER=me@gmail.com\nEMAIL_HOST_PASSWORD=app-password\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn django_without_security_keys_is_undecided() {
+    // The settings module may default EMAIL_USE_TLS to True: a .env alone does not decide it.
+    check(
+        "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_HOST_USER=me\nEMAIL_HOST_PASSWORD=pw\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn loopback_and_catchers_are_exempt() {
+    check(
+        "EMAIL_HOST=localhost\nEMAIL_PORT=1025\nEMAIL_USE_TLS=False\nEMAIL_HOST_USER=x\n\nMAIL_MAILER=smtp\nMAIL_HOST=mailpit\nMAIL_PORT=1025\nMAIL_USERNAME=null\nMAIL_PASSWORD=null\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn laravel_11_scheme_smtps_on_587() {
+    check(
+        "MAIL_MAILER=smtp\nMAIL_SCHEME=smtps\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_USERNAME=user\nMAIL_PASSWORD=secret\n",
+        expect![[r#"
+            4:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but MAIL_SCHEME=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | MAIL_PORT=465
+              fix: Use opportunistic STARTTLS (MAIL_SCHEME=smtp)
+                | MAIL_SCHEME=smtp
+        "#]],
+    );
+}
+
+#[test]
+fn laravel_10_encryption_is_ignored_port_decides() {
+    // Laravel 9/10 ignore MAIL_ENCRYPTION; Laravel <= 8 honour it: undecided, so no MP003.
+    check(
+        "MAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_ENCRYPTION=ssl\nMAIL_USERNAME=user\nMAIL_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn laravel_opportunistic_on_587_with_password() {
+    check(
+        "MAIL_MAILER=smtp\nMAIL_HOST=smtp.mailgun.org\nMAIL_PORT=587\nMAIL_USERNAME=postmaster@mg.example.com\nMAIL_PASSWORD=key-123\n",
+        expect![[r#"
+            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Laravel on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                | MAIL_PORT=465
+        "#]],
+    );
+}
+
+#[test]
+fn symfony_dsn() {
+    check(
+        "MAILER_DSN=smtps://user:pass@smtp.example.com:587\n",
+        expect![[r#"
+            1:47 error MP003 port 587 expects a plaintext greeting and STARTTLS, but the smtps:// scheme starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | MAILER_DSN=smtps://user:pass@smtp.example.com:465
+        "#]],
+    );
+    check(
+        "MAILER_DSN=smtp://user:pass@smtp.example.com:465\nOTHER_DSN=smtp://localhost:1025?verify_peer=0\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "MAILER_DSN=smtp://apikey:SG.xxx@smtp.sendgrid.net:587?verify_peer=0\n",
+        expect![[r#"
+            1:12 warning MP008 certificate checking is switched off (verify_peer=0) for smtp.sendgrid.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            1:51 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Symfony Mailer on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | MAILER_DSN=smtps://apikey:SG.xxx@smtp.sendgrid.net:465?verify_peer=0
+        "#]],
+    );
+}
+
+#[test]
+fn symfony_dsn_with_variables_is_silent() {
+    check(
+        "MAILER_DSN=smtp://${MAIL_USER}:${MAIL_PASS}@${MAIL_HOST}:${MAIL_PORT}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn mastodon() {
+    check(
+        "LOCAL_DOMAIN=example.social\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587\nSMTP_LOGIN=postmaster@example.social\nSMTP_PASSWORD=secret\nSMTP_FROM_ADDRESS=notifications@example.social\nSMTP_ENABLE_STARTTLS=auto\n",
+        expect![[r#"
+            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
+                | SMTP_PORT=465
+                | SMTP_ENABLE_STARTTLS=never
+                | SMTP_TLS=true
+              fix: Require STARTTLS (SMTP_ENABLE_STARTTLS=always)
+                | SMTP_ENABLE_STARTTLS=always
+        "#]],
+    );
+    check(
+        "SMTP_SERVER=smtp.example.com\nSMTP_PORT=465\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_TLS=true\nSMTP_ENABLE_STARTTLS=never\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn generic_env_secure_true_on_587() {
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=587\nSMTP_SECURE=true\nSMTP_USER=me\nSMTP_PASS=pw\n",
+        expect![[r#"
+            2:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | SMTP_PORT=465
+              fix: Use opportunistic STARTTLS (SMTP_SECURE=false)
+                | SMTP_SECURE=false
+        "#]],
+    );
+}
+
+#[test]
+fn generic_env_bare_tls_is_ambiguous() {
+    // SMTP_TLS means STARTTLS to some applications and implicit TLS to others.
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=587\nSMTP_TLS=true\nIMAP_HOST=imap.example.com\nIMAP_PORT=143\nIMAP_TLS=true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn wrong_protocol_ports() {
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=993\nIMAP_HOST=imap.example.com\nIMAP_PORT=587\nPOP3_HOST=pop.example.com\nPOP3_PORT=143\n",
+        expect![[r#"
+            2:11 error MP002 port 993 is the IMAP port (imaps), but this is an SMTP connection: it will reach the wrong service. SMTP uses 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 (implicit TLS)
+                | SMTP_PORT=465
+              fix: Use port 587 (STARTTLS)
+                | SMTP_PORT=587
+            4:11 error MP002 port 587 is the SMTP port (submission), but this is an IMAP connection: it will reach the wrong service. IMAP uses 993 (implicit TLS) or 143 (STARTTLS).
+              fix*: Use port 993 (implicit TLS)
+                | IMAP_PORT=993
+              fix: Use port 143 (STARTTLS)
+                | IMAP_PORT=143
+            6:11 error MP002 port 143 is the IMAP port (imap), but this is a POP3 connection: it will reach the wrong service. POP3 uses 995 (implicit TLS) or 110 (STARTTLS).
+              fix*: Use port 995 (implicit TLS)
+                | POP3_PORT=995
+              fix: Use port 110 (STARTTLS)
+                | POP3_PORT=110
+        "#]],
+    );
+}
+
+#[test]
+fn invalid_ports_and_references() {
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=70000\nIMAP_HOST=imap.example.com\nIMAP_PORT=${IMAP_PORT}\nEMAIL_HOST=smtp.example.com\nEMAIL_PORT=\"58７\"\n",
+        expect![[r#"
+            2:11 error MP001 invalid SMTP port: 70000 is outside 1–65535. A port is a whole number from 1 to 65535 (for example 465 or 587).
+            6:13 error MP001 invalid SMTP port: '58７' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+              fix*: Use port 587
+                | EMAIL_PORT="587"
+        "#]],
+    );
+}
+
+#[test]
+fn port_25_submission() {
+    check(
+        "SMTP_HOST=smtp.sendgrid.net\nSMTP_PORT=25\nSMTP_USER=apikey\nSMTP_PASS=SG.x\n",
+        expect![[r#"
+            2:11 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 (implicit TLS)
+                | SMTP_PORT=465
+              fix: Use port 587 (STARTTLS)
+                | SMTP_PORT=587
+        "#]],
+    );
+    // A relay without credentials on 25 is MX delivery: fine.
+    check(
+        "SMTP_HOST=mx.example.com\nSMTP_PORT=25\n",
+        expect![[r#"
+        clean
+    "#]],
+    );
+}
+
+#[test]
+fn provider_endpoints() {
+    check(
+        "SMTP_HOST=smtp.office365.com\nSMTP_PORT=465\nSMTP_USER=me@contoso.com\nSMTP_PASS=pw\n",
+        expect![[r#"
+            2:11 error MP007 Microsoft 365 / Exchange Online does not offer SMTP on smtp.office365.com:465: it documents only 587 (STARTTLS).
+              fix*: Use port 587 (STARTTLS)
+                | SMTP_PORT=587
+        "#]],
+    );
+    check(
+        "EMAIL_HOST=imap.gmail.com\nEMAIL_PORT=587\nEMAIL_USE_TLS=True\n",
+        expect![[r#"
+            1:12 error MP007 imap.gmail.com is Gmail / Google Workspace's IMAP server, but this is an SMTP connection. Use Gmail / Google Workspace's SMTP host.
+              fix*: Use smtp.gmail.com
+                | EMAIL_HOST=smtp.gmail.com
+        "#]],
+    );
+    // Mailtrap's sandbox documents STARTTLS on 465.
+    check(
+        "EMAIL_HOST=sandbox.smtp.mailtrap.io\nEMAIL_PORT=465\nEMAIL_USE_TLS=True\nEMAIL_HOST_USER=x\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn nonstandard_port_hint() {
+    check(
+        "SMTP_HOST=mail.example.com\nSMTP_PORT=2526\nSMTP_HOST_B=x\n",
+        expect![[r#"
+            2:11 hint MP011 2526 is not a standard SMTP port (465 implicit TLS, 587 STARTTLS): check your provider's documentation.
+        "#]],
+    );
+    // ESP alternatives and documented provider ports are fine.
+    check(
+        "SMTP_HOST=smtp.mailgun.org\nSMTP_PORT=2525\n\nRELAY_SMTP_HOST=mail.smtp2go.com\nRELAY_SMTP_PORT=8025\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn verification_and_tls_versions() {
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=465\nSMTP_SECURE=true\nSMTP_TLS_REJECT_UNAUTHORIZED=false\nSMTP_TLS_MIN_VERSION=TLSv1\n",
+        expect![[r#"
+            4:30 warning MP008 certificate checking is switched off (SMTP_TLS_REJECT_UNAUTHORIZED=false) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            5:22 warning MP009 SMTP_TLS_MIN_VERSION=TLSv1 allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.
+        "#]],
+    );
+}
+
+#[test]
+fn unrelated_settings_stay_silent() {
+    check(
+        "DATABASE_URL=postgres://app:pw@db.example.com:5432/app\nREDIS_PORT=6379\nPORT=8080\nHOST=0.0.0.0\nAPI_SECURE=true\nHTTP_PORT=993\nSECRET_KEY=abc\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn inline_suppression() {
+    check(
+        "# mailport: ignore MP005\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587 # mailport: ignore MP005\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Another code on the line does not hide this one.
+    check(
+        "SMTP_SERVER=smtp.mailgun.org\n# mailport: ignore MP004\nSMTP_PORT=587\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
+        expect![[r#"
+            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
+                | SMTP_PORT=465
+                | SMTP_ENABLE_STARTTLS=never
+                | SMTP_TLS=true
+              fix: Require STARTTLS (SMTP_ENABLE_STARTTLS=always)
+                | SMTP_ENABLE_STARTTLS=always
+        "#]],
+    );
+}
+
+#[test]
+fn configuration_severities_allow_and_prefer() {
+    let text = "SMTP_HOST=relay.internal.example\nSMTP_PORT=25\nSMTP_USER=me\nSMTP_PASS=pw\n\nMAIL_HOST=smtp.example.com\nMAIL_PORT=2526\nMAIL_USERNAME=x\nMAIL_MAILER=smtp\nMAIL_SCHEME=smtps\n";
+    let config =
+        Config::from_toml("prefer = \"starttls\"\n[rules]\nMP011 = \"off\"\nMP006 = \"error\"\n")
+            .unwrap();
+    expect![[r#"
+        2:11 error MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+          fix*: Use port 587 (STARTTLS)
+            | SMTP_PORT=587
+          fix: Use port 465 (implicit TLS)
+            | SMTP_PORT=465
+    "#]].assert_eq(&support::render(".env", text, &config));
+    let config =
+        Config::from_toml("[[allow]]\nhost = \"*.internal.example\"\nports = [25]\n").unwrap();
+    expect![[r#"
+        7:11 hint MP011 2526 is not a standard SMTP port (465 implicit TLS, 587 STARTTLS): check your provider's documentation.
+    "#]].assert_eq(&support::render(".env", text, &config));
+}
+
+#[test]
+fn prefer_starttls_changes_the_preferred_fix() {
+    let text = "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\n";
+    let config = Config::from_toml("prefer = \"starttls\"\n").unwrap();
+    expect![[r#"
+        2:12 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_USE_SSL=True starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+          fix*: Require STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+            | EMAIL_USE_SSL=False
+            | EMAIL_USE_TLS=True
+          fix: Use port 465 (implicit TLS)
+            | EMAIL_PORT=465
+    "#]].assert_eq(&support::render(".env", text, &config));
+}
+
+#[test]
+fn bad_configuration_is_an_error() {
+    for bad in [
+        "prefer = \"tls\"",
+        "[rules]\nMP999 = \"off\"",
+        "[rules]\nMP001 = \"loud\"",
+        "nonsense = 1",
+        "[[allow]]\nports = [25]",
+    ] {
+        assert!(Config::from_toml(bad).is_err(), "{bad}");
+    }
+}

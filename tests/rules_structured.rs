@@ -1,0 +1,338 @@
+//! Rules over YAML, JSON and TOML files: where each fires and where it must stay silent.
+
+mod support;
+
+use expect_test::{expect, Expect};
+use mailport::config::Config;
+
+fn check(name: &str, text: &str, expect: Expect) {
+    expect.assert_eq(&support::render(name, text, &Config::default()));
+}
+
+#[test]
+fn generic_yaml_blocks_and_flow_mappings() {
+    check(
+        "config.yaml",
+        r#"mail:
+  smtp:
+    host: smtp.example.com
+    port: 587
+    secure: true
+  imap: {host: imap.example.com, port: 993, tls: true}
+services:
+  billing:
+    image: registry.example.com/billing:1.2
+    database:
+      host: db.internal
+      port: 5432
+    notifications:
+      smtp: {host: smtp.example.com, port: 465, secure: false}
+      pop3: {host: pop.example.com, port: 143}
+"#,
+        expect![[r#"
+            4:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     port: 465
+              fix: Use opportunistic STARTTLS (secure=false)
+                |     secure: false
+            15:43 error MP002 port 143 is the IMAP port (imap), but this is a POP3 connection: it will reach the wrong service. POP3 uses 995 (implicit TLS) or 110 (STARTTLS).
+              fix*: Use port 995 (implicit TLS)
+                |       pop3: {host: pop.example.com, port: 995}
+              fix: Use port 110 (STARTTLS)
+                |       pop3: {host: pop.example.com, port: 110}
+        "#]],
+    );
+}
+
+#[test]
+fn compose_environment_map_and_list() {
+    check(
+        "docker-compose.yml",
+        r#"services:
+  gitea:
+    image: gitea/gitea:1.22
+    environment:
+      - USER_UID=1000
+      - GITEA__mailer__ENABLED=true
+      - GITEA__mailer__PROTOCOL=smtps
+      - GITEA__mailer__SMTP_ADDR=smtp.example.com
+      - GITEA__mailer__SMTP_PORT=587
+      - GITEA__mailer__USER=gitea@example.com
+      - GITEA__mailer__PASSWD=secret
+  grafana:
+    image: grafana/grafana:11.0.0
+    environment:
+      GF_SMTP_ENABLED: "true"
+      GF_SMTP_HOST: "smtp.example.com:587"
+      GF_SMTP_USER: grafana@example.com
+      GF_SMTP_PASSWORD: secret
+  web:
+    image: example/django-app
+    environment:
+      EMAIL_HOST: smtp.example.com
+      EMAIL_PORT: "587"
+      EMAIL_USE_SSL: "True"
+  mailpit:
+    image: axllent/mailpit
+    ports: ["1025:1025", "8025:8025"]
+"#,
+        expect![[r#"
+            9:34 error MP003 port 587 expects a plaintext greeting and STARTTLS, but GITEA__mailer__PROTOCOL=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       - GITEA__mailer__SMTP_PORT=465
+              fix: Require STARTTLS (GITEA__mailer__PROTOCOL=smtp+starttls)
+                |       - GITEA__mailer__PROTOCOL=smtp+starttls
+            16:39 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Grafana's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                |       GF_SMTP_HOST: "smtp.example.com:465"
+              fix: Require STARTTLS (STARTTLS_POLICY=MandatoryStartTLS)
+                |       GF_SMTP_STARTTLS_POLICY: "MandatoryStartTLS"
+            23:20 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_USE_SSL=True starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       EMAIL_PORT: "465"
+              fix: Require STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+                |       EMAIL_USE_SSL: "False"
+                |       EMAIL_USE_TLS: "True"
+        "#]],
+    );
+}
+
+#[test]
+fn alertmanager() {
+    check(
+        "alertmanager.yml",
+        r#"global:
+  smtp_smarthost: 'smtp.example.com:587'
+  smtp_from: 'alertmanager@example.com'
+  smtp_auth_username: 'alertmanager'
+  smtp_auth_password: 'secret'
+  smtp_require_tls: false
+route:
+  receiver: ops
+receivers:
+  - name: ops
+    email_configs:
+      - to: ops@example.com
+        smarthost: 'smtp.example.com:465'
+        require_tls: false
+      - to: oncall@example.com
+        smarthost: 'smtp.gmail.com:587'
+        auth_username: 'alerts@example.com'
+        auth_password: 'app-password'
+"#,
+        expect![[r#"
+            2:37 error MP004 SMTP connection to smtp.example.com without TLS (smtp_require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 (implicit TLS)
+                |   smtp_smarthost: 'smtp.example.com:465'
+              fix: Require STARTTLS (smtp_require_tls=true)
+                |   smtp_require_tls: true
+        "#]],
+    );
+}
+
+#[test]
+fn spring_yaml() {
+    check(
+        "application.yml",
+        r#"server:
+  port: 8080
+spring:
+  datasource:
+    url: jdbc:postgresql://db:5432/app
+  mail:
+    host: smtp.example.com
+    port: 587
+    username: app@example.com
+    password: secret
+    properties:
+      mail.smtp.auth: true
+      mail.smtp.ssl.enable: true
+"#,
+        expect![[r#"
+            8:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     port: 465
+              fix: Require STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true, properties.mail.smtp.ssl.enable=false)
+                |     properties.mail.smtp.starttls.enable: true
+                |     properties.mail.smtp.starttls.required: true
+                |       mail.smtp.ssl.enable: false
+        "#]],
+    );
+    check(
+        "application.yml",
+        r#"spring:
+  mail:
+    host: smtp.example.com
+    port: 587
+    username: app@example.com
+    password: secret
+    properties:
+      mail:
+        smtp:
+          auth: true
+          starttls:
+            enable: true
+"#,
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (properties.mail.smtp.starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (properties.mail.smtp.ssl.enable=true, properties.mail.smtp.starttls.enable=false)
+                |     port: 465
+                |     properties.mail.smtp.ssl.enable: true
+                |             enable: false
+              fix: Require STARTTLS (properties.mail.smtp.starttls.required=true)
+                |     properties.mail.smtp.starttls.required: true
+        "#]],
+    );
+}
+
+#[test]
+fn github_action_send_mail() {
+    check(
+        ".github/workflows/notify.yml",
+        r#"name: notify
+on: [push]
+jobs:
+  mail:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: dawidd6/action-send-mail@v3
+        with:
+          server_address: smtp.gmail.com
+          server_port: 587
+          secure: true
+          username: ${{ secrets.MAIL_USERNAME }}
+          password: ${{ secrets.MAIL_PASSWORD }}
+          subject: Build finished
+          to: ops@example.com
+          from: CI
+"#,
+        expect![[r#"
+            10:24 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |           server_port: 465
+              fix: Use opportunistic STARTTLS (secure=false)
+                |           secure: false
+        "#]],
+    );
+}
+
+#[test]
+fn ghost_nodemailer_json() {
+    check(
+        "config.production.json",
+        r#"{
+  "url": "https://blog.example.com",
+  "server": { "port": 2368, "host": "127.0.0.1" },
+  "database": { "client": "mysql", "connection": { "host": "db", "port": 3306 } },
+  "mail": {
+    "transport": "SMTP",
+    "options": {
+      "service": "Mailgun",
+      "host": "smtp.mailgun.org",
+      "port": 587,
+      "secure": false,
+      "auth": { "user": "postmaster@mg.example.com", "pass": "secret" }
+    }
+  }
+}
+"#,
+        expect![[r#"
+            10:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |       "port": 465,
+                |       "secure": true,
+              fix: Require STARTTLS (requireTLS=true)
+                |       "requireTLS": true,
+        "#]],
+    );
+    check(
+        "config.production.json",
+        r#"{
+  "mail": {
+    "transport": "SMTP",
+    "options": {
+      "host": "smtp.example.com",
+      "port": 465,
+      "secure": true,
+      "auth": { "user": "u", "pass": "p" },
+      "tls": { "rejectUnauthorized": false }
+    }
+  }
+}
+"#,
+        expect![[r#"
+            9:38 warning MP008 certificate checking is switched off (tls.rejectUnauthorized=false) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
+#[test]
+fn keycloak_realm() {
+    check(
+        "realm-export.json",
+        r#"{
+  "realm": "example",
+  "enabled": true,
+  "smtpServer": {
+    "host": "smtp.example.com",
+    "port": "465",
+    "from": "sso@example.com",
+    "auth": "true",
+    "user": "sso@example.com",
+    "password": "secret",
+    "ssl": "false",
+    "starttls": "true"
+  }
+}
+"#,
+        expect![[r#"
+            6:14 error MP003 port 465 starts with TLS (implicit TLS), but starttls=true means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (ssl=true, starttls=false)
+                |     "ssl": "true",
+                |     "starttls": "false"
+              fix: Use port 587 (opportunistic STARTTLS)
+                |     "port": "587",
+        "#]],
+    );
+}
+
+#[test]
+fn himalaya_toml() {
+    check(
+        "config.toml",
+        r#"[accounts.work]
+default = true
+email = "me@example.com"
+imap.server = "imap://imap.example.com:993"
+imap.sasl.plain.username = "me@example.com"
+smtp.server = "smtps://smtp.example.com:465"
+smtp.sasl.plain.username = "me@example.com"
+"#,
+        expect![[r#"
+            4:40 error MP003 port 993 starts with TLS (implicit TLS), but the imap:// scheme means no TLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 993, or port 143 for STARTTLS.
+              fix*: Use implicit TLS (imaps://)
+                | imap.server = "imaps://imap.example.com:993"
+        "#]],
+    );
+}
+
+#[test]
+fn generic_toml_inline_table() {
+    check(
+        "service.toml",
+        r#"[database]
+host = "db.internal"
+port = 5432
+
+[mail]
+smtp = { host = "smtp.example.com", port = 465, secure = false, starttls = true, user = "u", password = "p" }
+"#,
+        expect![[r#"
+            6:44 error MP003 port 465 starts with TLS (implicit TLS), but starttls=true means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (secure=true, starttls=false)
+                | smtp = { host = "smtp.example.com", port = 465, secure = true, starttls = false, user = "u", password = "p" }
+              fix: Use port 587 (opportunistic STARTTLS)
+                | smtp = { host = "smtp.example.com", port = 587, secure = false, starttls = true, user = "u", password = "p" }
+        "#]],
+    );
+}

@@ -1,0 +1,85 @@
+//! Renders analysis results as text for snapshot tests.
+
+use mailport::analysis::{analyze, syntax::detect_format, Format};
+use mailport::config::Config;
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// Every finding as `line:col SEVERITY CODE message`, each fix as `  fix[*]: title` followed by the
+/// changed lines of the fixed document.
+pub fn render(file_name: &str, text: &str, config: &Config) -> String {
+    let format = detect_format(file_name, None, text).unwrap_or_else(|| by_extension(file_name));
+    let analysis = analyze(text, format, config);
+    let mut out = String::new();
+    for f in &analysis.findings {
+        let (l, c) = line_col(text, f.span.start);
+        out.push_str(&format!(
+            "{l}:{c} {} {} {}\n",
+            f.severity.as_str(),
+            f.code,
+            f.message
+        ));
+        for fix in &f.fixes {
+            out.push_str(&format!(
+                "  fix{}: {}\n",
+                if fix.preferred { "*" } else { "" },
+                fix.title
+            ));
+            match fix.apply(text) {
+                Some(fixed) => {
+                    for line in changed_lines(text, &fixed) {
+                        out.push_str(&format!("    | {line}\n"));
+                    }
+                    // A fix must leave the document clean of the finding it fixes.
+                    let again = analyze(&fixed, format, config);
+                    let line_of = |t: &str, o: usize| line_col(t, o).0;
+                    if again
+                        .findings
+                        .iter()
+                        .any(|g| g.code == f.code && line_of(&fixed, g.span.start) == l)
+                    {
+                        out.push_str("    !! the finding is still there after the fix\n");
+                    }
+                }
+                None => out.push_str("    !! fix does not apply\n"),
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("clean\n");
+    }
+    out
+}
+
+/// Lines of `after` that are not in `before` (enough to show what a fix wrote).
+fn changed_lines(before: &str, after: &str) -> Vec<String> {
+    let old: std::collections::HashSet<&str> = before.lines().collect();
+    after
+        .lines()
+        .filter(|l| !old.contains(l))
+        .map(str::to_string)
+        .collect()
+}
+
+fn by_extension(name: &str) -> Format {
+    match name.rsplit('.').next().unwrap_or("") {
+        "yml" | "yaml" => Format::Yaml,
+        "json" => Format::Json,
+        "toml" => Format::Toml,
+        "ini" | "conf" => Format::Ini,
+        "properties" => Format::Properties,
+        _ => Format::Env,
+    }
+}
