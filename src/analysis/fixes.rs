@@ -226,9 +226,15 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             literal(Format::Env, value, true, false, like)
         )
     } else {
+        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`).
         format!(
-            "{}{}{}{}{}",
-            style.lead, style.item_prefix, key_text, style.separator, value_text
+            "{}{}{}{}{}{}",
+            style.lead,
+            style.item_prefix,
+            key_text,
+            style.separator,
+            value_text,
+            style.suffix.replace("{key}", key)
         )
     };
     Some(Edit {

@@ -286,6 +286,7 @@ impl<'t> Walker<'_, '_> {
                 key_quote: None,
                 separator: "=".to_string(),
                 env_in_string: true,
+                suffix: String::new(),
             },
         });
         true
@@ -338,6 +339,7 @@ impl<'t> Walker<'_, '_> {
                         key_quote: None,
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
                         env_in_string: false,
+                        suffix: String::new(),
                     },
                 )
             }
@@ -353,6 +355,7 @@ impl<'t> Walker<'_, '_> {
                         key_quote: None,
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
                         env_in_string: false,
+                        suffix: String::new(),
                     },
                 )
             }
