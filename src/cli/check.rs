@@ -1,14 +1,358 @@
-//! `mailport check`: the same diagnostics and fixes for terminals and CI.
+//! `mailport check`: the same diagnostics and fixes for terminals and CI (`check-output.md`).
+//!
+//! Exit status: 0 nothing at or above `--fail-on`; 1 something is; 2 the command could not do its
+//! job (bad arguments, a named path missing or unreadable, an invalid `.mailport.toml`).
 
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::fix;
+use super::output::{self, CheckedFile, Report};
+use super::walk::{self, one_line, Candidate};
+use crate::analysis::{self, Finding, Format, Severity};
+use crate::config::Config;
+
+/// Files larger than this are not configuration files; they are skipped with a note.
+const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+const CONFIG_FILE_NAME: &str = ".mailport.toml";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `path:line:col: severity[CODE] message` with the source line and the preferred fix.
+    Human,
+    /// One JSON document (see check-output.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Hint,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Hint => Some(Severity::Hint),
+            FailOn::Never => None,
+        }
+    }
+}
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// Files or folders (default: the current folder).
-    pub paths: Vec<std::path::PathBuf>,
+    #[arg(conflicts_with = "stdin")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Apply each problem's preferred fix in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Read one document from standard input (with --fix, print the fixed text).
+    #[arg(long)]
+    pub stdin: bool,
+
+    /// The file name of the standard-input document (decides its format and the path shown).
+    #[arg(long, value_name = "NAME", requires = "stdin")]
+    pub stdin_filename: Option<String>,
+
+    /// The configuration file (default: the nearest .mailport.toml from the current folder up).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+}
+
+/// Why the command could not do its job (exit 2).
+#[derive(Debug, thiserror::Error)]
+enum CheckError {
+    #[error("{0}")]
+    Walk(#[from] walk::WalkError),
+    #[error("cannot read {0}: {1}")]
+    ConfigUnreadable(String, String),
+    #[error("invalid {0}: {1}")]
+    ConfigInvalid(String, String),
+    #[error("cannot read standard input: {0}")]
+    Stdin(String),
+    #[error("cannot find the current folder: {0}")]
+    CurrentDir(String),
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let _ = args;
-    ExitCode::SUCCESS
+    match run_checked(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mailport: {}", one_line(&e.to_string()));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn note(message: &str) {
+    eprintln!("mailport: {}", one_line(message));
+}
+
+fn run_checked(args: &CheckArgs) -> Result<ExitCode, CheckError> {
+    let config = load_config(args.config.as_deref())?;
+    let mut trouble = false;
+    let report = if args.stdin {
+        check_stdin(args, &config, &mut trouble)?
+    } else {
+        check_paths(args, &config, &mut trouble)?
+    };
+    let rendered = match args.format {
+        OutputFormat::Human => {
+            let colour = std::env::var_os("NO_COLOR").is_none()
+                && if args.stdin && args.fix {
+                    std::io::stderr().is_terminal()
+                } else {
+                    std::io::stdout().is_terminal()
+                };
+            output::human::render(&report, colour)
+        }
+        OutputFormat::Json => output::json::render(&report),
+        OutputFormat::Sarif => output::sarif::render(&report),
+    };
+    // With --stdin --fix, stdout carries the fixed document; the report goes to stderr.
+    if args.stdin && args.fix {
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not a failure of the check.
+        let _ = stdout.write_all(rendered.as_bytes());
+        let _ = stdout.flush();
+    }
+    Ok(exit_code(&report, args.fail_on, trouble))
+}
+
+fn exit_code(report: &Report, fail_on: FailOn, trouble: bool) -> ExitCode {
+    if trouble {
+        return ExitCode::from(2);
+    }
+    match (fail_on.threshold(), report.worst()) {
+        (Some(threshold), Some(worst)) if worst >= threshold => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// `--config FILE`, else the nearest `.mailport.toml` from the current folder up, else defaults.
+fn load_config(explicit: Option<&Path>) -> Result<Config, CheckError> {
+    let path = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| CheckError::CurrentDir(e.to_string()))?;
+            cwd.ancestors()
+                .map(|dir| dir.join(CONFIG_FILE_NAME))
+                .find(|candidate| candidate.is_file())
+        }
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| CheckError::ConfigUnreadable(shown.clone(), e.to_string()))?;
+    Config::from_toml(&text).map_err(|e| CheckError::ConfigInvalid(shown, e.to_string()))
+}
+
+/// The analysis, with a last line of defence: a bug that panics on one file must not stop the
+/// check of the others.
+fn analyze(text: &str, format: Format, config: &Config) -> Result<Vec<Finding>, String> {
+    std::panic::catch_unwind(|| analysis::analyze(text, format, config).findings).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
+}
+
+/// What `--fix` hands the fix loop: findings, or none when the analysis failed.
+fn findings_or_none(text: &str, format: Format, config: &Config) -> Vec<Finding> {
+    analyze(text, format, config).unwrap_or_default()
+}
+
+fn check_paths(
+    args: &CheckArgs,
+    config: &Config,
+    trouble: &mut bool,
+) -> Result<Report, CheckError> {
+    let candidates = walk::candidates(&args.paths, &mut |warning| note(&warning))?;
+    // Analysis panics print their own message through the panic hook; keep stderr to our notes.
+    let mut report = Report::default();
+    let mut fixes_applied = 0;
+    let mut files_fixed = 0;
+    for candidate in candidates {
+        let Some((text, format)) = read_candidate(&candidate, trouble) else {
+            continue;
+        };
+        let (text, applied) = if args.fix {
+            let fixed = fix::fix_text(&text, format, config, &findings_or_none);
+            if fixed.applied > 0 && fixed.text != text {
+                match fix::write_atomically(&candidate.path, &fixed.text) {
+                    Ok(()) => {
+                        files_fixed += 1;
+                        (fixed.text, fixed.applied)
+                    }
+                    Err(e) => {
+                        note(&format!("cannot write {}: {e}", candidate.display));
+                        *trouble = true;
+                        (text, 0)
+                    }
+                }
+            } else {
+                (text, 0)
+            }
+        } else {
+            (text, 0)
+        };
+        fixes_applied += applied;
+        let findings = match analyze(&text, format, config) {
+            Ok(findings) => findings,
+            Err(reason) => {
+                note(&format!(
+                    "internal error while checking {}: {reason}",
+                    candidate.display
+                ));
+                *trouble = true;
+                continue;
+            }
+        };
+        report.files.push(CheckedFile {
+            path: candidate.display,
+            text,
+            format,
+            findings,
+        });
+    }
+    if args.fix {
+        note(&format!(
+            "applied {fixes_applied} fix{} in {files_fixed} file{}",
+            if fixes_applied == 1 { "" } else { "es" },
+            if files_fixed == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(report)
+}
+
+/// Reads a candidate and decides its format. `None` when it is skipped: not a format mailport
+/// reads (silently when the walk found it), or unreadable (with a note; a file named on the command
+/// line that cannot be read makes the exit status 2).
+fn read_candidate(candidate: &Candidate, trouble: &mut bool) -> Option<(String, Format)> {
+    let shown = &candidate.display;
+    // Does the name alone say this is a mail config? Such a file deserves a note when it cannot
+    // be read; any other file the walk meets (images, binaries) is skipped without a word.
+    let named_config =
+        candidate.explicit || analysis::syntax::detect_format(shown, None, "").is_some();
+    let mut skip = |reason: String| {
+        if named_config {
+            note(&format!("skipped {shown}: {reason}"));
+            if candidate.explicit {
+                *trouble = true;
+            }
+        }
+        None
+    };
+    let size = match std::fs::metadata(&candidate.path) {
+        Ok(metadata) => metadata.len(),
+        Err(e) => return skip(e.to_string()),
+    };
+    if size > MAX_FILE_BYTES {
+        return skip(format!("larger than {} MB", MAX_FILE_BYTES / 1024 / 1024));
+    }
+    let bytes = match std::fs::read(&candidate.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return skip(e.to_string()),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return skip(format!("not UTF-8 text ({})", e.utf8_error())),
+    };
+    match analysis::syntax::detect_format(shown, None, &text) {
+        Some(format) => Some((text, format)),
+        None => {
+            if candidate.explicit {
+                note(&format!("skipped {shown}: not a format mailport reads"));
+            }
+            None
+        }
+    }
+}
+
+/// `--stdin`: one document. An empty report when its format is unknown (with a note).
+fn check_stdin(
+    args: &CheckArgs,
+    config: &Config,
+    trouble: &mut bool,
+) -> Result<Report, CheckError> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CheckError::Stdin(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(CheckError::Stdin(format!(
+            "larger than {} MB",
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| CheckError::Stdin(format!("not UTF-8 text ({})", e.utf8_error())))?;
+    let name = args.stdin_filename.clone().unwrap_or_default();
+    let shown = if name.is_empty() {
+        "<stdin>".to_string()
+    } else {
+        name.clone()
+    };
+    let Some(format) = analysis::syntax::detect_format(&name, None, &text) else {
+        note(&format!("skipped {shown}: not a format mailport reads"));
+        if args.fix {
+            // The caller expects the document back on stdout.
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+        return Ok(Report::default());
+    };
+    let text = if args.fix {
+        let fixed = fix::fix_text(&text, format, config, &findings_or_none);
+        let _ = std::io::stdout().write_all(fixed.text.as_bytes());
+        let _ = std::io::stdout().flush();
+        fixed.text
+    } else {
+        text
+    };
+    let findings = match analyze(&text, format, config) {
+        Ok(findings) => findings,
+        Err(reason) => {
+            note(&format!("internal error while checking {shown}: {reason}"));
+            *trouble = true;
+            Vec::new()
+        }
+    };
+    Ok(Report {
+        files: vec![CheckedFile {
+            path: shown,
+            text,
+            format,
+            findings,
+        }],
+    })
 }

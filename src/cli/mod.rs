@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+mod fix;
+pub mod output;
 pub mod probe;
+mod walk;
 
 #[derive(Parser)]
 #[command(

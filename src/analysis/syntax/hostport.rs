@@ -1,57 +1,63 @@
-//! URL values (`smtps://user@host:465`) and `host:port` values found inside any value.
+//! URL values (`smtps://user@host:465`) and `host:port` values found inside any value. Pure
+//! parsers; every span is relative to the value string.
 
 use super::Span;
 
-/// A URL read from a value; spans are relative to the value.
+/// A `scheme://[userinfo@]host[:port][/path][?query]` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlValue {
     pub scheme: String,
     pub scheme_span: Span,
     pub has_userinfo: bool,
+    /// The host without IPv6 brackets; `None` for `smtp:///path`-like values.
     pub host: Option<(String, Span)>,
     pub port: Option<(String, Span)>,
-    /// Where `:port` would be inserted (right after the host).
+    /// Where `:port` would be inserted (right after the host, after `]` for IPv6).
     pub host_end: usize,
+    /// Query parameters as written (`verify_peer=0` → `("verify_peer", "0")`).
     pub query: Vec<(String, String)>,
 }
 
-/// Reads `scheme://[userinfo@]host[:port][/path][?query]`.
+/// Reads a URL value. The userinfo may contain percent-escapes and even a raw `@` (mutt writes
+/// `smtps://me@example.com@smtp.example.com:465/`): the host starts after the last `@` of the
+/// authority.
 pub fn parse_url(value: &str) -> Option<UrlValue> {
-    let sep = value.find("://")?;
-    let scheme = &value[..sep];
-    let mut chars = scheme.chars();
-    if !chars.next()?.is_ascii_alphabetic()
-        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+    let scheme_end = value.find("://")?;
+    let scheme = &value[..scheme_end];
+    let mut scheme_bytes = scheme.bytes();
+    if !scheme_bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        || !scheme_bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
     {
         return None;
     }
-    let rest_start = sep + 3;
-    let rest = &value[rest_start..];
-    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..auth_end];
-    // Userinfo may itself hold a raw '@' (mutt: me@example.com@smtp.example.com): the host
-    // follows the last one.
-    let (has_userinfo, hostport_start) = match authority.rfind('@') {
-        Some(at) => (true, at + 1),
-        None => (false, 0),
+    let authority_start = scheme_end + 3;
+    let rest = &value[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let (has_userinfo, host_start) = match authority.rfind('@') {
+        Some(at) => (true, authority_start + at + 1),
+        None => (false, authority_start),
     };
-    let hp = &authority[hostport_start..];
-    let base = rest_start + hostport_start;
-    let (host, port, host_end) = split_host_port(hp, base);
-    let query = rest[auth_end..]
-        .split_once('?')
-        .map(|(_, q)| {
-            q.split('&')
-                .filter_map(|kv| {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                    (!k.is_empty()).then(|| (k.to_string(), v.to_string()))
+    let authority_end = authority_start + authority_len;
+    let host_port = &value[host_start..authority_end];
+    let (host, port, host_end) = split_host_port(host_port, host_start)?;
+    let query = match value[authority_end..].split_once('?') {
+        Some((_, query)) => {
+            let query = query.split('#').next().unwrap_or("");
+            query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, value)) => (key.to_string(), value.to_string()),
+                    None => (pair.to_string(), String::new()),
                 })
                 .collect()
-        })
-        .unwrap_or_default();
+        }
+        None => Vec::new(),
+    };
     Some(UrlValue {
         scheme: scheme.to_string(),
-        scheme_span: 0..sep,
+        scheme_span: 0..scheme_end,
         has_userinfo,
         host,
         port,
@@ -62,99 +68,145 @@ pub fn parse_url(value: &str) -> Option<UrlValue> {
 
 type HostAndPort = (Option<(String, Span)>, Option<(String, Span)>, usize);
 
-/// Splits `host[:port]`, `[v6]:port`, `[host]:port` at offset `base`.
-fn split_host_port(hp: &str, base: usize) -> HostAndPort {
-    if let Some(inner) = hp.strip_prefix('[') {
-        if let Some(close) = inner.find(']') {
-            let host = &inner[..close];
-            let host_span = base + 1..base + 1 + close;
-            let after = &inner[close + 1..];
-            let host_end = base + close + 2;
-            let port = after
-                .strip_prefix(':')
-                .map(|p| (p.to_string(), host_end + 1..host_end + 1 + p.len()));
-            let host = (!host.is_empty()).then(|| (host.to_string(), host_span));
-            return (host, port, host_end);
-        }
-    }
-    match hp.rfind(':') {
-        Some(c) if !hp[..c].contains(':') => {
-            let host = &hp[..c];
-            let port = &hp[c + 1..];
-            (
-                (!host.is_empty()).then(|| (host.to_string(), base..base + c)),
-                Some((port.to_string(), base + c + 1..base + hp.len())),
-                base + c,
-            )
-        }
-        _ => (
-            (!hp.is_empty()).then(|| (hp.to_string(), base..base + hp.len())),
-            None,
-            base + hp.len(),
-        ),
-    }
+/// Splits `host[:port]` / `[v6][:port]` that starts at `offset` in the value. `None` when the
+/// brackets are not closed.
+fn split_host_port(text: &str, offset: usize) -> Option<HostAndPort> {
+    let (host_span, after_host) = if let Some(inner) = text.strip_prefix('[') {
+        let close = inner.find(']')?;
+        (offset + 1..offset + 1 + close, close + 2)
+    } else {
+        let colon = text.rfind(':').unwrap_or(text.len());
+        (offset..offset + colon, colon)
+    };
+    let host_text = &text[host_span.start - offset..host_span.end - offset];
+    let host = (!host_text.is_empty()).then(|| (host_text.to_string(), host_span));
+    let host_end = offset + after_host;
+    let port = text
+        .get(after_host..)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|port| !port.is_empty())
+        .map(|port| (port.to_string(), host_end + 1..host_end + 1 + port.len()));
+    Some((host, port, host_end))
 }
 
-/// `host:port` in one value.
+/// A `host:port` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostPort {
     pub host: (String, Span),
     pub port: (String, Span),
 }
 
-/// Reads `smtp.example.com:587`, `[smtp.example.com]:587`, `[::1]:25`. `None` without a port or
-/// when the value is not host-like.
+/// Reads `smtp.example.com:587`, `[smtp.example.com]:587` (Postfix: the brackets are not part of
+/// the host) and `[::1]:25`. `None` when there is no port or the host does not look like one.
 pub fn parse_host_port(value: &str) -> Option<HostPort> {
-    let lead = value.len() - value.trim_start().len();
-    let v = value.trim();
-    if v.is_empty() || v.contains("://") || v.contains(char::is_whitespace) || v.contains('/') {
-        return None;
-    }
-    let (host, port, _) = split_host_port(v, lead);
+    let (host, port, _) = split_host_port(value, 0)?;
     let (host, port) = (host?, port?);
-    let host_ok = host
-        .0
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '$' | '{' | '}'));
-    (host_ok && !port.0.is_empty()).then_some(HostPort { host, port })
+    let bracketed = value.starts_with('[');
+    let host_like = if bracketed {
+        host.0
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'))
+    } else {
+        host.0
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    };
+    let port_ok =
+        !port.0.is_empty() && port.0.len() <= 5 && port.0.bytes().all(|b| b.is_ascii_digit());
+    (host_like && port_ok).then_some(HostPort { host, port })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn url(value: &str) -> String {
+        match parse_url(value) {
+            None => "None".to_string(),
+            Some(u) => {
+                let part = |p: &Option<(String, Span)>| match p {
+                    Some((text, span)) => {
+                        assert_eq!(&value[span.clone()], text);
+                        format!("{text}@{span:?}")
+                    }
+                    None => "-".to_string(),
+                };
+                format!(
+                    "{} userinfo={} host={} port={} host_end={} query={:?}",
+                    u.scheme,
+                    u.has_userinfo,
+                    part(&u.host),
+                    part(&u.port),
+                    u.host_end,
+                    u.query
+                )
+            }
+        }
+    }
+
     #[test]
     fn urls() {
-        let u = parse_url("smtps://me@example.com@smtp.example.com:465/").unwrap();
-        assert_eq!(u.scheme, "smtps");
-        assert!(u.has_userinfo);
-        assert_eq!(
-            u.host.as_ref().map(|h| h.0.as_str()),
-            Some("smtp.example.com")
-        );
-        let (port, span) = u.port.clone().unwrap();
-        assert_eq!(port, "465");
-        assert_eq!(&"smtps://me@example.com@smtp.example.com:465/"[span], "465");
-        let u = parse_url("smtp://localhost:1025?verify_peer=0").unwrap();
-        assert_eq!(u.query, vec![("verify_peer".to_string(), "0".to_string())]);
-        let u = parse_url("imaps://imap.example.com").unwrap();
-        assert_eq!(u.port, None);
-        assert_eq!(u.host_end, "imaps://imap.example.com".len());
-        assert!(parse_url("not a url").is_none());
-        let u = parse_url("smtp://[::1]:25").unwrap();
-        assert_eq!(u.host.map(|h| h.0), Some("::1".to_string()));
+        let cases = [
+            ("smtps://user:pass@smtp.example.com:465", "smtps userinfo=true host=smtp.example.com@18..34 port=465@35..38 host_end=34 query=[]"),
+            ("smtp://smtp.example.com", "smtp userinfo=false host=smtp.example.com@7..23 port=- host_end=23 query=[]"),
+            ("smtps://me@example.com@smtp.example.com:465/", "smtps userinfo=true host=smtp.example.com@23..39 port=465@40..43 host_end=39 query=[]"),
+            ("imaps://me%40example.com@imap.example.com:993", "imaps userinfo=true host=imap.example.com@25..41 port=993@42..45 host_end=41 query=[]"),
+            ("smtp://localhost:1025?verify_peer=0&auto_tls", "smtp userinfo=false host=localhost@7..16 port=1025@17..21 host_end=16 query=[(\"verify_peer\", \"0\"), (\"auto_tls\", \"\")]"),
+            ("smtp://[::1]:25/path?x=1#frag", "smtp userinfo=false host=::1@8..11 port=25@13..15 host_end=12 query=[(\"x\", \"1\")]"),
+            ("smtp+insecure://u@mail.example.com/", "smtp+insecure userinfo=true host=mail.example.com@18..34 port=- host_end=34 query=[]"),
+            ("smtp+unix:///var/run/smtp.sock", "smtp+unix userinfo=false host=- port=- host_end=12 query=[]"),
+            ("smtp://host:", "smtp userinfo=false host=host@7..11 port=- host_end=11 query=[]"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(url(value), expected, "{value}");
+        }
+        for not_url in [
+            "smtp.example.com:587",
+            "1smtp://x",
+            "://x",
+            "smtp:/x",
+            "",
+            "smtp://[::1",
+        ] {
+            assert_eq!(url(not_url), "None", "{not_url}");
+        }
+    }
+
+    fn host_port(value: &str) -> Option<(String, Span, String, Span)> {
+        parse_host_port(value).map(|hp| (hp.host.0, hp.host.1, hp.port.0, hp.port.1))
     }
 
     #[test]
     fn host_ports() {
-        let hp = parse_host_port("[smtp.example.com]:587").unwrap();
-        assert_eq!(hp.host.0, "smtp.example.com");
-        assert_eq!(&"[smtp.example.com]:587"[hp.port.1.clone()], "587");
-        assert!(parse_host_port("smtp.example.com").is_none());
-        assert!(parse_host_port("http://x:80").is_none());
         assert_eq!(
-            parse_host_port("smtp.example.com:587").map(|h| h.port.0),
-            Some("587".into())
+            host_port("smtp.example.com:587"),
+            Some(("smtp.example.com".into(), 0..16, "587".into(), 17..20))
         );
+        assert_eq!(
+            host_port("[smtp.example.com]:587"),
+            Some(("smtp.example.com".into(), 1..17, "587".into(), 19..22))
+        );
+        assert_eq!(
+            host_port("[::1]:25"),
+            Some(("::1".into(), 1..4, "25".into(), 6..8))
+        );
+        assert_eq!(
+            host_port("localhost:2525"),
+            Some(("localhost".into(), 0..9, "2525".into(), 10..14))
+        );
+        for none in [
+            "smtp.example.com",
+            "smtp.example.com:",
+            "smtp.example.com:abc",
+            "smtp://x:25",
+            "::1:25",
+            ":25",
+            "[smtp.example.com]",
+            "a b:25",
+            "host:1234567",
+            "",
+        ] {
+            assert_eq!(host_port(none), None, "{none}");
+        }
     }
 }

@@ -1,8 +1,235 @@
-//! properties adapter.
+//! Java `.properties` adapter (tree-sitter-properties): `key=value`, `key: value`, `key value`,
+//! `\` line continuations, escapes, `#`/`!` comments. Keys split on `.` into segments
+//! (`spring.mail.port` → `["spring", "mail", "port"]`; `a.b[0]` → `["a", "b", "0"]`).
 
-use super::Parsed;
+use tree_sitter::Node;
+
+use super::{
+    line_end, line_lead, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting, ValueKind,
+};
 
 pub fn parse(text: &str) -> Parsed {
-    let _ = text;
-    Parsed::default()
+    let Some(tree) = parse_tree(&tree_sitter_properties::LANGUAGE.into(), text, None) else {
+        return Parsed::default();
+    };
+    let mut settings = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "property" => settings.extend(property(text, node)),
+            "file" | "ERROR" => {
+                let mut cursor = node.walk();
+                let children: Vec<_> = node.named_children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+            _ => {}
+        }
+    }
+    Parsed {
+        settings,
+        errors: tree_errors(&tree, text),
+    }
+}
+
+fn property(text: &str, node: Node) -> Option<Setting> {
+    let mut cursor = node.walk();
+    let children: Vec<_> = node.named_children(&mut cursor).collect();
+    let key = children.iter().find(|n| n.kind() == "key")?;
+    let value = children.iter().find(|n| n.kind() == "value");
+    let key_text = slice(text, key.start_byte()..key.end_byte());
+    let (path, last_start) = split_key(key_text);
+    if path.is_empty() {
+        return None;
+    }
+    let key_span = key.start_byte() + last_start..key.end_byte();
+    let (decoded, value_span, separator) = match value {
+        Some(v) => {
+            let span = v.start_byte()..v.end_byte();
+            let separator = slice(text, key.end_byte()..v.start_byte()).to_string();
+            (decode(slice(text, span.clone())), span, separator)
+        }
+        None => {
+            // `key=` or a bare `key`: the empty value sits after the separator.
+            let rest = slice(text, key.end_byte()..line_end(text, key.end_byte()));
+            let width = rest.len()
+                - rest
+                    .trim_start_matches([' ', '\t', '\u{c}', '=', ':'])
+                    .len();
+            let at = key.end_byte() + width;
+            (
+                String::new(),
+                at..at,
+                slice(text, key.end_byte()..at).to_string(),
+            )
+        }
+    };
+    let entry_end = value.map_or(key.end_byte(), |v| v.end_byte());
+    Some(Setting {
+        path,
+        value: decoded,
+        kind: ValueKind::Plain,
+        key_span,
+        value_span,
+        style: EntryStyle {
+            insert_at: line_end(text, entry_end.saturating_sub(1).max(key.start_byte())),
+            lead: line_lead(text, key.start_byte()),
+            item_prefix: String::new(),
+            key_prefix: key_text.get(..last_start).unwrap_or("").to_string(),
+            key_quote: None,
+            // As written (`=`, `: `, ` = `, a blank), unless it spans lines.
+            separator: if separator.is_empty() || separator.contains('\n') {
+                "=".to_string()
+            } else {
+                separator
+            },
+            env_in_string: false,
+            suffix: String::new(),
+        },
+    })
+}
+
+/// Splits a written key into decoded segments; also returns where the last segment starts in
+/// the written key.
+fn split_key(written: &str) -> (Vec<String>, usize) {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut last_start = 0;
+    let mut chars = written.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some((_, escaped)) = chars.next() {
+                    push_escape(&mut current, escaped, &mut chars);
+                }
+            }
+            '.' => {
+                if !current.is_empty() {
+                    segments.push(std::mem::take(&mut current));
+                }
+                last_start = i + 1;
+            }
+            '[' => {
+                if !current.is_empty() {
+                    segments.push(std::mem::take(&mut current));
+                }
+                last_start = i;
+            }
+            ']' => {
+                segments.push(std::mem::take(&mut current));
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        segments.push(current);
+    }
+    (segments, last_start.min(written.len()))
+}
+
+fn push_escape(
+    out: &mut String,
+    escaped: char,
+    chars: &mut std::iter::Peekable<impl Iterator<Item = (usize, char)>>,
+) {
+    match escaped {
+        't' => out.push('\t'),
+        'n' => out.push('\n'),
+        'r' => out.push('\r'),
+        'f' => out.push('\u{c}'),
+        'u' => {
+            let hex: String = (0..4)
+                .filter_map(|_| chars.next().map(|(_, c)| c))
+                .collect();
+            let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+            out.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        '\r' | '\n' => {
+            // Line continuation: skip the break and the next line's leading blanks.
+            if escaped == '\r' && chars.peek().is_some_and(|(_, c)| *c == '\n') {
+                chars.next();
+            }
+            while chars
+                .peek()
+                .is_some_and(|(_, c)| matches!(c, ' ' | '\t' | '\u{c}'))
+            {
+                chars.next();
+            }
+        }
+        other => out.push(other),
+    }
+}
+
+/// Decodes a value as written: escapes and line continuations.
+fn decode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '\\' {
+            if let Some((_, escaped)) = chars.next() {
+                push_escape(&mut out, escaped, &mut chars);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches(['\r', '\n']).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax::show_parsed as show;
+    use expect_test::{expect, Expect};
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    #[test]
+    fn spring_application_properties() {
+        check(
+            "# Spring\nspring.mail.host=smtp.example.com\nspring.mail.port: 587\n! old style comment\nspring.mail.properties.mail.smtp.starttls.enable true\nspring.mail.password = p\\u0041ss\\\n    word\nlist[0].name=a\nempty=\n",
+            expect![[r#"
+                spring/mail/host = "smtp.example.com" Plain value@26..42 "smtp.example.com" style(at 42, lead "\n", prefix "" "spring.mail.", sep "=")
+                spring/mail/port = "587" Plain value@61..64 "587" style(at 64, lead "\n", prefix "" "spring.mail.", sep ": ")
+                spring/mail/properties/mail/smtp/starttls/enable = "true" Plain value@134..138 "true" style(at 138, lead "\n", prefix "" "spring.mail.properties.mail.smtp.starttls.", sep " ")
+                spring/mail/password = "pAssword" Plain value@162..181 "p\\u0041ss\\\n    word" style(at 181, lead "\n", prefix "" "spring.mail.", sep " = ")
+                list/0/name = "a" Plain value@195..196 "a" style(at 196, lead "\n", prefix "" "list[0].", sep "=")
+                empty = "" Plain value@203..203 "" style(at 203, lead "\n", prefix "" "", sep "=")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn inserted_sibling_reparses_with_the_same_prefix() {
+        let text = "spring.mail.host=smtp.example.com\nspring.mail.port=465\nserver.port=8080\n";
+        let parsed = parse(text);
+        let port = parsed
+            .settings
+            .iter()
+            .find(|s| s.path == ["spring", "mail", "port"])
+            .unwrap();
+        let s = &port.style;
+        let mut edited = text.to_string();
+        edited.insert_str(
+            s.insert_at,
+            &format!(
+                "{}{}{}protocol{}smtps",
+                s.lead, s.item_prefix, s.key_prefix, s.separator
+            ),
+        );
+        let reparsed = parse(&edited);
+        assert!(reparsed.errors.is_empty(), "{edited}");
+        assert!(reparsed
+            .settings
+            .iter()
+            .any(|s| s.path == ["spring", "mail", "protocol"]));
+        expect![[r#"
+            spring.mail.host=smtp.example.com
+            spring.mail.port=465
+            spring.mail.protocol=smtps
+            server.port=8080
+        "#]]
+        .assert_eq(&edited);
+    }
 }

@@ -1,0 +1,143 @@
+//! `--format human`: `path:line:col: severity[CODE] message`, the source line with carets under the
+//! span, and the preferred fix as a `help:` line. Colours (plain ANSI) only when asked to.
+
+use std::fmt::Write;
+
+use super::{preferred_fix, Diagnostic, Report};
+use crate::analysis::Severity;
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM_BLUE: &str = "\x1b[34m";
+
+fn severity_colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "\x1b[1;31m",
+        Severity::Warning => "\x1b[1;33m",
+        Severity::Info => "\x1b[1;34m",
+        Severity::Hint => "\x1b[1;36m",
+    }
+}
+
+/// A piece of text in a colour, or plain when colours are off.
+struct Paint {
+    colour: bool,
+}
+
+impl Paint {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.colour {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The human report, ending with a one-line summary.
+pub fn render(report: &Report, colour: bool) -> String {
+    let paint = Paint { colour };
+    let mut out = String::new();
+    for d in report.diagnostics() {
+        render_one(&mut out, &d, &paint);
+    }
+    let summary = report.summary();
+    let files = report.files.len();
+    let files_word = if files == 1 { "file" } else { "files" };
+    if summary.total() == 0 {
+        let _ = writeln!(out, "Checked {files} {files_word}: no problems.");
+    } else {
+        let mut parts = Vec::new();
+        for (count, one, many) in [
+            (summary.error, "error", "errors"),
+            (summary.warning, "warning", "warnings"),
+            (summary.info, "info", "info"),
+            (summary.hint, "hint", "hints"),
+        ] {
+            if count > 0 {
+                parts.push(format!("{count} {}", if count == 1 { one } else { many }));
+            }
+        }
+        let _ = writeln!(out, "Checked {files} {files_word}: {}.", parts.join(", "));
+    }
+    out
+}
+
+fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
+    let severity = d.finding.severity;
+    let _ = writeln!(
+        out,
+        "{}: {} {}",
+        paint.paint(
+            BOLD,
+            &format!("{}:{}:{}", d.file.path, d.start.line, d.start.column)
+        ),
+        paint.paint(
+            severity_colour(severity),
+            &format!("{}[{}]", severity.as_str(), d.finding.code.as_str())
+        ),
+        d.finding.message
+    );
+
+    let line_text = d.index.line_text(d.start.line);
+    let number = d.start.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let bar = paint.paint(DIM_BLUE, "|");
+    let _ = writeln!(
+        out,
+        " {} {bar} {}",
+        paint.paint(DIM_BLUE, &number),
+        line_text
+    );
+    let _ = writeln!(
+        out,
+        " {gutter} {bar} {}",
+        caret_line(
+            line_text,
+            d.start.column,
+            d.end,
+            d.start.line,
+            paint,
+            severity
+        )
+    );
+    if let Some(fix) = preferred_fix(d.finding) {
+        let _ = writeln!(
+            out,
+            " {gutter} {} {}: {}",
+            paint.paint(DIM_BLUE, "="),
+            paint.paint(BOLD, "help"),
+            fix.title
+        );
+    }
+    out.push('\n');
+}
+
+/// Spaces (tabs kept, so the carets line up) up to the span, then one caret per character of the
+/// span on this line (at least one).
+fn caret_line(
+    line_text: &str,
+    start_column: usize,
+    end: super::Position,
+    start_line: usize,
+    paint: &Paint,
+    severity: Severity,
+) -> String {
+    let chars: Vec<char> = line_text.chars().collect();
+    let before = start_column.saturating_sub(1).min(chars.len());
+    let pad: String = chars
+        .iter()
+        .take(before)
+        .map(|&c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let width = if end.line == start_line {
+        end.column.saturating_sub(start_column)
+    } else {
+        chars.len().saturating_sub(before)
+    }
+    .max(1);
+    format!(
+        "{pad}{}",
+        paint.paint(severity_colour(severity), &"^".repeat(width))
+    )
+}
