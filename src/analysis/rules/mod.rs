@@ -44,6 +44,19 @@ impl Ctx<'_> {
             .unwrap_or_else(|| self.setting_span(self.e.anchor))
     }
 
+    /// Where a finding about the mode is shown: the security setting that decided it (`socketType`,
+    /// `smtp_enable_starttls_auto`), else [`Ctx::main_span`].
+    pub fn mode_span(&self) -> Span {
+        match &self.e.security_from {
+            SecurityFrom::Keys(keys) => keys
+                .iter()
+                .find_map(|&si| self.doc.settings.get(si))
+                .map(|s| s.value_span.clone())
+                .unwrap_or_else(|| self.main_span()),
+            _ => self.main_span(),
+        }
+    }
+
     pub fn setting_span(&self, si: usize) -> Span {
         self.doc
             .settings

@@ -133,7 +133,16 @@ pub fn parse(text: &str) -> Parsed {
         match word.as_str() {
             "poll" | "skip" => {
                 if let Some(host) = tokens.get(i) {
-                    group = Some(format!("poll {}", host.text));
+                    let name = format!("poll {}", host.text);
+                    // The server is a setting too (`["poll HOST", "poll"]`), so that rules and
+                    // fixes can point at it.
+                    settings.push(value_setting(
+                        text,
+                        vec![name.clone(), "poll".to_string()],
+                        token,
+                        host,
+                    ));
+                    group = Some(name);
                     i += 1;
                 }
             }
@@ -358,6 +367,7 @@ poll pop.example.org service 110 localdomains example.org example.net proto POP3
             set › bouncemail = "no" (Plain, line 4) written ""
             defaults › protocol = "IMAP" (Plain, line 6)
             defaults › timeout = "60" (Plain, line 6)
+            poll imap.example.com › poll = "imap.example.com" (Plain, line 8)
             poll imap.example.com › protocol = "IMAP" (Plain, line 8)
             poll imap.example.com › port = "993" (Plain, line 8)
             poll imap.example.com › user = "me@example.com" (Quoted, line 9)
@@ -368,6 +378,7 @@ poll pop.example.org service 110 localdomains example.org example.net proto POP3
             poll imap.example.com › sslproto = "TLS1.2+" (Plain, line 10)
             poll imap.example.com › keep = "yes" (Plain, line 10) written ""
             poll imap.example.com › fetchlimit = "400" (Plain, line 10)
+            poll pop.example.org › poll = "pop.example.org" (Plain, line 12)
             poll pop.example.org › port = "110" (Plain, line 12)
             poll pop.example.org › localdomains = "example.org" (Plain, line 12)
             poll pop.example.org › localdomains = "example.net" (Plain, line 12)

@@ -59,6 +59,23 @@ pub fn parse(text: &str) -> Parsed {
                 )
             };
         let mut path: Vec<String> = section.iter().cloned().collect();
+        // Legacy `Host imaps:imap.example.com` means `SSLType IMAPS` + `Host imap.example.com`.
+        let (value, value_span) = match value.strip_prefix("imaps:") {
+            Some(host) if key.eq_ignore_ascii_case("Host") && kind == ValueKind::Plain => {
+                let mut legacy = path.clone();
+                legacy.push("SSLType".to_string());
+                settings.push(setting(
+                    legacy,
+                    "IMAPS".to_string(),
+                    ValueKind::Plain,
+                    value_span.start..value_span.start + 5,
+                    value_span.start..value_span.start + 5,
+                    line_style(text, start, line_end(text, start), " "),
+                ));
+                (host.to_string(), value_span.start + 6..value_span.end)
+            }
+            _ => (value, value_span),
+        };
         path.push(key.to_string());
         settings.push(setting(
             path,
@@ -146,7 +163,8 @@ SSLType None
         let text = "Expunge Both\r\n\r\nIMAPStore s\r\nHost imaps:imap.gmail.com\r\n";
         expect![[r#"
             Expunge = "Both" (Plain, line 1)
-            IMAPStore s › Host = "imaps:imap.gmail.com" (Plain, line 4)
+            IMAPStore s › SSLType = "IMAPS" (Plain, line 4) written "imaps"
+            IMAPStore s › Host = "imap.gmail.com" (Plain, line 4)
         "#]]
         .assert_eq(&render(text, &parse(text)));
     }

@@ -248,6 +248,15 @@ impl<'a> Reader<'a> {
                 Some(Value::literal(value, ValueKind::Plain, inner))
             }
             "parenthesized_statements" => self.read(node.named_child(0)?),
+            "scope_resolution" if self.src(node).starts_with("OpenSSL::SSL::VERIFY_") => {
+                // `OpenSSL::SSL::VERIFY_NONE` is what `openssl_verify_mode: "none"` means.
+                let name = self.src(node).trim_start_matches("OpenSSL::SSL::VERIFY_");
+                Some(Value::literal(
+                    name.to_ascii_lowercase(),
+                    ValueKind::Plain,
+                    span,
+                ))
+            }
             "identifier" | "constant" | "scope_resolution" | "instance_variable" => {
                 Some(Value::Reference {
                     name: self.src(node).trim_start_matches('@').to_string(),
@@ -407,7 +416,7 @@ end
             config › action_mailer › smtp_settings › authentication = "plain" (Plain, line 9)
             config › action_mailer › smtp_settings › enable_starttls_auto = "true" (Bool, line 10)
             config › action_mailer › smtp_settings › tls = "${SMTP_TLS}" (Plain, line 11) written "ENV[\"SMTP_TLS\"] == \"true\""
-            config › action_mailer › smtp_settings › openssl_verify_mode = "${OpenSSL::SSL::VERIFY_PEER}" (Plain, line 12) written "OpenSSL::SSL::VERIFY_PEER"
+            config › action_mailer › smtp_settings › openssl_verify_mode = "peer" (Plain, line 12) written "OpenSSL::SSL::VERIFY_PEER"
             delivery_method › address = "mail.example.org" (Quoted, line 17)
             delivery_method › port = "25" (Number, line 17)
             delivery_method › enable_starttls_auto = "false" (Bool, line 17)
