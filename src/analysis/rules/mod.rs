@@ -19,6 +19,8 @@ pub(crate) struct Ctx<'a> {
     pub e: &'a Endpoint,
     pub profile: &'a Profile,
     pub prefer: Prefer,
+    /// Every endpoint of the document (an autoconfig file lists alternatives for one server).
+    pub all: &'a [Endpoint],
 }
 
 impl Ctx<'_> {
@@ -154,6 +156,7 @@ pub fn check(
             e,
             profile,
             prefer: config.prefer,
+            all: endpoints,
         };
         let blocking = connect::check(&ctx, &mut out);
         security::check(&ctx, blocking, &mut out);

@@ -26,9 +26,32 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
     }
+    resolve_email_domain(&mut settings);
     Parsed {
         settings,
         errors: Vec::new(),
+    }
+}
+
+/// Thunderbird replaces `%EMAILDOMAIN%` with the domain of the user's address: in an autoconfig
+/// file that is one of the provider's `<domain>`s, so a `<hostname>%EMAILDOMAIN%</hostname>` is a
+/// real remote host, not an unresolved template. The value takes the first domain; the span keeps
+/// the placeholder.
+fn resolve_email_domain(settings: &mut [Setting]) {
+    let domain = settings
+        .iter()
+        .find(|s| {
+            s.path.first().is_some_and(|p| p == "clientConfig")
+                && s.key() == "domain"
+                && !s.value.is_empty()
+                && !s.value.contains('%')
+        })
+        .map(|s| s.value.clone());
+    let Some(domain) = domain else { return };
+    for s in settings.iter_mut() {
+        if s.key() == "hostname" && s.value.contains("%EMAILDOMAIN%") {
+            s.value = s.value.replace("%EMAILDOMAIN%", &domain);
+        }
     }
 }
 
@@ -294,6 +317,18 @@ mod tests {
             &AUTOCONFIG[port.style.insert_at - 7..port.style.insert_at],
             "</port>"
         );
+    }
+
+    #[test]
+    fn email_domain_placeholder_is_the_providers_domain() {
+        let text = "<clientConfig><emailProvider id=\"x\"><domain>example.jp</domain>\n<incomingServer type=\"pop3\"><hostname>%EMAILDOMAIN%</hostname></incomingServer></emailProvider></clientConfig>";
+        expect![[r#"
+            clientConfig › emailProvider › id = "x" (Quoted, line 1)
+            clientConfig › emailProvider › domain = "example.jp" (Plain, line 1)
+            clientConfig › emailProvider › incomingServer#0 › type = "pop3" (Quoted, line 2)
+            clientConfig › emailProvider › incomingServer#0 › hostname = "example.jp" (Plain, line 2) written "%EMAILDOMAIN%"
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
     }
 
     #[test]
