@@ -1,9 +1,29 @@
 //! The live probe ("test connection"): what a server really speaks on a port. Runs only on an
-//! explicit user command; never sends credentials; every read is limited and every step timed.
+//! explicit user command; never sends user names, passwords or messages; every read is limited in
+//! line length and total bytes, every step has a timeout and the whole probe a deadline.
 
 use std::time::Duration;
 
 use crate::analysis::endpoints::{Protocol, Security};
+
+mod discover;
+mod imap;
+mod lines;
+mod pop3;
+mod report;
+mod session;
+mod smtp;
+mod target;
+mod tls;
+mod verdict;
+
+pub use discover::{candidate_ports, discover, discover_ports};
+pub use report::{
+    Candidate, CertificateInfo, Observed, ProbeFinding, Report, SuggestedMode, TargetJson, Timings,
+    TlsInfo,
+};
+pub use smtp::EHLO_NAME;
+pub use target::{parse_target, ParsedTarget, TargetError};
 
 /// What to probe.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,36 +52,40 @@ impl Default for Options {
     }
 }
 
-/// The result of one probe; serialises to the JSON of `probe-output.md`.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Report {
-    /// `ok` | `mismatch` | `insecure` | `failed`.
-    pub verdict: String,
-    pub findings: Vec<ProbeFinding>,
+/// What a server advertises (EHLO keywords, IMAP CAPABILITY atoms, POP3 CAPA lines).
+#[derive(Clone, Debug, Default)]
+struct Capabilities {
+    list: Vec<String>,
+    starttls: bool,
+    auth: Vec<String>,
 }
 
-/// A probe finding (`MP100`–`MP103`).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ProbeFinding {
-    pub code: String,
-    pub severity: String,
-    pub message: String,
-    /// The configuration that would work, when the probe shows one.
-    pub fix: Option<SuggestedMode>,
-}
+/// Time allowed past the deadline for the last step to notice it (the hard stop).
+const GRACE: Duration = Duration::from_millis(500);
 
-/// "Use this port with this mode": what the probe saw working.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct SuggestedMode {
-    pub port: u16,
-    pub security: String,
-}
-
-/// Probes one target. Never panics; every failure is a `failed` report with an MP100 finding.
+/// Probes one target. Never panics; a failure is a `failed` report with an MP100/MP102 finding.
 pub async fn probe(target: &Target, options: &Options) -> Report {
-    let _ = (target, options);
-    Report {
-        verdict: "failed".into(),
-        findings: Vec::new(),
+    let started = tokio::time::Instant::now();
+    let mut obs = session::Observation::default();
+    let result = match tls::Trust::load(options.ca_file.as_deref()) {
+        Ok(trust) => {
+            let run = session::run(target, &trust, options.timeout, started, &mut obs);
+            match tokio::time::timeout_at(started + options.timeout + GRACE, run).await {
+                Ok(result) => result,
+                Err(_) => Err(session::Failure::new(
+                    session::FailureKind::Conversation,
+                    format!("no result within {} s", options.timeout.as_secs_f32()),
+                )),
+            }
+        }
+        Err(e) => Err(session::Failure::new(
+            session::FailureKind::Setup,
+            e.to_string(),
+        )),
+    };
+    if let Err(failure) = result {
+        obs.failure = Some(failure);
     }
+    obs.timings.total = started.elapsed().as_millis() as u64;
+    verdict::build_report(target, obs)
 }

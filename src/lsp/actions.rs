@@ -1,0 +1,259 @@
+//! Findings → LSP diagnostics, and code actions back from them. The fixes travel in
+//! `Diagnostic.data` (byte spans plus the document version they belong to), so `codeAction` is
+//! stateless: it reads the fixes from the diagnostics the client sends back.
+
+use std::collections::HashMap;
+
+use ropey::Rope;
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticSeverity,
+    NumberOrString, Position, Range, TextEdit, Uri, WorkspaceEdit,
+};
+
+use super::position::{self, Encoding};
+use crate::analysis::{Finding, Fix, Format, RuleCode, Severity, Span};
+
+pub const SOURCE: &str = "mailport";
+pub const FIX_ALL_KIND: &str = "source.fixAll.mailport";
+
+/// What a diagnostic carries for code actions.
+#[derive(Serialize, Deserialize, Default)]
+pub struct DiagnosticData {
+    /// The document version the byte spans belong to.
+    pub version: i32,
+    pub fixes: Vec<FixData>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct FixData {
+    pub title: String,
+    pub preferred: bool,
+    /// `[start, end, new_text]` in bytes.
+    pub edits: Vec<(usize, usize, String)>,
+}
+
+impl FixData {
+    fn of(fix: &Fix) -> FixData {
+        FixData {
+            title: fix.title.clone(),
+            preferred: fix.preferred,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| (e.span.start, e.span.end, e.new_text.clone()))
+                .collect(),
+        }
+    }
+}
+
+pub fn severity(severity: Severity) -> DiagnosticSeverity {
+    match severity {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    }
+}
+
+/// One finding as a diagnostic of document `version`.
+pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Finding) -> Diagnostic {
+    let data = DiagnosticData {
+        version,
+        fixes: finding.fixes.iter().map(FixData::of).collect(),
+    };
+    Diagnostic {
+        range: position::to_range(rope, &finding.span, encoding),
+        severity: Some(severity(finding.severity)),
+        code: Some(NumberOrString::String(finding.code.as_str().to_string())),
+        source: Some(SOURCE.to_string()),
+        message: finding.message.clone(),
+        data: serde_json::to_value(data).ok(),
+        ..Diagnostic::default()
+    }
+}
+
+/// A diagnostic of ours, and the rule it reports.
+fn rule_of(diagnostic: &Diagnostic) -> Option<RuleCode> {
+    if diagnostic.source.as_deref() != Some(SOURCE) {
+        return None;
+    }
+    match &diagnostic.code {
+        Some(NumberOrString::String(code)) => RuleCode::parse(code),
+        _ => None,
+    }
+}
+
+/// The fixes a diagnostic carries, if they belong to document `version`.
+fn fixes_of(diagnostic: &Diagnostic, version: i32) -> Vec<FixData> {
+    let Some(data) = diagnostic.data.clone() else {
+        return Vec::new();
+    };
+    match serde_json::from_value::<DiagnosticData>(data) {
+        Ok(data) if data.version == version => data.fixes,
+        _ => Vec::new(),
+    }
+}
+
+fn text_edits(rope: &Rope, encoding: Encoding, edits: &[(usize, usize, String)]) -> Vec<TextEdit> {
+    edits
+        .iter()
+        .map(|(start, end, new_text)| TextEdit {
+            range: position::to_range(rope, &(*start..*end), encoding),
+            new_text: new_text.clone(),
+        })
+        .collect()
+}
+
+fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
+    WorkspaceEdit {
+        changes: Some(HashMap::from([(uri.clone(), edits)])),
+        ..WorkspaceEdit::default()
+    }
+}
+
+/// Whether the client asked for actions of `kind` (`only` absent: every kind).
+pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
+    match only {
+        None => true,
+        Some(kinds) => kinds.iter().any(|k| {
+            let k = k.as_str();
+            kind == k || (kind.starts_with(k) && kind[k.len()..].starts_with('.'))
+        }),
+    }
+}
+
+/// Quick fixes for the diagnostics of the request's context: each carried fix, and "suppress on
+/// this line" where the format has comments.
+pub fn quick_fixes(
+    uri: &Uri,
+    rope: &Rope,
+    encoding: Encoding,
+    version: i32,
+    format: Option<Format>,
+    diagnostics: &[Diagnostic],
+) -> Vec<CodeActionOrCommand> {
+    let mut actions = Vec::new();
+    for diagnostic in diagnostics {
+        let Some(rule) = rule_of(diagnostic) else {
+            continue;
+        };
+        for fix in fixes_of(diagnostic, version) {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: fix.title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                edit: Some(workspace_edit(uri, text_edits(rope, encoding, &fix.edits))),
+                is_preferred: Some(fix.preferred),
+                ..CodeAction::default()
+            }));
+        }
+        let prefix = format.and_then(Format::comment_prefix);
+        if let Some(edit) =
+            prefix.and_then(|p| suppress_edit(rope, encoding, diagnostic.range, rule, p))
+        {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Suppress {rule} on this line"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                edit: Some(workspace_edit(uri, vec![edit])),
+                is_preferred: Some(false),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    actions
+}
+
+/// Inserts `<indent><prefix> mailport: ignore MP00N` above the diagnostic's first line, with the
+/// line's own indentation and line break. Not for probe results or unreadable documents.
+fn suppress_edit(
+    rope: &Rope,
+    encoding: Encoding,
+    range: Range,
+    rule: RuleCode,
+    prefix: &str,
+) -> Option<TextEdit> {
+    if !RuleCode::STATIC.contains(&rule) || rule == RuleCode::Mp000 {
+        return None;
+    }
+    let line = range.start.line as usize;
+    if line >= rope.len_lines() {
+        return None;
+    }
+    let text = rope.line(line);
+    let indent: String = text
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let line_break = if text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r' {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    // already suppressed right above (with another code, say): extend that comment instead
+    let comment = format!("{prefix} mailport: ignore");
+    if line > 0 {
+        let above = rope.line(line - 1);
+        let above: String = above.chars().collect();
+        let trimmed = above.trim_end_matches(['\r', '\n']);
+        if trimmed.trim_start().starts_with(&comment) {
+            let end_of_comment = rope.line_to_byte(line - 1) + trimmed.len();
+            let at = position::to_position(rope, end_of_comment, encoding);
+            return Some(TextEdit {
+                range: Range::new(at, at),
+                new_text: format!(" {rule}"),
+            });
+        }
+    }
+    let at = Position::new(range.start.line, 0);
+    Some(TextEdit {
+        range: Range::new(at, at),
+        new_text: format!("{indent}{comment} {rule}{line_break}"),
+    })
+}
+
+/// `source.fixAll.mailport`: every finding's preferred fix, skipping any that overlaps one
+/// already taken. `None` when there is nothing to fix.
+pub fn fix_all(
+    uri: &Uri,
+    rope: &Rope,
+    encoding: Encoding,
+    findings: &[Finding],
+) -> Option<CodeActionOrCommand> {
+    let mut taken: Vec<Span> = Vec::new();
+    let mut edits = Vec::new();
+    let mut seen: Vec<&Fix> = Vec::new();
+    for finding in findings {
+        let Some(fix) = finding.fixes.iter().find(|f| f.preferred) else {
+            continue;
+        };
+        if seen.contains(&fix) {
+            continue;
+        }
+        let overlaps = fix.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| e.span.start < t.end && t.start < e.span.end || e.span == *t)
+        });
+        if overlaps {
+            continue;
+        }
+        seen.push(fix);
+        taken.extend(fix.edits.iter().map(|e| e.span.clone()));
+        edits.extend(
+            fix.edits
+                .iter()
+                .map(|e| (e.span.start, e.span.end, e.new_text.clone())),
+        );
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
+        title: "Fix all mailport problems (preferred fixes)".to_string(),
+        kind: Some(CodeActionKind::from(FIX_ALL_KIND)),
+        edit: Some(workspace_edit(uri, text_edits(rope, encoding, &edits))),
+        ..CodeAction::default()
+    }))
+}

@@ -1,0 +1,167 @@
+//! LSP positions ⇄ byte offsets. The analysis speaks bytes; the client speaks UTF-16 code units
+//! (the LSP default) or UTF-8 bytes when it offers them. Every conversion is clamped: a position
+//! past the end of a line or of the document lands on the end, never in a panic.
+
+use ropey::Rope;
+use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
+
+use crate::analysis::Span;
+
+/// How the client counts columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// Bytes (only when the client offers `utf-8`).
+    Utf8,
+    /// UTF-16 code units: what every client understands.
+    #[default]
+    Utf16,
+}
+
+impl Encoding {
+    /// UTF-8 when the client lists it in `general.positionEncodings`, else UTF-16.
+    pub fn negotiate(capabilities: &ClientCapabilities) -> Encoding {
+        let offered = capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref());
+        match offered {
+            Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
+            _ => Encoding::Utf16,
+        }
+    }
+
+    pub fn kind(self) -> PositionEncodingKind {
+        match self {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }
+    }
+}
+
+/// Number of chars of line `line` without its line break.
+fn line_len_chars(rope: &Rope, line: usize) -> usize {
+    let slice = rope.line(line);
+    let mut len = slice.len_chars();
+    if len > 0 && slice.char(len - 1) == '\n' {
+        len -= 1;
+    }
+    if len > 0 && slice.char(len - 1) == '\r' {
+        len -= 1;
+    }
+    len
+}
+
+/// The byte offset of `pos`, clamped to the line's end and the document's end.
+pub fn to_byte(rope: &Rope, pos: Position, encoding: Encoding) -> usize {
+    let line = pos.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_bytes();
+    }
+    let line_start_char = rope.line_to_char(line);
+    let len_chars = line_len_chars(rope, line);
+    let column = pos.character as usize;
+    match encoding {
+        Encoding::Utf8 => {
+            let line_start = rope.char_to_byte(line_start_char);
+            let line_end = rope.char_to_byte(line_start_char + len_chars);
+            // round down to the start of the char the byte is in
+            let char_idx = rope.byte_to_char(line_start.saturating_add(column).min(line_end));
+            rope.char_to_byte(char_idx)
+        }
+        Encoding::Utf16 => {
+            let slice = rope.line(line).slice(..len_chars);
+            let char_in_line = slice.utf16_cu_to_char(column.min(slice.len_utf16_cu()));
+            rope.char_to_byte(line_start_char + char_in_line)
+        }
+    }
+}
+
+/// The position of byte `offset` (clamped to the document, rounded down to a char boundary).
+pub fn to_position(rope: &Rope, offset: usize, encoding: Encoding) -> Position {
+    let offset = offset.min(rope.len_bytes());
+    let char_idx = rope.byte_to_char(offset);
+    let line = rope.char_to_line(char_idx);
+    let line_start_char = rope.line_to_char(line);
+    let column = match encoding {
+        Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
+        Encoding::Utf16 => rope.char_to_utf16_cu(char_idx) - rope.char_to_utf16_cu(line_start_char),
+    };
+    Position::new(saturate(line), saturate(column))
+}
+
+pub fn to_range(rope: &Rope, span: &Span, encoding: Encoding) -> Range {
+    let start = to_position(rope, span.start, encoding);
+    let end = to_position(rope, span.end.max(span.start), encoding);
+    Range::new(start, end)
+}
+
+/// The byte span of `range`; a reversed range is read as empty at its start.
+pub fn to_span(rope: &Rope, range: Range, encoding: Encoding) -> Span {
+    let start = to_byte(rope, range.start, encoding);
+    let end = to_byte(rope, range.end, encoding).max(start);
+    start..end
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // `é` is 2 bytes / 1 unit, `中` 3 bytes / 1 unit, `😀` 4 bytes / 2 units.
+    const TEXT: &str = "a\nx=é中😀:587\r\nlast";
+
+    #[test]
+    fn columns_differ_by_encoding_after_wide_chars() {
+        let rope = Rope::from_str(TEXT);
+        let port = TEXT.find("587").unwrap();
+        assert_eq!(
+            to_position(&rope, port, Encoding::Utf8),
+            Position::new(1, 12)
+        );
+        assert_eq!(
+            to_position(&rope, port, Encoding::Utf16),
+            Position::new(1, 7)
+        );
+        assert_eq!(to_byte(&rope, Position::new(1, 12), Encoding::Utf8), port);
+        assert_eq!(to_byte(&rope, Position::new(1, 7), Encoding::Utf16), port);
+    }
+
+    #[test]
+    fn out_of_range_positions_are_clamped() {
+        let rope = Rope::from_str(TEXT);
+        let line1_end = TEXT.find("\r\n").unwrap();
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            assert_eq!(to_byte(&rope, Position::new(1, 999), enc), line1_end);
+            assert_eq!(to_byte(&rope, Position::new(99, 0), enc), TEXT.len());
+            assert_eq!(
+                to_byte(&rope, Position::new(u32::MAX, u32::MAX), enc),
+                TEXT.len()
+            );
+            assert_eq!(to_position(&rope, usize::MAX, enc), Position::new(2, 4));
+        }
+        // inside a multi-byte char / a surrogate pair: rounded down to the char
+        let emoji = TEXT.find('😀').unwrap();
+        assert_eq!(to_byte(&rope, Position::new(1, 5), Encoding::Utf16), emoji);
+        assert_eq!(to_byte(&rope, Position::new(1, 9), Encoding::Utf8), emoji);
+        assert_eq!(
+            to_position(&rope, emoji + 1, Encoding::Utf8),
+            Position::new(1, 7)
+        );
+    }
+
+    #[test]
+    fn unicode_line_separators_are_not_lsp_line_breaks() {
+        let rope = Rope::from_str("a\u{2028}b\nc");
+        assert_eq!(to_position(&rope, 6, Encoding::Utf8), Position::new(1, 0));
+    }
+
+    #[test]
+    fn empty_document() {
+        let rope = Rope::from_str("");
+        assert_eq!(to_byte(&rope, Position::new(3, 3), Encoding::Utf16), 0);
+        assert_eq!(to_position(&rope, 5, Encoding::Utf16), Position::new(0, 0));
+    }
+}

@@ -1,0 +1,590 @@
+//! The `LanguageServer` implementation. Handlers that change documents do so before their first
+//! `.await`; diagnostics are computed in spawned tasks that publish only the current version.
+//!
+//! Lock order: a document's mutex and the settings mutex are never held together.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{watch, Semaphore};
+use tower_lsp_server::jsonrpc::{self, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::actions::{self, FIX_ALL_KIND};
+use super::documents::{guarded, lock, DocEntry, Document, Documents};
+use super::position::{self, Encoding};
+use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
+use super::settings::{self, CheckedSettings, Root, SettingsState, CONFIG_FILE_NAME};
+use crate::analysis;
+use crate::config::Config;
+use crate::probe::{Report, Target};
+
+/// What the client said it can do, and what was agreed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Session {
+    pub encoding: Encoding,
+    pub supports_configuration: bool,
+    pub supports_watch_registration: bool,
+    pub supports_progress: bool,
+    pub supports_code_lens_refresh: bool,
+    pub hover_markdown: bool,
+}
+
+/// State shared by the handlers and the tasks they spawn.
+pub struct Inner {
+    pub client: Client,
+    docs: Documents,
+    settings: Mutex<SettingsState>,
+    session: Mutex<Session>,
+    /// Messages for the user found before `initialized` (a broken `.mailport.toml`, bad options).
+    startup_errors: Mutex<Vec<String>>,
+    pub probe_slots: Arc<Semaphore>,
+    /// Running probes by progress token (the progress' cancel button ends them).
+    pub probe_cancels: Mutex<HashMap<String, Arc<watch::Sender<bool>>>>,
+    /// Turns true on `shutdown`: running probes end.
+    pub shutdown: watch::Sender<bool>,
+    next_token: AtomicU64,
+}
+
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            inner: Arc::new(Inner {
+                client,
+                docs: Documents::default(),
+                settings: Mutex::new(SettingsState::default()),
+                session: Mutex::new(Session::default()),
+                startup_errors: Mutex::new(Vec::new()),
+                probe_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_PROBES)),
+                probe_cancels: Mutex::new(HashMap::new()),
+                shutdown: watch::channel(false).0,
+                next_token: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// `window/workDoneProgress/cancel`: the user pressed cancel on a probe's progress.
+    pub async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {
+        let token = match params.token {
+            NumberOrString::String(s) => s,
+            NumberOrString::Number(n) => n.to_string(),
+        };
+        if let Some(cancel) = lock(&self.inner.probe_cancels).get(&token) {
+            cancel.send_replace(true);
+        }
+    }
+}
+
+impl Inner {
+    pub fn session(&self) -> Session {
+        *lock(&self.session)
+    }
+
+    /// Runs a round trip to the client unless the server is shut down first: tower-lsp only
+    /// returns from `serve` once every handler has finished, and after `exit` no response from
+    /// the client is read any more.
+    pub async fn unless_shut_down<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        let mut shutdown = self.shutdown.subscribe();
+        tokio::select! {
+            output = request => Some(output),
+            _ = shutdown.wait_for(|down| *down) => None,
+        }
+    }
+
+    fn encoding(&self) -> Encoding {
+        self.session().encoding
+    }
+
+    pub fn next_progress_token(&self) -> String {
+        format!(
+            "mailport/probe/{}",
+            self.next_token.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    pub fn probe_timeout(&self) -> Duration {
+        lock(&self.settings).editor.probe_timeout()
+    }
+
+    fn config_for(&self, entry: &DocEntry) -> (Arc<Config>, u64) {
+        let settings = lock(&self.settings);
+        (settings.config_for(entry.path.as_deref()), settings.epoch)
+    }
+
+    /// Publishes `entry`'s diagnostics for `version` after the debounce, unless a newer version
+    /// (or a close) came first.
+    fn schedule_publish(self: &Arc<Self>, uri: Uri, entry: Arc<DocEntry>, version: i32) {
+        let delay = lock(&self.settings).editor.debounce();
+        let inner = self.clone();
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+                if entry.lock().version != version {
+                    return;
+                }
+            }
+            let _gate = entry.publish_gate.lock().await;
+            let Some(diagnostics) = inner.diagnostics(&entry, version) else {
+                return;
+            };
+            inner
+                .client
+                .publish_diagnostics(uri, diagnostics, Some(version))
+                .await;
+        });
+    }
+
+    /// The diagnostics of `version`, or `None` when that is no longer the document's version.
+    fn diagnostics(&self, entry: &DocEntry, version: i32) -> Option<Vec<Diagnostic>> {
+        let (config, epoch) = self.config_for(entry);
+        let encoding = self.encoding();
+        let mut guard = entry.lock();
+        let doc = &mut *guard;
+        if doc.closed || doc.version != version {
+            return None;
+        }
+        let Some(analysis) = doc.analysis(&config, epoch) else {
+            return Some(Vec::new());
+        };
+        let mut out: Vec<Diagnostic> = analysis
+            .findings
+            .iter()
+            .map(|f| actions::diagnostic(&doc.rope, encoding, version, f))
+            .collect();
+        if !doc.probe_marks.is_empty() {
+            out.extend(probe_command::diagnostics(
+                &mut doc.probe_marks,
+                &analysis,
+                &doc.rope,
+                encoding,
+            ));
+        }
+        Some(out)
+    }
+
+    fn republish_all(self: &Arc<Self>) {
+        for (uri, entry) in self.docs.all() {
+            let version = entry.lock().version;
+            self.schedule_publish(uri, entry, version);
+        }
+    }
+
+    /// The probe target under/nearest `position` of an open document.
+    pub fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
+        let entry = self.docs.get(uri)?;
+        let (config, epoch) = self.config_for(&entry);
+        let encoding = self.encoding();
+        let mut doc = entry.lock();
+        let offset = position::to_byte(&doc.rope, position, encoding);
+        let analysis = doc.analysis(&config, epoch)?;
+        probe_command::target_near(&analysis, offset)
+    }
+
+    /// Shows a probe's findings on its endpoint (and republishes).
+    pub fn attach_probe_result(self: &Arc<Self>, uri: &Uri, target: &Target, report: &Report) {
+        let Some(entry) = self.docs.get(uri) else {
+            return;
+        };
+        let (config, epoch) = self.config_for(&entry);
+        let version = {
+            let mut doc = entry.lock();
+            let Some(analysis) = doc.analysis(&config, epoch) else {
+                return;
+            };
+            let Some(mark) = probe_command::mark_for(&analysis, target, report) else {
+                return;
+            };
+            probe_command::add_mark(&mut doc.probe_marks, mark);
+            doc.version
+        };
+        self.schedule_publish(uri.clone(), entry, version);
+    }
+
+    /// Applies new editor settings; a bad value keeps the previous ones and tells the user.
+    async fn apply_editor_settings(self: &Arc<Self>, value: &Value) {
+        match CheckedSettings::from_value(value) {
+            Ok(checked) => {
+                {
+                    let mut settings = lock(&self.settings);
+                    settings.editor = checked;
+                    settings.changed();
+                }
+                self.settings_changed().await;
+            }
+            Err(message) => {
+                self.client.show_message(MessageType::ERROR, message).await;
+            }
+        }
+    }
+
+    async fn settings_changed(self: &Arc<Self>) {
+        self.republish_all();
+        if self.session().supports_code_lens_refresh {
+            let _ = self.unless_shut_down(self.client.code_lens_refresh()).await;
+        }
+    }
+
+    /// Pulls the `mailport` section with `workspace/configuration`.
+    async fn pull_settings(self: &Arc<Self>) {
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("mailport".to_string()),
+        };
+        let pulled = self
+            .unless_shut_down(self.client.configuration(vec![item]))
+            .await;
+        if let Some(Ok(mut values)) = pulled {
+            if let Some(value) = values.pop() {
+                if !value.is_null() {
+                    self.apply_editor_settings(&value).await;
+                }
+            }
+        }
+    }
+
+    /// Re-reads the `.mailport.toml` of every root whose file changed.
+    async fn reload_config_files(self: &Arc<Self>, changed: &[PathBuf]) {
+        let mut errors = Vec::new();
+        let mut any = false;
+        {
+            let mut settings = lock(&self.settings);
+            for root in settings.roots.iter_mut() {
+                if !changed
+                    .iter()
+                    .any(|p| p.parent() == Some(root.path.as_path()))
+                {
+                    continue;
+                }
+                match settings::read_config_file(&root.path) {
+                    Ok(file) => {
+                        root.file = file;
+                        any = true;
+                    }
+                    Err(e) => errors.push(format!("{e} (keeping the previous settings)")),
+                }
+            }
+            if any {
+                settings.changed();
+            }
+        }
+        for message in errors {
+            self.client.show_message(MessageType::ERROR, message).await;
+        }
+        if any {
+            self.settings_changed().await;
+        }
+    }
+}
+
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+        .collect();
+    #[allow(deprecated)]
+    if roots.is_empty() {
+        if let Some(path) = params.root_uri.as_ref().and_then(|u| u.to_file_path()) {
+            roots.push(path.into_owned());
+        }
+    }
+    roots
+}
+
+fn session_of(capabilities: &ClientCapabilities) -> Session {
+    let workspace = capabilities.workspace.as_ref();
+    Session {
+        encoding: Encoding::negotiate(capabilities),
+        supports_configuration: workspace.and_then(|w| w.configuration) == Some(true),
+        supports_watch_registration: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            == Some(true),
+        supports_progress: capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            == Some(true),
+        supports_code_lens_refresh: workspace
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            == Some(true),
+        hover_markdown: capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref())
+            .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let session = session_of(&params.capabilities);
+        *lock(&self.inner.session) = session;
+
+        let mut errors = Vec::new();
+        let editor = match params.initialization_options.as_ref() {
+            None => CheckedSettings::default(),
+            Some(value) => CheckedSettings::from_value(value).unwrap_or_else(|message| {
+                errors.push(message);
+                CheckedSettings::default()
+            }),
+        };
+        let roots = workspace_roots(&params)
+            .into_iter()
+            .map(|path| {
+                let file = settings::read_config_file(&path).unwrap_or_else(|e| {
+                    errors.push(e.to_string());
+                    None
+                });
+                Root { path, file }
+            })
+            .collect();
+        {
+            let mut settings = lock(&self.inner.settings);
+            settings.editor = editor;
+            settings.roots = roots;
+            settings.changed();
+        }
+        lock(&self.inner.startup_errors).extend(errors);
+
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "mailport".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(session.encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::from(FIX_ALL_KIND),
+                        ]),
+                        resolve_provider: Some(false),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![COMMAND.to_string()],
+                    ..ExecuteCommandOptions::default()
+                }),
+                ..ServerCapabilities::default()
+            },
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let errors = std::mem::take(&mut *lock(&self.inner.startup_errors));
+        for message in errors {
+            self.inner
+                .client
+                .show_message(MessageType::ERROR, message)
+                .await;
+        }
+        let session = self.inner.session();
+        if session.supports_watch_registration {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE_NAME}")),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "mailport-config-watcher".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let client = &self.inner.client;
+            let _ = self
+                .inner
+                .unless_shut_down(client.register_capability(vec![registration]))
+                .await;
+        }
+        if session.supports_configuration {
+            self.inner.pull_settings().await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.inner.shutdown.send_replace(true);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let item = params.text_document;
+        let version = item.version;
+        let doc = Document::open(&item.uri, item.language_id, version, item.text);
+        let entry = self.inner.docs.insert(item.uri.clone(), doc);
+        self.inner.schedule_publish(item.uri, entry, version);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let Some(entry) = self.inner.docs.get(&uri) else {
+            return; // a change for a document that is not open: nothing to apply it to
+        };
+        entry
+            .lock()
+            .apply_changes(version, params.content_changes, self.inner.encoding());
+        self.inner.schedule_publish(uri, entry, version);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(entry) = self.inner.docs.remove(&uri) else {
+            return;
+        };
+        let _gate = entry.publish_gate.lock().await;
+        self.inner
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if CheckedSettings::has_section(&params.settings) {
+            self.inner.apply_editor_settings(&params.settings).await;
+        } else if self.inner.session().supports_configuration {
+            self.inner.pull_settings().await;
+        } else if params.settings.as_object().is_some_and(|m| !m.is_empty()) {
+            self.inner.apply_editor_settings(&params.settings).await;
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let changed: Vec<PathBuf> = params
+            .changes
+            .iter()
+            .filter_map(|c| c.uri.to_file_path().map(|p| p.into_owned()))
+            .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE_NAME))
+            .collect();
+        if !changed.is_empty() {
+            self.inner.reload_config_files(&changed).await;
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        let Some(entry) = self.inner.docs.get(&at.text_document.uri) else {
+            return Ok(None);
+        };
+        let (config, epoch) = self.inner.config_for(&entry);
+        let session = self.inner.session();
+        let mut doc = entry.lock();
+        let offset = position::to_byte(&doc.rope, at.position, session.encoding);
+        let Some(analysis) = doc.analysis(&config, epoch) else {
+            return Ok(None);
+        };
+        let Some(source) = doc.source.as_ref() else {
+            return Ok(None);
+        };
+        let found = guarded(|| {
+            analysis::hover::hover(
+                source.text(),
+                source.format(),
+                source.parsed(),
+                &analysis,
+                offset,
+            )
+        })
+        .flatten();
+        Ok(found.map(|h| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: if session.hover_markdown {
+                    MarkupKind::Markdown
+                } else {
+                    MarkupKind::PlainText
+                },
+                value: h.markdown,
+            }),
+            range: Some(position::to_range(&doc.rope, &h.span, session.encoding)),
+        }))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(entry) = self.inner.docs.get(&uri) else {
+            return Ok(None);
+        };
+        let (config, epoch) = self.inner.config_for(&entry);
+        let encoding = self.inner.encoding();
+        let only = params.context.only.as_deref();
+        let mut doc = entry.lock();
+        let mut actions = Vec::new();
+        if actions::wanted(only, CodeActionKind::QUICKFIX.as_str()) {
+            actions.extend(actions::quick_fixes(
+                &uri,
+                &doc.rope,
+                encoding,
+                doc.version,
+                doc.format(),
+                &params.context.diagnostics,
+            ));
+        }
+        if actions::wanted(only, FIX_ALL_KIND) {
+            if let Some(analysis) = doc.analysis(&config, epoch) {
+                actions.extend(actions::fix_all(
+                    &uri,
+                    &doc.rope,
+                    encoding,
+                    &analysis.findings,
+                ));
+            }
+        }
+        Ok(Some(actions))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        if !lock(&self.inner.settings).editor.settings.code_lens {
+            return Ok(None);
+        }
+        let uri = params.text_document.uri;
+        let Some(entry) = self.inner.docs.get(&uri) else {
+            return Ok(None);
+        };
+        let (config, epoch) = self.inner.config_for(&entry);
+        let encoding = self.inner.encoding();
+        let mut doc = entry.lock();
+        let Some(analysis) = doc.analysis(&config, epoch) else {
+            return Ok(None);
+        };
+        Ok(Some(probe_command::code_lenses(
+            &uri, &analysis, &doc.rope, encoding,
+        )))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != COMMAND {
+            return Err(jsonrpc::Error::invalid_params(format!(
+                "unknown command '{}'",
+                params.command
+            )));
+        }
+        probe_command::run(&self.inner, params.arguments).await
+    }
+}

@@ -1,0 +1,242 @@
+//! The probe's result: the JSON of `probe-output.md` and the human summary (like
+//! `msmtp --serverinfo`).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// The result of one probe; serialises to the JSON of `probe-output.md`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub target: TargetJson,
+    /// Every address the host resolved to, in the order tried.
+    pub addresses: Vec<String>,
+    /// A TCP connection was made.
+    pub reachable: bool,
+    pub observed: Observed,
+    pub timings_ms: Timings,
+    pub findings: Vec<ProbeFinding>,
+    /// `ok` | `mismatch` | `insecure` | `failed`.
+    pub verdict: String,
+    /// With `--discover`: every candidate tried, best first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetJson {
+    pub host: String,
+    pub port: u16,
+    pub protocol: String,
+    /// `implicit-tls` | `starttls` | `none`, or null when the target does not say.
+    pub security: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Observed {
+    pub protocol: Option<String>,
+    /// `implicit-tls` | `starttls` | `plaintext` | `unknown`.
+    pub mode: String,
+    pub greeting: Option<String>,
+    pub starttls_offered: Option<bool>,
+    /// After TLS where TLS happened (nothing read before TLS is trusted after it).
+    pub capabilities: Option<Vec<String>>,
+    pub auth_mechanisms: Option<Vec<String>>,
+    pub tls: Option<TlsInfo>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsInfo {
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    pub certificate: Option<CertificateInfo>,
+    /// Why the chain is not trusted (not in the JSON contract; the findings say it).
+    #[serde(skip)]
+    pub chain_problem: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateInfo {
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub not_after: Option<String>,
+    pub names: Vec<String>,
+    pub trusted: bool,
+    pub hostname_ok: bool,
+    #[serde(skip)]
+    pub expired: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    pub dns: Option<u64>,
+    pub connect: Option<u64>,
+    pub greeting: Option<u64>,
+    pub tls: Option<u64>,
+    pub total: u64,
+}
+
+/// A probe finding (`MP100`–`MP103`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProbeFinding {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+    /// The configuration that would work, when the probe shows one.
+    pub fix: Option<SuggestedMode>,
+}
+
+/// "Use this port with this mode": what the probe saw working.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SuggestedMode {
+    pub port: u16,
+    /// `implicit-tls` | `starttls`.
+    pub security: String,
+}
+
+/// One port tried by `--discover`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub port: u16,
+    pub protocol: String,
+    pub mode: String,
+    pub verdict: String,
+}
+
+impl Report {
+    /// The exit status of `mailport probe`: 0 works as configured, 1 answered but something is
+    /// wrong, 2 not reachable.
+    pub fn exit_code(&self) -> u8 {
+        if self.verdict == "ok" {
+            0
+        } else if self.reachable {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// A summary for people, in the spirit of `msmtp --serverinfo`.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let t = &self.target;
+        let protocol = self
+            .observed
+            .protocol
+            .as_deref()
+            .unwrap_or(&t.protocol)
+            .to_ascii_uppercase();
+        let _ = write!(out, "{protocol} server at {} port {}", t.host, t.port);
+        if !self.addresses.is_empty() && self.addresses.iter().any(|a| *a != t.host) {
+            let _ = write!(out, " ({})", self.addresses.join(", "));
+        }
+        out.push_str(":\n");
+        if let Some(greeting) = &self.observed.greeting {
+            let _ = writeln!(out, "    {greeting}");
+        }
+        let mode = match self.observed.mode.as_str() {
+            "implicit-tls" => "implicit TLS (TLS from the first byte)",
+            "starttls" => "STARTTLS (plaintext greeting, then TLS)",
+            "plaintext" => "plaintext only (no STARTTLS offered)",
+            _ => "unknown",
+        };
+        let configured = t.security.as_deref().unwrap_or("not given");
+        let _ = writeln!(out, "Mode:        {mode}; configured: {configured}");
+        if let Some(tls) = &self.observed.tls {
+            let _ = writeln!(
+                out,
+                "TLS:         {}, {}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.cipher.as_deref().unwrap_or("?")
+            );
+            if let Some(cert) = &tls.certificate {
+                let _ = writeln!(out, "Certificate:");
+                let _ = writeln!(
+                    out,
+                    "    Subject:   {}",
+                    cert.subject.as_deref().unwrap_or("?")
+                );
+                let _ = writeln!(
+                    out,
+                    "    Issuer:    {}",
+                    cert.issuer.as_deref().unwrap_or("?")
+                );
+                let _ = writeln!(out, "    Names:     {}", cert.names.join(", "));
+                let _ = writeln!(
+                    out,
+                    "    Expires:   {}{}",
+                    cert.not_after.as_deref().unwrap_or("?"),
+                    if cert.expired { " (EXPIRED)" } else { "" }
+                );
+                let trusted = if cert.trusted {
+                    "yes".to_string()
+                } else {
+                    format!("NO ({})", tls.chain_problem.as_deref().unwrap_or("invalid"))
+                };
+                let _ = writeln!(out, "    Trusted:   {trusted}");
+                let _ = writeln!(
+                    out,
+                    "    Host name: {}",
+                    if cert.hostname_ok {
+                        "matches"
+                    } else {
+                        "DOES NOT MATCH"
+                    }
+                );
+            }
+        }
+        if let Some(caps) = &self.observed.capabilities {
+            let when = if self.observed.tls.is_some() {
+                " (after TLS)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "Capabilities{when}:");
+            for cap in caps {
+                let _ = writeln!(out, "    {cap}");
+            }
+        }
+        if let Some(mechs) = &self.observed.auth_mechanisms {
+            let shown = if mechs.is_empty() {
+                "none offered".to_string()
+            } else {
+                mechs.join(" ")
+            };
+            let _ = writeln!(out, "AUTH:        {shown}");
+        }
+        let tm = &self.timings_ms;
+        let ms = |v: Option<u64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "Timings:     dns {}, connect {}, greeting {}, tls {}, total {} ms",
+            ms(tm.dns),
+            ms(tm.connect),
+            ms(tm.greeting),
+            ms(tm.tls),
+            tm.total
+        );
+        if let Some(candidates) = &self.candidates {
+            let _ = writeln!(out, "Candidates (best first):");
+            for c in candidates {
+                let _ = writeln!(
+                    out,
+                    "    {} {:<5} {:<12} {}",
+                    c.protocol, c.port, c.mode, c.verdict
+                );
+            }
+        }
+        for f in &self.findings {
+            let _ = writeln!(out, "{} {}: {}", f.code, f.severity, f.message);
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(
+                    out,
+                    "    would work: port {} with {}",
+                    fix.port, fix.security
+                );
+            }
+        }
+        let _ = writeln!(out, "Verdict:     {}", self.verdict);
+        out
+    }
+}

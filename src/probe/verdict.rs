@@ -1,0 +1,299 @@
+//! Judging an observation against what the target claims: findings (MP100–MP103) and a verdict.
+
+use super::report::{ProbeFinding, Report, SuggestedMode, TargetJson};
+use super::session::{FailureKind, Mode, Observation};
+use super::Target;
+use crate::analysis::endpoints::{Protocol, Security};
+
+/// What the configuration claims, reduced to what can be observed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Implicit,
+    Starttls,
+    Plain,
+    Unknown,
+}
+
+fn claim(security: Option<Security>) -> Claim {
+    match security {
+        Some(Security::ImplicitTls) => Claim::Implicit,
+        Some(s) if s.is_starttls() => Claim::Starttls,
+        Some(Security::None) => Claim::Plain,
+        _ => Claim::Unknown,
+    }
+}
+
+/// How `probe-output.md` writes a target's security.
+pub fn security_json(security: Option<Security>) -> Option<String> {
+    match claim(security) {
+        Claim::Implicit => Some("implicit-tls".into()),
+        Claim::Starttls => Some("starttls".into()),
+        Claim::Plain => Some("none".into()),
+        Claim::Unknown => None,
+    }
+}
+
+struct Judge {
+    findings: Vec<ProbeFinding>,
+    insecure: bool,
+    mismatch: bool,
+}
+
+impl Judge {
+    fn add(&mut self, code: &str, severity: &str, message: String, fix: Option<SuggestedMode>) {
+        self.findings.push(ProbeFinding {
+            code: code.into(),
+            severity: severity.into(),
+            message,
+            fix,
+        });
+    }
+}
+
+fn implicit_port(protocol: Protocol) -> u16 {
+    crate::knowledge::ports::implicit_port(protocol)
+}
+
+pub fn build_report(target: &Target, mut obs: Observation) -> Report {
+    let port = target.port;
+    let mut j = Judge {
+        findings: Vec::new(),
+        insecure: false,
+        mismatch: false,
+    };
+    if let Some(failure) = &obs.failure {
+        let code = if failure.kind == FailureKind::Tls {
+            "MP102"
+        } else {
+            "MP100"
+        };
+        j.add(code, "error", failure.message.clone(), None);
+        if obs.old_tls {
+            j.insecure = true;
+        }
+    }
+    if let Some(what) = &obs.not_mail {
+        j.add(
+            "MP101",
+            "error",
+            format!("port {port} does not speak a mail protocol: it answers like {what}"),
+            None,
+        );
+    }
+    if let Some(seen) = obs.protocol {
+        if seen != target.protocol {
+            j.mismatch = true;
+            j.add(
+                "MP101",
+                "error",
+                format!(
+                    "the server on port {port} speaks {}, not {}",
+                    seen.label(),
+                    target.protocol.label()
+                ),
+                None,
+            );
+        }
+    }
+    let protocol = obs.protocol.unwrap_or(target.protocol);
+    let configured = claim(target.security);
+    let mode = obs.mode;
+    match (configured, mode) {
+        (Claim::Implicit, Mode::Starttls) => {
+            j.mismatch = true;
+            j.add(
+                "MP101",
+                "error",
+                format!(
+                    "configured for implicit TLS, but the server on port {port} greets in plaintext and offers STARTTLS: use STARTTLS on {port} (or implicit TLS on the {} port {})",
+                    protocol.label(),
+                    implicit_port(protocol)
+                ),
+                Some(SuggestedMode { port, security: "starttls".into() }),
+            );
+        }
+        (Claim::Implicit, Mode::Plaintext) => {
+            j.mismatch = true;
+            j.insecure = true;
+            j.add(
+                "MP101",
+                "error",
+                format!("configured for implicit TLS, but the server on port {port} speaks plaintext and {}", no_starttls(&obs)),
+                None,
+            );
+        }
+        (Claim::Starttls | Claim::Plain, Mode::ImplicitTls) => {
+            j.mismatch = true;
+            let was = if configured == Claim::Starttls {
+                "STARTTLS"
+            } else {
+                "no TLS"
+            };
+            j.add(
+                "MP101",
+                "error",
+                format!(
+                    "configured for {was}, but the server speaks implicit TLS on {port} (TLS from the first byte, no plaintext greeting): set implicit TLS (secure/ssl) for port {port}"
+                ),
+                Some(SuggestedMode { port, security: "implicit-tls".into() }),
+            );
+        }
+        (Claim::Plain, Mode::Starttls) => {
+            j.mismatch = true;
+            j.add(
+                "MP101",
+                "warning",
+                format!("the server on port {port} offers STARTTLS, but the configuration does not use TLS: require STARTTLS"),
+                Some(SuggestedMode { port, security: "starttls".into() }),
+            );
+        }
+        (Claim::Starttls, Mode::Plaintext) => {
+            j.insecure = true;
+            j.add(
+                "MP101",
+                "error",
+                format!(
+                    "configured for STARTTLS, but the server on port {port} {} (or someone in the middle strips it): a client must not fall back to plaintext",
+                    no_starttls(&obs)
+                ),
+                None,
+            );
+        }
+        (Claim::Plain | Claim::Unknown, Mode::Plaintext) => {
+            j.insecure = true;
+            j.add(
+                "MP102",
+                "warning",
+                format!("no TLS on port {port}: the server {}, so passwords and mail cross the network in clear", no_starttls(&obs)),
+                None,
+            );
+        }
+        _ => {}
+    }
+    if let Some(bytes) = obs.injected {
+        j.insecure = true;
+        j.add(
+            "MP102",
+            "error",
+            format!("the server sent {bytes} bytes after its STARTTLS reply and before the TLS handshake (response injection, as in the NO STARTTLS attacks); they were discarded, but this server or path cannot be trusted"),
+            None,
+        );
+    }
+    if let Some(tls) = &obs.observed.tls {
+        if let Some(version) = &tls.version {
+            if version != "TLSv1.2" && version != "TLSv1.3" {
+                j.insecure = true;
+                j.add(
+                    "MP102",
+                    "error",
+                    format!("{version} is below TLS 1.2 (RFC 8996)"),
+                    None,
+                );
+            }
+        }
+        match &tls.certificate {
+            Some(cert) => {
+                if let Some(problem) = &tls.chain_problem {
+                    j.insecure = true;
+                    j.add(
+                        "MP102",
+                        "error",
+                        format!("the certificate is not trusted: {problem}"),
+                        None,
+                    );
+                }
+                if cert.expired && tls.chain_problem.as_deref() != Some("expired") {
+                    j.insecure = true;
+                    j.add(
+                        "MP102",
+                        "error",
+                        format!(
+                            "the certificate expired on {}",
+                            cert.not_after.as_deref().unwrap_or("?")
+                        ),
+                        None,
+                    );
+                }
+                if !cert.hostname_ok {
+                    j.insecure = true;
+                    j.add(
+                        "MP102",
+                        "error",
+                        format!(
+                            "the certificate is not valid for {} (it names: {})",
+                            target.host,
+                            if cert.names.is_empty() {
+                                "nothing".to_string()
+                            } else {
+                                cert.names.join(", ")
+                            }
+                        ),
+                        None,
+                    );
+                }
+            }
+            None => {
+                j.insecure = true;
+                j.add(
+                    "MP102",
+                    "error",
+                    "the server sent no certificate".into(),
+                    None,
+                );
+            }
+        }
+    }
+    let failed =
+        !obs.old_tls && (obs.failure.is_some() || obs.not_mail.is_some() || mode == Mode::Unknown);
+    let verdict = if failed {
+        "failed"
+    } else if j.insecure {
+        "insecure"
+    } else if j.mismatch {
+        "mismatch"
+    } else {
+        let tls = obs
+            .observed
+            .tls
+            .as_ref()
+            .and_then(|t| t.version.clone())
+            .unwrap_or_default();
+        j.add(
+            "MP103",
+            "info",
+            format!(
+                "{} on port {port} works: {}, {tls}, certificate trusted and valid for {}",
+                protocol.label(),
+                mode.as_str(),
+                target.host
+            ),
+            None,
+        );
+        "ok"
+    };
+    obs.observed.mode = mode.as_str().into();
+    obs.observed.protocol = obs.protocol.map(|p| p.as_str().to_string());
+    Report {
+        version: 1,
+        target: TargetJson {
+            host: target.host.clone(),
+            port,
+            protocol: target.protocol.as_str().into(),
+            security: security_json(target.security),
+        },
+        addresses: obs.addresses,
+        reachable: obs.reachable,
+        observed: obs.observed,
+        timings_ms: obs.timings,
+        findings: j.findings,
+        verdict: verdict.into(),
+        candidates: None,
+    }
+}
+
+fn no_starttls(obs: &Observation) -> String {
+    match &obs.starttls_refused {
+        Some(reply) => format!("offers STARTTLS but refuses it ({reply})"),
+        None => "does not offer STARTTLS".into(),
+    }
+}
