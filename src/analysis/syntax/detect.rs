@@ -109,7 +109,7 @@ pub fn detect_mail_format(
     }
     let extension = base.rsplit_once('.');
     let by_extension = match extension {
-        Some((stem, _)) if stem.is_empty() => None, // a dot file such as `.bashrc`
+        Some(("", _)) => None, // a dot file such as `.bashrc`
         Some((_, "xml")) => Some(Format::Xml),
         Some((_, "py")) => Some(Format::Python),
         Some((_, "php")) => Some(Format::Php),

@@ -209,10 +209,10 @@ pub fn parse(text: &str) -> Parsed {
                         settings.push(value_setting(text, path.clone(), keyword_token, value));
                         i += 1;
                     }
-                } else if FLAGS.contains(&keyword.as_str()) || negated {
-                    if !matches!(keyword.as_str(), "here" | "there") {
-                        settings.push(flag_setting(text, path, keyword_token, !negated));
-                    }
+                } else if (FLAGS.contains(&keyword.as_str()) || negated)
+                    && !matches!(keyword.as_str(), "here" | "there")
+                {
+                    settings.push(flag_setting(text, path, keyword_token, !negated));
                 }
             }
         }
