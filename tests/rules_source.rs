@@ -371,6 +371,19 @@ app.listen(process.env.PORT || 3000);
 }
 
 #[test]
+fn nodemailer_url_transport() {
+    check(
+        "notify.js",
+        "const nodemailer = require('nodemailer');\nconst transport = nodemailer.createTransport('smtp://alerts%40example.com:pw@smtp.example.com:587');\nmodule.exports = transport;\n",
+        expect![[r#"
+            2:95 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (the smtp:// scheme): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | const transport = nodemailer.createTransport('smtps://alerts%40example.com:pw@smtp.example.com:465');
+        "#]],
+    );
+}
+
+#[test]
 fn nix_home_manager_and_msmtp() {
     check(
         "home.nix",

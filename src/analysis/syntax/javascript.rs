@@ -59,6 +59,9 @@ impl<'a> Reader<'a> {
             let path = self.context(node);
             self.object(node, &path);
         }
+        if node.kind() == "call_expression" {
+            self.transport_url(node);
+        }
         for child in named_children(node) {
             self.visit(child);
         }
@@ -130,6 +133,34 @@ impl<'a> Reader<'a> {
         }
         reversed.reverse();
         reversed
+    }
+
+    /// `nodemailer.createTransport("smtps://user:pass@smtp.example.com")`: the URL argument is a
+    /// setting `[…, "createTransport", "url"]`.
+    fn transport_url(&mut self, call: Node) {
+        let Some(function) = call.child_by_field_name("function") else {
+            return;
+        };
+        let name = self.src(function);
+        if name.rsplit('.').next() != Some("createTransport") {
+            return;
+        }
+        let Some(first) = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| matches!(a.kind(), "string" | "template_string"))
+        else {
+            return;
+        };
+        let Some(value) = self.read(first) else {
+            return;
+        };
+        let mut path = self.context(call);
+        path.push("createTransport".to_string());
+        path.push("url".to_string());
+        let style = member_style(self.text, first.start_byte(), first.end_byte(), ": ", None);
+        self.out
+            .push(value.into_setting(path, first.byte_range(), style));
     }
 
     /// A key: `host`, `'host'`, `"host"`, `465` → text, span, quote character.
@@ -377,6 +408,7 @@ const transporter = nodemailer.createTransport({
 
 app.listen(PORT, () => console.log(`listening on ${PORT}`));
 module.exports = { transporter, retries: [{ delay: 100 }, { delay: -1 }] };
+const alerts = nodemailer.createTransport("smtps://alerts%40example.com:pw@smtp.example.com");
 "#;
         expect![[r#"
             db › host = "db" (Quoted, line 6)
@@ -393,6 +425,7 @@ module.exports = { transporter, retries: [{ delay: 100 }, { delay: -1 }] };
             transporter = "${transporter}" (Plain, line 21) written "transporter"
             retries › #0 › delay = "100" (Number, line 21)
             retries › #1 › delay = "-1" (Number, line 21)
+            alerts › createTransport › url = "smtps://alerts%40example.com:pw@smtp.example.com" (Quoted, line 22)
         "#]]
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
