@@ -33,10 +33,13 @@ const HIDDEN_MAIL_CONFIGS: &[&str] = &[
     ".neomuttrc",
     ".fetchmailrc",
     ".offlineimaprc",
+    ".isyncrc",
+    ".nailrc",
 ];
 
 fn is_hidden_mail_config(name: &str) -> bool {
-    name.starts_with(".env") || HIDDEN_MAIL_CONFIGS.contains(&name)
+    // `.mailrc`, and a `.mailrc.sh` that writes one.
+    name.starts_with(".env") || name.starts_with(".mailrc") || HIDDEN_MAIL_CONFIGS.contains(&name)
 }
 
 /// Hidden folders that are walked anyway (GitHub workflows send mail too).
