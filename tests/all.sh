@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== prerequisites"
-[ -f tests/ci/cli.sh ] && bash tests/ci/cli.sh
+for part in cli probe; do
+    [ -f "tests/ci/$part.sh" ] && bash "tests/ci/$part.sh"
+done
 
 echo "== cargo test"
 cargo test --locked --all-targets 2>&1
