@@ -189,7 +189,8 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             .map(|k| &last[..last.len() - k.len()])
             .min_by_key(|p| p.len())
             .unwrap_or("");
-        format!("{prefix}{key}")
+        // `define( '` / `app.config['` before the name in program source.
+        format!("{}{prefix}{key}", style.key_prefix)
     } else {
         format!("{}{}", style.key_prefix, key)
     };
