@@ -327,6 +327,25 @@ chmod 600 "$HOME/.mailrc"
 }
 
 #[test]
+fn heirloom_mailx_host_port() {
+    check(
+        ".mailrc",
+        "set smtp=smtp.gmail.com:587\nset smtp-use-starttls\nset smtp-auth=login\nset smtp-auth-user=me@gmail.com\nset smtp-auth-password=secret\nset ssl-verify=ignore\n",
+        expect![[r#"
+            6:16 warning MP008 certificate checking is switched off (ssl-verify=ignore) for smtp.gmail.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        ".mailrc",
+        "set smtp=mail.example.net\nset smtp-auth-user=me\nset smtp-auth-password=secret\n",
+        expect![[r#"
+            1:10 error MP004 SMTP connection to mail.example.net without TLS (mailx / s-nail's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+            1:10 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+        "#]],
+    );
+}
+
+#[test]
 fn autoconfig_mistakes() {
     check(
         "config-v1.1.xml",

@@ -9,6 +9,9 @@
 use super::muttrc::read_set_command;
 use super::Parsed;
 
+/// The key a scheme-less `smtp=host[:port]` is read under.
+pub const SMTP_HOST_PORT: &str = "smtp (host:port)";
+
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
     let lines = lines_with_offsets(text);
@@ -34,6 +37,15 @@ pub fn parse(text: &str) -> Parsed {
             continue;
         }
         read_set_command(text, start, content, &group, "=", &mut settings);
+    }
+    // Heirloom mailx also takes `smtp=host[:port]` without a scheme (plain SMTP, upgraded only with
+    // `smtp-use-starttls`): that value is a `host:port`, not a URL, and is named so.
+    for s in &mut settings {
+        if s.key() == "smtp" && !s.value.contains("://") && !s.value.trim().is_empty() {
+            if let Some(last) = s.path.last_mut() {
+                *last = SMTP_HOST_PORT.to_string();
+            }
+        }
     }
     Parsed {
         settings,
@@ -142,6 +154,16 @@ set noheader
         let smtp = &parse(text).settings[5];
         assert_eq!(smtp.style.lead, "\n  ");
         assert_eq!(smtp.style.separator, "=");
+    }
+
+    #[test]
+    fn heirloom_host_port() {
+        let text = "set smtp=smtp.example.com:587\nset smtp-use-starttls\n";
+        expect![[r#"
+            smtp (host:port) = "smtp.example.com:587" (Plain, line 1)
+            smtp-use-starttls = "yes" (Plain, line 2) written ""
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
     }
 
     #[test]
