@@ -371,6 +371,52 @@ app.listen(process.env.PORT || 3000);
 }
 
 #[test]
+fn python_smtplib_scripts() {
+    check(
+        "send_report.py",
+        r#"import smtplib
+from email.message import EmailMessage
+
+DB_PORT = 5432
+
+def send(report):
+    msg = EmailMessage()
+    msg["Subject"] = "Nightly report"
+    msg.set_content(report)
+    with smtplib.SMTP_SSL("smtp.gmail.com", 587) as server:
+        server.login("me@gmail.com", os.environ["APP_PASSWORD"])
+        server.send_message(msg)
+"#,
+        expect![[r#"
+            10:45 error MP003 port 587 expects a plaintext greeting and STARTTLS, but class=SMTP_SSL starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     with smtplib.SMTP_SSL("smtp.gmail.com", 465) as server:
+        "#]],
+    );
+    check(
+        "notify.py",
+        r#"import smtplib
+
+def notify(text):
+    server = smtplib.SMTP("mail.example.net", 587)
+    server.login("alerts", "secret")
+    server.sendmail("alerts@example.net", ["ops@example.net"], text)
+    server.quit()
+"#,
+        expect![[r#"
+            4:14 error MP004 SMTP connection to mail.example.net without TLS (class=SMTP): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    check(
+        "ok.py",
+        "import smtplib\n\ndef send(msg):\n    with smtplib.SMTP('smtp.example.com', 587) as s:\n        s.starttls()\n        s.login('u', 'p')\n        s.send_message(msg)\n    with smtplib.SMTP_SSL(host='smtp.example.com', port=465) as s:\n        s.login('u', 'p')\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
 fn nodemailer_url_transport() {
     check(
         "notify.js",

@@ -24,6 +24,7 @@ pub fn parse(text: &str) -> Parsed {
     };
     if let Some(tree) = syntax_tree(tree_sitter_python::LANGUAGE.into(), text) {
         reader.block(tree.root_node(), &[]);
+        reader.smtplib(tree.root_node());
     }
     Parsed {
         settings: reader.out,
@@ -85,6 +86,97 @@ impl<'a> Reader<'a> {
             let mut path = prefix.to_vec();
             path.push(name);
             self.block(body, &path);
+        }
+    }
+
+    /// `smtplib.SMTP_SSL("smtp.example.com", 465)` / `smtplib.SMTP(host, 587)` anywhere in the
+    /// file (usually inside a function): each call is a group `["smtplib#N"]` with `class`
+    /// (`SMTP_SSL` or `SMTP`), `host`, `port`, and — when the file calls them — `starttls` and
+    /// `login` (`yes`, at the first `.starttls(` / `.login(` call).
+    fn smtplib(&mut self, root: Node) {
+        let mut calls = Vec::new();
+        let mut starttls = None;
+        let mut login = None;
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "call" {
+                if let Some(function) = node.child_by_field_name("function") {
+                    match self.src(function) {
+                        "smtplib.SMTP" | "smtplib.SMTP_SSL" | "SMTP" | "SMTP_SSL" => {
+                            calls.push(node)
+                        }
+                        _ => {}
+                    }
+                    if function.kind() == "attribute" {
+                        if let Some(attribute) = function.child_by_field_name("attribute") {
+                            match self.src(attribute) {
+                                "starttls" => starttls = starttls.or(Some(attribute)),
+                                "login" => login = login.or(Some(attribute)),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        calls.sort_by_key(|c| c.start_byte());
+        for (index, call) in calls.into_iter().enumerate() {
+            let Some(function) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let group = format!("smtplib#{index}");
+            let statement = line_style(self.text, call.start_byte(), call.end_byte(), " = ");
+            let class = self.src(function).trim_start_matches("smtplib.");
+            self.out.push(
+                Value::literal(class, ValueKind::Plain, function.byte_range()).into_setting(
+                    vec![group.clone(), "class".to_string()],
+                    function.byte_range(),
+                    statement.clone(),
+                ),
+            );
+            let args: Vec<Node> = call
+                .child_by_field_name("arguments")
+                .map(|a| {
+                    let mut cursor = a.walk();
+                    a.named_children(&mut cursor).collect()
+                })
+                .unwrap_or_default();
+            let positional: Vec<Node> = args
+                .iter()
+                .copied()
+                .filter(|a| a.kind() != "keyword_argument")
+                .collect();
+            for (position, name) in [(0, "host"), (1, "port")] {
+                let keyword = args.iter().copied().find(|a| {
+                    a.kind() == "keyword_argument"
+                        && a.child_by_field_name("name")
+                            .is_some_and(|n| self.src(n) == name)
+                });
+                let value = keyword
+                    .and_then(|k| k.child_by_field_name("value"))
+                    .or_else(|| positional.get(position).copied());
+                if let Some(v) = value.and_then(|v| self.read(v).map(|r| (v, r))) {
+                    let (node, read) = v;
+                    self.out.push(read.into_setting(
+                        vec![group.clone(), name.to_string()],
+                        node.byte_range(),
+                        statement.clone(),
+                    ));
+                }
+            }
+            for (name, found) in [("starttls", starttls), ("login", login)] {
+                if let Some(at) = found {
+                    self.out.push(
+                        Value::literal("yes", ValueKind::Plain, at.byte_range()).into_setting(
+                            vec![group.clone(), name.to_string()],
+                            at.byte_range(),
+                            statement.clone(),
+                        ),
+                    );
+                }
+            }
         }
     }
 
