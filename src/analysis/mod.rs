@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod findings;
 pub mod fixes;
 pub mod hover;
+pub mod incremental;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
@@ -47,6 +48,7 @@ pub fn analyze_parsed(
         &endpoints,
         config,
     ));
+    let findings = rules::drop_port_25_fallbacks(findings, &endpoints);
     let findings = suppress::apply(text, format, findings, config);
     Analysis {
         findings,

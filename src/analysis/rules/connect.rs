@@ -156,7 +156,6 @@ fn conflicting(ctx: &Ctx) -> Option<Finding> {
         e: &e,
         profile: ctx.profile,
         prefer: ctx.prefer,
-        all: ctx.all,
     };
     let mut options = vec![(None, mode)];
     options.extend(secure_options(&inner, protocol));

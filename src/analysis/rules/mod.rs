@@ -19,8 +19,6 @@ pub(crate) struct Ctx<'a> {
     pub e: &'a Endpoint,
     pub profile: &'a Profile,
     pub prefer: Prefer,
-    /// Every endpoint of the document (an autoconfig file lists alternatives for one server).
-    pub all: &'a [Endpoint],
 }
 
 impl Ctx<'_> {
@@ -148,20 +146,57 @@ pub fn check(
     let _ = text;
     let mut out = Vec::new();
     for e in endpoints {
-        let Some(profile) = profiles::by_id(e.profile) else {
-            continue;
-        };
-        let ctx = Ctx {
-            doc: Doc { format, settings },
-            e,
-            profile,
-            prefer: config.prefer,
-            all: endpoints,
-        };
-        let blocking = connect::check(&ctx, &mut out);
-        security::check(&ctx, blocking, &mut out);
+        check_endpoint(format, settings, e, config, &mut out);
     }
     out
+}
+
+/// Runs every rule over one endpoint (its findings depend on nothing else).
+pub fn check_endpoint(
+    format: Format,
+    settings: &[Setting],
+    e: &Endpoint,
+    config: &Config,
+    out: &mut Vec<Finding>,
+) {
+    let Some(profile) = profiles::by_id(e.profile) else {
+        return;
+    };
+    let ctx = Ctx {
+        doc: Doc { format, settings },
+        e,
+        profile,
+        prefer: config.prefer,
+    };
+    let blocking = connect::check(&ctx, out);
+    security::check(&ctx, blocking, out);
+}
+
+/// Document-level pass over the findings of every endpoint: MP006 stays silent for a port-25
+/// fallback when the document also offers that host for SMTP on 465 or 587 (an autoconfig file
+/// listing 465, 587 and then 25 as alternatives). Per-endpoint rules cannot see the other
+/// endpoints, so this runs where the findings of a document are assembled.
+pub fn drop_port_25_fallbacks(findings: Vec<Finding>, endpoints: &[Endpoint]) -> Vec<Finding> {
+    let offered = |host: &str| {
+        endpoints.iter().any(|o| {
+            o.protocol == Some(super::endpoints::Protocol::Smtp)
+                && matches!(o.port_number(), Some(465 | 587))
+                && o.host
+                    .as_ref()
+                    .is_some_and(|h| h.value.trim().eq_ignore_ascii_case(host.trim()))
+        })
+    };
+    findings
+        .into_iter()
+        .filter(|f| {
+            f.code != RuleCode::Mp006
+                || !f
+                    .endpoint
+                    .as_ref()
+                    .and_then(|e| e.host.as_deref())
+                    .is_some_and(offered)
+        })
+        .collect()
 }
 
 /// Which of two modes the policy prefers.

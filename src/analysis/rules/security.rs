@@ -103,19 +103,6 @@ fn port_25_submission(ctx: &Ctx) -> Option<Finding> {
     if !ctx.e.credentials && !provider_host {
         return None;
     }
-    // A fallback: the document also offers this host on a submission port (an autoconfig file
-    // listing 465, 587 and then 25 as alternatives).
-    let host = ctx.host().unwrap_or("");
-    let offered_elsewhere = ctx.all.iter().any(|o| {
-        o.protocol == Some(Protocol::Smtp)
-            && matches!(o.port_number(), Some(465 | 587))
-            && o.host
-                .as_ref()
-                .is_some_and(|h| h.value.trim().eq_ignore_ascii_case(host))
-    });
-    if offered_elsewhere {
-        return None;
-    }
     let mut options = Vec::new();
     options
         .extend(target_port(ctx, Protocol::Smtp, true).map(|p| (Some(p), Security::ImplicitTls)));
