@@ -804,9 +804,11 @@ fn read_endpoint(
         }
         if let Some((port, span)) = &url.port {
             e.port = Some(part(settings, u.setting, port, &shift(span)));
-        } else {
+        } else if mode == SchemeMode::Implicit || p.default_protocol() != Some(proto) {
             e.default_port = None;
         }
+        // else: a plain-scheme URL of the profile's own protocol without a port uses the profile's
+        // default port (mailx `smtp://host` = 25).
         if url.has_userinfo {
             e.credentials = true;
         }
@@ -883,6 +885,12 @@ fn read_endpoint(
             })
     });
     let mut mode: Option<Security> = None;
+    // `smtps://`, `imaps://`: implicit TLS whatever the document's other security keys say (they
+    // only apply to plain-scheme URLs: mutt `ssl_starttls`, himalaya `starttls`).
+    let combo = combo.filter(|_| scheme_mode != Some(SchemeMode::Implicit));
+    if scheme_mode == Some(SchemeMode::Implicit) {
+        mode = Some(Security::ImplicitTls);
+    }
     if let Some(c) = combo {
         for k in c.when.keys() {
             if let Some(m) = value_of(k) {
@@ -1007,6 +1015,8 @@ fn read_endpoint(
                 }
             }
         }
+    } else if scheme_mode == Some(SchemeMode::Implicit) {
+        from = SecurityFrom::Scheme;
     } else if mode.is_some() {
         from = SecurityFrom::Keys(Vec::new());
     }

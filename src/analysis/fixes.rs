@@ -189,7 +189,8 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             .map(|k| &last[..last.len() - k.len()])
             .min_by_key(|p| p.len())
             .unwrap_or("");
-        format!("{prefix}{key}")
+        // `define( '` / `app.config['` before the name in program source.
+        format!("{}{prefix}{key}", style.key_prefix)
     } else {
         format!("{}{}", style.key_prefix, key)
     };
@@ -210,10 +211,16 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             matches!(normalise(&s.value).as_str(), "true" | "false") && s.value.trim().len() > 1
         })
         .unwrap_or(anchor);
+    // Environment names in YAML/JSON/TOML hold strings; in program source (`EMAIL_USE_SSL = True`)
+    // they are variables with typed values.
+    let source_code = matches!(
+        doc.format,
+        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix
+    );
     let value_text = literal(
         doc.format,
         value,
-        style.env_in_string || (profile.flat && doc.format.typed_values()),
+        style.env_in_string || (profile.flat && doc.format.typed_values() && !source_code),
         quoted_like,
         like,
     );
@@ -226,9 +233,15 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             literal(Format::Env, value, true, false, like)
         )
     } else {
+        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`).
         format!(
-            "{}{}{}{}{}",
-            style.lead, style.item_prefix, key_text, style.separator, value_text
+            "{}{}{}{}{}{}",
+            style.lead,
+            style.item_prefix,
+            key_text,
+            style.separator,
+            value_text,
+            style.suffix.replace("{key}", key)
         )
     };
     Some(Edit {
@@ -262,6 +275,9 @@ fn literal(
         } else {
             value.to_string()
         });
+    }
+    if is_bool && format == Format::Python {
+        return if norm == "true" { "True" } else { "False" }.to_string();
     }
     if is_bool || is_number {
         return norm_or(value, is_bool, &norm);

@@ -106,8 +106,10 @@ impl IncrementalAnalysis {
         change: Option<&TextChange>,
     ) -> &Analysis {
         let reused = match (change, self.state.as_mut()) {
+            // Autoconfig XML is read as a whole (its alternatives depend on each other).
             (Some(change), Some(state))
                 if state.format == format
+                    && format != Format::Xml
                     && state.config == *config
                     && state.settings_len == parsed.settings.len() =>
             {
@@ -190,6 +192,12 @@ impl State {
             }
         }
         endpoints.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
+        if format == Format::Xml {
+            // An autoconfig file lists alternatives of one server: 25 after 465/587 is a fallback.
+            let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
+            let keep = rules::drop_port_25_fallbacks(findings.iter().map(|(_, f)| f.clone()).collect(), &all);
+            findings.retain(|(_, f)| keep.contains(f));
+        }
         order(&mut findings);
         let sorted = settings
             .windows(2)

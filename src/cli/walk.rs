@@ -33,10 +33,22 @@ const HIDDEN_MAIL_CONFIGS: &[&str] = &[
     ".neomuttrc",
     ".fetchmailrc",
     ".offlineimaprc",
+    ".isyncrc",
+    ".nailrc",
 ];
 
 fn is_hidden_mail_config(name: &str) -> bool {
-    name.starts_with(".env") || HIDDEN_MAIL_CONFIGS.contains(&name)
+    // `.mailrc`, and a `.mailrc.sh` that writes one.
+    name.starts_with(".env") || name.starts_with(".mailrc") || HIDDEN_MAIL_CONFIGS.contains(&name)
+}
+
+/// Installed dependencies (nodemailer's own sources, PHPMailer in `vendor/` …) are not the
+/// project's configuration, even where no `.gitignore` says so.
+fn is_dependency_folder(name: &str) -> bool {
+    matches!(
+        name,
+        "node_modules" | "vendor" | "site-packages" | "bower_components" | "__pycache__"
+    )
 }
 
 /// Hidden folders that are walked anyway (GitHub workflows send mail too).
@@ -98,10 +110,13 @@ fn walk_folder(
                 return true;
             }
             let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && is_dependency_folder(&name) {
+                return false;
+            }
             if !name.starts_with('.') {
                 return true;
             }
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir {
                 is_walked_hidden_folder(&name)
             } else {
@@ -144,6 +159,13 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dependency_folders_are_not_walked() {
+        assert!(is_dependency_folder("node_modules"));
+        assert!(is_dependency_folder("vendor"));
+        assert!(!is_dependency_folder("config"));
+    }
 
     #[test]
     fn hidden_mail_configs_are_recognised() {

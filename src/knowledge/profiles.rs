@@ -12,6 +12,22 @@ use crate::analysis::syntax::Format;
 
 /// The data files, in priority order: a more specific profile comes before a more general one.
 const SOURCES: &[(&str, &str)] = &[
+    // Profiles that read only the formats of issue 3 (XML, rc files, Postfix, program source) come
+    // first: in those formats they are more specific than the environment-name profiles (a
+    // `gitlab_rails['smtp_port']` is GitLab's, not Mastodon's `SMTP_PORT`).
+    (
+        "python-apps.toml",
+        include_str!("profiles/python-apps.toml"),
+    ),
+    ("autoconfig.toml", include_str!("profiles/autoconfig.toml")),
+    (
+        "mail-clients.toml",
+        include_str!("profiles/mail-clients.toml"),
+    ),
+    ("postfix.toml", include_str!("profiles/postfix.toml")),
+    ("php-apps.toml", include_str!("profiles/php-apps.toml")),
+    ("ruby-apps.toml", include_str!("profiles/ruby-apps.toml")),
+    ("javascript.toml", include_str!("profiles/javascript.toml")),
     (
         "web-frameworks.toml",
         include_str!("profiles/web-frameworks.toml"),

@@ -44,6 +44,33 @@ impl Ctx<'_> {
             .unwrap_or_else(|| self.setting_span(self.e.anchor))
     }
 
+    /// Where a finding about the mode (MP004, MP005) is shown. In the formats of issue 3 (XML,
+    /// rc files, Postfix, program source): the security setting that decided it (`socketType`,
+    /// `smtp_enable_starttls_auto`), where the judged real-world files put it. Elsewhere (and when
+    /// no key decided): [`Ctx::main_span`].
+    pub fn mode_span(&self) -> Span {
+        let first_slice = matches!(
+            self.doc.format,
+            Format::Env
+                | Format::Yaml
+                | Format::Json
+                | Format::Toml
+                | Format::Ini
+                | Format::Properties
+        );
+        if first_slice {
+            return self.main_span();
+        }
+        match &self.e.security_from {
+            SecurityFrom::Keys(keys) => keys
+                .iter()
+                .find_map(|&si| self.doc.settings.get(si))
+                .map(|s| s.value_span.clone())
+                .unwrap_or_else(|| self.main_span()),
+            _ => self.main_span(),
+        }
+    }
+
     pub fn setting_span(&self, si: usize) -> Span {
         self.doc
             .settings
@@ -127,6 +154,32 @@ pub fn check_endpoint(
     };
     let blocking = connect::check(&ctx, out);
     security::check(&ctx, blocking, out);
+}
+
+/// Document-level pass for autoconfig files, whose servers are alternatives of one account: MP006
+/// stays silent for a port-25 fallback when the file also offers that host for SMTP on 465 or
+/// 587. Elsewhere two endpoints are two configurations, each judged on its own.
+pub fn drop_port_25_fallbacks(findings: Vec<Finding>, endpoints: &[Endpoint]) -> Vec<Finding> {
+    let offered = |host: &str| {
+        endpoints.iter().any(|o| {
+            o.protocol == Some(super::endpoints::Protocol::Smtp)
+                && matches!(o.port_number(), Some(465 | 587))
+                && o.host
+                    .as_ref()
+                    .is_some_and(|h| h.value.trim().eq_ignore_ascii_case(host.trim()))
+        })
+    };
+    findings
+        .into_iter()
+        .filter(|f| {
+            f.code != RuleCode::Mp006
+                || !f
+                    .endpoint
+                    .as_ref()
+                    .and_then(|e| e.host.as_deref())
+                    .is_some_and(offered)
+        })
+        .collect()
 }
 
 /// Which of two modes the policy prefers.

@@ -41,7 +41,7 @@ fn cleartext(ctx: &Ctx) -> Option<Finding> {
     };
     let mut f = ctx.finding(
         RuleCode::Mp004,
-        ctx.main_span(),
+        ctx.mode_span(),
         format!(
             "{} connection to {} without TLS ({}): {what} the network in clear (RFC 8314). Use implicit TLS on {}, or require STARTTLS.",
             protocol.label(),
@@ -84,7 +84,7 @@ fn opportunistic(ctx: &Ctx) -> Option<Finding> {
     let n = ctx.e.port_number();
     Some(ctx.finding(
         RuleCode::Mp005,
-        ctx.main_span(),
+        ctx.mode_span(),
         format!(
             "the password is sent over STARTTLS that is only used if the server offers it ({}): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on {}.",
             ctx.mode_source(),

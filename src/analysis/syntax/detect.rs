@@ -48,7 +48,10 @@ const BY_LANGUAGE_ID: &[(&str, Format)] = &[
 /// The format of a file, or `None` when mailport does not read it. `file_name` may be a path or
 /// a URI path; only its last component counts.
 pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
-    let _ = text; // content sniffing is left to adapters added later (msmtprc, muttrc …)
+    // Mail-client rc files, Postfix, autoconfig XML and program source (which needs the content).
+    if let Some(format) = detect_mail_format(file_name, language_id, text) {
+        return Some(format);
+    }
     let base = file_name
         .rsplit(['/', '\\'])
         .next()
@@ -67,6 +70,165 @@ pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> 
         .iter()
         .find(|(id, _)| *id == language_id)
         .map(|(_, format)| *format)
+}
+
+/// Mail-client rc files, Postfix, XML autoconfig, and mail settings in program source (Python,
+/// PHP, Ruby, JavaScript/TypeScript, Nix, a shell heredoc writing `.mailrc`).
+///
+/// Program source and XML are only read when the text mentions mail settings, so that the other
+/// files of a project are never guessed into noise. Files without an extension are recognised by
+/// their first statement (`set smtp_url …` is a muttrc, `IMAPAccount …` an mbsyncrc …).
+pub fn detect_mail_format(
+    file_name: &str,
+    language_id: Option<&str>,
+    text: &str,
+) -> Option<Format> {
+    let base = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .to_ascii_lowercase();
+    let base = base.as_str();
+    let by_name = match base {
+        "config-v1.1.xml" => Some(Format::Xml),
+        ".msmtprc" | "msmtprc" => Some(Format::Msmtp),
+        ".mbsyncrc" | "mbsyncrc" | ".isyncrc" | "isyncrc" => Some(Format::Mbsync),
+        ".muttrc" | "muttrc" | ".neomuttrc" | "neomuttrc" => Some(Format::Muttrc),
+        ".fetchmailrc" | "fetchmailrc" => Some(Format::Fetchmail),
+        "main.cf" => Some(Format::PostfixMain),
+        "master.cf" => Some(Format::PostfixMaster),
+        ".mailrc" | "mailrc" | ".nailrc" | "nail.rc" | "s-nail.rc" | "mail.rc" => {
+            Some(Format::Mailrc)
+        }
+        _ if base.ends_with(".msmtprc") => Some(Format::Msmtp),
+        _ if base.ends_with(".muttrc") || base.ends_with(".neomuttrc") => Some(Format::Muttrc),
+        _ => None,
+    };
+    if by_name.is_some() {
+        return by_name;
+    }
+    let extension = base.rsplit_once('.');
+    let by_extension = match extension {
+        Some(("", _)) => None, // a dot file such as `.bashrc`
+        Some((_, "xml")) => Some(Format::Xml),
+        Some((_, "py")) => Some(Format::Python),
+        Some((_, "php")) => Some(Format::Php),
+        Some((_, "rb")) => Some(Format::Ruby),
+        Some((_, "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx")) => {
+            Some(Format::JavaScript)
+        }
+        Some((_, "nix")) => Some(Format::Nix),
+        Some((_, "sh" | "bash")) => Some(Format::Mailrc),
+        _ => None,
+    };
+    let by_language = language_id.and_then(|id| match id.to_ascii_lowercase().as_str() {
+        "xml" => Some(Format::Xml),
+        "python" => Some(Format::Python),
+        "php" => Some(Format::Php),
+        "ruby" => Some(Format::Ruby),
+        "javascript" | "typescript" | "javascriptreact" | "typescriptreact" => {
+            Some(Format::JavaScript)
+        }
+        "nix" => Some(Format::Nix),
+        "sh" | "shellscript" | "bash" => Some(Format::Mailrc),
+        "muttrc" | "neomuttrc" => Some(Format::Muttrc),
+        "msmtp" | "msmtprc" => Some(Format::Msmtp),
+        "mbsync" | "isync" | "mbsyncrc" => Some(Format::Mbsync),
+        "fetchmail" | "fetchmailrc" => Some(Format::Fetchmail),
+        "pfmain" => Some(Format::PostfixMain),
+        "mailrc" => Some(Format::Mailrc),
+        _ => None,
+    });
+    if let Some(format) = by_extension.or(if extension.is_some_and(|(s, _)| !s.is_empty()) {
+        None
+    } else {
+        by_language
+    }) {
+        return content_confirms(format, text).then_some(format);
+    }
+    if extension.is_none()
+        || extension.is_some_and(|(stem, ext)| stem.is_empty() || ext == "conf" || ext == "rc")
+    {
+        return sniff_rc_file(text);
+    }
+    None
+}
+
+/// Program source, XML and shell scripts are read only when they hold mail settings.
+fn content_confirms(format: Format, text: &str) -> bool {
+    match format {
+        Format::Xml => text.contains("<clientConfig"),
+        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix => {
+            mentions_mail(text)
+        }
+        // A shell script: only for a heredoc that writes a mailrc.
+        Format::Mailrc => text.lines().any(|line| {
+            line.contains("<<") && (line.contains("mailrc") || line.contains("nailrc"))
+        }),
+        _ => true,
+    }
+}
+
+fn mentions_mail(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "smtp",
+        "imap",
+        "pop3",
+        "email_host",
+        "email_port",
+        "mail_host",
+        "mail_port",
+        "mail_server",
+        "mailer",
+        "createtransport",
+        "accounts.email",
+    ];
+    let lower = text.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// A file without a telling name, recognised by its first statement.
+fn sniff_rc_file(text: &str) -> Option<Format> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let mut words = first.split_whitespace();
+    let word = words.next()?;
+    let second = words.next().unwrap_or("");
+    let var = second.split('=').next().unwrap_or("");
+    const MUTT_VARS: &[&str] = &[
+        "smtp_url",
+        "smtp_pass",
+        "smtp_authenticators",
+        "folder",
+        "spoolfile",
+        "imap_user",
+        "imap_pass",
+        "imap_login",
+        "ssl_starttls",
+        "ssl_force_tls",
+        "realname",
+        "from",
+        "record",
+        "postponed",
+        "mbox_type",
+        "header_cache",
+        "message_cachedir",
+        "sendmail",
+    ];
+    match word {
+        "set" if MUTT_VARS.contains(&var) => Some(Format::Muttrc),
+        "set" if var.starts_with("smtp") || var == "mta" || var == "v15-compat" => {
+            Some(Format::Mailrc)
+        }
+        "IMAPAccount" | "IMAPStore" | "MaildirStore" | "Channel" => Some(Format::Mbsync),
+        "poll" | "skip" => Some(Format::Fetchmail),
+        "defaults" | "account" if text.lines().any(|l| l.trim_start().starts_with("host ")) => {
+            Some(Format::Msmtp)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -93,8 +255,8 @@ mod tests {
             ("offlineimaprc", Some(Format::Ini)),
             ("~/.config/aerc/accounts.conf", Some(Format::Ini)),
             ("application.properties", Some(Format::Properties)),
-            ("main.cf", None),
-            (".msmtprc", None),
+            ("main.cf", Some(Format::PostfixMain)),
+            (".msmtprc", Some(Format::Msmtp)),
             ("README.md", None),
             ("environment", None),
             (".envrc", None),
@@ -125,5 +287,115 @@ mod tests {
             detect_format("app.ini", Some("properties"), ""),
             Some(Format::Ini)
         );
+    }
+}
+
+#[cfg(test)]
+mod mail_format_tests {
+    use super::*;
+
+    #[test]
+    fn mail_formats_by_name() {
+        let cases = [
+            ("config-v1.1.xml", Some(Format::Xml)),
+            ("/home/me/.msmtprc", Some(Format::Msmtp)),
+            ("/etc/msmtprc", Some(Format::Msmtp)),
+            ("work.msmtprc", Some(Format::Msmtp)),
+            (".mbsyncrc", Some(Format::Mbsync)),
+            ("isyncrc", Some(Format::Mbsync)),
+            (".muttrc", Some(Format::Muttrc)),
+            ("neomuttrc", Some(Format::Muttrc)),
+            ("gmail.muttrc", Some(Format::Muttrc)),
+            (".fetchmailrc", Some(Format::Fetchmail)),
+            ("/etc/postfix/main.cf", Some(Format::PostfixMain)),
+            ("master.cf", Some(Format::PostfixMaster)),
+            (".mailrc", Some(Format::Mailrc)),
+            (".nailrc", Some(Format::Mailrc)),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(detect_format(name, None, ""), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn program_source_only_when_it_mentions_mail() {
+        let django = "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = 587\n";
+        assert_eq!(
+            detect_format("settings.py", None, django),
+            Some(Format::Python)
+        );
+        assert_eq!(detect_format("views.py", None, "def index(): pass\n"), None);
+        let nodemailer = "nodemailer.createTransport({ port: 465 })";
+        assert_eq!(
+            detect_format("mailer.ts", None, nodemailer),
+            Some(Format::JavaScript)
+        );
+        assert_eq!(detect_format("server.js", None, "app.listen(3000)"), None);
+        let nextcloud = "<?php\n$CONFIG = array('mail_smtpport' => 465);";
+        assert_eq!(
+            detect_format("config.php", None, nextcloud),
+            Some(Format::Php)
+        );
+        assert_eq!(detect_format("index.php", None, "<?php echo 1;"), None);
+        let gitlab = "gitlab_rails['smtp_port'] = 465";
+        assert_eq!(detect_format("gitlab.rb", None, gitlab), Some(Format::Ruby));
+        let hm = "{ accounts.email.accounts.me.smtp.port = 465; }";
+        assert_eq!(detect_format("home.nix", None, hm), Some(Format::Nix));
+        assert_eq!(detect_format("flake.nix", None, "{ inputs = {}; }"), None);
+        let ispdb = "<clientConfig version=\"1.1\"></clientConfig>";
+        assert_eq!(
+            detect_format("gmail.com.xml", None, ispdb),
+            Some(Format::Xml)
+        );
+        assert_eq!(detect_format("pom.xml", None, "<project/>"), None);
+    }
+
+    #[test]
+    fn shell_script_with_a_mailrc_heredoc() {
+        let script = "#!/bin/sh\ncat > ~/.mailrc <<EOF\nset smtp=smtp://x:587\nEOF\n";
+        assert_eq!(
+            detect_format("setup.sh", None, script),
+            Some(Format::Mailrc)
+        );
+        assert_eq!(detect_format("build.sh", None, "make all\n"), None);
+    }
+
+    #[test]
+    fn by_language_id() {
+        let mutt = "set smtp_url = \"smtps://x@smtp.example.com\"";
+        assert_eq!(
+            detect_format("untitled", Some("muttrc"), mutt),
+            Some(Format::Muttrc)
+        );
+        let py = "EMAIL_PORT = 587";
+        assert_eq!(
+            detect_format("untitled", Some("python"), py),
+            Some(Format::Python)
+        );
+        assert_eq!(detect_format("untitled", Some("python"), "x = 1"), None);
+    }
+
+    #[test]
+    fn by_content_when_the_name_says_nothing() {
+        let mutt = "# work account\nset smtp_url = \"smtps://me@smtp.example.com:465\"\n";
+        assert_eq!(detect_format("config", None, mutt), Some(Format::Muttrc));
+        assert_eq!(
+            detect_format("work", None, "IMAPAccount work\nHost imap.example.com\n"),
+            Some(Format::Mbsync)
+        );
+        assert_eq!(
+            detect_format("fetch.conf", None, "poll pop.example.com proto pop3\n"),
+            Some(Format::Fetchmail)
+        );
+        assert_eq!(
+            detect_format("msmtp-work", None, "account work\nhost smtp.example.com\n"),
+            Some(Format::Msmtp)
+        );
+        assert_eq!(
+            detect_format("mail", None, "set smtp=smtps://smtp.example.com:465\n"),
+            Some(Format::Mailrc)
+        );
+        assert_eq!(detect_format("config", None, "set -e\n"), None);
+        assert_eq!(detect_format("Makefile", None, "all:\n\tcc x.c\n"), None);
     }
 }

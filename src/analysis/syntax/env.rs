@@ -156,6 +156,7 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
             key_quote: None,
             separator,
             env_in_string: false,
+            suffix: String::new(),
         },
     };
     EnvLine {

@@ -169,6 +169,7 @@ fn setting(
                 " = ".to_string()
             },
             env_in_string: false,
+            suffix: String::new(),
         },
     });
 }

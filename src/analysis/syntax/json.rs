@@ -186,6 +186,7 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
                 String::new()
             },
             env_in_string: false,
+            suffix: String::new(),
         },
     });
 }

@@ -12,6 +12,20 @@ pub mod json;
 pub mod properties;
 pub mod toml;
 pub mod yaml;
+// Mail-client rc files, Postfix, XML autoconfig and settings written in program source.
+pub mod fetchmail;
+pub mod javascript;
+pub mod literal;
+pub mod mailrc;
+pub mod mbsync;
+pub mod msmtp;
+pub mod muttrc;
+pub mod nix;
+pub mod php;
+pub mod postfix;
+pub mod python;
+pub mod ruby;
+pub mod xml;
 
 pub use detect::detect_format;
 
@@ -31,6 +45,32 @@ pub enum Format {
     Ini,
     /// Java `.properties` (Spring `application.properties`).
     Properties,
+    /// XML: Thunderbird autoconfig `config-v1.1.xml` and ISPDB files.
+    Xml,
+    /// Python source (Django `settings.py`).
+    Python,
+    /// PHP source (Nextcloud `config.php`, `wp-config.php`, Laravel `config/mail.php`).
+    Php,
+    /// Ruby source (GitLab `gitlab.rb`, Rails environments).
+    Ruby,
+    /// JavaScript / TypeScript source (nodemailer, Strapi).
+    JavaScript,
+    /// Nix (home-manager `accounts.email`, `programs.msmtp`).
+    Nix,
+    /// `~/.msmtprc`.
+    Msmtp,
+    /// `~/.mbsyncrc` (isync).
+    Mbsync,
+    /// muttrc / neomuttrc.
+    Muttrc,
+    /// `~/.fetchmailrc`.
+    Fetchmail,
+    /// Postfix `main.cf`.
+    PostfixMain,
+    /// Postfix `master.cf`.
+    PostfixMaster,
+    /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
+    Mailrc,
 }
 
 impl Format {
@@ -42,6 +82,19 @@ impl Format {
         Format::Toml,
         Format::Ini,
         Format::Properties,
+        Format::Xml,
+        Format::Python,
+        Format::Php,
+        Format::Ruby,
+        Format::JavaScript,
+        Format::Nix,
+        Format::Msmtp,
+        Format::Mbsync,
+        Format::Muttrc,
+        Format::Fetchmail,
+        Format::PostfixMain,
+        Format::PostfixMaster,
+        Format::Mailrc,
     ];
 
     /// A short lowercase name (`env`, `yaml` …), used in output and tests.
@@ -53,6 +106,19 @@ impl Format {
             Format::Toml => "toml",
             Format::Ini => "ini",
             Format::Properties => "properties",
+            Format::Xml => "xml",
+            Format::Python => "python",
+            Format::Php => "php",
+            Format::Ruby => "ruby",
+            Format::JavaScript => "javascript",
+            Format::Nix => "nix",
+            Format::Msmtp => "msmtp",
+            Format::Mbsync => "mbsync",
+            Format::Muttrc => "muttrc",
+            Format::Fetchmail => "fetchmail",
+            Format::PostfixMain => "postfix-main",
+            Format::PostfixMaster => "postfix-master",
+            Format::Mailrc => "mailrc",
         }
     }
 
@@ -63,12 +129,35 @@ impl Format {
             Format::Ini => Some(";"),
             // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
             Format::Json => None,
+            Format::Python
+            | Format::Ruby
+            | Format::Nix
+            | Format::Msmtp
+            | Format::Mbsync
+            | Format::Muttrc
+            | Format::Fetchmail
+            | Format::PostfixMain
+            | Format::PostfixMaster
+            | Format::Mailrc => Some("#"),
+            Format::Php | Format::JavaScript => Some("//"),
+            // XML comments are not line comments (`<!-- -->`).
+            Format::Xml => None,
         }
     }
 
     /// Values are typed (numbers and booleans are written bare) rather than always text.
     pub fn typed_values(self) -> bool {
-        matches!(self, Format::Yaml | Format::Json | Format::Toml)
+        matches!(
+            self,
+            Format::Yaml
+                | Format::Json
+                | Format::Toml
+                | Format::Python
+                | Format::Php
+                | Format::Ruby
+                | Format::JavaScript
+                | Format::Nix
+        )
     }
 }
 
@@ -105,6 +194,9 @@ pub struct EntryStyle {
     pub separator: String,
     /// The entry is a `KEY=VALUE` string inside a list (docker-compose `environment:` list form).
     pub env_in_string: bool,
+    /// Written after the value: `;` (Nix, PHP statements), `);` (PHP `define`), `</{key}>` (XML;
+    /// `{key}` stands for the new key).
+    pub suffix: String,
 }
 
 /// One key/value pair read from a document.
@@ -157,6 +249,19 @@ pub fn parse(format: Format, text: &str) -> Parsed {
         Format::Toml => toml::parse(text),
         Format::Ini => ini::parse(text),
         Format::Properties => properties::parse(text),
+        Format::Xml => xml::parse(text),
+        Format::Python => python::parse(text),
+        Format::Php => php::parse(text),
+        Format::Ruby => ruby::parse(text),
+        Format::JavaScript => javascript::parse(text),
+        Format::Nix => nix::parse(text),
+        Format::Msmtp => msmtp::parse(text),
+        Format::Mbsync => mbsync::parse(text),
+        Format::Muttrc => muttrc::parse(text),
+        Format::Fetchmail => fetchmail::parse(text),
+        Format::PostfixMain => postfix::parse_main(text),
+        Format::PostfixMaster => postfix::parse_master(text),
+        Format::Mailrc => mailrc::parse(text),
     }
 }
 

@@ -83,6 +83,7 @@ fn property(text: &str, node: Node) -> Option<Setting> {
                 separator
             },
             env_in_string: false,
+            suffix: String::new(),
         },
     })
 }

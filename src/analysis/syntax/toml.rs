@@ -133,6 +133,7 @@ impl Reader<'_> {
             key_quote: None,
             separator: separator.clone(),
             env_in_string: false,
+            suffix: String::new(),
         };
         let Some(value) = value else {
             return;

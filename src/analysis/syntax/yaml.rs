@@ -546,6 +546,7 @@ impl<'t> Walker<'_, '_> {
                 key_quote: None,
                 separator: "=".to_string(),
                 env_in_string: true,
+                suffix: String::new(),
             },
         });
         true
@@ -598,6 +599,7 @@ impl<'t> Walker<'_, '_> {
                         key_quote: None,
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
                         env_in_string: false,
+                        suffix: String::new(),
                     },
                 )
             }
@@ -613,6 +615,7 @@ impl<'t> Walker<'_, '_> {
                         key_quote: None,
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
                         env_in_string: false,
+                        suffix: String::new(),
                     },
                 )
             }

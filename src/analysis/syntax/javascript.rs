@@ -1,0 +1,471 @@
+//! JavaScript / TypeScript source (tree-sitter-javascript; TypeScript type annotations mostly
+//! parse, with error nodes the reader looks through).
+//!
+//! Every object literal is read as nested settings. The path of an outermost object says where it
+//! is: `const transporter = nodemailer.createTransport({ port: 465 })` →
+//! `["transporter", "createTransport", "port"]`; `module.exports = ({ env }) => ({ email: { … } })`
+//! → `["email", …]`; `export default { … }` → `[…]`; an object inside an array gets `#0`, `#1` ….
+//!
+//! Values: literals; `process.env.SMTP_PORT || 587`, `Number(process.env.X) || 465`,
+//! `env('SMTP_PORT', 587)`, `env.int('SMTP_PORT', 587)` give the literal fallback;
+//! `process.env.X`, `env('X')`, identifiers and other calls give a reference `${X}`; other
+//! expressions (ternaries, arithmetic) are skipped.
+
+use tree_sitter::Node;
+
+use super::literal::{member_style, node_text, syntax_tree, unquote, Value};
+use super::{Parsed, Setting, Span, ValueKind};
+
+pub fn parse(text: &str) -> Parsed {
+    let mut reader = Reader {
+        text,
+        out: Vec::new(),
+    };
+    if let Some(tree) = syntax_tree(tree_sitter_javascript::LANGUAGE.into(), text) {
+        reader.visit(tree.root_node());
+    }
+    Parsed {
+        settings: reader.out,
+        errors: Vec::new(),
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    out: Vec<Setting>,
+}
+
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// The object is a member value of another object (read by the recursion from its root).
+fn is_nested(object: Node) -> bool {
+    match object.parent() {
+        Some(p) if p.kind() == "pair" => true,
+        Some(p) if p.kind() == "array" => p.parent().is_some_and(|g| g.kind() == "pair"),
+        _ => false,
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn src(&self, node: Node) -> &'a str {
+        node_text(self.text, node)
+    }
+
+    fn visit(&mut self, node: Node) {
+        if node.kind() == "object" && !is_nested(node) {
+            let path = self.context(node);
+            self.object(node, &path);
+        }
+        if node.kind() == "call_expression" {
+            self.transport_url(node);
+        }
+        for child in named_children(node) {
+            self.visit(child);
+        }
+    }
+
+    /// Where an outermost object literal is (see the module docs).
+    fn context(&self, object: Node) -> Vec<String> {
+        let mut reversed: Vec<String> = Vec::new();
+        let mut node = object;
+        while let Some(parent) = node.parent() {
+            match parent.kind() {
+                "arguments" => {
+                    let Some(call) = parent.parent() else { break };
+                    if let Some(function) = call.child_by_field_name("function") {
+                        let name = self.src(function);
+                        let last = name.rsplit('.').next().unwrap_or(name);
+                        if !last.is_empty() {
+                            reversed.push(last.to_string());
+                        }
+                    }
+                    node = call;
+                }
+                "parenthesized_expression" | "arrow_function" | "await_expression" | "ERROR" => {
+                    node = parent
+                }
+                "variable_declarator" => {
+                    if let Some(name) = parent.child_by_field_name("name") {
+                        reversed.push(self.src(name).to_string());
+                    }
+                    break;
+                }
+                "assignment_expression" => {
+                    if let Some(left) = parent.child_by_field_name("left") {
+                        let left = self.src(left);
+                        let left = left
+                            .strip_prefix("module.exports")
+                            .or_else(|| left.strip_prefix("exports"))
+                            .or_else(|| left.strip_prefix("this"))
+                            .unwrap_or(left);
+                        reversed.extend(
+                            left.split('.')
+                                .filter(|s| !s.is_empty())
+                                .rev()
+                                .map(str::to_string),
+                        );
+                    }
+                    break;
+                }
+                "pair" => {
+                    if let Some((key, _, _)) = parent
+                        .child_by_field_name("key")
+                        .and_then(|k| self.key_text(k))
+                    {
+                        reversed.push(key);
+                    }
+                    let Some(outer) = parent.parent() else { break };
+                    node = outer;
+                }
+                "array" => {
+                    let index = named_children(parent)
+                        .iter()
+                        .position(|c| c.id() == node.id())
+                        .unwrap_or(0);
+                    reversed.push(format!("#{index}"));
+                    node = parent;
+                }
+                _ => break,
+            }
+        }
+        reversed.reverse();
+        reversed
+    }
+
+    /// `nodemailer.createTransport("smtps://user:pass@smtp.example.com")`: the URL argument is a
+    /// setting `[…, "createTransport", "url"]`.
+    fn transport_url(&mut self, call: Node) {
+        let Some(function) = call.child_by_field_name("function") else {
+            return;
+        };
+        let name = self.src(function);
+        if name.rsplit('.').next() != Some("createTransport") {
+            return;
+        }
+        let Some(first) = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| matches!(a.kind(), "string" | "template_string"))
+        else {
+            return;
+        };
+        let Some(value) = self.read(first) else {
+            return;
+        };
+        let mut path = self.context(call);
+        path.push("createTransport".to_string());
+        path.push("url".to_string());
+        let style = member_style(self.text, first.start_byte(), first.end_byte(), ": ", None);
+        self.out
+            .push(value.into_setting(path, first.byte_range(), style));
+    }
+
+    /// A key: `host`, `'host'`, `"host"`, `465` → text, span, quote character.
+    fn key_text(&self, key: Node) -> Option<(String, Span, Option<char>)> {
+        match key.kind() {
+            "property_identifier" | "number" | "private_property_identifier" => {
+                Some((self.src(key).to_string(), key.byte_range(), None))
+            }
+            "string" => {
+                let (text, span) = unquote(self.text, key.byte_range())?;
+                Some((text, span, self.src(key).chars().next()))
+            }
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, node: Node, path: &[String]) {
+        for member in named_children(node) {
+            match member.kind() {
+                "pair" => self.pair(member, path),
+                "shorthand_property_identifier" => {
+                    let mut child_path = path.to_vec();
+                    child_path.push(self.src(member).to_string());
+                    let style = member_style(
+                        self.text,
+                        member.start_byte(),
+                        member.end_byte(),
+                        ": ",
+                        None,
+                    );
+                    self.out.push(
+                        Value::Reference {
+                            name: self.src(member).to_string(),
+                            span: member.byte_range(),
+                        }
+                        .into_setting(
+                            child_path,
+                            member.byte_range(),
+                            style,
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn pair(&mut self, pair: Node, path: &[String]) {
+        let Some(key) = pair.child_by_field_name("key") else {
+            return;
+        };
+        let Some((key_text, key_span, quote)) = self.key_text(key) else {
+            return;
+        };
+        let mut child_path = path.to_vec();
+        child_path.push(key_text);
+        // TypeScript `port: 587 as number` parses as an error holding the literal.
+        let value = named_children(pair)
+            .into_iter()
+            .find(|c| c.kind() == "ERROR")
+            .and_then(|e| e.named_child(0))
+            .or_else(|| pair.child_by_field_name("value"));
+        let Some(value) = value else { return };
+        match value.kind() {
+            "object" => self.object(value, &child_path),
+            "array" => {
+                for (index, item) in named_children(value).into_iter().enumerate() {
+                    if item.kind() == "object" {
+                        let mut item_path = child_path.clone();
+                        item_path.push(format!("#{index}"));
+                        self.object(item, &item_path);
+                    }
+                }
+            }
+            _ => {
+                let style =
+                    member_style(self.text, pair.start_byte(), pair.end_byte(), ": ", quote);
+                if let Some(v) = self.read(value) {
+                    self.out.push(v.into_setting(child_path, key_span, style));
+                }
+            }
+        }
+    }
+
+    /// `process.env.X` / `process.env["X"]` → `X`.
+    fn env_name(&self, node: Node) -> Option<String> {
+        match node.kind() {
+            "member_expression" => {
+                let object = node.child_by_field_name("object")?;
+                let property = node.child_by_field_name("property")?;
+                matches!(
+                    self.src(object),
+                    "process.env" | "import.meta.env" | "Deno.env"
+                )
+                .then(|| self.src(property).to_string())
+            }
+            "subscript_expression" => {
+                let object = node.child_by_field_name("object")?;
+                let index = node.child_by_field_name("index")?;
+                (self.src(object) == "process.env")
+                    .then(|| unquote(self.text, index.byte_range()).map(|v| v.0))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    fn read(&self, node: Node) -> Option<Value> {
+        let span = node.byte_range();
+        match node.kind() {
+            "number" => Some(Value::literal(self.src(node), ValueKind::Number, span)),
+            "unary_expression" => {
+                let operand = node.child_by_field_name("argument")?;
+                (operand.kind() == "number" && self.src(node).starts_with('-')).then(|| {
+                    Value::literal(self.src(node).replace(' ', ""), ValueKind::Number, span)
+                })
+            }
+            "true" | "false" => Some(Value::literal(self.src(node), ValueKind::Bool, span)),
+            "null" | "undefined" => Some(Value::literal(self.src(node), ValueKind::Null, span)),
+            "string" => {
+                let (value, inner) = unquote(self.text, span)?;
+                Some(Value::literal(value, ValueKind::Quoted, inner))
+            }
+            "template_string" => {
+                if named_children(node)
+                    .iter()
+                    .any(|c| c.kind() == "template_substitution")
+                {
+                    return Some(Value::Reference {
+                        name: self.src(node).to_string(),
+                        span,
+                    });
+                }
+                let (value, inner) = unquote(self.text, span)?;
+                Some(Value::literal(value, ValueKind::Quoted, inner))
+            }
+            "identifier" => {
+                if self.src(node) == "undefined" {
+                    return Some(Value::literal("undefined", ValueKind::Null, span));
+                }
+                Some(Value::Reference {
+                    name: self.src(node).to_string(),
+                    span,
+                })
+            }
+            "member_expression" | "subscript_expression" => Some(Value::Reference {
+                name: self
+                    .env_name(node)
+                    .unwrap_or_else(|| self.src(node).to_string()),
+                span,
+            }),
+            "parenthesized_expression" => self.read(node.named_child(0)?),
+            "binary_expression" => {
+                let left = node.child_by_field_name("left")?;
+                let right = node.child_by_field_name("right")?;
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.src(o))
+                    .unwrap_or("");
+                let left_value = self.read(left);
+                match operator {
+                    "||" | "??" => {
+                        if let Some(v @ Value::Literal { .. }) = self.read(right) {
+                            return Some(v);
+                        }
+                        match left_value? {
+                            Value::Reference { name, .. } => Some(Value::Reference { name, span }),
+                            literal => Some(literal),
+                        }
+                    }
+                    "===" | "==" | "!==" | "!=" => match left_value? {
+                        Value::Reference { name, .. } => Some(Value::Reference { name, span }),
+                        Value::Literal { .. } => None,
+                    },
+                    _ => None,
+                }
+            }
+            "call_expression" => self.read_call(node),
+            _ => None,
+        }
+    }
+
+    fn read_call(&self, node: Node) -> Option<Value> {
+        let span = node.byte_range();
+        let function = node.child_by_field_name("function")?;
+        let name = self.src(function);
+        let args: Vec<Node> = node
+            .child_by_field_name("arguments")
+            .map(named_children)
+            .unwrap_or_default();
+        if matches!(
+            name,
+            "Number" | "parseInt" | "parseFloat" | "String" | "Boolean" | "Number.parseInt"
+        ) {
+            return match self.read(*args.first()?)? {
+                Value::Reference { name, .. } => Some(Value::Reference { name, span }),
+                literal => Some(literal),
+            };
+        }
+        // Strapi `env('X', default)`, `env.int('X', default)`, `env.bool(…)`.
+        let is_env = name == "env"
+            || name
+                .strip_prefix("env.")
+                .is_some_and(|t| matches!(t, "int" | "bool" | "float" | "str" | "array"));
+        if is_env {
+            let (var, _) = unquote(self.text, args.first()?.byte_range())?;
+            return match args.get(1).and_then(|d| self.read(*d)) {
+                Some(v @ Value::Literal { .. }) => Some(v),
+                _ => Some(Value::Reference { name: var, span }),
+            };
+        }
+        Some(Value::Reference {
+            name: self.src(node).to_string(),
+            span,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::literal::{assert_prefixes_parse, render};
+    use super::*;
+    use expect_test::expect;
+
+    #[test]
+    fn nodemailer_transport_and_unrelated_objects() {
+        let text = r#"const express = require("express");
+const nodemailer = require("nodemailer");
+
+const app = express();
+const PORT = process.env.PORT || 3000;
+const db = { host: "db", port: 5432, pool: { max: 10 } };
+
+const transporter = nodemailer.createTransport({
+  host: process.env.SMTP_HOST,
+  port: Number(process.env.SMTP_PORT) || 465,
+  secure: process.env.SMTP_SECURE === "true",
+  'requireTLS': true,
+  auth: {
+    user: process.env.SMTP_USER,
+    pass: process.env["SMTP_PASS"],
+  },
+  tls: { rejectUnauthorized: false, minVersion: `TLSv1` },
+});
+
+app.listen(PORT, () => console.log(`listening on ${PORT}`));
+module.exports = { transporter, retries: [{ delay: 100 }, { delay: -1 }] };
+const alerts = nodemailer.createTransport("smtps://alerts%40example.com:pw@smtp.example.com");
+"#;
+        expect![[r#"
+            db › host = "db" (Quoted, line 6)
+            db › port = "5432" (Number, line 6)
+            db › pool › max = "10" (Number, line 6)
+            transporter › createTransport › host = "${SMTP_HOST}" (Plain, line 9) written "process.env.SMTP_HOST"
+            transporter › createTransport › port = "465" (Number, line 10)
+            transporter › createTransport › secure = "${SMTP_SECURE}" (Plain, line 11) written "process.env.SMTP_SECURE === \"true\""
+            transporter › createTransport › requireTLS = "true" (Bool, line 12)
+            transporter › createTransport › auth › user = "${SMTP_USER}" (Plain, line 14) written "process.env.SMTP_USER"
+            transporter › createTransport › auth › pass = "${SMTP_PASS}" (Plain, line 15) written "process.env[\"SMTP_PASS\"]"
+            transporter › createTransport › tls › rejectUnauthorized = "false" (Bool, line 17)
+            transporter › createTransport › tls › minVersion = "TLSv1" (Quoted, line 17)
+            transporter = "${transporter}" (Plain, line 21) written "transporter"
+            retries › #0 › delay = "100" (Number, line 21)
+            retries › #1 › delay = "-1" (Number, line 21)
+            alerts › createTransport › url = "smtps://alerts%40example.com:pw@smtp.example.com" (Quoted, line 22)
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
+        assert_prefixes_parse(text, parse);
+        let parsed = parse(text);
+        let secure = parsed
+            .settings
+            .iter()
+            .find(|s| s.key() == "requireTLS")
+            .unwrap();
+        assert_eq!(secure.style.lead, ",\n  ");
+        assert_eq!(secure.style.separator, ": ");
+        assert_eq!(secure.style.key_quote, Some('\''));
+    }
+
+    #[test]
+    fn strapi_plugins_and_typescript() {
+        let text = r#"export default ({ env }) => ({
+  email: {
+    config: {
+      provider: 'nodemailer',
+      providerOptions: {
+        host: env('SMTP_HOST', 'smtp.example.com'),
+        port: env.int('SMTP_PORT', 587),
+        auth: { user: env('SMTP_USERNAME'), pass: env('SMTP_PASSWORD') },
+      },
+    },
+  },
+});
+const options: SMTPTransport.Options = { port: 465 as number, secure: true };
+"#;
+        expect![[r#"
+            email › config › provider = "nodemailer" (Quoted, line 4)
+            email › config › providerOptions › host = "smtp.example.com" (Quoted, line 6)
+            email › config › providerOptions › port = "587" (Number, line 7)
+            email › config › providerOptions › auth › user = "${SMTP_USERNAME}" (Plain, line 8) written "env('SMTP_USERNAME')"
+            email › config › providerOptions › auth › pass = "${SMTP_PASSWORD}" (Plain, line 8) written "env('SMTP_PASSWORD')"
+            Options › port = "465" (Number, line 13)
+            Options › secure = "true" (Bool, line 13)
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
+        assert_prefixes_parse(text, parse);
+    }
+}

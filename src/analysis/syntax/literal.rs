@@ -1,0 +1,336 @@
+//! Pieces shared by the adapters that read settings out of program source (Python, PHP, Ruby,
+//! JavaScript, Nix) and out of mail-client rc files: building a [`Setting`], line geometry for
+//! entry styles, quoted-literal decoding, and variable references.
+
+use super::{EntryStyle, Setting, Span, ValueKind};
+
+/// How a value that comes from elsewhere is written into a setting: `${SMTP_PORT}`. The rules treat
+/// a variable reference as "configured, but not decided here" (never an invalid port, never a
+/// mode), which is exactly what `process.env.SMTP_PORT` or `getenv('MAIL_PORT')` mean.
+pub fn reference(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .filter(|c| !matches!(c, '{' | '}' | '\n' | '\r'))
+        .take(80)
+        .collect();
+    format!("${{{}}}", clean.trim())
+}
+
+/// Byte offset of the start of the line holding `pos`.
+pub fn line_start(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.get(..pos)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// Byte offset of the end of the line holding `pos` (the `\n`, or the end of the text; a `\r`
+/// before the `\n` is left after the offset).
+pub fn line_end(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    let end = text
+        .get(pos..)
+        .and_then(|after| after.find('\n'))
+        .map_or(text.len(), |i| pos + i);
+    if end > 0 && text.as_bytes().get(end - 1) == Some(&b'\r') {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The leading whitespace of the line holding `pos`.
+pub fn indent_at(text: &str, pos: usize) -> &str {
+    let start = line_start(text, pos);
+    let rest = text.get(start..).unwrap_or("");
+    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest.get(..width).unwrap_or("")
+}
+
+/// 1-based line number of a byte offset (tests and messages).
+pub fn line_number(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.as_bytes()
+        .get(..pos)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+        + 1
+}
+
+/// A sibling goes on a new line after the line that ends the entry at `entry_end`, with the same
+/// indentation as the line that holds `entry_start`.
+pub fn line_style(text: &str, entry_start: usize, entry_end: usize, separator: &str) -> EntryStyle {
+    EntryStyle {
+        insert_at: line_end(text, entry_end),
+        lead: format!("\n{}", indent_at(text, entry_start)),
+        separator: separator.to_string(),
+        ..EntryStyle::default()
+    }
+}
+
+/// A sibling member of an object/dict/hash/array literal goes right after this one: `, key: v` on
+/// one line, or `,\n<indent>key: v` when the members are on lines of their own.
+pub fn member_style(
+    text: &str,
+    entry_start: usize,
+    entry_end: usize,
+    separator: &str,
+    key_quote: Option<char>,
+) -> EntryStyle {
+    let own_line = text
+        .get(line_start(text, entry_start)..entry_start)
+        .is_some_and(|before| before.trim().is_empty());
+    let lead = if own_line {
+        format!(",\n{}", indent_at(text, entry_start))
+    } else {
+        ", ".to_string()
+    };
+    EntryStyle {
+        insert_at: entry_end,
+        lead,
+        separator: separator.to_string(),
+        key_quote,
+        ..EntryStyle::default()
+    }
+}
+
+/// A sibling statement written exactly like this one: `define( 'KEY', value );`,
+/// `$mail->Key = value;`, `gitlab_rails['key'] = value`. The text before the key, between the key
+/// and the value, and after the value up to the end of the statement is copied.
+pub fn copied_style(text: &str, statement: Span, key: Span, value: Span) -> EntryStyle {
+    let piece = |range: Span| text.get(range).unwrap_or("").to_string();
+    EntryStyle {
+        insert_at: line_end(text, statement.end),
+        lead: format!("\n{}", indent_at(text, statement.start)),
+        key_prefix: piece(statement.start..key.start),
+        separator: piece(key.end..value.start),
+        suffix: piece(value.end..statement.end),
+        ..EntryStyle::default()
+    }
+}
+
+/// Decodes a quoted literal that occupies `span` (quotes included): returns the text and the span
+/// inside the quotes. Understands a leading string prefix (`r`, `b`, `f`, `u`), `'…'`, `"…"`,
+/// `` `…` `` and triple quotes; backslash escapes are resolved (`raw` keeps them as written).
+pub fn unquote(text: &str, span: Span) -> Option<(String, Span)> {
+    let raw_text = text.get(span.clone())?;
+    let quote_at = raw_text.find(['"', '\'', '`'])?;
+    let prefix = raw_text.get(..quote_at)?;
+    if !prefix.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let raw = prefix.contains(['r', 'R']);
+    let body = raw_text.get(quote_at..)?;
+    let quote = body.chars().next()?;
+    let triple: String = std::iter::repeat_n(quote, 3).collect();
+    let delim_len = if body.len() >= 6 && body.starts_with(&triple) && body.ends_with(&triple) {
+        3
+    } else {
+        1
+    };
+    if body.len() < 2 * delim_len || !body.ends_with(quote) {
+        return None;
+    }
+    let inner_start = span.start + quote_at + delim_len;
+    let inner_end = span.end - delim_len;
+    let inner = text.get(inner_start..inner_end)?;
+    let value = if raw {
+        inner.to_string()
+    } else {
+        unescape(inner)
+    };
+    Some((value, inner_start..inner_end))
+}
+
+/// Resolves the common backslash escapes (`\n`, `\t`, `\\`, `\"`, `\'`); others are kept.
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other @ ('\\' | '"' | '\'' | '`' | '$')) => out.push(other),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
+pub fn syntax_tree(language: tree_sitter::Language, text: &str) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).ok()?;
+    parser.parse(text, None)
+}
+
+/// The source text of a node.
+pub fn node_text<'a>(text: &'a str, node: tree_sitter::Node) -> &'a str {
+    text.get(node.byte_range()).unwrap_or("")
+}
+
+/// A value read out of program source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A literal: text as decoded, how it is written, its span (inside quotes).
+    Literal {
+        value: String,
+        kind: ValueKind,
+        span: Span,
+    },
+    /// A value that comes from elsewhere (an environment variable without a literal default, a
+    /// constant, another variable): its name, and the span of the whole expression.
+    Reference { name: String, span: Span },
+}
+
+impl Value {
+    pub fn literal(value: impl Into<String>, kind: ValueKind, span: Span) -> Value {
+        Value::Literal {
+            value: value.into(),
+            kind,
+            span,
+        }
+    }
+
+    /// The setting for this value under `path`.
+    pub fn into_setting(self, path: Vec<String>, key_span: Span, style: EntryStyle) -> Setting {
+        match self {
+            Value::Literal { value, kind, span } => {
+                setting(path, value, kind, key_span, span, style)
+            }
+            Value::Reference { name, span } => setting(
+                path,
+                reference(&name),
+                ValueKind::Plain,
+                key_span,
+                span,
+                style,
+            ),
+        }
+    }
+}
+
+/// A setting read from a document.
+pub fn setting(
+    path: Vec<String>,
+    value: String,
+    kind: ValueKind,
+    key_span: Span,
+    value_span: Span,
+    style: EntryStyle,
+) -> Setting {
+    Setting {
+        path,
+        value,
+        kind,
+        key_span,
+        value_span,
+        style,
+    }
+}
+
+/// One line per setting, for snapshot tests: `path › to › key = "value" (kind, line N)`.
+#[cfg(test)]
+pub fn render(text: &str, parsed: &super::Parsed) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for s in &parsed.settings {
+        let written = text.get(s.value_span.clone()).unwrap_or("<bad span>");
+        let _ = write!(
+            out,
+            "{} = {:?} ({:?}, line {})",
+            s.path.join(" › "),
+            s.value,
+            s.kind,
+            line_number(text, s.value_span.start)
+        );
+        if written != s.value {
+            let _ = write!(out, " written {written:?}");
+        }
+        out.push('\n');
+    }
+    for e in &parsed.errors {
+        let _ = writeln!(
+            out,
+            "error line {}: {}",
+            line_number(text, e.span.start),
+            e.message
+        );
+    }
+    out
+}
+
+/// Every prefix of `text` (at character boundaries) parses without panicking and with spans inside
+/// the text.
+#[cfg(test)]
+pub fn assert_prefixes_parse(text: &str, parse: fn(&str) -> super::Parsed) {
+    for (end, _) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let prefix = &text[..end];
+        let parsed = parse(prefix);
+        for s in &parsed.settings {
+            assert!(
+                prefix.get(s.value_span.clone()).is_some(),
+                "value span {:?} out of {end}",
+                s.value_span
+            );
+            assert!(
+                prefix.get(s.key_span.clone()).is_some(),
+                "key span {:?} out of {end}",
+                s.key_span
+            );
+            assert!(s.style.insert_at <= prefix.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquote_handles_prefixes_and_triples() {
+        let t = r#"x = r"a\b" + '''c''' + "d\"e" + b''"#;
+        let find = |needle: &str| {
+            let i = t.find(needle).unwrap();
+            i..i + needle.len()
+        };
+        assert_eq!(
+            unquote(t, find(r#"r"a\b""#)),
+            Some((r"a\b".to_string(), 6..9))
+        );
+        assert_eq!(unquote(t, find("'''c'''")).map(|v| v.0), Some("c".into()));
+        assert_eq!(
+            unquote(t, find(r#""d\"e""#)).map(|v| v.0),
+            Some("d\"e".into())
+        );
+        assert_eq!(unquote(t, find("b''")).map(|v| v.0), Some(String::new()));
+        assert_eq!(unquote(t, find("x =")), None);
+    }
+
+    #[test]
+    fn reference_strips_braces() {
+        assert_eq!(reference("SMTP_PORT"), "${SMTP_PORT}");
+        assert_eq!(reference("a{b}"), "${ab}");
+    }
+
+    #[test]
+    fn line_geometry() {
+        let t = "a\r\n  b = 1\nc";
+        assert_eq!(line_end(t, 0), 1);
+        assert_eq!(indent_at(t, 6), "  ");
+        assert_eq!(line_number(t, 5), 2);
+        let style = line_style(t, 5, 10, " = ");
+        assert_eq!(style.insert_at, 10);
+        assert_eq!(style.lead, "\n  ");
+    }
+}

@@ -1,0 +1,312 @@
+//! msmtprc (`~/.msmtprc`, `/etc/msmtprc`): `key value` lines in `defaults` and `account` blocks.
+//!
+//! msmtp resolves inheritance itself, so the adapter does too: each account's *effective* settings
+//! come out as `["account NAME", key]`, in this order: the `defaults` written before the account,
+//! then its parents (`account NAME : PARENT[, PARENT…]`), then its own lines. An inherited value
+//! keeps the span where it is written (in `defaults` or the parent), so a fix edits that line; new
+//! keys for the account are inserted after the account's own last line. `account default : NAME`
+//! (a pure alias with no lines of its own) adds no endpoint: it is the same connection as NAME.
+
+use super::literal::{line_end, line_style, setting, unescape};
+use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
+
+/// One `key value` line as written.
+#[derive(Clone)]
+struct Line {
+    key: String,
+    value: String,
+    kind: ValueKind,
+    key_span: Span,
+    value_span: Span,
+    line_start: usize,
+    line_end: usize,
+}
+
+struct Account {
+    name: String,
+    /// Byte range of the `account …` line.
+    header: Span,
+    parents: Vec<String>,
+    /// `defaults` lines in force when the account starts.
+    defaults: Vec<Line>,
+    own: Vec<Line>,
+}
+
+pub fn parse(text: &str) -> Parsed {
+    let mut defaults: Vec<Line> = Vec::new();
+    let mut accounts: Vec<Account> = Vec::new();
+    // false while inside `defaults` (or before any block), true inside an account.
+    let mut in_account = false;
+    let mut offset = 0;
+    for raw_line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw_line.len();
+        let Some(line) = read_line(text, start, raw_line) else {
+            continue;
+        };
+        match line.key.as_str() {
+            "defaults" => in_account = false,
+            "account" => {
+                in_account = true;
+                let (name, parents) = match line.value.split_once(':') {
+                    Some((name, parents)) => (
+                        name.trim().to_string(),
+                        parents
+                            .split(',')
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect(),
+                    ),
+                    None => (line.value.trim().to_string(), Vec::new()),
+                };
+                accounts.push(Account {
+                    name,
+                    header: line.line_start..line.line_end,
+                    parents,
+                    defaults: defaults.clone(),
+                    own: Vec::new(),
+                });
+            }
+            _ if in_account => {
+                if let Some(account) = accounts.last_mut() {
+                    account.own.push(line);
+                }
+            }
+            _ => defaults.push(line),
+        }
+    }
+
+    let mut settings = Vec::new();
+    if accounts.is_empty() {
+        // A snippet with settings but no account: read it as the defaults block it is.
+        for line in &defaults {
+            settings.push(to_setting(text, "defaults", line, None));
+        }
+    }
+    for account in &accounts {
+        if account.own.is_empty() && !account.parents.is_empty() {
+            continue;
+        }
+        let mut effective: Vec<Line> = account.defaults.clone();
+        let mut seen = vec![account.name.clone()];
+        for parent in &account.parents {
+            collect_parent(&accounts, parent, &mut seen, &mut effective);
+        }
+        effective.extend(account.own.iter().cloned());
+        // Later lines override earlier ones: keep the last line of each key, in first-seen order.
+        let mut order: Vec<String> = Vec::new();
+        let mut last: Vec<Line> = Vec::new();
+        for line in effective {
+            if let Some(i) = order.iter().position(|k| *k == line.key) {
+                if let Some(slot) = last.get_mut(i) {
+                    *slot = line;
+                }
+            } else {
+                order.push(line.key.clone());
+                last.push(line);
+            }
+        }
+        let own_end = account
+            .own
+            .last()
+            .map_or(account.header.end, |l| l.line_end);
+        let group = format!("account {}", account.name);
+        for line in &last {
+            let own = account.own.iter().any(|o| o.key_span == line.key_span);
+            settings.push(to_setting(text, &group, line, (!own).then_some(own_end)));
+        }
+    }
+    Parsed {
+        settings,
+        errors: Vec::new(),
+    }
+}
+
+/// Adds a parent account's effective lines (its own parents first), guarding against cycles.
+fn collect_parent(accounts: &[Account], name: &str, seen: &mut Vec<String>, out: &mut Vec<Line>) {
+    if seen.iter().any(|s| s == name) {
+        return;
+    }
+    seen.push(name.to_string());
+    // The last account of that name before use is the one msmtp sees; any is fine for a linter.
+    let Some(parent) = accounts.iter().rev().find(|a| a.name == name) else {
+        return;
+    };
+    out.extend(parent.defaults.iter().cloned());
+    for grand in &parent.parents {
+        collect_parent(accounts, grand, seen, out);
+    }
+    out.extend(parent.own.iter().cloned());
+}
+
+fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {
+    let style = match insert_after {
+        Some(at) => EntryStyle {
+            insert_at: at,
+            lead: "\n".to_string(),
+            separator: " ".to_string(),
+            ..EntryStyle::default()
+        },
+        None => line_style(text, line.line_start, line.line_end, " "),
+    };
+    setting(
+        vec![group.to_string(), line.key.clone()],
+        line.value.clone(),
+        line.kind,
+        line.key_span.clone(),
+        line.value_span.clone(),
+        style,
+    )
+}
+
+/// Reads `key value` from one line (`start` = its offset in `text`); comments and blank lines give
+/// `None`. A value in double quotes is unquoted.
+fn read_line(text: &str, start: usize, raw_line: &str) -> Option<Line> {
+    let content = raw_line.trim_end_matches(['\n', '\r']);
+    let lead = content.len() - content.trim_start().len();
+    let body = content.trim();
+    if body.is_empty() || body.starts_with('#') {
+        return None;
+    }
+    let key_len = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
+    let key = body.get(..key_len)?.to_string();
+    let key_start = start + lead;
+    let rest = body.get(key_len..)?;
+    let value_text = rest.trim_start();
+    let value_start = key_start + key_len + (rest.len() - value_text.len());
+    let (value, kind, value_span) =
+        if value_text.len() >= 2 && value_text.starts_with('"') && value_text.ends_with('"') {
+            let inner = value_text.get(1..value_text.len() - 1)?;
+            (
+                unescape(inner),
+                ValueKind::Quoted,
+                value_start + 1..value_start + value_text.len() - 1,
+            )
+        } else {
+            (
+                value_text.to_string(),
+                ValueKind::Plain,
+                value_start..value_start + value_text.len(),
+            )
+        };
+    Some(Line {
+        key,
+        value,
+        kind,
+        key_span: key_start..key_start + key_len,
+        value_span,
+        line_start: start,
+        line_end: line_end(text, start),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::literal::{assert_prefixes_parse, render};
+    use super::*;
+    use expect_test::{expect, Expect};
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&render(text, &parse(text)));
+        assert_prefixes_parse(text, parse);
+    }
+
+    #[test]
+    fn defaults_and_parent_accounts_are_inherited() {
+        check(
+            r#"# msmtp configuration
+defaults
+auth           on
+tls            on
+tls_trust_file /etc/ssl/certs/ca-certificates.crt
+logfile        ~/.msmtp.log
+
+account        work
+host           smtp.example.com
+port           587
+from           me@example.com
+user           me@example.com
+passwordeval   "pass show mail/work"
+
+account        work-ssl : work
+port           465
+tls_starttls   off
+
+account default : work
+"#,
+            expect![[r#"
+                account work › auth = "on" (Plain, line 3)
+                account work › tls = "on" (Plain, line 4)
+                account work › tls_trust_file = "/etc/ssl/certs/ca-certificates.crt" (Plain, line 5)
+                account work › logfile = "~/.msmtp.log" (Plain, line 6)
+                account work › host = "smtp.example.com" (Plain, line 9)
+                account work › port = "587" (Plain, line 10)
+                account work › from = "me@example.com" (Plain, line 11)
+                account work › user = "me@example.com" (Plain, line 12)
+                account work › passwordeval = "pass show mail/work" (Quoted, line 13)
+                account work-ssl › auth = "on" (Plain, line 3)
+                account work-ssl › tls = "on" (Plain, line 4)
+                account work-ssl › tls_trust_file = "/etc/ssl/certs/ca-certificates.crt" (Plain, line 5)
+                account work-ssl › logfile = "~/.msmtp.log" (Plain, line 6)
+                account work-ssl › host = "smtp.example.com" (Plain, line 9)
+                account work-ssl › port = "465" (Plain, line 16)
+                account work-ssl › from = "me@example.com" (Plain, line 11)
+                account work-ssl › user = "me@example.com" (Plain, line 12)
+                account work-ssl › passwordeval = "pass show mail/work" (Quoted, line 13)
+                account work-ssl › tls_starttls = "off" (Plain, line 17)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn inherited_settings_insert_into_the_account_block() {
+        let text = "defaults\ntls on\n\naccount a\nhost smtp.example.com\nport 465\n\naccount b\n";
+        let parsed = parse(text);
+        let tls = parsed
+            .settings
+            .iter()
+            .find(|s| s.path == ["account a", "tls"])
+            .unwrap();
+        assert_eq!(tls.style.insert_at, text.find("465").unwrap() + 3);
+        let port = parsed
+            .settings
+            .iter()
+            .find(|s| s.path == ["account a", "port"])
+            .unwrap();
+        assert_eq!(port.style.insert_at, text.find("465").unwrap() + 3);
+        assert_eq!(port.style.lead, "\n");
+        assert_eq!(port.style.separator, " ");
+        // `account b` has no lines: it still exists, with the defaults.
+        assert!(parsed
+            .settings
+            .iter()
+            .any(|s| s.path == ["account b", "tls"]));
+    }
+
+    #[test]
+    fn single_default_account_and_cycles() {
+        check(
+            "account default\nhost smtp.gmail.com\nport 587\ntls on\ntls_starttls on\ntls_certcheck off\n\naccount x : y\nport 1\naccount y : x\nport 2\n",
+            expect![[r#"
+                account default › host = "smtp.gmail.com" (Plain, line 2)
+                account default › port = "587" (Plain, line 3)
+                account default › tls = "on" (Plain, line 4)
+                account default › tls_starttls = "on" (Plain, line 5)
+                account default › tls_certcheck = "off" (Plain, line 6)
+                account x › port = "1" (Plain, line 9)
+                account y › port = "2" (Plain, line 11)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn settings_without_an_account_are_defaults() {
+        check(
+            "host mail.example.org\nport 25\n",
+            expect![[r#"
+                defaults › host = "mail.example.org" (Plain, line 1)
+                defaults › port = "25" (Plain, line 2)
+            "#]],
+        );
+    }
+}

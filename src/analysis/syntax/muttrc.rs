@@ -1,0 +1,248 @@
+//! muttrc / neomuttrc: `set var = value` commands (several per line, `;`-separated commands,
+//! `# comments`), `set var` / `unset var` / `set novar` for booleans. Settings come out as
+//! `["smtp_url"]`, `["ssl_starttls"]` … Hooks (`account-hook … 'set …'`) are not read: their settings
+//! only apply to some folders.
+//!
+//! The `set` reader is shared with the mailx `.mailrc` adapter, whose syntax is the same minus the
+//! spaces around `=`.
+
+use super::literal::{line_end, line_style, setting, unescape};
+use super::{Parsed, Setting, Span, ValueKind};
+
+pub fn parse(text: &str) -> Parsed {
+    let mut settings = Vec::new();
+    let mut offset = 0;
+    for raw_line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw_line.len();
+        let content = raw_line.trim_end_matches(['\n', '\r']);
+        for (command, at) in commands(content) {
+            read_set_command(text, start + at, command, &[], " = ", &mut settings);
+        }
+    }
+    Parsed {
+        settings,
+        errors: Vec::new(),
+    }
+}
+
+/// Splits a line into `;`-separated commands (outside quotes), stopping at a `#` comment. Yields
+/// each command with its offset in the line.
+fn commands(line: &str) -> Vec<(&str, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut token_start = true;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (c, quote) {
+            ('\\', _) => escaped = true,
+            ('"' | '\'' | '`', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (';', None) => {
+                out.push((line.get(start..i).unwrap_or(""), start));
+                start = i + 1;
+            }
+            ('#', None) if token_start => {
+                out.push((line.get(start..i).unwrap_or(""), start));
+                return out;
+            }
+            _ => {}
+        }
+        token_start = c.is_whitespace() || c == ';' || c == '=';
+    }
+    out.push((line.get(start..).unwrap_or(""), start));
+    out
+}
+
+/// Reads one `set a=b c="d" nod` / `unset e` command at `offset` in `text` and appends its settings
+/// under `group`. `separator` is how a new assignment is written (`" = "` for mutt, `"="` for mailx).
+pub(super) fn read_set_command(
+    text: &str,
+    offset: usize,
+    command: &str,
+    group: &[String],
+    separator: &str,
+    out: &mut Vec<Setting>,
+) {
+    let trimmed = command.trim_start();
+    let mut pos = command.len() - trimmed.len();
+    let word_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+    let verb = trimmed.get(..word_len).unwrap_or("");
+    let unset = match verb {
+        "set" => false,
+        "unset" => true,
+        _ => return,
+    };
+    pos += word_len;
+    let bytes = command.as_bytes();
+    let style_for = |_: usize| {
+        let mut style = line_style(text, offset, line_end(text, offset), separator);
+        style.key_prefix = "set ".to_string();
+        style
+    };
+    loop {
+        while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            return;
+        }
+        let name_start = pos;
+        while bytes
+            .get(pos)
+            .is_some_and(|&b| !b.is_ascii_whitespace() && b != b'=')
+        {
+            pos += 1;
+        }
+        let Some(name) = command.get(name_start..pos) else {
+            return;
+        };
+        let mut probe = pos;
+        while bytes.get(probe).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            probe += 1;
+        }
+        if !unset && bytes.get(probe) == Some(&b'=') {
+            pos = probe + 1;
+            while bytes.get(pos).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                pos += 1;
+            }
+            let (value, kind, span, next) = read_value(command, pos);
+            pos = next;
+            let mut path = group.to_vec();
+            path.push(name.to_string());
+            out.push(setting(
+                path,
+                value,
+                kind,
+                offset + name_start..offset + name_start + name.len(),
+                offset + span.start..offset + span.end,
+                style_for(offset),
+            ));
+        } else {
+            // A boolean: `set x` (yes), `set nox` / `set invx` / `unset x` (no, resp. toggled).
+            let (key, key_start, value) = if unset {
+                (name, name_start, "no")
+            } else if let Some(rest) = name.strip_prefix("no").filter(|r| !r.is_empty()) {
+                (rest, name_start + 2, "no")
+            } else if let Some(rest) = name.strip_prefix("inv").filter(|r| !r.is_empty()) {
+                (rest, name_start + 3, "toggle")
+            } else {
+                (name, name_start, "yes")
+            };
+            let key_end = offset + key_start + key.len();
+            let mut path = group.to_vec();
+            path.push(key.to_string());
+            out.push(setting(
+                path,
+                value.to_string(),
+                ValueKind::Plain,
+                offset + key_start..key_end,
+                key_end..key_end,
+                style_for(offset),
+            ));
+        }
+    }
+}
+
+/// Reads a value starting at `pos`: `"…"`, `'…'` or a bare word (backslash escapes kept out).
+/// Returns the value, its kind, its span inside quotes, and where reading continues.
+fn read_value(command: &str, pos: usize) -> (String, ValueKind, Span, usize) {
+    let bytes = command.as_bytes();
+    match bytes.get(pos) {
+        Some(&q @ (b'"' | b'\'')) => {
+            let mut end = pos + 1;
+            while let Some(&b) = bytes.get(end) {
+                if b == b'\\' {
+                    end += 2;
+                    continue;
+                }
+                if b == q {
+                    break;
+                }
+                end += 1;
+            }
+            let end = end.min(command.len());
+            let inner = command.get(pos + 1..end).unwrap_or("");
+            let value = if q == b'"' {
+                unescape(inner)
+            } else {
+                inner.to_string()
+            };
+            (
+                value,
+                ValueKind::Quoted,
+                pos + 1..end,
+                (end + 1).min(command.len()),
+            )
+        }
+        _ => {
+            let mut end = pos;
+            while let Some(&b) = bytes.get(end) {
+                if b == b'\\' {
+                    end += 2;
+                    continue;
+                }
+                if b.is_ascii_whitespace() {
+                    break;
+                }
+                end += 1;
+            }
+            let end = end.min(command.len());
+            let raw = command.get(pos..end).unwrap_or("");
+            (unescape(raw), ValueKind::Plain, pos..end, end)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::literal::{assert_prefixes_parse, render};
+    use super::*;
+    use expect_test::expect;
+
+    #[test]
+    fn set_commands() {
+        let text = r#"# ~/.config/neomutt/neomuttrc
+set realname = "Jane Doe"
+set from = "jane@example.com"
+set imap_user = "jane@example.com"
+set imap_pass = "`pass show mail/jane`"
+set folder = "imaps://imap.example.com:993/"
+set spoolfile = "+INBOX"
+set smtp_url = "smtp://jane@example.com@smtp.example.com:587/"
+set ssl_starttls = yes
+set ssl_force_tls
+unset ssl_verify_host
+set nossl_use_sslv3 sort=threads   # two in one
+set editor="vim" ; set imap_keepalive = 300
+account-hook imaps://x 'set imap_user=other'
+source ~/.mutt/colors
+"#;
+        expect![[r#"
+            realname = "Jane Doe" (Quoted, line 2)
+            from = "jane@example.com" (Quoted, line 3)
+            imap_user = "jane@example.com" (Quoted, line 4)
+            imap_pass = "`pass show mail/jane`" (Quoted, line 5)
+            folder = "imaps://imap.example.com:993/" (Quoted, line 6)
+            spoolfile = "+INBOX" (Quoted, line 7)
+            smtp_url = "smtp://jane@example.com@smtp.example.com:587/" (Quoted, line 8)
+            ssl_starttls = "yes" (Plain, line 9)
+            ssl_force_tls = "yes" (Plain, line 10) written ""
+            ssl_verify_host = "no" (Plain, line 11) written ""
+            ssl_use_sslv3 = "no" (Plain, line 12) written ""
+            sort = "threads" (Plain, line 12)
+            editor = "vim" (Quoted, line 13)
+            imap_keepalive = "300" (Plain, line 13)
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
+        assert_prefixes_parse(text, parse);
+        let url = &parse(text).settings[6];
+        assert_eq!(url.style.key_prefix, "set ");
+        assert_eq!(url.style.separator, " = ");
+    }
+}

@@ -1,0 +1,439 @@
+//! Rules over mail-client rc files, Postfix and Thunderbird autoconfig: where each fires and where
+//! it must stay silent, with the fixes written in each file's own syntax.
+
+mod support;
+
+use expect_test::{expect, Expect};
+use mailport::config::Config;
+
+fn check(name: &str, text: &str, expect: Expect) {
+    expect.assert_eq(&support::render(name, text, &Config::default()));
+}
+
+#[test]
+fn msmtp_implicit_tls_on_587_and_inherited_starttls_on_465() {
+    check(
+        ".msmtprc",
+        r#"# Set default values for all following accounts.
+defaults
+auth           on
+tls            on
+tls_trust_file /etc/ssl/certs/ca-certificates.crt
+logfile        ~/.msmtp.log
+
+# Work: 465 needs implicit TLS, but tls_starttls is on by default
+account        work
+host           smtp.example.com
+port           465
+from           me@example.com
+user           me@example.com
+passwordeval   "pass show mail/work"
+
+# Home: implicit TLS on the submission port
+account        home
+host           mail.example.org
+port           587
+tls_starttls   off
+user           me@example.org
+password       secret
+
+account default : work
+"#,
+        expect![[r#"
+            11:16 error MP003 port 465 starts with TLS (implicit TLS), but tls=on means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (tls_starttls=off)
+                | tls_starttls off
+              fix: Use port 587 (STARTTLS)
+            19:16 error MP003 port 587 expects a plaintext greeting and STARTTLS, but tls=on with tls_starttls=off starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+              fix: Require STARTTLS (tls_starttls=on)
+                | tls_starttls   on
+        "#]],
+    );
+}
+
+#[test]
+fn msmtp_clean_and_cleartext() {
+    check(
+        ".msmtprc",
+        r#"defaults
+auth on
+tls on
+tls_trust_file /etc/ssl/certs/ca-certificates.crt
+
+account gmail
+host smtp.gmail.com
+port 587
+from me@gmail.com
+user me@gmail.com
+passwordeval "gpg -q --decrypt ~/.msmtp-gmail.gpg"
+
+account relay
+host relay.example.net
+port 587
+tls off
+user alerts
+password hunter2
+
+account local
+host localhost
+port 25
+tls off
+auth off
+
+account default : gmail
+"#,
+        expect![[r#"
+            16:5 error MP004 SMTP connection to relay.example.net without TLS (tls=off): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=on, tls_starttls=off)
+                | port 465
+                | tls_starttls off
+              fix: Require STARTTLS (tls=on)
+        "#]],
+    );
+}
+
+#[test]
+fn msmtp_certificate_checks_off() {
+    check(
+        "msmtprc",
+        "account default\nhost smtp.gmail.com\nport 587\nuser omaeno\npassword PASSWORD\ntls on\ntls_starttls on\ntls_certcheck off\nauth on\n",
+        expect![[r#"
+            8:15 warning MP008 certificate checking is switched off (tls_certcheck=off) for smtp.gmail.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
+#[test]
+fn mbsync_accounts() {
+    check(
+        ".mbsyncrc",
+        r#"IMAPAccount work
+Host imap.example.com
+Port 993
+User me@example.com
+PassCmd "pass show mail/work"
+TLSType STARTTLS
+TLSVersions +1.1 +1.2
+
+IMAPAccount personal
+Host imaps:imap.gmail.com
+User me@gmail.com
+PassCmd "pass show gmail"
+
+IMAPAccount bridge
+Host 127.0.0.1
+Port 1143
+User me
+TLSType None
+
+IMAPAccount legacy
+Host mail.example.org
+Port 143
+User me
+Pass secret
+SSLType None
+
+MaildirStore work-local
+Path ~/Mail/work/
+Inbox ~/Mail/work/INBOX
+"#,
+        expect![[r#"
+            3:6 error MP003 port 993 starts with TLS (implicit TLS), but TLSType=STARTTLS means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 993, or port 143 for STARTTLS.
+              fix*: Use implicit TLS (SSLType=IMAPS, TLSType=IMAPS)
+                | TLSType IMAPS
+                | SSLType IMAPS
+              fix: Use port 143 (STARTTLS)
+            7:13 warning MP009 TLSVersions=+1.1 +1.2 allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.
+            25:9 error MP004 IMAP connection to mail.example.org without TLS (SSLType=None): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (SSLType=IMAPS)
+                | SSLType IMAPS
+              fix: Require STARTTLS (SSLType=STARTTLS)
+                | SSLType STARTTLS
+        "#]],
+    );
+}
+
+#[test]
+fn mutt_urls() {
+    check(
+        ".muttrc",
+        r#"set realname = "Jane Doe"
+set from = "jane@example.com"
+set imap_user = "jane@example.com"
+set imap_pass = "`pass show mail`"
+set folder = "imaps://imap.example.com:993/"
+set spoolfile = "+INBOX"
+set smtp_url = "smtps://jane@example.com@smtp.example.com:587/"
+set ssl_starttls = yes
+set header_cache = ~/.cache/mutt
+"#,
+        expect![[r#"
+            7:59 error MP003 port 587 expects a plaintext greeting and STARTTLS, but the smtps:// scheme starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | set smtp_url = "smtps://jane@example.com@smtp.example.com:465/"
+        "#]],
+    );
+    check(
+        "neomuttrc",
+        r#"set imap_user = "jane@example.com"
+set folder = "imap://imap.example.com/"
+set smtp_url = "smtp://jane@smtp.example.com:587/"
+set ssl_starttls = yes
+set ssl_force_tls = yes
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "muttrc",
+        r#"set folder = "imap://imap.example.com:143/"
+set imap_user = "jane"
+set ssl_starttls = no
+"#,
+        expect![[r#"
+            3:20 error MP004 IMAP connection to imap.example.com without TLS (ssl_starttls=no): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (imaps://)
+                | set folder = "imaps://imap.example.com:993/"
+        "#]],
+    );
+}
+
+#[test]
+fn fetchmail_polls() {
+    check(
+        ".fetchmailrc",
+        r#"set daemon 300
+set logfile ~/.fetchmail.log
+poll imap.example.com with proto IMAP port 993
+    user "me@example.com" there with password "secret" is me here
+    options ssl sslcertck
+poll pop.example.org proto POP3 port 995
+    user "legacy" with pass "x" is legacy here options fetchall
+poll mail.example.net proto IMAP
+    user "other" with pass "y" is other here options ssl no sslcertck
+"#,
+        expect![[r#"
+            6:38 error MP003 port 995 starts with TLS (implicit TLS), but fetchmail's default means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 995, or port 110 for STARTTLS.
+              fix*: Use port 110 (opportunistic STARTTLS)
+                | poll pop.example.org proto POP3 port 110
+            9:70 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
+#[test]
+fn postfix_relay_on_465_without_wrappermode() {
+    check(
+        "main.cf",
+        r#"# See /usr/share/postfix/main.cf.dist for a commented, more complete version
+smtpd_banner = $myhostname ESMTP $mail_name
+biff = no
+myhostname = host.example.com
+mydestination = $myhostname, localhost.localdomain,
+    localhost
+relayhost = [smtp.example.com]:465
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd
+smtp_sasl_security_options = noanonymous
+smtp_tls_security_level = encrypt
+smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt
+inet_interfaces = loopback-only
+"#,
+        expect![[r#"
+            7:32 error MP003 port 465 starts with TLS (implicit TLS), but smtp_tls_security_level=encrypt means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (smtp_tls_wrappermode=yes)
+                | smtp_tls_wrappermode = yes
+              fix: Use port 587 (STARTTLS)
+                | relayhost = [smtp.example.com]:587
+        "#]],
+    );
+}
+
+#[test]
+fn postfix_relay_opportunistic_and_clean() {
+    check(
+        "main.cf",
+        "relayhost = [smtp.example.com]:587\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\nsmtp_tls_security_level = may\nsmtp_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\n",
+        expect![[r#"
+            4:27 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_tls_security_level=may): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_tls_wrappermode=yes, smtp_tls_security_level=encrypt)
+                | relayhost = [smtp.example.com]:465
+                | smtp_tls_security_level = encrypt
+                | smtp_tls_wrappermode = yes
+              fix: Require STARTTLS (smtp_tls_security_level=encrypt)
+                | smtp_tls_security_level = encrypt
+        "#]],
+    );
+    check(
+        "main.cf",
+        "relayhost = [smtp.example.com]:465\nsmtp_sasl_auth_enable = yes\nsmtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A mail server without a relayhost: MX delivery, nothing to check.
+    check(
+        "main.cf",
+        "myhostname = mx.example.com\nsmtp_tls_security_level = may\nsmtpd_tls_security_level = may\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn mailx_heredoc_and_rc() {
+    check(
+        "setup-mail.sh",
+        r#"#!/bin/sh
+# Configure mailx for the backup job.
+cat > "$HOME/.mailrc" <<'EOF'
+set smtp=smtp://smtp.example.com
+set smtp-use-starttls
+set smtp-auth=login
+set smtp-auth-user=backup@example.com
+set smtp-auth-password="s3cret"
+set ssl-verify=ignore
+EOF
+chmod 600 "$HOME/.mailrc"
+"#,
+        expect![[r#"
+            4:10 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | set smtp=smtps://smtp.example.com:465
+              fix: Use port 587 (STARTTLS)
+                | set smtp=smtp://smtp.example.com:587
+            9:16 warning MP008 certificate checking is switched off (ssl-verify=ignore) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        ".mailrc",
+        "set v15-compat\nset mta=smtps://backup%40example.com:s3cret@smtp.example.com:465\nset ssl-verify=strict\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        ".mailrc",
+        "set smtp=smtp://smtp.example.com:587\nset smtp-auth-user=backup@example.com\nset smtp-auth-password=s3cret\n",
+        expect![[r#"
+            1:34 error MP004 SMTP connection to smtp.example.com without TLS (the smtp:// scheme): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | set smtp=smtps://smtp.example.com:465
+        "#]],
+    );
+}
+
+#[test]
+fn heirloom_mailx_host_port() {
+    check(
+        ".mailrc",
+        "set smtp=smtp.gmail.com:587\nset smtp-use-starttls\nset smtp-auth=login\nset smtp-auth-user=me@gmail.com\nset smtp-auth-password=secret\nset ssl-verify=ignore\n",
+        expect![[r#"
+            6:16 warning MP008 certificate checking is switched off (ssl-verify=ignore) for smtp.gmail.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        ".mailrc",
+        "set smtp=mail.example.net\nset smtp-auth-user=me\nset smtp-auth-password=secret\n",
+        expect![[r#"
+            1:10 error MP004 SMTP connection to mail.example.net without TLS (mailx / s-nail's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+            1:10 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+        "#]],
+    );
+}
+
+#[test]
+fn autoconfig_mistakes() {
+    check(
+        "config-v1.1.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.net">
+    <domain>example.net</domain>
+    <incomingServer type="imap">
+      <hostname>imap.example.net</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <incomingServer type="pop3">
+      <hostname>pop.example.net</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.net</hostname>
+      <port>587</port>
+      <socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </outgoingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.net</hostname>
+      <port>25</port>
+      <socketType>plain</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+"#,
+        expect![[r#"
+            14:13 error MP002 port 993 is the IMAP port (imaps), but this is a POP3 connection: it will reach the wrong service. POP3 uses 995 (implicit TLS) or 110 (STARTTLS).
+              fix*: Use port 995 (implicit TLS)
+                |       <port>995</port>
+            20:13 error MP003 port 587 expects a plaintext greeting and STARTTLS, but socketType=SSL starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       <port>465</port>
+              fix: Require STARTTLS (socketType=STARTTLS)
+                |       <socketType>STARTTLS</socketType>
+            28:19 error MP004 SMTP connection to smtp.example.net without TLS (socketType=plain): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (socketType=SSL)
+                |       <port>465</port>
+              fix: Use port 587 with STARTTLS (socketType=STARTTLS)
+                |       <socketType>STARTTLS</socketType>
+        "#]],
+    );
+}
+
+#[test]
+fn autoconfig_clean() {
+    check(
+        "example.org.xml",
+        r#"<clientConfig version="1.1">
+  <emailProvider id="example.org">
+    <domain>example.org</domain>
+    <incomingServer type="imap">
+      <hostname>imap.example.org</hostname>
+      <port>143</port>
+      <socketType>STARTTLS</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.org</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </outgoingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.org</hostname>
+      <port>25</port>
+      <socketType>STARTTLS</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

@@ -1,0 +1,489 @@
+//! Rules over mail settings written in program source (Python, PHP, Ruby, JavaScript/TypeScript,
+//! Nix): where each fires, and where it must stay silent among many unrelated settings (database,
+//! cache and HTTP ports).
+
+mod support;
+
+use expect_test::{expect, Expect};
+use mailport::config::Config;
+
+fn check(name: &str, text: &str, expect: Expect) {
+    expect.assert_eq(&support::render(name, text, &Config::default()));
+}
+
+#[test]
+fn django_settings_starttls_on_465() {
+    check(
+        "settings.py",
+        r#"import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEBUG = os.environ.get("DEBUG", "0") == "1"
+ALLOWED_HOSTS = ["shop.example.com"]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ.get("DB_HOST", "db.internal"),
+        "PORT": 5432,
+        "USER": "shop",
+        "PASSWORD": os.environ.get("DB_PASSWORD", "shop"),
+    }
+}
+CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://cache:6379/1"}}
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "smtp.example.com"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 465))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = True
+DEFAULT_FROM_EMAIL = "shop@example.com"
+"#,
+        expect![[r#"
+            21:47 error MP003 port 465 starts with TLS (implicit TLS), but EMAIL_USE_TLS=True means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=False)
+                | EMAIL_USE_TLS = False
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 (STARTTLS)
+                | EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+        "#]],
+    );
+}
+
+#[test]
+fn django_and_flask_clean() {
+    check(
+        "settings.py",
+        r#"DATABASES = {"default": {"HOST": "db", "PORT": "5432", "PASSWORD": "x"}}
+EMAIL_HOST = "smtp.mail.ru"
+EMAIL_PORT = 2525
+EMAIL_HOST_USER = os.environ.get("EMAIL_USER")
+EMAIL_USE_TLS = True
+EMAIL_USE_SSL = False
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "app.py",
+        r#"from flask import Flask
+from flask_mail import Mail
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://app@db:5432/app"
+app.config["MAIL_SERVER"] = "smtp.example.com"
+app.config["MAIL_PORT"] = 465
+app.config["MAIL_USE_SSL"] = True
+app.config["MAIL_USERNAME"] = os.environ.get("MAIL_USERNAME")
+mail = Mail(app)
+app.run(host="0.0.0.0", port=8080)
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn flask_config_class_both_modes() {
+    check(
+        "config.py",
+        r#"class Config:
+    MAIL_SERVER = "smtp.example.com"
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = True
+    MAIL_USERNAME = "app@example.com"
+"#,
+        expect![[r#"
+            5:20 error MP010 MAIL_USE_SSL=True and MAIL_USE_TLS=True ask for two TLS modes at once (implicit TLS and STARTTLS); Flask-Mail refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use port 465 with implicit TLS (MAIL_USE_TLS=False)
+                |     MAIL_PORT = 465
+                |     MAIL_USE_TLS = False
+              fix: Require STARTTLS (MAIL_USE_SSL=False)
+                |     MAIL_USE_SSL = False
+        "#]],
+    );
+}
+
+#[test]
+fn nextcloud_tls_is_not_honoured() {
+    check(
+        "config.php",
+        r#"<?php
+$CONFIG = array (
+  'instanceid' => 'oc8c0fd71e03',
+  'trusted_domains' => array (0 => 'cloud.example.com'),
+  'dbtype' => 'pgsql',
+  'dbhost' => 'db:5432',
+  'memcache.locking' => '\OC\Memcache\Redis',
+  'redis' => array ('host' => 'redis', 'port' => 6379),
+  'mail_smtpmode' => 'smtp',
+  'mail_smtphost' => 'smtp.example.com',
+  'mail_smtpport' => '587',
+  'mail_smtpsecure' => 'tls',
+  'mail_smtpauth' => true,
+  'mail_smtpname' => 'cloud@example.com',
+  'mail_smtppassword' => 'secret',
+);
+"#,
+        expect![[r#"
+            12:25 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (mail_smtpsecure=tls): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (mail_smtpsecure=ssl)
+                |   'mail_smtpport' => '465',
+                |   'mail_smtpsecure' => 'ssl',
+        "#]],
+    );
+    check(
+        "config.php",
+        "<?php\n$CONFIG = array (\n  'mail_smtpmode' => 'smtp',\n  'mail_smtphost' => 'smtp.example.com',\n  'mail_smtpport' => 465,\n  'mail_smtpsecure' => 'ssl',\n  'mail_smtpauth' => true,\n  'mail_smtpname' => 'cloud@example.com',\n);\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn wordpress_constants_and_phpmailer() {
+    check(
+        "wp-config.php",
+        r#"<?php
+define( 'DB_NAME', 'wordpress' );
+define( 'DB_HOST', 'db:3306' );
+define( 'WPMS_ON', true );
+define( 'WPMS_MAILER', 'smtp' );
+define( 'WPMS_SMTP_HOST', 'smtp.example.com' );
+define( 'WPMS_SMTP_PORT', 465 );
+define( 'WPMS_SSL', 'tls' );
+define( 'WPMS_SMTP_AUTH', true );
+define( 'WPMS_SMTP_USER', 'wp@example.com' );
+define( 'WPMS_SMTP_PASS', 'secret' );
+$table_prefix = 'wp_';
+"#,
+        expect![[r#"
+            7:27 error MP003 port 465 starts with TLS (implicit TLS), but WPMS_SSL=tls means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (WPMS_SSL=ssl)
+                | define( 'WPMS_SSL', 'ssl' );
+              fix: Use port 587 (STARTTLS)
+                | define( 'WPMS_SMTP_PORT', 587 );
+        "#]],
+    );
+    check(
+        "functions.php",
+        r#"<?php
+add_action( 'phpmailer_init', function ( $phpmailer ) {
+    $phpmailer->isSMTP();
+    $phpmailer->Host       = 'smtp.example.com';
+    $phpmailer->SMTPAuth   = true;
+    $phpmailer->Port       = 587;
+    $phpmailer->Username   = 'wp@example.com';
+    $phpmailer->Password   = 'secret';
+    $phpmailer->SMTPSecure = PHPMailer\PHPMailer\PHPMailer::ENCRYPTION_STARTTLS;
+} );
+$db = new PDO('mysql:host=db;port=3306', 'wp', 'secret');
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn laravel_config_mail_php() {
+    // Laravel 11: `scheme` comes from the environment, so the mode is not decided here: silent.
+    check(
+        "config/mail.php",
+        r#"<?php
+
+return [
+    'default' => env('MAIL_MAILER', 'smtp'),
+    'mailers' => [
+        'smtp' => [
+            'transport' => 'smtp',
+            'scheme' => env('MAIL_SCHEME'),
+            'url' => env('MAIL_URL'),
+            'host' => env('MAIL_HOST', 'smtp.example.com'),
+            'port' => env('MAIL_PORT', 587),
+            'username' => env('MAIL_USERNAME', 'app@example.com'),
+            'password' => env('MAIL_PASSWORD'),
+            'timeout' => null,
+        ],
+        'log' => ['transport' => 'log', 'channel' => env('MAIL_LOG_CHANNEL')],
+    ],
+];
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Laravel 4 (SwiftMailer honours 'encryption'): SSL on 25.
+    check(
+        "app/config/mail.php",
+        "<?php\n\nreturn array(\n    'driver' => 'smtp',\n    'host' => 'smtp.gmail.com',\n    'port' => 25,\n    'encryption' => 'ssl',\n    'username' => getenv('email_address'),\n    'password' => getenv('email_password'),\n);\n",
+        expect![[r#"
+            6:15 error MP003 port 25 expects a plaintext greeting and STARTTLS, but encryption=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 25.
+              fix*: Use port 465 (implicit TLS)
+                |     'port' => 465,
+        "#]],
+    );
+}
+
+#[test]
+fn gitlab_rb() {
+    check(
+        "gitlab.rb",
+        r#"external_url "https://gitlab.example.com"
+gitlab_rails['gitlab_shell_ssh_port'] = 2222
+postgresql['port'] = 5432
+gitlab_rails['smtp_enable'] = true
+gitlab_rails['smtp_address'] = "smtp.example.com"
+gitlab_rails['smtp_port'] = 587
+gitlab_rails['smtp_user_name'] = "gitlab@example.com"
+gitlab_rails['smtp_password'] = "secret"
+gitlab_rails['smtp_domain'] = "example.com"
+gitlab_rails['smtp_authentication'] = "login"
+gitlab_rails['smtp_enable_starttls_auto'] = true
+gitlab_rails['smtp_tls'] = false
+gitlab_rails['smtp_openssl_verify_mode'] = 'none'
+nginx['listen_port'] = 80
+"#,
+        expect![[r#"
+            11:45 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 465
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_tls'] = true
+              fix: Require STARTTLS (smtp_enable_starttls=true)
+                | gitlab_rails['smtp_enable_starttls'] = true
+            13:45 warning MP008 certificate checking is switched off (smtp_openssl_verify_mode=none) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "gitlab.rb",
+        "gitlab_rails['smtp_enable'] = true\ngitlab_rails['smtp_address'] = \"smtp.example.com\"\ngitlab_rails['smtp_port'] = 465\ngitlab_rails['smtp_user_name'] = \"gitlab@example.com\"\ngitlab_rails['smtp_password'] = \"secret\"\ngitlab_rails['smtp_tls'] = true\ngitlab_rails['smtp_enable_starttls_auto'] = true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn rails_smtp_settings() {
+    check(
+        "config/environments/production.rb",
+        r#"Rails.application.configure do
+  config.cache_store = :redis_cache_store, { url: ENV["REDIS_URL"] }
+  config.action_mailer.delivery_method = :smtp
+  config.action_mailer.smtp_settings = {
+    address: "smtp.example.com",
+    port: 587,
+    user_name: ENV["SMTP_USER"],
+    password: ENV["SMTP_PASSWORD"],
+    authentication: :plain,
+    tls: true
+  }
+end
+"#,
+        expect![[r#"
+            6:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but tls=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     port: 465,
+              fix: Require STARTTLS (enable_starttls=true, tls=false)
+                |     tls: false,
+                |     enable_starttls: true
+        "#]],
+    );
+    check(
+        "config/environments/production.rb",
+        "Rails.application.configure do\n  config.action_mailer.smtp_settings = {\n    address: \"smtp.example.com\",\n    port: 587,\n    user_name: ENV[\"SMTP_USER\"],\n    password: ENV[\"SMTP_PASSWORD\"],\n    enable_starttls: true\n  }\nend\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn nodemailer_transports() {
+    check(
+        "mailer.js",
+        r#"const express = require("express");
+const nodemailer = require("nodemailer");
+
+const app = express();
+const db = { host: "db.internal", port: 5432, user: "app", password: "secret" };
+
+const transporter = nodemailer.createTransport({
+  host: "smtp.example.com",
+  port: 587,
+  secure: true,
+  auth: {
+    user: process.env.SMTP_USER,
+    pass: process.env.SMTP_PASS,
+  },
+});
+
+app.listen(process.env.PORT || 3000);
+"#,
+        expect![[r#"
+            9:9 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |   port: 465,
+              fix: Require STARTTLS (secure=false, requireTLS=true)
+                |   secure: false,
+                |   requireTLS: true,
+        "#]],
+    );
+    check(
+        "config/plugins.ts",
+        r#"export default ({ env }) => ({
+  email: {
+    config: {
+      provider: 'nodemailer',
+      providerOptions: {
+        host: env('SMTP_HOST', 'smtp.example.com'),
+        port: env.int('SMTP_PORT', 587),
+        secure: false,
+        auth: { user: env('SMTP_USERNAME'), pass: env('SMTP_PASSWORD') },
+      },
+    },
+  },
+});
+"#,
+        expect![[r#"
+            8:17 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |         port: env.int('SMTP_PORT', 465),
+                |         secure: true,
+              fix: Require STARTTLS (requireTLS=true)
+                |         requireTLS: true,
+        "#]],
+    );
+    check(
+        "mailer.mjs",
+        "import nodemailer from 'nodemailer';\nexport const transport = nodemailer.createTransport({\n  host: 'smtp.example.com',\n  port: 465,\n  secure: true,\n  auth: { user: 'a', pass: 'b' },\n});\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn python_smtplib_scripts() {
+    check(
+        "send_report.py",
+        r#"import smtplib
+from email.message import EmailMessage
+
+DB_PORT = 5432
+
+def send(report):
+    msg = EmailMessage()
+    msg["Subject"] = "Nightly report"
+    msg.set_content(report)
+    with smtplib.SMTP_SSL("smtp.gmail.com", 587) as server:
+        server.login("me@gmail.com", os.environ["APP_PASSWORD"])
+        server.send_message(msg)
+"#,
+        expect![[r#"
+            10:45 error MP003 port 587 expects a plaintext greeting and STARTTLS, but class=SMTP_SSL starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     with smtplib.SMTP_SSL("smtp.gmail.com", 465) as server:
+        "#]],
+    );
+    check(
+        "notify.py",
+        r#"import smtplib
+
+def notify(text):
+    server = smtplib.SMTP("mail.example.net", 587)
+    server.login("alerts", "secret")
+    server.sendmail("alerts@example.net", ["ops@example.net"], text)
+    server.quit()
+"#,
+        expect![[r#"
+            4:14 error MP004 SMTP connection to mail.example.net without TLS (class=SMTP): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    check(
+        "ok.py",
+        "import smtplib\n\ndef send(msg):\n    with smtplib.SMTP('smtp.example.com', 587) as s:\n        s.starttls()\n        s.login('u', 'p')\n        s.send_message(msg)\n    with smtplib.SMTP_SSL(host='smtp.example.com', port=465) as s:\n        s.login('u', 'p')\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn nodemailer_url_transport() {
+    check(
+        "notify.js",
+        "const nodemailer = require('nodemailer');\nconst transport = nodemailer.createTransport('smtp://alerts%40example.com:pw@smtp.example.com:587');\nmodule.exports = transport;\n",
+        expect![[r#"
+            2:95 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (the smtp:// scheme): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | const transport = nodemailer.createTransport('smtps://alerts%40example.com:pw@smtp.example.com:465');
+        "#]],
+    );
+}
+
+#[test]
+fn nix_home_manager_and_msmtp() {
+    check(
+        "home.nix",
+        r#"{ config, pkgs, ... }:
+{
+  services.postgresql.port = 5432;
+  accounts.email.accounts.work = {
+    primary = true;
+    address = "me@example.com";
+    userName = "me@example.com";
+    passwordCommand = "pass show mail/work";
+    imap = { host = "imap.example.com"; port = 143; tls.enable = false; };
+    smtp = {
+      host = "smtp.example.com";
+      port = 587;
+    };
+  };
+}
+"#,
+        expect![[r#"
+            9:66 warning MP004 IMAP connection to imap.example.com without TLS (tls.enable=false): mail crosses the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (tls.enable=true)
+                |     imap = { host = "imap.example.com"; port = 993; tls.enable = true; };
+              fix: Require STARTTLS (tls.enable=true, tls.useStartTls=true)
+                |     imap = { host = "imap.example.com"; port = 143; tls.useStartTls = true; tls.enable = true; };
+            12:14 error MP003 port 587 expects a plaintext greeting and STARTTLS, but home-manager accounts.email's default starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       port = 465;
+              fix: Require STARTTLS (tls.useStartTls=true)
+                |       tls.useStartTls = true;
+        "#]],
+    );
+    check(
+        "email-server.nix",
+        r#"{ config, ... }:
+{
+  services.nextcloud.settings = {
+    mail_smtpmode = "sendmail";
+  };
+  programs.msmtp = {
+    enable = true;
+    accounts.default = {
+      auth = true;
+      tls = true;
+      host = "smtp.gmail.com";
+      port = "587";
+      user = "nextcloud";
+      passwordeval = "cat /run/secrets/gmail";
+    };
+  };
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
