@@ -195,7 +195,7 @@ async fn preferred_quick_fix_round_trip_clears_mp003() {
     assert_eq!(published(&after), expected(&fixed, Format::Env, false));
 
     // the suppression comment silences it too
-    let suppressed = apply_edits(DJANGO_ENV, &[suppress_edit.clone()], false);
+    let suppressed = apply_edits(DJANGO_ENV, std::slice::from_ref(suppress_edit), false);
     let uri2 = "file:///tmp/mailport-lsp-test/other/.env";
     client.open(uri2, "dotenv", &suppressed).await;
     let params = client.diagnostics(uri2, |p| p["version"] == 1).await;
