@@ -780,3 +780,78 @@ async fn test_connection_can_be_cancelled() {
     assert!(started.elapsed() < Duration::from_secs(5));
     client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_cancel_button_ends_the_probe() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let (mut client, _) = Client::start(false, json!({"probe": {"timeoutSecs": 60}}), None).await;
+    let id = client
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "mailport.server.testConnection",
+                   "arguments": [{"host": "127.0.0.1", "port": port, "protocol": "imap"}]}),
+        )
+        .await;
+    let begin = client
+        .wait_for("progress begin", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+        })
+        .await;
+    assert_eq!(begin["params"]["value"]["cancellable"], true);
+    client
+        .notify(
+            "window/workDoneProgress/cancel",
+            json!({"token": begin["params"]["token"]}),
+        )
+        .await;
+    let response = client.response(id).await;
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lenses_can_be_switched_off() {
+    let (mut client, _) =
+        Client::start(false, json!({"debounceMs": 0, "codeLens": false}), None).await;
+    client.open(ENV_URI, "dotenv", DJANGO_ENV).await;
+    client.diagnostics(ENV_URI, |p| p["version"] == 1).await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": ENV_URI}}),
+        )
+        .await;
+    assert_eq!(lenses["result"], Value::Null, "{lenses}");
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"mailport": {"debounceMs": 0, "codeLens": true}}}),
+        )
+        .await;
+    client
+        .wait_for("code lens refresh", |m| {
+            m["method"] == "workspace/codeLens/refresh"
+        })
+        .await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": ENV_URI}}),
+        )
+        .await;
+    let lens = &lenses["result"][0];
+    assert_eq!(
+        lens["range"]["start"],
+        json!({"line": 0, "character": 0}),
+        "{lenses}"
+    );
+    assert_eq!(lens["command"]["arguments"][0]["uri"], ENV_URI);
+    client.shutdown().await;
+}

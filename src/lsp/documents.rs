@@ -54,7 +54,7 @@ pub struct Document {
 
 impl Document {
     pub fn open(uri: &Uri, language_id: String, version: i32, text: String) -> Document {
-        let path = uri.to_file_path().map(|p| p.into_owned());
+        let path = file_path(uri);
         let file_name = match &path {
             Some(p) => p
                 .file_name()
@@ -160,6 +160,18 @@ impl Document {
         });
         Some(analysis)
     }
+}
+
+/// The local path of a `file:` URI (other schemes — `untitled:` buffers — have none).
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let is_file = uri
+        .as_str()
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"));
+    if !is_file {
+        return None;
+    }
+    uri.to_file_path().map(|p| p.into_owned())
 }
 
 /// Runs analysis code with a last line of defence: a panic becomes `None` instead of killing the

@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
-use super::documents::{guarded, lock, DocEntry, Document, Documents};
+use super::documents::{file_path, guarded, lock, DocEntry, Document, Documents};
 use super::position::{self, Encoding};
 use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
 use super::settings::{self, CheckedSettings, Root, SettingsState, CONFIG_FILE_NAME};
@@ -290,12 +290,12 @@ fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
         .workspace_folders
         .iter()
         .flatten()
-        .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+        .filter_map(|f| file_path(&f.uri))
         .collect();
     #[allow(deprecated)]
     if roots.is_empty() {
-        if let Some(path) = params.root_uri.as_ref().and_then(|u| u.to_file_path()) {
-            roots.push(path.into_owned());
+        if let Some(path) = params.root_uri.as_ref().and_then(file_path) {
+            roots.push(path);
         }
     }
     roots
@@ -480,7 +480,7 @@ impl LanguageServer for Backend {
         let changed: Vec<PathBuf> = params
             .changes
             .iter()
-            .filter_map(|c| c.uri.to_file_path().map(|p| p.into_owned()))
+            .filter_map(|c| file_path(&c.uri))
             .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE_NAME))
             .collect();
         if !changed.is_empty() {
