@@ -1,6 +1,8 @@
 //! Findings → LSP diagnostics, and code actions back from them. The fixes travel in
 //! `Diagnostic.data` (byte spans plus the document version they belong to), so `codeAction` is
-//! stateless: it reads the fixes from the diagnostics the client sends back.
+//! stateless: it reads the fixes from the diagnostics the client sends back. `data` is that JSON
+//! as one string: opaque to the client, and one string copy instead of a JSON tree per fix each
+//! time tower-lsp serialises a publish.
 
 use std::collections::HashMap;
 
@@ -69,7 +71,9 @@ pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Findi
         code: Some(NumberOrString::String(finding.code.as_str().to_string())),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
-        data: serde_json::to_value(data).ok(),
+        data: serde_json::to_string(&data)
+            .ok()
+            .map(serde_json::Value::String),
         ..Diagnostic::default()
     }
 }
@@ -87,10 +91,12 @@ fn rule_of(diagnostic: &Diagnostic) -> Option<RuleCode> {
 
 /// The fixes a diagnostic carries, if they belong to document `version`.
 fn fixes_of(diagnostic: &Diagnostic, version: i32) -> Vec<FixData> {
-    let Some(data) = diagnostic.data.clone() else {
-        return Vec::new();
+    let parsed = match &diagnostic.data {
+        Some(serde_json::Value::String(text)) => serde_json::from_str::<DiagnosticData>(text),
+        Some(other) => DiagnosticData::deserialize(other),
+        None => return Vec::new(),
     };
-    match serde_json::from_value::<DiagnosticData>(data) {
+    match parsed {
         Ok(data) if data.version == version => data.fixes,
         _ => Vec::new(),
     }

@@ -152,9 +152,11 @@ impl Inner {
         if doc.closed || doc.version != version {
             return None;
         }
+        let started = timing().then(std::time::Instant::now);
         let Some(analysis) = doc.analysis(&config, epoch) else {
             return Some(Vec::new());
         };
+        let analysed = timing().then(std::time::Instant::now);
         let mut out: Vec<Diagnostic> = analysis
             .findings
             .iter()
@@ -167,6 +169,14 @@ impl Inner {
                 &doc.rope,
                 encoding,
             ));
+        }
+        if let (Some(started), Some(analysed)) = (started, analysed) {
+            eprintln!(
+                "mailport lsp timing: v{version} analysis {:?} ({} findings), to LSP {:?}",
+                analysed - started,
+                out.len(),
+                analysed.elapsed()
+            );
         }
         Some(out)
     }
@@ -283,6 +293,12 @@ impl Inner {
             self.settings_changed().await;
         }
     }
+}
+
+/// `MAILPORT_LSP_TIMING=1`: per-edit timings on stderr (for docs/performance.md).
+fn timing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("MAILPORT_LSP_TIMING").is_some_and(|v| v == "1"))
 }
 
 fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
@@ -448,9 +464,16 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.get(&uri) else {
             return; // a change for a document that is not open: nothing to apply it to
         };
+        let started = timing().then(std::time::Instant::now);
         entry
             .lock()
             .apply_changes(version, params.content_changes, self.inner.encoding());
+        if let Some(started) = started {
+            eprintln!(
+                "mailport lsp timing: v{version} edit applied in {:?}",
+                started.elapsed()
+            );
+        }
         self.inner.schedule_publish(uri, entry, version);
     }
 
