@@ -225,6 +225,9 @@ impl Inner {
             Ok(checked) => {
                 {
                     let mut settings = lock(&self.settings);
+                    if settings.editor.settings == checked.settings {
+                        return; // the same settings again (pushed, then pulled): nothing to redo
+                    }
                     settings.editor = checked;
                     settings.changed();
                 }
