@@ -853,3 +853,102 @@ async fn code_lenses_can_be_switched_off() {
     assert_eq!(lens["command"]["arguments"][0]["uri"], ENV_URI);
     client.shutdown().await;
 }
+
+/// The real binary, as an editor starts it (vscode-languageclient adds `--stdio`): answers
+/// `initialize`, publishes, and exits with status 0 after shutdown + exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_stdio_and_exits_cleanly() {
+    use tokio::io::AsyncReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mailport"))
+        .args(["lsp", "--stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mailport lsp");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    async fn send(stdin: &mut tokio::process::ChildStdin, message: Value) {
+        let body = message.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        stdin.write_all(frame.as_bytes()).await.unwrap();
+        stdin.flush().await.unwrap();
+    }
+    async fn receive(stdout: &mut BufReader<tokio::process::ChildStdout>) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            stdout.read_line(&mut line).await.unwrap();
+            let line = line.trim();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        stdout.read_exact(&mut body).await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+    let deadline = Duration::from_secs(20);
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}, "initializationOptions": {"debounceMs": 0}}}),
+    )
+    .await;
+    let response = tokio::time::timeout(deadline, receive(&mut stdout))
+        .await
+        .unwrap();
+    assert_eq!(
+        response["result"]["serverInfo"]["name"], "mailport",
+        "{response}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    )
+    .await;
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": ENV_URI, "languageId": "dotenv", "version": 1, "text": DJANGO_ENV}}}),
+    )
+    .await;
+    let publish = tokio::time::timeout(deadline, async {
+        loop {
+            let message = receive(&mut stdout).await;
+            if message["method"] == "textDocument/publishDiagnostics" {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        codes(&publish["params"]).contains(&"MP003".to_string()),
+        "{publish}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+    )
+    .await;
+    let response = tokio::time::timeout(deadline, async {
+        loop {
+            let message = receive(&mut stdout).await;
+            if message["id"] == 2 {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(response["result"], Value::Null);
+    send(&mut stdin, json!({"jsonrpc": "2.0", "method": "exit"})).await;
+    let status = tokio::time::timeout(Duration::from_secs(2), child.wait())
+        .await
+        .expect("exits within 2 s")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
