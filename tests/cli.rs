@@ -746,6 +746,20 @@ fn sarif_is_valid_sarif_2_1_0() {
     validate_against_schema(&run.stdout);
 }
 
+#[test]
+fn sarif_without_results_is_valid_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app/.env", LARAVEL_CLEAN);
+    let run = run_in(dir.path(), &["--format", "sarif"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let log: Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    assert!(log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .is_some_and(|rules| rules.len() >= 12));
+    validate_against_schema(&run.stdout);
+}
+
 /// Validates a SARIF log against the vendored official schema with Python's `jsonschema`.
 /// Skipped (with a note) only outside CI when the package is missing; in CI it must be there
 /// (`tests/ci/cli.sh` installs it).

@@ -143,3 +143,92 @@ fn annotations_are_read_in_every_comment_style() {
     );
     assert!(annotated_codes("MAIL_PORT=587").is_empty());
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn tree_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    example_files(dir, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect()
+}
+
+fn check_json(dir: &Path, fix: bool) -> Value {
+    let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
+    if fix {
+        args.push("--fix");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mailport"))
+        .args(&args)
+        .current_dir(dir)
+        .output()
+        .expect("run mailport");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON report")
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .filter_map(|d| d["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn fixing_a_copy_of_the_examples_helps_and_a_second_fix_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        dir.path(),
+    );
+    let before = codes(&check_json(dir.path(), false));
+    let fixed = check_json(dir.path(), true);
+    let after = codes(&fixed);
+    assert!(
+        after.len() < before.len(),
+        "--fix removed problems: before {before:?}, after {after:?}"
+    );
+    assert!(
+        !after.iter().any(|c| c == "MP000"),
+        "every fixed file still parses: {fixed:#}"
+    );
+    for gone in ["MP002", "MP003", "MP010"] {
+        assert!(
+            !after.iter().any(|c| c == gone),
+            "{gone} has a preferred fix everywhere in the examples: {fixed:#}"
+        );
+    }
+    let once = tree_contents(dir.path());
+    let again = check_json(dir.path(), true);
+    assert_eq!(
+        once,
+        tree_contents(dir.path()),
+        "a second --fix changes nothing"
+    );
+    assert_eq!(fixed, again);
+}

@@ -8,6 +8,7 @@
 #   mailservers.sh install-tools  apt-install client tools used for checks:
 #                                 swaks (+ libnet-ssleay-perl for TLS), msmtp, nc
 #   mailservers.sh watch  DIR PID stop DIR's daemons once process PID is gone
+#   mailservers.sh install        apt-install the servers only (what start needs)
 #
 # mailport's copy (tests/probe_real.rs starts it once per test process):
 # * a stale instance from an earlier run (another DIR) is stopped by `start`:
@@ -46,7 +47,8 @@ IMAP_PORT=$((BASE + 143)) IMAPS_PORT=$((BASE + 993)) POP3_PORT=$((BASE + 110)) P
 REGISTRY=${MAILSERVERS_REGISTRY:-/tmp/mailport-mailservers.dirs}
 ALL_PORTS="$SMTP_PORT $SUBM_PORT $SMTPS_PORT $PLAIN_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT"
 TEST_USER=testuser TEST_PASS=testpass
-PACKAGES="postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates"
+# iproute2: `ss` checks the ports (not in minimal Debian images)
+PACKAGES="postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates iproute2"
 SMTP_IMPL=${MAILSERVERS_SMTP:-postfix}
 
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
@@ -459,6 +461,9 @@ start_watcher() { # PID: stop DIR when PID exits; detached, holds none of the ca
 
 # ------------------------------------------------------------------- main --
 cmd=${1:-}
+if [[ $cmd == install ]]; then
+  ensure_packages; exit 0
+fi
 if [[ $cmd == install-tools ]]; then
   ensure_packages "swaks libnet-ssleay-perl msmtp netcat-openbsd openssl ca-certificates"; exit 0
 fi

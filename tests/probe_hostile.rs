@@ -114,10 +114,21 @@ async fn say<S: AsyncWrite + Unpin>(s: &mut S, text: &str) -> Option<()> {
     s.flush().await.ok()
 }
 
+/// Every command a test server received, in order.
+type Log = Arc<std::sync::Mutex<Vec<String>>>;
+
+fn record(log: &Log, command: &str) {
+    if let Ok(mut log) = log.lock() {
+        log.push(command.to_string());
+    }
+}
+
 /// An SMTP server after TLS: EHLO with AUTH, QUIT.
-async fn smtp_after_tls<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Option<()> {
+async fn smtp_after_tls<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, log: &Log) -> Option<()> {
     loop {
-        let cmd = line(s).await?.to_ascii_uppercase();
+        let raw = line(s).await?;
+        record(log, &format!("tls: {raw}"));
+        let cmd = raw.to_ascii_uppercase();
         if cmd.starts_with("EHLO") {
             say(
                 s,
@@ -139,18 +150,21 @@ async fn smtp_plain(
     ehlo: &'static str,
     starttls_reply: &'static str,
     tls: Option<TlsAcceptor>,
+    log: Log,
 ) {
     let _ = async {
         say(&mut s, "220 evil.example ESMTP\r\n").await?;
         loop {
-            let cmd = line(&mut s).await?.to_ascii_uppercase();
+            let raw = line(&mut s).await?;
+            record(&log, &raw);
+            let cmd = raw.to_ascii_uppercase();
             if cmd.starts_with("EHLO") {
                 say(&mut s, ehlo).await?;
             } else if cmd == "STARTTLS" {
                 say(&mut s, starttls_reply).await?;
                 let acceptor = tls.clone()?;
                 let mut tls = acceptor.accept(s).await.ok()?;
-                return smtp_after_tls(&mut tls).await;
+                return smtp_after_tls(&mut tls, &log).await;
             } else if cmd == "QUIT" {
                 return say(&mut s, "221 bye\r\n").await;
             } else {
@@ -213,20 +227,37 @@ const EHLO_WITHOUT_STARTTLS: &str = "250-evil.example\r\n250-PIPELINING\r\n250 8
 async fn a_well_behaved_starttls_server_is_ok() {
     // The control: the same server code, nothing hostile, ends ok (so the tests below can fail).
     let tls = good_acceptor();
-    let port =
-        serve(move |s| smtp_plain(s, EHLO_WITH_STARTTLS, "220 go ahead\r\n", Some(tls.clone())))
-            .await;
+    let log = Log::default();
+    let server_log = Arc::clone(&log);
+    let port = serve(move |s| {
+        let (tls, log) = (tls.clone(), Arc::clone(&server_log));
+        smtp_plain(s, EHLO_WITH_STARTTLS, "220 go ahead\r\n", Some(tls), log)
+    })
+    .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
     assert_eq!(r.verdict, "ok", "{r:#?}");
     assert_eq!(
         r.observed.auth_mechanisms,
         Some(vec!["PLAIN".into(), "LOGIN".into()])
     );
+    // Safe by construction: a neutral EHLO name, STARTTLS, EHLO again, QUIT; never AUTH, MAIL,
+    // a user name or a password, even though AUTH PLAIN LOGIN is offered.
+    let commands = log.lock().unwrap().clone();
+    assert_eq!(
+        commands,
+        [
+            "EHLO mailport.invalid",
+            "STARTTLS",
+            "tls: EHLO mailport.invalid",
+            "tls: QUIT"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn stripped_starttls_is_never_ok() {
-    let port = serve(|s| smtp_plain(s, EHLO_WITHOUT_STARTTLS, "502 no\r\n", None)).await;
+    let port =
+        serve(|s| smtp_plain(s, EHLO_WITHOUT_STARTTLS, "502 no\r\n", None, Log::default())).await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
     assert_eq!(r.verdict, "insecure", "{r:#?}");
     assert_eq!(r.observed.mode, "plaintext");
@@ -242,6 +273,7 @@ async fn starttls_offered_but_refused_is_never_ok() {
             EHLO_WITH_STARTTLS,
             "454 4.7.0 TLS not available\r\n",
             None,
+            Log::default(),
         )
     })
     .await;
@@ -254,7 +286,16 @@ async fn starttls_offered_but_refused_is_never_ok() {
 async fn a_response_injected_after_starttls_is_detected() {
     let tls = good_acceptor();
     let injected = "220 go ahead\r\n250-evil.example\r\n250 AUTH PLAIN\r\n";
-    let port = serve(move |s| smtp_plain(s, EHLO_WITH_STARTTLS, injected, Some(tls.clone()))).await;
+    let port = serve(move |s| {
+        smtp_plain(
+            s,
+            EHLO_WITH_STARTTLS,
+            injected,
+            Some(tls.clone()),
+            Log::default(),
+        )
+    })
+    .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
     assert_eq!(r.verdict, "insecure", "{r:#?}");
     assert!(has(&r, "MP102", "response injection"), "{:#?}", r.findings);
@@ -423,7 +464,7 @@ async fn implicit_smtp(tls: TlsAcceptor) -> u16 {
             let _ = async {
                 let mut t = tls.accept(s).await.ok()?;
                 say(&mut t, "220 evil.example ESMTP\r\n").await?;
-                smtp_after_tls(&mut t).await
+                smtp_after_tls(&mut t, &Log::default()).await
             }
             .await;
         }
@@ -486,4 +527,23 @@ async fn a_closed_port_is_unreachable() {
     assert!(!r.reachable);
     assert_eq!(r.exit_code(), 2);
     assert!(has(&r, "MP100", "cannot connect"));
+}
+
+#[tokio::test]
+async fn a_server_without_tls_1_2_is_insecure() {
+    // Answers any ClientHello with a fatal protocol_version alert, as a TLS 1.0/1.1-only server
+    // does to a client that offers only TLS 1.2 and 1.3.
+    let port = serve(|mut s: TcpStream| async move {
+        let mut buf = [0u8; 2048];
+        if s.read(&mut buf).await.is_ok() {
+            let _ = s
+                .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+                .await;
+        }
+    })
+    .await;
+    let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 3).await;
+    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert!(has(&r, "MP102", "no TLS 1.2 or 1.3"), "{:#?}", r.findings);
+    assert_eq!(r.exit_code(), 1);
 }

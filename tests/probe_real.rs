@@ -60,6 +60,7 @@ fn servers() -> &'static Servers {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        remove_old_dirs(&dir);
         let text = std::fs::read_to_string(dir.join("env")).map_err(|e| e.to_string())?;
         let env = text
             .lines()
@@ -71,6 +72,27 @@ fn servers() -> &'static Servers {
     match started {
         Ok(servers) => servers,
         Err(e) => panic!("the real mail servers could not be started: {e}"),
+    }
+}
+
+/// Removes the DIRs of earlier runs whose test process is gone (their daemons were stopped by
+/// their watcher or by `start`, which stops every registered instance but this one).
+fn remove_old_dirs(current: &Path) {
+    let registry = std::fs::read_to_string("/tmp/mailport-mailservers.dirs").unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("mailport-probe-servers-") else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        let registered = registry.lines().any(|l| Path::new(l) == path);
+        if path != current && !alive && !registered {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 
@@ -245,17 +267,33 @@ async fn every_port_is_classified_whatever_the_target_claims() {
         (POP3, Protocol::Pop3, "starttls"),
         (POP3S, Protocol::Pop3, "implicit-tls"),
     ];
+    // In parallel: a plaintext-first probe of an implicit-TLS port waits out the greeting silence.
+    let mut probes = tokio::task::JoinSet::new();
     for (key, protocol, mode) in expected {
         for claim in [
             None,
             Some(Security::ImplicitTls),
             Some(Security::StarttlsRequired),
         ] {
-            let r = run(key, protocol, claim, true).await;
-            assert_eq!(r.observed.mode, mode, "{key} claimed {claim:?}: {r:#?}");
-            assert_eq!(r.observed.protocol.as_deref(), Some(protocol.as_str()));
+            probes.spawn(async move {
+                (
+                    key,
+                    claim,
+                    mode,
+                    protocol,
+                    run(key, protocol, claim, true).await,
+                )
+            });
         }
     }
+    let mut seen = 0;
+    while let Some(done) = probes.join_next().await {
+        let (key, claim, mode, protocol, r) = done.unwrap();
+        assert_eq!(r.observed.mode, mode, "{key} claimed {claim:?}: {r:#?}");
+        assert_eq!(r.observed.protocol.as_deref(), Some(protocol.as_str()));
+        seen += 1;
+    }
+    assert_eq!(seen, 24);
 }
 
 #[tokio::test]
@@ -283,12 +321,18 @@ async fn implicit_tls_to_a_starttls_port_is_a_mismatch_with_a_fix() {
 
 #[tokio::test]
 async fn starttls_to_an_implicit_port_is_a_mismatch_with_a_fix() {
+    let mut probes = tokio::task::JoinSet::new();
     for (key, protocol) in [
         (SUBMISSIONS, Protocol::Smtp),
         (IMAPS, Protocol::Imap),
         (POP3S, Protocol::Pop3),
     ] {
-        let r = run(key, protocol, Some(Security::StarttlsRequired), true).await;
+        probes.spawn(async move {
+            let report = run(key, protocol, Some(Security::StarttlsRequired), true).await;
+            (key, report)
+        });
+    }
+    for (key, r) in probes.join_all().await {
         assert_eq!(r.verdict, "mismatch", "{r:#?}");
         assert_eq!(r.observed.mode, "implicit-tls");
         let port = servers().port(key);

@@ -278,11 +278,11 @@ enum Role {
     Other,
 }
 
-/// A setting matched to a profile key: its root (the group) and the key pattern (lowercase).
+/// A setting matched to a profile key: the setting, its role and the key pattern (lowercase).
 struct Member {
     setting: usize,
     role: Role,
-    pattern: String,
+    pattern: &'static str,
 }
 
 /// Lowercase key patterns of a profile with their roles.
@@ -318,9 +318,19 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
     out
 }
 
-/// Lookup tables from key names to (profile, pattern, role), built once.
+/// One key pattern of a profile, ready for matching.
+struct Pattern {
+    text: String,
+    role: Role,
+    /// The dotted segments (tree profiles).
+    segs: Vec<String>,
+}
+
+/// Lookup tables from key names to (profile, pattern), built once.
 struct Index {
-    patterns: Vec<Vec<(String, Role)>>,
+    patterns: Vec<Vec<Pattern>>,
+    /// Each profile's context, lowercase: per segment, the alternatives (`true` = prefix glob).
+    contexts: Vec<Vec<Vec<(String, bool)>>>,
     /// Flat profiles with fixed prefixes: full lowercase variable name → (profile, pattern idx, prefix len).
     flat_exact: HashMap<String, Vec<(usize, usize, usize)>>,
     /// Flat profiles with any prefix (`*`): the pattern's last `_` word → (profile, pattern idx).
@@ -334,6 +344,7 @@ fn index() -> &'static Index {
     INDEX.get_or_init(|| {
         let mut idx = Index {
             patterns: Vec::new(),
+            contexts: Vec::new(),
             flat_exact: HashMap::new(),
             flat_any: HashMap::new(),
             tree: HashMap::new(),
@@ -364,7 +375,31 @@ fn index() -> &'static Index {
                     idx.tree.entry(last).or_default().push((pi, ki));
                 }
             }
-            idx.patterns.push(pats);
+            idx.patterns.push(
+                pats.into_iter()
+                    .map(|(text, role)| Pattern {
+                        segs: text.split('.').map(str::to_string).collect(),
+                        text,
+                        role,
+                    })
+                    .collect(),
+            );
+            idx.contexts.push(
+                p.context
+                    .iter()
+                    .map(|c| {
+                        c.split('|')
+                            .map(|alt| {
+                                let alt = alt.to_ascii_lowercase();
+                                match alt.strip_suffix('*') {
+                                    Some(prefix) => (prefix.to_string(), true),
+                                    None => (alt, false),
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
         }
         idx
     })
@@ -372,87 +407,101 @@ fn index() -> &'static Index {
 
 /// Mail words a generic variable prefix must contain (`SMTP_`, `SVC_0007_SMTP_`, `MAIL_`).
 fn mail_prefix(prefix: &str) -> bool {
-    prefix.split(['_', '-', '.']).any(|w| {
-        matches!(
-            w.to_ascii_lowercase().as_str(),
-            "smtp"
-                | "smtps"
-                | "imap"
-                | "imaps"
-                | "pop"
-                | "pop3"
-                | "mail"
-                | "email"
-                | "mailer"
-                | "sendmail"
-        )
-    })
+    const WORDS: &[&str] = &[
+        "smtp", "smtps", "imap", "imaps", "pop", "pop3", "mail", "email", "mailer", "sendmail",
+    ];
+    prefix
+        .split(['_', '-', '.'])
+        .any(|w| WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
 }
 
 /// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,
 /// `Repository *` a prefix glob)?
-fn context_matches(context: &[String], root: &[String]) -> bool {
-    if context.is_empty() {
-        return true;
-    }
+fn context_matches(context: &[Vec<(String, bool)>], root: &[String]) -> bool {
     if root.len() < context.len() {
         return false;
     }
     let tail = &root[root.len() - context.len()..];
-    context.iter().zip(tail).all(|(c, seg)| {
-        let seg = seg.to_ascii_lowercase();
-        c.split('|').any(|alt| {
-            let alt = alt.to_ascii_lowercase();
-            match alt.strip_suffix('*') {
-                Some(prefix) => seg.starts_with(prefix),
-                None => alt == seg,
+    context.iter().zip(tail).all(|(alts, seg)| {
+        alts.iter().any(|(alt, glob)| {
+            if *glob {
+                seg.len() >= alt.len()
+                    && seg.as_bytes()[..alt.len()].eq_ignore_ascii_case(alt.as_bytes())
+            } else {
+                seg.eq_ignore_ascii_case(alt)
             }
         })
     })
 }
 
-/// Does the setting's path end with the dotted pattern (case-insensitive)? Returns the root length.
-fn tree_match(path: &[String], pattern: &str) -> Option<usize> {
-    let segs: Vec<&str> = pattern.split('.').collect();
-    if segs.len() > path.len() {
-        return None;
-    }
-    let start = path.len() - segs.len();
+/// Does the setting's path end with the pattern's segments (case-insensitive)? Returns the root
+/// length.
+fn tree_match(path: &[String], segs: &[String]) -> Option<usize> {
+    let start = path.len().checked_sub(segs.len())?;
     path[start..]
         .iter()
-        .zip(&segs)
+        .zip(segs)
         .all(|(a, b)| a.eq_ignore_ascii_case(b))
         .then_some(start)
+}
+
+/// Identifies a group: its root segments (and, for variables, the prefix).
+fn root_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The settings that one profile reads under one root.
+struct Group {
+    root: Vec<String>,
+    members: Vec<Member>,
 }
 
 /// Groups settings into endpoints using the application profiles.
 pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
     let idx = index();
     let all = profiles::all();
-    // (profile, root key) → members; the root key is the root path (and prefix) joined.
-    let mut groups: HashMap<(usize, String), (Vec<String>, Vec<Member>)> = HashMap::new();
+    let reads: Vec<bool> = all.iter().map(|p| p.reads(format)).collect();
+    // (profile, root hash) → the group.
+    let mut groups: HashMap<(usize, u64), Group> = HashMap::new();
+    let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
         let Some(last) = s.path.last() else { continue };
-        let last_lc = last.to_ascii_lowercase();
+        last_lc.clear();
+        last_lc.extend(last.chars().map(|c| c.to_ascii_lowercase()));
         let parent = &s.path[..s.path.len() - 1];
-        let mut add = |pi: usize, root: Vec<String>, pattern: &str, role: Role| {
-            let key = (pi, root.join("\u{1}"));
-            let entry = groups.entry(key).or_insert_with(|| (root, Vec::new()));
-            entry.1.push(Member {
+        let mut add = |pi: usize, root_len: usize, prefix: Option<&str>, ki: usize| {
+            let parts = s.path[..root_len].iter().map(String::as_str).chain(prefix);
+            let key = (pi, root_hash(parts));
+            let pattern = &idx.patterns[pi][ki];
+            let group = groups.entry(key).or_insert_with(|| Group {
+                root: s.path[..root_len]
+                    .iter()
+                    .cloned()
+                    .chain(prefix.map(str::to_string))
+                    .collect(),
+                members: Vec::new(),
+            });
+            group.members.push(Member {
                 setting: si,
-                role,
-                pattern: pattern.to_string(),
+                role: pattern.role,
+                pattern: &pattern.text,
             });
         };
-        if let Some(hits) = idx.flat_exact.get(&last_lc) {
+        if let Some(hits) = idx.flat_exact.get(last_lc.as_str()) {
             for &(pi, ki, prefix_len) in hits {
-                if !all[pi].reads(format) {
-                    continue;
+                if reads[pi] {
+                    add(
+                        pi,
+                        parent.len(),
+                        Some(last.get(..prefix_len).unwrap_or("")),
+                        ki,
+                    );
                 }
-                let (pat, role) = &idx.patterns[pi][ki];
-                let mut root = parent.to_vec();
-                root.push(last.get(..prefix_len).unwrap_or("").to_string());
-                add(pi, root, pat, *role);
             }
         }
         let last_word = last_lc.rsplit('_').next().unwrap_or(&last_lc);
@@ -460,38 +509,33 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
             // Longest matching pattern wins (`SMTP_AUTH_USER` is AUTH_USER behind `SMTP_`).
             let best = hits
                 .iter()
-                .filter(|(pi, _)| all[*pi].reads(format))
+                .filter(|(pi, _)| reads[*pi])
                 .filter_map(|&(pi, ki)| {
-                    let (pat, role) = &idx.patterns[pi][ki];
+                    let pat = &idx.patterns[pi][ki].text;
                     let prefix = last_lc.strip_suffix(pat.as_str())?;
                     (prefix.is_empty() || prefix.ends_with('_')).then_some((
                         pi,
-                        pat,
-                        *role,
+                        ki,
+                        pat.len(),
                         prefix.len(),
                     ))
                 })
-                .max_by_key(|(_, pat, _, _)| pat.len());
-            if let Some((pi, pat, role, plen)) = best {
+                .max_by_key(|&(_, _, len, _)| len);
+            if let Some((pi, ki, _, plen)) = best {
                 let prefix = last.get(..plen).unwrap_or("");
                 if mail_prefix(prefix) {
-                    let mut root = parent.to_vec();
-                    root.push(prefix.to_string());
-                    add(pi, root, pat, role);
+                    add(pi, parent.len(), Some(prefix), ki);
                 }
             }
         }
-        if let Some(hits) = idx.tree.get(&last_lc) {
+        if let Some(hits) = idx.tree.get(last_lc.as_str()) {
             for &(pi, ki) in hits {
-                let p = &all[pi];
-                if !p.reads(format) {
+                if !reads[pi] {
                     continue;
                 }
-                let (pat, role) = &idx.patterns[pi][ki];
-                if let Some(root_len) = tree_match(&s.path, pat) {
-                    let root = &s.path[..root_len];
-                    if context_matches(&p.context, root) {
-                        add(pi, root.to_vec(), pat, *role);
+                if let Some(root_len) = tree_match(&s.path, &idx.patterns[pi][ki].segs) {
+                    if context_matches(&idx.contexts[pi], &s.path[..root_len]) {
+                        add(pi, root_len, None, ki);
                     }
                 }
             }
@@ -499,20 +543,20 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
     }
 
     // Profiles claim groups in priority order; a setting belongs to one endpoint only.
-    let mut keys: Vec<(usize, String)> = groups.keys().cloned().collect();
-    keys.sort_by(|a, b| {
-        let first = |k: &(usize, String)| groups[k].1.iter().map(|m| m.setting).min().unwrap_or(0);
-        (a.0, first(a)).cmp(&(b.0, first(b)))
-    });
+    let mut keys: Vec<((usize, u64), usize)> = groups
+        .iter()
+        .map(|(k, g)| (*k, g.members.iter().map(|m| m.setting).min().unwrap_or(0)))
+        .collect();
+    keys.sort_unstable_by_key(|&((pi, _), first)| (pi, first));
     let mut taken = vec![false; settings.len()];
     // A root read by one profile is not read again by a more general one.
-    let mut taken_roots: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut taken_roots: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for key in keys {
+    for (key, _) in keys {
         if taken_roots.contains(&key.1) {
             continue;
         }
-        let Some((root, members)) = groups.remove(&key) else {
+        let Some(Group { root, members }) = groups.remove(&key) else {
             continue;
         };
         let p = &all[key.0];
@@ -521,11 +565,9 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
             continue;
         }
         if !p.identify.is_empty()
-            && !members.iter().any(|m| {
-                p.identify
-                    .iter()
-                    .any(|i| i.eq_ignore_ascii_case(&m.pattern))
-            })
+            && !members
+                .iter()
+                .any(|m| p.identify.iter().any(|i| i.eq_ignore_ascii_case(m.pattern)))
         {
             continue;
         }

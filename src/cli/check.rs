@@ -121,7 +121,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, CheckError> {
     };
     let rendered = match args.format {
         OutputFormat::Human => {
+            // Colours only on a terminal, and not when the user or the terminal says no.
             let colour = std::env::var_os("NO_COLOR").is_none()
+                && std::env::var("TERM").map_or(true, |term| term != "dumb")
                 && if args.stdin && args.fix {
                     std::io::stderr().is_terminal()
                 } else {

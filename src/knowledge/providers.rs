@@ -110,10 +110,8 @@ pub fn all() -> &'static [Provider] {
     })
 }
 
-/// `pattern` may hold `{region}` (one DNS label); comparison ignores case and a trailing dot.
-fn host_matches(pattern: &str, host: &str) -> bool {
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    let pattern = pattern.to_ascii_lowercase();
+/// `pattern` may hold `{region}` (one DNS label); both sides are already lowercase and trimmed.
+fn host_matches_lower(pattern: &str, host: &str) -> bool {
     match pattern.split_once("{region}") {
         None => pattern == host,
         Some((before, after)) => {
@@ -125,14 +123,56 @@ fn host_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
+/// Lowercase, trimmed, without a trailing dot.
+fn normal_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn host_matches(pattern: &str, host: &str) -> bool {
+    host_matches_lower(&pattern.to_ascii_lowercase(), &normal_host(host))
+}
+
+/// Host → provider, built once: exact hosts in a map, `{region}` patterns in a short list.
+struct HostIndex {
+    exact: std::collections::HashMap<String, usize>,
+    patterns: Vec<(String, usize)>,
+}
+
+fn host_index() -> &'static HostIndex {
+    static INDEX: OnceLock<HostIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut idx = HostIndex {
+            exact: Default::default(),
+            patterns: Vec::new(),
+        };
+        for (i, p) in all().iter().enumerate() {
+            for e in &p.endpoints {
+                let h = e.host.to_ascii_lowercase();
+                if h.contains("{region}") {
+                    idx.patterns.push((h, i));
+                } else {
+                    idx.exact.entry(h).or_insert(i);
+                }
+            }
+        }
+        idx
+    })
+}
+
 /// The provider whose documented endpoints use `host` (loopback hosts never match).
 pub fn for_host(host: &str) -> Option<&'static Provider> {
     if crate::knowledge::hosts::is_local(host) {
         return None;
     }
-    all()
-        .iter()
-        .find(|p| p.endpoints.iter().any(|e| host_matches(&e.host, host)))
+    let host = normal_host(host);
+    let idx = host_index();
+    let i = idx.exact.get(&host).copied().or_else(|| {
+        idx.patterns
+            .iter()
+            .find(|(p, _)| host_matches_lower(p, &host))
+            .map(|&(_, i)| i)
+    })?;
+    all().get(i)
 }
 
 #[cfg(test)]

@@ -65,12 +65,18 @@ const GRACE: Duration = Duration::from_millis(500);
 
 /// Probes one target. Never panics; a failure is a `failed` report with an MP100/MP102 finding.
 pub async fn probe(target: &Target, options: &Options) -> Report {
+    // A budget beyond a day is taken as a day (an `Instant` cannot hold every `Duration`).
+    let options = &Options {
+        timeout: options.timeout.min(Duration::from_secs(86_400)),
+        ca_file: options.ca_file.clone(),
+    };
     let started = tokio::time::Instant::now();
     let mut obs = session::Observation::default();
     let result = match tls::Trust::load(options.ca_file.as_deref()) {
         Ok(trust) => {
             let run = session::run(target, &trust, options.timeout, started, &mut obs);
-            match tokio::time::timeout_at(started + options.timeout + GRACE, run).await {
+            let hard_stop = session::deadline(started, options.timeout + GRACE);
+            match tokio::time::timeout_at(hard_stop, run).await {
                 Ok(result) => result,
                 Err(_) => Err(session::Failure::new(
                     session::FailureKind::Conversation,

@@ -68,6 +68,8 @@ pub struct CertificateInfo {
     pub expired: bool,
 }
 
+/// How long each step took, in milliseconds (`null`: the step did not happen). `greeting` counts
+/// from the connection (or the implicit-TLS handshake) being ready to the greeting's first line.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Timings {
     pub dns: Option<u64>,

@@ -118,6 +118,16 @@ struct Ctx<'a> {
     deadline: Instant,
     /// How long to wait for a plaintext greeting before trying TLS.
     silence: Duration,
+    /// The most one command, reply or handshake may take, so that one stalled step leaves time
+    /// to report it.
+    step: Duration,
+}
+
+/// `start + budget`, saturating far in the future instead of overflowing.
+pub fn deadline(start: Instant, budget: Duration) -> Instant {
+    start
+        .checked_add(budget)
+        .unwrap_or_else(|| start + Duration::from_secs(86_400))
 }
 
 fn millis(since: Instant) -> u64 {
@@ -127,6 +137,9 @@ fn millis(since: Instant) -> u64 {
 impl Ctx<'_> {
     fn within(&self, d: Duration) -> Instant {
         self.deadline.min(Instant::now() + d)
+    }
+    fn step_deadline(&self) -> Instant {
+        self.within(self.step)
     }
 }
 
@@ -141,8 +154,9 @@ pub async fn run(
     let ctx = Ctx {
         target,
         trust,
-        deadline: started + timeout,
+        deadline: deadline(started, timeout),
         silence: (timeout / 3).min(Duration::from_secs(3)),
+        step: (timeout / 2).max(Duration::from_secs(1)),
     };
     let step = Instant::now();
     let addresses = resolve(&ctx).await?;
@@ -234,7 +248,8 @@ async fn tls_handshake(
     obs: &mut Observation,
 ) -> Result<TlsConn, tls::HandshakeFailure> {
     let before = Instant::now();
-    let (tls, info) = tls::handshake(stream, &ctx.target.host, ctx.trust, ctx.deadline).await?;
+    let (tls, info) =
+        tls::handshake(stream, &ctx.target.host, ctx.trust, ctx.step_deadline()).await?;
     obs.timings.tls = Some(millis(before));
     obs.observed.tls = Some(info);
     Ok(tls)
@@ -248,6 +263,11 @@ async fn after_failed_tls(
     failure: tls::HandshakeFailure,
     obs: &mut Observation,
 ) -> Result<(), Failure> {
+    // The server answered in TLS (an alert, a ServerHello rustls refused): a TLS problem.
+    if failure.old_version || matches!(failure.seen.as_slice(), [0x15 | 0x16, 0x03, ..]) {
+        obs.old_tls = failure.old_version;
+        return Err(Failure::new(FailureKind::Tls, failure.message));
+    }
     match classify(&failure.seen) {
         Seen::Mail(_) => {
             let tcp = connect(ctx, addresses).await?;
@@ -265,10 +285,7 @@ async fn after_failed_tls(
         Seen::Nothing => {
             obs.old_tls = failure.old_version;
             let message = if failure.message.contains("timed out") {
-                format!(
-                    "no greeting within {} s and no answer to a TLS handshake",
-                    ctx.silence.as_secs_f32()
-                )
+                "the server sent neither a greeting nor an answer to a TLS handshake".to_string()
             } else {
                 failure.message
             };
@@ -317,9 +334,9 @@ async fn capabilities<S: AsyncRead + AsyncWrite + Unpin>(
     tag: &str,
 ) -> Result<Capabilities, Failure> {
     let result = match protocol {
-        Protocol::Smtp => smtp::capabilities(conn, ctx.deadline).await,
-        Protocol::Imap => imap::capabilities(conn, tag, ctx.deadline).await,
-        Protocol::Pop3 => pop3::capabilities(conn, ctx.deadline).await,
+        Protocol::Smtp => smtp::capabilities(conn, ctx.step_deadline()).await,
+        Protocol::Imap => imap::capabilities(conn, tag, ctx.step_deadline()).await,
+        Protocol::Pop3 => pop3::capabilities(conn, ctx.step_deadline()).await,
     };
     let command = match protocol {
         Protocol::Smtp => "EHLO",
@@ -381,9 +398,9 @@ async fn plaintext_session(
         return Ok(());
     }
     let reply = match protocol {
-        Protocol::Smtp => smtp::starttls(&mut conn, ctx.deadline).await,
-        Protocol::Imap => imap::starttls(&mut conn, "a2", ctx.deadline).await,
-        Protocol::Pop3 => pop3::starttls(&mut conn, ctx.deadline).await,
+        Protocol::Smtp => smtp::starttls(&mut conn, ctx.step_deadline()).await,
+        Protocol::Imap => imap::starttls(&mut conn, "a2", ctx.step_deadline()).await,
+        Protocol::Pop3 => pop3::starttls(&mut conn, ctx.step_deadline()).await,
     }
     .map_err(|e| Failure::new(FailureKind::Conversation, format!("STARTTLS: {e}")))?;
     if let Err(refusal) = reply {

@@ -297,3 +297,94 @@ fn no_starttls(obs: &Observation) -> String {
         None => "does not offer STARTTLS".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::session::Failure;
+
+    fn target(security: Option<Security>) -> Target {
+        Target {
+            host: "mail.example.org".into(),
+            port: 587,
+            protocol: Protocol::Smtp,
+            security,
+        }
+    }
+
+    fn seen(mode: Mode) -> Observation {
+        Observation {
+            reachable: true,
+            mode,
+            protocol: Some(Protocol::Smtp),
+            ..Observation::default()
+        }
+    }
+
+    fn judged(
+        security: Option<Security>,
+        obs: Observation,
+    ) -> (String, Vec<String>, Option<SuggestedMode>) {
+        let r = build_report(&target(security), obs);
+        let fix = r.findings.iter().find_map(|f| f.fix.clone());
+        (
+            r.verdict,
+            r.findings.into_iter().map(|f| f.code).collect(),
+            fix,
+        )
+    }
+
+    #[test]
+    fn plaintext_config_on_a_starttls_server_is_a_mismatch_with_a_fix() {
+        let (verdict, codes, fix) = judged(Some(Security::None), seen(Mode::Starttls));
+        assert_eq!(
+            (verdict.as_str(), codes),
+            ("mismatch", vec!["MP101".to_string()])
+        );
+        assert_eq!(
+            fix,
+            Some(SuggestedMode {
+                port: 587,
+                security: "starttls".into()
+            })
+        );
+    }
+
+    #[test]
+    fn plaintext_is_insecure_whatever_was_configured() {
+        for claim in [
+            None,
+            Some(Security::None),
+            Some(Security::StarttlsOpportunistic),
+        ] {
+            let (verdict, _, fix) = judged(claim, seen(Mode::Plaintext));
+            assert_eq!(verdict, "insecure", "{claim:?}");
+            assert_eq!(fix, None, "plaintext is never suggested");
+        }
+    }
+
+    #[test]
+    fn a_wrong_protocol_is_a_mismatch() {
+        let mut obs = seen(Mode::ImplicitTls);
+        obs.protocol = Some(Protocol::Imap);
+        obs.observed.tls = None;
+        let r = build_report(&target(Some(Security::ImplicitTls)), obs);
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.message.contains("speaks IMAP, not SMTP")));
+        assert_ne!(r.verdict, "ok");
+    }
+
+    #[test]
+    fn a_failure_is_failed_and_unreachable_exits_2() {
+        let obs = Observation {
+            failure: Some(Failure::new(FailureKind::Connect, "refused")),
+            ..Observation::default()
+        };
+        let r = build_report(&target(None), obs);
+        assert_eq!((r.verdict.as_str(), r.exit_code()), ("failed", 2));
+        assert_eq!(r.findings[0].code, "MP100");
+        assert_eq!(r.observed.mode, "unknown");
+    }
+}

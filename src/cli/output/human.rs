@@ -79,7 +79,8 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
         d.finding.message
     );
 
-    let line_text = d.index.line_text(d.start.line);
+    let line_text = printable(d.index.line_text(d.start.line));
+    let line_text = line_text.as_str();
     let number = d.start.line.to_string();
     let gutter = " ".repeat(number.len());
     let bar = paint.paint(DIM_BLUE, "|");
@@ -113,6 +114,21 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
     out.push('\n');
 }
 
+/// The source line as it can be shown on a terminal: control characters (an escape sequence in a
+/// file must not repaint the user's terminal) become U+FFFD, one character for one, so the carets
+/// still line up.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Spaces (tabs kept, so the carets line up) up to the span, then one caret per character of the
 /// span on this line (at least one).
 fn caret_line(
@@ -140,4 +156,35 @@ fn caret_line(
         "{pad}{}",
         paint.paint(severity_colour(severity), &"^".repeat(width))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_not_sent_to_the_terminal() {
+        assert_eq!(printable("PORT=\x1b[2J587\tx"), "PORT=\u{FFFD}[2J587\tx");
+    }
+
+    #[test]
+    fn carets_line_up_after_tabs_and_cover_the_span() {
+        let paint = Paint { colour: false };
+        let end = super::super::Position {
+            line: 1,
+            column: 11,
+        };
+        assert_eq!(
+            caret_line("\tport: 587", 8, end, 1, &paint, Severity::Error),
+            "\t      ^^^"
+        );
+        // A span that runs past the line is cut at its end; an empty one still shows a caret.
+        let next_line = super::super::Position { line: 2, column: 1 };
+        assert_eq!(
+            caret_line("a = 1", 5, next_line, 1, &paint, Severity::Hint),
+            "    ^"
+        );
+        let empty = super::super::Position { line: 1, column: 3 };
+        assert_eq!(caret_line("ab", 3, empty, 1, &paint, Severity::Hint), "  ^");
+    }
 }

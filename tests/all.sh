@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian 12 machine with the Rust toolchain (run as root, or with
+# the packages below already installed):
+#   - the prerequisites of each area (tests/ci/*-setup.sh style scripts, idempotent);
+#   - every cargo test: analysis snapshots, the in-process language server, `mailport check`
+#     end to end, and the probe against real Postfix and Dovecot on loopback (the probe tests start
+#     them with tests/mailservers.sh, which installs them with apt-get when missing);
+#   - the editor integrations (VS Code extension, Neovim and Emacs end to end) when present;
+#   - the real-world corpus score, for information, when ../shared/corpus is beside the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== prerequisites"
+for part in cli probe; do
+    [ -f "tests/ci/$part.sh" ] && bash "tests/ci/$part.sh"
+done
+
+echo "== cargo test"
+cargo test --locked --all-targets 2>&1
+# Doc tests too (the crate's examples in comments).
+cargo test --locked --doc 2>&1
+
+if [ -f tests/ci/editors.sh ]; then
+    echo "== editors"
+    cargo build --locked 2>&1
+    MAILPORT_BIN="$PWD/target/debug/mailport" bash tests/ci/editors.sh
+fi
+
+corpus=../shared/corpus/realworld
+if [ -f "$corpus/score.py" ]; then
+    echo "== real-world corpus (information)"
+    cargo build --locked 2>&1
+    python3 "$corpus/score.py" target/debug/mailport || true
+fi
+echo "all tests passed"
