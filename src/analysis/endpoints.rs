@@ -455,14 +455,25 @@ fn root_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     h.finish()
 }
 
-/// The settings that one profile reads under one root.
-struct Group {
+/// The settings that one profile reads under one root: a candidate endpoint group. Which settings
+/// form groups depends only on key paths, never on values.
+pub struct Group {
+    profile: usize,
+    root_hash: u64,
     root: Vec<String>,
     members: Vec<Member>,
+    first: usize,
 }
 
-/// Groups settings into endpoints using the application profiles.
-pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
+impl Group {
+    /// Indices of the member settings.
+    pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
+        self.members.iter().map(|m| m.setting)
+    }
+}
+
+/// Finds the candidate groups of a document, in claim order (profile priority, then position).
+pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
     let idx = index();
     let all = profiles::all();
     let reads: Vec<bool> = all.iter().map(|p| p.reads(format)).collect();
@@ -476,15 +487,18 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
         let parent = &s.path[..s.path.len() - 1];
         let mut add = |pi: usize, root_len: usize, prefix: Option<&str>, ki: usize| {
             let parts = s.path[..root_len].iter().map(String::as_str).chain(prefix);
-            let key = (pi, root_hash(parts));
+            let root_hash = root_hash(parts);
             let pattern = &idx.patterns[pi][ki];
-            let group = groups.entry(key).or_insert_with(|| Group {
+            let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {
+                profile: pi,
+                root_hash,
                 root: s.path[..root_len]
                     .iter()
                     .cloned()
                     .chain(prefix.map(str::to_string))
                     .collect(),
                 members: Vec::new(),
+                first: si,
             });
             group.members.push(Member {
                 setting: si,
@@ -541,46 +555,81 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
             }
         }
     }
+    let mut list: Vec<Group> = groups.into_values().collect();
+    list.sort_unstable_by_key(|g| (g.profile, g.first));
+    list
+}
 
-    // Profiles claim groups in priority order; a setting belongs to one endpoint only.
-    let mut keys: Vec<((usize, u64), usize)> = groups
-        .iter()
-        .map(|(k, g)| (*k, g.members.iter().map(|m| m.setting).min().unwrap_or(0)))
-        .collect();
-    keys.sort_unstable_by_key(|&((pi, _), first)| (pi, first));
-    let mut taken = vec![false; settings.len()];
-    // A root read by one profile is not read again by a more general one.
+/// Profiles claim groups in priority order; a setting belongs to one endpoint only, and a root read
+/// by one profile is not read again by a more general one. `read` turns a claimed group (with the
+/// members not taken yet) into endpoints; a group that gives none claims nothing. Returns, per
+/// claimed group, its index in `groups`, the members it read and its endpoints.
+pub fn claim(
+    groups: &[Group],
+    settings_len: usize,
+    mut read: impl FnMut(usize, &[usize]) -> Vec<Endpoint>,
+) -> Vec<(usize, Vec<usize>, Vec<Endpoint>)> {
+    let all = profiles::all();
+    let mut taken = vec![false; settings_len];
     let mut taken_roots: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for (key, _) in keys {
-        if taken_roots.contains(&key.1) {
+    for (gi, g) in groups.iter().enumerate() {
+        if taken_roots.contains(&g.root_hash) {
             continue;
         }
-        let Some(Group { root, members }) = groups.remove(&key) else {
-            continue;
-        };
-        let p = &all[key.0];
-        let members: Vec<Member> = members.into_iter().filter(|m| !taken[m.setting]).collect();
+        let p = &all[g.profile];
+        let members: Vec<usize> = g
+            .settings()
+            .filter(|&si| !taken.get(si).copied().unwrap_or(true))
+            .collect();
         if members.is_empty() {
             continue;
         }
         if !p.identify.is_empty()
-            && !members
+            && !g
+                .members
                 .iter()
+                .filter(|m| members.contains(&m.setting))
                 .any(|m| p.identify.iter().any(|i| i.eq_ignore_ascii_case(m.pattern)))
         {
             continue;
         }
-        let mut made = endpoints_of(p, &root, &members, settings);
+        let made = read(gi, &members);
         if made.is_empty() {
             continue;
         }
-        for m in &members {
-            taken[m.setting] = true;
+        for &si in &members {
+            taken[si] = true;
         }
-        taken_roots.insert(key.1);
-        out.append(&mut made);
+        taken_roots.insert(g.root_hash);
+        out.push((gi, members, made));
     }
+    out
+}
+
+/// Reads a claimed group's members through its profile.
+pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec<Endpoint> {
+    let all = profiles::all();
+    let Some(p) = all.get(group.profile) else {
+        return Vec::new();
+    };
+    let ms: Vec<&Member> = group
+        .members
+        .iter()
+        .filter(|m| members.contains(&m.setting))
+        .collect();
+    endpoints_of(p, &group.root, &ms, settings)
+}
+
+/// Groups settings into endpoints using the application profiles.
+pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
+    let groups = candidate_groups(settings, format);
+    let mut out: Vec<Endpoint> = claim(&groups, settings.len(), |gi, members| {
+        read_group(&groups[gi], members, settings)
+    })
+    .into_iter()
+    .flat_map(|(_, _, e)| e)
+    .collect();
     out.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
     out
 }
@@ -590,11 +639,19 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
 fn endpoints_of(
     p: &'static Profile,
     root: &[String],
-    members: &[Member],
+    members: &[&Member],
     settings: &[Setting],
 ) -> Vec<Endpoint> {
-    let urls: Vec<&Member> = members.iter().filter(|m| m.role == Role::Url).collect();
-    let plain: Vec<&Member> = members.iter().filter(|m| m.role != Role::Url).collect();
+    let urls: Vec<&Member> = members
+        .iter()
+        .copied()
+        .filter(|m| m.role == Role::Url)
+        .collect();
+    let plain: Vec<&Member> = members
+        .iter()
+        .copied()
+        .filter(|m| m.role != Role::Url)
+        .collect();
     let mut out = Vec::new();
     let has_fields = plain
         .iter()

@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod findings;
 pub mod fixes;
 pub mod hover;
+pub mod incremental;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;

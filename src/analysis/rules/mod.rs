@@ -119,19 +119,30 @@ pub fn check(
     let _ = text;
     let mut out = Vec::new();
     for e in endpoints {
-        let Some(profile) = profiles::by_id(e.profile) else {
-            continue;
-        };
-        let ctx = Ctx {
-            doc: Doc { format, settings },
-            e,
-            profile,
-            prefer: config.prefer,
-        };
-        let blocking = connect::check(&ctx, &mut out);
-        security::check(&ctx, blocking, &mut out);
+        check_endpoint(format, settings, e, config, &mut out);
     }
     out
+}
+
+/// Runs every rule over one endpoint (its findings depend on nothing else).
+pub fn check_endpoint(
+    format: Format,
+    settings: &[Setting],
+    e: &Endpoint,
+    config: &Config,
+    out: &mut Vec<Finding>,
+) {
+    let Some(profile) = profiles::by_id(e.profile) else {
+        return;
+    };
+    let ctx = Ctx {
+        doc: Doc { format, settings },
+        e,
+        profile,
+        prefer: config.prefer,
+    };
+    let blocking = connect::check(&ctx, out);
+    security::check(&ctx, blocking, out);
 }
 
 /// Which of two modes the policy prefers.

@@ -24,6 +24,9 @@ pub(crate) struct EnvLine {
     pub error: Option<SyntaxError>,
     /// Start of the next logical line (or the end of the text).
     pub next: usize,
+    /// A quote was not closed: the lexer read to the end of the text looking for it, so an edit
+    /// anywhere after this line may change it.
+    pub unclosed: bool,
 }
 
 fn is_key_char(b: u8) -> bool {
@@ -60,6 +63,7 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
             setting: None,
             error: None,
             next: next_line(text, start),
+            unclosed: false,
         };
     }
     let mut item_prefix = String::new();
@@ -94,6 +98,7 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
                 message,
             }),
             next: next_line(text, start),
+            unclosed: false,
         };
     }
     pos = skip_blanks(bytes, pos + 1);
@@ -155,6 +160,7 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
     };
     EnvLine {
         setting: Some(setting),
+        unclosed: error.is_some(),
         error,
         next: next_line(text, entry_end),
     }

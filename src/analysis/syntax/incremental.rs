@@ -3,23 +3,38 @@
 
 use std::ops::Range;
 
-use super::{Format, Parsed, Setting, Span};
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+use super::{env, yaml, Format, Parsed, Setting, Span};
 
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
     format: Format,
     text: String,
     parsed: Parsed,
+    /// Byte offset of the start of every line (tree-sitter edits need row/column points).
+    line_starts: Vec<usize>,
+    /// YAML: the parser and the tree(s) of the current text, for incremental re-parsing.
+    yaml: Option<YamlState>,
+    /// `.env`: for each setting, the lines of its entry (`start..start of the next line`).
+    env_extents: Vec<Span>,
+    /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
+    env_unclosed: Vec<usize>,
 }
 
 impl IncrementalDoc {
     pub fn new(format: Format, text: String) -> IncrementalDoc {
-        let parsed = super::parse(format, &text);
-        IncrementalDoc {
+        let mut doc = IncrementalDoc {
             format,
+            line_starts: line_starts(&text),
             text,
-            parsed,
-        }
+            parsed: Parsed::default(),
+            yaml: None,
+            env_extents: Vec::new(),
+            env_unclosed: Vec::new(),
+        };
+        doc.read_all();
+        doc
     }
 
     pub fn format(&self) -> Format {
@@ -35,7 +50,7 @@ impl IncrementalDoc {
     }
 
     /// Replaces the bytes `start..old_end` with `new_text`. Offsets are clamped to the text and to
-    /// character boundaries.
+    /// character boundaries. Only what the edit touched is read again.
     pub fn edit(&mut self, start: usize, old_end: usize, new_text: &str) {
         let len = self.text.len();
         let mut start = start.min(len);
@@ -46,9 +61,537 @@ impl IncrementalDoc {
         while !self.text.is_char_boundary(end) {
             end += 1;
         }
+        let start_point = self.point(start);
+        let old_end_point = self.point(end);
         self.text.replace_range(start..end, new_text);
-        self.parsed = super::parse(self.format, &self.text);
+        let new_end = start + new_text.len();
+        self.update_line_starts(start, end, new_end);
+        let edit = InputEdit {
+            start_byte: start,
+            old_end_byte: end,
+            new_end_byte: new_end,
+            start_position: start_point,
+            old_end_position: old_end_point,
+            new_end_position: self.point(new_end),
+        };
+        match self.format {
+            Format::Env => self.edit_env(start, end, new_end),
+            Format::Yaml => self.edit_yaml(&edit),
+            _ => self.parsed = super::parse(self.format, &self.text),
+        }
     }
+
+    /// Reads the whole text (first read, or when an incremental step cannot be trusted).
+    fn read_all(&mut self) {
+        match self.format {
+            Format::Env => {
+                let (parsed, extents, unclosed) = read_env(&self.text, 0);
+                self.parsed = parsed;
+                self.env_extents = extents;
+                self.env_unclosed = unclosed;
+            }
+            Format::Yaml => {
+                self.yaml = None;
+                self.parsed = Parsed::default();
+                let mut parser = Parser::new();
+                if parser
+                    .set_language(&tree_sitter_yaml::LANGUAGE.into())
+                    .is_err()
+                {
+                    return;
+                }
+                if let Some(chunks) = yaml::chunks(&self.text) {
+                    let mut live = Vec::with_capacity(chunks.len());
+                    for chunk in chunks {
+                        let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
+                        live.push(LiveChunk {
+                            chunk,
+                            tree,
+                            settings: read.settings.len(),
+                            errors: read.errors.len(),
+                        });
+                        self.parsed.settings.extend(read.settings);
+                        self.parsed.errors.extend(read.errors);
+                    }
+                    self.yaml = Some(YamlState::Chunked {
+                        parser,
+                        chunks: live,
+                    });
+                } else if let Some(tree) = parser.parse(&self.text, None) {
+                    self.parsed = yaml::extract(&tree, &self.text, None, &[]);
+                    self.yaml = Some(YamlState::Whole { parser, tree });
+                }
+            }
+            _ => self.parsed = super::parse(self.format, &self.text),
+        }
+    }
+
+    /// Row and byte column of `offset` in the current text.
+    fn point(&self, offset: usize) -> Point {
+        let row = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let line_start = self.line_starts.get(row).copied().unwrap_or(0);
+        Point {
+            row,
+            column: offset.saturating_sub(line_start),
+        }
+    }
+
+    /// Keeps `line_starts` in step with an edit of `start..old_end` into `start..new_end`.
+    fn update_line_starts(&mut self, start: usize, old_end: usize, new_end: usize) {
+        // Lines that start inside the replaced bytes go; those after move.
+        let first = self.line_starts.partition_point(|&s| s <= start);
+        let after = self.line_starts.partition_point(|&s| s <= old_end);
+        let inserted: Vec<usize> = self
+            .text
+            .get(start..new_end)
+            .unwrap_or("")
+            .match_indices('\n')
+            .map(|(i, _)| start + i + 1)
+            .collect();
+        self.line_starts
+            .splice(first..after, inserted.iter().copied());
+        let moved = first + inserted.len();
+        for line in self.line_starts.iter_mut().skip(moved) {
+            *line = *line - old_end + new_end;
+        }
+    }
+
+    /// `.env`: re-lexes from the entry that holds the edit until the lines line up with the old
+    /// ones again; the settings before and after are kept (those after are moved).
+    fn edit_env(&mut self, start: usize, old_end: usize, new_end: usize) {
+        let text = &self.text;
+        // Text before `start` did not change, so neither did the entries that end before it.
+        let mut from = super::line_start(text, start);
+        let holder = self.env_extents.partition_point(|e| e.start < from);
+        if let Some(extent) = holder.checked_sub(1).and_then(|i| self.env_extents.get(i)) {
+            if extent.end > from {
+                from = extent.start;
+            }
+        }
+        // An entry with an unclosed quote looked at everything after it.
+        if let Some(&open) = self.env_unclosed.first() {
+            from = from.min(open);
+        }
+        let mut fresh = Parsed::default();
+        let mut fresh_extents = Vec::new();
+        let mut fresh_unclosed = Vec::new();
+        let mut pos = from;
+        let old_resume = loop {
+            if pos >= text.len() {
+                break usize::MAX; // to the end: everything after `from` was read again
+            }
+            if pos > new_end {
+                // The same bytes as old `old_pos`: in step if no old entry spans that line.
+                let old_pos = old_end + (pos - new_end);
+                let i = self.env_extents.partition_point(|e| e.start < old_pos);
+                let inside = i
+                    .checked_sub(1)
+                    .and_then(|i| self.env_extents.get(i))
+                    .is_some_and(|e| e.end > old_pos);
+                if !inside {
+                    break old_pos;
+                }
+            }
+            let line = env::lex_line(text, pos);
+            if let Some(setting) = line.setting {
+                fresh.settings.push(setting);
+                fresh_extents.push(pos..line.next);
+            }
+            if line.unclosed {
+                fresh_unclosed.push(pos);
+            }
+            fresh.errors.extend(line.error);
+            if line.next <= pos {
+                break usize::MAX; // to the end: everything after `from` was read again
+            }
+            pos = line.next;
+        };
+        let shift = |at: usize| at - old_end + new_end;
+        // Settings: replace those that started in `from..old_resume`, move the rest.
+        let first = self
+            .parsed
+            .settings
+            .partition_point(|s| s.key_span.start < from);
+        let last = self
+            .parsed
+            .settings
+            .partition_point(|s| s.key_span.start < old_resume);
+        let inserted = fresh.settings.len();
+        self.parsed.settings.splice(first..last, fresh.settings);
+        self.env_extents.splice(first..last, fresh_extents);
+        for setting in self.parsed.settings.iter_mut().skip(first + inserted) {
+            shift_setting(setting, old_end, new_end);
+        }
+        for extent in self.env_extents.iter_mut().skip(first + inserted) {
+            *extent = shift(extent.start)..shift(extent.end);
+        }
+        let first = self.env_unclosed.partition_point(|&s| s < from);
+        let last = self.env_unclosed.partition_point(|&s| s < old_resume);
+        let inserted = fresh_unclosed.len();
+        self.env_unclosed.splice(first..last, fresh_unclosed);
+        for open in self.env_unclosed.iter_mut().skip(first + inserted) {
+            *open = shift(*open);
+        }
+        let first = self.parsed.errors.partition_point(|e| e.span.start < from);
+        let last = self
+            .parsed
+            .errors
+            .partition_point(|e| e.span.start < old_resume);
+        let inserted = fresh.errors.len();
+        self.parsed.errors.splice(first..last, fresh.errors);
+        for error in self.parsed.errors.iter_mut().skip(first + inserted) {
+            error.span = shift(error.span.start)..shift(error.span.end);
+        }
+    }
+
+    /// YAML: incremental tree-sitter re-parse, then re-read only the entries (or, in a big
+    /// document, the chunk) the edit or a structural change touched.
+    fn edit_yaml(&mut self, edit: &InputEdit) {
+        let chunked = self.line_starts.len() > yaml::CHUNK_ABOVE_LINES;
+        match self.yaml.take() {
+            Some(YamlState::Whole { parser, tree }) if !chunked => {
+                self.edit_yaml_tree(parser, tree, edit)
+            }
+            Some(YamlState::Chunked {
+                mut parser,
+                mut chunks,
+            }) if chunked => {
+                if self.edit_yaml_chunk(&mut parser, &mut chunks, edit) {
+                    self.yaml = Some(YamlState::Chunked { parser, chunks });
+                } else {
+                    self.rechunk_yaml(parser, chunks, edit);
+                }
+            }
+            _ => self.read_all(),
+        }
+    }
+
+    fn edit_yaml_tree(&mut self, mut parser: Parser, mut old_tree: Tree, edit: &InputEdit) {
+        old_tree.edit(edit);
+        let Some(tree) = parser.parse(&self.text, Some(&old_tree)) else {
+            self.read_all();
+            return;
+        };
+        let mut dirty: Vec<Span> = old_tree
+            .changed_ranges(&tree)
+            .map(|r| r.start_byte..r.end_byte)
+            .collect();
+        dirty.push(edit.start_byte..edit.new_end_byte);
+        let mut reuse = Reuse {
+            old: std::mem::take(&mut self.parsed.settings),
+            dirty,
+            start: edit.start_byte,
+            old_end: edit.old_end_byte,
+            new_end: edit.new_end_byte,
+            plan: Vec::new(),
+        };
+        let fresh = yaml::extract(&tree, &self.text, Some(&mut reuse), &[]);
+        self.parsed.errors = fresh.errors;
+        match reuse.assemble(fresh.settings) {
+            Some(settings) => {
+                self.parsed.settings = settings;
+                self.yaml = Some(YamlState::Whole { parser, tree });
+            }
+            None => self.read_all(),
+        }
+    }
+
+    /// A big YAML document: when the edit stays inside one chunk and leaves every chunk
+    /// boundary as it was, only that chunk is parsed again (incrementally). False when the
+    /// chunks must be recomputed.
+    fn edit_yaml_chunk(
+        &mut self,
+        parser: &mut Parser,
+        chunks: &mut [LiveChunk],
+        edit: &InputEdit,
+    ) -> bool {
+        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
+        let Some(i) = chunks
+            .partition_point(|c| c.chunk.start <= start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        let Some(live) = chunks.get(i) else {
+            return false;
+        };
+        let chunk = &live.chunk;
+        let is_last = i + 1 == chunks.len();
+        // The chunk's own final line break must stay, or the next chunk's first line moves.
+        if chunk.header || (!is_last && old_end >= chunk.end) {
+            return false;
+        }
+        let new_chunk_end = chunk.end - old_end + new_end;
+        if !self.chunk_boundaries_kept(chunk, start, new_end, new_chunk_end) {
+            return false;
+        }
+        let chunk_row = self.point(chunk.start).row;
+        let local = |at: usize| at - chunk.start;
+        let local_point = |p: Point| Point {
+            row: p.row - chunk_row,
+            column: p.column,
+        };
+        let local_edit = InputEdit {
+            start_byte: local(start),
+            old_end_byte: local(old_end),
+            new_end_byte: local(new_end),
+            start_position: local_point(edit.start_position),
+            old_end_position: local_point(edit.old_end_position),
+            new_end_position: local_point(edit.new_end_position),
+        };
+        let new_chunk = yaml::Chunk {
+            end: new_chunk_end,
+            ..chunk.clone()
+        };
+        let mut old_tree = live.tree.clone();
+        if let Some(tree) = old_tree.as_mut() {
+            tree.edit(&local_edit);
+        }
+        let (fresh, tree) = yaml::parse_chunk(parser, &self.text, &new_chunk, old_tree.as_ref());
+        // Splice the chunk's settings and errors; move everything after it.
+        let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
+        let first_error: usize = chunks[..i].iter().map(|c| c.errors).sum();
+        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
+        let old_settings = first_setting..first_setting + live.settings;
+        let old_errors = first_error..first_error + live.errors;
+        if old_settings.end > self.parsed.settings.len()
+            || old_errors.end > self.parsed.errors.len()
+        {
+            return false;
+        }
+        self.parsed.settings.splice(old_settings, fresh.settings);
+        self.parsed.errors.splice(old_errors, fresh.errors);
+        for setting in self
+            .parsed
+            .settings
+            .iter_mut()
+            .skip(first_setting + settings)
+        {
+            shift_setting(setting, old_end, new_end);
+        }
+        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
+            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
+        }
+        chunks[i] = LiveChunk {
+            chunk: new_chunk,
+            tree,
+            settings,
+            errors,
+        };
+        for later in chunks.iter_mut().skip(i + 1) {
+            later.chunk.start = later.chunk.start - old_end + new_end;
+            later.chunk.end = later.chunk.end - old_end + new_end;
+        }
+        true
+    }
+
+    /// A big YAML document whose chunk boundaries an edit changed: the chunks are computed
+    /// again; those the edit did not touch keep their tree and settings (moved), the others are
+    /// parsed.
+    fn rechunk_yaml(&mut self, mut parser: Parser, old_chunks: Vec<LiveChunk>, edit: &InputEdit) {
+        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
+        let Some(specs) = yaml::chunks(&self.text) else {
+            self.read_all();
+            return;
+        };
+        // Old chunks the edit did not touch, by where they start now.
+        let mut kept = std::collections::HashMap::new();
+        let mut first_setting = 0;
+        let mut first_error = 0;
+        for (index, live) in old_chunks.iter().enumerate() {
+            let moved = if live.chunk.end <= start {
+                Some(0)
+            } else if live.chunk.start >= old_end && live.chunk.start > start {
+                Some(1)
+            } else {
+                None
+            };
+            if let Some(moved) = moved {
+                let shift = |at: usize| {
+                    if moved == 1 {
+                        at - old_end + new_end
+                    } else {
+                        at
+                    }
+                };
+                let now = yaml::Chunk {
+                    start: shift(live.chunk.start),
+                    end: shift(live.chunk.end),
+                    ..live.chunk.clone()
+                };
+                let settings = first_setting..first_setting + live.settings;
+                let errors = first_error..first_error + live.errors;
+                kept.insert(now.start, (index, now, settings, errors, moved == 1));
+            }
+            first_setting += live.settings;
+            first_error += live.errors;
+        }
+        let mut old_trees: Vec<Option<Tree>> = old_chunks.into_iter().map(|c| c.tree).collect();
+        let mut old_settings = std::mem::take(&mut self.parsed.settings)
+            .into_iter()
+            .enumerate();
+        let mut old_errors = std::mem::take(&mut self.parsed.errors)
+            .into_iter()
+            .enumerate();
+        let mut live = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let reusable = kept.remove(&spec.start).filter(|(_, now, ..)| *now == spec);
+            if let Some((index, _, settings, errors, moved)) = reusable {
+                let before = self.parsed.settings.len();
+                for (_, mut setting) in take_run(&mut old_settings, settings) {
+                    if moved {
+                        shift_setting(&mut setting, old_end, new_end);
+                    }
+                    self.parsed.settings.push(setting);
+                }
+                let taken = self.parsed.settings.len() - before;
+                let before = self.parsed.errors.len();
+                for (_, mut error) in take_run(&mut old_errors, errors) {
+                    if moved {
+                        error.span = error.span.start - old_end + new_end
+                            ..error.span.end - old_end + new_end;
+                    }
+                    self.parsed.errors.push(error);
+                }
+                let taken_errors = self.parsed.errors.len() - before;
+                live.push(LiveChunk {
+                    chunk: spec,
+                    tree: old_trees.get_mut(index).and_then(Option::take),
+                    settings: taken,
+                    errors: taken_errors,
+                });
+            } else {
+                let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
+                live.push(LiveChunk {
+                    chunk: spec,
+                    tree,
+                    settings: read.settings.len(),
+                    errors: read.errors.len(),
+                });
+                self.parsed.settings.extend(read.settings);
+                self.parsed.errors.extend(read.errors);
+            }
+        }
+        self.yaml = Some(YamlState::Chunked {
+            parser,
+            chunks: live,
+        });
+    }
+
+    /// After an edit of `start..new_end` inside `chunk` (which now ends at `new_chunk_end`), the
+    /// lines it touched still start (or do not start) chunks exactly as before.
+    fn chunk_boundaries_kept(
+        &self,
+        chunk: &yaml::Chunk,
+        start: usize,
+        new_end: usize,
+        new_chunk_end: usize,
+    ) -> bool {
+        let text = &self.text;
+        let mut pos = super::line_start(text, start);
+        while pos < text.len() && pos <= new_end {
+            let line = yaml::line_at(text, pos);
+            if pos == chunk.start {
+                if !yaml::starts_entry(text, &line, chunk.level) {
+                    return false;
+                }
+            } else if line.content && line.indent <= chunk.level {
+                return false;
+            }
+            pos = line.next;
+        }
+        if chunk.level == 0 {
+            // A top-level chunk: it must still end where it did and still not be split.
+            let end = yaml::top_chunk_end(text, chunk.start);
+            if end != new_chunk_end {
+                return false;
+            }
+            let split = yaml::split_top_chunk(text, chunk.start, end);
+            if split.len() != 1 {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The tree(s) of a YAML document between edits.
+enum YamlState {
+    /// One tree for the whole text.
+    Whole { parser: Parser, tree: Tree },
+    /// A big document: one tree per chunk (see [`yaml::chunks`]).
+    Chunked {
+        parser: Parser,
+        chunks: Vec<LiveChunk>,
+    },
+}
+
+/// A chunk of a big YAML document, its tree, and how many settings and errors it holds (they
+/// sit in the document's lists in chunk order).
+struct LiveChunk {
+    chunk: yaml::Chunk,
+    tree: Option<Tree>,
+    settings: usize,
+    errors: usize,
+}
+
+/// The items of `items` (numbered in order) whose number is in `run`; earlier ones are dropped.
+fn take_run<T>(items: &mut impl Iterator<Item = (usize, T)>, run: Range<usize>) -> Vec<(usize, T)> {
+    let mut out = Vec::with_capacity(run.len());
+    if run.is_empty() {
+        return out;
+    }
+    for (at, item) in items.by_ref() {
+        if at >= run.start {
+            out.push((at, item));
+        }
+        if at + 1 >= run.end {
+            break;
+        }
+    }
+    out
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// Lexes a whole `.env` text from `from`; also returns each setting's entry lines and the starts
+/// of entries with an unclosed quote.
+fn read_env(text: &str, from: usize) -> (Parsed, Vec<Span>, Vec<usize>) {
+    let mut parsed = Parsed::default();
+    let mut extents = Vec::new();
+    let mut unclosed = Vec::new();
+    let mut pos = from;
+    while pos < text.len() {
+        let line = env::lex_line(text, pos);
+        if let Some(setting) = line.setting {
+            parsed.settings.push(setting);
+            extents.push(pos..line.next);
+        }
+        if line.unclosed {
+            unclosed.push(pos);
+        }
+        parsed.errors.extend(line.error);
+        if line.next <= pos {
+            break;
+        }
+        pos = line.next;
+    }
+    (parsed, extents, unclosed)
+}
+
+/// Moves a setting that lies after an edit of `..old_end` into `..new_end`.
+fn shift_setting(setting: &mut Setting, old_end: usize, new_end: usize) {
+    let shift = |at: usize| at - old_end + new_end;
+    setting.key_span = shift(setting.key_span.start)..shift(setting.key_span.end);
+    setting.value_span = shift(setting.value_span.start)..shift(setting.value_span.end);
+    setting.style.insert_at = shift(setting.style.insert_at);
 }
 
 /// What a re-read may take from the previous parse: the old settings, and where the text changed.
@@ -61,8 +604,8 @@ pub(crate) struct Reuse {
     dirty: Vec<Span>,
     /// The edit: `start..old_end` in the old text became `start..new_end`.
     start: usize,
+    old_end: usize,
     new_end: usize,
-    delta: isize,
     plan: Vec<Segment>,
 }
 
@@ -98,7 +641,7 @@ impl Reuse {
         let (old_extent, shift) = if extent.end < self.start {
             (extent, false)
         } else if extent.start > self.new_end {
-            let back = |at: usize| at.wrapping_sub(self.delta as usize);
+            let back = |at: usize| at - self.new_end + self.old_end;
             (back(extent.start)..back(extent.end), true)
         } else {
             return false;
@@ -142,5 +685,233 @@ impl Reuse {
             prefix,
         });
         true
+    }
+}
+
+impl Reuse {
+    /// The new settings list: the plan's old runs (moved and re-prefixed as needed) with the
+    /// freshly read settings between them. `None` if the plan is not in document order.
+    fn assemble(self, mut fresh: Vec<Setting>) -> Option<Vec<Setting>> {
+        let Reuse {
+            mut old,
+            plan,
+            old_end,
+            new_end,
+            ..
+        } = self;
+        // Forward: check the order and find where each old run lands.
+        let mut placed = Vec::with_capacity(plan.len());
+        let mut old_cursor = 0;
+        let mut fresh_cursor = 0;
+        let mut growth: isize = 0;
+        let mut gaps = Vec::with_capacity(plan.len() + 1);
+        for Segment::Old {
+            old: run,
+            fresh_before,
+            shift,
+            prefix,
+        } in plan
+        {
+            if run.start < old_cursor || fresh_before < fresh_cursor || fresh_before > fresh.len() {
+                return None;
+            }
+            gaps.push((old_cursor..run.start, fresh_cursor..fresh_before));
+            growth += (fresh_before - fresh_cursor) as isize - (run.start - old_cursor) as isize;
+            let new_start = (run.start as isize + growth) as usize;
+            placed.push((new_start..new_start + run.len(), shift, prefix));
+            old_cursor = run.end;
+            fresh_cursor = fresh_before;
+        }
+        if old_cursor > old.len() {
+            return None;
+        }
+        gaps.push((old_cursor..old.len(), fresh_cursor..fresh.len()));
+        // Backward: replace each gap of old settings with its fresh run.
+        for (old_gap, fresh_run) in gaps.into_iter().rev() {
+            let run: Vec<Setting> = fresh.drain(fresh_run).collect();
+            if old_gap.is_empty() && run.is_empty() {
+                continue;
+            }
+            old.splice(old_gap, run);
+        }
+        for (range, shift, prefix) in placed {
+            for setting in old.get_mut(range)?.iter_mut() {
+                if shift {
+                    shift_setting(setting, old_end, new_end);
+                }
+                if let Some(prefix) = &prefix {
+                    setting.path.splice(..prefix.len(), prefix.iter().cloned());
+                }
+            }
+        }
+        Some(old)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift), so failures replay.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            if n == 0 {
+                0
+            } else {
+                (self.next() % n as u64) as usize
+            }
+        }
+    }
+
+    const YAML: &str = "# mail\nglobal:\n  smtp_smarthost: 'smtp.example.com:587'\n  smtp_require_tls: true\nreceivers:\n  - name: ops\n    email_configs:\n      - to: ops@example.com\n        smarthost: smtp.example.com:465 # implicit\n      - to: dev@example.com\n        require_tls: false\nservices:\n  app:\n    environment:\n      - SMTP_PORT=465\n      - \"SMTP_HOST=smtp.example.com\"\n    ports: [\"25:25\", 587]\n  grafana:\n    environment: {GF_SMTP_HOST: \"smtp.example.com:587\", X: 1}\nspring:\n  mail:\n    properties:\n      mail.smtp.auth: true\n    text: |\n      a\n      b\n---\nsecond: {a: [1, 2, {b: c}]}\n";
+
+    const ENV: &str = "# Laravel\nAPP_NAME=Laravel\nexport MAIL_HOST=smtp.example.com # relay\nMAIL_PORT = 465\nMAIL_PASSWORD=\"se\\\"cret\nstill the password\"\nMAIL_FROM='a@b'\n\nBROKEN LINE\nLAST=${APP_NAME}\n";
+
+    const PIECES: &[&str] = &[
+        "\n",
+        " ",
+        "  ",
+        "- ",
+        ":",
+        ": ",
+        "port: 465\n",
+        "  host: x\n",
+        "- A=1\n",
+        "\"",
+        "'",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "#",
+        "---\n",
+        "x",
+        "=",
+        "export ",
+        "KEY=v\n",
+        "é",
+        "\r\n",
+        "|\n",
+        "\\",
+    ];
+
+    fn random_edits(format: Format, text: &str, seed: u64, rounds: usize) {
+        let mut rng = Rng(seed);
+        let mut doc = IncrementalDoc::new(format, text.to_string());
+        for round in 0..rounds {
+            let len = doc.text().len();
+            let start = rng.below(len + 1);
+            let old_end = match rng.below(3) {
+                0 => start,
+                1 => start + rng.below(4),
+                _ => start + rng.below(40),
+            };
+            let new_text = match rng.below(3) {
+                0 => String::new(),
+                _ => (0..1 + rng.below(3))
+                    .map(|_| PIECES[rng.below(PIECES.len())])
+                    .collect(),
+            };
+            let before = doc.text().to_string();
+            doc.edit(start, old_end, &new_text);
+            let fresh = super::super::parse(format, doc.text());
+            assert!(
+                *doc.parsed() == fresh,
+                "round {round} seed {seed}: edit {start}..{old_end} -> {new_text:?}\nbefore:\n{before:?}\nafter:\n{:?}\n{}",
+                doc.text(),
+                first_difference(doc.parsed(), &fresh)
+            );
+            // Keep the document from drifting into noise: now and then start over.
+            if doc.text().len() > 4 * text.len() || rng.below(50) == 0 {
+                doc = IncrementalDoc::new(format, text.to_string());
+            }
+        }
+    }
+
+    fn first_difference(incremental: &Parsed, fresh: &Parsed) -> String {
+        let settings = incremental
+            .settings
+            .iter()
+            .zip(&fresh.settings)
+            .position(|(a, b)| a != b);
+        if let Some(i) = settings {
+            return format!(
+                "setting {i}: {:#?}\nvs fresh {:#?}",
+                incremental.settings[i], fresh.settings[i]
+            );
+        }
+        if incremental.settings.len() != fresh.settings.len() {
+            return format!(
+                "{} settings vs {} fresh",
+                incremental.settings.len(),
+                fresh.settings.len()
+            );
+        }
+        format!(
+            "errors: {:?}\nvs fresh {:?}",
+            incremental.errors, fresh.errors
+        )
+    }
+
+    #[test]
+    fn yaml_random_edits_match_a_fresh_parse() {
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(8);
+        for seed in 1..=seeds {
+            random_edits(Format::Yaml, YAML, seed * 7919, 300);
+        }
+    }
+
+    #[test]
+    fn big_yaml_random_edits_match_a_fresh_parse() {
+        // Over the chunking threshold: edits go to one chunk's tree, or recompute the chunks.
+        let text = crate::analysis::syntax::yaml::tests::big_yaml(75);
+        assert!(text.lines().count() > yaml::CHUNK_ABOVE_LINES);
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for seed in 1..=seeds {
+            random_edits(Format::Yaml, &text, seed * 15485863, 150);
+        }
+    }
+
+    #[test]
+    fn env_random_edits_match_a_fresh_parse() {
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(8);
+        for seed in 1..=seeds {
+            random_edits(Format::Env, ENV, seed * 104729, 400);
+        }
+    }
+
+    #[test]
+    fn other_formats_follow_edits() {
+        let mut doc = IncrementalDoc::new(Format::Toml, "[smtp]\nport = 25\n".to_string());
+        doc.edit(14, 16, "465");
+        assert_eq!(doc.parsed().settings[0].value, "465");
+        assert_eq!(doc.text(), "[smtp]\nport = 465\n");
+    }
+
+    #[test]
+    fn edits_are_clamped_to_the_text_and_char_boundaries() {
+        let mut doc = IncrementalDoc::new(Format::Yaml, "a: é\n".to_string());
+        doc.edit(4, 100, "x"); // inside 'é' (bytes 3..5)
+        assert_eq!(doc.text(), "a: x");
+        assert_eq!(*doc.parsed(), super::super::parse(Format::Yaml, doc.text()));
     }
 }

@@ -20,13 +20,31 @@ pub fn parse(text: &str) -> Parsed {
     }
     // JSONC allows a trailing comma; the grammar marks it as an error.
     let mut errors = tree_errors(&tree, text);
-    errors.retain(|e| slice(text, e.span.clone()) != ",");
+    errors
+        .retain(|e| slice(text, e.span.clone()) != "," && !trailing_comma_gap(text, e.span.start));
     Parsed { settings, errors }
 }
 
+/// Children as written: a node the grammar made up to recover (MISSING) is not a value.
 fn named_children(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
+    node.named_children(&mut cursor)
+        .filter(|n| !n.is_missing())
+        .collect()
+}
+
+/// `at` sits between a comma and the closing bracket (`[1, 2,]`): the grammar reports a
+/// missing value there, JSONC allows it.
+fn trailing_comma_gap(text: &str, at: usize) -> bool {
+    let before = text
+        .get(..at)
+        .unwrap_or("")
+        .trim_end_matches(|c: char| c.is_whitespace());
+    let after = text
+        .get(at..)
+        .unwrap_or("")
+        .trim_start_matches(|c: char| c.is_whitespace());
+    before.ends_with(',') && (after.starts_with(']') || after.starts_with('}'))
 }
 
 /// How the member or element that holds a value was written.
@@ -285,6 +303,14 @@ mod tests {
                     env_in_string false key_quote Some('"')
             "#]],
         );
+    }
+
+    #[test]
+    fn trailing_comma_in_an_array_adds_no_element() {
+        let parsed = parse("{\"ports\": [465, 587,],}");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let paths: Vec<String> = parsed.settings.iter().map(|s| s.path.join("/")).collect();
+        assert_eq!(paths, ["ports/0", "ports/1"]);
     }
 
     #[test]

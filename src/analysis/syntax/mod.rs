@@ -295,6 +295,31 @@ fn error_at(node: tree_sitter::Node, text: &str) -> SyntaxError {
     }
 }
 
+/// The first place where two reads differ, for assertion messages that stay short.
+#[cfg(test)]
+pub(crate) fn first_difference(left: &Parsed, right: &Parsed) -> Option<String> {
+    if let Some(i) = left
+        .settings
+        .iter()
+        .zip(&right.settings)
+        .position(|(a, b)| a != b)
+    {
+        return Some(format!(
+            "setting {i}: {:?}\n  vs {:?}",
+            left.settings[i], right.settings[i]
+        ));
+    }
+    if left.settings.len() != right.settings.len() {
+        return Some(format!(
+            "{} settings vs {}",
+            left.settings.len(),
+            right.settings.len()
+        ));
+    }
+    (left.errors != right.errors)
+        .then(|| format!("errors {:?}\n  vs {:?}", left.errors, right.errors))
+}
+
 /// A readable dump of what an adapter read (snapshot tests).
 #[cfg(test)]
 pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
@@ -328,21 +353,4 @@ pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {
         out.push_str(&format!("error {:?}: {}\n", e.span, e.message));
     }
     out
-}
-
-/// `DUMP_LANG=yaml DUMP='text' cargo test --lib syntax::dump_tree -- --nocapture` prints a tree.
-#[cfg(test)]
-#[test]
-fn dump_tree() {
-    let text = std::env::var("DUMP").unwrap_or_default();
-    let language: tree_sitter::Language = match std::env::var("DUMP_LANG").as_deref() {
-        Ok("json") => tree_sitter_json::LANGUAGE.into(),
-        Ok("toml") => tree_sitter_toml_ng::LANGUAGE.into(),
-        Ok("ini") => tree_sitter_ini::LANGUAGE.into(),
-        Ok("properties") => tree_sitter_properties::LANGUAGE.into(),
-        _ => tree_sitter_yaml::LANGUAGE.into(),
-    };
-    if let Some(tree) = parse_tree(&language, &text, None) {
-        println!("{}", tree.root_node().to_sexp());
-    }
 }

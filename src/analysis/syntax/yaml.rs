@@ -5,7 +5,7 @@
 //! The walk can reuse the settings of an earlier parse for subtrees an edit did not touch (see
 //! [`super::incremental`]); a plain [`parse`] is the same walk without reuse.
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::{Node, Parser, Tree};
 
 use super::incremental::Reuse;
 use super::{
@@ -14,20 +14,269 @@ use super::{
 };
 
 pub fn parse(text: &str) -> Parsed {
+    if let Some(chunks) = chunks(text) {
+        let mut parsed = Parsed::default();
+        let mut parser = Parser::new();
+        if parser
+            .set_language(&tree_sitter_yaml::LANGUAGE.into())
+            .is_err()
+        {
+            return parsed;
+        }
+        for chunk in &chunks {
+            let (read, _) = parse_chunk(&mut parser, text, chunk, None);
+            parsed.settings.extend(read.settings);
+            parsed.errors.extend(read.errors);
+        }
+        return parsed;
+    }
     match parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text, None) {
-        Some(tree) => extract(&tree, text, None),
+        Some(tree) => extract(&tree, text, None, &[]),
         None => Parsed::default(),
     }
 }
 
-/// Reads the settings of a parsed tree; with `reuse`, untouched subtrees are taken from the
-/// previous parse instead (the plan is recorded in `reuse` and `settings` holds only new ones).
-pub(crate) fn extract(tree: &Tree, text: &str, reuse: Option<&mut Reuse>) -> Parsed {
+// ---------------------------------------------------------------------------------------------
+// Big documents are read in chunks: tree-sitter-yaml counts rows in 16 bits (a stream longer than
+// 32767 lines turns into one ERROR), and re-parsing one small chunk per edit is what keeps edits
+// cheap. A chunk starts at a line that starts an entry at its level: column 0 at the top, and the
+// children of a top-level `key:` line (the "header") at their common indentation. For ordinary
+// YAML the settings are the same as from one tree; only oddities such as a multi-line flow
+// collection continued at column 0 read differently.
+
+/// Documents with more lines than this are read in chunks.
+pub(crate) const CHUNK_ABOVE_LINES: usize = 1000;
+
+/// A region of a big document that is parsed on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub start: usize,
+    /// Start of the next chunk (or the end of the text).
+    pub end: usize,
+    /// The key path of the header the chunk sits under (`[]` at the top level).
+    pub prefix: Vec<String>,
+    /// The indentation of the lines that start a chunk at this level.
+    pub level: usize,
+    /// A `key:` line whose children are chunks of their own: it holds no setting itself.
+    pub header: bool,
+}
+
+/// A line: its start, the start of the next line, its indentation and what it holds.
+#[derive(Clone, Copy)]
+pub(crate) struct Line {
+    pub start: usize,
+    pub next: usize,
+    pub indent: usize,
+    /// Neither blank nor a comment.
+    pub content: bool,
+}
+
+pub(crate) fn line_at(text: &str, start: usize) -> Line {
+    let bytes = text.as_bytes();
+    let next = bytes
+        .get(start..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        .map_or(text.len(), |i| start + i + 1);
+    let line = bytes.get(start..next).unwrap_or(&[]);
+    let indent = line.iter().take_while(|&&b| b == b' ').count();
+    let first = line.get(indent).copied();
+    let content = !matches!(first, None | Some(b'\n' | b'\r' | b'#' | b'\t'));
+    Line {
+        start,
+        next,
+        indent,
+        content,
+    }
+}
+
+/// The line starts an entry at indentation `level` (not a list item, not a directive).
+pub(crate) fn starts_entry(text: &str, line: &Line, level: usize) -> bool {
+    let rest = slice(text, line.start + line.indent..line.next);
+    line.content
+        && line.indent == level
+        && !(rest.starts_with("- ") || rest.starts_with("-\n") || rest.starts_with("-\r"))
+        && rest.trim_end() != "-"
+        && !rest.starts_with('%')
+}
+
+/// A top-level `key:` line with nothing after the colon but blanks or a comment: the key
+/// path its children sit under.
+fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
+    let rest = slice(text, line.start..line.next).trim_end();
+    let (key, after) = rest.split_once(':')?;
+    let after = after.trim_start();
+    if !(after.is_empty() || after.starts_with('#')) || after.is_empty() && rest.ends_with("::") {
+        return None;
+    }
+    let plain = !key.is_empty()
+        && !key.starts_with(['-', '?', ' '])
+        && !key.ends_with(' ')
+        && !key.contains([
+            '#', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
+        ]);
+    if !plain {
+        return None;
+    }
+    let mut path: Vec<String> = key
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if path.is_empty() {
+        path.push(key.to_string());
+    }
+    Some(path)
+}
+
+/// The chunks of a big document, `None` when it is small enough for one tree.
+pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
+    if text.bytes().filter(|&b| b == b'\n').count() < CHUNK_ABOVE_LINES {
+        return None;
+    }
+    let mut chunks = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = top_chunk_end(text, pos);
+        chunks.extend(split_top_chunk(text, pos, end));
+        pos = end;
+    }
+    Some(chunks)
+}
+
+/// Where the top-level chunk that starts at `start` ends: at the next line that starts a
+/// top-level entry (directives stay with the document they announce).
+pub(crate) fn top_chunk_end(text: &str, start: usize) -> usize {
+    let mut pos = start;
+    let mut only_directives = true;
+    let mut first = true;
+    while pos < text.len() {
+        let line = line_at(text, pos);
+        if !first && !only_directives && starts_entry(text, &line, 0) {
+            return pos;
+        }
+        if line.content {
+            only_directives &= slice(text, line.start..line.next).starts_with('%');
+        }
+        first = false;
+        pos = line.next;
+    }
+    text.len()
+}
+
+/// A top-level chunk, split into its header and one chunk per child when it is a `key:` whose
+/// children are mapping entries at one indentation.
+pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk> {
+    let whole = vec![Chunk {
+        start,
+        end,
+        prefix: Vec::new(),
+        level: 0,
+        header: false,
+    }];
+    // The header line: the first content line (comments may come before it).
+    let mut pos = start;
+    let mut header = None;
+    while pos < end {
+        let line = line_at(text, pos);
+        pos = line.next;
+        if line.content {
+            header = Some(line);
+            break;
+        }
+    }
+    let Some(header) = header else {
+        return whole;
+    };
+    let Some(prefix) = header_key(text, &header) else {
+        return whole;
+    };
+    if header.indent != 0 {
+        return whole;
+    }
+    let mut children = Vec::new();
+    let mut level = None;
+    while pos < end {
+        let line = line_at(text, pos);
+        if line.content {
+            let level = *level.get_or_insert(line.indent);
+            if line.indent < level || level == 0 {
+                return whole;
+            }
+            if line.indent == level {
+                if !starts_entry(text, &line, level) {
+                    return whole;
+                }
+                children.push(line.start);
+            }
+        }
+        pos = line.next;
+    }
+    let (Some(level), Some(&first_child)) = (level, children.first()) else {
+        return whole;
+    };
+    let mut chunks = vec![Chunk {
+        start,
+        end: first_child,
+        prefix: Vec::new(),
+        level: 0,
+        header: true,
+    }];
+    for (i, &child) in children.iter().enumerate() {
+        chunks.push(Chunk {
+            start: child,
+            end: children.get(i + 1).copied().unwrap_or(end),
+            prefix: prefix.clone(),
+            level,
+            header: false,
+        });
+    }
+    chunks
+}
+
+/// Parses one chunk (incrementally when `old` is the chunk's previous tree, already edited).
+/// Settings and errors come back in document offsets; header chunks hold none.
+pub(crate) fn parse_chunk(
+    parser: &mut Parser,
+    text: &str,
+    chunk: &Chunk,
+    old: Option<&Tree>,
+) -> (Parsed, Option<Tree>) {
+    if chunk.header {
+        return (Parsed::default(), None);
+    }
+    let source = slice(text, chunk.start..chunk.end);
+    let Some(tree) = parser.parse(source, old) else {
+        return (Parsed::default(), None);
+    };
+    let mut parsed = extract(&tree, source, None, &chunk.prefix);
+    for setting in &mut parsed.settings {
+        setting.key_span = setting.key_span.start + chunk.start..setting.key_span.end + chunk.start;
+        setting.value_span =
+            setting.value_span.start + chunk.start..setting.value_span.end + chunk.start;
+        setting.style.insert_at += chunk.start;
+    }
+    for error in &mut parsed.errors {
+        error.span = error.span.start + chunk.start..error.span.end + chunk.start;
+    }
+    (parsed, Some(tree))
+}
+
+/// Reads the settings of a parsed tree under the key path `base`; with `reuse`, untouched
+/// subtrees are taken from the previous parse instead (the plan is recorded in `reuse` and
+/// `settings` holds only new ones).
+pub(crate) fn extract(
+    tree: &Tree,
+    text: &str,
+    reuse: Option<&mut Reuse>,
+    base: &[String],
+) -> Parsed {
     let mut walker = Walker {
         text,
         settings: Vec::new(),
         reuse,
         frozen: 0,
+        base,
+        base_column: base_column(text),
     };
     let root = tree.root_node();
     walker.top(root);
@@ -60,9 +309,26 @@ struct Walker<'a, 'r> {
     text: &'a str,
     settings: Vec<Setting>,
     reuse: Option<&'r mut Reuse>,
-    /// > 0 while walking below a key the edit touched: paths there may differ, so nothing below
-    /// is reused.
+    /// Non-zero while walking below a key the edit touched: paths there may differ, so nothing
+    /// below is reused.
     frozen: usize,
+    /// The key path everything read sits under (a chunk's header).
+    base: &'a [String],
+    /// The indentation of the first entry: error recovery reads whole pairs that start there.
+    base_column: usize,
+}
+
+/// The indentation of the first content line.
+fn base_column(text: &str) -> usize {
+    let mut pos = 0;
+    while pos < text.len() {
+        let line = line_at(text, pos);
+        if line.content {
+            return line.indent;
+        }
+        pos = line.next;
+    }
+    0
 }
 
 impl<'t> Walker<'_, '_> {
@@ -75,14 +341,14 @@ impl<'t> Walker<'_, '_> {
                     self.top(child);
                 }
             }
-            "document" => self.unit(node, &mut Vec::new(), |w, prefix| {
+            "document" => self.unit(node, &mut self.base.to_vec(), |w, prefix| {
                 for child in named_children(node) {
                     w.top_value(child, prefix);
                 }
             }),
             "ERROR" => {
                 for child in named_children(node) {
-                    self.top_value(child, &mut Vec::new());
+                    self.top_value(child, &mut self.base.to_vec());
                 }
             }
             _ => {}
@@ -92,7 +358,7 @@ impl<'t> Walker<'_, '_> {
     fn top_value(&mut self, node: Node<'t>, prefix: &mut Vec<String>) {
         match node.kind() {
             "ERROR" => self.top(node),
-            "block_mapping_pair" if node.start_position().column == 0 => {
+            "block_mapping_pair" if node.start_position().column == self.base_column => {
                 self.unit(node, prefix, |w, prefix| w.pair(node, prefix, false));
             }
             "block_node" | "flow_node" | "block_mapping" => {
@@ -121,11 +387,24 @@ impl<'t> Walker<'_, '_> {
         prefix: &mut Vec<String>,
         read: impl FnOnce(&mut Self, &mut Vec<String>),
     ) {
+        self.unit_at(node, prefix, prefix.len(), read);
+    }
+
+    /// [`Self::unit`] where the entry's settings share only `prefix[..depth]` (a compose
+    /// `- KEY=VALUE` item: its list index is replaced by the variable name).
+    fn unit_at(
+        &mut self,
+        node: Node<'t>,
+        prefix: &mut Vec<String>,
+        depth: usize,
+        read: impl FnOnce(&mut Self, &mut Vec<String>),
+    ) {
         if self.frozen == 0 {
             if let Some(reuse) = self.reuse.as_deref_mut() {
-                let extent =
-                    line_start(self.text, node.start_byte())..line_end(self.text, last_byte(node));
-                if reuse.take(extent, prefix, self.settings.len()) {
+                let extent = line_start(self.text, node.start_byte())
+                    ..line_end(self.text, last_byte(self.text, node));
+                let shared = prefix.get(..depth).unwrap_or(prefix);
+                if reuse.take(extent, shared, self.settings.len()) {
                     return;
                 }
             }
@@ -165,11 +444,13 @@ impl<'t> Walker<'_, '_> {
                     .into_iter()
                     .filter(|n| n.kind() == "block_sequence_item");
                 for (index, item) in items.enumerate() {
+                    let value = named_children(item)
+                        .into_iter()
+                        .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                    let depth =
+                        prefix.len() + usize::from(env_assignment(self.text, value).is_none());
                     prefix.push(index.to_string());
-                    self.unit(item, prefix, |w, prefix| {
-                        let value = named_children(item)
-                            .into_iter()
-                            .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                    self.unit_at(item, prefix, depth, |w, prefix| {
                         if !w.env_item(value, prefix, item) {
                             w.value(value, prefix, &Entry::BlockItem { item });
                         }
@@ -241,31 +522,10 @@ impl<'t> Walker<'_, '_> {
 
     /// A docker-compose `environment:` list item `- KEY=VALUE`; false when the item is not one.
     fn env_item(&mut self, value: Option<Node<'t>>, prefix: &[String], item: Node<'t>) -> bool {
-        let Some((Some(scalar), _)) = value.map(unwrap_node) else {
+        let Some((scalar, kind, raw, eq)) = env_assignment(self.text, value) else {
             return false;
         };
-        let (kind, raw) = match scalar.kind() {
-            "plain_scalar" => (ValueKind::Plain, scalar.start_byte()..scalar.end_byte()),
-            "double_quote_scalar" | "single_quote_scalar" => {
-                (ValueKind::Quoted, inner_span(scalar))
-            }
-            _ => return false,
-        };
-        let raw_text = slice(self.text, raw.clone());
-        let Some(eq) = raw_text.find('=') else {
-            return false;
-        };
-        let key = &raw_text[..eq];
-        let key_ok = key
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !key_ok {
-            return false;
-        }
+        let key = slice(self.text, raw.start..raw.start + eq);
         let decoded = decode_scalar(self.text, scalar).0;
         let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
         let mut path = prefix.to_vec();
@@ -279,7 +539,7 @@ impl<'t> Walker<'_, '_> {
             key_span: key_start..key_start + eq,
             value_span: key_start + eq + 1..raw.end,
             style: EntryStyle {
-                insert_at: line_end(self.text, last_byte(item)),
+                insert_at: line_end(self.text, last_byte(self.text, item)),
                 lead: self.lead_at(item.start_byte()),
                 item_prefix: "- ".to_string(),
                 key_prefix: String::new(),
@@ -309,7 +569,7 @@ impl<'t> Walker<'_, '_> {
             Some(node) => match scalar_of_content(node) {
                 Some(scalar) => {
                     let (value, kind) = decode_scalar(text, scalar);
-                    (value, kind, value_span_of(scalar))
+                    (value, kind, value_span_of(text, scalar))
                 }
                 None => return, // a nested collection the walk does not read as a value
             },
@@ -329,9 +589,9 @@ impl<'t> Walker<'_, '_> {
             Entry::BlockPair { pair, key } => {
                 let key_scalar = scalar_of(*key).unwrap_or(*key);
                 (
-                    value_span_of(key_scalar),
+                    value_span_of(text, key_scalar),
                     EntryStyle {
-                        insert_at: line_end(text, last_byte(*pair)),
+                        insert_at: line_end(text, last_byte(text, *pair)),
                         lead: self.lead_at(key.start_byte()),
                         item_prefix: String::new(),
                         key_prefix: key_prefix(text, key_scalar),
@@ -344,7 +604,7 @@ impl<'t> Walker<'_, '_> {
             Entry::FlowPair { key } => {
                 let key_scalar = scalar_of(*key).unwrap_or(*key);
                 (
-                    value_span_of(key_scalar),
+                    value_span_of(text, key_scalar),
                     EntryStyle {
                         insert_at: value_end.max(key.end_byte()),
                         lead: ", ".to_string(),
@@ -359,7 +619,7 @@ impl<'t> Walker<'_, '_> {
             Entry::BlockItem { item } => (
                 value_span.clone(),
                 EntryStyle {
-                    insert_at: line_end(text, last_byte(*item)),
+                    insert_at: line_end(text, last_byte(text, *item)),
                     lead: self.lead_at(item.start_byte()),
                     item_prefix: "- ".to_string(),
                     ..EntryStyle::default()
@@ -392,14 +652,40 @@ impl<'t> Walker<'_, '_> {
     }
 }
 
-/// The last byte that belongs to `node` (block nodes may end after their trailing line break).
-fn last_byte(node: Node) -> usize {
-    let end = node.end_byte();
-    if end > node.start_byte() {
-        end - 1
-    } else {
-        end
-    }
+/// A list item written `KEY=VALUE` (compose `environment:` list form): the scalar, its kind, its
+/// text span (inside quotes) and where the `=` is in it.
+fn env_assignment<'t>(
+    text: &str,
+    value: Option<Node<'t>>,
+) -> Option<(Node<'t>, ValueKind, Span, usize)> {
+    let (Some(scalar), _) = unwrap_node(value?) else {
+        return None;
+    };
+    let (kind, raw) = match scalar.kind() {
+        "plain_scalar" => (ValueKind::Plain, scalar.start_byte()..scalar.end_byte()),
+        "double_quote_scalar" | "single_quote_scalar" => (ValueKind::Quoted, inner_span(scalar)),
+        _ => return None,
+    };
+    let raw_text = slice(text, raw.clone());
+    let eq = raw_text.find('=')?;
+    let key = &raw_text[..eq];
+    let key_ok = key
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    key_ok.then_some((scalar, kind, raw, eq))
+}
+
+/// The last byte of `node` that is not a trailing blank or line break (block nodes may take in
+/// the blank lines after them, more so at the end of the input).
+fn last_byte(text: &str, node: Node) -> usize {
+    let start = node.start_byte();
+    let written = slice(text, start..node.end_byte());
+    let kept = written.trim_end_matches([' ', '\t', '\r', '\n']).len();
+    start + kept.saturating_sub(1)
 }
 
 /// The content of a block/flow node (skipping anchors, tags and comments) and its tag.
@@ -446,9 +732,10 @@ fn inner_span(scalar: Node) -> Span {
     }
 }
 
-fn value_span_of(scalar: Node) -> Span {
+fn value_span_of(text: &str, scalar: Node) -> Span {
     match scalar.kind() {
         "double_quote_scalar" | "single_quote_scalar" => inner_span(scalar),
+        "block_scalar" => scalar.start_byte()..last_byte(text, scalar) + 1,
         _ => scalar.start_byte()..scalar.end_byte(),
     }
 }
@@ -473,7 +760,7 @@ fn empty_value_at(text: &str, entry: &Entry) -> usize {
 
 /// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`).
 fn key_prefix(text: &str, key: Node) -> String {
-    let written = slice(text, value_span_of(key));
+    let written = slice(text, value_span_of(text, key));
     match written.rfind('.') {
         Some(dot) if dot + 1 < written.len() => written[..=dot].to_string(),
         _ => String::new(),
@@ -621,7 +908,7 @@ fn decode_block_scalar(raw: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
@@ -659,7 +946,7 @@ mod tests {
                 spring/mail/empty = "" Null value@144..144 "" style(at 144, lead "\n    ", prefix "" "", sep ": ")
                 spring/mail/nothing = "~" Null value@158..159 "~" style(at 159, lead "\n    ", prefix "" "", sep ": ")
                 spring/mail/text = "line one\nline two\n" Plain value@170..201 "|\n      line one\n      line two" style(at 201, lead "\n    ", prefix "" "", sep ": ")
-                spring/mail/folded = "a b" Plain value@214..233 ">-\n      a\n      b\n" style(at 232, lead "\n    ", prefix "" "", sep ": ")
+                spring/mail/folded = "a b" Plain value@214..232 ">-\n      a\n      b" style(at 232, lead "\n    ", prefix "" "", sep ": ")
             "#]],
         );
     }
@@ -708,6 +995,63 @@ mod tests {
                 error 62..63: unexpected ':'
             "#]],
         );
+    }
+
+    /// A big compose/app config: top-level scalars, a long `services:` mapping, sequences,
+    /// flow collections, comments, block scalars and a second document.
+    pub(crate) fn big_yaml(services: usize) -> String {
+        let mut out = String::from("# generated\nversion: 3\nmail:\n  smtp: {host: smtp.example.com, port: 587}\nservices:\n");
+        for i in 0..services {
+            let port = [587, 465, 25][i % 3];
+            out.push_str(&format!(
+                "  app-{i}:\n    image: registry.example.com/app:{i}\n    # mail\n    mail:\n      smtp:\n        host: smtp.example.com\n        port: {port}\n        secure: {}\n    environment:\n      - SMTP_PORT={port}\n      - \"SMTP_HOST=smtp.example.com\"\n    labels: [a, b]\n    note: |\n      line one\n      line two\n\n",
+                port == 465
+            ));
+        }
+        out.push_str("receivers:\n  - name: ops\n    email_configs:\n      - smarthost: smtp.example.com:465\n---\nsecond: 1\n");
+        out
+    }
+
+    fn one_tree(text: &str) -> Parsed {
+        let tree = parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text, None).unwrap();
+        extract(&tree, text, None, &[])
+    }
+
+    #[test]
+    fn big_documents_read_in_chunks_like_one_tree() {
+        let text = big_yaml(120);
+        assert!(text.lines().count() > CHUNK_ABOVE_LINES);
+        let chunks = chunks(&text).unwrap();
+        assert!(chunks.len() > 120, "{}", chunks.len());
+        assert_eq!(chunks.iter().filter(|c| c.header).count(), 2); // mail, services
+        let chunked = parse(&text);
+        assert!(chunked.errors.is_empty());
+        let whole = one_tree(&text);
+        assert_eq!(
+            crate::analysis::syntax::first_difference(&chunked, &whole),
+            None
+        );
+    }
+
+    #[test]
+    fn documents_past_the_grammar_row_limit_still_read() {
+        // tree-sitter-yaml counts rows in 16 bits; one tree of this would be a single ERROR.
+        let text = big_yaml(2600);
+        assert!(text.lines().count() > 40_000);
+        let parsed = parse(&text);
+        assert!(parsed.errors.is_empty(), "{:?}", &parsed.errors[..1]);
+        let last = parsed
+            .settings
+            .iter()
+            .rev()
+            .find(|s| s.path.len() > 3)
+            .unwrap();
+        assert_eq!(
+            last.path,
+            ["receivers", "0", "email_configs", "0", "smarthost"]
+        );
+        let ports = parsed.settings.iter().filter(|s| s.key() == "port").count();
+        assert_eq!(ports, 2601);
     }
 
     fn insert_sibling(text: &str, key: &str, new_key: &str, value: &str) -> String {

@@ -1,0 +1,415 @@
+//! Analysis kept between edits. An edit that only changes the text inside one value (typing a port,
+//! toggling `true`/`false`) cannot change which settings exist or how they group, so only the
+//! endpoint holding that value is read and checked again; every other endpoint and finding is kept
+//! and moved by the edit's length. Any other edit, a new configuration or a new format analyses the
+//! whole document again. Both paths give the same result (a test checks it on random edits).
+
+use super::endpoints::{self, Endpoint, Group};
+use super::findings::{syntax_errors, Edit, Finding, Fix};
+use super::syntax::{Format, Parsed, Span};
+use super::{rules, suppress, Analysis};
+use crate::config::Config;
+
+/// What changed since the last analysis: `old_text` at `start` was replaced by `new_len` bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextChange {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+    /// The text that was replaced and the text that replaced it.
+    pub old_text: String,
+    pub new_text: String,
+}
+
+/// One claimed group and what it gave.
+struct GroupState {
+    /// Index into the candidate groups.
+    group: usize,
+    members: Vec<usize>,
+    endpoints: Vec<Endpoint>,
+    /// Findings before suppression and configured severities.
+    findings: Vec<Finding>,
+}
+
+struct State {
+    format: Format,
+    config: Config,
+    settings_len: usize,
+    candidates: Vec<Group>,
+    claimed: Vec<GroupState>,
+    /// Setting index → index into `claimed`, or `None` when no claimed group reads it.
+    claimed_by: Vec<Option<usize>>,
+    /// The setting is a member of some candidate group (claimed or not).
+    in_candidate: Vec<bool>,
+}
+
+/// Analysis of one document, kept between edits.
+#[derive(Default)]
+pub struct IncrementalAnalysis {
+    state: Option<State>,
+}
+
+/// Characters that can change a document's structure (keys, nesting, quoting, comments) in some
+/// format; a change free of them inside one value only changes that value.
+fn structural(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | ':'
+                | '='
+                | '#'
+                | ';'
+                | '"'
+                | '\''
+                | '`'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | ','
+                | '\\'
+                | '$'
+                | '&'
+                | '*'
+                | '!'
+                | '|'
+                | '>'
+                | '<'
+                | '/'
+                | '%'
+                | '@'
+                | '?'
+                | '\t'
+        )
+    })
+}
+
+impl IncrementalAnalysis {
+    pub fn new() -> IncrementalAnalysis {
+        IncrementalAnalysis::default()
+    }
+
+    /// Analyses `parsed` (the settings of `text`), reusing the last result where `change` allows.
+    pub fn analyze(
+        &mut self,
+        text: &str,
+        format: Format,
+        parsed: &Parsed,
+        config: &Config,
+        change: Option<&TextChange>,
+    ) -> Analysis {
+        let reused = match (change, self.state.as_mut()) {
+            (Some(change), Some(state))
+                if state.format == format
+                    && state.config == *config
+                    && state.settings_len == parsed.settings.len() =>
+            {
+                state.apply_value_change(parsed, change)
+            }
+            _ => false,
+        };
+        if !reused {
+            self.state = Some(State::full(format, parsed, config));
+        }
+        match &self.state {
+            Some(state) => state.assemble(text, parsed),
+            None => Analysis::default(),
+        }
+    }
+}
+
+impl State {
+    fn full(format: Format, parsed: &Parsed, config: &Config) -> State {
+        let settings = &parsed.settings;
+        let candidates = endpoints::candidate_groups(settings, format);
+        let mut in_candidate = vec![false; settings.len()];
+        for g in &candidates {
+            for si in g.settings() {
+                if let Some(slot) = in_candidate.get_mut(si) {
+                    *slot = true;
+                }
+            }
+        }
+        let claimed: Vec<GroupState> =
+            endpoints::claim(&candidates, settings.len(), |gi, members| {
+                endpoints::read_group(&candidates[gi], members, settings)
+            })
+            .into_iter()
+            .map(|(group, members, endpoints)| {
+                let mut findings = Vec::new();
+                for e in &endpoints {
+                    rules::check_endpoint(format, settings, e, config, &mut findings);
+                }
+                GroupState {
+                    group,
+                    members,
+                    endpoints,
+                    findings,
+                }
+            })
+            .collect();
+        let mut claimed_by = vec![None; settings.len()];
+        for (ci, c) in claimed.iter().enumerate() {
+            for &si in &c.members {
+                if let Some(slot) = claimed_by.get_mut(si) {
+                    *slot = Some(ci);
+                }
+            }
+        }
+        State {
+            format,
+            config: config.clone(),
+            settings_len: settings.len(),
+            candidates,
+            claimed,
+            claimed_by,
+            in_candidate,
+        }
+    }
+
+    /// Takes a change that stays inside one value: re-reads that value's group, moves the rest.
+    /// Returns false (and changes nothing that matters) when the change may do more.
+    fn apply_value_change(&mut self, parsed: &Parsed, change: &TextChange) -> bool {
+        if change.start > change.old_end
+            || change.new_end != change.start + change.new_text.len()
+            || structural(&change.old_text)
+            || structural(&change.new_text)
+        {
+            return false;
+        }
+        // The settings whose value holds the whole change (several where one value is shared,
+        // as an inherited msmtp default is).
+        let touched: Vec<usize> = parsed
+            .settings
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.value_span.start <= change.start && change.new_end <= s.value_span.end
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if touched.is_empty() {
+            return false;
+        }
+        let mut groups: Vec<usize> = Vec::new();
+        for &si in &touched {
+            match self.claimed_by.get(si).copied().flatten() {
+                Some(ci) => groups.push(ci),
+                // A value of an unclaimed group may make it claim (a host that names the protocol).
+                None if self.in_candidate.get(si).copied().unwrap_or(false) => return false,
+                None => {}
+            }
+        }
+        groups.sort_unstable();
+        groups.dedup();
+        // Re-read the touched groups first: if one now gives no endpoint, claims move: start over.
+        let mut fresh: Vec<(usize, Vec<Endpoint>, Vec<Finding>)> = Vec::new();
+        for &ci in &groups {
+            let c = &self.claimed[ci];
+            let Some(group) = self.candidates.get(c.group) else {
+                return false;
+            };
+            let eps = endpoints::read_group(group, &c.members, &parsed.settings);
+            if eps.is_empty() {
+                return false;
+            }
+            let mut findings = Vec::new();
+            for e in &eps {
+                rules::check_endpoint(
+                    self.format,
+                    &parsed.settings,
+                    e,
+                    &self.config,
+                    &mut findings,
+                );
+            }
+            fresh.push((ci, eps, findings));
+        }
+        let shift = Shift {
+            start: change.start,
+            old_end: change.old_end,
+            new_end: change.new_end,
+        };
+        if shift.old_end != shift.new_end {
+            for (ci, c) in self.claimed.iter_mut().enumerate() {
+                if groups.binary_search(&ci).is_ok() {
+                    continue;
+                }
+                c.endpoints.iter_mut().for_each(|e| shift.endpoint(e));
+                c.findings.iter_mut().for_each(|f| shift.finding(f));
+            }
+        }
+        for (ci, eps, findings) in fresh {
+            if let Some(c) = self.claimed.get_mut(ci) {
+                c.endpoints = eps;
+                c.findings = findings;
+            }
+        }
+        true
+    }
+
+    /// The flat result: syntax errors, then every group's findings, suppressed and ordered.
+    fn assemble(&self, text: &str, parsed: &Parsed) -> Analysis {
+        let mut endpoints: Vec<Endpoint> = self
+            .claimed
+            .iter()
+            .flat_map(|c| c.endpoints.iter().cloned())
+            .collect();
+        endpoints.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
+        let mut findings = syntax_errors(&parsed.errors);
+        findings.extend(self.claimed.iter().flat_map(|c| c.findings.iter().cloned()));
+        let findings = suppress::apply(text, self.format, findings, &self.config);
+        Analysis {
+            findings,
+            endpoints,
+        }
+    }
+}
+
+/// Moves byte offsets at or after the end of a replaced range by the change in length.
+struct Shift {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+}
+
+impl Shift {
+    /// Positions outside the changed value: before it they stay, after it they move.
+    fn pos(&self, p: usize) -> usize {
+        if p >= self.old_end {
+            p - self.old_end + self.new_end
+        } else {
+            p
+        }
+    }
+
+    fn span(&self, s: &mut Span) {
+        *s = self.pos(s.start)..self.pos(s.end);
+    }
+
+    fn endpoint(&self, e: &mut Endpoint) {
+        for l in [&mut e.host, &mut e.port].into_iter().flatten() {
+            self.span(&mut l.span);
+        }
+        if let Some(u) = &mut e.url {
+            self.span(&mut u.scheme.span);
+            u.port_insert_at = self.pos(u.port_insert_at);
+        }
+        for l in e
+            .verify_off
+            .iter_mut()
+            .chain(e.old_tls.iter_mut())
+            .chain(e.conflicts.iter_mut())
+        {
+            self.span(&mut l.span);
+        }
+    }
+
+    fn finding(&self, f: &mut Finding) {
+        self.span(&mut f.span);
+        for Fix { edits, .. } in &mut f.fixes {
+            for Edit { span, .. } in edits {
+                self.span(span);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze_parsed, syntax};
+
+    /// Applies each edit — `(anchor, skip, len, new_text)`: replace `len` bytes that start `skip`
+    /// bytes after the first occurrence of `anchor` — on both paths and compares them. Returns how
+    /// many edits the fast path took.
+    fn same_as_fresh(format: Format, text: &str, edits: &[(&str, usize, usize, &str)]) -> usize {
+        let config = Config::default();
+        let mut inc = IncrementalAnalysis::new();
+        let mut text = text.to_string();
+        let parsed = syntax::parse(format, &text);
+        inc.analyze(&text, format, &parsed, &config, None);
+        let mut fast = 0;
+        for &(anchor, skip, len, new_text) in edits {
+            let start = text
+                .find(anchor)
+                .map(|i| i + skip)
+                .unwrap_or(0)
+                .min(text.len());
+            let old_end = (start + len).min(text.len());
+            let change = TextChange {
+                start,
+                old_end,
+                new_end: start + new_text.len(),
+                old_text: text[start..old_end].to_string(),
+                new_text: new_text.to_string(),
+            };
+            text.replace_range(start..old_end, new_text);
+            let parsed = syntax::parse(format, &text);
+            let candidates = inc.state.as_ref().map(|s| s.candidates.as_ptr());
+            let got = inc.analyze(&text, format, &parsed, &config, Some(&change));
+            let want = analyze_parsed(&text, format, &parsed, &config);
+            assert_eq!(got.findings, want.findings, "after {change:?} on\n{text}");
+            assert_eq!(got.endpoints, want.endpoints, "after {change:?}");
+            // The fast path keeps the candidate groups it had.
+            if candidates == inc.state.as_ref().map(|s| s.candidates.as_ptr()) {
+                fast += 1;
+            }
+        }
+        fast
+    }
+
+    const ENV: &str = "APP_PORT=8080\nEMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\nEMAIL_HOST_USER=app\n\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n";
+
+    #[test]
+    fn value_edits_match_a_fresh_analysis() {
+        let n = same_as_fresh(
+            Format::Env,
+            ENV,
+            &[
+                ("EMAIL_PORT=", 11, 3, "465"),
+                ("EMAIL_PORT=", 11, 3, "4650"),
+                ("EMAIL_PORT=", 11, 4, "587"),
+                ("SMTP_PORT=", 10, 3, "465"),
+                ("SMTP_PORT=", 10, 3, "5"),
+                ("EMAIL_USE_SSL=", 14, 4, "False"),
+                ("EMAIL_HOST=", 11, 4, "imap"),
+                ("APP_PORT", 0, 3, "WEB"),
+            ],
+        );
+        assert!(n >= 6, "only {n} edits took the fast path");
+    }
+
+    #[test]
+    fn yaml_value_edits_match_a_fresh_analysis() {
+        let text = "services:\n  a:\n    smtp:\n      host: smtp.example.com\n      port: 587\n      secure: true\n  b:\n    smtp: {host: smtp.example.com, port: 465, secure: false}\n";
+        let n = same_as_fresh(
+            Format::Yaml,
+            text,
+            &[
+                ("port: ", 6, 3, "993"),
+                ("port: 465", 6, 3, "4655"),
+                ("secure: ", 8, 4, "false"),
+                ("port: ", 6, 3, "587"),
+                ("b:", 0, 1, "c"),
+            ],
+        );
+        assert!(n >= 4, "only {n} edits took the fast path");
+    }
+
+    #[test]
+    fn structural_edits_analyse_everything_again() {
+        assert!(structural("a\nb") && structural(": ") && !structural("465"));
+        let n = same_as_fresh(
+            Format::Env,
+            ENV,
+            &[
+                ("EMAIL_USE_SSL", 0, 5, "XMAIL"),
+                ("XMAIL", 0, 0, "# "),
+                ("APP", 0, 0, "EMAIL_USE_TLS=True\n"),
+            ],
+        );
+        assert_eq!(n, 0);
+    }
+}
