@@ -555,8 +555,11 @@ async fn garbage_is_survived() {
         .await;
     assert_eq!(command["error"]["code"], -32602, "{command}");
 
-    // a huge document (4 MB) is still handled
-    let huge: String = DJANGO_ENV.repeat(4 * 1024 * 1024 / DJANGO_ENV.len());
+    // a huge document (4 MB, 150k settings) is still handled
+    let mut huge: String = (0..150_000)
+        .map(|i| format!("APP_SETTING_{i}=value-{i}\n"))
+        .collect();
+    huge.push_str(DJANGO_ENV);
     let huge_uri = "file:///tmp/mailport-lsp-test/huge/.env";
     client.open(huge_uri, "dotenv", &huge).await;
     change(
@@ -951,4 +954,40 @@ async fn the_binary_serves_stdio_and_exits_cleanly() {
         .expect("exits within 2 s")
         .unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// Single edits inside one value take the incremental analysis path; each publish must equal a
+/// fresh analysis of the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn value_edits_publish_what_a_fresh_analysis_finds() {
+    let text = "# é中😀\nsmtp:\n  host: smtp.example.com\n  port: 587\n  secure: true\n  user: me\nimap: {host: imap.example.com, port: 993, tls: true}\n";
+    let uri = "file:///tmp/mailport-lsp-test/values.yaml";
+    let (mut client, _) = Client::start(false, no_debounce(), None).await;
+    client.open(uri, "yaml", text).await;
+    let first = client.diagnostics(uri, |p| p["version"] == 1).await;
+    assert_eq!(published(&first), expected(text, Format::Yaml, false));
+    let mut text = text.to_string();
+    let steps = [
+        ("587", "465"),
+        ("true", "false"),
+        ("465", "25"),
+        ("993", "143"),
+        ("25", "2526"),
+        ("false", "true"),
+        ("2526", "587"),
+        ("143", "993"),
+    ];
+    for (i, (old, new)) in steps.iter().enumerate() {
+        let version = i as i64 + 2;
+        let (change_, after) = replace_change(&text, old, new, false);
+        text = after;
+        change(&client, uri, version, vec![change_]).await;
+        let params = client.diagnostics(uri, |p| p["version"] == version).await;
+        assert_eq!(
+            published(&params),
+            expected(&text, Format::Yaml, false),
+            "after {old} → {new}:\n{text}"
+        );
+    }
+    client.shutdown().await;
 }

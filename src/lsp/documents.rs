@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::{self, Encoding};
 use super::probe_command::ProbeMark;
+use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
 use crate::analysis::syntax::incremental::IncrementalDoc;
 use crate::analysis::syntax::{detect_format, Format};
 use crate::analysis::{self, Analysis};
@@ -21,6 +22,18 @@ use crate::config::Config;
 pub const MAX_ANALYZED_BYTES: usize = 32 * 1024 * 1024;
 /// Content-based format detection is retried on edits only while a document is this small.
 const REDETECT_BELOW_BYTES: usize = 64 * 1024;
+/// Edits longer than this (either side) are not handed to the incremental analysis (it would
+/// analyse the whole document anyway; copying the text out is not worth it).
+const MAX_TRACKED_EDIT: usize = 4 * 1024;
+
+/// The text changes since the last analysis.
+enum Pending {
+    Clean,
+    /// Exactly one change: the incremental analysis may re-check only what it touched.
+    One(TextChange),
+    /// Several changes, a replaced document, a new format: analyse everything.
+    Many,
+}
 
 /// Locks a std mutex, surviving poisoning: a panic elsewhere must not take the server down.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -46,6 +59,9 @@ pub struct Document {
     /// `None` when the document is not a format mailport reads (or is too large).
     pub source: Option<IncrementalDoc>,
     pub analysis: Option<CachedAnalysis>,
+    /// Findings and endpoints kept between edits, and the edits since they were computed.
+    incremental: IncrementalAnalysis,
+    pending: Pending,
     /// Results of "test connection" shown until the endpoint's text changes.
     pub probe_marks: Vec<ProbeMark>,
     /// Set by `didClose`: pending publishes for it are dropped.
@@ -77,6 +93,8 @@ impl Document {
             language_id,
             source: None,
             analysis: None,
+            incremental: IncrementalAnalysis::new(),
+            pending: Pending::Many,
             probe_marks: Vec::new(),
             closed: false,
         };
@@ -109,6 +127,7 @@ impl Document {
                 None => {
                     self.rope = Rope::from_str(&change.text);
                     self.source = self.read_source(change.text);
+                    self.pending = Pending::Many;
                 }
                 Some(range) => {
                     let span = position::to_span(&self.rope, range, encoding);
@@ -118,11 +137,24 @@ impl Document {
         }
         if self.source.is_none() && self.rope.len_bytes() < REDETECT_BELOW_BYTES {
             self.source = self.read_source(self.rope.to_string());
+            self.pending = Pending::Many;
         }
     }
 
     /// Replaces bytes `start..end` (char boundaries, `start <= end <= len`) in both views.
     fn replace(&mut self, start: usize, end: usize, new_text: &str) {
+        self.pending = match self.pending {
+            Pending::Clean if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT => {
+                Pending::One(TextChange {
+                    start,
+                    old_end: end,
+                    new_end: start + new_text.len(),
+                    old_text: self.rope.byte_slice(start..end).to_string(),
+                    new_text: new_text.to_string(),
+                })
+            }
+            _ => Pending::Many,
+        };
         let start_char = self.rope.byte_to_char(start);
         let end_char = self.rope.byte_to_char(end);
         self.rope.remove(start_char..end_char);
@@ -132,6 +164,7 @@ impl Document {
             if edited.is_none() || self.rope.len_bytes() > MAX_ANALYZED_BYTES {
                 // the incremental state may be half-updated: start again from the rope
                 self.source = None;
+                self.pending = Pending::Many;
                 if self.rope.len_bytes() <= MAX_ANALYZED_BYTES {
                     self.source = self.read_source(self.rope.to_string());
                 }
@@ -148,10 +181,37 @@ impl Document {
             }
         }
         let source = self.source.as_ref()?;
-        let analysis = guarded(|| {
-            analysis::analyze_parsed(source.text(), source.format(), source.parsed(), config)
-        })
-        .unwrap_or_default();
+        let change = match &self.pending {
+            Pending::One(change) => Some(change),
+            Pending::Clean | Pending::Many => None,
+        };
+        let incremental = &mut self.incremental;
+        let analysed = guarded(|| {
+            incremental.analyze(
+                source.text(),
+                source.format(),
+                source.parsed(),
+                config,
+                change,
+            )
+        });
+        let analysis = match analysed {
+            Some(analysis) => analysis,
+            None => {
+                // the kept state may be half-updated: forget it, read everything once more
+                self.incremental = IncrementalAnalysis::new();
+                guarded(|| {
+                    analysis::analyze_parsed(
+                        source.text(),
+                        source.format(),
+                        source.parsed(),
+                        config,
+                    )
+                })
+                .unwrap_or_default()
+            }
+        };
+        self.pending = Pending::Clean;
         let analysis = Arc::new(analysis);
         self.analysis = Some(CachedAnalysis {
             version: self.version,
