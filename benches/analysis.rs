@@ -1,18 +1,24 @@
-//! Micro benchmark: how long `IncrementalDoc::edit` takes on big YAML and `.env` documents (the
-//! language server re-reads a document after every keystroke). Prints the median per edit.
+//! Benchmark: what the language server does after each keystroke on big YAML and `.env`
+//! documents — `IncrementalDoc::edit` (syntax) and then `IncrementalAnalysis::analyze` (endpoints,
+//! rules, fixes) — plus the first full analysis. Prints medians per edit.
 //!
-//! `cargo bench --bench analysis`. Inputs come from `/work/shared/tools/gen-configs.py` when it
-//! is there (the files the budget is stated for), else from a built-in generator of the same
-//! shape.
+//! `cargo bench --bench analysis`. Inputs come from `../shared/tools/gen-configs.py` when it is
+//! beside the checkout (the files the budget is stated for), else from a built-in generator of the
+//! same shape.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{parse, Format};
+use mailport::config::Config;
 
-const GENERATOR: &str = "/work/shared/tools/gen-configs.py";
+const GENERATOR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/tools/gen-configs.py"
+);
 const EDITS: usize = 400;
 
 fn main() {
@@ -54,14 +60,38 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
         return;
     };
     let value_at = at + needle.len() - a.len();
+    let config = Config::default();
+    let started = Instant::now();
     let mut doc = IncrementalDoc::new(format, text.to_string());
+    let mut analysis = IncrementalAnalysis::new();
+    let findings = analysis
+        .analyze(doc.text(), format, doc.parsed(), &config, None)
+        .findings
+        .len();
+    let first_analysis = started.elapsed();
     let mut times = Vec::with_capacity(EDITS);
+    let mut whole = Vec::with_capacity(EDITS);
     for round in 0..EDITS {
-        let new = if round % 2 == 0 { b } else { a };
+        let (old, new) = if round % 2 == 0 { (a, b) } else { (b, a) };
         let started = Instant::now();
-        doc.edit(value_at, value_at + a.len(), new);
+        doc.edit(value_at, value_at + old.len(), new);
         let settings = doc.parsed().settings.len();
         times.push(started.elapsed());
+        let change = TextChange {
+            start: value_at,
+            old_end: value_at + old.len(),
+            new_end: value_at + new.len(),
+            old_text: old.to_string(),
+            new_text: new.to_string(),
+        };
+        std::hint::black_box(analysis.analyze(
+            doc.text(),
+            format,
+            doc.parsed(),
+            &config,
+            Some(&change),
+        ));
+        whole.push(started.elapsed());
         assert_eq!(settings, full.settings.len());
     }
     // Also typing a character into a key and deleting it again (structure changes a little).
@@ -109,7 +139,15 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
         "incremental result differs from a full parse"
     );
     println!(
-        "{:<5} {:>6} lines ({source}): edit value median {:>7.3} ms (p90 {:.3}), type in key {:>7.3} ms (p90 {:.3}), new entry line {:>7.3} ms (p90 {:.3}), new top-level line {:>7.3} ms (p90 {:.3}); full parse {:.1} ms, {} settings",
+        "{:<5} {:>6} lines ({source}): edit value → analysis median {:>7.3} ms (p90 {:.3}); first analysis {:.1} ms, {findings} findings",
+        format.name(),
+        lines,
+        ms(median(&mut whole)),
+        ms(percentile(&mut whole, 90)),
+        ms(first_analysis),
+    );
+    println!(
+        "{:<5} {:>6} lines ({source}): syntax only: edit value median {:>7.3} ms (p90 {:.3}), type in key {:>7.3} ms (p90 {:.3}), new entry line {:>7.3} ms (p90 {:.3}), new top-level line {:>7.3} ms (p90 {:.3}); full parse {:.1} ms, {} settings",
         format.name(),
         lines,
         ms(median(&mut times)),

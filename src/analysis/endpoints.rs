@@ -562,8 +562,9 @@ pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
 
 /// Profiles claim groups in priority order; a setting belongs to one endpoint only, and a root read
 /// by one profile is not read again by a more general one. `read` turns a claimed group (with the
-/// members not taken yet) into endpoints; a group that gives none claims nothing. Returns, per
-/// claimed group, its index in `groups`, the members it read and its endpoints.
+/// positions, in `group.members`, of the members not taken yet) into endpoints; a group that gives
+/// none claims nothing. Returns, per claimed group, its index, the member positions it read and
+/// its endpoints.
 pub fn claim(
     groups: &[Group],
     settings_len: usize,
@@ -578,47 +579,52 @@ pub fn claim(
             continue;
         }
         let p = &all[g.profile];
-        let members: Vec<usize> = g
-            .settings()
-            .filter(|&si| !taken.get(si).copied().unwrap_or(true))
+        let free: Vec<usize> = (0..g.members.len())
+            .filter(|&i| !taken.get(g.members[i].setting).copied().unwrap_or(true))
             .collect();
-        if members.is_empty() {
+        if free.is_empty() {
             continue;
         }
         if !p.identify.is_empty()
-            && !g
-                .members
-                .iter()
-                .filter(|m| members.contains(&m.setting))
-                .any(|m| p.identify.iter().any(|i| i.eq_ignore_ascii_case(m.pattern)))
+            && !free.iter().any(|&i| {
+                p.identify
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(g.members[i].pattern))
+            })
         {
             continue;
         }
-        let made = read(gi, &members);
+        let made = read(gi, &free);
         if made.is_empty() {
             continue;
         }
-        for &si in &members {
-            taken[si] = true;
+        for &i in &free {
+            if let Some(t) = taken.get_mut(g.members[i].setting) {
+                *t = true;
+            }
         }
         taken_roots.insert(g.root_hash);
-        out.push((gi, members, made));
+        out.push((gi, free, made));
     }
     out
 }
 
-/// Reads a claimed group's members through its profile.
+/// Reads a claimed group's members (positions in the group) through its profile.
 pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec<Endpoint> {
     let all = profiles::all();
     let Some(p) = all.get(group.profile) else {
         return Vec::new();
     };
-    let ms: Vec<&Member> = group
-        .members
+    let ms: Vec<&Member> = members
         .iter()
-        .filter(|m| members.contains(&m.setting))
+        .filter_map(|&i| group.members.get(i))
         .collect();
     endpoints_of(p, &group.root, &ms, settings)
+}
+
+/// The setting index of a member position.
+pub fn member_setting(group: &Group, position: usize) -> Option<usize> {
+    group.members.get(position).map(|m| m.setting)
 }
 
 /// Groups settings into endpoints using the application profiles.

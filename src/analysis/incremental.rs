@@ -8,6 +8,7 @@ use super::endpoints::{self, Endpoint, Group};
 use super::findings::{syntax_errors, Edit, Finding, Fix};
 use super::syntax::{Format, Parsed, Span};
 use super::{rules, suppress, Analysis};
+
 use crate::config::Config;
 
 /// What changed since the last analysis: `old_text` at `start` was replaced by `new_len` bytes.
@@ -21,32 +22,37 @@ pub struct TextChange {
     pub new_text: String,
 }
 
-/// One claimed group and what it gave.
-struct GroupState {
-    /// Index into the candidate groups.
+/// One claimed group: the candidate group and the members it read.
+struct Claimed {
     group: usize,
+    /// Positions in the group's members.
     members: Vec<usize>,
-    endpoints: Vec<Endpoint>,
-    /// Findings before suppression and configured severities.
-    findings: Vec<Finding>,
 }
 
 struct State {
     format: Format,
     config: Config,
     settings_len: usize,
+    /// The settings are in document order (binary search finds the one an edit is in).
+    sorted: bool,
     candidates: Vec<Group>,
-    claimed: Vec<GroupState>,
+    claimed: Vec<Claimed>,
     /// Setting index → index into `claimed`, or `None` when no claimed group reads it.
     claimed_by: Vec<Option<usize>>,
     /// The setting is a member of some candidate group (claimed or not).
     in_candidate: Vec<bool>,
+    /// The result, kept up to date in place; `*_owner` say which claimed group each entry came
+    /// from (`usize::MAX`: a syntax error).
+    analysis: Analysis,
+    finding_owner: Vec<usize>,
+    endpoint_owner: Vec<usize>,
 }
 
 /// Analysis of one document, kept between edits.
 #[derive(Default)]
 pub struct IncrementalAnalysis {
     state: Option<State>,
+    empty: Analysis,
 }
 
 /// Characters that can change a document's structure (keys, nesting, quoting, comments) in some
@@ -98,29 +104,46 @@ impl IncrementalAnalysis {
         parsed: &Parsed,
         config: &Config,
         change: Option<&TextChange>,
-    ) -> Analysis {
+    ) -> &Analysis {
         let reused = match (change, self.state.as_mut()) {
             (Some(change), Some(state))
                 if state.format == format
                     && state.config == *config
                     && state.settings_len == parsed.settings.len() =>
             {
-                state.apply_value_change(parsed, change)
+                state.apply_value_change(text, parsed, change)
             }
             _ => false,
         };
         if !reused {
-            self.state = Some(State::full(format, parsed, config));
+            self.state = Some(State::full(text, format, parsed, config));
         }
         match &self.state {
-            Some(state) => state.assemble(text, parsed),
-            None => Analysis::default(),
+            Some(state) => &state.analysis,
+            None => &self.empty,
         }
+    }
+
+    /// The last result, by value.
+    pub fn into_last(self) -> Analysis {
+        self.state.map(|s| s.analysis).unwrap_or_default()
+    }
+
+    /// The last result.
+    pub fn last(&self) -> &Analysis {
+        self.state.as_ref().map_or(&self.empty, |s| &s.analysis)
     }
 }
 
+/// Findings in a stable order: by position, then code.
+fn order(findings: &mut [(usize, Finding)]) {
+    findings.sort_by(|(_, a), (_, b)| {
+        (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+    });
+}
+
 impl State {
-    fn full(format: Format, parsed: &Parsed, config: &Config) -> State {
+    fn full(text: &str, format: Format, parsed: &Parsed, config: &Config) -> State {
         let settings = &parsed.settings;
         let candidates = endpoints::candidate_groups(settings, format);
         let mut in_candidate = vec![false; settings.len()];
@@ -131,46 +154,101 @@ impl State {
                 }
             }
         }
-        let claimed: Vec<GroupState> =
-            endpoints::claim(&candidates, settings.len(), |gi, members| {
-                endpoints::read_group(&candidates[gi], members, settings)
-            })
+        let mut claimed = Vec::new();
+        let mut endpoints: Vec<(usize, Endpoint)> = Vec::new();
+        let mut findings: Vec<(usize, Finding)> = syntax_errors(&parsed.errors)
             .into_iter()
-            .map(|(group, members, endpoints)| {
-                let mut findings = Vec::new();
-                for e in &endpoints {
-                    rules::check_endpoint(format, settings, e, config, &mut findings);
-                }
-                GroupState {
-                    group,
-                    members,
-                    endpoints,
-                    findings,
-                }
-            })
+            .map(|f| (usize::MAX, f))
             .collect();
+        for (group, members, eps) in endpoints::claim(&candidates, settings.len(), |gi, members| {
+            endpoints::read_group(&candidates[gi], members, settings)
+        }) {
+            let ci = claimed.len();
+            let mut found = Vec::new();
+            for e in &eps {
+                rules::check_endpoint(format, settings, e, config, &mut found);
+            }
+            findings.extend(
+                suppress::apply(text, format, found, config)
+                    .into_iter()
+                    .map(|f| (ci, f)),
+            );
+            endpoints.extend(eps.into_iter().map(|e| (ci, e)));
+            claimed.push(Claimed { group, members });
+        }
         let mut claimed_by = vec![None; settings.len()];
         for (ci, c) in claimed.iter().enumerate() {
-            for &si in &c.members {
-                if let Some(slot) = claimed_by.get_mut(si) {
+            let Some(group) = candidates.get(c.group) else {
+                continue;
+            };
+            for &pos in &c.members {
+                if let Some(slot) =
+                    endpoints::member_setting(group, pos).and_then(|si| claimed_by.get_mut(si))
+                {
                     *slot = Some(ci);
                 }
             }
         }
+        endpoints.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
+        order(&mut findings);
+        let sorted = settings
+            .windows(2)
+            .all(|w| w[0].value_span.start <= w[1].value_span.start);
+        let (endpoint_owner, endpoints) = endpoints.into_iter().unzip();
+        let (finding_owner, findings) = findings.into_iter().unzip();
         State {
             format,
             config: config.clone(),
             settings_len: settings.len(),
+            sorted,
             candidates,
             claimed,
             claimed_by,
             in_candidate,
+            analysis: Analysis {
+                findings,
+                endpoints,
+            },
+            finding_owner,
+            endpoint_owner,
+        }
+    }
+
+    /// The settings whose value holds the whole change (several where one value is shared, as an
+    /// inherited msmtp default is).
+    fn touched(&self, parsed: &Parsed, change: &TextChange) -> Vec<usize> {
+        let holds = |s: &crate::analysis::syntax::Setting| {
+            s.value_span.start <= change.start && change.new_end <= s.value_span.end
+        };
+        if self.sorted {
+            // Settings whose value starts at or before the change, nearest first.
+            let upto = parsed
+                .settings
+                .partition_point(|s| s.value_span.start <= change.start);
+            let mut out: Vec<usize> = (0..upto)
+                .rev()
+                .take_while(|&i| {
+                    parsed.settings[i].value_span.start
+                        == parsed.settings[upto - 1].value_span.start
+                })
+                .filter(|&i| holds(&parsed.settings[i]))
+                .collect();
+            out.sort_unstable();
+            out
+        } else {
+            parsed
+                .settings
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| holds(s))
+                .map(|(i, _)| i)
+                .collect()
         }
     }
 
     /// Takes a change that stays inside one value: re-reads that value's group, moves the rest.
-    /// Returns false (and changes nothing that matters) when the change may do more.
-    fn apply_value_change(&mut self, parsed: &Parsed, change: &TextChange) -> bool {
+    /// Returns false (and changes nothing) when the change may do more.
+    fn apply_value_change(&mut self, text: &str, parsed: &Parsed, change: &TextChange) -> bool {
         if change.start > change.old_end
             || change.new_end != change.start + change.new_text.len()
             || structural(&change.old_text)
@@ -178,17 +256,7 @@ impl State {
         {
             return false;
         }
-        // The settings whose value holds the whole change (several where one value is shared,
-        // as an inherited msmtp default is).
-        let touched: Vec<usize> = parsed
-            .settings
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                s.value_span.start <= change.start && change.new_end <= s.value_span.end
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let touched = self.touched(parsed, change);
         if touched.is_empty() {
             return false;
         }
@@ -204,9 +272,12 @@ impl State {
         groups.sort_unstable();
         groups.dedup();
         // Re-read the touched groups first: if one now gives no endpoint, claims move: start over.
-        let mut fresh: Vec<(usize, Vec<Endpoint>, Vec<Finding>)> = Vec::new();
+        let mut fresh_endpoints: Vec<(usize, Endpoint)> = Vec::new();
+        let mut fresh_findings: Vec<(usize, Finding)> = Vec::new();
         for &ci in &groups {
-            let c = &self.claimed[ci];
+            let Some(c) = self.claimed.get(ci) else {
+                return false;
+            };
             let Some(group) = self.candidates.get(c.group) else {
                 return false;
             };
@@ -214,62 +285,50 @@ impl State {
             if eps.is_empty() {
                 return false;
             }
-            let mut findings = Vec::new();
+            let mut found = Vec::new();
             for e in &eps {
-                rules::check_endpoint(
-                    self.format,
-                    &parsed.settings,
-                    e,
-                    &self.config,
-                    &mut findings,
-                );
+                rules::check_endpoint(self.format, &parsed.settings, e, &self.config, &mut found);
             }
-            fresh.push((ci, eps, findings));
+            let found = suppress::apply(text, self.format, found, &self.config);
+            fresh_findings.extend(found.into_iter().map(|f| (ci, f)));
+            fresh_endpoints.extend(eps.into_iter().map(|e| (ci, e)));
         }
         let shift = Shift {
-            start: change.start,
             old_end: change.old_end,
             new_end: change.new_end,
         };
-        if shift.old_end != shift.new_end {
-            for (ci, c) in self.claimed.iter_mut().enumerate() {
-                if groups.binary_search(&ci).is_ok() {
-                    continue;
-                }
-                c.endpoints.iter_mut().for_each(|e| shift.endpoint(e));
-                c.findings.iter_mut().for_each(|f| shift.finding(f));
-            }
-        }
-        for (ci, eps, findings) in fresh {
-            if let Some(c) = self.claimed.get_mut(ci) {
-                c.endpoints = eps;
-                c.findings = findings;
-            }
-        }
-        true
-    }
-
-    /// The flat result: syntax errors, then every group's findings, suppressed and ordered.
-    fn assemble(&self, text: &str, parsed: &Parsed) -> Analysis {
-        let mut endpoints: Vec<Endpoint> = self
-            .claimed
-            .iter()
-            .flat_map(|c| c.endpoints.iter().cloned())
+        let touched_group = |owner: usize| groups.binary_search(&owner).is_ok();
+        // Findings: drop the touched groups', move the rest, add the fresh ones in order.
+        let mut kept: Vec<(usize, Finding)> = std::mem::take(&mut self.finding_owner)
+            .into_iter()
+            .zip(std::mem::take(&mut self.analysis.findings))
+            .filter(|(owner, _)| !touched_group(*owner))
+            .map(|(owner, mut f)| {
+                shift.finding(&mut f);
+                (owner, f)
+            })
             .collect();
-        endpoints.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
-        let mut findings = syntax_errors(&parsed.errors);
-        findings.extend(self.claimed.iter().flat_map(|c| c.findings.iter().cloned()));
-        let findings = suppress::apply(text, self.format, findings, &self.config);
-        Analysis {
-            findings,
-            endpoints,
-        }
+        kept.extend(fresh_findings);
+        order(&mut kept);
+        (self.finding_owner, self.analysis.findings) = kept.into_iter().unzip();
+        let mut eps: Vec<(usize, Endpoint)> = std::mem::take(&mut self.endpoint_owner)
+            .into_iter()
+            .zip(std::mem::take(&mut self.analysis.endpoints))
+            .filter(|(owner, _)| !touched_group(*owner))
+            .map(|(owner, mut e)| {
+                shift.endpoint(&mut e);
+                (owner, e)
+            })
+            .collect();
+        eps.extend(fresh_endpoints);
+        eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
+        (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
+        true
     }
 }
 
 /// Moves byte offsets at or after the end of a replaced range by the change in length.
 struct Shift {
-    start: usize,
     old_end: usize,
     new_end: usize,
 }
@@ -277,7 +336,9 @@ struct Shift {
 impl Shift {
     /// Positions outside the changed value: before it they stay, after it they move.
     fn pos(&self, p: usize) -> usize {
-        if p >= self.old_end {
+        if self.old_end == self.new_end {
+            p
+        } else if p >= self.old_end {
             p - self.old_end + self.new_end
         } else {
             p
@@ -348,7 +409,9 @@ mod tests {
             text.replace_range(start..old_end, new_text);
             let parsed = syntax::parse(format, &text);
             let candidates = inc.state.as_ref().map(|s| s.candidates.as_ptr());
-            let got = inc.analyze(&text, format, &parsed, &config, Some(&change));
+            let got = inc
+                .analyze(&text, format, &parsed, &config, Some(&change))
+                .clone();
             let want = analyze_parsed(&text, format, &parsed, &config);
             assert_eq!(got.findings, want.findings, "after {change:?} on\n{text}");
             assert_eq!(got.endpoints, want.endpoints, "after {change:?}");

@@ -39,20 +39,10 @@ pub fn analyze_parsed(
     parsed: &syntax::Parsed,
     config: &Config,
 ) -> Analysis {
-    let endpoints = endpoints::build(&parsed.settings, format);
-    let mut findings = findings::syntax_errors(&parsed.errors);
-    findings.extend(rules::check(
-        text,
-        format,
-        &parsed.settings,
-        &endpoints,
-        config,
-    ));
-    let findings = suppress::apply(text, format, findings, config);
-    Analysis {
-        findings,
-        endpoints,
-    }
+    // One path for everything: the incremental analysis with no earlier state.
+    let mut analysis = incremental::IncrementalAnalysis::new();
+    analysis.analyze(text, format, parsed, config, None);
+    analysis.into_last()
 }
 
 /// Analyses a file by name: the format comes from the name, then the content. `None` when the

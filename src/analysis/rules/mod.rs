@@ -108,22 +108,6 @@ fn order_fixes(mut fixes: Vec<Fix>) -> Vec<Fix> {
     fixes
 }
 
-/// Runs every rule over the endpoints of one document.
-pub fn check(
-    text: &str,
-    format: Format,
-    settings: &[Setting],
-    endpoints: &[Endpoint],
-    config: &Config,
-) -> Vec<Finding> {
-    let _ = text;
-    let mut out = Vec::new();
-    for e in endpoints {
-        check_endpoint(format, settings, e, config, &mut out);
-    }
-    out
-}
-
 /// Runs every rule over one endpoint (its findings depend on nothing else).
 pub fn check_endpoint(
     format: Format,
