@@ -11,9 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{self, detect_format};
-use mailport::analysis::{analyze_parsed, endpoints, rules, suppress};
+use mailport::analysis::{analyze_parsed, endpoints};
 use mailport::config::Config;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -47,28 +48,34 @@ fn edit_stages() {
 
         let started = Instant::now();
         let mut doc = IncrementalDoc::new(format, text.clone());
+        let mut kept = IncrementalAnalysis::new();
+        kept.analyze(doc.text(), format, doc.parsed(), &config, None);
         let open = started.elapsed();
-        let (mut edit, mut build, mut check, mut suppressed, mut whole) =
-            (vec![], vec![], vec![], vec![], vec![]);
+        let (mut edit, mut incremental, mut build, mut whole) = (vec![], vec![], vec![], vec![]);
         let mut findings = 0;
         for i in 0..10 {
             let new = if i % 2 == 0 { "993" } else { "587" };
+            let change = TextChange {
+                start: port,
+                old_end: port + 3,
+                new_end: port + 3,
+                old_text: doc.text()[port..port + 3].to_string(),
+                new_text: new.to_string(),
+            };
             let t = Instant::now();
             doc.edit(port, port + 3, new);
             edit.push(t.elapsed());
-            let parsed = doc.parsed();
             let t = Instant::now();
-            let eps = endpoints::build(&parsed.settings, format);
+            let analysis = kept
+                .analyze(doc.text(), format, doc.parsed(), &config, Some(&change))
+                .clone();
+            incremental.push(t.elapsed());
+            findings = analysis.findings.len();
+            let t = Instant::now();
+            std::hint::black_box(endpoints::build(&doc.parsed().settings, format));
             build.push(t.elapsed());
             let t = Instant::now();
-            let found = rules::check(doc.text(), format, &parsed.settings, &eps, &config);
-            check.push(t.elapsed());
-            let t = Instant::now();
-            let kept = suppress::apply(doc.text(), format, found, &config);
-            suppressed.push(t.elapsed());
-            findings = kept.len();
-            let t = Instant::now();
-            let analysis = analyze_parsed(doc.text(), format, parsed, &config);
+            std::hint::black_box(analyze_parsed(doc.text(), format, doc.parsed(), &config));
             whole.push(t.elapsed());
 
             let fresh = syntax::parse(format, doc.text());
@@ -76,11 +83,10 @@ fn edit_stages() {
             assert_eq!(analysis.findings, again.findings, "{name}: edit {i}");
         }
         println!(
-            "{name}: open {open:?}; per edit (median of 10): IncrementalDoc::edit {:?}, endpoints::build {:?}, rules::check {:?}, suppress::apply {:?}, analyze_parsed {:?}; {} settings, {findings} findings",
+            "{name}: open + first analysis {open:?}; per edit (median of 10): IncrementalDoc::edit {:?}, incremental analysis {:?}; for comparison endpoints::build {:?}, whole analyze_parsed {:?}; {} settings, {findings} findings",
             median(edit),
+            median(incremental),
             median(build),
-            median(check),
-            median(suppressed),
             median(whole),
             doc.parsed().settings.len(),
         );

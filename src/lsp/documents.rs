@@ -42,13 +42,6 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The analysis of one version of a document under one configuration.
-pub struct CachedAnalysis {
-    pub version: i32,
-    pub config_epoch: u64,
-    pub analysis: Arc<Analysis>,
-}
-
 /// One open document.
 pub struct Document {
     pub version: i32,
@@ -58,10 +51,8 @@ pub struct Document {
     pub language_id: String,
     /// `None` when the document is not a format mailport reads (or is too large).
     pub source: Option<IncrementalDoc>,
-    pub analysis: Option<CachedAnalysis>,
-    /// Findings and endpoints kept between edits, and the edits since they were computed.
-    incremental: IncrementalAnalysis,
-    pending: Pending,
+    /// Findings and endpoints kept between edits.
+    pub analyzer: Analyzer,
     /// Results of "test connection" shown until the endpoint's text changes.
     pub probe_marks: Vec<ProbeMark>,
     /// Set by `didClose`: pending publishes for it are dropped.
@@ -92,9 +83,7 @@ impl Document {
             path,
             language_id,
             source: None,
-            analysis: None,
-            incremental: IncrementalAnalysis::new(),
-            pending: Pending::Many,
+            analyzer: Analyzer::new(),
             probe_marks: Vec::new(),
             closed: false,
         };
@@ -127,7 +116,7 @@ impl Document {
                 None => {
                     self.rope = Rope::from_str(&change.text);
                     self.source = self.read_source(change.text);
-                    self.pending = Pending::Many;
+                    self.analyzer.pending = Pending::Many;
                 }
                 Some(range) => {
                     let span = position::to_span(&self.rope, range, encoding);
@@ -137,14 +126,16 @@ impl Document {
         }
         if self.source.is_none() && self.rope.len_bytes() < REDETECT_BELOW_BYTES {
             self.source = self.read_source(self.rope.to_string());
-            self.pending = Pending::Many;
+            self.analyzer.pending = Pending::Many;
         }
     }
 
     /// Replaces bytes `start..end` (char boundaries, `start <= end <= len`) in both views.
     fn replace(&mut self, start: usize, end: usize, new_text: &str) {
-        self.pending = match self.pending {
-            Pending::Clean if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT => {
+        self.analyzer.pending = match self.analyzer.pending {
+            Pending::Clean
+                if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT =>
+            {
                 Pending::One(TextChange {
                     start,
                     old_end: end,
@@ -164,7 +155,7 @@ impl Document {
             if edited.is_none() || self.rope.len_bytes() > MAX_ANALYZED_BYTES {
                 // the incremental state may be half-updated: start again from the rope
                 self.source = None;
-                self.pending = Pending::Many;
+                self.analyzer.pending = Pending::Many;
                 if self.rope.len_bytes() <= MAX_ANALYZED_BYTES {
                     self.source = self.read_source(self.rope.to_string());
                 }
@@ -172,53 +163,86 @@ impl Document {
         }
     }
 
-    /// The analysis of the current version under `config` (computed at most once per version and
-    /// configuration). `None` for documents mailport does not read.
-    pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<Arc<Analysis>> {
-        if let Some(cached) = &self.analysis {
-            if cached.version == self.version && cached.config_epoch == config_epoch {
-                return Some(cached.analysis.clone());
-            }
-        }
+    /// The analysis of the current version under `config`. `None` for documents mailport does
+    /// not read.
+    pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<&Analysis> {
         let source = self.source.as_ref()?;
-        let change = match &self.pending {
-            Pending::One(change) => Some(change),
-            Pending::Clean | Pending::Many => None,
-        };
-        let incremental = &mut self.incremental;
-        let analysed = guarded(|| {
-            incremental.analyze(
-                source.text(),
-                source.format(),
-                source.parsed(),
-                config,
-                change,
-            )
-        });
-        let analysis = match analysed {
-            Some(analysis) => analysis,
-            None => {
-                // the kept state may be half-updated: forget it, read everything once more
-                self.incremental = IncrementalAnalysis::new();
-                guarded(|| {
-                    analysis::analyze_parsed(
-                        source.text(),
-                        source.format(),
-                        source.parsed(),
-                        config,
+        Some(
+            self.analyzer
+                .get(source, self.version, config, config_epoch),
+        )
+    }
+}
+
+/// A document's analysis, kept between edits and computed at most once per version and
+/// configuration.
+pub struct Analyzer {
+    incremental: IncrementalAnalysis,
+    /// The edits since `incremental` last analysed.
+    pending: Pending,
+    /// Used instead of `incremental` after it panicked (last line of defence).
+    fallback: Option<Analysis>,
+    /// (document version, configuration epoch) of the analysis held.
+    current: Option<(i32, u64)>,
+}
+
+impl Analyzer {
+    fn new() -> Analyzer {
+        Analyzer {
+            incremental: IncrementalAnalysis::new(),
+            pending: Pending::Many,
+            fallback: None,
+            current: None,
+        }
+    }
+
+    pub fn get(
+        &mut self,
+        source: &IncrementalDoc,
+        version: i32,
+        config: &Config,
+        config_epoch: u64,
+    ) -> &Analysis {
+        if self.current != Some((version, config_epoch)) {
+            let change = match &self.pending {
+                Pending::One(change) => Some(change),
+                Pending::Clean | Pending::Many => None,
+            };
+            let incremental = &mut self.incremental;
+            let analysed = guarded(|| {
+                incremental.analyze(
+                    source.text(),
+                    source.format(),
+                    source.parsed(),
+                    config,
+                    change,
+                );
+            });
+            self.fallback = match analysed {
+                Some(()) => None,
+                None => {
+                    // the kept state may be half-updated: forget it, read everything once more
+                    self.incremental = IncrementalAnalysis::new();
+                    Some(
+                        guarded(|| {
+                            analysis::analyze_parsed(
+                                source.text(),
+                                source.format(),
+                                source.parsed(),
+                                config,
+                            )
+                        })
+                        .unwrap_or_default(),
                     )
-                })
-                .unwrap_or_default()
-            }
-        };
-        self.pending = Pending::Clean;
-        let analysis = Arc::new(analysis);
-        self.analysis = Some(CachedAnalysis {
-            version: self.version,
-            config_epoch,
-            analysis: analysis.clone(),
-        });
-        Some(analysis)
+                }
+            };
+            self.pending = Pending::Clean;
+            self.current = Some((version, config_epoch));
+        }
+        match &self.fallback {
+            Some(analysis) => analysis,
+            None => self.incremental.last(),
+        }
     }
 }
 

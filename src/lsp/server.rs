@@ -153,20 +153,28 @@ impl Inner {
             return None;
         }
         let started = timing().then(std::time::Instant::now);
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let Document {
+            rope,
+            source,
+            analyzer,
+            probe_marks,
+            ..
+        } = doc;
+        let Some(source) = source.as_ref() else {
             return Some(Vec::new());
         };
+        let analysis = analyzer.get(source, version, &config, epoch);
         let analysed = timing().then(std::time::Instant::now);
         let mut out: Vec<Diagnostic> = analysis
             .findings
             .iter()
-            .map(|f| actions::diagnostic(&doc.rope, encoding, version, f))
+            .map(|f| actions::diagnostic(rope, encoding, version, f))
             .collect();
-        if !doc.probe_marks.is_empty() {
+        if !probe_marks.is_empty() {
             out.extend(probe_command::diagnostics(
-                &mut doc.probe_marks,
-                &analysis,
-                &doc.rope,
+                probe_marks,
+                analysis,
+                rope,
                 encoding,
             ));
         }
@@ -196,7 +204,7 @@ impl Inner {
         let mut doc = entry.lock();
         let offset = position::to_byte(&doc.rope, position, encoding);
         let analysis = doc.analysis(&config, epoch)?;
-        probe_command::target_near(&analysis, offset)
+        probe_command::target_near(analysis, offset)
     }
 
     /// Shows a probe's findings on its endpoint (and republishes).
@@ -210,7 +218,7 @@ impl Inner {
             let Some(analysis) = doc.analysis(&config, epoch) else {
                 return;
             };
-            let Some(mark) = probe_command::mark_for(&analysis, target, report) else {
+            let Some(mark) = probe_command::mark_for(analysis, target, report) else {
                 return;
             };
             probe_command::add_mark(&mut doc.probe_marks, mark);
@@ -521,20 +529,25 @@ impl LanguageServer for Backend {
         };
         let (config, epoch) = self.inner.config_for(&entry);
         let session = self.inner.session();
-        let mut doc = entry.lock();
-        let offset = position::to_byte(&doc.rope, at.position, session.encoding);
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let mut guard = entry.lock();
+        let Document {
+            rope,
+            source,
+            analyzer,
+            version,
+            ..
+        } = &mut *guard;
+        let offset = position::to_byte(rope, at.position, session.encoding);
+        let Some(source) = source.as_ref() else {
             return Ok(None);
         };
-        let Some(source) = doc.source.as_ref() else {
-            return Ok(None);
-        };
+        let analysis = analyzer.get(source, *version, &config, epoch);
         let found = guarded(|| {
             analysis::hover::hover(
                 source.text(),
                 source.format(),
                 source.parsed(),
-                &analysis,
+                analysis,
                 offset,
             )
         })
@@ -548,7 +561,7 @@ impl LanguageServer for Backend {
                 },
                 value: h.markdown,
             }),
-            range: Some(position::to_range(&doc.rope, &h.span, session.encoding)),
+            range: Some(position::to_range(rope, &h.span, session.encoding)),
         }))
     }
 
@@ -573,13 +586,16 @@ impl LanguageServer for Backend {
             ));
         }
         if actions::wanted(only, FIX_ALL_KIND) {
-            if let Some(analysis) = doc.analysis(&config, epoch) {
-                actions.extend(actions::fix_all(
-                    &uri,
-                    &doc.rope,
-                    encoding,
-                    &analysis.findings,
-                ));
+            let Document {
+                rope,
+                source,
+                analyzer,
+                version,
+                ..
+            } = &mut *doc;
+            if let Some(source) = source.as_ref() {
+                let analysis = analyzer.get(source, *version, &config, epoch);
+                actions.extend(actions::fix_all(&uri, rope, encoding, &analysis.findings));
             }
         }
         Ok(Some(actions))
@@ -596,11 +612,19 @@ impl LanguageServer for Backend {
         let (config, epoch) = self.inner.config_for(&entry);
         let encoding = self.inner.encoding();
         let mut doc = entry.lock();
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let Document {
+            rope,
+            source,
+            analyzer,
+            version,
+            ..
+        } = &mut *doc;
+        let Some(source) = source.as_ref() else {
             return Ok(None);
         };
+        let analysis = analyzer.get(source, *version, &config, epoch);
         Ok(Some(probe_command::code_lenses(
-            &uri, &analysis, &doc.rope, encoding,
+            &uri, analysis, rope, encoding,
         )))
     }
 
