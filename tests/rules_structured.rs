@@ -336,3 +336,28 @@ smtp = { host = "smtp.example.com", port = 465, secure = false, starttls = true,
         "#]],
     );
 }
+
+#[test]
+fn spring_properties_auth_switch_without_credentials() {
+    // `mail.smtp.auth=true` with an empty user name and password sends no credentials.
+    check(
+        "application.properties",
+        "spring.mail.host=smtp.example.com\nspring.mail.port=25\nspring.mail.username=\nspring.mail.password=\nspring.mail.properties.mail.smtp.auth=true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "application.properties",
+        "spring.mail.host=smtp.example.com\nspring.mail.port=25\nspring.mail.username=app@example.com\nspring.mail.password=secret\nspring.mail.properties.mail.smtp.auth=true\nspring.mail.properties.mail.smtp.starttls.enable=true\nspring.mail.properties.mail.smtp.starttls.required=true\n",
+        expect![[r#"
+            2:18 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (properties.mail.smtp.ssl.enable=true, properties.mail.smtp.starttls.enable=false)
+                | spring.mail.port=465
+                | spring.mail.properties.mail.smtp.ssl.enable=true
+                | spring.mail.properties.mail.smtp.starttls.enable=false
+              fix: Use port 587 (STARTTLS)
+                | spring.mail.port=587
+        "#]],
+    );
+}

@@ -753,7 +753,16 @@ fn read_endpoint(
                 }
             }
             Role::Auth => {
-                if normalise(&s.value) == "true" {
+                // An "authenticate" switch counts only where no user or password key says
+                // otherwise: `mail.smtp.auth=true` with an empty user name sends nothing.
+                let blank_credentials = members.iter().any(|m| {
+                    matches!(m.role, Role::User | Role::Password)
+                        && is_blank(&settings[m.setting].value)
+                }) && !members.iter().any(|m| {
+                    matches!(m.role, Role::User | Role::Password)
+                        && !is_blank(&settings[m.setting].value)
+                });
+                if normalise(&s.value) == "true" && !blank_credentials {
                     e.credentials = true;
                 }
             }

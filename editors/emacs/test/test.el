@@ -1,0 +1,163 @@
+;;; test.el --- Batch end-to-end test of mailport.el with eglot and the real server  -*- lexical-binding: t -*-
+
+;; emacs --batch -Q -l editors/emacs/test/test.el            (MAILPORT_BIN = the server binary)
+;;
+;; Loads ../mailport.el as a user would, opens a .env and an application.properties
+;; (copies of the fixtures), waits for mailport's MP003 diagnostic in flymake,
+;; applies the preferred quick fix through `eglot-code-actions' (accepting the
+;; default choice, which eglot sets to the preferred action), checks the new text
+;; and that the diagnostic went away.  Exits 0 only if every check passed.
+
+;;; Code:
+
+(require 'package)
+;; With -Q, Debian's site-start (which activates elpa-* packages) is skipped.
+(add-to-list 'package-directory-list "/usr/share/emacs/site-lisp/elpa")
+(package-initialize)
+
+(defconst mailport-test-dir (file-name-directory (or load-file-name buffer-file-name)))
+(add-to-list 'load-path (expand-file-name ".." mailport-test-dir))
+
+(setq mailport-program (expand-file-name (or (getenv "MAILPORT_BIN") "mailport")))
+(require 'mailport)
+
+(defvar mailport-test-passed 0)
+(defvar mailport-test-failed 0)
+
+(defun mailport-test-say (fmt &rest args)
+  (princ (concat (apply #'format fmt args) "\n") #'external-debugging-output))
+
+(defun mailport-test-idle ()
+  "Do what an interactive Emacs does between commands, which batch mode never does:
+run `post-command-hook' (eglot-ensure and flymake wait for it), the hook redisplay
+runs when a buffer shows up in a window (flymake starts on display), and the idle
+timers (eglot sends didChange and flymake re-checks from them)."
+  (run-hooks 'post-command-hook)
+  (run-hooks 'window-configuration-change-hook)
+  (dolist (timer (copy-sequence timer-idle-list))
+    (timer-event-handler timer)))
+
+(defun mailport-test-wait (what pred &optional seconds)
+  "Process server output until PRED is true; signal an error naming WHAT after SECONDS."
+  (let ((deadline (+ (float-time) (or seconds 10))))
+    (while (and (not (funcall pred)) (< (float-time) deadline))
+      (mailport-test-idle)
+      (accept-process-output nil 0.05))
+    (unless (funcall pred)
+      (error "timed out waiting for %s" what))))
+
+(defun mailport-test-diagnostics (code)
+  "Flymake diagnostics of the current buffer that mailport reported with CODE."
+  (seq-filter (lambda (d)
+                (let ((lsp (cdr (assoc 'eglot-lsp-diag (flymake-diagnostic-data d)))))
+                  (equal (plist-get lsp :code) code)))
+              (flymake-diagnostics)))
+
+(defmacro mailport-test-check (name &rest body)
+  (declare (indent 1))
+  `(condition-case err
+       (progn ,@body
+              (setq mailport-test-passed (1+ mailport-test-passed))
+              (mailport-test-say "ok   %s" ,name))
+     (error (setq mailport-test-failed (1+ mailport-test-failed))
+            (mailport-test-say "FAIL %s: %s" ,name (error-message-string err)))))
+
+;; Work on copies in a throwaway folder, which is its own project.
+(defconst mailport-test-tmp (make-temp-file "mailport-emacs-" t))
+(defconst mailport-test-work (expand-file-name "work" mailport-test-tmp))
+(copy-directory (expand-file-name "fixtures" mailport-test-dir) mailport-test-work)
+(with-temp-file (expand-file-name "deploy.sh" mailport-test-work)
+  (insert "#!/bin/sh\nSMTP_PORT=587 exec ./app\n"))
+(setq project-find-functions (list (lambda (_dir) (cons 'transient mailport-test-work))))
+;; The server's settings, as a user would set them (directory-local in real life).
+(setq-default eglot-workspace-configuration '(:mailport (:debounceMs 0)))
+(setq eglot-sync-connect t)
+
+(defun mailport-test-fix (file mode code fixed-line)
+  "Open FILE, expect MODE and a CODE diagnostic, apply the preferred fix, expect FIXED-LINE."
+  (mailport-test-check (format "%s: %s, preferred quick fix" file code)
+    (find-file (expand-file-name file mailport-test-work))
+    (unless (eq major-mode mode)
+      (error "major mode is %s, expected %s" major-mode mode))
+    (mailport-test-wait "eglot to connect" #'eglot-current-server)
+    (mailport-test-wait (format "the %s diagnostic" code)
+                        (lambda () (mailport-test-diagnostics code)))
+    (let* ((diag (car (mailport-test-diagnostics code)))
+           (beg (flymake-diagnostic-beg diag))
+           (line (line-number-at-pos beg))
+           ;; As if invoked from the keyboard (a menu event would pop up a menu).
+           (last-nonmenu-event ?\r)
+           (completing-read-function
+            ;; Take the default the way RET does: eglot offers the preferred action.
+            (lambda (_prompt _collection &optional _pred _req _init _hist default _inherit)
+              (if (consp default) (car default) default))))
+      (goto-char beg)
+      (eglot-code-actions (line-beginning-position) (line-end-position) "quickfix" t)
+      (goto-char (point-min))
+      (forward-line (1- line))
+      (let ((now (buffer-substring-no-properties (line-beginning-position) (line-end-position))))
+        (unless (equal now fixed-line)
+          (error "line %d is %S after the fix, expected %S" line now fixed-line)))
+      (mailport-test-wait (format "%s to go away" code)
+                          (lambda () (null (mailport-test-diagnostics code)))))))
+
+(defun mailport-test-server-reads-p (file)
+  "True when `mailport check' reads FILE at all (files_checked > 0)."
+  (with-temp-buffer
+    (call-process mailport-program nil t nil "check" "--format" "json" file)
+    (goto-char (point-min))
+    (let ((report (ignore-errors (json-parse-buffer :object-type 'plist))))
+      (and report (> (or (plist-get report :files_checked) 0) 0)))))
+
+(mailport-test-fix ".env" 'mailport-conf-mode "MP003" "EMAIL_PORT=465")
+(mailport-test-fix "application.properties" 'conf-javaprop-mode "MP003" "spring.mail.port=465")
+
+(defvar mailport-test-skipped 0)
+;; A line format whose adapter may not be in this server yet: skipped, and said so, only then.
+(if (mailport-test-server-reads-p (expand-file-name ".msmtprc" mailport-test-work))
+    (mailport-test-fix ".msmtprc" 'mailport-conf-mode "MP003" "port 465")
+  (setq mailport-test-skipped (1+ mailport-test-skipped))
+  (mailport-test-say "skip .msmtprc: this mailport does not read the format yet"))
+
+(mailport-test-check "a shell script does not get mailport-conf-mode"
+  (find-file (expand-file-name "deploy.sh" mailport-test-work))
+  (when (eq major-mode 'mailport-conf-mode)
+    (error "deploy.sh got mailport-conf-mode")))
+
+(mailport-test-check "mailport-test-connection against a loopback SMTP server"
+  (let* ((port nil)
+         (stub (make-process
+                :name "smtp-stub" :noquery t
+                :command (list "python3" (expand-file-name "../../testing/smtp_stub.py" mailport-test-dir))
+                :filter (lambda (_proc out)
+                          (when (and (null port) (string-match "[0-9]+" out))
+                            (setq port (string-to-number (match-string 0 out))))))))
+    (unwind-protect
+        (progn
+          (mailport-test-wait "the loopback SMTP server" (lambda () port) 5)
+          (let ((file (expand-file-name "probe/.env" mailport-test-work)))
+            (make-directory (file-name-directory file) t)
+            (with-temp-file file
+              (insert (format "EMAIL_HOST=127.0.0.1\nEMAIL_PORT=%d\nEMAIL_USE_TLS=False\n" port)))
+            (find-file file))
+          (mailport-test-wait "eglot to manage the buffer" #'eglot-managed-p)
+          (goto-char (point-min))
+          (forward-line 1)
+          (forward-char 11)
+          (let* ((report (mailport-test-connection))
+                 (observed (plist-get report :observed)))
+            (unless (eq (plist-get report :reachable) t)
+              (error "not reachable: %S" report))
+            (unless (equal (plist-get (plist-get report :target) :port) port)
+              (error "probed %S, not the loopback server" (plist-get report :target)))
+            (unless (string-prefix-p "220 test ESMTP" (or (plist-get observed :greeting) ""))
+              (error "greeting not seen: %S" observed))))
+      (delete-process stub))))
+
+(ignore-errors (eglot-shutdown-all))
+(delete-directory mailport-test-tmp t)
+(mailport-test-say "%d passed, %d failed, %d skipped"
+                   mailport-test-passed mailport-test-failed mailport-test-skipped)
+(kill-emacs (if (= mailport-test-failed 0) 0 1))
+
+;;; test.el ends here
