@@ -112,10 +112,9 @@ async fn env_file_gets_versioned_mp003_with_fixes_in_data() {
     let mp003 = find(&params, "MP003").unwrap_or_else(|| panic!("no MP003 in {params}"));
     assert_eq!(mp003["source"], "mailport");
     assert_eq!(mp003["severity"], 1, "error");
-    assert!(
-        !mp003["data"]["fixes"].as_array().unwrap().is_empty(),
-        "{mp003}"
-    );
+    let data: Value = serde_json::from_str(mp003["data"].as_str().expect("data string")).unwrap();
+    assert_eq!(data["version"], 1);
+    assert!(!data["fixes"].as_array().unwrap().is_empty(), "{mp003}");
     assert_eq!(published(&params), expected(DJANGO_ENV, Format::Env, false));
     // closing clears
     client
@@ -195,7 +194,7 @@ async fn preferred_quick_fix_round_trip_clears_mp003() {
     assert_eq!(published(&after), expected(&fixed, Format::Env, false));
 
     // the suppression comment silences it too
-    let suppressed = apply_edits(DJANGO_ENV, &[suppress_edit.clone()], false);
+    let suppressed = apply_edits(DJANGO_ENV, std::slice::from_ref(suppress_edit), false);
     let uri2 = "file:///tmp/mailport-lsp-test/other/.env";
     client.open(uri2, "dotenv", &suppressed).await;
     let params = client.diagnostics(uri2, |p| p["version"] == 1).await;
@@ -540,8 +539,7 @@ async fn garbage_is_survived() {
                 "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
                 "context": {"diagnostics": [
                     {"range": {"start": {"line": 999, "character": 0}, "end": {"line": 999, "character": 1}},
-                     "message": "x", "source": "mailport", "code": "MP003", "data": {"version": 2, "fixes": [
-                        {"title": "bogus", "preferred": true, "edits": [[999999, 5, "x"]]}]}},
+                     "message": "x", "source": "mailport", "code": "MP003", "data": "{\"version\": 2, \"fixes\": [{\"title\": \"bogus\", \"preferred\": true, \"edits\": [[999999, 5, \"x\"]]}]}"},
                     {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
                      "message": "x", "source": "mailport", "code": "MP999", "data": "nonsense"}
                 ]},
@@ -557,8 +555,11 @@ async fn garbage_is_survived() {
         .await;
     assert_eq!(command["error"]["code"], -32602, "{command}");
 
-    // a huge document (4 MB) is still handled
-    let huge: String = DJANGO_ENV.repeat(4 * 1024 * 1024 / DJANGO_ENV.len());
+    // a huge document (4 MB, 150k settings) is still handled
+    let mut huge: String = (0..150_000)
+        .map(|i| format!("APP_SETTING_{i}=value-{i}\n"))
+        .collect();
+    huge.push_str(DJANGO_ENV);
     let huge_uri = "file:///tmp/mailport-lsp-test/huge/.env";
     client.open(huge_uri, "dotenv", &huge).await;
     change(
@@ -778,5 +779,215 @@ async fn test_connection_can_be_cancelled() {
         })
         .await;
     assert!(started.elapsed() < Duration::from_secs(5));
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_cancel_button_ends_the_probe() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let (mut client, _) = Client::start(false, json!({"probe": {"timeoutSecs": 60}}), None).await;
+    let id = client
+        .send_request(
+            "workspace/executeCommand",
+            json!({"command": "mailport.server.testConnection",
+                   "arguments": [{"host": "127.0.0.1", "port": port, "protocol": "imap"}]}),
+        )
+        .await;
+    let begin = client
+        .wait_for("progress begin", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+        })
+        .await;
+    assert_eq!(begin["params"]["value"]["cancellable"], true);
+    client
+        .notify(
+            "window/workDoneProgress/cancel",
+            json!({"token": begin["params"]["token"]}),
+        )
+        .await;
+    let response = client.response(id).await;
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lenses_can_be_switched_off() {
+    let (mut client, _) =
+        Client::start(false, json!({"debounceMs": 0, "codeLens": false}), None).await;
+    client.open(ENV_URI, "dotenv", DJANGO_ENV).await;
+    client.diagnostics(ENV_URI, |p| p["version"] == 1).await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": ENV_URI}}),
+        )
+        .await;
+    assert_eq!(lenses["result"], Value::Null, "{lenses}");
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"mailport": {"debounceMs": 0, "codeLens": true}}}),
+        )
+        .await;
+    client
+        .wait_for("code lens refresh", |m| {
+            m["method"] == "workspace/codeLens/refresh"
+        })
+        .await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": ENV_URI}}),
+        )
+        .await;
+    let lens = &lenses["result"][0];
+    assert_eq!(
+        lens["range"]["start"],
+        json!({"line": 0, "character": 0}),
+        "{lenses}"
+    );
+    assert_eq!(lens["command"]["arguments"][0]["uri"], ENV_URI);
+    client.shutdown().await;
+}
+
+/// The real binary, as an editor starts it (vscode-languageclient adds `--stdio`): answers
+/// `initialize`, publishes, and exits with status 0 after shutdown + exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_stdio_and_exits_cleanly() {
+    use tokio::io::AsyncReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mailport"))
+        .args(["lsp", "--stdio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mailport lsp");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    async fn send(stdin: &mut tokio::process::ChildStdin, message: Value) {
+        let body = message.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        stdin.write_all(frame.as_bytes()).await.unwrap();
+        stdin.flush().await.unwrap();
+    }
+    async fn receive(stdout: &mut BufReader<tokio::process::ChildStdout>) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            stdout.read_line(&mut line).await.unwrap();
+            let line = line.trim();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        stdout.read_exact(&mut body).await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+    let deadline = Duration::from_secs(20);
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}, "initializationOptions": {"debounceMs": 0}}}),
+    )
+    .await;
+    let response = tokio::time::timeout(deadline, receive(&mut stdout))
+        .await
+        .unwrap();
+    assert_eq!(
+        response["result"]["serverInfo"]["name"], "mailport",
+        "{response}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    )
+    .await;
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": ENV_URI, "languageId": "dotenv", "version": 1, "text": DJANGO_ENV}}}),
+    )
+    .await;
+    let publish = tokio::time::timeout(deadline, async {
+        loop {
+            let message = receive(&mut stdout).await;
+            if message["method"] == "textDocument/publishDiagnostics" {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        codes(&publish["params"]).contains(&"MP003".to_string()),
+        "{publish}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+    )
+    .await;
+    let response = tokio::time::timeout(deadline, async {
+        loop {
+            let message = receive(&mut stdout).await;
+            if message["id"] == 2 {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(response["result"], Value::Null);
+    send(&mut stdin, json!({"jsonrpc": "2.0", "method": "exit"})).await;
+    let status = tokio::time::timeout(Duration::from_secs(2), child.wait())
+        .await
+        .expect("exits within 2 s")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// Single edits inside one value take the incremental analysis path; each publish must equal a
+/// fresh analysis of the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn value_edits_publish_what_a_fresh_analysis_finds() {
+    let text = "# é中😀\nsmtp:\n  host: smtp.example.com\n  port: 587\n  secure: true\n  user: me\nimap: {host: imap.example.com, port: 993, tls: true}\n";
+    let uri = "file:///tmp/mailport-lsp-test/values.yaml";
+    let (mut client, _) = Client::start(false, no_debounce(), None).await;
+    client.open(uri, "yaml", text).await;
+    let first = client.diagnostics(uri, |p| p["version"] == 1).await;
+    assert_eq!(published(&first), expected(text, Format::Yaml, false));
+    let mut text = text.to_string();
+    let steps = [
+        ("587", "465"),
+        ("true", "false"),
+        ("465", "25"),
+        ("993", "143"),
+        ("25", "2526"),
+        ("false", "true"),
+        ("2526", "587"),
+        ("143", "993"),
+    ];
+    for (i, (old, new)) in steps.iter().enumerate() {
+        let version = i as i64 + 2;
+        let (change_, after) = replace_change(&text, old, new, false);
+        text = after;
+        change(&client, uri, version, vec![change_]).await;
+        let params = client.diagnostics(uri, |p| p["version"] == version).await;
+        assert_eq!(
+            published(&params),
+            expected(&text, Format::Yaml, false),
+            "after {old} → {new}:\n{text}"
+        );
+    }
     client.shutdown().await;
 }

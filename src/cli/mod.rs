@@ -26,7 +26,11 @@ enum Command {
     /// Check config files and folders for wrong or insecure mail settings.
     Check(check::CheckArgs),
     /// Run the language server over stdio (editors start this).
-    Lsp,
+    Lsp {
+        /// Accepted and ignored: stdio is the only transport (vscode-languageclient adds it).
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Test a mail server live: what it really speaks on a port, TLS, certificate, AUTH.
     Probe(probe::ProbeArgs),
 }
@@ -42,7 +46,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
-        Command::Lsp => crate::lsp::run_stdio(),
+        Command::Lsp { .. } => crate::lsp::run_stdio(),
         Command::Probe(args) => probe::run(args),
     }
 }

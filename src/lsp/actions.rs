@@ -1,6 +1,8 @@
 //! Findings → LSP diagnostics, and code actions back from them. The fixes travel in
 //! `Diagnostic.data` (byte spans plus the document version they belong to), so `codeAction` is
-//! stateless: it reads the fixes from the diagnostics the client sends back.
+//! stateless: it reads the fixes from the diagnostics the client sends back. `data` is that JSON
+//! as one string: opaque to the client, and one string copy instead of a JSON tree per fix each
+//! time tower-lsp serialises a publish.
 
 use std::collections::HashMap;
 
@@ -12,6 +14,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::position::{self, Encoding};
+use crate::analysis::suppress::MARKER;
 use crate::analysis::{Finding, Fix, Format, RuleCode, Severity, Span};
 
 pub const SOURCE: &str = "mailport";
@@ -68,7 +71,9 @@ pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Findi
         code: Some(NumberOrString::String(finding.code.as_str().to_string())),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
-        data: serde_json::to_value(data).ok(),
+        data: serde_json::to_string(&data)
+            .ok()
+            .map(serde_json::Value::String),
         ..Diagnostic::default()
     }
 }
@@ -86,10 +91,12 @@ fn rule_of(diagnostic: &Diagnostic) -> Option<RuleCode> {
 
 /// The fixes a diagnostic carries, if they belong to document `version`.
 fn fixes_of(diagnostic: &Diagnostic, version: i32) -> Vec<FixData> {
-    let Some(data) = diagnostic.data.clone() else {
-        return Vec::new();
+    let parsed = match &diagnostic.data {
+        Some(serde_json::Value::String(text)) => serde_json::from_str::<DiagnosticData>(text),
+        Some(other) => DiagnosticData::deserialize(other),
+        None => return Vec::new(),
     };
-    match serde_json::from_value::<DiagnosticData>(data) {
+    match parsed {
         Ok(data) if data.version == version => data.fixes,
         _ => Vec::new(),
     }
@@ -148,7 +155,7 @@ pub fn quick_fixes(
                 ..CodeAction::default()
             }));
         }
-        let prefix = format.and_then(Format::comment_prefix);
+        let prefix = format.and_then(|f| f.comment_prefix());
         if let Some(edit) =
             prefix.and_then(|p| suppress_edit(rope, encoding, diagnostic.range, rule, p))
         {
@@ -192,7 +199,7 @@ fn suppress_edit(
         "\n"
     };
     // already suppressed right above (with another code, say): extend that comment instead
-    let comment = format!("{prefix} mailport: ignore");
+    let comment = format!("{prefix} {MARKER}");
     if line > 0 {
         let above = rope.line(line - 1);
         let above: String = above.chars().collect();
@@ -256,4 +263,122 @@ pub fn fix_all(
         edit: Some(workspace_edit(uri, text_edits(rope, encoding, &edits))),
         ..CodeAction::default()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Edit;
+
+    fn range_at_line(line: u32) -> Range {
+        Range::new(Position::new(line, 4), Position::new(line, 7))
+    }
+
+    #[test]
+    fn suppression_keeps_indentation_and_line_breaks() {
+        let rope = Rope::from_str("smtp:\r\n    port: 465\r\n");
+        let edit = suppress_edit(
+            &rope,
+            Encoding::Utf16,
+            range_at_line(1),
+            RuleCode::Mp003,
+            "#",
+        )
+        .unwrap();
+        assert_eq!(edit.new_text, "    # mailport: ignore MP003\r\n");
+        assert_eq!(edit.range.start, Position::new(1, 0));
+    }
+
+    #[test]
+    fn suppression_extends_a_comment_right_above() {
+        let rope = Rope::from_str("[smtp]\n; mailport: ignore MP011\nport = 465\n");
+        let edit = suppress_edit(
+            &rope,
+            Encoding::Utf16,
+            range_at_line(2),
+            RuleCode::Mp003,
+            ";",
+        )
+        .unwrap();
+        assert_eq!(edit.new_text, " MP003");
+        assert_eq!(edit.range.start, Position::new(1, 24));
+    }
+
+    #[test]
+    fn no_suppression_for_probe_results() {
+        let rope = Rope::from_str("port: 465\n");
+        assert!(suppress_edit(
+            &rope,
+            Encoding::Utf16,
+            range_at_line(0),
+            RuleCode::Mp100,
+            "#"
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn kinds_match_by_prefix_segments() {
+        let quickfix = [CodeActionKind::QUICKFIX];
+        let source = [CodeActionKind::SOURCE];
+        let fix_all = [CodeActionKind::SOURCE_FIX_ALL];
+        let fixes = [CodeActionKind::from("source.fix")];
+        assert!(wanted(None, FIX_ALL_KIND));
+        assert!(wanted(Some(&source), FIX_ALL_KIND));
+        assert!(wanted(Some(&fix_all), FIX_ALL_KIND));
+        assert!(!wanted(Some(&fixes), FIX_ALL_KIND));
+        assert!(!wanted(Some(&quickfix), FIX_ALL_KIND));
+    }
+
+    fn finding(fixes: Vec<Fix>) -> Finding {
+        Finding {
+            code: RuleCode::Mp003,
+            severity: Severity::Error,
+            message: String::new(),
+            span: 0..1,
+            endpoint: None,
+            fixes,
+        }
+    }
+
+    fn fix(preferred: bool, spans: &[(usize, usize)]) -> Fix {
+        Fix {
+            title: "t".into(),
+            preferred,
+            edits: spans
+                .iter()
+                .map(|(s, e)| Edit {
+                    span: *s..*e,
+                    new_text: "x".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn fix_all_takes_preferred_fixes_without_overlaps() {
+        let uri: Uri = "file:///a.env".parse().unwrap();
+        let rope = Rope::from_str("0123456789abcdef");
+        let findings = [
+            finding(vec![fix(false, &[(0, 1)]), fix(true, &[(2, 4)])]),
+            finding(vec![fix(true, &[(3, 5)])]), // overlaps the first: skipped
+            finding(vec![fix(true, &[(2, 4)])]), // the same fix again: once
+            finding(vec![fix(true, &[(8, 9), (10, 10)])]),
+        ];
+        let Some(CodeActionOrCommand::CodeAction(action)) =
+            fix_all(&uri, &rope, Encoding::Utf16, &findings)
+        else {
+            panic!("no fix-all action");
+        };
+        let edits = &action.edit.unwrap().changes.unwrap()[&uri];
+        let starts: Vec<u32> = edits.iter().map(|e| e.range.start.character).collect();
+        assert_eq!(starts, vec![2, 8, 10]);
+        assert!(fix_all(
+            &uri,
+            &rope,
+            Encoding::Utf16,
+            &[finding(vec![fix(false, &[(0, 1)])])]
+        )
+        .is_none());
+    }
 }

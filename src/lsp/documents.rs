@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::{self, Encoding};
 use super::probe_command::ProbeMark;
+use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
 use crate::analysis::syntax::incremental::IncrementalDoc;
 use crate::analysis::syntax::{detect_format, Format};
 use crate::analysis::{self, Analysis};
@@ -21,19 +22,24 @@ use crate::config::Config;
 pub const MAX_ANALYZED_BYTES: usize = 32 * 1024 * 1024;
 /// Content-based format detection is retried on edits only while a document is this small.
 const REDETECT_BELOW_BYTES: usize = 64 * 1024;
+/// Edits longer than this (either side) are not handed to the incremental analysis (it would
+/// analyse the whole document anyway; copying the text out is not worth it).
+const MAX_TRACKED_EDIT: usize = 4 * 1024;
+
+/// The text changes since the last analysis.
+enum Pending {
+    Clean,
+    /// Exactly one change: the incremental analysis may re-check only what it touched.
+    One(TextChange),
+    /// Several changes, a replaced document, a new format: analyse everything.
+    Many,
+}
 
 /// Locks a std mutex, surviving poisoning: a panic elsewhere must not take the server down.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The analysis of one version of a document under one configuration.
-pub struct CachedAnalysis {
-    pub version: i32,
-    pub config_epoch: u64,
-    pub analysis: Arc<Analysis>,
 }
 
 /// One open document.
@@ -45,7 +51,8 @@ pub struct Document {
     pub language_id: String,
     /// `None` when the document is not a format mailport reads (or is too large).
     pub source: Option<IncrementalDoc>,
-    pub analysis: Option<CachedAnalysis>,
+    /// Findings and endpoints kept between edits.
+    pub analyzer: Analyzer,
     /// Results of "test connection" shown until the endpoint's text changes.
     pub probe_marks: Vec<ProbeMark>,
     /// Set by `didClose`: pending publishes for it are dropped.
@@ -54,7 +61,7 @@ pub struct Document {
 
 impl Document {
     pub fn open(uri: &Uri, language_id: String, version: i32, text: String) -> Document {
-        let path = uri.to_file_path().map(|p| p.into_owned());
+        let path = file_path(uri);
         let file_name = match &path {
             Some(p) => p
                 .file_name()
@@ -76,7 +83,7 @@ impl Document {
             path,
             language_id,
             source: None,
-            analysis: None,
+            analyzer: Analyzer::new(),
             probe_marks: Vec::new(),
             closed: false,
         };
@@ -109,6 +116,7 @@ impl Document {
                 None => {
                     self.rope = Rope::from_str(&change.text);
                     self.source = self.read_source(change.text);
+                    self.analyzer.pending = Pending::Many;
                 }
                 Some(range) => {
                     let span = position::to_span(&self.rope, range, encoding);
@@ -118,11 +126,26 @@ impl Document {
         }
         if self.source.is_none() && self.rope.len_bytes() < REDETECT_BELOW_BYTES {
             self.source = self.read_source(self.rope.to_string());
+            self.analyzer.pending = Pending::Many;
         }
     }
 
     /// Replaces bytes `start..end` (char boundaries, `start <= end <= len`) in both views.
     fn replace(&mut self, start: usize, end: usize, new_text: &str) {
+        self.analyzer.pending = match self.analyzer.pending {
+            Pending::Clean
+                if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT =>
+            {
+                Pending::One(TextChange {
+                    start,
+                    old_end: end,
+                    new_end: start + new_text.len(),
+                    old_text: self.rope.byte_slice(start..end).to_string(),
+                    new_text: new_text.to_string(),
+                })
+            }
+            _ => Pending::Many,
+        };
         let start_char = self.rope.byte_to_char(start);
         let end_char = self.rope.byte_to_char(end);
         self.rope.remove(start_char..end_char);
@@ -132,6 +155,7 @@ impl Document {
             if edited.is_none() || self.rope.len_bytes() > MAX_ANALYZED_BYTES {
                 // the incremental state may be half-updated: start again from the rope
                 self.source = None;
+                self.analyzer.pending = Pending::Many;
                 if self.rope.len_bytes() <= MAX_ANALYZED_BYTES {
                     self.source = self.read_source(self.rope.to_string());
                 }
@@ -139,27 +163,99 @@ impl Document {
         }
     }
 
-    /// The analysis of the current version under `config` (computed at most once per version and
-    /// configuration). `None` for documents mailport does not read.
-    pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<Arc<Analysis>> {
-        if let Some(cached) = &self.analysis {
-            if cached.version == self.version && cached.config_epoch == config_epoch {
-                return Some(cached.analysis.clone());
-            }
-        }
+    /// The analysis of the current version under `config`. `None` for documents mailport does
+    /// not read.
+    pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<&Analysis> {
         let source = self.source.as_ref()?;
-        let analysis = guarded(|| {
-            analysis::analyze_parsed(source.text(), source.format(), source.parsed(), config)
-        })
-        .unwrap_or_default();
-        let analysis = Arc::new(analysis);
-        self.analysis = Some(CachedAnalysis {
-            version: self.version,
-            config_epoch,
-            analysis: analysis.clone(),
-        });
-        Some(analysis)
+        Some(
+            self.analyzer
+                .get(source, self.version, config, config_epoch),
+        )
     }
+}
+
+/// A document's analysis, kept between edits and computed at most once per version and
+/// configuration.
+pub struct Analyzer {
+    incremental: IncrementalAnalysis,
+    /// The edits since `incremental` last analysed.
+    pending: Pending,
+    /// Used instead of `incremental` after it panicked (last line of defence).
+    fallback: Option<Analysis>,
+    /// (document version, configuration epoch) of the analysis held.
+    current: Option<(i32, u64)>,
+}
+
+impl Analyzer {
+    fn new() -> Analyzer {
+        Analyzer {
+            incremental: IncrementalAnalysis::new(),
+            pending: Pending::Many,
+            fallback: None,
+            current: None,
+        }
+    }
+
+    pub fn get(
+        &mut self,
+        source: &IncrementalDoc,
+        version: i32,
+        config: &Config,
+        config_epoch: u64,
+    ) -> &Analysis {
+        if self.current != Some((version, config_epoch)) {
+            let change = match &self.pending {
+                Pending::One(change) => Some(change),
+                Pending::Clean | Pending::Many => None,
+            };
+            let incremental = &mut self.incremental;
+            let analysed = guarded(|| {
+                incremental.analyze(
+                    source.text(),
+                    source.format(),
+                    source.parsed(),
+                    config,
+                    change,
+                );
+            });
+            self.fallback = match analysed {
+                Some(()) => None,
+                None => {
+                    // the kept state may be half-updated: forget it, read everything once more
+                    self.incremental = IncrementalAnalysis::new();
+                    Some(
+                        guarded(|| {
+                            analysis::analyze_parsed(
+                                source.text(),
+                                source.format(),
+                                source.parsed(),
+                                config,
+                            )
+                        })
+                        .unwrap_or_default(),
+                    )
+                }
+            };
+            self.pending = Pending::Clean;
+            self.current = Some((version, config_epoch));
+        }
+        match &self.fallback {
+            Some(analysis) => analysis,
+            None => self.incremental.last(),
+        }
+    }
+}
+
+/// The local path of a `file:` URI (other schemes — `untitled:` buffers — have none).
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let is_file = uri
+        .as_str()
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"));
+    if !is_file {
+        return None;
+    }
+    uri.to_file_path().map(|p| p.into_owned())
 }
 
 /// Runs analysis code with a last line of defence: a panic becomes `None` instead of killing the

@@ -76,17 +76,54 @@ pub fn to_byte(rope: &Rope, pos: Position, encoding: Encoding) -> usize {
     }
 }
 
+/// Lines up to this long are walked char by char to find a column (cheaper than the rope's
+/// index look-ups); longer lines (minified JSON) use the look-ups.
+const WALK_LIMIT: usize = 4096;
+
 /// The position of byte `offset` (clamped to the document, rounded down to a char boundary).
 pub fn to_position(rope: &Rope, offset: usize, encoding: Encoding) -> Position {
     let offset = offset.min(rope.len_bytes());
-    let char_idx = rope.byte_to_char(offset);
-    let line = rope.char_to_line(char_idx);
-    let line_start_char = rope.line_to_char(line);
-    let column = match encoding {
-        Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
-        Encoding::Utf16 => rope.char_to_utf16_cu(char_idx) - rope.char_to_utf16_cu(line_start_char),
+    let line = rope.byte_to_line(offset);
+    let line_start = rope.line_to_byte(line);
+    let column = if offset - line_start <= WALK_LIMIT {
+        walk_column(rope, line_start, offset, encoding)
+    } else {
+        let char_idx = rope.byte_to_char(offset);
+        match encoding {
+            Encoding::Utf8 => rope.char_to_byte(char_idx) - line_start,
+            Encoding::Utf16 => {
+                rope.char_to_utf16_cu(char_idx)
+                    - rope.char_to_utf16_cu(rope.byte_to_char(line_start))
+            }
+        }
     };
     Position::new(saturate(line), saturate(column))
+}
+
+/// The column of `to` on the line starting at byte `from` (a char boundary), counting the chars
+/// that end at or before `to`.
+fn walk_column(rope: &Rope, from: usize, to: usize, encoding: Encoding) -> usize {
+    let (chunks, mut chunk_start, _, _) = rope.chunks_at_byte(from);
+    let mut column = 0;
+    for chunk in chunks {
+        let skip = from.saturating_sub(chunk_start);
+        let Some(rest) = chunk.get(skip..) else {
+            return column;
+        };
+        let mut at = chunk_start + skip;
+        for c in rest.chars() {
+            at += c.len_utf8();
+            if at > to {
+                return column;
+            }
+            column += match encoding {
+                Encoding::Utf8 => c.len_utf8(),
+                Encoding::Utf16 => c.len_utf16(),
+            };
+        }
+        chunk_start += chunk.len();
+    }
+    column
 }
 
 pub fn to_range(rope: &Rope, span: &Span, encoding: Encoding) -> Range {
@@ -156,6 +193,32 @@ mod tests {
     fn unicode_line_separators_are_not_lsp_line_breaks() {
         let rope = Rope::from_str("a\u{2028}b\nc");
         assert_eq!(to_position(&rope, 6, Encoding::Utf8), Position::new(1, 0));
+    }
+
+    #[test]
+    fn walking_and_look_ups_agree() {
+        let line = "é中😀x".repeat(WALK_LIMIT / 5);
+        let text = format!("a\n{line}\n");
+        let rope = Rope::from_str(&text);
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            for offset in (0..text.len()).step_by(7) {
+                let walked = to_position(&rope, offset, enc);
+                let char_idx = rope.byte_to_char(offset);
+                let line = rope.char_to_line(char_idx);
+                let expected = match enc {
+                    Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
+                    Encoding::Utf16 => {
+                        rope.char_to_utf16_cu(char_idx)
+                            - rope.char_to_utf16_cu(rope.line_to_char(line))
+                    }
+                };
+                assert_eq!(
+                    walked,
+                    Position::new(line as u32, expected as u32),
+                    "{offset}"
+                );
+            }
+        }
     }
 
     #[test]

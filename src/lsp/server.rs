@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
-use super::documents::{guarded, lock, DocEntry, Document, Documents};
+use super::documents::{file_path, guarded, lock, DocEntry, Document, Documents};
 use super::position::{self, Encoding};
 use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
 use super::settings::{self, CheckedSettings, Root, SettingsState, CONFIG_FILE_NAME};
@@ -152,21 +152,39 @@ impl Inner {
         if doc.closed || doc.version != version {
             return None;
         }
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let started = timing().then(std::time::Instant::now);
+        let Document {
+            rope,
+            source,
+            analyzer,
+            probe_marks,
+            ..
+        } = doc;
+        let Some(source) = source.as_ref() else {
             return Some(Vec::new());
         };
+        let analysis = analyzer.get(source, version, &config, epoch);
+        let analysed = timing().then(std::time::Instant::now);
         let mut out: Vec<Diagnostic> = analysis
             .findings
             .iter()
-            .map(|f| actions::diagnostic(&doc.rope, encoding, version, f))
+            .map(|f| actions::diagnostic(rope, encoding, version, f))
             .collect();
-        if !doc.probe_marks.is_empty() {
+        if !probe_marks.is_empty() {
             out.extend(probe_command::diagnostics(
-                &mut doc.probe_marks,
-                &analysis,
-                &doc.rope,
+                probe_marks,
+                analysis,
+                rope,
                 encoding,
             ));
+        }
+        if let (Some(started), Some(analysed)) = (started, analysed) {
+            eprintln!(
+                "mailport lsp timing: v{version} analysis {:?} ({} findings), to LSP {:?}",
+                analysed - started,
+                out.len(),
+                analysed.elapsed()
+            );
         }
         Some(out)
     }
@@ -186,7 +204,7 @@ impl Inner {
         let mut doc = entry.lock();
         let offset = position::to_byte(&doc.rope, position, encoding);
         let analysis = doc.analysis(&config, epoch)?;
-        probe_command::target_near(&analysis, offset)
+        probe_command::target_near(analysis, offset)
     }
 
     /// Shows a probe's findings on its endpoint (and republishes).
@@ -200,7 +218,7 @@ impl Inner {
             let Some(analysis) = doc.analysis(&config, epoch) else {
                 return;
             };
-            let Some(mark) = probe_command::mark_for(&analysis, target, report) else {
+            let Some(mark) = probe_command::mark_for(analysis, target, report) else {
                 return;
             };
             probe_command::add_mark(&mut doc.probe_marks, mark);
@@ -215,6 +233,9 @@ impl Inner {
             Ok(checked) => {
                 {
                     let mut settings = lock(&self.settings);
+                    if settings.editor.settings == checked.settings {
+                        return; // the same settings again (pushed, then pulled): nothing to redo
+                    }
                     settings.editor = checked;
                     settings.changed();
                 }
@@ -285,17 +306,23 @@ impl Inner {
     }
 }
 
+/// `MAILPORT_LSP_TIMING=1`: per-edit timings on stderr (for docs/performance.md).
+fn timing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("MAILPORT_LSP_TIMING").is_some_and(|v| v == "1"))
+}
+
 fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders
         .iter()
         .flatten()
-        .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+        .filter_map(|f| file_path(&f.uri))
         .collect();
     #[allow(deprecated)]
     if roots.is_empty() {
-        if let Some(path) = params.root_uri.as_ref().and_then(|u| u.to_file_path()) {
-            roots.push(path.into_owned());
+        if let Some(path) = params.root_uri.as_ref().and_then(file_path) {
+            roots.push(path);
         }
     }
     roots
@@ -448,9 +475,16 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.get(&uri) else {
             return; // a change for a document that is not open: nothing to apply it to
         };
+        let started = timing().then(std::time::Instant::now);
         entry
             .lock()
             .apply_changes(version, params.content_changes, self.inner.encoding());
+        if let Some(started) = started {
+            eprintln!(
+                "mailport lsp timing: v{version} edit applied in {:?}",
+                started.elapsed()
+            );
+        }
         self.inner.schedule_publish(uri, entry, version);
     }
 
@@ -480,7 +514,7 @@ impl LanguageServer for Backend {
         let changed: Vec<PathBuf> = params
             .changes
             .iter()
-            .filter_map(|c| c.uri.to_file_path().map(|p| p.into_owned()))
+            .filter_map(|c| file_path(&c.uri))
             .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE_NAME))
             .collect();
         if !changed.is_empty() {
@@ -495,20 +529,25 @@ impl LanguageServer for Backend {
         };
         let (config, epoch) = self.inner.config_for(&entry);
         let session = self.inner.session();
-        let mut doc = entry.lock();
-        let offset = position::to_byte(&doc.rope, at.position, session.encoding);
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let mut guard = entry.lock();
+        let Document {
+            rope,
+            source,
+            analyzer,
+            version,
+            ..
+        } = &mut *guard;
+        let offset = position::to_byte(rope, at.position, session.encoding);
+        let Some(source) = source.as_ref() else {
             return Ok(None);
         };
-        let Some(source) = doc.source.as_ref() else {
-            return Ok(None);
-        };
+        let analysis = analyzer.get(source, *version, &config, epoch);
         let found = guarded(|| {
             analysis::hover::hover(
                 source.text(),
                 source.format(),
                 source.parsed(),
-                &analysis,
+                analysis,
                 offset,
             )
         })
@@ -522,7 +561,7 @@ impl LanguageServer for Backend {
                 },
                 value: h.markdown,
             }),
-            range: Some(position::to_range(&doc.rope, &h.span, session.encoding)),
+            range: Some(position::to_range(rope, &h.span, session.encoding)),
         }))
     }
 
@@ -547,13 +586,16 @@ impl LanguageServer for Backend {
             ));
         }
         if actions::wanted(only, FIX_ALL_KIND) {
-            if let Some(analysis) = doc.analysis(&config, epoch) {
-                actions.extend(actions::fix_all(
-                    &uri,
-                    &doc.rope,
-                    encoding,
-                    &analysis.findings,
-                ));
+            let Document {
+                rope,
+                source,
+                analyzer,
+                version,
+                ..
+            } = &mut *doc;
+            if let Some(source) = source.as_ref() {
+                let analysis = analyzer.get(source, *version, &config, epoch);
+                actions.extend(actions::fix_all(&uri, rope, encoding, &analysis.findings));
             }
         }
         Ok(Some(actions))
@@ -570,11 +612,19 @@ impl LanguageServer for Backend {
         let (config, epoch) = self.inner.config_for(&entry);
         let encoding = self.inner.encoding();
         let mut doc = entry.lock();
-        let Some(analysis) = doc.analysis(&config, epoch) else {
+        let Document {
+            rope,
+            source,
+            analyzer,
+            version,
+            ..
+        } = &mut *doc;
+        let Some(source) = source.as_ref() else {
             return Ok(None);
         };
+        let analysis = analyzer.get(source, *version, &config, epoch);
         Ok(Some(probe_command::code_lenses(
-            &uri, &analysis, &doc.rope, encoding,
+            &uri, analysis, rope, encoding,
         )))
     }
 

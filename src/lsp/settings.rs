@@ -55,20 +55,11 @@ impl Default for ProbeSettings {
 }
 
 /// Editor settings that were read and checked, with the configuration they amount to.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CheckedSettings {
     pub settings: EditorSettings,
     /// `prefer`, `rules`, `allow` of the editor alone.
     config: Config,
-}
-
-impl Default for CheckedSettings {
-    fn default() -> Self {
-        CheckedSettings {
-            settings: EditorSettings::default(),
-            config: Config::default(),
-        }
-    }
 }
 
 impl CheckedSettings {
