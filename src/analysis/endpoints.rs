@@ -274,6 +274,7 @@ enum Role {
     Password,
     Auth,
     Protocol,
+    PortOverride,
     /// Security, require, verify, TLS version keys: read through the profile by key name.
     Other,
 }
@@ -298,6 +299,7 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         (&k.password, Role::Password),
         (&k.auth, Role::Auth),
         (&k.protocol, Role::Protocol),
+        (&k.port_override, Role::PortOverride),
     ] {
         out.extend(list.iter().map(|s| (s.to_ascii_lowercase(), role)));
     }
@@ -777,7 +779,13 @@ fn read_endpoint(
                     protocol_from_key = Some(proto);
                 }
             }
-            Role::Host | Role::Url | Role::Other => {}
+            Role::Host | Role::Url | Role::Other | Role::PortOverride => {}
+        }
+    }
+    // The socket really goes to the override port (JavaMail's socketFactory.port).
+    if let Some(m) = members.iter().find(|m| m.role == Role::PortOverride) {
+        if !is_blank(&settings[m.setting].value) {
+            e.port = Some(located(settings, m.setting));
         }
     }
     if let Some(u) = url_member {

@@ -90,6 +90,8 @@ pub struct Keys {
     pub auth: Vec<String>,
     /// A value naming the protocol (`type = IMAP`, Spring `protocol = smtps`).
     pub protocol: Vec<String>,
+    /// A port that replaces `port` when present (Jakarta Mail `mail.smtp.socketFactory.port`).
+    pub port_override: Vec<String>,
 }
 
 /// One application profile.
