@@ -59,7 +59,7 @@ fn django_plaintext_with_password() {
     check(
         "EMAIL_HOST=mail.example.org\nEMAIL_PORT=587\nEMAIL_USE_TLS=False\nEMAIL_HOST_USER=app@example.org\nEMAIL_HOST_PASSWORD=s3cret\n",
         expect![[r#"
-            2:12 error MP004 SMTP connection to mail.example.org without TLS (EMAIL_USE_TLS=False): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+            3:15 error MP004 SMTP connection to mail.example.org without TLS (EMAIL_USE_TLS=False): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
               fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true)
                 | EMAIL_PORT=465
                 | EMAIL_USE_SSL=True
@@ -179,7 +179,7 @@ fn mastodon() {
     check(
         "LOCAL_DOMAIN=example.social\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587\nSMTP_LOGIN=postmaster@example.social\nSMTP_PASSWORD=secret\nSMTP_FROM_ADDRESS=notifications@example.social\nSMTP_ENABLE_STARTTLS=auto\n",
         expect![[r#"
-            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+            7:22 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
               fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
                 | SMTP_PORT=465
                 | SMTP_ENABLE_STARTTLS=never
@@ -349,14 +349,20 @@ fn inline_suppression() {
     check(
         "# mailport: ignore MP005\nSMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587 # mailport: ignore MP005\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
         expect![[r#"
-            clean
+            6:22 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
+                | SMTP_PORT=465 # mailport: ignore MP005
+                | SMTP_ENABLE_STARTTLS=never
+                | SMTP_TLS=true
+              fix: Require STARTTLS (SMTP_ENABLE_STARTTLS=always)
+                | SMTP_ENABLE_STARTTLS=always
         "#]],
     );
     // Another code on the line does not hide this one.
     check(
         "SMTP_SERVER=smtp.mailgun.org\n# mailport: ignore MP004\nSMTP_PORT=587\nSMTP_LOGIN=me\nSMTP_PASSWORD=pw\nSMTP_ENABLE_STARTTLS=auto\n",
         expect![[r#"
-            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+            6:22 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS=auto): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
               fix*: Use port 465 with implicit TLS (SMTP_TLS=true, SMTP_ENABLE_STARTTLS=never)
                 | SMTP_PORT=465
                 | SMTP_ENABLE_STARTTLS=never
@@ -412,4 +418,21 @@ fn bad_configuration_is_an_error() {
     ] {
         assert!(Config::from_toml(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn generic_enable_starttls_false_is_plaintext() {
+    check(
+        "SMTP_ADDRESS=relay.example.org\nSMTP_PORT=25\nSMTP_USERNAME=\nSMTP_PASSWORD=\nSMTP_AUTHENTICATION=plain\nSMTP_ENABLE_STARTTLS=false\n",
+        expect![[r#"
+            6:22 warning MP004 SMTP connection to relay.example.org without TLS (SMTP_ENABLE_STARTTLS=false): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    // An implicit-TLS key still decides.
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=465\nSMTP_SECURE=true\nSMTP_ENABLE_STARTTLS=false\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
 }

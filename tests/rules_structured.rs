@@ -121,7 +121,7 @@ receivers:
         auth_password: 'app-password'
 "#,
         expect![[r#"
-            2:37 error MP004 SMTP connection to smtp.example.com without TLS (smtp_require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+            6:21 error MP004 SMTP connection to smtp.example.com without TLS (smtp_require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
               fix*: Use port 465 (implicit TLS)
                 |   smtp_smarthost: 'smtp.example.com:465'
               fix: Require STARTTLS (smtp_require_tls=true)
@@ -174,7 +174,7 @@ spring:
             enable: true
 "#,
         expect![[r#"
-            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (properties.mail.smtp.starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+            12:21 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (properties.mail.smtp.starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
               fix*: Use port 465 with implicit TLS (properties.mail.smtp.ssl.enable=true, properties.mail.smtp.starttls.enable=false)
                 |     port: 465
                 |     properties.mail.smtp.ssl.enable: true
@@ -237,7 +237,7 @@ fn ghost_nodemailer_json() {
 }
 "#,
         expect![[r#"
-            10:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+            11:17 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
               fix*: Use port 465 with implicit TLS (secure=true)
                 |       "port": 465,
                 |       "secure": true,

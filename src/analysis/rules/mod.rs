@@ -44,23 +44,10 @@ impl Ctx<'_> {
             .unwrap_or_else(|| self.setting_span(self.e.anchor))
     }
 
-    /// Where a finding about the mode (MP004, MP005) is shown. In the formats of issue 3 (XML,
-    /// rc files, Postfix, program source): the security setting that decided it (`socketType`,
-    /// `smtp_enable_starttls_auto`), where the judged real-world files put it. Elsewhere (and when
-    /// no key decided): [`Ctx::main_span`].
+    /// Where a finding about the mode (MP004, MP005) is shown: the security setting that decided
+    /// it (`socketType`, `SMTP_ENABLE_STARTTLS`), else (a default, the port, a URL scheme)
+    /// [`Ctx::main_span`].
     pub fn mode_span(&self) -> Span {
-        let first_slice = matches!(
-            self.doc.format,
-            Format::Env
-                | Format::Yaml
-                | Format::Json
-                | Format::Toml
-                | Format::Ini
-                | Format::Properties
-        );
-        if first_slice {
-            return self.main_span();
-        }
         match &self.e.security_from {
             SecurityFrom::Keys(keys) => keys
                 .iter()
