@@ -366,11 +366,18 @@ fn spring_properties_auth_switch_without_credentials() {
 fn spring_socket_factory_port_overrides_the_port() {
     // Jakarta Mail connects to socketFactory.port with the SSL socket factory: 465, implicit TLS.
     let text = "spring.mail.host=smtp.gmail.com\nspring.mail.port=25\nspring.mail.username=me@gmail.com\nspring.mail.password=app-password\nspring.mail.properties.mail.smtp.auth=true\nspring.mail.properties.mail.smtp.socketFactory.port = 465\nspring.mail.properties.mail.smtp.socketFactory.class = javax.net.ssl.SSLSocketFactory\n";
-    check("application.properties", text, expect![[r#"
+    check(
+        "application.properties",
+        text,
+        expect![[r#"
         clean
-    "#]]);
+    "#]],
+    );
     let broken = text.replace("= 465", "= 587");
-    check("application.properties", &broken, expect![[r#"
+    check(
+        "application.properties",
+        &broken,
+        expect![[r#"
         6:55 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.socketFactory.class=javax.net.ssl.SSLSocketFactory starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
           fix*: Use port 465 (implicit TLS)
             | spring.mail.properties.mail.smtp.socketFactory.port = 465
@@ -378,5 +385,6 @@ fn spring_socket_factory_port_overrides_the_port() {
             | spring.mail.properties.mail.smtp.starttls.enable=true
             | spring.mail.properties.mail.smtp.starttls.required=true
             | spring.mail.properties.mail.smtp.socketFactory.class = javax.net.SocketFactory
-    "#]]);
+    "#]],
+    );
 }

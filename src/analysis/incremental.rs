@@ -195,7 +195,10 @@ impl State {
         if format == Format::Xml {
             // An autoconfig file lists alternatives of one server: 25 after 465/587 is a fallback.
             let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
-            let keep = rules::drop_port_25_fallbacks(findings.iter().map(|(_, f)| f.clone()).collect(), &all);
+            let keep = rules::drop_port_25_fallbacks(
+                findings.iter().map(|(_, f)| f.clone()).collect(),
+                &all,
+            );
             findings.retain(|(_, f)| keep.contains(f));
         }
         order(&mut findings);

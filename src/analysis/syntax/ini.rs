@@ -5,6 +5,8 @@
 
 use tree_sitter::Node;
 
+use super::named_children;
+
 use super::{
     line_end, line_lead, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting,
     Span, SyntaxError, ValueKind,
@@ -43,11 +45,6 @@ pub fn parse(text: &str) -> Parsed {
         error.span.start = error.span.start.min(error.span.end);
     }
     Parsed { settings, errors }
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 /// A line without `=` that the grammar glued to the setting on a following line.

@@ -323,6 +323,12 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
 }
 
 /// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
+/// A node's named children (tree-sitter hands them out through a cursor).
+pub(crate) fn named_children(node: tree_sitter::Node) -> Vec<tree_sitter::Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
 pub(crate) fn parse_tree(
     language: &tree_sitter::Language,
     text: &str,

@@ -11,6 +11,8 @@
 
 use tree_sitter::Node;
 
+use super::named_children;
+
 use super::literal::{indent_at, line_start, node_text, syntax_tree, unquote, Value};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
@@ -31,11 +33,6 @@ pub fn parse(text: &str) -> Parsed {
 struct Reader<'a> {
     text: &'a str,
     out: Vec<Setting>,
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 /// `lib.mkDefault`, `mkForce`, `lib.mkOverride 90` … wrap a value without changing it.

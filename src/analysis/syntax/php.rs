@@ -15,6 +15,8 @@
 
 use tree_sitter::Node;
 
+use super::named_children;
+
 use super::literal::{copied_style, member_style, node_text, syntax_tree, unquote, Value};
 use super::{Parsed, Setting, ValueKind};
 
@@ -35,11 +37,6 @@ pub fn parse(text: &str) -> Parsed {
 struct Reader<'a> {
     text: &'a str,
     out: Vec<Setting>,
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 impl<'a> Reader<'a> {

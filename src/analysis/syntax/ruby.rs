@@ -16,6 +16,8 @@
 
 use tree_sitter::Node;
 
+use super::named_children;
+
 use super::literal::{copied_style, member_style, node_text, syntax_tree, unquote, Value};
 use super::{Parsed, Setting, Span, ValueKind};
 
@@ -36,11 +38,6 @@ pub fn parse(text: &str) -> Parsed {
 struct Reader<'a> {
     text: &'a str,
     out: Vec<Setting>,
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 impl<'a> Reader<'a> {

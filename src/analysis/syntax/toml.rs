@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::named_children;
+
 use super::{
     line_end, line_lead, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting, Span,
     ValueKind,
@@ -25,11 +27,6 @@ pub fn parse(text: &str) -> Parsed {
         settings: reader.settings,
         errors: tree_errors(&tree, text),
     }
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 struct Reader<'a> {

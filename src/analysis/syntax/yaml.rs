@@ -8,6 +8,7 @@
 use tree_sitter::{Node, Parser, Tree};
 
 use super::incremental::Reuse;
+use super::named_children;
 use super::{
     line_break_at, line_end, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed,
     Setting, Span, ValueKind,
@@ -284,11 +285,6 @@ pub(crate) fn extract(
         settings: walker.settings,
         errors: tree_errors(tree, text),
     }
-}
-
-fn named_children(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
 }
 
 /// How the entry that holds a value was written (decides the [`EntryStyle`]).
