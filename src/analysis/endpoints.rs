@@ -843,9 +843,7 @@ fn read_endpoint(
         .or_else(|| p.default_protocol())
         .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
-    if e.protocol.is_none() {
-        return None;
-    }
+    e.protocol?;
     if e.host.is_none() && e.port.is_none() && url_member.is_none() {
         // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts
         // and MP008/MP009, read below.

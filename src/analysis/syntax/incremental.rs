@@ -103,10 +103,9 @@ impl IncrementalDoc {
                 if let Some(chunks) = yaml::chunks(&self.text) {
                     let mut live = Vec::with_capacity(chunks.len());
                     for chunk in chunks {
-                        let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
+                        let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
                         live.push(LiveChunk {
                             chunk,
-                            tree,
                             settings: read.settings.len(),
                             errors: read.errors.len(),
                         });
@@ -328,29 +327,12 @@ impl IncrementalDoc {
         if !self.chunk_boundaries_kept(chunk, start, new_end, new_chunk_end) {
             return false;
         }
-        let chunk_row = self.point(chunk.start).row;
-        let local = |at: usize| at - chunk.start;
-        let local_point = |p: Point| Point {
-            row: p.row - chunk_row,
-            column: p.column,
-        };
-        let local_edit = InputEdit {
-            start_byte: local(start),
-            old_end_byte: local(old_end),
-            new_end_byte: local(new_end),
-            start_position: local_point(edit.start_position),
-            old_end_position: local_point(edit.old_end_position),
-            new_end_position: local_point(edit.new_end_position),
-        };
         let new_chunk = yaml::Chunk {
             end: new_chunk_end,
             ..chunk.clone()
         };
-        let mut old_tree = live.tree.clone();
-        if let Some(tree) = old_tree.as_mut() {
-            tree.edit(&local_edit);
-        }
-        let (fresh, tree) = yaml::parse_chunk(parser, &self.text, &new_chunk, old_tree.as_ref());
+        // A chunk is small: parsed again from scratch (its tree is not kept, see LiveChunk).
+        let (fresh, _) = yaml::parse_chunk(parser, &self.text, &new_chunk, None);
         // Splice the chunk's settings and errors; move everything after it.
         let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
         let first_error: usize = chunks[..i].iter().map(|c| c.errors).sum();
@@ -377,7 +359,6 @@ impl IncrementalDoc {
         }
         chunks[i] = LiveChunk {
             chunk: new_chunk,
-            tree,
             settings,
             errors,
         };
@@ -401,7 +382,7 @@ impl IncrementalDoc {
         let mut kept = std::collections::HashMap::new();
         let mut first_setting = 0;
         let mut first_error = 0;
-        for (index, live) in old_chunks.iter().enumerate() {
+        for live in old_chunks.iter() {
             let moved = if live.chunk.end <= start {
                 Some(0)
             } else if live.chunk.start >= old_end && live.chunk.start > start {
@@ -424,12 +405,11 @@ impl IncrementalDoc {
                 };
                 let settings = first_setting..first_setting + live.settings;
                 let errors = first_error..first_error + live.errors;
-                kept.insert(now.start, (index, now, settings, errors, moved == 1));
+                kept.insert(now.start, (now, settings, errors, moved == 1));
             }
             first_setting += live.settings;
             first_error += live.errors;
         }
-        let mut old_trees: Vec<Option<Tree>> = old_chunks.into_iter().map(|c| c.tree).collect();
         let mut old_settings = std::mem::take(&mut self.parsed.settings)
             .into_iter()
             .enumerate();
@@ -438,8 +418,8 @@ impl IncrementalDoc {
             .enumerate();
         let mut live = Vec::with_capacity(specs.len());
         for spec in specs {
-            let reusable = kept.remove(&spec.start).filter(|(_, now, ..)| *now == spec);
-            if let Some((index, _, settings, errors, moved)) = reusable {
+            let reusable = kept.remove(&spec.start).filter(|(now, ..)| *now == spec);
+            if let Some((_, settings, errors, moved)) = reusable {
                 let before = self.parsed.settings.len();
                 for (_, mut setting) in take_run(&mut old_settings, settings) {
                     if moved {
@@ -459,15 +439,13 @@ impl IncrementalDoc {
                 let taken_errors = self.parsed.errors.len() - before;
                 live.push(LiveChunk {
                     chunk: spec,
-                    tree: old_trees.get_mut(index).and_then(Option::take),
                     settings: taken,
                     errors: taken_errors,
                 });
             } else {
-                let (read, tree) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
+                let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
                 live.push(LiveChunk {
                     chunk: spec,
-                    tree,
                     settings: read.settings.len(),
                     errors: read.errors.len(),
                 });
@@ -529,11 +507,12 @@ enum YamlState {
     },
 }
 
-/// A chunk of a big YAML document, its tree, and how many settings and errors it holds (they
-/// sit in the document's lists in chunk order).
+/// A chunk of a big YAML document, and how many settings and errors it holds (they sit in the
+/// document's lists in chunk order). Its tree is not kept: a chunk is a few dozen lines, parsed
+/// again from scratch in well under a millisecond, while the trees of every chunk of a 50k-line
+/// file weigh tens of megabytes.
 struct LiveChunk {
     chunk: yaml::Chunk,
-    tree: Option<Tree>,
     settings: usize,
     errors: usize,
 }
