@@ -9,6 +9,8 @@
 #   - the real-world corpus score, for information, when ../shared/corpus is beside the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 echo "== prerequisites"
 for part in cli probe; do
@@ -18,12 +20,12 @@ done
 echo "== cargo test"
 # The benchmark must still build; it runs with `cargo bench`, not here.
 cargo build --locked --benches 2>&1
-cargo test --locked 2>&1
+cargo test --locked 2>&1 | tee "$log"
 
 if [ -f tests/ci/editors.sh ]; then
     echo "== editors"
     cargo build --locked 2>&1
-    MAILPORT_BIN="$PWD/target/debug/mailport" bash tests/ci/editors.sh
+    MAILPORT_BIN="$PWD/target/debug/mailport" bash tests/ci/editors.sh 2>&1 | tee -a "$log"
 fi
 
 corpus=../shared/corpus/realworld
@@ -32,4 +34,6 @@ if [ -f "$corpus/score.py" ]; then
     cargo build --locked 2>&1
     python3 "$corpus/score.py" target/debug/mailport || true
 fi
-echo "all tests passed"
+# One closing line for the whole suite: every cargo test plus the editor suites.
+awk '/^test result: ok\./ { p += $4; f += $6 } /^editors: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     END { printf "mailport: %d passed, %d failed\n", p, f }' "$log"
