@@ -259,13 +259,7 @@ mod tests {
             .iter()
             .find(|s| s.key() == "MAIL_PORT")
             .unwrap();
-        let s = &port.style;
-        let entry = format!(
-            "{}{}{}MAIL_SCHEME{}smtps",
-            s.lead, s.item_prefix, s.key_prefix, s.separator
-        );
-        let mut edited = text.to_string();
-        edited.insert_str(s.insert_at, &entry);
+        let edited = super::super::with_sibling(text, port, "MAIL_SCHEME", "smtps");
         expect![[r#"
             # mail
             export MAIL_HOST = smtp.example.com # relay

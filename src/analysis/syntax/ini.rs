@@ -265,15 +265,7 @@ mod tests {
             .iter()
             .find(|s| s.key() == "SMTP_PORT")
             .unwrap();
-        let s = &port.style;
-        let mut edited = text.to_string();
-        edited.insert_str(
-            s.insert_at,
-            &format!(
-                "{}{}{}PROTOCOL{}smtps",
-                s.lead, s.item_prefix, s.key_prefix, s.separator
-            ),
-        );
+        let edited = super::super::with_sibling(text, port, "PROTOCOL", "smtps");
         let reparsed = parse(&edited);
         assert!(reparsed.errors.is_empty(), "{edited}");
         let new = reparsed

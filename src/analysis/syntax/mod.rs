@@ -431,6 +431,22 @@ pub(crate) fn first_difference(left: &Parsed, right: &Parsed) -> Option<String> 
         .then(|| format!("errors {:?}\n  vs {:?}", left.errors, right.errors))
 }
 
+/// `text` with a sibling `key`/`value` written after `next_to` in its own entry style, the way a
+/// fix inserts a missing key (adapter tests).
+#[cfg(test)]
+pub(crate) fn with_sibling(text: &str, next_to: &Setting, key: &str, value: &str) -> String {
+    let s = &next_to.style;
+    let mut edited = text.to_string();
+    edited.insert_str(
+        s.insert_at,
+        &format!(
+            "{}{}{}{key}{}{value}{}",
+            s.lead, s.item_prefix, s.key_prefix, s.separator, s.suffix
+        ),
+    );
+    edited
+}
+
 /// A readable dump of what an adapter read (snapshot tests).
 #[cfg(test)]
 pub(crate) fn show_parsed(text: &str, parsed: &Parsed) -> String {

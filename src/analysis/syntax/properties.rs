@@ -209,15 +209,7 @@ mod tests {
             .iter()
             .find(|s| s.path == ["spring", "mail", "port"])
             .unwrap();
-        let s = &port.style;
-        let mut edited = text.to_string();
-        edited.insert_str(
-            s.insert_at,
-            &format!(
-                "{}{}{}protocol{}smtps",
-                s.lead, s.item_prefix, s.key_prefix, s.separator
-            ),
-        );
+        let edited = super::super::with_sibling(text, port, "protocol", "smtps");
         let reparsed = parse(&edited);
         assert!(reparsed.errors.is_empty(), "{edited}");
         assert!(reparsed

@@ -365,15 +365,7 @@ mod tests {
         ] {
             let parsed = parse(text);
             let setting = parsed.settings.iter().find(|s| s.key() == key).unwrap();
-            let s = &setting.style;
-            let mut edited = text.to_string();
-            edited.insert_str(
-                s.insert_at,
-                &format!(
-                    "{}{}{}starttls{}true",
-                    s.lead, s.item_prefix, s.key_prefix, s.separator
-                ),
-            );
+            let edited = super::super::with_sibling(text, setting, "starttls", "true");
             let reparsed = parse(&edited);
             assert!(reparsed.errors.is_empty(), "{edited}");
             let new = reparsed

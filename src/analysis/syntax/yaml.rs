@@ -1056,16 +1056,7 @@ pub(crate) mod tests {
     fn insert_sibling(text: &str, key: &str, new_key: &str, value: &str) -> String {
         let parsed = parse(text);
         let setting = parsed.settings.iter().find(|s| s.key() == key).unwrap();
-        let s = &setting.style;
-        let mut edited = text.to_string();
-        edited.insert_str(
-            s.insert_at,
-            &format!(
-                "{}{}{}{new_key}{}{value}",
-                s.lead, s.item_prefix, s.key_prefix, s.separator
-            ),
-        );
-        edited
+        super::super::with_sibling(text, setting, new_key, value)
     }
 
     #[test]
