@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::{env, yaml, Format, Parsed, Setting, Span};
+use super::{env, toml, yaml, Format, Parsed, Setting, Span};
 
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
@@ -20,6 +20,8 @@ pub struct IncrementalDoc {
     env_extents: Vec<Span>,
     /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
     env_unclosed: Vec<usize>,
+    /// TOML: a big document's chunks (`None` for a small one, read whole).
+    toml: Option<toml::Chunked>,
 }
 
 impl IncrementalDoc {
@@ -32,6 +34,7 @@ impl IncrementalDoc {
             yaml: None,
             env_extents: Vec::new(),
             env_unclosed: Vec::new(),
+            toml: None,
         };
         doc.read_all();
         doc
@@ -77,6 +80,7 @@ impl IncrementalDoc {
         match self.format {
             Format::Env => self.edit_env(start, end, new_end),
             Format::Yaml => self.edit_yaml(&edit),
+            Format::Toml => self.edit_toml(start, end, new_end),
             _ => self.parsed = super::parse(self.format, &self.text),
         }
     }
@@ -120,6 +124,34 @@ impl IncrementalDoc {
                     self.parsed = yaml::extract(&tree, &self.text, None, &[]);
                     self.yaml = Some(YamlState::Whole { parser, tree });
                 }
+            }
+            Format::Toml => {
+                self.toml = None;
+                self.parsed = Parsed::default();
+                let (Some(chunks), Some(mut parser)) = (toml::chunks(&self.text), toml::parser())
+                else {
+                    self.parsed = toml::parse(&self.text);
+                    return;
+                };
+                let mut live = Vec::with_capacity(chunks.len());
+                let mut tables = std::sync::Arc::default();
+                for chunk in chunks {
+                    let (read, after) = toml::parse_chunk(&mut parser, &self.text, &chunk, &tables);
+                    live.push(toml::LiveChunk {
+                        chunk,
+                        tables_before: tables,
+                        tables_after: after.clone(),
+                        settings: read.settings.len(),
+                        errors: read.errors.len(),
+                    });
+                    self.parsed.settings.extend(read.settings);
+                    self.parsed.errors.extend(read.errors);
+                    tables = after;
+                }
+                self.toml = Some(toml::Chunked {
+                    parser,
+                    chunks: live,
+                });
             }
             _ => self.parsed = super::parse(self.format, &self.text),
         }
@@ -496,6 +528,208 @@ impl IncrementalDoc {
     }
 }
 
+impl IncrementalDoc {
+    /// TOML: a big document re-parses the chunk the edit falls in, or recomputes the chunks when
+    /// the edit changed where they start; a small one is parsed whole.
+    fn edit_toml(&mut self, start: usize, old_end: usize, new_end: usize) {
+        let big = toml::is_big(self.line_starts.len().saturating_sub(1));
+        match self.toml.take() {
+            Some(mut chunked) if big => {
+                if self.edit_toml_chunk(&mut chunked, start, old_end, new_end) {
+                    self.toml = Some(chunked);
+                } else {
+                    self.rechunk_toml(chunked, start, old_end, new_end);
+                }
+            }
+            None if !big => self.parsed = toml::parse(&self.text),
+            _ => self.read_all(),
+        }
+    }
+
+    /// The edit stays inside one chunk, which still starts with a header and still ends where
+    /// the next chunk starts: only that chunk is parsed again. False when the chunks must be
+    /// recomputed (also when the chunk now ends with other array-of-tables counts).
+    fn edit_toml_chunk(
+        &mut self,
+        chunked: &mut toml::Chunked,
+        start: usize,
+        old_end: usize,
+        new_end: usize,
+    ) -> bool {
+        let Some(i) = chunked
+            .chunks
+            .partition_point(|c| c.chunk.start <= start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        let Some(live) = chunked.chunks.get(i) else {
+            return false;
+        };
+        let is_last = i + 1 == chunked.chunks.len();
+        // The chunk's final line break must stay, or the next chunk's header joins its last line.
+        if !is_last && old_end >= live.chunk.end {
+            return false;
+        }
+        let new_chunk_end = live.chunk.end - old_end + new_end;
+        if i > 0 && !toml::still_starts_chunk(&self.text, live.chunk.start, live.chunk.after_open) {
+            return false;
+        }
+        let (end, next_after_open) = toml::chunk_end(&self.text, live.chunk.start);
+        if end != new_chunk_end {
+            return false;
+        }
+        let new_chunk = toml::Chunk {
+            end,
+            ..live.chunk.clone()
+        };
+        let (fresh, after) = toml::parse_chunk(
+            &mut chunked.parser,
+            &self.text,
+            &new_chunk,
+            &live.tables_before,
+        );
+        if !is_last && after != live.tables_after {
+            return false; // the chunks after it number their arrays of tables differently now
+        }
+        // Splice the chunk's settings and errors; move everything after it.
+        let first_setting: usize = chunked.chunks[..i].iter().map(|c| c.settings).sum();
+        let first_error: usize = chunked.chunks[..i].iter().map(|c| c.errors).sum();
+        let old_settings = first_setting..first_setting + live.settings;
+        let old_errors = first_error..first_error + live.errors;
+        if old_settings.end > self.parsed.settings.len()
+            || old_errors.end > self.parsed.errors.len()
+        {
+            return false;
+        }
+        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
+        self.parsed.settings.splice(old_settings, fresh.settings);
+        self.parsed.errors.splice(old_errors, fresh.errors);
+        for setting in self
+            .parsed
+            .settings
+            .iter_mut()
+            .skip(first_setting + settings)
+        {
+            shift_setting(setting, old_end, new_end);
+        }
+        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
+            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
+        }
+        let live = &mut chunked.chunks[i];
+        live.chunk = new_chunk;
+        live.tables_after = after;
+        live.settings = settings;
+        live.errors = errors;
+        for (k, later) in chunked.chunks.iter_mut().enumerate().skip(i + 1) {
+            later.chunk.start = later.chunk.start - old_end + new_end;
+            later.chunk.end = later.chunk.end - old_end + new_end;
+            if k == i + 1 {
+                later.chunk.after_open = next_after_open;
+            }
+        }
+        true
+    }
+
+    /// A big TOML document whose chunk boundaries (or array-of-tables counts) an edit changed:
+    /// the chunks are computed again; those the edit did not touch and that start from the same
+    /// counts keep their settings (moved), the others are parsed.
+    fn rechunk_toml(
+        &mut self,
+        mut chunked: toml::Chunked,
+        start: usize,
+        old_end: usize,
+        new_end: usize,
+    ) {
+        let Some(specs) = toml::chunks(&self.text) else {
+            self.read_all();
+            return;
+        };
+        let shift = |at: usize| at - old_end + new_end;
+        // Old chunks the edit did not touch, by where they start now.
+        let mut kept = std::collections::HashMap::new();
+        let mut first_setting = 0;
+        let mut first_error = 0;
+        for live in chunked.chunks {
+            let moved = if live.chunk.end <= start {
+                Some(false)
+            } else if live.chunk.start >= old_end {
+                Some(true)
+            } else {
+                None
+            };
+            let settings = first_setting..first_setting + live.settings;
+            let errors = first_error..first_error + live.errors;
+            first_setting += live.settings;
+            first_error += live.errors;
+            if let Some(moved) = moved {
+                let (now_start, now_end) = if moved {
+                    (shift(live.chunk.start), shift(live.chunk.end))
+                } else {
+                    (live.chunk.start, live.chunk.end)
+                };
+                kept.insert(now_start, (now_end, live, settings, errors, moved));
+            }
+        }
+        let mut old_settings = std::mem::take(&mut self.parsed.settings)
+            .into_iter()
+            .enumerate();
+        let mut old_errors = std::mem::take(&mut self.parsed.errors)
+            .into_iter()
+            .enumerate();
+        let mut live = Vec::with_capacity(specs.len());
+        let mut tables: std::sync::Arc<toml::ArrayTables> = std::sync::Arc::default();
+        for spec in specs {
+            let reusable = kept.remove(&spec.start).filter(|(now_end, old, ..)| {
+                *now_end == spec.end
+                    && (std::sync::Arc::ptr_eq(&old.tables_before, &tables)
+                        || old.tables_before == tables)
+            });
+            if let Some((_, old, settings, errors, moved)) = reusable {
+                let before = self.parsed.settings.len();
+                for (_, mut setting) in take_run(&mut old_settings, settings) {
+                    if moved {
+                        shift_setting(&mut setting, old_end, new_end);
+                    }
+                    self.parsed.settings.push(setting);
+                }
+                let taken = self.parsed.settings.len() - before;
+                let before = self.parsed.errors.len();
+                for (_, mut error) in take_run(&mut old_errors, errors) {
+                    if moved {
+                        error.span = shift(error.span.start)..shift(error.span.end);
+                    }
+                    self.parsed.errors.push(error);
+                }
+                let taken_errors = self.parsed.errors.len() - before;
+                tables = old.tables_after.clone();
+                live.push(toml::LiveChunk {
+                    chunk: spec,
+                    tables_before: old.tables_before,
+                    tables_after: old.tables_after,
+                    settings: taken,
+                    errors: taken_errors,
+                });
+            } else {
+                let (read, after) =
+                    toml::parse_chunk(&mut chunked.parser, &self.text, &spec, &tables);
+                live.push(toml::LiveChunk {
+                    chunk: spec,
+                    tables_before: tables,
+                    tables_after: after.clone(),
+                    settings: read.settings.len(),
+                    errors: read.errors.len(),
+                });
+                self.parsed.settings.extend(read.settings);
+                self.parsed.errors.extend(read.errors);
+                tables = after;
+            }
+        }
+        chunked.chunks = live;
+        self.toml = Some(chunked);
+    }
+}
+
 /// The tree(s) of a YAML document between edits.
 enum YamlState {
     /// One tree for the whole text.
@@ -785,6 +1019,41 @@ mod tests {
     ];
 
     fn random_edits(format: Format, text: &str, seed: u64, rounds: usize) {
+        random_edits_with(format, text, seed, rounds, PIECES);
+    }
+
+    /// TOML edits: the characters that open and close strings, arrays and headers.
+    const TOML_PIECES: &[&str] = &[
+        "\n",
+        " ",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "\"",
+        "'",
+        "\"\"\"",
+        "'''",
+        "=",
+        " = ",
+        "#",
+        ".",
+        ",",
+        "{",
+        "}",
+        "\\",
+        "x",
+        "port = 587\n",
+        "[servers]\n",
+        "[[servers]]\n",
+        "[mail.smtp]\n",
+        "rows = [\n",
+        "\"\"\"\n[x]\n",
+        "\r\n",
+        "é",
+    ];
+
+    fn random_edits_with(format: Format, text: &str, seed: u64, rounds: usize, pieces: &[&str]) {
         let mut rng = Rng(seed);
         let mut doc = IncrementalDoc::new(format, text.to_string());
         for round in 0..rounds {
@@ -798,7 +1067,7 @@ mod tests {
             let new_text = match rng.below(3) {
                 0 => String::new(),
                 _ => (0..1 + rng.below(3))
-                    .map(|_| PIECES[rng.below(PIECES.len())])
+                    .map(|_| pieces[rng.below(pieces.len())])
                     .collect(),
             };
             let before = doc.text().to_string();
@@ -810,6 +1079,16 @@ mod tests {
                 doc.text(),
                 first_difference(doc.parsed(), &fresh)
             );
+            if format == Format::Toml {
+                // A valid big TOML document reads in chunks exactly as one tree reads it.
+                let whole = toml::parse_whole(doc.text());
+                assert!(
+                    !whole.errors.is_empty() || fresh == whole,
+                    "round {round} seed {seed}: chunks differ from one tree\n{:?}\n{}",
+                    doc.text(),
+                    first_difference(&fresh, &whole)
+                );
+            }
             // Keep the document from drifting into noise: now and then start over.
             if doc.text().len() > 4 * text.len() || rng.below(50) == 0 {
                 doc = IncrementalDoc::new(format, text.to_string());
@@ -875,6 +1154,32 @@ mod tests {
             .unwrap_or(8);
         for seed in 1..=seeds {
             random_edits(Format::Env, ENV, seed * 104729, 400);
+        }
+    }
+
+    #[test]
+    fn toml_random_edits_match_a_fresh_parse() {
+        let text = "title = 'x'\n[mail.smtp]\nport = 587\nrows = [\n[1],\n]\n[[servers]]\nname = \"a\"\n[servers.tls]\nverify = true\n";
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(8);
+        for seed in 1..=seeds {
+            random_edits_with(Format::Toml, text, seed * 6151, 200, TOML_PIECES);
+        }
+    }
+
+    #[test]
+    fn big_toml_random_edits_match_a_fresh_parse() {
+        // Over the chunking threshold: an edit re-parses one chunk, or the chunks are recomputed.
+        let text = crate::analysis::syntax::toml::tests::big_toml(90);
+        assert!(toml::is_big(text.matches('\n').count()));
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for seed in 1..=seeds {
+            random_edits_with(Format::Toml, &text, seed * 49157, 200, TOML_PIECES);
         }
     }
 

@@ -3,8 +3,9 @@
 //! booleans. Dates and times are read as plain text.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, Parser};
 
 use super::named_children;
 
@@ -14,6 +15,25 @@ use super::{
 };
 
 pub fn parse(text: &str) -> Parsed {
+    if let Some(chunks) = chunks(text) {
+        let Some(mut parser) = parser() else {
+            return Parsed::default();
+        };
+        let mut parsed = Parsed::default();
+        let mut tables = Arc::default();
+        for chunk in &chunks {
+            let (read, after) = parse_chunk(&mut parser, text, chunk, &tables);
+            parsed.settings.extend(read.settings);
+            parsed.errors.extend(read.errors);
+            tables = after;
+        }
+        return parsed;
+    }
+    parse_whole(text)
+}
+
+/// One tree for the whole text.
+pub(crate) fn parse_whole(text: &str) -> Parsed {
     let Some(tree) = parse_tree(&tree_sitter_toml_ng::LANGUAGE.into(), text, None) else {
         return Parsed::default();
     };
@@ -29,11 +49,323 @@ pub fn parse(text: &str) -> Parsed {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Big documents are read in chunks, so that an edit re-parses only the chunk it falls in. A chunk
+// starts at a table header at column 0 (`[a]`, `[[a]]`) and runs to the next one; the first chunk
+// holds the root pairs. A line scan that knows strings (multi-line ones included), comments and
+// open arrays decides which `[` lines are headers: inside a multi-line string or array they are
+// not. For a valid document the chunks yield exactly the settings of one tree. A broken one reads
+// as the chunks read it (an error stays inside its chunk), with one rule for an array or inline
+// table left open: a header line whose key cannot be a value (`[name]`) still starts a chunk.
+// Arrays of tables number their elements across chunks: each chunk starts from the counts of
+// `[[a]]` headers seen before it ([`ArrayTables`]).
+
+/// Documents with more lines than this are read in chunks.
+pub(crate) const CHUNK_ABOVE_LINES: usize = 1000;
+
+/// For each array of tables (its header path as written): how many elements so far.
+pub(crate) type ArrayTables = HashMap<Vec<String>, usize>;
+
+/// A region of a big document that is parsed on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub start: usize,
+    /// Start of the next chunk (or the end of the text).
+    pub end: usize,
+    /// The header line that starts the chunk came while an array or inline table of the chunk
+    /// before was still open (a broken document): only a header that cannot be a value does that.
+    pub after_open: bool,
+}
+
+/// True when a document with this many line breaks is read in chunks.
+pub(crate) fn is_big(line_breaks: usize) -> bool {
+    line_breaks >= CHUNK_ABOVE_LINES
+}
+
+/// The chunks of a big document, `None` when it is small enough for one tree.
+pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
+    if !is_big(text.bytes().filter(|&b| b == b'\n').count()) {
+        return None;
+    }
+    let mut chunks = Vec::new();
+    let mut pos = 0;
+    let mut after_open = false;
+    while pos < text.len() {
+        let (end, next_after_open) = chunk_end(text, pos);
+        chunks.push(Chunk {
+            start: pos,
+            end,
+            after_open,
+        });
+        after_open = next_after_open;
+        pos = end;
+    }
+    Some(chunks)
+}
+
+/// Where the chunk that starts at `start` ends: the start of the next line that starts a chunk
+/// (and whether that line comes while an array is open), or the end of the text.
+pub(crate) fn chunk_end(text: &str, start: usize) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let mut scan = Scan::default();
+    let mut pos = scan.line(bytes, start);
+    while pos < bytes.len() {
+        if starts_chunk(bytes, pos, &scan) {
+            return (pos, scan.open > 0);
+        }
+        pos = scan.line(bytes, pos);
+    }
+    (bytes.len(), false)
+}
+
+/// The line at `start` can start a chunk that comes after a chunk ending in state `after_open`.
+pub(crate) fn still_starts_chunk(text: &str, start: usize, after_open: bool) -> bool {
+    let scan = Scan {
+        multi: None,
+        open: usize::from(after_open),
+    };
+    starts_chunk(text.as_bytes(), start, &scan)
+}
+
+fn starts_chunk(bytes: &[u8], line: usize, scan: &Scan) -> bool {
+    if scan.multi.is_some() || bytes.get(line) != Some(&b'[') {
+        return false;
+    }
+    scan.open == 0 || header_cannot_be_value(bytes, line)
+}
+
+/// What the line scan knows at a line break.
+#[derive(Clone, Copy, Default)]
+struct Scan {
+    /// Inside a multi-line string opened with three of this quote.
+    multi: Option<u8>,
+    /// Arrays and inline tables open.
+    open: usize,
+}
+
+impl Scan {
+    /// Scans the line that starts at `start`; returns the start of the next line.
+    fn line(&mut self, bytes: &[u8], start: usize) -> usize {
+        let header = self.multi.is_none()
+            && self.open == 0
+            && bytes
+                .get(start..)
+                .and_then(|rest| rest.iter().find(|&&b| b != b' ' && b != b'\t'))
+                == Some(&b'[');
+        let mut i = start;
+        let next = loop {
+            let Some(&b) = bytes.get(i) else {
+                break bytes.len();
+            };
+            if let Some(quote) = self.multi {
+                if b == b'\n' {
+                    break i + 1;
+                }
+                if b == b'\\' && quote == b'"' {
+                    i += if bytes.get(i + 1) == Some(&b'\n') {
+                        1
+                    } else {
+                        2
+                    };
+                    continue;
+                }
+                let run = quote_run(bytes, i, quote);
+                if run >= 3 {
+                    self.multi = None; // the last three quotes close the string
+                }
+                i += run.max(1);
+                continue;
+            }
+            match b {
+                b'\n' => break i + 1,
+                b'#' => {
+                    i = bytes
+                        .get(i..)
+                        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                        .map_or(bytes.len(), |n| i + n);
+                }
+                b'"' | b'\'' => {
+                    let run = quote_run(bytes, i, b);
+                    if run >= 3 {
+                        self.multi = Some(b);
+                        i += 3;
+                    } else if run == 2 {
+                        i += 2; // an empty string
+                    } else {
+                        i = string_end(bytes, i + 1, b);
+                    }
+                }
+                b'[' | b'{' => {
+                    self.open += 1;
+                    i += 1;
+                }
+                b']' | b'}' => {
+                    self.open = self.open.saturating_sub(1);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        };
+        if header {
+            // A header is one line: whatever it left open is an error of that line.
+            *self = Scan::default();
+        }
+        next
+    }
+}
+
+/// How many `quote` bytes follow one another from `at`.
+fn quote_run(bytes: &[u8], at: usize, quote: u8) -> usize {
+    bytes
+        .get(at..)
+        .map_or(0, |rest| rest.iter().take_while(|&&b| b == quote).count())
+}
+
+/// The end of a one-line string whose content starts at `from`: after its closing quote, or at
+/// the line break when it is not closed.
+fn string_end(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\n' => return i,
+            b'\\' if quote == b'"' && bytes.get(i + 1) != Some(&b'\n') => i += 2,
+            _ if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The line at `line` is a table header (`[a.b]`, `[[a]]`, then only a comment) with a bare key
+/// that no value looks like: inside an array it could only be an error, never an element.
+fn header_cannot_be_value(bytes: &[u8], line: usize) -> bool {
+    let end = bytes
+        .get(line..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        .map_or(bytes.len(), |n| line + n);
+    let Some(text) = bytes.get(line..end) else {
+        return false;
+    };
+    let double = text.starts_with(b"[[");
+    let mut i = if double { 2 } else { 1 };
+    let blanks = |i: &mut usize| {
+        while matches!(text.get(*i), Some(b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    let mut word_key = false;
+    loop {
+        blanks(&mut i);
+        match text.get(i) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let close = string_end(text, i + 1, quote);
+                if text.get(close.wrapping_sub(1)) != Some(&quote) || close <= i + 1 {
+                    return false;
+                }
+                i = close;
+            }
+            Some(_) => {
+                let len = text.get(i..).map_or(0, |rest| {
+                    rest.iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+                        .count()
+                });
+                let key = text.get(i..i + len).unwrap_or(b"");
+                if key.is_empty() {
+                    return false;
+                }
+                word_key |= key.first().is_some_and(u8::is_ascii_alphabetic)
+                    && !matches!(key, b"true" | b"false" | b"inf" | b"nan");
+                i += len;
+            }
+            None => return false,
+        }
+        blanks(&mut i);
+        if text.get(i) != Some(&b'.') {
+            break;
+        }
+        i += 1;
+    }
+    let close: &[u8] = if double { b"]]" } else { b"]" };
+    if !text.get(i..).is_some_and(|rest| rest.starts_with(close)) {
+        return false;
+    }
+    i += close.len();
+    blanks(&mut i);
+    let rest = text.get(i..).unwrap_or(b"");
+    word_key && (rest.is_empty() || rest == b"\r" || rest.starts_with(b"#"))
+}
+
+/// A big document between edits (see [`chunks`]).
+pub(crate) struct Chunked {
+    pub parser: Parser,
+    pub chunks: Vec<LiveChunk>,
+}
+
+/// A chunk of a big document: the array-of-tables counts before and after it, and how many
+/// settings and errors it holds (they sit in the document's lists in chunk order). Its tree is
+/// not kept: a chunk is re-parsed from scratch in well under a millisecond.
+pub(crate) struct LiveChunk {
+    pub chunk: Chunk,
+    pub tables_before: Arc<ArrayTables>,
+    pub tables_after: Arc<ArrayTables>,
+    pub settings: usize,
+    pub errors: usize,
+}
+
+/// A parser for TOML, `None` only if the grammar cannot be loaded.
+pub(crate) fn parser() -> Option<Parser> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_toml_ng::LANGUAGE.into())
+        .ok()?;
+    Some(parser)
+}
+
+/// Parses one chunk, starting from the array-of-tables counts `tables` of the chunks before it;
+/// returns its settings and errors (document offsets) and the counts after it.
+pub(crate) fn parse_chunk(
+    parser: &mut Parser,
+    text: &str,
+    chunk: &Chunk,
+    tables: &Arc<ArrayTables>,
+) -> (Parsed, Arc<ArrayTables>) {
+    let source = slice(text, chunk.start..chunk.end);
+    let Some(tree) = parser.parse(source, None) else {
+        return (Parsed::default(), tables.clone());
+    };
+    let mut reader = Reader {
+        text: source,
+        settings: Vec::new(),
+        array_tables: ArrayTables::clone(tables),
+    };
+    reader.container(tree.root_node(), &[]);
+    let mut parsed = Parsed {
+        settings: reader.settings,
+        errors: tree_errors(&tree, source),
+    };
+    let at = chunk.start;
+    for setting in &mut parsed.settings {
+        setting.key_span = setting.key_span.start + at..setting.key_span.end + at;
+        setting.value_span = setting.value_span.start + at..setting.value_span.end + at;
+        setting.style.insert_at += at;
+    }
+    for error in &mut parsed.errors {
+        error.span = error.span.start + at..error.span.end + at;
+    }
+    let after = if reader.array_tables == **tables {
+        tables.clone()
+    } else {
+        Arc::new(reader.array_tables)
+    };
+    (parsed, after)
+}
+
 struct Reader<'a> {
     text: &'a str,
     settings: Vec<Setting>,
     /// For each array of tables (its header path as written): how many elements so far.
-    array_tables: HashMap<Vec<String>, usize>,
+    array_tables: ArrayTables,
 }
 
 /// Where a pair sits: a table body (line layout) or an inline table.
@@ -298,10 +630,113 @@ fn decode_string(raw: &str) -> (String, Span) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
+
+    /// A big TOML document with every construct that decides chunk boundaries: root pairs,
+    /// tables and sub-tables, arrays of tables (nested, and re-opened by sub-tables), dotted and
+    /// quoted keys, inline tables, multi-line arrays with `[` lines at column 0, multi-line
+    /// strings holding lines that look like headers, comments, indented headers, CRLF lines.
+    pub(crate) fn big_toml(services: usize) -> String {
+        let mut out = String::from(
+            "# generated\ntitle = \"mail\"\nbanner = '''\n[not.a.table]\n'''\n\n[mail.smtp]\nhost = \"smtp.example.com\"\nport = 587\n",
+        );
+        for i in 0..services {
+            let port = [587, 465, 25, 2525][i % 4];
+            out.push_str(&format!(
+                "\n[services.app-{i:04}]\nimage = \"registry.example.com/app-{i}:1.{i}\"\nlabels = [\"team-{}\", 'tier-{}']\nsmtp = {{ host = \"smtp.example.com\", port = {port} }}\nimap.port = 993 # implicit TLS\n",
+                i % 5,
+                i % 3
+            ));
+            match i % 6 {
+                0 => out.push_str(&format!(
+                    "\n[[servers]]\nname = \"mx-{i}\"\nport = 25\n[servers.tls]\nverify = true\n[[servers.aliases]]\nname = \"a{i}\"\n[[servers.aliases]]\nname = \"b{i}\"\n"
+                )),
+                1 => out.push_str(
+                    "\n[services.matrix]\nrows = [\n[1, 2],\n[3, 4], # [x]\n]\nnote = \"\"\"\n[services.fake]\nport = 1\\\"\"\"\n\"\"\"\"\n",
+                ),
+                2 => out.push_str(&format!(
+                    "\n  [\"quoted.section\".sub-{i}]\r\n  relay = \"smtp://relay.example.com:{port}\"\r\n"
+                )),
+                3 => out.push_str(&format!(
+                    "\n[[jobs]]\ncmd = '''\n[[jobs]]\n'''\nports = [\n  25,\n  {port},\n]\n"
+                )),
+                4 => out.push_str(&format!(
+                    "\n[services.app-{i:04}.database] # [db]\nurl = \"postgres://db:5432/app\" # \"quoted\"\npool = {{ min = 2, max = 20 }}\n"
+                )),
+                _ => out.push_str("\n# [commented.out]\n[empty]\n"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn big_documents_read_in_chunks_as_one_tree_does() {
+        let text = big_toml(150);
+        assert!(is_big(text.matches('\n').count()));
+        let whole = parse_whole(&text);
+        assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+        let chunked = parse(&text);
+        if let Some(difference) = crate::analysis::syntax::first_difference(&chunked, &whole) {
+            panic!("{difference}");
+        }
+        assert_eq!(chunked, whole);
+        // The chunks start at column-0 headers only, and not at the look-alikes.
+        let Some(chunks) = chunks(&text) else {
+            panic!("not chunked");
+        };
+        let firsts: Vec<&str> = chunks
+            .iter()
+            .map(|c| text[c.start..].lines().next().unwrap_or(""))
+            .collect();
+        assert!(firsts.len() > 300, "{}", firsts.len());
+        assert!(
+            firsts.iter().skip(1).all(|l| l.starts_with('[')),
+            "{firsts:?}"
+        );
+        for fake in [
+            "[not.a.table]",
+            "[services.fake]",
+            "[1, 2],",
+            "[3, 4], # [x]",
+        ] {
+            assert!(!firsts.contains(&fake), "{fake}");
+        }
+        assert!(firsts.iter().any(|l| *l == "[[jobs]]"));
+        assert!(!firsts.iter().any(|l| l.starts_with("  [")));
+        // Array-of-tables numbering continues across chunks.
+        assert!(chunked
+            .settings
+            .iter()
+            .any(|s| s.path.join("/") == "servers/24/aliases/1/name" && s.value == "b144"));
+    }
+
+    #[test]
+    fn header_lines_inside_open_arrays() {
+        // A header that cannot be a value ends an array left open; one that can (`[1]`,
+        // `["a"]`, `[true]`) is an element.
+        for (line, header) in [
+            ("[servers]", true),
+            ("[[a.b]] # c", true),
+            ("[ \"q\" . name ]", true),
+            ("[1]", false),
+            ("[\"a\"]", false),
+            ("[true]", false),
+            ("[[inf]]", false),
+            ("[a, b]", false),
+            ("[a] x", false),
+            ("[a", false),
+        ] {
+            assert_eq!(header_cannot_be_value(line.as_bytes(), 0), header, "{line}");
+        }
+        let open = "x = [\n[1],\n[servers]\ny = 1\n";
+        assert_eq!(chunk_end(open, 0), (11, true));
+        let string = "x = \"\"\"\n[servers]\n\"\"\"\n[b]\n";
+        assert_eq!(chunk_end(string, 0), (22, false));
+        assert_eq!(chunk_end("[a\n[b]\n", 0), (3, false));
+    }
 
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&show(text, &parse(text)));
