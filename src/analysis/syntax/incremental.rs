@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::{env, toml, yaml, Format, Parsed, Setting, Span};
+use super::{env, ini, properties, toml, yaml, Format, Parsed, Setting, Span};
 
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
@@ -22,6 +22,8 @@ pub struct IncrementalDoc {
     env_unclosed: Vec<usize>,
     /// TOML: a big document's chunks (`None` for a small one, read whole).
     toml: Option<toml::Chunked>,
+    /// INI and `.properties`: a big document's chunks of lines (`None` for a small one).
+    lines: Option<LineChunks>,
 }
 
 impl IncrementalDoc {
@@ -35,6 +37,7 @@ impl IncrementalDoc {
             env_extents: Vec::new(),
             env_unclosed: Vec::new(),
             toml: None,
+            lines: None,
         };
         doc.read_all();
         doc
@@ -81,6 +84,7 @@ impl IncrementalDoc {
             Format::Env => self.edit_env(start, end, new_end),
             Format::Yaml => self.edit_yaml(&edit),
             Format::Toml => self.edit_toml(start, end, new_end),
+            Format::Ini | Format::Properties => self.edit_lines(start, end, new_end),
             _ => self.parsed = super::parse(self.format, &self.text),
         }
     }
@@ -149,6 +153,36 @@ impl IncrementalDoc {
                     tables = after;
                 }
                 self.toml = Some(toml::Chunked {
+                    parser,
+                    chunks: live,
+                });
+            }
+            Format::Ini | Format::Properties => {
+                self.lines = None;
+                self.parsed = Parsed::default();
+                let Some(reading) = LineReading::of(self.format) else {
+                    self.parsed = super::parse(self.format, &self.text);
+                    return;
+                };
+                let (Some(chunks), Some(mut parser)) = (
+                    super::line_chunks(&self.text, reading.starts_chunk),
+                    (reading.parser)(),
+                ) else {
+                    self.parsed = super::parse(self.format, &self.text);
+                    return;
+                };
+                let mut live = Vec::with_capacity(chunks.len());
+                for chunk in chunks {
+                    let read = (reading.parse_chunk)(&mut parser, &self.text, chunk.clone());
+                    live.push(LineChunk {
+                        chunk,
+                        settings: read.settings.len(),
+                        errors: read.errors.len(),
+                    });
+                    self.parsed.settings.extend(read.settings);
+                    self.parsed.errors.extend(read.errors);
+                }
+                self.lines = Some(LineChunks {
                     parser,
                     chunks: live,
                 });
@@ -730,6 +764,208 @@ impl IncrementalDoc {
     }
 }
 
+impl IncrementalDoc {
+    /// INI and `.properties`: a big document re-parses the chunk of lines the edit falls in, or
+    /// recomputes the chunks when the edit changed where they start; a small one is parsed whole.
+    fn edit_lines(&mut self, start: usize, old_end: usize, new_end: usize) {
+        let big = self.line_starts.len().saturating_sub(1) >= super::LINE_CHUNKS_FROM;
+        let reading = LineReading::of(self.format);
+        match (self.lines.take(), reading) {
+            (Some(mut chunks), Some(reading)) if big => {
+                if self.edit_line_chunk(&mut chunks, &reading, start, old_end, new_end) {
+                    self.lines = Some(chunks);
+                } else {
+                    self.rechunk_lines(chunks, &reading, start, old_end, new_end);
+                }
+            }
+            (None, _) if !big => self.parsed = super::parse(self.format, &self.text),
+            _ => self.read_all(),
+        }
+    }
+
+    /// The edit stays inside one chunk, which still starts and ends where it did: only that
+    /// chunk is parsed again. False when the chunks must be recomputed.
+    fn edit_line_chunk(
+        &mut self,
+        chunks: &mut LineChunks,
+        reading: &LineReading,
+        start: usize,
+        old_end: usize,
+        new_end: usize,
+    ) -> bool {
+        let Some(i) = chunks
+            .chunks
+            .partition_point(|c| c.chunk.start <= start)
+            .checked_sub(1)
+        else {
+            return false;
+        };
+        let Some(live) = chunks.chunks.get(i) else {
+            return false;
+        };
+        let is_last = i + 1 == chunks.chunks.len();
+        if !is_last && old_end >= live.chunk.end {
+            return false;
+        }
+        let chunk_start = live.chunk.start;
+        if i > 0 && !(reading.starts_chunk)(&self.text, chunk_start) {
+            return false;
+        }
+        let new_chunk_end = live.chunk.end - old_end + new_end;
+        if super::line_chunk_end(&self.text, chunk_start, reading.starts_chunk) != new_chunk_end {
+            return false;
+        }
+        let fresh =
+            (reading.parse_chunk)(&mut chunks.parser, &self.text, chunk_start..new_chunk_end);
+        let first_setting: usize = chunks.chunks[..i].iter().map(|c| c.settings).sum();
+        let first_error: usize = chunks.chunks[..i].iter().map(|c| c.errors).sum();
+        let old_settings = first_setting..first_setting + live.settings;
+        let old_errors = first_error..first_error + live.errors;
+        if old_settings.end > self.parsed.settings.len()
+            || old_errors.end > self.parsed.errors.len()
+        {
+            return false;
+        }
+        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
+        self.parsed.settings.splice(old_settings, fresh.settings);
+        self.parsed.errors.splice(old_errors, fresh.errors);
+        for setting in self
+            .parsed
+            .settings
+            .iter_mut()
+            .skip(first_setting + settings)
+        {
+            shift_setting(setting, old_end, new_end);
+        }
+        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
+            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
+        }
+        let live = &mut chunks.chunks[i];
+        live.chunk.end = new_chunk_end;
+        live.settings = settings;
+        live.errors = errors;
+        for later in chunks.chunks.iter_mut().skip(i + 1) {
+            later.chunk =
+                later.chunk.start - old_end + new_end..later.chunk.end - old_end + new_end;
+        }
+        true
+    }
+
+    /// The chunks are computed again; those the edit did not touch keep their settings (moved),
+    /// the others are parsed.
+    fn rechunk_lines(
+        &mut self,
+        mut chunks: LineChunks,
+        reading: &LineReading,
+        start: usize,
+        old_end: usize,
+        new_end: usize,
+    ) {
+        let Some(specs) = super::line_chunks(&self.text, reading.starts_chunk) else {
+            self.read_all();
+            return;
+        };
+        let shift = |at: usize| at - old_end + new_end;
+        // Old chunks the edit did not touch, by where they are now.
+        let mut kept = std::collections::HashMap::new();
+        let mut first_setting = 0;
+        let mut first_error = 0;
+        for live in chunks.chunks {
+            let settings = first_setting..first_setting + live.settings;
+            let errors = first_error..first_error + live.errors;
+            first_setting += live.settings;
+            first_error += live.errors;
+            if live.chunk.end <= start {
+                kept.insert(live.chunk.clone(), (settings, errors, false));
+            } else if live.chunk.start >= old_end {
+                let now = shift(live.chunk.start)..shift(live.chunk.end);
+                kept.insert(now, (settings, errors, true));
+            }
+        }
+        let mut old_settings = std::mem::take(&mut self.parsed.settings)
+            .into_iter()
+            .enumerate();
+        let mut old_errors = std::mem::take(&mut self.parsed.errors)
+            .into_iter()
+            .enumerate();
+        let mut live = Vec::with_capacity(specs.len());
+        for spec in specs {
+            if let Some((settings, errors, moved)) = kept.remove(&spec) {
+                let before = self.parsed.settings.len();
+                for (_, mut setting) in take_run(&mut old_settings, settings) {
+                    if moved {
+                        shift_setting(&mut setting, old_end, new_end);
+                    }
+                    self.parsed.settings.push(setting);
+                }
+                let taken = self.parsed.settings.len() - before;
+                let before = self.parsed.errors.len();
+                for (_, mut error) in take_run(&mut old_errors, errors) {
+                    if moved {
+                        error.span = shift(error.span.start)..shift(error.span.end);
+                    }
+                    self.parsed.errors.push(error);
+                }
+                let taken_errors = self.parsed.errors.len() - before;
+                live.push(LineChunk {
+                    chunk: spec,
+                    settings: taken,
+                    errors: taken_errors,
+                });
+            } else {
+                let read = (reading.parse_chunk)(&mut chunks.parser, &self.text, spec.clone());
+                live.push(LineChunk {
+                    chunk: spec,
+                    settings: read.settings.len(),
+                    errors: read.errors.len(),
+                });
+                self.parsed.settings.extend(read.settings);
+                self.parsed.errors.extend(read.errors);
+            }
+        }
+        chunks.chunks = live;
+        self.lines = Some(chunks);
+    }
+}
+
+/// How a line-oriented format is read in chunks (see [`super::line_chunks`]).
+struct LineReading {
+    starts_chunk: fn(&str, usize) -> bool,
+    parser: fn() -> Option<Parser>,
+    parse_chunk: fn(&mut Parser, &str, Span) -> Parsed,
+}
+
+impl LineReading {
+    fn of(format: Format) -> Option<LineReading> {
+        match format {
+            Format::Ini => Some(LineReading {
+                starts_chunk: ini::starts_chunk,
+                parser: ini::parser,
+                parse_chunk: ini::parse_chunk,
+            }),
+            Format::Properties => Some(LineReading {
+                starts_chunk: properties::starts_chunk,
+                parser: properties::parser,
+                parse_chunk: properties::parse_chunk,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A big INI or `.properties` document between edits: its chunks of lines, and how many settings
+/// and errors each holds (they sit in the document's lists in chunk order).
+struct LineChunks {
+    parser: Parser,
+    chunks: Vec<LineChunk>,
+}
+
+struct LineChunk {
+    chunk: Span,
+    settings: usize,
+    errors: usize,
+}
+
 /// The tree(s) of a YAML document between edits.
 enum YamlState {
     /// One tree for the whole text.
@@ -1079,9 +1315,14 @@ mod tests {
                 doc.text(),
                 first_difference(doc.parsed(), &fresh)
             );
-            if format == Format::Toml {
-                // A valid big TOML document reads in chunks exactly as one tree reads it.
-                let whole = toml::parse_whole(doc.text());
+            let whole = match format {
+                Format::Toml => Some(toml::parse_whole(doc.text())),
+                Format::Ini => Some(ini::parse_whole(doc.text())),
+                Format::Properties => Some(properties::parse_whole(doc.text())),
+                _ => None,
+            };
+            if let Some(whole) = whole {
+                // A valid big document reads in chunks exactly as one tree reads it.
                 assert!(
                     !whole.errors.is_empty() || fresh == whole,
                     "round {round} seed {seed}: chunks differ from one tree\n{:?}\n{}",
@@ -1180,6 +1421,56 @@ mod tests {
             .unwrap_or(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Toml, &text, seed * 49157, 200, TOML_PIECES);
+        }
+    }
+
+    /// INI and `.properties` edits: section brackets, separators, comments, continuations.
+    const LINE_PIECES: &[&str] = &[
+        "\n",
+        " ",
+        "[",
+        "]",
+        "=",
+        ":",
+        "#",
+        ";",
+        "!",
+        "\\",
+        "\\\n",
+        "x",
+        "\"",
+        "`",
+        "SMTP_PORT = 465\n",
+        "[mailer]\n",
+        "  [sub]\n",
+        "a.b=c \\\n",
+        "\r\n",
+        "é",
+    ];
+
+    #[test]
+    fn big_ini_random_edits_match_a_fresh_parse() {
+        let text = crate::analysis::syntax::ini::tests::big_ini(110);
+        assert!(text.matches('\n').count() >= super::super::LINE_CHUNKS_FROM);
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for seed in 1..=seeds {
+            random_edits_with(Format::Ini, &text, seed * 7237, 200, LINE_PIECES);
+        }
+    }
+
+    #[test]
+    fn big_properties_random_edits_match_a_fresh_parse() {
+        let text = crate::analysis::syntax::properties::tests::big_properties(150);
+        assert!(text.matches('\n').count() >= super::super::LINE_CHUNKS_FROM);
+        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for seed in 1..=seeds {
+            random_edits_with(Format::Properties, &text, seed * 9973, 200, LINE_PIECES);
         }
     }
 

@@ -3,16 +3,63 @@
 //! `[key]`). Section names keep their exact text (`Repository work-remote`). Values may be quoted
 //! with `"`, `'` or `` ` `` (Gitea); unquoted values end at an inline ` ;` / ` #` comment.
 
-use tree_sitter::Node;
+use tree_sitter::{Node, Parser};
 
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting,
-    Span, SyntaxError, ValueKind,
+    line_end, line_lead, line_start, slice, tree_errors, EntryStyle, Parsed, Setting, Span,
+    SyntaxError, ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
+    let Some(mut parser) = parser() else {
+        return Parsed::default();
+    };
+    let Some(chunks) = super::line_chunks(text, starts_chunk) else {
+        return read_text(&mut parser, text);
+    };
+    let mut parsed = Parsed::default();
+    for chunk in chunks {
+        let read = parse_chunk(&mut parser, text, chunk);
+        parsed.settings.extend(read.settings);
+        parsed.errors.extend(read.errors);
+    }
+    parsed
+}
+
+/// A big document is read in chunks (see [`super::line_chunks`]) that start at section lines:
+/// every line of a section belongs to it, so a chunk reads exactly as in one tree.
+pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
+    text.as_bytes()
+        .get(line..)
+        .and_then(|rest| rest.iter().find(|&&b| b != b' ' && b != b'\t'))
+        == Some(&b'[')
+}
+
+/// A parser for INI, `None` only if the grammar cannot be loaded.
+pub(crate) fn parser() -> Option<Parser> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_ini::LANGUAGE.into())
+        .ok()?;
+    Some(parser)
+}
+
+/// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
+pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: Span) -> Parsed {
+    let mut parsed = read_text(parser, slice(text, chunk.clone()));
+    super::shift_parsed(&mut parsed, chunk.start);
+    parsed
+}
+
+/// One tree for the whole text (what a big document's chunks must add up to).
+#[cfg(test)]
+pub(crate) fn parse_whole(text: &str) -> Parsed {
+    parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
+}
+
+fn read_text(parser: &mut Parser, text: &str) -> Parsed {
     // The grammar wants every line, the last one too, to end with a line break; appending one
     // does not move any offset.
     let owned;
@@ -22,7 +69,7 @@ pub fn parse(text: &str) -> Parsed {
         owned = format!("{text}\n");
         &owned
     };
-    let Some(tree) = parse_tree(&tree_sitter_ini::LANGUAGE.into(), source, None) else {
+    let Some(tree) = parser.parse(source, None) else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -204,13 +251,47 @@ fn decode_value(content: &str) -> (String, ValueKind, std::ops::Range<usize>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
 
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    /// A big Gitea-like `app.ini`: keys before any section, sections (some indented, some with
+    /// spaces in their names), `[` inside values, comments, quoted values, CRLF lines.
+    pub(crate) fn big_ini(sections: usize) -> String {
+        let mut out = String::from("APP_NAME = Gitea\nRUN_MODE = prod\n\n");
+        for i in 0..sections {
+            let port = [587, 465, 25, 2525][i % 4];
+            out.push_str(&format!(
+                "[mailer.{i}]\nENABLED = true\nPROTOCOL = smtps ; or smtp+starttls\nSMTP_ADDR = `smtp-{i}.example.com`\nSMTP_PORT={port}\nPASSWD = \"se;cr#et\"\nLIST = [a, b]\n; [commented]\n\n"
+            ));
+            match i % 3 {
+                0 => out.push_str(&format!(
+                    "  [Repository work-{i}]\r\nremoteport = 993\r\n\r\n"
+                )),
+                1 => out.push_str("# [also a comment]\nFROM =\n"),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn big_documents_read_in_chunks_as_one_tree_does() {
+        let text = big_ini(110);
+        let chunks = super::super::line_chunks(&text, starts_chunk).unwrap_or_default();
+        assert!(chunks.len() > 100, "{}", chunks.len());
+        let whole = parse_whole(&text);
+        assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+        let chunked = parse(&text);
+        if let Some(difference) = super::super::first_difference(&chunked, &whole) {
+            panic!("{difference}");
+        }
+        assert_eq!(chunked, whole);
     }
 
     #[test]

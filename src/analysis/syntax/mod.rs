@@ -322,6 +322,63 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
     text.get(span).unwrap_or("")
 }
 
+// Big line-oriented documents (INI, `.properties`) are read in chunks of lines, each parsed on its
+// own, so that an edit re-parses only its chunk. A format says which lines may start a chunk:
+// lines that no entry before them can run into.
+
+/// Documents with at least this many line breaks are read in chunks.
+pub(crate) const LINE_CHUNKS_FROM: usize = 1000;
+
+/// The chunks of a big line-oriented document (`None` when it is small): each starts at a line
+/// for which `starts_chunk(text, line_start)` holds (the first at 0) and runs to the next.
+pub(crate) fn line_chunks(text: &str, starts_chunk: fn(&str, usize) -> bool) -> Option<Vec<Span>> {
+    if text.bytes().filter(|&b| b == b'\n').count() < LINE_CHUNKS_FROM {
+        return None;
+    }
+    let mut chunks = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = line_chunk_end(text, pos, starts_chunk);
+        chunks.push(pos..end);
+        pos = end;
+    }
+    Some(chunks)
+}
+
+/// Where the chunk that starts at `start` ends: the next line after its first that starts one.
+pub(crate) fn line_chunk_end(
+    text: &str,
+    start: usize,
+    starts_chunk: fn(&str, usize) -> bool,
+) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = start;
+    loop {
+        pos = match bytes
+            .get(pos..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        {
+            Some(i) => pos + i + 1,
+            None => return text.len(),
+        };
+        if pos >= text.len() || starts_chunk(text, pos) {
+            return pos.min(text.len());
+        }
+    }
+}
+
+/// Moves what was read from a chunk that starts at `at` into document offsets.
+pub(crate) fn shift_parsed(parsed: &mut Parsed, at: usize) {
+    for setting in &mut parsed.settings {
+        setting.key_span = setting.key_span.start + at..setting.key_span.end + at;
+        setting.value_span = setting.value_span.start + at..setting.value_span.end + at;
+        setting.style.insert_at += at;
+    }
+    for error in &mut parsed.errors {
+        error.span = error.span.start + at..error.span.end + at;
+    }
+}
+
 /// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
 /// A node's named children (tree-sitter hands them out through a cursor).
 pub(crate) fn named_children(node: tree_sitter::Node) -> Vec<tree_sitter::Node> {

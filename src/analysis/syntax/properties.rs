@@ -2,14 +2,81 @@
 //! `\` line continuations, escapes, `#`/`!` comments. Keys split on `.` into segments
 //! (`spring.mail.port` → `["spring", "mail", "port"]`; `a.b[0]` → `["a", "b", "0"]`).
 
-use tree_sitter::Node;
+use tree_sitter::{Node, Parser};
 
 use super::{
-    line_end, line_lead, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting, ValueKind,
+    line_end, line_lead, slice, tree_errors, EntryStyle, Parsed, Setting, Span, ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
-    let Some(tree) = parse_tree(&tree_sitter_properties::LANGUAGE.into(), text, None) else {
+    let Some(mut parser) = parser() else {
+        return Parsed::default();
+    };
+    let Some(chunks) = super::line_chunks(text, starts_chunk) else {
+        return read_text(&mut parser, text);
+    };
+    let mut parsed = Parsed::default();
+    for chunk in chunks {
+        let read = parse_chunk(&mut parser, text, chunk);
+        parsed.settings.extend(read.settings);
+        parsed.errors.extend(read.errors);
+    }
+    parsed
+}
+
+/// A big document is read in chunks (see [`super::line_chunks`]) of about 16 lines. A chunk
+/// starts at a line that the line before does not continue (an odd number of `\` at its end;
+/// also counted on comments, to be safe) and whose bytes hash to 0 mod 16: the choice depends
+/// on those two lines only, so an edit moves no other chunk's start.
+pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
+    let bytes = text.as_bytes();
+    let Some(before) = line.checked_sub(1).and_then(|end| bytes.get(..end)) else {
+        return true;
+    };
+    let before = before.strip_suffix(b"\r").unwrap_or(before);
+    let backslashes = before.iter().rev().take_while(|&&b| b == b'\\').count();
+    if backslashes % 2 == 1 {
+        return false;
+    }
+    let end = bytes
+        .get(line..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        .map_or(bytes.len(), |i| line + i);
+    // FNV-1a
+    let hash = bytes
+        .get(line..end)
+        .unwrap_or(&[])
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    hash % 16 == 0
+}
+
+/// A parser for `.properties`, `None` only if the grammar cannot be loaded.
+pub(crate) fn parser() -> Option<Parser> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_properties::LANGUAGE.into())
+        .ok()?;
+    Some(parser)
+}
+
+/// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
+pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: Span) -> Parsed {
+    let mut parsed = read_text(parser, slice(text, chunk.clone()));
+    super::shift_parsed(&mut parsed, chunk.start);
+    parsed
+}
+
+/// One tree for the whole text (what a big document's chunks must add up to).
+#[cfg(test)]
+pub(crate) fn parse_whole(text: &str) -> Parsed {
+    parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
+}
+
+fn read_text(parser: &mut Parser, text: &str) -> Parsed {
+    let Some(tree) = parser.parse(text, None) else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -176,13 +243,58 @@ fn decode(raw: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
 
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    /// A big Spring `application.properties`: the three separators, `\\` continuations (also
+    /// ending in an escaped backslash, which does not continue), comments (one ending in `\\`),
+    /// escapes, indexes, blank lines, CRLF lines.
+    pub(crate) fn big_properties(services: usize) -> String {
+        let mut out = String::from("# Spring Boot\n! legacy comment\n\n");
+        for i in 0..services {
+            let port = [587, 465, 25, 2525][i % 4];
+            out.push_str(&format!(
+                "app{i}.mail.host=smtp-{i}.example.com\napp{i}.mail.port: {port}\napp{i}.mail.properties.mail.smtp.starttls.enable true\napp{i}.recipients[0]=ops@example.com\napp{i}.banner = first line \\\n    second line \\\n    third\n"
+            ));
+            match i % 4 {
+                0 => out.push_str(&format!("# note \\\napp{i}.path=C:\\\\mail\\\\\n\n")),
+                1 => out.push_str(&format!(
+                    "app{i}.caf\\u00e9 = caf\\u00e9\r\napp{i}.empty=\r\n"
+                )),
+                2 => out.push_str(&format!("app{i}.list = a,\\\r\n  b\r\n\n")),
+                _ => out.push_str("\n"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn big_documents_read_in_chunks_as_one_tree_does() {
+        let text = big_properties(150);
+        let chunks = super::super::line_chunks(&text, starts_chunk).unwrap_or_default();
+        assert!(chunks.len() > 20, "{}", chunks.len());
+        // No chunk starts on a continued line.
+        for chunk in &chunks {
+            let before = text[..chunk.start].trim_end_matches(['\n', '\r']);
+            let backslashes = before.len() - before.trim_end_matches('\\').len();
+            assert!(
+                backslashes % 2 == 0 || chunk.start == 0,
+                "{:?}",
+                &text[chunk.clone()]
+            );
+        }
+        let whole = parse_whole(&text);
+        let chunked = parse(&text);
+        if let Some(difference) = super::super::first_difference(&chunked, &whole) {
+            panic!("{difference}");
+        }
+        assert_eq!(chunked, whole);
     }
 
     #[test]

@@ -704,7 +704,7 @@ pub(crate) mod tests {
         ] {
             assert!(!firsts.contains(&fake), "{fake}");
         }
-        assert!(firsts.iter().any(|l| *l == "[[jobs]]"));
+        assert!(firsts.contains(&"[[jobs]]"));
         assert!(!firsts.iter().any(|l| l.starts_with("  [")));
         // Array-of-tables numbering continues across chunks.
         assert!(chunked
