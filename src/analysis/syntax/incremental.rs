@@ -2,10 +2,11 @@
 //! back without re-reading what the edit did not touch.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::{env, ini, properties, toml, yaml, Format, Parsed, Setting, Span};
+use super::{env, ini, properties, toml, yaml, Chunk, Format, Parsed, Setting, Span};
 
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
@@ -20,10 +21,8 @@ pub struct IncrementalDoc {
     env_extents: Vec<Span>,
     /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
     env_unclosed: Vec<usize>,
-    /// TOML: a big document's chunks (`None` for a small one, read whole).
-    toml: Option<toml::Chunked>,
-    /// INI and `.properties`: a big document's chunks of lines (`None` for a small one).
-    lines: Option<LineChunks>,
+    /// TOML, INI, `.properties`: a big document's chunks (`None` for a small one, read whole).
+    chunked: Option<Chunked>,
 }
 
 impl IncrementalDoc {
@@ -36,8 +35,7 @@ impl IncrementalDoc {
             yaml: None,
             env_extents: Vec::new(),
             env_unclosed: Vec::new(),
-            toml: None,
-            lines: None,
+            chunked: None,
         };
         doc.read_all();
         doc
@@ -83,8 +81,9 @@ impl IncrementalDoc {
         match self.format {
             Format::Env => self.edit_env(start, end, new_end),
             Format::Yaml => self.edit_yaml(&edit),
-            Format::Toml => self.edit_toml(start, end, new_end),
-            Format::Ini | Format::Properties => self.edit_lines(start, end, new_end),
+            Format::Toml | Format::Ini | Format::Properties => {
+                self.edit_chunked(start, end, new_end)
+            }
             _ => self.parsed = super::parse(self.format, &self.text),
         }
     }
@@ -129,64 +128,7 @@ impl IncrementalDoc {
                     self.yaml = Some(YamlState::Whole { parser, tree });
                 }
             }
-            Format::Toml => {
-                self.toml = None;
-                self.parsed = Parsed::default();
-                let (Some(chunks), Some(mut parser)) = (toml::chunks(&self.text), toml::parser())
-                else {
-                    self.parsed = toml::parse(&self.text);
-                    return;
-                };
-                let mut live = Vec::with_capacity(chunks.len());
-                let mut tables = std::sync::Arc::default();
-                for chunk in chunks {
-                    let (read, after) = toml::parse_chunk(&mut parser, &self.text, &chunk, &tables);
-                    live.push(toml::LiveChunk {
-                        chunk,
-                        tables_before: tables,
-                        tables_after: after.clone(),
-                        settings: read.settings.len(),
-                        errors: read.errors.len(),
-                    });
-                    self.parsed.settings.extend(read.settings);
-                    self.parsed.errors.extend(read.errors);
-                    tables = after;
-                }
-                self.toml = Some(toml::Chunked {
-                    parser,
-                    chunks: live,
-                });
-            }
-            Format::Ini | Format::Properties => {
-                self.lines = None;
-                self.parsed = Parsed::default();
-                let Some(reading) = LineReading::of(self.format) else {
-                    self.parsed = super::parse(self.format, &self.text);
-                    return;
-                };
-                let (Some(chunks), Some(mut parser)) = (
-                    super::line_chunks(&self.text, reading.starts_chunk),
-                    (reading.parser)(),
-                ) else {
-                    self.parsed = super::parse(self.format, &self.text);
-                    return;
-                };
-                let mut live = Vec::with_capacity(chunks.len());
-                for chunk in chunks {
-                    let read = (reading.parse_chunk)(&mut parser, &self.text, chunk.clone());
-                    live.push(LineChunk {
-                        chunk,
-                        settings: read.settings.len(),
-                        errors: read.errors.len(),
-                    });
-                    self.parsed.settings.extend(read.settings);
-                    self.parsed.errors.extend(read.errors);
-                }
-                self.lines = Some(LineChunks {
-                    parser,
-                    chunks: live,
-                });
-            }
+            Format::Toml | Format::Ini | Format::Properties => self.read_chunked(),
             _ => self.parsed = super::parse(self.format, &self.text),
         }
     }
@@ -563,29 +505,67 @@ impl IncrementalDoc {
 }
 
 impl IncrementalDoc {
-    /// TOML: a big document re-parses the chunk the edit falls in, or recomputes the chunks when
-    /// the edit changed where they start; a small one is parsed whole.
-    fn edit_toml(&mut self, start: usize, old_end: usize, new_end: usize) {
-        let big = toml::is_big(self.line_starts.len().saturating_sub(1));
-        match self.toml.take() {
+    /// TOML, INI, `.properties`: reads a big document chunk by chunk (see [`Chunking`]), a small
+    /// one whole.
+    fn read_chunked(&mut self) {
+        self.chunked = None;
+        let chunking = Chunking::of(self.format);
+        let (Some(chunking), Some(chunks)) =
+            (chunking, chunking.and_then(|c| c.chunks(&self.text)))
+        else {
+            self.parsed = super::parse(self.format, &self.text);
+            return;
+        };
+        let Some(mut parser) = chunking.parser() else {
+            self.parsed = Parsed::default();
+            return;
+        };
+        self.parsed = Parsed::default();
+        let mut live = Vec::with_capacity(chunks.len());
+        let mut tables = Arc::default();
+        for chunk in chunks {
+            let (read, after) = chunking.parse(&mut parser, &self.text, &chunk, &tables);
+            live.push(ReadChunk {
+                chunk,
+                tables_before: tables,
+                tables_after: after.clone(),
+                settings: read.settings.len(),
+                errors: read.errors.len(),
+            });
+            self.parsed.settings.extend(read.settings);
+            self.parsed.errors.extend(read.errors);
+            tables = after;
+        }
+        self.chunked = Some(Chunked {
+            chunking,
+            parser,
+            chunks: live,
+        });
+    }
+
+    /// A big document re-parses the chunk the edit falls in, or recomputes the chunks when the
+    /// edit changed where they start; a small one is parsed whole.
+    fn edit_chunked(&mut self, start: usize, old_end: usize, new_end: usize) {
+        let big = super::read_in_chunks(self.line_starts.len().saturating_sub(1));
+        match self.chunked.take() {
             Some(mut chunked) if big => {
-                if self.edit_toml_chunk(&mut chunked, start, old_end, new_end) {
-                    self.toml = Some(chunked);
+                if self.edit_chunk(&mut chunked, start, old_end, new_end) {
+                    self.chunked = Some(chunked);
                 } else {
-                    self.rechunk_toml(chunked, start, old_end, new_end);
+                    self.rechunk(chunked, start, old_end, new_end);
                 }
             }
-            None if !big => self.parsed = toml::parse(&self.text),
-            _ => self.read_all(),
+            None if !big => self.parsed = super::parse(self.format, &self.text),
+            _ => self.read_chunked(),
         }
     }
 
-    /// The edit stays inside one chunk, which still starts with a header and still ends where
-    /// the next chunk starts: only that chunk is parsed again. False when the chunks must be
-    /// recomputed (also when the chunk now ends with other array-of-tables counts).
-    fn edit_toml_chunk(
+    /// The edit stays inside one chunk, which still starts where it did and still ends where the
+    /// next chunk starts: only that chunk is parsed again. False when the chunks must be
+    /// recomputed (also when a TOML chunk now ends with other array-of-tables counts).
+    fn edit_chunk(
         &mut self,
-        chunked: &mut toml::Chunked,
+        chunked: &mut Chunked,
         start: usize,
         old_end: usize,
         new_end: usize,
@@ -601,23 +581,23 @@ impl IncrementalDoc {
             return false;
         };
         let is_last = i + 1 == chunked.chunks.len();
-        // The chunk's final line break must stay, or the next chunk's header joins its last line.
+        // The chunk's final line break must stay, or the next chunk's first line joins its last.
         if !is_last && old_end >= live.chunk.end {
             return false;
         }
-        let new_chunk_end = live.chunk.end - old_end + new_end;
-        if i > 0 && !toml::still_starts_chunk(&self.text, live.chunk.start, live.chunk.after_open) {
+        let chunking = chunked.chunking;
+        if i > 0 && !chunking.still_starts(&self.text, &live.chunk) {
             return false;
         }
-        let (end, next_after_open) = toml::chunk_end(&self.text, live.chunk.start);
-        if end != new_chunk_end {
+        let (end, next_after_open) = chunking.chunk_end(&self.text, live.chunk.start);
+        if end != live.chunk.end - old_end + new_end {
             return false;
         }
-        let new_chunk = toml::Chunk {
+        let new_chunk = Chunk {
             end,
             ..live.chunk.clone()
         };
-        let (fresh, after) = toml::parse_chunk(
+        let (fresh, after) = chunking.parse(
             &mut chunked.parser,
             &self.text,
             &new_chunk,
@@ -665,45 +645,32 @@ impl IncrementalDoc {
         true
     }
 
-    /// A big TOML document whose chunk boundaries (or array-of-tables counts) an edit changed:
-    /// the chunks are computed again; those the edit did not touch and that start from the same
+    /// An edit changed where chunks start (or a TOML chunk's array-of-tables counts): the
+    /// chunks are computed again; those the edit did not touch and that start from the same
     /// counts keep their settings (moved), the others are parsed.
-    fn rechunk_toml(
-        &mut self,
-        mut chunked: toml::Chunked,
-        start: usize,
-        old_end: usize,
-        new_end: usize,
-    ) {
-        let Some(specs) = toml::chunks(&self.text) else {
-            self.read_all();
+    fn rechunk(&mut self, mut chunked: Chunked, start: usize, old_end: usize, new_end: usize) {
+        let Some(specs) = chunked.chunking.chunks(&self.text) else {
+            self.read_chunked();
             return;
         };
         let shift = |at: usize| at - old_end + new_end;
-        // Old chunks the edit did not touch, by where they start now.
+        // Old chunks the edit did not touch, by where they are now.
         let mut kept = std::collections::HashMap::new();
         let mut first_setting = 0;
         let mut first_error = 0;
         for live in chunked.chunks {
-            let moved = if live.chunk.end <= start {
-                Some(false)
-            } else if live.chunk.start >= old_end {
-                Some(true)
-            } else {
-                None
-            };
             let settings = first_setting..first_setting + live.settings;
             let errors = first_error..first_error + live.errors;
             first_setting += live.settings;
             first_error += live.errors;
-            if let Some(moved) = moved {
-                let (now_start, now_end) = if moved {
-                    (shift(live.chunk.start), shift(live.chunk.end))
-                } else {
-                    (live.chunk.start, live.chunk.end)
-                };
-                kept.insert(now_start, (now_end, live, settings, errors, moved));
-            }
+            let (now, moved) = if live.chunk.end <= start {
+                (live.chunk.start..live.chunk.end, false)
+            } else if live.chunk.start >= old_end {
+                (shift(live.chunk.start)..shift(live.chunk.end), true)
+            } else {
+                continue;
+            };
+            kept.insert(now.start, (now.end, live, settings, errors, moved));
         }
         let mut old_settings = std::mem::take(&mut self.parsed.settings)
             .into_iter()
@@ -712,12 +679,11 @@ impl IncrementalDoc {
             .into_iter()
             .enumerate();
         let mut live = Vec::with_capacity(specs.len());
-        let mut tables: std::sync::Arc<toml::ArrayTables> = std::sync::Arc::default();
+        let mut tables: Arc<toml::ArrayTables> = Arc::default();
         for spec in specs {
-            let reusable = kept.remove(&spec.start).filter(|(now_end, old, ..)| {
-                *now_end == spec.end
-                    && (std::sync::Arc::ptr_eq(&old.tables_before, &tables)
-                        || old.tables_before == tables)
+            let reusable = kept.remove(&spec.start).filter(|(end, old, ..)| {
+                *end == spec.end
+                    && (Arc::ptr_eq(&old.tables_before, &tables) || old.tables_before == tables)
             });
             if let Some((_, old, settings, errors, moved)) = reusable {
                 let before = self.parsed.settings.len();
@@ -737,7 +703,7 @@ impl IncrementalDoc {
                 }
                 let taken_errors = self.parsed.errors.len() - before;
                 tables = old.tables_after.clone();
-                live.push(toml::LiveChunk {
+                live.push(ReadChunk {
                     chunk: spec,
                     tables_before: old.tables_before,
                     tables_after: old.tables_after,
@@ -746,8 +712,10 @@ impl IncrementalDoc {
                 });
             } else {
                 let (read, after) =
-                    toml::parse_chunk(&mut chunked.parser, &self.text, &spec, &tables);
-                live.push(toml::LiveChunk {
+                    chunked
+                        .chunking
+                        .parse(&mut chunked.parser, &self.text, &spec, &tables);
+                live.push(ReadChunk {
                     chunk: spec,
                     tables_before: tables,
                     tables_after: after.clone(),
@@ -760,208 +728,98 @@ impl IncrementalDoc {
             }
         }
         chunked.chunks = live;
-        self.toml = Some(chunked);
+        self.chunked = Some(chunked);
     }
 }
 
-impl IncrementalDoc {
-    /// INI and `.properties`: a big document re-parses the chunk of lines the edit falls in, or
-    /// recomputes the chunks when the edit changed where they start; a small one is parsed whole.
-    fn edit_lines(&mut self, start: usize, old_end: usize, new_end: usize) {
-        let big = self.line_starts.len().saturating_sub(1) >= super::LINE_CHUNKS_FROM;
-        let reading = LineReading::of(self.format);
-        match (self.lines.take(), reading) {
-            (Some(mut chunks), Some(reading)) if big => {
-                if self.edit_line_chunk(&mut chunks, &reading, start, old_end, new_end) {
-                    self.lines = Some(chunks);
-                } else {
-                    self.rechunk_lines(chunks, &reading, start, old_end, new_end);
-                }
-            }
-            (None, _) if !big => self.parsed = super::parse(self.format, &self.text),
-            _ => self.read_all(),
-        }
-    }
-
-    /// The edit stays inside one chunk, which still starts and ends where it did: only that
-    /// chunk is parsed again. False when the chunks must be recomputed.
-    fn edit_line_chunk(
-        &mut self,
-        chunks: &mut LineChunks,
-        reading: &LineReading,
-        start: usize,
-        old_end: usize,
-        new_end: usize,
-    ) -> bool {
-        let Some(i) = chunks
-            .chunks
-            .partition_point(|c| c.chunk.start <= start)
-            .checked_sub(1)
-        else {
-            return false;
-        };
-        let Some(live) = chunks.chunks.get(i) else {
-            return false;
-        };
-        let is_last = i + 1 == chunks.chunks.len();
-        if !is_last && old_end >= live.chunk.end {
-            return false;
-        }
-        let chunk_start = live.chunk.start;
-        if i > 0 && !(reading.starts_chunk)(&self.text, chunk_start) {
-            return false;
-        }
-        let new_chunk_end = live.chunk.end - old_end + new_end;
-        if super::line_chunk_end(&self.text, chunk_start, reading.starts_chunk) != new_chunk_end {
-            return false;
-        }
-        let fresh =
-            (reading.parse_chunk)(&mut chunks.parser, &self.text, chunk_start..new_chunk_end);
-        let first_setting: usize = chunks.chunks[..i].iter().map(|c| c.settings).sum();
-        let first_error: usize = chunks.chunks[..i].iter().map(|c| c.errors).sum();
-        let old_settings = first_setting..first_setting + live.settings;
-        let old_errors = first_error..first_error + live.errors;
-        if old_settings.end > self.parsed.settings.len()
-            || old_errors.end > self.parsed.errors.len()
-        {
-            return false;
-        }
-        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
-        self.parsed.settings.splice(old_settings, fresh.settings);
-        self.parsed.errors.splice(old_errors, fresh.errors);
-        for setting in self
-            .parsed
-            .settings
-            .iter_mut()
-            .skip(first_setting + settings)
-        {
-            shift_setting(setting, old_end, new_end);
-        }
-        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
-            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
-        }
-        let live = &mut chunks.chunks[i];
-        live.chunk.end = new_chunk_end;
-        live.settings = settings;
-        live.errors = errors;
-        for later in chunks.chunks.iter_mut().skip(i + 1) {
-            later.chunk =
-                later.chunk.start - old_end + new_end..later.chunk.end - old_end + new_end;
-        }
-        true
-    }
-
-    /// The chunks are computed again; those the edit did not touch keep their settings (moved),
-    /// the others are parsed.
-    fn rechunk_lines(
-        &mut self,
-        mut chunks: LineChunks,
-        reading: &LineReading,
-        start: usize,
-        old_end: usize,
-        new_end: usize,
-    ) {
-        let Some(specs) = super::line_chunks(&self.text, reading.starts_chunk) else {
-            self.read_all();
-            return;
-        };
-        let shift = |at: usize| at - old_end + new_end;
-        // Old chunks the edit did not touch, by where they are now.
-        let mut kept = std::collections::HashMap::new();
-        let mut first_setting = 0;
-        let mut first_error = 0;
-        for live in chunks.chunks {
-            let settings = first_setting..first_setting + live.settings;
-            let errors = first_error..first_error + live.errors;
-            first_setting += live.settings;
-            first_error += live.errors;
-            if live.chunk.end <= start {
-                kept.insert(live.chunk.clone(), (settings, errors, false));
-            } else if live.chunk.start >= old_end {
-                let now = shift(live.chunk.start)..shift(live.chunk.end);
-                kept.insert(now, (settings, errors, true));
-            }
-        }
-        let mut old_settings = std::mem::take(&mut self.parsed.settings)
-            .into_iter()
-            .enumerate();
-        let mut old_errors = std::mem::take(&mut self.parsed.errors)
-            .into_iter()
-            .enumerate();
-        let mut live = Vec::with_capacity(specs.len());
-        for spec in specs {
-            if let Some((settings, errors, moved)) = kept.remove(&spec) {
-                let before = self.parsed.settings.len();
-                for (_, mut setting) in take_run(&mut old_settings, settings) {
-                    if moved {
-                        shift_setting(&mut setting, old_end, new_end);
-                    }
-                    self.parsed.settings.push(setting);
-                }
-                let taken = self.parsed.settings.len() - before;
-                let before = self.parsed.errors.len();
-                for (_, mut error) in take_run(&mut old_errors, errors) {
-                    if moved {
-                        error.span = shift(error.span.start)..shift(error.span.end);
-                    }
-                    self.parsed.errors.push(error);
-                }
-                let taken_errors = self.parsed.errors.len() - before;
-                live.push(LineChunk {
-                    chunk: spec,
-                    settings: taken,
-                    errors: taken_errors,
-                });
-            } else {
-                let read = (reading.parse_chunk)(&mut chunks.parser, &self.text, spec.clone());
-                live.push(LineChunk {
-                    chunk: spec,
-                    settings: read.settings.len(),
-                    errors: read.errors.len(),
-                });
-                self.parsed.settings.extend(read.settings);
-                self.parsed.errors.extend(read.errors);
-            }
-        }
-        chunks.chunks = live;
-        self.lines = Some(chunks);
-    }
+/// The formats whose big documents are read in chunks of lines, and how each finds and reads
+/// its chunks (TOML: [`toml::chunks`]; INI and `.properties`: [`super::line_chunks`]).
+#[derive(Clone, Copy)]
+enum Chunking {
+    Toml,
+    Ini,
+    Properties,
 }
 
-/// How a line-oriented format is read in chunks (see [`super::line_chunks`]).
-struct LineReading {
-    starts_chunk: fn(&str, usize) -> bool,
-    parser: fn() -> Option<Parser>,
-    parse_chunk: fn(&mut Parser, &str, Span) -> Parsed,
-}
-
-impl LineReading {
-    fn of(format: Format) -> Option<LineReading> {
+impl Chunking {
+    fn of(format: Format) -> Option<Chunking> {
         match format {
-            Format::Ini => Some(LineReading {
-                starts_chunk: ini::starts_chunk,
-                parser: ini::parser,
-                parse_chunk: ini::parse_chunk,
-            }),
-            Format::Properties => Some(LineReading {
-                starts_chunk: properties::starts_chunk,
-                parser: properties::parser,
-                parse_chunk: properties::parse_chunk,
-            }),
+            Format::Toml => Some(Chunking::Toml),
+            Format::Ini => Some(Chunking::Ini),
+            Format::Properties => Some(Chunking::Properties),
             _ => None,
         }
     }
+
+    fn parser(self) -> Option<Parser> {
+        match self {
+            Chunking::Toml => toml::parser(),
+            Chunking::Ini => ini::parser(),
+            Chunking::Properties => properties::parser(),
+        }
+    }
+
+    /// The chunks of the text, `None` when it is small enough to read whole.
+    fn chunks(self, text: &str) -> Option<Vec<Chunk>> {
+        match self {
+            Chunking::Toml => toml::chunks(text),
+            Chunking::Ini => super::line_chunks(text, ini::starts_chunk),
+            Chunking::Properties => super::line_chunks(text, properties::starts_chunk),
+        }
+    }
+
+    /// The first line of `chunk` (not the first chunk) still starts a chunk.
+    fn still_starts(self, text: &str, chunk: &Chunk) -> bool {
+        match self {
+            Chunking::Toml => toml::still_starts_chunk(text, chunk.start, chunk.after_open),
+            Chunking::Ini => ini::starts_chunk(text, chunk.start),
+            Chunking::Properties => properties::starts_chunk(text, chunk.start),
+        }
+    }
+
+    /// Where the chunk that starts at `start` ends (and the `after_open` of the next one).
+    fn chunk_end(self, text: &str, start: usize) -> (usize, bool) {
+        match self {
+            Chunking::Toml => toml::chunk_end(text, start),
+            Chunking::Ini => (super::line_chunk_end(text, start, ini::starts_chunk), false),
+            Chunking::Properties => (
+                super::line_chunk_end(text, start, properties::starts_chunk),
+                false,
+            ),
+        }
+    }
+
+    /// Reads one chunk; TOML starts from the array-of-tables counts `tables` and returns those
+    /// after the chunk (the others return `tables`).
+    fn parse(
+        self,
+        parser: &mut Parser,
+        text: &str,
+        chunk: &Chunk,
+        tables: &Arc<toml::ArrayTables>,
+    ) -> (Parsed, Arc<toml::ArrayTables>) {
+        match self {
+            Chunking::Toml => toml::parse_chunk(parser, text, chunk, tables),
+            Chunking::Ini => (ini::parse_chunk(parser, text, chunk), tables.clone()),
+            Chunking::Properties => (properties::parse_chunk(parser, text, chunk), tables.clone()),
+        }
+    }
 }
 
-/// A big INI or `.properties` document between edits: its chunks of lines, and how many settings
-/// and errors each holds (they sit in the document's lists in chunk order).
-struct LineChunks {
+/// A big TOML, INI or `.properties` document between edits.
+struct Chunked {
+    chunking: Chunking,
     parser: Parser,
-    chunks: Vec<LineChunk>,
+    chunks: Vec<ReadChunk>,
 }
 
-struct LineChunk {
-    chunk: Span,
+/// A chunk of a big TOML, INI or `.properties` document: the TOML array-of-tables counts before
+/// and after it, and how many settings and errors it holds (they sit in the document's lists in
+/// chunk order). Its tree is not kept: a chunk is parsed again from scratch.
+struct ReadChunk {
+    chunk: Chunk,
+    tables_before: Arc<toml::ArrayTables>,
+    tables_after: Arc<toml::ArrayTables>,
     settings: usize,
     errors: usize,
 }
@@ -1414,7 +1272,7 @@ mod tests {
     fn big_toml_random_edits_match_a_fresh_parse() {
         // Over the chunking threshold: an edit re-parses one chunk, or the chunks are recomputed.
         let text = crate::analysis::syntax::toml::tests::big_toml(90);
-        assert!(toml::is_big(text.matches('\n').count()));
+        assert!(super::super::read_in_chunks(text.matches('\n').count()));
         let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -1451,7 +1309,7 @@ mod tests {
     #[test]
     fn big_ini_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::ini::tests::big_ini(110);
-        assert!(text.matches('\n').count() >= super::super::LINE_CHUNKS_FROM);
+        assert!(super::super::read_in_chunks(text.matches('\n').count()));
         let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -1464,7 +1322,7 @@ mod tests {
     #[test]
     fn big_properties_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::properties::tests::big_properties(150);
-        assert!(text.matches('\n').count() >= super::super::LINE_CHUNKS_FROM);
+        assert!(super::super::read_in_chunks(text.matches('\n').count()));
         let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
             .ok()
             .and_then(|s| s.parse().ok())

@@ -8,7 +8,7 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, slice, tree_errors, EntryStyle, Parsed, Setting, Span,
+    line_end, line_lead, line_start, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, Span,
     SyntaxError, ValueKind,
 };
 
@@ -21,7 +21,7 @@ pub fn parse(text: &str) -> Parsed {
     };
     let mut parsed = Parsed::default();
     for chunk in chunks {
-        let read = parse_chunk(&mut parser, text, chunk);
+        let read = parse_chunk(&mut parser, text, &chunk);
         parsed.settings.extend(read.settings);
         parsed.errors.extend(read.errors);
     }
@@ -47,8 +47,8 @@ pub(crate) fn parser() -> Option<Parser> {
 }
 
 /// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
-pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: Span) -> Parsed {
-    let mut parsed = read_text(parser, slice(text, chunk.clone()));
+pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: &Chunk) -> Parsed {
+    let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
     super::shift_parsed(&mut parsed, chunk.start);
     parsed
 }

@@ -322,24 +322,44 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
     text.get(span).unwrap_or("")
 }
 
-// Big line-oriented documents (INI, `.properties`) are read in chunks of lines, each parsed on its
-// own, so that an edit re-parses only its chunk. A format says which lines may start a chunk:
-// lines that no entry before them can run into.
+// Big TOML, INI and `.properties` documents are read in chunks of lines, each parsed on its own,
+// so that an edit re-parses only its chunk. A format says which lines may start a chunk: lines
+// that no entry before them can run into.
 
 /// Documents with at least this many line breaks are read in chunks.
-pub(crate) const LINE_CHUNKS_FROM: usize = 1000;
+pub(crate) const CHUNKS_FROM_LINES: usize = 1000;
+
+/// True when a document with this many line breaks is read in chunks.
+pub(crate) fn read_in_chunks(line_breaks: usize) -> bool {
+    line_breaks >= CHUNKS_FROM_LINES
+}
+
+/// A run of whole lines of a big document that is parsed on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub start: usize,
+    /// Start of the next chunk (or the end of the text).
+    pub end: usize,
+    /// TOML: the chunk's header came while the chunk before left an array open (see
+    /// [`toml::chunks`]). Always false for the line formats.
+    pub after_open: bool,
+}
 
 /// The chunks of a big line-oriented document (`None` when it is small): each starts at a line
 /// for which `starts_chunk(text, line_start)` holds (the first at 0) and runs to the next.
-pub(crate) fn line_chunks(text: &str, starts_chunk: fn(&str, usize) -> bool) -> Option<Vec<Span>> {
-    if text.bytes().filter(|&b| b == b'\n').count() < LINE_CHUNKS_FROM {
+pub(crate) fn line_chunks(text: &str, starts_chunk: fn(&str, usize) -> bool) -> Option<Vec<Chunk>> {
+    if !read_in_chunks(text.bytes().filter(|&b| b == b'\n').count()) {
         return None;
     }
     let mut chunks = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
         let end = line_chunk_end(text, pos, starts_chunk);
-        chunks.push(pos..end);
+        chunks.push(Chunk {
+            start: pos,
+            end,
+            after_open: false,
+        });
         pos = end;
     }
     Some(chunks)

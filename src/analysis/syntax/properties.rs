@@ -5,7 +5,7 @@
 use tree_sitter::{Node, Parser};
 
 use super::{
-    line_end, line_lead, slice, tree_errors, EntryStyle, Parsed, Setting, Span, ValueKind,
+    line_end, line_lead, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
@@ -17,7 +17,7 @@ pub fn parse(text: &str) -> Parsed {
     };
     let mut parsed = Parsed::default();
     for chunk in chunks {
-        let read = parse_chunk(&mut parser, text, chunk);
+        let read = parse_chunk(&mut parser, text, &chunk);
         parsed.settings.extend(read.settings);
         parsed.errors.extend(read.errors);
     }
@@ -63,8 +63,8 @@ pub(crate) fn parser() -> Option<Parser> {
 }
 
 /// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
-pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: Span) -> Parsed {
-    let mut parsed = read_text(parser, slice(text, chunk.clone()));
+pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: &Chunk) -> Parsed {
+    let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
     super::shift_parsed(&mut parsed, chunk.start);
     parsed
 }
@@ -268,7 +268,7 @@ pub(crate) mod tests {
                     "app{i}.caf\\u00e9 = caf\\u00e9\r\napp{i}.empty=\r\n"
                 )),
                 2 => out.push_str(&format!("app{i}.list = a,\\\r\n  b\r\n\n")),
-                _ => out.push_str("\n"),
+                _ => out.push('\n'),
             }
         }
         out
@@ -286,7 +286,7 @@ pub(crate) mod tests {
             assert!(
                 backslashes % 2 == 0 || chunk.start == 0,
                 "{:?}",
-                &text[chunk.clone()]
+                &text[chunk.start..chunk.end]
             );
         }
         let whole = parse_whole(&text);

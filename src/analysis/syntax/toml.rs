@@ -10,7 +10,7 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, parse_tree, slice, tree_errors, EntryStyle, Parsed, Setting, Span,
+    line_end, line_lead, parse_tree, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, Span,
     ValueKind,
 };
 
@@ -60,31 +60,12 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
 // Arrays of tables number their elements across chunks: each chunk starts from the counts of
 // `[[a]]` headers seen before it ([`ArrayTables`]).
 
-/// Documents with more lines than this are read in chunks.
-pub(crate) const CHUNK_ABOVE_LINES: usize = 1000;
-
 /// For each array of tables (its header path as written): how many elements so far.
 pub(crate) type ArrayTables = HashMap<Vec<String>, usize>;
 
-/// A region of a big document that is parsed on its own.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Chunk {
-    pub start: usize,
-    /// Start of the next chunk (or the end of the text).
-    pub end: usize,
-    /// The header line that starts the chunk came while an array or inline table of the chunk
-    /// before was still open (a broken document): only a header that cannot be a value does that.
-    pub after_open: bool,
-}
-
-/// True when a document with this many line breaks is read in chunks.
-pub(crate) fn is_big(line_breaks: usize) -> bool {
-    line_breaks >= CHUNK_ABOVE_LINES
-}
-
 /// The chunks of a big document, `None` when it is small enough for one tree.
 pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
-    if !is_big(text.bytes().filter(|&b| b == b'\n').count()) {
+    if !super::read_in_chunks(text.bytes().filter(|&b| b == b'\n').count()) {
         return None;
     }
     let mut chunks = Vec::new();
@@ -296,23 +277,6 @@ fn header_cannot_be_value(bytes: &[u8], line: usize) -> bool {
     word_key && (rest.is_empty() || rest == b"\r" || rest.starts_with(b"#"))
 }
 
-/// A big document between edits (see [`chunks`]).
-pub(crate) struct Chunked {
-    pub parser: Parser,
-    pub chunks: Vec<LiveChunk>,
-}
-
-/// A chunk of a big document: the array-of-tables counts before and after it, and how many
-/// settings and errors it holds (they sit in the document's lists in chunk order). Its tree is
-/// not kept: a chunk is re-parsed from scratch in well under a millisecond.
-pub(crate) struct LiveChunk {
-    pub chunk: Chunk,
-    pub tables_before: Arc<ArrayTables>,
-    pub tables_after: Arc<ArrayTables>,
-    pub settings: usize,
-    pub errors: usize,
-}
-
 /// A parser for TOML, `None` only if the grammar cannot be loaded.
 pub(crate) fn parser() -> Option<Parser> {
     let mut parser = Parser::new();
@@ -344,15 +308,7 @@ pub(crate) fn parse_chunk(
         settings: reader.settings,
         errors: tree_errors(&tree, source),
     };
-    let at = chunk.start;
-    for setting in &mut parsed.settings {
-        setting.key_span = setting.key_span.start + at..setting.key_span.end + at;
-        setting.value_span = setting.value_span.start + at..setting.value_span.end + at;
-        setting.style.insert_at += at;
-    }
-    for error in &mut parsed.errors {
-        error.span = error.span.start + at..error.span.end + at;
-    }
+    super::shift_parsed(&mut parsed, chunk.start);
     let after = if reader.array_tables == **tables {
         tables.clone()
     } else {
@@ -675,7 +631,7 @@ pub(crate) mod tests {
     #[test]
     fn big_documents_read_in_chunks_as_one_tree_does() {
         let text = big_toml(150);
-        assert!(is_big(text.matches('\n').count()));
+        assert!(super::super::read_in_chunks(text.matches('\n').count()));
         let whole = parse_whole(&text);
         assert!(whole.errors.is_empty(), "{:?}", whole.errors);
         let chunked = parse(&text);
