@@ -543,16 +543,15 @@ impl IncrementalDoc {
         });
     }
 
-    /// A big document re-parses the chunk the edit falls in, or recomputes the chunks when the
-    /// edit changed where they start; a small one is parsed whole.
+    /// A big document re-reads only the chunks around the edit; a small one is parsed whole.
     fn edit_chunked(&mut self, start: usize, old_end: usize, new_end: usize) {
         let big = super::read_in_chunks(self.line_starts.len().saturating_sub(1));
         match self.chunked.take() {
             Some(mut chunked) if big => {
-                if self.edit_chunk(&mut chunked, start, old_end, new_end) {
+                if self.edit_chunks(&mut chunked, start, old_end, new_end) {
                     self.chunked = Some(chunked);
                 } else {
-                    self.rechunk(chunked, start, old_end, new_end);
+                    self.read_chunked();
                 }
             }
             None if !big => self.parsed = super::parse(self.format, &self.text),
@@ -560,57 +559,106 @@ impl IncrementalDoc {
         }
     }
 
-    /// The edit stays inside one chunk, which still starts where it did and still ends where the
-    /// next chunk starts: only that chunk is parsed again. False when the chunks must be
-    /// recomputed (also when a TOML chunk now ends with other array-of-tables counts).
-    fn edit_chunk(
+    /// Finds the chunks again from the chunk before the one the edit starts in (its end may
+    /// move) until a chunk starts where an old one after the edit started: from there on the
+    /// text and so the chunks are the same as before. Those new chunks are parsed (the one
+    /// before the edit is kept if it did not change), then old chunks as long as they now start
+    /// from other array-of-tables counts (TOML); the rest keep their settings, moved. False when
+    /// the old chunks do not add up (then everything is read again).
+    fn edit_chunks(
         &mut self,
         chunked: &mut Chunked,
         start: usize,
         old_end: usize,
         new_end: usize,
     ) -> bool {
-        let Some(i) = chunked
-            .chunks
-            .partition_point(|c| c.chunk.start <= start)
-            .checked_sub(1)
-        else {
-            return false;
-        };
-        let Some(live) = chunked.chunks.get(i) else {
-            return false;
-        };
-        let is_last = i + 1 == chunked.chunks.len();
-        // The chunk's final line break must stay, or the next chunk's first line joins its last.
-        if !is_last && old_end >= live.chunk.end {
-            return false;
-        }
         let chunking = chunked.chunking;
-        if i > 0 && !chunking.still_starts(&self.text, &live.chunk) {
+        let old = &chunked.chunks;
+        let first = old
+            .partition_point(|c| c.chunk.start <= start)
+            .saturating_sub(2);
+        let Some(first_chunk) = old.get(first) else {
             return false;
-        }
-        let (end, next_after_open) = chunking.chunk_end(&self.text, live.chunk.start);
-        if end != live.chunk.end - old_end + new_end {
-            return false;
-        }
-        let new_chunk = Chunk {
-            end,
-            ..live.chunk.clone()
         };
-        let (fresh, after) = chunking.parse(
-            &mut chunked.parser,
-            &self.text,
-            &new_chunk,
-            &live.tables_before,
-        );
-        if !is_last && after != live.tables_after {
-            return false; // the chunks after it number their arrays of tables differently now
+        // New chunk boundaries, up to the first that matches an old one after the edit.
+        let mut specs = Vec::new();
+        let mut pos = first_chunk.chunk.start;
+        let mut after_open = first_chunk.chunk.after_open;
+        let mut resume = old.len();
+        while pos < self.text.len() {
+            let (end, next_after_open) = chunking.chunk_end(&self.text, pos);
+            specs.push(Chunk {
+                start: pos,
+                end,
+                after_open,
+            });
+            after_open = next_after_open;
+            pos = end;
+            if end >= new_end && end < self.text.len() {
+                let old_start = end - new_end + old_end;
+                let k = old.partition_point(|c| c.chunk.start < old_start);
+                if k > first && old.get(k).is_some_and(|c| c.chunk.start == old_start) {
+                    resume = k;
+                    break;
+                }
+            }
         }
-        // Splice the chunk's settings and errors; move everything after it.
-        let first_setting: usize = chunked.chunks[..i].iter().map(|c| c.settings).sum();
-        let first_error: usize = chunked.chunks[..i].iter().map(|c| c.errors).sum();
-        let old_settings = first_setting..first_setting + live.settings;
-        let old_errors = first_error..first_error + live.errors;
+        // The first one is kept when it lies before the edit and did not change.
+        let mut first = first;
+        let mut tables = first_chunk.tables_before.clone();
+        if first_chunk.chunk.end <= start && specs.first() == Some(&first_chunk.chunk) {
+            specs.remove(0);
+            tables = first_chunk.tables_after.clone();
+            first += 1;
+        }
+        let first_setting: usize = old[..first].iter().map(|c| c.settings).sum();
+        let first_error: usize = old[..first].iter().map(|c| c.errors).sum();
+        let mut fresh = Parsed::default();
+        let mut fresh_chunks = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let (read, after) = chunking.parse(&mut chunked.parser, &self.text, &spec, &tables);
+            fresh_chunks.push(ReadChunk {
+                chunk: spec,
+                tables_before: tables,
+                tables_after: after.clone(),
+                settings: read.settings.len(),
+                errors: read.errors.len(),
+            });
+            fresh.settings.extend(read.settings);
+            fresh.errors.extend(read.errors);
+            tables = after;
+        }
+        // Old chunks after the edit that now start from other array-of-tables counts.
+        let shift = |at: usize| at - old_end + new_end;
+        let mut next_after_open = Some(after_open);
+        while let Some(later) = old.get(resume) {
+            if Arc::ptr_eq(&later.tables_before, &tables) || later.tables_before == tables {
+                break;
+            }
+            let spec = Chunk {
+                start: shift(later.chunk.start),
+                end: shift(later.chunk.end),
+                after_open: next_after_open.take().unwrap_or(later.chunk.after_open),
+            };
+            let (read, after) = chunking.parse(&mut chunked.parser, &self.text, &spec, &tables);
+            fresh_chunks.push(ReadChunk {
+                chunk: spec,
+                tables_before: tables,
+                tables_after: after.clone(),
+                settings: read.settings.len(),
+                errors: read.errors.len(),
+            });
+            fresh.settings.extend(read.settings);
+            fresh.errors.extend(read.errors);
+            tables = after;
+            resume += 1;
+        }
+        // Splice: the settings and errors of old chunks `first..resume` give way to the fresh
+        // ones; everything after moves.
+        let old_settings: usize = old[first..resume].iter().map(|c| c.settings).sum();
+        let old_errors: usize = old[first..resume].iter().map(|c| c.errors).sum();
+        let old_settings = first_setting..first_setting + old_settings;
+        let old_errors = first_error..first_error + old_errors;
         if old_settings.end > self.parsed.settings.len()
             || old_errors.end > self.parsed.errors.len()
         {
@@ -628,107 +676,20 @@ impl IncrementalDoc {
             shift_setting(setting, old_end, new_end);
         }
         for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
-            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
+            error.span = shift(error.span.start)..shift(error.span.end);
         }
-        let live = &mut chunked.chunks[i];
-        live.chunk = new_chunk;
-        live.tables_after = after;
-        live.settings = settings;
-        live.errors = errors;
-        for (k, later) in chunked.chunks.iter_mut().enumerate().skip(i + 1) {
-            later.chunk.start = later.chunk.start - old_end + new_end;
-            later.chunk.end = later.chunk.end - old_end + new_end;
-            if k == i + 1 {
-                later.chunk.after_open = next_after_open;
+        let inserted = fresh_chunks.len();
+        chunked.chunks.splice(first..resume, fresh_chunks);
+        for (k, later) in chunked.chunks.iter_mut().enumerate().skip(first + inserted) {
+            later.chunk.start = shift(later.chunk.start);
+            later.chunk.end = shift(later.chunk.end);
+            if k == first + inserted {
+                if let Some(after_open) = next_after_open {
+                    later.chunk.after_open = after_open;
+                }
             }
         }
         true
-    }
-
-    /// An edit changed where chunks start (or a TOML chunk's array-of-tables counts): the
-    /// chunks are computed again; those the edit did not touch and that start from the same
-    /// counts keep their settings (moved), the others are parsed.
-    fn rechunk(&mut self, mut chunked: Chunked, start: usize, old_end: usize, new_end: usize) {
-        let Some(specs) = chunked.chunking.chunks(&self.text) else {
-            self.read_chunked();
-            return;
-        };
-        let shift = |at: usize| at - old_end + new_end;
-        // Old chunks the edit did not touch, by where they are now.
-        let mut kept = std::collections::HashMap::new();
-        let mut first_setting = 0;
-        let mut first_error = 0;
-        for live in chunked.chunks {
-            let settings = first_setting..first_setting + live.settings;
-            let errors = first_error..first_error + live.errors;
-            first_setting += live.settings;
-            first_error += live.errors;
-            let (now, moved) = if live.chunk.end <= start {
-                (live.chunk.start..live.chunk.end, false)
-            } else if live.chunk.start >= old_end {
-                (shift(live.chunk.start)..shift(live.chunk.end), true)
-            } else {
-                continue;
-            };
-            kept.insert(now.start, (now.end, live, settings, errors, moved));
-        }
-        let mut old_settings = std::mem::take(&mut self.parsed.settings)
-            .into_iter()
-            .enumerate();
-        let mut old_errors = std::mem::take(&mut self.parsed.errors)
-            .into_iter()
-            .enumerate();
-        let mut live = Vec::with_capacity(specs.len());
-        let mut tables: Arc<toml::ArrayTables> = Arc::default();
-        for spec in specs {
-            let reusable = kept.remove(&spec.start).filter(|(end, old, ..)| {
-                *end == spec.end
-                    && (Arc::ptr_eq(&old.tables_before, &tables) || old.tables_before == tables)
-            });
-            if let Some((_, old, settings, errors, moved)) = reusable {
-                let before = self.parsed.settings.len();
-                for (_, mut setting) in take_run(&mut old_settings, settings) {
-                    if moved {
-                        shift_setting(&mut setting, old_end, new_end);
-                    }
-                    self.parsed.settings.push(setting);
-                }
-                let taken = self.parsed.settings.len() - before;
-                let before = self.parsed.errors.len();
-                for (_, mut error) in take_run(&mut old_errors, errors) {
-                    if moved {
-                        error.span = shift(error.span.start)..shift(error.span.end);
-                    }
-                    self.parsed.errors.push(error);
-                }
-                let taken_errors = self.parsed.errors.len() - before;
-                tables = old.tables_after.clone();
-                live.push(ReadChunk {
-                    chunk: spec,
-                    tables_before: old.tables_before,
-                    tables_after: old.tables_after,
-                    settings: taken,
-                    errors: taken_errors,
-                });
-            } else {
-                let (read, after) =
-                    chunked
-                        .chunking
-                        .parse(&mut chunked.parser, &self.text, &spec, &tables);
-                live.push(ReadChunk {
-                    chunk: spec,
-                    tables_before: tables,
-                    tables_after: after.clone(),
-                    settings: read.settings.len(),
-                    errors: read.errors.len(),
-                });
-                self.parsed.settings.extend(read.settings);
-                self.parsed.errors.extend(read.errors);
-                tables = after;
-            }
-        }
-        chunked.chunks = live;
-        self.chunked = Some(chunked);
     }
 }
 
@@ -765,15 +726,6 @@ impl Chunking {
             Chunking::Toml => toml::chunks(text),
             Chunking::Ini => super::line_chunks(text, ini::starts_chunk),
             Chunking::Properties => super::line_chunks(text, properties::starts_chunk),
-        }
-    }
-
-    /// The first line of `chunk` (not the first chunk) still starts a chunk.
-    fn still_starts(self, text: &str, chunk: &Chunk) -> bool {
-        match self {
-            Chunking::Toml => toml::still_starts_chunk(text, chunk.start, chunk.after_open),
-            Chunking::Ini => ini::starts_chunk(text, chunk.start),
-            Chunking::Properties => properties::starts_chunk(text, chunk.start),
         }
     }
 

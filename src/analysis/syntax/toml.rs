@@ -99,15 +99,6 @@ pub(crate) fn chunk_end(text: &str, start: usize) -> (usize, bool) {
     (bytes.len(), false)
 }
 
-/// The line at `start` can start a chunk that comes after a chunk ending in state `after_open`.
-pub(crate) fn still_starts_chunk(text: &str, start: usize, after_open: bool) -> bool {
-    let scan = Scan {
-        multi: None,
-        open: usize::from(after_open),
-    };
-    starts_chunk(text.as_bytes(), start, &scan)
-}
-
 fn starts_chunk(bytes: &[u8], line: usize, scan: &Scan) -> bool {
     if scan.multi.is_some() || bytes.get(line) != Some(&b'[') {
         return false;
