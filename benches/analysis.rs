@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mailport::analysis::endpoints;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{parse, Format};

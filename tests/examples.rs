@@ -9,6 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[allow(dead_code)] // render and line_col are for the rule tests
 mod support;
 
 /// (path as mailport prints it, 1-based line, code)
