@@ -462,12 +462,28 @@ fn root_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
 pub struct Group {
     profile: usize,
     root_hash: u64,
-    root: Vec<String>,
+    /// The root is the first `root_len` segments of setting `root_at`'s path, then for variables
+    /// the first `prefix_len` bytes of its next segment (`SMTP_` of `SMTP_PORT`). It is built
+    /// when the group is read rather than kept: a big document has thousands of groups.
+    root_at: usize,
+    root_len: usize,
+    prefix_len: Option<usize>,
     members: Vec<Member>,
     first: usize,
 }
 
 impl Group {
+    /// The root key path the group's settings sit under.
+    fn root(&self, settings: &[Setting]) -> Vec<String> {
+        let path = settings.get(self.root_at).map_or(&[][..], |s| &s.path[..]);
+        let mut root: Vec<String> = path.iter().take(self.root_len).cloned().collect();
+        if let Some(len) = self.prefix_len {
+            let next = path.get(self.root_len).map_or("", String::as_str);
+            root.push(next.get(..len).unwrap_or("").to_string());
+        }
+        root
+    }
+
     /// Indices of the member settings.
     pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
         self.members.iter().map(|m| m.setting)
@@ -579,11 +595,9 @@ pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
             let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {
                 profile: pi,
                 root_hash,
-                root: s.path[..root_len]
-                    .iter()
-                    .cloned()
-                    .chain(prefix.map(str::to_string))
-                    .collect(),
+                root_at: si,
+                root_len,
+                prefix_len: prefix.map(str::len),
                 members: Vec::new(),
                 first: si,
             });
@@ -658,7 +672,7 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
         .iter()
         .filter_map(|&i| group.members.get(i))
         .collect();
-    endpoints_of(p, &group.root, &ms, settings)
+    endpoints_of(p, &group.root(settings), &ms, settings)
 }
 
 /// The setting index of a member position.
