@@ -347,7 +347,7 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
 // that no entry before them can run into.
 
 /// Documents with at least this many line breaks are read in chunks.
-pub(crate) const CHUNKS_FROM_LINES: usize = 1000;
+const CHUNKS_FROM_LINES: usize = 1000;
 
 /// True when a document with this many line breaks is read in chunks.
 pub(crate) fn read_in_chunks(line_breaks: usize) -> bool {
