@@ -536,11 +536,11 @@ impl<'t> Walker<'_, '_> {
             value_span: key_start + eq + 1..raw.end,
             style: EntryStyle {
                 insert_at: line_end(self.text, last_byte(self.text, item)),
-                lead: self.lead_at(item.start_byte()),
+                lead: self.lead_at(item.start_byte()).into(),
                 item_prefix: "- ".to_string(),
                 key_prefix: String::new(),
                 key_quote: None,
-                separator: "=".to_string(),
+                separator: "=".into(),
                 env_in_string: true,
                 suffix: String::new(),
             },
@@ -589,11 +589,12 @@ impl<'t> Walker<'_, '_> {
                     value_span_of(text, key_scalar),
                     EntryStyle {
                         insert_at: line_end(text, last_byte(text, *pair)),
-                        lead: self.lead_at(key.start_byte()),
+                        lead: self.lead_at(key.start_byte()).into(),
                         item_prefix: String::new(),
                         key_prefix: key_prefix(text, key_scalar),
                         key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                            .into(),
                         env_in_string: false,
                         suffix: String::new(),
                     },
@@ -605,11 +606,12 @@ impl<'t> Walker<'_, '_> {
                     value_span_of(text, key_scalar),
                     EntryStyle {
                         insert_at: value_end.max(key.end_byte()),
-                        lead: ", ".to_string(),
+                        lead: ", ".into(),
                         item_prefix: String::new(),
                         key_prefix: key_prefix(text, key_scalar),
                         key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                            .into(),
                         env_in_string: false,
                         suffix: String::new(),
                     },
@@ -619,7 +621,7 @@ impl<'t> Walker<'_, '_> {
                 value_span.clone(),
                 EntryStyle {
                     insert_at: line_end(text, last_byte(text, *item)),
-                    lead: self.lead_at(item.start_byte()),
+                    lead: self.lead_at(item.start_byte()).into(),
                     item_prefix: "- ".to_string(),
                     ..EntryStyle::default()
                 },
@@ -628,7 +630,7 @@ impl<'t> Walker<'_, '_> {
                 value_span.clone(),
                 EntryStyle {
                     insert_at: value_end,
-                    lead: ", ".to_string(),
+                    lead: ", ".into(),
                     ..EntryStyle::default()
                 },
             ),
