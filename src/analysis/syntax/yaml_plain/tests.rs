@@ -375,6 +375,11 @@ const KEYS: &[&str] = &[
     "a#b",
     "-x",
     "...",
+    "A=B",
+    "\"\"",
+    "a.",
+    "'it''s.key'",
+    "\"\\u0041.b\"",
 ];
 
 const SCALARS: &[&str] = &[
@@ -477,6 +482,15 @@ const SCALARS: &[&str] = &[
     "\"x\"y",
     "\u{a0}nbsp",
     "a\u{85}b",
+    "\"a #b\"",
+    "'x: y'",
+    "\"[a]\"",
+    "'{a}'",
+    "[-1, -x, - y]",
+    "[a:, b]",
+    "{a: -1, b: 'c d'}",
+    "{'q': \"w\"}",
+    "[\"x\"y]",
 ];
 
 /// A random block YAML document built from tricky keys and scalars, nested with random
@@ -493,6 +507,9 @@ fn random_document(rng: &mut Rng) -> String {
     if rng.chance(20) {
         out.push_str("\n# trailing\n");
     }
+    if rng.chance(10) {
+        out.pop(); // no line break at the end
+    }
     out
 }
 
@@ -506,6 +523,8 @@ fn random_entry(rng: &mut Rng, out: &mut String, indent: usize, depth: usize) {
             out.push_str(&format!("{pad}{key}{sep}{value}"));
             if rng.chance(15) {
                 out.push_str("  # note");
+            } else if rng.chance(10) {
+                out.push_str("   ");
             }
             out.push('\n');
         }
@@ -558,7 +577,8 @@ fn random_item(rng: &mut Rng, out: &mut String, col: usize, depth: usize) {
             // `- key: value` and more keys at the key's column.
             let gap = 1 + rng.below(2);
             let mut first = String::new();
-            random_entry(rng, &mut first, 0, depth + 1);
+            random_entry(rng, &mut first, col + 1 + gap, depth + 1);
+            let first = first.get(col + 1 + gap..).unwrap_or("");
             out.push_str(&format!("{pad}-{}{first}", " ".repeat(gap)));
             for _ in 0..rng.below(3) {
                 random_entry(rng, out, col + 1 + gap, depth + 1);
