@@ -19,14 +19,18 @@ use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
 /// is not entirely within the subset this reader understands.
 pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
-    // Tabs (indentation and the scalar typing treat them specially), carriage returns and
+    // Tabs (indentation and the scalar typing treat them specially), lone carriage returns and
     // control characters are left to tree-sitter.
-    if text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+    let bytes = text.as_bytes();
+    let unusual = |(i, &b): (usize, &u8)| {
+        (b < 0x20 && b != b'\n' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n'))) || b == 0x7f
+    };
+    if bytes.iter().enumerate().any(unusual) {
         return None;
     }
     let mut reader = Reader {
         text,
-        bytes: text.as_bytes(),
+        bytes,
         pos: 0,
         depth: 0,
         settings: Vec::new(),
@@ -50,7 +54,7 @@ pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
 #[derive(Clone, Copy)]
 struct Line {
     start: usize,
-    /// The offset of its `\n`, or the end of the text.
+    /// The offset of its line break (`\r\n` or `\n`), or the end of the text.
     end: usize,
     indent: usize,
 }
@@ -134,15 +138,10 @@ impl Reader<'_> {
         while self.pos < self.bytes.len() {
             let start = self.pos;
             let rest = self.bytes.get(start..).unwrap_or(&[]);
-            let end = rest
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(self.bytes.len(), |i| start + i);
+            let end = self.line_end(start);
             let indent = rest.iter().take_while(|&&b| b == b' ').count();
             match self.byte(start + indent) {
-                None | Some(b'\n' | b'#') => {
-                    self.pos = (end + 1).min(self.bytes.len());
-                }
+                None | Some(b'\n' | b'\r' | b'#') => self.pos = self.next_line(end),
                 Some(_) => return Some(Line { start, end, indent }),
             }
         }
@@ -150,13 +149,24 @@ impl Reader<'_> {
     }
 
     fn consume(&mut self, line: &Line) {
-        self.pos = (line.end + 1).min(self.bytes.len());
+        self.pos = self.next_line(line.end);
+    }
+
+    /// The start of the line after the one that ends at `end`.
+    fn next_line(&self, end: usize) -> usize {
+        let skip = match self.byte(end) {
+            Some(b'\r') => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        (end + skip).min(self.bytes.len())
     }
 
     /// The line is a block sequence item: `-` then a blank or the end of the line.
     fn is_item(&self, line: &Line) -> bool {
         let dash = line.start + line.indent;
-        self.byte(dash) == Some(b'-') && matches!(self.byte(dash + 1), None | Some(b' ' | b'\n'))
+        self.byte(dash) == Some(b'-')
+            && matches!(self.byte(dash + 1), None | Some(b' ' | b'\n' | b'\r'))
     }
 
     /// The first offset at or after `at` that is not a space.
@@ -197,7 +207,7 @@ impl Reader<'_> {
         let value_at = self.skip_spaces(colon + 1);
         let entry = Entry::BlockPair { key: &key };
         match self.byte(value_at) {
-            None | Some(b'\n' | b'#') => {
+            None | Some(b'\n' | b'\r' | b'#') => {
                 // The value is on the next lines, or empty.
                 match self.peek() {
                     Some(next) if next.indent > col => {
@@ -250,7 +260,7 @@ impl Reader<'_> {
         let at = self.skip_spaces(dash + 1);
         let entry = Entry::BlockItem { item: dash };
         match self.byte(at) {
-            None | Some(b'\n' | b'#') => {
+            None | Some(b'\n' | b'\r' | b'#') => {
                 // An empty item; a value on the next lines is left to tree-sitter.
                 if self.peek().is_some_and(|next| next.indent > line.indent) {
                     return None;
@@ -258,7 +268,9 @@ impl Reader<'_> {
                 self.empty(path, &entry);
                 return Some(());
             }
-            Some(b'-') if matches!(self.byte(at + 1), None | Some(b' ' | b'\n')) => return None,
+            Some(b'-') if matches!(self.byte(at + 1), None | Some(b' ' | b'\n' | b'\r')) => {
+                return None
+            }
             Some(b'{' | b'[') => {}
             Some(_) => {
                 // `- key: value` starts a mapping at the key's column.
@@ -326,7 +338,7 @@ impl Reader<'_> {
                 let key = self.quoted(at, line_end)?;
                 let colon = key.node.end;
                 (self.byte(colon) == Some(b':')
-                    && matches!(self.byte(colon + 1), None | Some(b' ' | b'\n')))
+                    && matches!(self.byte(colon + 1), None | Some(b' ' | b'\n' | b'\r')))
                 .then_some((key, colon))
             }
             first => {
@@ -373,7 +385,7 @@ impl Reader<'_> {
                     break Stop::Comment;
                 }
                 b':' => match self.byte(i + 1) {
-                    None | Some(b' ' | b'\n') => break Stop::Colon(i),
+                    None | Some(b' ' | b'\n' | b'\r') => break Stop::Colon(i),
                     Some(_) => {
                         // Part of the scalar only when followed by a safe character.
                         if !self.plain_safe_at(i + 1, flow)? {
@@ -725,12 +737,17 @@ impl Reader<'_> {
         }
     }
 
-    /// The end of the line that holds `pos` (before its `\n`).
+    /// The end of the line that holds `pos` (before its `\r\n` or `\n`).
     fn line_end(&self, pos: usize) -> usize {
-        self.bytes
+        match self
+            .bytes
             .get(pos..)
             .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-            .map_or(self.bytes.len(), |i| pos + i)
+        {
+            Some(i) if i > 0 && self.byte(pos + i - 1) == Some(b'\r') => pos + i - 1,
+            Some(i) => pos + i,
+            None => self.bytes.len(),
+        }
     }
 
     /// A line break plus blanks up to the column of `pos` (everything before it on its line is
@@ -741,7 +758,12 @@ impl Reader<'_> {
             .get(..pos)
             .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
             .map_or(0, |i| i + 1);
-        format!("\n{}", " ".repeat(pos - start))
+        let line_break = if self.byte(self.line_end(pos)) == Some(b'\r') {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        format!("{line_break}{}", " ".repeat(pos - start))
     }
 
     /// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`).

@@ -102,6 +102,19 @@ fn dotted_and_quoted_keys_and_separators() {
 }
 
 #[test]
+fn windows_line_breaks() {
+    check(
+        "mail:\r\n  port: 465\r\n  empty:\r\n  list:\r\n  - x\r\n",
+        expect![[r#"
+            mail/port = "465" Number value@15..18 "465" style(at 18, lead "\r\n  ", prefix "" "", sep ": ")
+            mail/empty = "" Null value@28..28 "" style(at 28, lead "\r\n  ", prefix "" "", sep ": ")
+            mail/list/0 = "x" Plain value@43..44 "x" style(at 44, lead "\r\n  ", prefix "- " "", sep "")
+                key written "x"
+        "#]],
+    );
+}
+
+#[test]
 fn bails_out_on_what_it_does_not_read() {
     let mut out = String::new();
     for text in [
@@ -118,6 +131,7 @@ fn bails_out_on_what_it_does_not_read() {
         "%YAML 1.2\n---\na: 1\n",
         "a:\n\tb: 1\n",
         "a: 1\r\n",
+        "a: 1\rb: 2\n",
         "- root\n- list\n",
         "a: b: c\n",
         "a: \"bad \\q escape\"\n",
@@ -144,7 +158,8 @@ fn bails_out_on_what_it_does_not_read() {
         "---\na: 1\n" -> false
         "%YAML 1.2\n---\na: 1\n" -> false
         "a:\n\tb: 1\n" -> false
-        "a: 1\r\n" -> false
+        "a: 1\r\n" -> true
+        "a: 1\rb: 2\n" -> false
         "- root\n- list\n" -> false
         "a: b: c\n" -> false
         "a: \"bad \\q escape\"\n" -> false
@@ -200,8 +215,16 @@ fn compare(source: &str, base: &[String], tally: &mut Tally, what: &str) {
     }
 }
 
-/// Compares on the whole document and on each of its chunks.
+/// Compares on the whole document and on each of its chunks, with its own line breaks and with
+/// `\r\n` ones.
 fn compare_document(text: &str, tally: &mut Tally, what: &str) {
+    compare_line_breaks(text, tally, what);
+    if !text.contains('\r') {
+        compare_line_breaks(&text.replace('\n', "\r\n"), tally, what);
+    }
+}
+
+fn compare_line_breaks(text: &str, tally: &mut Tally, what: &str) {
     compare(text, &[], tally, what);
     for chunk in all_chunks(text) {
         if chunk.header {
