@@ -1,17 +1,23 @@
-//! A fast reader for plain block YAML, the kind config files are mostly made of: block mappings
-//! with plain or quoted keys nested by indentation, block sequences (including the compose
-//! `- KEY=VALUE` list form), one-line flow mappings and sequences, one-line plain and quoted
-//! scalars, comments and blank lines.
+//! A fast reader for plain block YAML, the kind config files are mostly made of. Big YAML
+//! documents are read in chunks (see [`super::yaml::chunks`]); each chunk is first offered to this
+//! reader, and only handed to tree-sitter (about 4 MB/s) when the reader declines.
+//!
+//! It reads: block mappings with plain or one-line quoted keys (dotted keys split), nested by
+//! indentation; block sequences, indented or at their key's column, whose items are scalars,
+//! compose `- KEY=VALUE` strings, `- key: value` mappings or flow collections; one-line flow
+//! mappings and sequences (nested ones too); one-line plain, single- and double-quoted scalars,
+//! plain ones typed by a port of the grammar's core-schema automaton (`schema.core.c`), so `0o17`,
+//! `.inf` or `1.` come out as the tree says; empty values; full-line and trailing comments; blank
+//! lines; `\n` and `\r\n` line breaks.
 //!
 //! It gives exactly what the tree-sitter path ([`super::yaml::extract`]) gives for the same text,
 //! or `None` as soon as it meets anything else: anchors, aliases, tags, block scalars, multi-line
-//! scalars or flow collections, `?` keys, directives and document markers, tabs, carriage
-//! returns, control characters, and anything tree-sitter would report as an error. tree-sitter
-//! stays the reference and the fallback; this reader only saves time (tree-sitter-yaml reads
-//! about 4 MB/s).
-//!
-//! Plain scalars are typed by a port of the grammar's core-schema automaton
-//! (`schema.core.c`), so `0o17`, `.inf` or `1.` come out as the tree does.
+//! scalars or flow collections, `?` and `:` indicators, nested `- -` items, a value on the line
+//! after a bare `-`, directives and document markers, tabs, lone carriage returns, control
+//! characters, a root that is not a block mapping, text past the grammar's 16-bit row/column
+//! counters, and anything tree-sitter would report as an error (trailing commas, bad escapes,
+//! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
+//! in `yaml_plain/tests.rs` holds the two equal.
 
 use super::yaml::decode_double_quoted;
 use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
@@ -19,15 +25,10 @@ use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
 /// is not entirely within the subset this reader understands.
 pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
-    // Tabs (indentation and the scalar typing treat them specially), lone carriage returns and
-    // control characters are left to tree-sitter.
-    let bytes = text.as_bytes();
-    let unusual = |(i, &b): (usize, &u8)| {
-        (b < 0x20 && b != b'\n' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n'))) || b == 0x7f
-    };
-    if bytes.iter().enumerate().any(unusual) {
+    if !ordinary_text(text) {
         return None;
     }
+    let bytes = text.as_bytes();
     let mut reader = Reader {
         text,
         bytes,
@@ -48,6 +49,35 @@ pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
         settings: reader.settings,
         errors: Vec::new(),
     })
+}
+
+/// The grammar's scanner counts rows and columns in 16 bits: past that, its tree is not what
+/// the text says (a chunk of 33 000 lines reads as one ERROR), so such text is left to it.
+const MAX_ROWS: usize = 30_000;
+const MAX_LINE_BYTES: usize = 30_000;
+
+/// No tab (indentation and scalar typing treat them specially), lone carriage return or other
+/// control character, and within the grammar's row and column limits (a `\r\n` counts as two
+/// rows there).
+fn ordinary_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut rows = 0;
+    let mut line_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => {
+                rows += 1;
+                line_start = i + 1;
+            }
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => rows += 1,
+            0..=0x1f | 0x7f => return false,
+            _ => {}
+        }
+        if rows > MAX_ROWS || (i + 1).saturating_sub(line_start) > MAX_LINE_BYTES {
+            return false;
+        }
+    }
+    true
 }
 
 /// A content line (neither blank nor a comment).

@@ -784,3 +784,20 @@ fn fast_path_share_on_a_sample_file() {
         tally.share() * 100.0
     );
 }
+
+#[test]
+fn grammar_row_and_column_limits_are_left_to_tree_sitter() {
+    let mut many = String::from("top:\n");
+    for i in 0..33_000 {
+        many.push_str(&format!("  k{i}: {i}\n"));
+    }
+    // One tree of this is a single ERROR (16-bit rows in the grammar's scanner).
+    assert!(!tree_sitter_read(&many, &[]).errors.is_empty());
+    assert_eq!(read(&many, &[]), None);
+    let long_line = format!("k: {}\nj: 1\n", "x".repeat(40_000));
+    assert_eq!(read(&long_line, &[]), None);
+    let mut tally = Tally::default();
+    let wide_flow = format!("k: [{}]\nj: 1\n", vec!["ab"; 5_000].join(", "));
+    compare(&wide_flow, &[], &mut tally, "wide flow sequence");
+    assert_eq!(tally.fast, 1);
+}
