@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mailport::analysis::endpoints;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{parse, Format};
@@ -62,7 +63,8 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
     let value_at = at + needle.len() - a.len();
     let config = Config::default();
     let started = Instant::now();
-    let mut doc = IncrementalDoc::new(format, text.to_string());
+    // As the language server keeps it: only the settings a profile could read.
+    let mut doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::could_be_member);
     let mut analysis = IncrementalAnalysis::new();
     let findings = analysis
         .analyze(doc.text(), format, doc.parsed(), &config, None)

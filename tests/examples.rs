@@ -9,6 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[allow(dead_code)] // render and line_col are for the rule tests
+mod support;
+
 /// (path as mailport prints it, 1-based line, code)
 type Expected = BTreeSet<(String, u64, String)>;
 
@@ -231,4 +234,25 @@ fn fixing_a_copy_of_the_examples_helps_and_a_second_fix_changes_nothing() {
         "a second --fix changes nothing"
     );
     assert_eq!(fixed, again);
+}
+
+#[test]
+fn the_examples_read_with_only_the_settings_a_profile_could_read_give_the_same_findings() {
+    let mut files = Vec::new();
+    example_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        &mut files,
+    );
+    let mut read = 0;
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path.to_string_lossy();
+        if let Some(format) = mailport::analysis::syntax::detect_format(&name, None, &text) {
+            support::assert_kept_settings_suffice(format, &text, &Default::default());
+            read += 1;
+        }
+    }
+    assert!(read > 20, "only {read} example files were read");
 }

@@ -462,43 +462,142 @@ fn root_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
 pub struct Group {
     profile: usize,
     root_hash: u64,
-    root: Vec<String>,
+    /// The root is the first `root_len` segments of setting `root_at`'s path, then for variables
+    /// the first `prefix_len` bytes of its next segment (`SMTP_` of `SMTP_PORT`). It is built
+    /// when the group is read rather than kept: a big document has thousands of groups.
+    root_at: usize,
+    root_len: usize,
+    prefix_len: Option<usize>,
     members: Vec<Member>,
     first: usize,
 }
 
 impl Group {
+    /// The root key path the group's settings sit under.
+    fn root(&self, settings: &[Setting]) -> Vec<String> {
+        let path = settings.get(self.root_at).map_or(&[][..], |s| &s.path[..]);
+        let mut root: Vec<String> = path.iter().take(self.root_len).cloned().collect();
+        if let Some(len) = self.prefix_len {
+            let next = path.get(self.root_len).map_or("", String::as_str);
+            root.push(next.get(..len).unwrap_or("").to_string());
+        }
+        root
+    }
+
     /// Indices of the member settings.
     pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
         self.members.iter().map(|m| m.setting)
     }
 }
 
+/// Which profiles read each format, by position in [`Format::ALL`].
+fn readers(format: Format) -> &'static [bool] {
+    static READERS: std::sync::OnceLock<Vec<Vec<bool>>> = std::sync::OnceLock::new();
+    let table = READERS.get_or_init(|| {
+        Format::ALL
+            .iter()
+            .map(|&f| profiles::all().iter().map(|p| p.reads(f)).collect())
+            .collect()
+    });
+    Format::ALL
+        .iter()
+        .position(|&f| f == format)
+        .and_then(|i| table.get(i))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Calls `found(profile, root length, variable prefix, pattern)` for every profile key pattern the
+/// setting's path matches. This depends only on the path, never on the value.
+fn match_patterns(
+    s: &Setting,
+    reads: &[bool],
+    last_lc: &mut String,
+    mut found: impl FnMut(usize, usize, Option<&str>, usize),
+) {
+    let idx = index();
+    let Some(last) = s.path.last() else { return };
+    let reads = |pi: usize| reads.get(pi).copied().unwrap_or(false);
+    last_lc.clear();
+    last_lc.extend(last.chars().map(|c| c.to_ascii_lowercase()));
+    let parent_len = s.path.len() - 1;
+    if let Some(hits) = idx.flat_exact.get(last_lc.as_str()) {
+        for &(pi, ki, prefix_len) in hits {
+            if reads(pi) {
+                found(
+                    pi,
+                    parent_len,
+                    Some(last.get(..prefix_len).unwrap_or("")),
+                    ki,
+                );
+            }
+        }
+    }
+    let last_word = last_lc.rsplit('_').next().unwrap_or(last_lc);
+    if let Some(hits) = idx.flat_any.get(last_word) {
+        // Longest matching pattern wins (`SMTP_AUTH_USER` is AUTH_USER behind `SMTP_`).
+        let best = hits
+            .iter()
+            .filter(|(pi, _)| reads(*pi))
+            .filter_map(|&(pi, ki)| {
+                let pat = &idx.patterns[pi][ki].text;
+                let prefix = last_lc.strip_suffix(pat.as_str())?;
+                (prefix.is_empty() || prefix.ends_with('_')).then_some((
+                    pi,
+                    ki,
+                    pat.len(),
+                    prefix.len(),
+                ))
+            })
+            .max_by_key(|&(_, _, len, _)| len);
+        if let Some((pi, ki, _, plen)) = best {
+            let prefix = last.get(..plen).unwrap_or("");
+            if mail_prefix(prefix) {
+                found(pi, parent_len, Some(prefix), ki);
+            }
+        }
+    }
+    if let Some(hits) = idx.tree.get(last_lc.as_str()) {
+        for &(pi, ki) in hits {
+            if !reads(pi) {
+                continue;
+            }
+            if let Some(root_len) = tree_match(&s.path, &idx.patterns[pi][ki].segs) {
+                if context_matches(&idx.contexts[pi], &s.path[..root_len]) {
+                    found(pi, root_len, None, ki);
+                }
+            }
+        }
+    }
+}
+
+/// Could some profile read this setting? A document's settings that cannot are never looked at
+/// by grouping, rules, fixes or hover, so a long-lived document may drop them to save memory.
+pub fn could_be_member(format: Format, s: &Setting) -> bool {
+    let mut any = false;
+    match_patterns(s, readers(format), &mut String::new(), |_, _, _, _| {
+        any = true
+    });
+    any
+}
+
 /// Finds the candidate groups of a document, in claim order (profile priority, then position).
 pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
     let idx = index();
-    let all = profiles::all();
-    let reads: Vec<bool> = all.iter().map(|p| p.reads(format)).collect();
+    let reads = readers(format);
     // (profile, root hash) → the group.
     let mut groups: HashMap<(usize, u64), Group> = HashMap::new();
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
-        let Some(last) = s.path.last() else { continue };
-        last_lc.clear();
-        last_lc.extend(last.chars().map(|c| c.to_ascii_lowercase()));
-        let parent = &s.path[..s.path.len() - 1];
-        let mut add = |pi: usize, root_len: usize, prefix: Option<&str>, ki: usize| {
+        match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
             let parts = s.path[..root_len].iter().map(String::as_str).chain(prefix);
             let root_hash = root_hash(parts);
             let pattern = &idx.patterns[pi][ki];
             let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {
                 profile: pi,
                 root_hash,
-                root: s.path[..root_len]
-                    .iter()
-                    .cloned()
-                    .chain(prefix.map(str::to_string))
-                    .collect(),
+                root_at: si,
+                root_len,
+                prefix_len: prefix.map(str::len),
                 members: Vec::new(),
                 first: si,
             });
@@ -507,55 +606,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
                 role: pattern.role,
                 pattern: &pattern.text,
             });
-        };
-        if let Some(hits) = idx.flat_exact.get(last_lc.as_str()) {
-            for &(pi, ki, prefix_len) in hits {
-                if reads[pi] {
-                    add(
-                        pi,
-                        parent.len(),
-                        Some(last.get(..prefix_len).unwrap_or("")),
-                        ki,
-                    );
-                }
-            }
-        }
-        let last_word = last_lc.rsplit('_').next().unwrap_or(&last_lc);
-        if let Some(hits) = idx.flat_any.get(last_word) {
-            // Longest matching pattern wins (`SMTP_AUTH_USER` is AUTH_USER behind `SMTP_`).
-            let best = hits
-                .iter()
-                .filter(|(pi, _)| reads[*pi])
-                .filter_map(|&(pi, ki)| {
-                    let pat = &idx.patterns[pi][ki].text;
-                    let prefix = last_lc.strip_suffix(pat.as_str())?;
-                    (prefix.is_empty() || prefix.ends_with('_')).then_some((
-                        pi,
-                        ki,
-                        pat.len(),
-                        prefix.len(),
-                    ))
-                })
-                .max_by_key(|&(_, _, len, _)| len);
-            if let Some((pi, ki, _, plen)) = best {
-                let prefix = last.get(..plen).unwrap_or("");
-                if mail_prefix(prefix) {
-                    add(pi, parent.len(), Some(prefix), ki);
-                }
-            }
-        }
-        if let Some(hits) = idx.tree.get(last_lc.as_str()) {
-            for &(pi, ki) in hits {
-                if !reads[pi] {
-                    continue;
-                }
-                if let Some(root_len) = tree_match(&s.path, &idx.patterns[pi][ki].segs) {
-                    if context_matches(&idx.contexts[pi], &s.path[..root_len]) {
-                        add(pi, root_len, None, ki);
-                    }
-                }
-            }
-        }
+        });
     }
     let mut list: Vec<Group> = groups.into_values().collect();
     list.sort_unstable_by_key(|g| (g.profile, g.first));
@@ -621,7 +672,7 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
         .iter()
         .filter_map(|&i| group.members.get(i))
         .collect();
-    endpoints_of(p, &group.root, &ms, settings)
+    endpoints_of(p, &group.root(settings), &ms, settings)
 }
 
 /// The setting index of a member position.

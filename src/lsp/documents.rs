@@ -15,7 +15,7 @@ use super::probe_command::ProbeMark;
 use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
 use crate::analysis::syntax::incremental::IncrementalDoc;
 use crate::analysis::syntax::{detect_format, Format};
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, endpoints, Analysis};
 use crate::config::Config;
 
 /// Documents larger than this are tracked (positions, edits) but not analysed.
@@ -96,7 +96,8 @@ impl Document {
             return None;
         }
         let format = detect_format(&self.file_name, Some(&self.language_id), &text)?;
-        guarded(|| IncrementalDoc::new(format, text))
+        // The server keeps only what analysis can read: a 50,000-line file stays small.
+        guarded(|| IncrementalDoc::keeping(format, text, endpoints::could_be_member))
     }
 
     pub fn format(&self) -> Option<Format> {

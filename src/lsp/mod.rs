@@ -8,6 +8,7 @@ mod position;
 mod probe_command;
 mod server;
 mod settings;
+mod stdio;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -22,7 +23,7 @@ use server::Backend;
 /// requests stall every other message; probes have their own, smaller limit.
 const MAX_CONCURRENT_MESSAGES: usize = 32;
 /// Bytes in flight between the screen and tower-lsp's reader.
-const SCREEN_BUFFER: usize = 256 * 1024;
+const SCREEN_BUFFER: usize = 64 * 1024;
 
 /// Serves the protocol on `input`/`output` until the client says `exit` (or the input ends).
 pub async fn serve<I, O>(input: I, output: O)
@@ -50,7 +51,7 @@ where
 
 /// Runs the server over stdin/stdout until the client says `exit`.
 pub fn run_stdio() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -60,7 +61,10 @@ pub fn run_stdio() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    runtime.block_on(serve(
+        stdio::Pieces::new(tokio::io::stdin()),
+        stdio::Pieces::new(tokio::io::stdout()),
+    ));
     // a probe still resolving a name (a blocking thread) must not hold up the exit
     runtime.shutdown_timeout(Duration::from_millis(200));
     ExitCode::SUCCESS

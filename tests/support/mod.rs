@@ -1,7 +1,21 @@
 //! Renders analysis results as text for snapshot tests.
 
-use mailport::analysis::{analyze, syntax::detect_format, Format};
+use mailport::analysis::syntax::incremental::IncrementalDoc;
+use mailport::analysis::{analyze, analyze_parsed, endpoints, syntax::detect_format, Format};
 use mailport::config::Config;
+
+/// The language server keeps only the settings some profile could read
+/// ([`endpoints::could_be_member`]); the findings must be exactly those of all settings.
+pub fn assert_kept_settings_suffice(format: Format, text: &str, config: &Config) {
+    let all = analyze(text, format, config);
+    let doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::could_be_member);
+    let kept = analyze_parsed(text, format, doc.parsed(), config);
+    assert_eq!(
+        kept.findings, all.findings,
+        "{format:?} document read with only the settings a profile could read:\n{text}"
+    );
+    assert_eq!(kept.endpoints.len(), all.endpoints.len());
+}
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -22,6 +36,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn render(file_name: &str, text: &str, config: &Config) -> String {
     let format = detect_format(file_name, None, text).unwrap_or_else(|| by_extension(file_name));
     let analysis = analyze(text, format, config);
+    assert_kept_settings_suffice(format, text, config);
     let mut out = String::new();
     for f in &analysis.findings {
         let (l, c) = line_col(text, f.span.start);

@@ -7,16 +7,22 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use super::{env, yaml, Format, Parsed, Setting, Span};
 
+/// Which settings a document keeps (see [`IncrementalDoc::keeping`]).
+pub type Keep = fn(Format, &Setting) -> bool;
+
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
     format: Format,
     text: String,
     parsed: Parsed,
+    /// Settings this rejects may be dropped (never the others).
+    keep: Option<Keep>,
     /// Byte offset of the start of every line (tree-sitter edits need row/column points).
     line_starts: Vec<usize>,
     /// YAML: the parser and the tree(s) of the current text, for incremental re-parsing.
     yaml: Option<YamlState>,
-    /// `.env`: for each setting, the lines of its entry (`start..start of the next line`).
+    /// `.env`: the entries that span more than one line (`start..start of the next entry`); only
+    /// they can hold the start of a later line.
     env_extents: Vec<Span>,
     /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
     env_unclosed: Vec<usize>,
@@ -24,8 +30,19 @@ pub struct IncrementalDoc {
 
 impl IncrementalDoc {
     pub fn new(format: Format, text: String) -> IncrementalDoc {
+        IncrementalDoc::build(format, text, None)
+    }
+
+    /// A document that may drop the settings `keep` rejects: a long-lived document (the language
+    /// server's) holds only what analysis can use, which keeps a 50,000-line file small.
+    pub fn keeping(format: Format, text: String, keep: Keep) -> IncrementalDoc {
+        IncrementalDoc::build(format, text, Some(keep))
+    }
+
+    fn build(format: Format, text: String, keep: Option<Keep>) -> IncrementalDoc {
         let mut doc = IncrementalDoc {
             format,
+            keep,
             line_starts: line_starts(&text),
             text,
             parsed: Parsed::default(),
@@ -77,15 +94,25 @@ impl IncrementalDoc {
         match self.format {
             Format::Env => self.edit_env(start, end, new_end),
             Format::Yaml => self.edit_yaml(&edit),
-            _ => self.parsed = super::parse(self.format, &self.text),
+            _ => self.parsed = self.kept(super::parse(self.format, &self.text)),
         }
+    }
+
+    /// Drops the settings `keep` rejects.
+    fn kept(&self, mut parsed: Parsed) -> Parsed {
+        if let Some(keep) = self.keep {
+            parsed.settings.retain(|s| keep(self.format, s));
+            parsed.settings.iter_mut().for_each(Setting::shrink);
+        }
+        parsed
     }
 
     /// Reads the whole text (first read, or when an incremental step cannot be trusted).
     fn read_all(&mut self) {
         match self.format {
             Format::Env => {
-                let (parsed, extents, unclosed) = read_env(&self.text, 0);
+                let keep = self.keep.unwrap_or(|_, _| true);
+                let (parsed, extents, unclosed) = read_env(&self.text, |s| keep(Format::Env, s));
                 self.parsed = parsed;
                 self.env_extents = extents;
                 self.env_unclosed = unclosed;
@@ -104,6 +131,7 @@ impl IncrementalDoc {
                     let mut live = Vec::with_capacity(chunks.len());
                     for chunk in chunks {
                         let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
+                        let read = self.kept(read);
                         live.push(LiveChunk {
                             chunk,
                             settings: read.settings.len(),
@@ -117,12 +145,14 @@ impl IncrementalDoc {
                         chunks: live,
                     });
                 } else if let Some(tree) = parser.parse(&self.text, None) {
-                    self.parsed = yaml::extract(&tree, &self.text, None, &[]);
+                    self.parsed = self.kept(yaml::extract(&tree, &self.text, None, &[]));
                     self.yaml = Some(YamlState::Whole { parser, tree });
                 }
             }
-            _ => self.parsed = super::parse(self.format, &self.text),
+            _ => self.parsed = self.kept(super::parse(self.format, &self.text)),
         }
+        self.parsed.settings.shrink_to_fit();
+        self.line_starts.shrink_to_fit();
     }
 
     /// Row and byte column of `offset` in the current text.
@@ -162,6 +192,7 @@ impl IncrementalDoc {
     /// ones again; the settings before and after are kept (those after are moved).
     fn edit_env(&mut self, start: usize, old_end: usize, new_end: usize) {
         let text = &self.text;
+        let keep = self.keep.unwrap_or(|_, _| true);
         // Text before `start` did not change, so neither did the entries that end before it.
         let mut from = super::line_start(text, start);
         let holder = self.env_extents.partition_point(|e| e.start < from);
@@ -195,9 +226,12 @@ impl IncrementalDoc {
                 }
             }
             let line = env::lex_line(text, pos);
-            if let Some(setting) = line.setting {
-                fresh.settings.push(setting);
+            if spans_lines(text, pos, line.next) {
                 fresh_extents.push(pos..line.next);
+            }
+            if let Some(mut setting) = line.setting.filter(|s| keep(self.format, s)) {
+                setting.shrink();
+                fresh.settings.push(setting);
             }
             if line.unclosed {
                 fresh_unclosed.push(pos);
@@ -220,10 +254,13 @@ impl IncrementalDoc {
             .partition_point(|s| s.key_span.start < old_resume);
         let inserted = fresh.settings.len();
         self.parsed.settings.splice(first..last, fresh.settings);
-        self.env_extents.splice(first..last, fresh_extents);
         for setting in self.parsed.settings.iter_mut().skip(first + inserted) {
             shift_setting(setting, old_end, new_end);
         }
+        let first = self.env_extents.partition_point(|e| e.start < from);
+        let last = self.env_extents.partition_point(|e| e.start < old_resume);
+        let inserted = fresh_extents.len();
+        self.env_extents.splice(first..last, fresh_extents);
         for extent in self.env_extents.iter_mut().skip(first + inserted) {
             *extent = shift(extent.start)..shift(extent.end);
         }
@@ -292,6 +329,9 @@ impl IncrementalDoc {
         match reuse.assemble(fresh.settings) {
             Some(settings) => {
                 self.parsed.settings = settings;
+                if let Some(keep) = self.keep {
+                    self.parsed.settings.retain(|s| keep(Format::Yaml, s));
+                }
                 self.yaml = Some(YamlState::Whole { parser, tree });
             }
             None => self.read_all(),
@@ -333,6 +373,7 @@ impl IncrementalDoc {
         };
         // A chunk is small: parsed again from scratch (its tree is not kept, see LiveChunk).
         let (fresh, _) = yaml::parse_chunk(parser, &self.text, &new_chunk, None);
+        let fresh = self.kept(fresh);
         // Splice the chunk's settings and errors; move everything after it.
         let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
         let first_error: usize = chunks[..i].iter().map(|c| c.errors).sum();
@@ -444,6 +485,7 @@ impl IncrementalDoc {
                 });
             } else {
                 let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
+                let read = self.kept(read);
                 live.push(LiveChunk {
                     chunk: spec,
                     settings: read.settings.len(),
@@ -453,6 +495,7 @@ impl IncrementalDoc {
                 self.parsed.errors.extend(read.errors);
             }
         }
+        self.parsed.settings.shrink_to_fit();
         self.yaml = Some(YamlState::Chunked {
             parser,
             chunks: live,
@@ -542,17 +585,23 @@ fn line_starts(text: &str) -> Vec<usize> {
 
 /// Lexes a whole `.env` text from `from`; also returns each setting's entry lines and the starts
 /// of entries with an unclosed quote.
-fn read_env(text: &str, from: usize) -> (Parsed, Vec<Span>, Vec<usize>) {
+/// Lexes a whole `.env` text; settings `keep` rejects are dropped as they are read.
+fn read_env(text: &str, keep: impl Fn(&Setting) -> bool) -> (Parsed, Vec<Span>, Vec<usize>) {
     let mut parsed = Parsed::default();
     let mut extents = Vec::new();
     let mut unclosed = Vec::new();
-    let mut pos = from;
+    let mut pos = 0;
     while pos < text.len() {
         let line = env::lex_line(text, pos);
-        if let Some(setting) = line.setting {
-            parsed.settings.push(setting);
+        if spans_lines(text, pos, line.next) {
             extents.push(pos..line.next);
         }
+        parsed
+            .settings
+            .extend(line.setting.filter(|s| keep(s)).map(|mut s| {
+                s.shrink();
+                s
+            }));
         if line.unclosed {
             unclosed.push(pos);
         }
@@ -566,6 +615,13 @@ fn read_env(text: &str, from: usize) -> (Parsed, Vec<Span>, Vec<usize>) {
 }
 
 /// Moves a setting that lies after an edit of `..old_end` into `..new_end`.
+/// The entry `start..next` goes on past its first line.
+fn spans_lines(text: &str, start: usize, next: usize) -> bool {
+    text.get(start..next)
+        .and_then(|entry| entry.find('\n'))
+        .is_some_and(|i| start + i + 1 < next)
+}
+
 fn shift_setting(setting: &mut Setting, old_end: usize, new_end: usize) {
     let shift = |at: usize| at - old_end + new_end;
     setting.key_span = shift(setting.key_span.start)..shift(setting.key_span.end);
@@ -784,9 +840,34 @@ mod tests {
         "\\",
     ];
 
+    /// Keeps what a mail profile might read and drops the rest (the language server keeps by
+    /// profile; any predicate on the setting alone must give the same result).
+    fn mail_words(_: Format, s: &Setting) -> bool {
+        let key = s.key().to_ascii_lowercase();
+        ["port", "host", "smtp", "tls"]
+            .iter()
+            .any(|w| key.contains(w))
+    }
+
+    /// Random edits to a document that keeps every setting, and to one that drops some.
     fn random_edits(format: Format, text: &str, seed: u64, rounds: usize) {
+        random_edits_keeping(format, text, seed, rounds, None);
+        random_edits_keeping(format, text, seed + 1, rounds, Some(mail_words));
+    }
+
+    fn random_edits_keeping(
+        format: Format,
+        text: &str,
+        seed: u64,
+        rounds: usize,
+        keep: Option<Keep>,
+    ) {
         let mut rng = Rng(seed);
-        let mut doc = IncrementalDoc::new(format, text.to_string());
+        let open = |text: &str| match keep {
+            Some(keep) => IncrementalDoc::keeping(format, text.to_string(), keep),
+            None => IncrementalDoc::new(format, text.to_string()),
+        };
+        let mut doc = open(text);
         for round in 0..rounds {
             let len = doc.text().len();
             let start = rng.below(len + 1);
@@ -803,7 +884,10 @@ mod tests {
             };
             let before = doc.text().to_string();
             doc.edit(start, old_end, &new_text);
-            let fresh = super::super::parse(format, doc.text());
+            let mut fresh = super::super::parse(format, doc.text());
+            if let Some(keep) = keep {
+                fresh.settings.retain(|s| keep(format, s));
+            }
             assert!(
                 *doc.parsed() == fresh,
                 "round {round} seed {seed}: edit {start}..{old_end} -> {new_text:?}\nbefore:\n{before:?}\nafter:\n{:?}\n{}",
@@ -812,7 +896,7 @@ mod tests {
             );
             // Keep the document from drifting into noise: now and then start over.
             if doc.text().len() > 4 * text.len() || rng.below(50) == 0 {
-                doc = IncrementalDoc::new(format, text.to_string());
+                doc = open(text);
             }
         }
     }

@@ -221,6 +221,26 @@ pub struct Setting {
 }
 
 impl Setting {
+    /// Gives back the spare capacity of its strings (a setting kept for long is stored as small
+    /// as it can be).
+    pub fn shrink(&mut self) {
+        self.path.shrink_to_fit();
+        for segment in &mut self.path {
+            segment.shrink_to_fit();
+        }
+        self.value.shrink_to_fit();
+        let style = &mut self.style;
+        for text in [
+            &mut style.lead,
+            &mut style.item_prefix,
+            &mut style.key_prefix,
+            &mut style.separator,
+            &mut style.suffix,
+        ] {
+            text.shrink_to_fit();
+        }
+    }
+
     /// The last key segment (`SMTP_PORT`, `port`).
     pub fn key(&self) -> &str {
         self.path.last().map(String::as_str).unwrap_or("")
