@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::syntax::hostport::{parse_host_port, parse_url};
-use super::syntax::{Format, Setting, Span};
+use super::syntax::{Format, Segment, Setting, Span};
 use crate::knowledge::ports;
 use crate::knowledge::profiles::{self, Profile};
 
@@ -419,7 +419,7 @@ fn mail_prefix(prefix: &str) -> bool {
 
 /// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,
 /// `Repository *` a prefix glob)?
-fn context_matches(context: &[Vec<(String, bool)>], root: &[String]) -> bool {
+fn context_matches(context: &[Vec<(String, bool)>], root: &[Segment]) -> bool {
     if root.len() < context.len() {
         return false;
     }
@@ -438,7 +438,7 @@ fn context_matches(context: &[Vec<(String, bool)>], root: &[String]) -> bool {
 
 /// Does the setting's path end with the pattern's segments (case-insensitive)? Returns the root
 /// length.
-fn tree_match(path: &[String], segs: &[String]) -> Option<usize> {
+fn tree_match(path: &[Segment], segs: &[String]) -> Option<usize> {
     let start = path.len().checked_sub(segs.len())?;
     path[start..]
         .iter()
@@ -476,9 +476,13 @@ impl Group {
     /// The root key path the group's settings sit under.
     fn root(&self, settings: &[Setting]) -> Vec<String> {
         let path = settings.get(self.root_at).map_or(&[][..], |s| &s.path[..]);
-        let mut root: Vec<String> = path.iter().take(self.root_len).cloned().collect();
+        let mut root: Vec<String> = path
+            .iter()
+            .take(self.root_len)
+            .map(|s| s.to_string())
+            .collect();
         if let Some(len) = self.prefix_len {
-            let next = path.get(self.root_len).map_or("", String::as_str);
+            let next = path.get(self.root_len).map_or("", |s| &**s);
             root.push(next.get(..len).unwrap_or("").to_string());
         }
         root
@@ -589,7 +593,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
         match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
-            let parts = s.path[..root_len].iter().map(String::as_str).chain(prefix);
+            let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
             let root_hash = root_hash(parts);
             let pattern = &idx.patterns[pi][ki];
             let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {

@@ -35,6 +35,8 @@ struct State {
     settings_len: usize,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
+    /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
+    /// a big document, are remembered only through `in_candidate`.
     candidates: Vec<Group>,
     claimed: Vec<Claimed>,
     /// Setting index → index into `claimed`, or `None` when no claimed group reads it.
@@ -137,6 +139,23 @@ impl IncrementalAnalysis {
     }
 }
 
+/// The claimed groups alone, in claim order; `claimed` is re-pointed at them.
+fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
+    let mut slots: Vec<Option<Group>> = candidates.into_iter().map(Some).collect();
+    let mut kept = Vec::with_capacity(claimed.len());
+    for c in claimed.iter_mut() {
+        match slots.get_mut(c.group).and_then(Option::take) {
+            Some(group) => {
+                c.group = kept.len();
+                kept.push(group);
+            }
+            // Not expected (a group is claimed once); a value edit then analyses everything.
+            None => c.group = usize::MAX,
+        }
+    }
+    kept
+}
+
 /// Findings in a stable order: by position, then code.
 fn order(findings: &mut [(usize, Finding)]) {
     findings.sort_by(|(_, a), (_, b)| {
@@ -191,6 +210,7 @@ impl State {
                 }
             }
         }
+        let candidates = keep_claimed(candidates, &mut claimed);
         endpoints.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         if format == Format::Xml {
             // An autoconfig file lists alternatives of one server: 25 after 465/587 is a fallback.

@@ -143,7 +143,7 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
         }
     };
     let setting = Setting {
-        path: vec![text[key_start..key_end].to_string()],
+        path: vec![text[key_start..key_end].into()],
         value,
         kind,
         key_span: key_start..key_end,

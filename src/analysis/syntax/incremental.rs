@@ -6,6 +6,7 @@ use std::ops::Range;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use super::{env, yaml, Format, Parsed, Setting, Span};
+use std::collections::HashSet;
 
 /// Which settings a document keeps (see [`IncrementalDoc::keeping`]).
 pub type Keep = fn(Format, &Setting) -> bool;
@@ -15,8 +16,8 @@ pub struct IncrementalDoc {
     format: Format,
     text: String,
     parsed: Parsed,
-    /// Settings this rejects may be dropped (never the others).
-    keep: Option<Keep>,
+    /// Which settings are kept, and how.
+    keeper: Keeper,
     /// Byte offset of the start of every line (tree-sitter edits need row/column points).
     line_starts: Vec<usize>,
     /// YAML: the parser and the tree(s) of the current text, for incremental re-parsing.
@@ -42,7 +43,10 @@ impl IncrementalDoc {
     fn build(format: Format, text: String, keep: Option<Keep>) -> IncrementalDoc {
         let mut doc = IncrementalDoc {
             format,
-            keep,
+            keeper: Keeper {
+                keep,
+                names: HashSet::new(),
+            },
             line_starts: line_starts(&text),
             text,
             parsed: Parsed::default(),
@@ -98,21 +102,17 @@ impl IncrementalDoc {
         }
     }
 
-    /// Drops the settings `keep` rejects.
-    fn kept(&self, mut parsed: Parsed) -> Parsed {
-        if let Some(keep) = self.keep {
-            parsed.settings.retain(|s| keep(self.format, s));
-            parsed.settings.iter_mut().for_each(Setting::shrink);
-        }
-        parsed
+    fn kept(&mut self, parsed: Parsed) -> Parsed {
+        self.keeper.admit(self.format, parsed)
     }
 
     /// Reads the whole text (first read, or when an incremental step cannot be trusted).
     fn read_all(&mut self) {
+        // Everything is read again: names of settings that are gone go too.
+        self.keeper.names.clear();
         match self.format {
             Format::Env => {
-                let keep = self.keep.unwrap_or(|_, _| true);
-                let (parsed, extents, unclosed) = read_env(&self.text, |s| keep(Format::Env, s));
+                let (parsed, extents, unclosed) = read_env(&self.text, &mut self.keeper);
                 self.parsed = parsed;
                 self.env_extents = extents;
                 self.env_unclosed = unclosed;
@@ -192,7 +192,6 @@ impl IncrementalDoc {
     /// ones again; the settings before and after are kept (those after are moved).
     fn edit_env(&mut self, start: usize, old_end: usize, new_end: usize) {
         let text = &self.text;
-        let keep = self.keep.unwrap_or(|_, _| true);
         // Text before `start` did not change, so neither did the entries that end before it.
         let mut from = super::line_start(text, start);
         let holder = self.env_extents.partition_point(|e| e.start < from);
@@ -229,10 +228,9 @@ impl IncrementalDoc {
             if spans_lines(text, pos, line.next) {
                 fresh_extents.push(pos..line.next);
             }
-            if let Some(mut setting) = line.setting.filter(|s| keep(self.format, s)) {
-                setting.shrink();
-                fresh.settings.push(setting);
-            }
+            fresh
+                .settings
+                .extend(line.setting.and_then(|s| self.keeper.one(Format::Env, s)));
             if line.unclosed {
                 fresh_unclosed.push(pos);
             }
@@ -329,9 +327,8 @@ impl IncrementalDoc {
         match reuse.assemble(fresh.settings) {
             Some(settings) => {
                 self.parsed.settings = settings;
-                if let Some(keep) = self.keep {
-                    self.parsed.settings.retain(|s| keep(Format::Yaml, s));
-                }
+                let all = std::mem::take(&mut self.parsed.settings);
+                self.parsed.settings = self.keeper.admit_all(Format::Yaml, all);
                 self.yaml = Some(YamlState::Whole { parser, tree });
             }
             None => self.read_all(),
@@ -585,8 +582,55 @@ fn line_starts(text: &str) -> Vec<usize> {
 
 /// Lexes a whole `.env` text from `from`; also returns each setting's entry lines and the starts
 /// of entries with an unclosed quote.
-/// Lexes a whole `.env` text; settings `keep` rejects are dropped as they are read.
-fn read_env(text: &str, keep: impl Fn(&Setting) -> bool) -> (Parsed, Vec<Span>, Vec<usize>) {
+/// What a document keeps of the settings it reads: those its `keep` accepts (all without one),
+/// each stored small, with its key names shared.
+struct Keeper {
+    /// Settings this rejects are dropped (never the others).
+    keep: Option<Keep>,
+    /// One copy of each key name the kept settings use.
+    names: HashSet<super::Segment>,
+}
+
+impl Keeper {
+    fn one(&mut self, format: Format, mut setting: Setting) -> Option<Setting> {
+        let Some(keep) = self.keep else {
+            return Some(setting);
+        };
+        if !keep(format, &setting) {
+            return None;
+        }
+        setting.shrink();
+        for name in &mut setting.path {
+            match self.names.get(&**name) {
+                Some(shared) => *name = shared.clone(),
+                None => {
+                    self.names.insert(name.clone());
+                }
+            }
+        }
+        Some(setting)
+    }
+
+    fn admit_all(&mut self, format: Format, settings: Vec<Setting>) -> Vec<Setting> {
+        if self.keep.is_none() {
+            return settings;
+        }
+        settings
+            .into_iter()
+            .filter_map(|s| self.one(format, s))
+            .collect()
+    }
+
+    fn admit(&mut self, format: Format, parsed: Parsed) -> Parsed {
+        Parsed {
+            settings: self.admit_all(format, parsed.settings),
+            errors: parsed.errors,
+        }
+    }
+}
+
+/// Lexes a whole `.env` text, keeping what `keeper` keeps.
+fn read_env(text: &str, keeper: &mut Keeper) -> (Parsed, Vec<Span>, Vec<usize>) {
     let mut parsed = Parsed::default();
     let mut extents = Vec::new();
     let mut unclosed = Vec::new();
@@ -598,10 +642,7 @@ fn read_env(text: &str, keep: impl Fn(&Setting) -> bool) -> (Parsed, Vec<Span>, 
         }
         parsed
             .settings
-            .extend(line.setting.filter(|s| keep(s)).map(|mut s| {
-                s.shrink();
-                s
-            }));
+            .extend(line.setting.and_then(|s| keeper.one(Format::Env, s)));
         if line.unclosed {
             unclosed.push(pos);
         }
@@ -696,7 +737,11 @@ impl Reuse {
         let Some(old_prefix) = head.path.get(..prefix.len()) else {
             return false;
         };
-        let prefix = (old_prefix != prefix).then(|| prefix.to_vec());
+        let same = old_prefix
+            .iter()
+            .map(|s| &**s)
+            .eq(prefix.iter().map(String::as_str));
+        let prefix = (!same).then(|| prefix.to_vec());
         if let Some(Segment::Old {
             old,
             fresh_before,
@@ -775,7 +820,9 @@ impl Reuse {
                     shift_setting(setting, old_end, new_end);
                 }
                 if let Some(prefix) = &prefix {
-                    setting.path.splice(..prefix.len(), prefix.iter().cloned());
+                    setting
+                        .path
+                        .splice(..prefix.len(), prefix.iter().map(|p| p.as_str().into()));
                 }
             }
         }

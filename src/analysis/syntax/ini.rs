@@ -149,7 +149,7 @@ fn setting(
     let mut path = section.to_vec();
     path.push(key);
     out.push(Setting {
-        path,
+        path: super::segments(path),
         value,
         kind,
         key_span: key_span.start..key_span.start + slice(text, key_span.clone()).trim_end().len(),
@@ -273,7 +273,7 @@ mod tests {
             .iter()
             .find(|s| s.key() == "PROTOCOL")
             .unwrap();
-        assert_eq!(new.path, ["mailer", "PROTOCOL"]);
+        assert_eq!(new.path_names(), ["mailer", "PROTOCOL"]);
         expect![[r#"
             [mailer]
             SMTP_ADDR = smtp.example.com

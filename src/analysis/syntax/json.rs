@@ -169,7 +169,7 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
         )
     };
     out.push(Setting {
-        path: path.to_vec(),
+        path: super::segments(path.iter().map(String::as_str)),
         value: decoded,
         kind,
         key_span,
@@ -357,7 +357,7 @@ mod tests {
                 .iter()
                 .find(|s| s.key() == "secure")
                 .unwrap();
-            assert_eq!(secure.path, ["mail", "secure"]);
+            assert_eq!(secure.path_names(), ["mail", "secure"]);
             out.push_str(&edited);
         }
         expect![[r#"

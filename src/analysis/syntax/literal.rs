@@ -227,7 +227,7 @@ pub fn setting(
     style: EntryStyle,
 ) -> Setting {
     Setting {
-        path,
+        path: super::segments(path),
         value,
         kind,
         key_span,

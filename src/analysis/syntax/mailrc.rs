@@ -43,7 +43,7 @@ pub fn parse(text: &str) -> Parsed {
     for s in &mut settings {
         if s.key() == "smtp" && !s.value.contains("://") && !s.value.trim().is_empty() {
             if let Some(last) = s.path.last_mut() {
-                *last = SMTP_HOST_PORT.to_string();
+                *last = SMTP_HOST_PORT.into();
             }
         }
     }

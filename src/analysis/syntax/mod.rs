@@ -200,6 +200,15 @@ pub struct EntryStyle {
     pub suffix: String,
 }
 
+/// One key path segment. Shared: a document's settings repeat the same few names thousands of
+/// times, and a long-lived document keeps one copy of each (see `IncrementalDoc`).
+pub type Segment = std::sync::Arc<str>;
+
+/// Key path segments from names.
+pub fn segments<S: Into<Segment>>(names: impl IntoIterator<Item = S>) -> Vec<Segment> {
+    names.into_iter().map(Into::into).collect()
+}
+
 /// One key/value pair read from a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
@@ -207,7 +216,7 @@ pub struct Setting {
     /// YAML `spring: {mail: {port: 25}}`, properties `spring.mail.port=25` and TOML
     /// `spring.mail.port = 25` all give `["spring", "mail", "port"]`. Environment variable names
     /// stay one segment (`["services", "app", "environment", "SMTP_PORT"]`).
-    pub path: Vec<String>,
+    pub path: Vec<Segment>,
     /// The decoded value (quotes removed, escapes resolved).
     pub value: String,
     pub kind: ValueKind,
@@ -225,9 +234,6 @@ impl Setting {
     /// as it can be).
     pub fn shrink(&mut self) {
         self.path.shrink_to_fit();
-        for segment in &mut self.path {
-            segment.shrink_to_fit();
-        }
         self.value.shrink_to_fit();
         let style = &mut self.style;
         for text in [
@@ -241,9 +247,14 @@ impl Setting {
         }
     }
 
+    /// The key path as names.
+    pub fn path_names(&self) -> Vec<&str> {
+        self.path.iter().map(|k| &**k).collect()
+    }
+
     /// The last key segment (`SMTP_PORT`, `port`).
     pub fn key(&self) -> &str {
-        self.path.last().map(String::as_str).unwrap_or("")
+        self.path.last().map_or("", |k| k)
     }
 }
 

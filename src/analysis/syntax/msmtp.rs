@@ -265,13 +265,13 @@ account default : work
         let tls = parsed
             .settings
             .iter()
-            .find(|s| s.path == ["account a", "tls"])
+            .find(|s| s.path_names() == ["account a", "tls"])
             .unwrap();
         assert_eq!(tls.style.insert_at, text.find("465").unwrap() + 3);
         let port = parsed
             .settings
             .iter()
-            .find(|s| s.path == ["account a", "port"])
+            .find(|s| s.path_names() == ["account a", "port"])
             .unwrap();
         assert_eq!(port.style.insert_at, text.find("465").unwrap() + 3);
         assert_eq!(port.style.lead, "\n");
@@ -280,7 +280,7 @@ account default : work
         assert!(parsed
             .settings
             .iter()
-            .any(|s| s.path == ["account b", "tls"]));
+            .any(|s| s.path_names() == ["account b", "tls"]));
     }
 
     #[test]

@@ -310,7 +310,7 @@ in {
         let imap_port = parsed
             .settings
             .iter()
-            .find(|s| s.path.ends_with(&["imap".to_string(), "port".to_string()]))
+            .find(|s| s.path_names().ends_with(&["imap", "port"]))
             .unwrap();
         assert_eq!(imap_port.style.lead, " ");
     }

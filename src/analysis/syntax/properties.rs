@@ -65,7 +65,7 @@ fn property(text: &str, node: Node) -> Option<Setting> {
     };
     let entry_end = value.map_or(key.end_byte(), |v| v.end_byte());
     Some(Setting {
-        path,
+        path: super::segments(path),
         value: decoded,
         kind: ValueKind::Plain,
         key_span,
@@ -207,7 +207,7 @@ mod tests {
         let port = parsed
             .settings
             .iter()
-            .find(|s| s.path == ["spring", "mail", "port"])
+            .find(|s| s.path_names() == ["spring", "mail", "port"])
             .unwrap();
         let edited = super::super::with_sibling(text, port, "protocol", "smtps");
         let reparsed = parse(&edited);
@@ -215,7 +215,7 @@ mod tests {
         assert!(reparsed
             .settings
             .iter()
-            .any(|s| s.path == ["spring", "mail", "protocol"]));
+            .any(|s| s.path_names() == ["spring", "mail", "protocol"]));
         expect![[r#"
             spring.mail.host=smtp.example.com
             spring.mail.port=465

@@ -559,14 +559,14 @@ app.config.update(MAIL_PORT=587, MAIL_USE_TLS=True)
         let port = parsed
             .settings
             .iter()
-            .find(|s| s.path == ["EMAIL_PORT"])
+            .find(|s| s.path_names() == ["EMAIL_PORT"])
             .unwrap();
         assert_eq!(port.style.separator, " = ");
         assert_eq!(port.style.lead, "\n");
         let db = parsed
             .settings
             .iter()
-            .find(|s| s.path == ["DATABASES", "default", "PORT"])
+            .find(|s| s.path_names() == ["DATABASES", "default", "PORT"])
             .unwrap();
         assert_eq!(db.style.lead, ",\n        ");
         assert_eq!(db.style.key_quote, Some('"'));

@@ -175,7 +175,7 @@ impl Reader<'_> {
             _ => {
                 let (decoded, kind) = decode_scalar(self.text, value);
                 self.settings.push(Setting {
-                    path,
+                    path: super::segments(path),
                     value: decoded,
                     kind,
                     key_span,

@@ -41,7 +41,7 @@ fn resolve_email_domain(settings: &mut [Setting]) {
     let domain = settings
         .iter()
         .find(|s| {
-            s.path.first().is_some_and(|p| p == "clientConfig")
+            s.path.first().is_some_and(|p| &**p == "clientConfig")
                 && s.key() == "domain"
                 && !s.value.is_empty()
                 && !s.value.contains('%')
@@ -305,11 +305,7 @@ mod tests {
     #[test]
     fn leaf_style_writes_an_element() {
         let parsed = parse(AUTOCONFIG);
-        let port = parsed
-            .settings
-            .iter()
-            .find(|s| s.path.last().is_some_and(|k| k == "port"))
-            .unwrap();
+        let port = parsed.settings.iter().find(|s| s.key() == "port").unwrap();
         assert_eq!(port.style.lead, "\n      ");
         assert_eq!(port.style.key_prefix, "<");
         assert_eq!(port.style.suffix, "</{key}>");

@@ -537,7 +537,7 @@ impl<'t> Walker<'_, '_> {
         path.push(key.to_string());
         let key_start = raw.start;
         self.settings.push(Setting {
-            path,
+            path: super::segments(path),
             value,
             kind,
             key_span: key_start..key_start + eq,
@@ -642,7 +642,7 @@ impl<'t> Walker<'_, '_> {
             ),
         };
         self.settings.push(Setting {
-            path: path.to_vec(),
+            path: super::segments(path.iter().map(String::as_str)),
             value,
             kind,
             key_span,
@@ -1054,7 +1054,7 @@ pub(crate) mod tests {
             .find(|s| s.path.len() > 3)
             .unwrap();
         assert_eq!(
-            last.path,
+            last.path_names(),
             ["receivers", "0", "email_configs", "0", "smarthost"]
         );
         let ports = parsed.settings.iter().filter(|s| s.key() == "port").count();

@@ -20,7 +20,7 @@
 //! in `yaml_plain/tests.rs` holds the two equal.
 
 use super::yaml::decode_double_quoted;
-use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Segment, Setting, Span, ValueKind};
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
 /// is not entirely within the subset this reader understands.
@@ -36,7 +36,7 @@ pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
         depth: 0,
         settings: Vec::new(),
     };
-    let mut path = base.to_vec();
+    let mut path: Vec<Segment> = base.iter().map(|s| Segment::from(s.as_str())).collect();
     let first = reader.peek()?;
     if reader.is_item(&first) {
         return None; // a root sequence: left to tree-sitter
@@ -215,7 +215,7 @@ impl Reader<'_> {
 
     /// A block mapping whose entries sit at column `col`, read until a line left of it (or a
     /// sequence item at its column, which the caller deals with).
-    fn mapping(&mut self, col: usize, path: &mut Vec<String>) -> Option<()> {
+    fn mapping(&mut self, col: usize, path: &mut Vec<Segment>) -> Option<()> {
         while let Some(line) = self.peek() {
             if line.indent < col || (line.indent == col && self.is_item(&line)) {
                 return Some(());
@@ -230,7 +230,7 @@ impl Reader<'_> {
     }
 
     /// `key: value` starting at `at` on `line`, in a block mapping at column `col`.
-    fn pair(&mut self, at: usize, line: &Line, col: usize, path: &mut Vec<String>) -> Option<()> {
+    fn pair(&mut self, at: usize, line: &Line, col: usize, path: &mut Vec<Segment>) -> Option<()> {
         let (key, colon) = self.block_key(at, line.end)?;
         let depth = path.len();
         push_key(path, &self.decode(&key));
@@ -266,7 +266,7 @@ impl Reader<'_> {
     }
 
     /// A block sequence whose `-` sit at column `col`.
-    fn sequence(&mut self, col: usize, path: &mut Vec<String>) -> Option<()> {
+    fn sequence(&mut self, col: usize, path: &mut Vec<Segment>) -> Option<()> {
         let mut index = 0usize;
         while let Some(line) = self.peek() {
             if line.indent < col || (line.indent == col && !self.is_item(&line)) {
@@ -276,7 +276,7 @@ impl Reader<'_> {
                 return None;
             }
             self.consume(&line);
-            path.push(index.to_string());
+            path.push(Segment::from(index.to_string()));
             self.item(&line, path)?;
             path.pop();
             index += 1;
@@ -285,7 +285,7 @@ impl Reader<'_> {
     }
 
     /// One `- …` line of a block sequence (`path` ends with its index).
-    fn item(&mut self, line: &Line, path: &mut Vec<String>) -> Option<()> {
+    fn item(&mut self, line: &Line, path: &mut Vec<Segment>) -> Option<()> {
         let dash = line.start + line.indent;
         let at = self.skip_spaces(dash + 1);
         let entry = Entry::BlockItem { item: dash };
@@ -331,7 +331,7 @@ impl Reader<'_> {
         &mut self,
         at: usize,
         line_end: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Segment>,
         entry: &Entry,
     ) -> Option<usize> {
         match self.byte(at) {
@@ -505,7 +505,7 @@ impl Reader<'_> {
         &mut self,
         at: usize,
         line_end: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Segment>,
     ) -> Option<usize> {
         let mut i = self.skip_spaces(at + 1);
         if self.byte(i) == Some(b'}') {
@@ -559,7 +559,7 @@ impl Reader<'_> {
         &mut self,
         at: usize,
         line_end: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Segment>,
     ) -> Option<usize> {
         let mut i = self.skip_spaces(at + 1);
         if self.byte(i) == Some(b']') {
@@ -567,7 +567,7 @@ impl Reader<'_> {
         }
         let mut index = 0usize;
         loop {
-            path.push(index.to_string());
+            path.push(Segment::from(index.to_string()));
             let end = self.flow_value(i, line_end, path, &Entry::FlowItem)?;
             path.pop();
             index += 1;
@@ -590,7 +590,7 @@ impl Reader<'_> {
         &mut self,
         at: usize,
         line_end: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Segment>,
         entry: &Entry,
     ) -> Option<usize> {
         let scalar = match self.byte(at)? {
@@ -627,7 +627,7 @@ impl Reader<'_> {
     }
 
     /// A compose `- KEY=VALUE` item; false when the item is not one.
-    fn env_item(&mut self, scalar: &Scalar, dash: usize, path: &[String]) -> bool {
+    fn env_item(&mut self, scalar: &Scalar, dash: usize, path: &[Segment]) -> bool {
         let raw = scalar.inner.clone();
         let raw_text = self.slice(raw.clone());
         let Some(eq) = raw_text.find('=') else {
@@ -648,7 +648,7 @@ impl Reader<'_> {
         let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
         let mut env_path = path.to_vec();
         env_path.pop(); // the list index: the variable name replaces it
-        env_path.push(name.to_string());
+        env_path.push(Segment::from(name));
         let kind = if scalar.style == Style::Plain {
             ValueKind::Plain
         } else {
@@ -676,7 +676,7 @@ impl Reader<'_> {
     }
 
     /// A scalar value that becomes one setting.
-    fn scalar(&mut self, scalar: &Scalar, path: &[String], entry: &Entry) {
+    fn scalar(&mut self, scalar: &Scalar, path: &[Segment], entry: &Entry) {
         let value = self.decode(scalar);
         let kind = match scalar.style {
             Style::Plain => plain_kind(&value),
@@ -694,7 +694,7 @@ impl Reader<'_> {
     }
 
     /// An empty value (`key:` or `-` with nothing after it).
-    fn empty(&mut self, path: &[String], entry: &Entry) {
+    fn empty(&mut self, path: &[Segment], entry: &Entry) {
         let key_end = match entry {
             Entry::BlockPair { key } | Entry::FlowPair { key } => key.node.end,
             Entry::BlockItem { item } => item + 1,
@@ -818,11 +818,11 @@ impl Reader<'_> {
 }
 
 /// Adds a key's segments to `path`: dotted keys split, a key of dots only stays whole.
-fn push_key(path: &mut Vec<String>, key: &str) {
+fn push_key(path: &mut Vec<Segment>, key: &str) {
     let depth = path.len();
-    path.extend(key.split('.').filter(|s| !s.is_empty()).map(str::to_string));
+    path.extend(key.split('.').filter(|s| !s.is_empty()).map(Segment::from));
     if path.len() == depth {
-        path.push(key.to_string());
+        path.push(Segment::from(key));
     }
 }
 
