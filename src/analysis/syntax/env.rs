@@ -150,11 +150,11 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
         value_span,
         style: EntryStyle {
             insert_at: entry_end,
-            lead: line_lead(text, start),
+            lead: line_lead(text, start).into(),
             item_prefix,
             key_prefix: String::new(),
             key_quote: None,
-            separator,
+            separator: separator.into(),
             env_in_string: false,
             suffix: String::new(),
         },

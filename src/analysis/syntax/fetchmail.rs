@@ -249,8 +249,8 @@ fn style_after(text: &str, token: &Token) -> EntryStyle {
     let closing = usize::from(token.quoted && text.len() > token.span.end);
     EntryStyle {
         insert_at: token.span.end + closing,
-        lead: " ".to_string(),
-        separator: " ".to_string(),
+        lead: " ".into(),
+        separator: " ".into(),
         ..EntryStyle::default()
     }
 }

@@ -870,7 +870,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 struct Keeper {
     /// Settings this rejects are dropped (never the others).
     keep: Option<Keep>,
-    /// One copy of each key name the kept settings use.
+    /// One copy of each key name (and entry lead and separator) the kept settings use.
     names: HashSet<super::Segment>,
 }
 
@@ -883,15 +883,25 @@ impl Keeper {
             return None;
         }
         setting.shrink();
-        for name in &mut setting.path {
-            match self.names.get(&**name) {
-                Some(shared) => *name = shared.clone(),
-                None => {
-                    self.names.insert(name.clone());
-                }
-            }
+        let style = &mut setting.style;
+        for text in setting
+            .path
+            .iter_mut()
+            .chain([&mut style.lead, &mut style.separator])
+        {
+            self.share(text);
         }
         Some(setting)
+    }
+
+    /// Points `text` at the document's copy of it.
+    fn share(&mut self, text: &mut super::Segment) {
+        match self.names.get(&**text) {
+            Some(shared) => *text = shared.clone(),
+            None => {
+                self.names.insert(text.clone());
+            }
+        }
     }
 
     fn admit_all(&mut self, format: Format, settings: Vec<Setting>) -> Vec<Setting> {

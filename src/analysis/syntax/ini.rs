@@ -203,14 +203,14 @@ fn setting(
         value_span,
         style: EntryStyle {
             insert_at: line_end(text, key_span.start),
-            lead: line_lead(text, key_span.start),
+            lead: line_lead(text, key_span.start).into(),
             item_prefix: String::new(),
             key_prefix: String::new(),
             key_quote: None,
             separator: if separator.contains('=') {
-                separator
+                separator.into()
             } else {
-                " = ".to_string()
+                " = ".into()
             },
             env_in_string: false,
             suffix: String::new(),

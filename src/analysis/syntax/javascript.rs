@@ -432,8 +432,8 @@ const alerts = nodemailer.createTransport("smtps://alerts%40example.com:pw@smtp.
             .iter()
             .find(|s| s.key() == "requireTLS")
             .unwrap();
-        assert_eq!(secure.style.lead, ",\n  ");
-        assert_eq!(secure.style.separator, ": ");
+        assert_eq!(&*secure.style.lead, ",\n  ");
+        assert_eq!(&*secure.style.separator, ": ");
         assert_eq!(secure.style.key_quote, Some('\''));
     }
 

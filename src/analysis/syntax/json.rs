@@ -176,14 +176,14 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
         value_span,
         style: EntryStyle {
             insert_at: value_end,
-            lead,
+            lead: lead.into(),
             item_prefix: String::new(),
             key_prefix: String::new(),
             key_quote: member.key.map(|_| '"'),
             separator: if member.key.is_some() {
-                separator
+                separator.into()
             } else {
-                String::new()
+                "".into()
             },
             env_in_string: false,
             suffix: String::new(),

@@ -61,8 +61,8 @@ pub fn line_number(text: &str, pos: usize) -> usize {
 pub fn line_style(text: &str, entry_start: usize, entry_end: usize, separator: &str) -> EntryStyle {
     EntryStyle {
         insert_at: line_end(text, entry_end),
-        lead: format!("\n{}", indent_at(text, entry_start)),
-        separator: separator.to_string(),
+        lead: format!("\n{}", indent_at(text, entry_start)).into(),
+        separator: separator.into(),
         ..EntryStyle::default()
     }
 }
@@ -86,8 +86,8 @@ pub fn member_style(
     };
     EntryStyle {
         insert_at: entry_end,
-        lead,
-        separator: separator.to_string(),
+        lead: lead.into(),
+        separator: separator.into(),
         key_quote,
         ..EntryStyle::default()
     }
@@ -100,9 +100,9 @@ pub fn copied_style(text: &str, statement: Span, key: Span, value: Span) -> Entr
     let piece = |range: Span| text.get(range).unwrap_or("").to_string();
     EntryStyle {
         insert_at: line_end(text, statement.end),
-        lead: format!("\n{}", indent_at(text, statement.start)),
+        lead: format!("\n{}", indent_at(text, statement.start)).into(),
         key_prefix: piece(statement.start..key.start),
-        separator: piece(key.end..value.start),
+        separator: piece(key.end..value.start).into(),
         suffix: piece(value.end..statement.end),
         ..EntryStyle::default()
     }
@@ -331,6 +331,6 @@ mod tests {
         assert_eq!(line_number(t, 5), 2);
         let style = line_style(t, 5, 10, " = ");
         assert_eq!(style.insert_at, 10);
-        assert_eq!(style.lead, "\n  ");
+        assert_eq!(&*style.lead, "\n  ");
     }
 }

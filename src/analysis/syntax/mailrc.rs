@@ -152,8 +152,8 @@ set noheader
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
         let smtp = &parse(text).settings[5];
-        assert_eq!(smtp.style.lead, "\n  ");
-        assert_eq!(smtp.style.separator, "=");
+        assert_eq!(&*smtp.style.lead, "\n  ");
+        assert_eq!(&*smtp.style.separator, "=");
     }
 
     #[test]

@@ -154,7 +154,7 @@ SSLType None
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
         let port = &parse(text).settings[1];
-        assert_eq!(port.style.separator, " ");
+        assert_eq!(&*port.style.separator, " ");
         assert_eq!(port.style.insert_at, text.find("993").unwrap() + 3);
     }
 

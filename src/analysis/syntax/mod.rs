@@ -12,6 +12,7 @@ pub mod json;
 pub mod properties;
 pub mod toml;
 pub mod yaml;
+mod yaml_plain;
 // Mail-client rc files, Postfix, XML autoconfig and settings written in program source.
 pub mod fetchmail;
 pub mod javascript;
@@ -183,7 +184,7 @@ pub struct EntryStyle {
     /// layouts, right after the value for inline tables / flow mappings / JSON members).
     pub insert_at: usize,
     /// Text written before the new entry: `"\n    "`, `",\n  "`, `", "` …
-    pub lead: String,
+    pub lead: Segment,
     /// Text written before the key of the new entry: `"- "` for YAML list items, `"export "` …
     pub item_prefix: String,
     /// Written before the last key segment: e.g. `"imap."` for a TOML dotted key `imap.port`.
@@ -191,7 +192,7 @@ pub struct EntryStyle {
     /// The key is quoted with this character (JSON: `"`).
     pub key_quote: Option<char>,
     /// Between key and value: `": "`, `" = "`, `"="` …
-    pub separator: String,
+    pub separator: Segment,
     /// The entry is a `KEY=VALUE` string inside a list (docker-compose `environment:` list form).
     pub env_in_string: bool,
     /// Written after the value: `;` (Nix, PHP statements), `);` (PHP `define`), `</{key}>` (XML;
@@ -236,10 +237,8 @@ impl Setting {
         self.value.shrink_to_fit();
         let style = &mut self.style;
         for text in [
-            &mut style.lead,
             &mut style.item_prefix,
             &mut style.key_prefix,
-            &mut style.separator,
             &mut style.suffix,
         ] {
             text.shrink_to_fit();

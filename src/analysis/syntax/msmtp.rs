@@ -143,8 +143,8 @@ fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>)
     let style = match insert_after {
         Some(at) => EntryStyle {
             insert_at: at,
-            lead: "\n".to_string(),
-            separator: " ".to_string(),
+            lead: "\n".into(),
+            separator: " ".into(),
             ..EntryStyle::default()
         },
         None => line_style(text, line.line_start, line.line_end, " "),
@@ -274,8 +274,8 @@ account default : work
             .find(|s| s.path_names() == ["account a", "port"])
             .unwrap();
         assert_eq!(port.style.insert_at, text.find("465").unwrap() + 3);
-        assert_eq!(port.style.lead, "\n");
-        assert_eq!(port.style.separator, " ");
+        assert_eq!(&*port.style.lead, "\n");
+        assert_eq!(&*port.style.separator, " ");
         // `account b` has no lines: it still exists, with the defaults.
         assert!(parsed
             .settings

@@ -243,6 +243,6 @@ source ~/.mutt/colors
         assert_prefixes_parse(text, parse);
         let url = &parse(text).settings[6];
         assert_eq!(url.style.key_prefix, "set ");
-        assert_eq!(url.style.separator, " = ");
+        assert_eq!(&*url.style.separator, " = ");
     }
 }

@@ -175,12 +175,12 @@ impl<'a> Reader<'a> {
         let style = EntryStyle {
             insert_at: binding.end_byte(),
             lead: if own_line {
-                format!("\n{}", indent_at(self.text, binding.start_byte()))
+                format!("\n{}", indent_at(self.text, binding.start_byte())).into()
             } else {
-                " ".to_string()
+                " ".into()
             },
             key_prefix,
-            separator: " = ".to_string(),
+            separator: " = ".into(),
             suffix: ";".to_string(),
             ..EntryStyle::default()
         };
@@ -306,12 +306,12 @@ in {
             .unwrap();
         assert_eq!(start_tls.style.key_prefix, "tls.");
         assert_eq!(start_tls.style.suffix, ";");
-        assert_eq!(start_tls.style.lead, "\n        ");
+        assert_eq!(&*start_tls.style.lead, "\n        ");
         let imap_port = parsed
             .settings
             .iter()
             .find(|s| s.path_names().ends_with(&["imap", "port"]))
             .unwrap();
-        assert_eq!(imap_port.style.lead, " ");
+        assert_eq!(&*imap_port.style.lead, " ");
     }
 }

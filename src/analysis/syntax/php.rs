@@ -362,8 +362,8 @@ $CONFIG = array (
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
         let port = &parse(text).settings[10];
-        assert_eq!(port.style.separator, " => ");
-        assert_eq!(port.style.lead, ",\n  ");
+        assert_eq!(&*port.style.separator, " => ");
+        assert_eq!(&*port.style.lead, ",\n  ");
         assert_eq!(port.style.key_quote, Some('\''));
     }
 
@@ -412,11 +412,11 @@ $config['smtp_port']   = (int) ($_ENV['SMTP_PORT'] ?? 465);
         let settings = parse(text).settings;
         let define = &settings[4];
         assert_eq!(define.style.key_prefix, "define( '");
-        assert_eq!(define.style.separator, "', ");
+        assert_eq!(&*define.style.separator, "', ");
         assert_eq!(define.style.suffix, " );");
         let port = &settings[9];
         assert_eq!(port.style.key_prefix, "$phpmailer->");
-        assert_eq!(port.style.separator, "       = ");
+        assert_eq!(&*port.style.separator, "       = ");
         assert_eq!(port.style.suffix, ";");
     }
 

@@ -157,9 +157,9 @@ pub fn parse_master(text: &str) -> Parsed {
                 value_start..value_start + value.len(),
                 EntryStyle {
                     insert_at: line_end(text, value_start),
-                    lead: "\n  ".to_string(),
+                    lead: "\n  ".into(),
                     key_prefix: "-o ".to_string(),
-                    separator: "=".to_string(),
+                    separator: "=".into(),
                     ..EntryStyle::default()
                 },
             ));
@@ -208,7 +208,7 @@ message_size_limit = 52428800
         assert_prefixes_parse(text, parse_main);
         let parsed = parse_main(text);
         let level = &parsed.settings[5];
-        assert_eq!(level.style.separator, " = ");
+        assert_eq!(&*level.style.separator, " = ");
         assert_eq!(level.style.insert_at, text.find("=may").unwrap() + 4);
         let protocols = &parsed.settings[6];
         assert_eq!(protocols.style.insert_at, text.find("!TLSv1").unwrap() + 6);

@@ -139,15 +139,15 @@ fn property(text: &str, node: Node) -> Option<Setting> {
         value_span,
         style: EntryStyle {
             insert_at: line_end(text, entry_end.saturating_sub(1).max(key.start_byte())),
-            lead: line_lead(text, key.start_byte()),
+            lead: line_lead(text, key.start_byte()).into(),
             item_prefix: String::new(),
             key_prefix: key_text.get(..last_start).unwrap_or("").to_string(),
             key_quote: None,
             // As written (`=`, `: `, ` = `, a blank), unless it spans lines.
             separator: if separator.is_empty() || separator.contains('\n') {
-                "=".to_string()
+                "=".into()
             } else {
-                separator
+                separator.into()
             },
             env_in_string: false,
             suffix: String::new(),

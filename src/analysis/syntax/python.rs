@@ -217,7 +217,7 @@ impl<'a> Reader<'a> {
                 let quote = self.src(index).chars().next().unwrap_or('"');
                 let style = EntryStyle {
                     key_prefix: format!("{object_text}[{quote}"),
-                    separator: format!("{quote}] = "),
+                    separator: format!("{quote}] = ").into(),
                     ..style
                 };
                 self.value(right, path, key_span, style);
@@ -561,14 +561,14 @@ app.config.update(MAIL_PORT=587, MAIL_USE_TLS=True)
             .iter()
             .find(|s| s.path_names() == ["EMAIL_PORT"])
             .unwrap();
-        assert_eq!(port.style.separator, " = ");
-        assert_eq!(port.style.lead, "\n");
+        assert_eq!(&*port.style.separator, " = ");
+        assert_eq!(&*port.style.lead, "\n");
         let db = parsed
             .settings
             .iter()
             .find(|s| s.path_names() == ["DATABASES", "default", "PORT"])
             .unwrap();
-        assert_eq!(db.style.lead, ",\n        ");
+        assert_eq!(&*db.style.lead, ",\n        ");
         assert_eq!(db.style.key_quote, Some('"'));
         let server = parsed
             .settings

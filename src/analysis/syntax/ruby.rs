@@ -378,7 +378,7 @@ gitlab_rails['backup_upload_connection'] = {
         assert_prefixes_parse(text, parse);
         let tls = &parse(text).settings[10];
         assert_eq!(tls.style.key_prefix, "gitlab_rails['");
-        assert_eq!(tls.style.separator, "'] = ");
+        assert_eq!(&*tls.style.separator, "'] = ");
         assert_eq!(tls.style.suffix, "");
     }
 
@@ -422,7 +422,7 @@ end
         assert_prefixes_parse(text, parse);
         let parsed = parse(text);
         let port = parsed.settings.iter().find(|s| s.key() == "port").unwrap();
-        assert_eq!(port.style.separator, ": ");
-        assert_eq!(port.style.lead, ",\n    ");
+        assert_eq!(&*port.style.separator, ": ");
+        assert_eq!(&*port.style.lead, ",\n    ");
     }
 }

@@ -401,13 +401,13 @@ impl Reader<'_> {
         let style = |insert_at: usize| EntryStyle {
             insert_at,
             lead: match layout {
-                Layout::Lines => line_lead(self.text, pair.start_byte()),
-                Layout::Inline => ", ".to_string(),
+                Layout::Lines => line_lead(self.text, pair.start_byte()).into(),
+                Layout::Inline => ", ".into(),
             },
             item_prefix: String::new(),
             key_prefix: key_prefix.clone(),
             key_quote: None,
-            separator: separator.clone(),
+            separator: separator.clone().into(),
             env_in_string: false,
             suffix: String::new(),
         };
@@ -445,7 +445,7 @@ impl Reader<'_> {
                     let span = scalar_span(self.text, element);
                     let style = EntryStyle {
                         insert_at: element.end_byte(),
-                        lead: ", ".to_string(),
+                        lead: ", ".into(),
                         ..EntryStyle::default()
                     };
                     self.value(element, element_path, span, style);

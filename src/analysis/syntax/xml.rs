@@ -117,8 +117,8 @@ fn read_element(
             inner_span,
             EntryStyle {
                 insert_at: attribute.end_byte(),
-                lead: " ".to_string(),
-                separator: "=".to_string(),
+                lead: " ".into(),
+                separator: "=".into(),
                 key_quote: None,
                 suffix: String::new(),
                 ..EntryStyle::default()
@@ -162,9 +162,9 @@ fn read_element(
             value_start..value_start + trimmed.len(),
             EntryStyle {
                 insert_at: element.end_byte(),
-                lead: format!("\n{}", indent_at(text, element.start_byte())),
+                lead: format!("\n{}", indent_at(text, element.start_byte())).into(),
                 key_prefix: "<".to_string(),
-                separator: ">".to_string(),
+                separator: ">".into(),
                 suffix: "</{key}>".to_string(),
                 ..EntryStyle::default()
             },
@@ -306,7 +306,7 @@ mod tests {
     fn leaf_style_writes_an_element() {
         let parsed = parse(AUTOCONFIG);
         let port = parsed.settings.iter().find(|s| s.key() == "port").unwrap();
-        assert_eq!(port.style.lead, "\n      ");
+        assert_eq!(&*port.style.lead, "\n      ");
         assert_eq!(port.style.key_prefix, "<");
         assert_eq!(port.style.suffix, "</{key}>");
         assert_eq!(

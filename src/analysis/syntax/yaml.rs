@@ -235,7 +235,8 @@ pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk
 }
 
 /// Parses one chunk (incrementally when `old` is the chunk's previous tree, already edited).
-/// Settings and errors come back in document offsets; header chunks hold none.
+/// Settings and errors come back in document offsets; header chunks hold none. The tree is
+/// `None` when the chunk was read without tree-sitter.
 pub(crate) fn parse_chunk(
     parser: &mut Parser,
     text: &str,
@@ -246,10 +247,17 @@ pub(crate) fn parse_chunk(
         return (Parsed::default(), None);
     }
     let source = slice(text, chunk.start..chunk.end);
-    let Some(tree) = parser.parse(source, old) else {
-        return (Parsed::default(), None);
+    // Plain block YAML is read by a small reader that gives the same settings much faster;
+    // anything else goes to tree-sitter.
+    let (mut parsed, tree) = match super::yaml_plain::read(source, &chunk.prefix) {
+        Some(parsed) => (parsed, None),
+        None => {
+            let Some(tree) = parser.parse(source, old) else {
+                return (Parsed::default(), None);
+            };
+            (extract(&tree, source, None, &chunk.prefix), Some(tree))
+        }
     };
-    let mut parsed = extract(&tree, source, None, &chunk.prefix);
     for setting in &mut parsed.settings {
         setting.key_span = setting.key_span.start + chunk.start..setting.key_span.end + chunk.start;
         setting.value_span =
@@ -259,7 +267,7 @@ pub(crate) fn parse_chunk(
     for error in &mut parsed.errors {
         error.span = error.span.start + chunk.start..error.span.end + chunk.start;
     }
-    (parsed, Some(tree))
+    (parsed, tree)
 }
 
 /// Reads the settings of a parsed tree under the key path `base`; with `reuse`, untouched
@@ -536,11 +544,11 @@ impl<'t> Walker<'_, '_> {
             value_span: key_start + eq + 1..raw.end,
             style: EntryStyle {
                 insert_at: line_end(self.text, last_byte(self.text, item)),
-                lead: self.lead_at(item.start_byte()),
+                lead: self.lead_at(item.start_byte()).into(),
                 item_prefix: "- ".to_string(),
                 key_prefix: String::new(),
                 key_quote: None,
-                separator: "=".to_string(),
+                separator: "=".into(),
                 env_in_string: true,
                 suffix: String::new(),
             },
@@ -589,11 +597,12 @@ impl<'t> Walker<'_, '_> {
                     value_span_of(text, key_scalar),
                     EntryStyle {
                         insert_at: line_end(text, last_byte(text, *pair)),
-                        lead: self.lead_at(key.start_byte()),
+                        lead: self.lead_at(key.start_byte()).into(),
                         item_prefix: String::new(),
                         key_prefix: key_prefix(text, key_scalar),
                         key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                            .into(),
                         env_in_string: false,
                         suffix: String::new(),
                     },
@@ -605,11 +614,12 @@ impl<'t> Walker<'_, '_> {
                     value_span_of(text, key_scalar),
                     EntryStyle {
                         insert_at: value_end.max(key.end_byte()),
-                        lead: ", ".to_string(),
+                        lead: ", ".into(),
                         item_prefix: String::new(),
                         key_prefix: key_prefix(text, key_scalar),
                         key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte())),
+                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                            .into(),
                         env_in_string: false,
                         suffix: String::new(),
                     },
@@ -619,7 +629,7 @@ impl<'t> Walker<'_, '_> {
                 value_span.clone(),
                 EntryStyle {
                     insert_at: line_end(text, last_byte(text, *item)),
-                    lead: self.lead_at(item.start_byte()),
+                    lead: self.lead_at(item.start_byte()).into(),
                     item_prefix: "- ".to_string(),
                     ..EntryStyle::default()
                 },
@@ -628,7 +638,7 @@ impl<'t> Walker<'_, '_> {
                 value_span.clone(),
                 EntryStyle {
                     insert_at: value_end,
-                    lead: ", ".to_string(),
+                    lead: ", ".into(),
                     ..EntryStyle::default()
                 },
             ),
@@ -828,7 +838,7 @@ fn fold_lines(raw: &str) -> String {
     out
 }
 
-fn decode_double_quoted(raw: &str) -> String {
+pub(crate) fn decode_double_quoted(raw: &str) -> String {
     let folded = fold_lines(raw);
     let mut out = String::with_capacity(folded.len());
     let mut chars = folded.chars();
