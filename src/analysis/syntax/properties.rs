@@ -2,6 +2,8 @@
 //! `\` line continuations, escapes, `#`/`!` comments. Keys split on `.` into segments
 //! (`spring.mail.port` → `["spring", "mail", "port"]`; `a.b[0]` → `["a", "b", "0"]`).
 
+use std::sync::{Mutex, PoisonError};
+
 use tree_sitter::{Node, Parser};
 
 use super::{
@@ -75,8 +77,19 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
     parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
 }
 
+/// tree-sitter-properties keeps its scanner's state in one C global (`reached_eof`), so two
+/// parses at once in different threads corrupt it, and one can then read "end of file" forever
+/// and use up all memory. Every parse holds this lock.
+static ONE_PARSE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn read_text(parser: &mut Parser, text: &str) -> Parsed {
-    let Some(tree) = parser.parse(text, None) else {
+    let tree = {
+        let _alone = ONE_PARSE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        parser.parse(text, None)
+    };
+    let Some(tree) = tree else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -335,5 +348,40 @@ pub(crate) mod tests {
             server.port=8080
         "#]]
         .assert_eq(&edited);
+    }
+
+    #[test]
+    fn parses_in_several_threads_at_once() {
+        // The grammar's scanner state is one C global: without ONE_PARSE_AT_A_TIME a parse in
+        // one thread can make another read "end of file" forever, eating memory (it once took
+        // 23 GB). A watchdog ends the process before that goes far.
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watched = done.clone();
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !watched.load(std::sync::atomic::Ordering::SeqCst) {
+                let resident_pages: u64 = std::fs::read_to_string("/proc/self/statm")
+                    .ok()
+                    .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
+                    .unwrap_or(0);
+                if resident_pages > 500_000 || started.elapsed().as_secs() > 120 {
+                    eprintln!("properties parses in parallel ran away ({resident_pages} pages)");
+                    std::process::abort();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        });
+        let text = big_properties(150);
+        let want = parse_whole(&text);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (text, want) = (text.clone(), want.clone());
+                std::thread::spawn(move || (0..20).all(|_| parse(&text) == want))
+            })
+            .collect();
+        for thread in threads {
+            assert!(thread.join().is_ok_and(|same| same));
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
