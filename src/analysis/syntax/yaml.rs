@@ -679,14 +679,17 @@ fn env_assignment<'t>(
     let raw_text = slice(text, raw.clone());
     let eq = raw_text.find('=')?;
     let key = &raw_text[..eq];
-    let key_ok = key
-        .bytes()
+    is_env_name(key).then_some((scalar, kind, raw, eq))
+}
+
+/// A variable name of a compose `- KEY=VALUE` item: a letter or `_`, then letters, digits, `_`, `.`.
+pub(crate) fn is_env_name(name: &str) -> bool {
+    name.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && key
+        && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-    key_ok.then_some((scalar, kind, raw, eq))
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// The last byte of `node` that is not a trailing blank or line break (block nodes may take in

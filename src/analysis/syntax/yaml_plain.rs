@@ -19,7 +19,7 @@
 //! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
 //! in `yaml_plain/tests.rs` holds the two equal.
 
-use super::yaml::decode_double_quoted;
+use super::yaml::{decode_double_quoted, is_env_name};
 use super::{EntryStyle, Parsed, Segment, Setting, Span, ValueKind};
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
@@ -647,14 +647,7 @@ impl Reader<'_> {
             return false;
         };
         let name = raw_text.get(..eq).unwrap_or("");
-        let name_ok = name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !name_ok {
+        if !is_env_name(name) {
             return false;
         }
         if !(self.wanted)(name) {
