@@ -77,7 +77,7 @@ fn bench(format: Format, lines: usize, text: &str, source: &str) {
     let config = Config::default();
     let started = Instant::now();
     // As the language server keeps it: only the settings a profile could read.
-    let mut doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::could_be_member);
+    let mut doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::MEMBERS);
     let mut analysis = IncrementalAnalysis::new();
     let findings = analysis
         .analyze(doc.text(), format, doc.parsed(), &config, None)

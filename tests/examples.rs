@@ -256,3 +256,26 @@ fn the_examples_read_with_only_the_settings_a_profile_could_read_give_the_same_f
     }
     assert!(read > 20, "only {read} example files were read");
 }
+
+/// A big document is read in chunks, where settings no profile could read are skipped before
+/// they are built: the findings are still those of every setting.
+#[test]
+fn a_big_compose_file_read_with_only_the_settings_a_profile_could_read_gives_the_same_findings() {
+    let mut text = String::from("# generated\nversion: '3.8'\nservices:\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "  app-{i}:\n    image: registry.example.com/app:{i}\n    environment:\n      - SMTP_HOST=smtp.example.com\n      - SMTP_PORT={port}\n      - SMTP_SECURE={secure}\n      - DB_HOST=db-{i}\n    mail:\n      smtp: {{host: smtp.example.com, port: {port}, secure: {secure}}}\n    database:\n      host: db-{i}.internal\n      port: 5432\n      user: app\n",
+            port = [25, 465, 587, 993][i % 4],
+            secure = i % 3 == 0,
+        ));
+    }
+    assert!(
+        text.lines().count() > 1000,
+        "big enough to be read in chunks"
+    );
+    support::assert_kept_settings_suffice(
+        mailport::analysis::Format::Yaml,
+        &text,
+        &Default::default(),
+    );
+}

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::syntax::hostport::{parse_host_port, parse_url};
+use super::syntax::incremental::Keep;
 use super::syntax::{Format, Segment, Setting, Span};
 use crate::knowledge::ports;
 use crate::knowledge::profiles::{self, Profile};
@@ -583,6 +584,33 @@ pub fn could_be_member(format: Format, s: &Setting) -> bool {
     });
     any
 }
+
+/// Could some profile read a setting whose last key is `key`? (True for every setting
+/// [`could_be_member`] accepts: it asks only the first half of the question.)
+pub fn could_have_member_key(format: Format, key: &str) -> bool {
+    let idx = index();
+    let reads = readers(format);
+    let reads = |pi: usize| reads.get(pi).copied().unwrap_or(false);
+    let lc = key.to_ascii_lowercase();
+    let last_word = lc.rsplit('_').next().unwrap_or(&lc);
+    idx.flat_exact
+        .get(lc.as_str())
+        .is_some_and(|hits| hits.iter().any(|&(pi, _, _)| reads(pi)))
+        || idx
+            .flat_any
+            .get(last_word)
+            .is_some_and(|hits| hits.iter().any(|&(pi, _)| reads(pi)))
+        || idx
+            .tree
+            .get(lc.as_str())
+            .is_some_and(|hits| hits.iter().any(|&(pi, _)| reads(pi)))
+}
+
+/// What a long-lived document keeps: the settings some profile could read.
+pub const MEMBERS: Keep = Keep {
+    setting: could_be_member,
+    key: could_have_member_key,
+};
 
 /// Finds the candidate groups of a document, in claim order (profile priority, then position).
 pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {

@@ -97,7 +97,7 @@ impl Document {
         }
         let format = detect_format(&self.file_name, Some(&self.language_id), &text)?;
         // The server keeps only what analysis can read: a 50,000-line file stays small.
-        guarded(|| IncrementalDoc::keeping(format, text, endpoints::could_be_member))
+        guarded(|| IncrementalDoc::keeping(format, text, endpoints::MEMBERS))
     }
 
     pub fn format(&self) -> Option<Format> {

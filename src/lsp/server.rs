@@ -464,7 +464,14 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
         let version = item.version;
+        let started = timing().then(std::time::Instant::now);
         let doc = Document::open(&item.uri, item.language_id, version, item.text);
+        if let Some(started) = started {
+            eprintln!(
+                "mailport lsp timing: v{version} opened (read) in {:?}",
+                started.elapsed()
+            );
+        }
         let entry = self.inner.docs.insert(item.uri.clone(), doc);
         self.inner.schedule_publish(item.uri, entry, version);
     }

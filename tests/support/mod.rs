@@ -7,8 +7,17 @@ use mailport::config::Config;
 /// The language server keeps only the settings some profile could read
 /// ([`endpoints::could_be_member`]); the findings must be exactly those of all settings.
 pub fn assert_kept_settings_suffice(format: Format, text: &str, config: &Config) {
+    // The key check comes first and may only be looser.
+    for s in mailport::analysis::syntax::parse(format, text).settings {
+        assert!(
+            !endpoints::could_be_member(format, &s)
+                || endpoints::could_have_member_key(format, s.key()),
+            "{format:?}: {:?} is a possible member but its key is rejected",
+            s.path_names()
+        );
+    }
     let all = analyze(text, format, config);
-    let doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::could_be_member);
+    let doc = IncrementalDoc::keeping(format, text.to_string(), endpoints::MEMBERS);
     let kept = analyze_parsed(text, format, doc.parsed(), config);
     assert_eq!(
         kept.findings, all.findings,

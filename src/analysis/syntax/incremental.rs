@@ -9,8 +9,14 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 use super::{env, ini, properties, toml, yaml, Chunk, Format, Parsed, Setting, Span};
 use std::collections::HashSet;
 
-/// Which settings a document keeps (see [`IncrementalDoc::keeping`]).
-pub type Keep = fn(Format, &Setting) -> bool;
+/// Which settings a long-lived document keeps (see [`IncrementalDoc::keeping`]).
+#[derive(Clone, Copy)]
+pub struct Keep {
+    /// The settings kept; the others are dropped.
+    pub setting: fn(Format, &Setting) -> bool,
+    /// False for a last key no kept setting has (asked before a setting is built, to skip it).
+    pub key: fn(Format, &str) -> bool,
+}
 
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
@@ -137,7 +143,8 @@ impl IncrementalDoc {
                 if let Some(chunks) = yaml::chunks(&self.text) {
                     let mut live = Vec::with_capacity(chunks.len());
                     for chunk in chunks {
-                        let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &chunk, None);
+                        let wanted = self.keeper.wanted(Format::Yaml);
+                        let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &chunk, &wanted);
                         let read = self.kept(read);
                         live.push(LiveChunk {
                             chunk,
@@ -377,7 +384,8 @@ impl IncrementalDoc {
             ..chunk.clone()
         };
         // A chunk is small: parsed again from scratch (its tree is not kept, see LiveChunk).
-        let (fresh, _) = yaml::parse_chunk(parser, &self.text, &new_chunk, None);
+        let wanted = self.keeper.wanted(Format::Yaml);
+        let (fresh, _) = yaml::parse_chunk(parser, &self.text, &new_chunk, &wanted);
         let fresh = self.kept(fresh);
         // Splice the chunk's settings and errors; move everything after it.
         let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
@@ -489,7 +497,8 @@ impl IncrementalDoc {
                     errors: taken_errors,
                 });
             } else {
-                let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &spec, None);
+                let wanted = self.keeper.wanted(Format::Yaml);
+                let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &spec, &wanted);
                 let read = self.kept(read);
                 live.push(LiveChunk {
                     chunk: spec,
@@ -879,7 +888,7 @@ impl Keeper {
         let Some(keep) = self.keep else {
             return Some(setting);
         };
-        if !keep(format, &setting) {
+        if !(keep.setting)(format, &setting) {
             return None;
         }
         setting.shrink();
@@ -902,6 +911,12 @@ impl Keeper {
                 self.names.insert(text.clone());
             }
         }
+    }
+
+    /// Whether a setting with this last key may be kept.
+    fn wanted(&self, format: Format) -> impl Fn(&str) -> bool {
+        let keep = self.keep;
+        move |key| keep.is_none_or(|k| (k.key)(format, key))
     }
 
     fn admit_all(&mut self, format: Format, settings: Vec<Setting>) -> Vec<Setting> {
@@ -1182,12 +1197,17 @@ mod tests {
 
     /// Keeps what a mail profile might read and drops the rest (the language server keeps by
     /// profile; any predicate on the setting alone must give the same result).
-    fn mail_words(_: Format, s: &Setting) -> bool {
-        let key = s.key().to_ascii_lowercase();
+    fn mail_words(_: Format, key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
         ["port", "host", "smtp", "tls"]
             .iter()
             .any(|w| key.contains(w))
     }
+
+    const MAIL_WORDS: Keep = Keep {
+        setting: |format, s| mail_words(format, s.key()),
+        key: mail_words,
+    };
 
     fn random_edits(format: Format, text: &str, seed: u64, rounds: usize) {
         random_edits_with(format, text, seed, rounds, PIECES);
@@ -1227,7 +1247,7 @@ mod tests {
     /// Random edits to a document that keeps every setting, and to one that drops some.
     fn random_edits_with(format: Format, text: &str, seed: u64, rounds: usize, pieces: &[&str]) {
         random_edits_keeping(format, text, seed, rounds, pieces, None);
-        random_edits_keeping(format, text, seed + 1, rounds, pieces, Some(mail_words));
+        random_edits_keeping(format, text, seed + 1, rounds, pieces, Some(MAIL_WORDS));
     }
 
     fn random_edits_keeping(
@@ -1262,7 +1282,7 @@ mod tests {
             doc.edit(start, old_end, &new_text);
             let mut fresh = super::super::parse(format, doc.text());
             if let Some(keep) = keep {
-                fresh.settings.retain(|s| keep(format, s));
+                fresh.settings.retain(|s| (keep.setting)(format, s));
             }
             assert!(
                 *doc.parsed() == fresh,
@@ -1278,7 +1298,7 @@ mod tests {
             };
             if let Some(mut whole) = whole {
                 if let Some(keep) = keep {
-                    whole.settings.retain(|s| keep(format, s));
+                    whole.settings.retain(|s| (keep.setting)(format, s));
                 }
                 // A valid big document reads in chunks exactly as one tree reads it.
                 assert!(

@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Parsed {
             return parsed;
         }
         for chunk in &chunks {
-            let (read, _) = parse_chunk(&mut parser, text, chunk, None);
+            let (read, _) = parse_chunk(&mut parser, text, chunk, &|_| true);
             parsed.settings.extend(read.settings);
             parsed.errors.extend(read.errors);
         }
@@ -234,14 +234,15 @@ pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk
     chunks
 }
 
-/// Parses one chunk (incrementally when `old` is the chunk's previous tree, already edited).
-/// Settings and errors come back in document offsets; header chunks hold none. The tree is
+/// Parses one chunk. Settings and errors come back in document offsets; header chunks hold none.
+/// The fast reader skips settings whose last key `wanted` rejects (a caller that would drop them
+/// anyway saves building them). The tree is
 /// `None` when the chunk was read without tree-sitter.
 pub(crate) fn parse_chunk(
     parser: &mut Parser,
     text: &str,
     chunk: &Chunk,
-    old: Option<&Tree>,
+    wanted: &dyn Fn(&str) -> bool,
 ) -> (Parsed, Option<Tree>) {
     if chunk.header {
         return (Parsed::default(), None);
@@ -249,10 +250,10 @@ pub(crate) fn parse_chunk(
     let source = slice(text, chunk.start..chunk.end);
     // Plain block YAML is read by a small reader that gives the same settings much faster;
     // anything else goes to tree-sitter.
-    let (mut parsed, tree) = match super::yaml_plain::read(source, &chunk.prefix) {
+    let (mut parsed, tree) = match super::yaml_plain::read_wanted(source, &chunk.prefix, wanted) {
         Some(parsed) => (parsed, None),
         None => {
-            let Some(tree) = parser.parse(source, old) else {
+            let Some(tree) = parser.parse(source, None) else {
                 return (Parsed::default(), None);
             };
             (extract(&tree, source, None, &chunk.prefix), Some(tree))
@@ -678,14 +679,17 @@ fn env_assignment<'t>(
     let raw_text = slice(text, raw.clone());
     let eq = raw_text.find('=')?;
     let key = &raw_text[..eq];
-    let key_ok = key
-        .bytes()
+    is_env_name(key).then_some((scalar, kind, raw, eq))
+}
+
+/// A variable name of a compose `- KEY=VALUE` item: a letter or `_`, then letters, digits, `_`, `.`.
+pub(crate) fn is_env_name(name: &str) -> bool {
+    name.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && key
+        && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-    key_ok.then_some((scalar, kind, raw, eq))
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// The last byte of `node` that is not a trailing blank or line break (block nodes may take in

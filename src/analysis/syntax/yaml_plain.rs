@@ -19,12 +19,22 @@
 //! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
 //! in `yaml_plain/tests.rs` holds the two equal.
 
-use super::yaml::decode_double_quoted;
+use super::yaml::{decode_double_quoted, is_env_name};
 use super::{EntryStyle, Parsed, Segment, Setting, Span, ValueKind};
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
 /// is not entirely within the subset this reader understands.
+#[cfg(test)]
 pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
+    read_wanted(text, base, &|_| true)
+}
+
+/// [`read`], leaving out the settings whose last key `wanted` rejects.
+pub(crate) fn read_wanted(
+    text: &str,
+    base: &[String],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<Parsed> {
     if !ordinary_text(text) {
         return None;
     }
@@ -35,6 +45,7 @@ pub(crate) fn read(text: &str, base: &[String]) -> Option<Parsed> {
         pos: 0,
         depth: 0,
         settings: Vec::new(),
+        wanted,
     };
     let mut path: Vec<Segment> = base.iter().map(|s| Segment::from(s.as_str())).collect();
     let first = reader.peek()?;
@@ -141,6 +152,8 @@ struct Reader<'a> {
     /// How many collections are open (bounded: deep nesting is left to tree-sitter).
     depth: usize,
     settings: Vec<Setting>,
+    /// Settings whose last key this rejects are not built.
+    wanted: &'a dyn Fn(&str) -> bool,
 }
 
 impl Reader<'_> {
@@ -634,15 +647,11 @@ impl Reader<'_> {
             return false;
         };
         let name = raw_text.get(..eq).unwrap_or("");
-        let name_ok = name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !name_ok {
+        if !is_env_name(name) {
             return false;
+        }
+        if !(self.wanted)(name) {
+            return true;
         }
         let decoded = self.decode(scalar);
         let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
@@ -677,6 +686,9 @@ impl Reader<'_> {
 
     /// A scalar value that becomes one setting.
     fn scalar(&mut self, scalar: &Scalar, path: &[Segment], entry: &Entry) {
+        if !(self.wanted)(path.last().map_or("", |k| k)) {
+            return;
+        }
         let value = self.decode(scalar);
         let kind = match scalar.style {
             Style::Plain => plain_kind(&value),
@@ -700,6 +712,9 @@ impl Reader<'_> {
             Entry::BlockItem { item } => item + 1,
             Entry::FlowItem => return,
         };
+        if !(self.wanted)(path.last().map_or("", |k| k)) {
+            return;
+        }
         let mut at = key_end;
         if self.byte(at) == Some(b':') {
             at += 1;
