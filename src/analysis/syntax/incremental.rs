@@ -341,9 +341,7 @@ impl IncrementalDoc {
         self.parsed.errors = fresh.errors;
         match reuse.assemble(fresh.settings) {
             Some(settings) => {
-                self.parsed.settings = settings;
-                let all = std::mem::take(&mut self.parsed.settings);
-                self.parsed.settings = self.keeper.admit_all(Format::Yaml, all);
+                self.parsed.settings = self.keeper.admit_all(Format::Yaml, settings);
                 self.yaml = Some(YamlState::Whole { parser, tree });
             }
             None => self.read_all(),
