@@ -1242,6 +1242,14 @@ mod tests {
         "é",
     ];
 
+    /// How many seeds a random-edit test runs: `default`, or `RANDOM_EDIT_SEEDS` for a longer run.
+    fn seeds(default: u64) -> u64 {
+        std::env::var("RANDOM_EDIT_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    }
+
     /// Random edits to a document that keeps every setting, and to one that drops some.
     fn random_edits_with(format: Format, text: &str, seed: u64, rounds: usize, pieces: &[&str]) {
         random_edits_keeping(format, text, seed, rounds, pieces, None);
@@ -1340,10 +1348,7 @@ mod tests {
 
     #[test]
     fn yaml_random_edits_match_a_fresh_parse() {
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(8);
+        let seeds = seeds(8);
         for seed in 1..=seeds {
             random_edits(Format::Yaml, YAML, seed * 7919, 300);
         }
@@ -1354,10 +1359,7 @@ mod tests {
         // Over the chunking threshold: edits go to one chunk's tree, or recompute the chunks.
         let text = crate::analysis::syntax::yaml::tests::big_yaml(75);
         assert!(text.lines().count() > yaml::CHUNK_ABOVE_LINES);
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(2);
+        let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits(Format::Yaml, &text, seed * 15485863, 150);
         }
@@ -1365,10 +1367,7 @@ mod tests {
 
     #[test]
     fn env_random_edits_match_a_fresh_parse() {
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(8);
+        let seeds = seeds(8);
         for seed in 1..=seeds {
             random_edits(Format::Env, ENV, seed * 104729, 400);
         }
@@ -1377,10 +1376,7 @@ mod tests {
     #[test]
     fn toml_random_edits_match_a_fresh_parse() {
         let text = "title = 'x'\n[mail.smtp]\nport = 587\nrows = [\n[1],\n]\n[[servers]]\nname = \"a\"\n[servers.tls]\nverify = true\n";
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(8);
+        let seeds = seeds(8);
         for seed in 1..=seeds {
             random_edits_with(Format::Toml, text, seed * 6151, 200, TOML_PIECES);
         }
@@ -1391,10 +1387,7 @@ mod tests {
         // Over the chunking threshold: an edit re-parses one chunk, or the chunks are recomputed.
         let text = crate::analysis::syntax::toml::tests::big_toml(90);
         assert!(super::super::read_in_chunks(text.matches('\n').count()));
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(2);
+        let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Toml, &text, seed * 49157, 100, TOML_PIECES);
         }
@@ -1428,10 +1421,7 @@ mod tests {
     fn big_ini_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::ini::tests::big_ini(110);
         assert!(super::super::read_in_chunks(text.matches('\n').count()));
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(2);
+        let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Ini, &text, seed * 7237, 100, LINE_PIECES);
         }
@@ -1441,10 +1431,7 @@ mod tests {
     fn big_properties_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::properties::tests::big_properties(150);
         assert!(super::super::read_in_chunks(text.matches('\n').count()));
-        let seeds: u64 = std::env::var("RANDOM_EDIT_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(2);
+        let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Properties, &text, seed * 9973, 100, LINE_PIECES);
         }
