@@ -54,6 +54,12 @@ fn next_line(text: &str, pos: usize) -> usize {
 
 /// Reads the logical line that starts at `start` (a line start).
 pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
+    lex_line_wanted(text, start, &|_| true)
+}
+
+/// [`lex_line`], leaving out the setting when `wanted` rejects its name (a caller that would drop
+/// it anyway saves building it; the line is still read to its end).
+pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) -> bool) -> EnvLine {
     let bytes = text.as_bytes();
     let eol = line_end(text, start);
     let mut pos = skip_blanks(bytes, start);
@@ -142,8 +148,9 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
             (raw.to_string(), ValueKind::Plain, value_start..end, eol)
         }
     };
-    let setting = Setting {
-        path: vec![text[key_start..key_end].into()],
+    let name = &text[key_start..key_end];
+    let setting = wanted(name).then(|| Setting {
+        path: vec![name.into()],
         value,
         kind,
         key_span: key_start..key_end,
@@ -158,9 +165,9 @@ pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
             env_in_string: false,
             suffix: String::new(),
         },
-    };
+    });
     EnvLine {
-        setting: Some(setting),
+        setting,
         unclosed: error.is_some(),
         error,
         next: next_line(text, entry_end),

@@ -207,6 +207,7 @@ impl IncrementalDoc {
     /// ones again; the settings before and after are kept (those after are moved).
     fn edit_env(&mut self, start: usize, old_end: usize, new_end: usize) {
         let text = &self.text;
+        let wanted = self.keeper.wanted(Format::Env);
         // Text before `start` did not change, so neither did the entries that end before it.
         let mut from = super::line_start(text, start);
         let holder = self.env_extents.partition_point(|e| e.start < from);
@@ -239,7 +240,7 @@ impl IncrementalDoc {
                     break old_pos;
                 }
             }
-            let line = env::lex_line(text, pos);
+            let line = env::lex_line_wanted(text, pos, &wanted);
             if spans_lines(text, pos, line.next) {
                 fresh_extents.push(pos..line.next);
             }
@@ -940,9 +941,10 @@ fn read_env(text: &str, keeper: &mut Keeper) -> (Parsed, Vec<Span>, Vec<usize>) 
     let mut parsed = Parsed::default();
     let mut extents = Vec::new();
     let mut unclosed = Vec::new();
+    let wanted = keeper.wanted(Format::Env);
     let mut pos = 0;
     while pos < text.len() {
-        let line = env::lex_line(text, pos);
+        let line = env::lex_line_wanted(text, pos, &wanted);
         if spans_lines(text, pos, line.next) {
             extents.push(pos..line.next);
         }
