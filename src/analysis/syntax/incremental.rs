@@ -568,28 +568,44 @@ impl IncrementalDoc {
             self.parsed = Parsed::default();
             return;
         };
-        self.parsed = Parsed::default();
+        let mut parsed = Parsed::default();
         let mut live = Vec::with_capacity(chunks.len());
         let mut tables = Arc::default();
         for chunk in chunks {
-            let (read, after) = chunking.parse(&mut parser, &self.text, &chunk, &tables);
-            let read = self.kept(read);
-            live.push(ReadChunk {
-                chunk,
-                tables_before: tables,
-                tables_after: after.clone(),
-                settings: read.settings.len(),
-                errors: read.errors.len(),
-            });
-            self.parsed.settings.extend(read.settings);
-            self.parsed.errors.extend(read.errors);
-            tables = after;
+            let read = self.read_chunk(chunking, &mut parser, chunk, tables, &mut parsed);
+            tables = read.tables_after.clone();
+            live.push(read);
         }
+        self.parsed = parsed;
         self.chunked = Some(Chunked {
             chunking,
             parser,
             chunks: live,
         });
+    }
+
+    /// Reads `chunk`, which starts from the array-of-tables counts `tables`: what it keeps goes
+    /// to `out`, the chunk's record comes back.
+    fn read_chunk(
+        &mut self,
+        chunking: Chunking,
+        parser: &mut Parser,
+        chunk: Chunk,
+        tables: Arc<toml::ArrayTables>,
+        out: &mut Parsed,
+    ) -> ReadChunk {
+        let (read, tables_after) = chunking.parse(parser, &self.text, &chunk, &tables);
+        let read = self.kept(read);
+        let record = ReadChunk {
+            chunk,
+            tables_before: tables,
+            tables_after,
+            settings: read.settings.len(),
+            errors: read.errors.len(),
+        };
+        out.settings.extend(read.settings);
+        out.errors.extend(read.errors);
+        record
     }
 
     /// A big document re-reads only the chunks around the edit; a small one is parsed whole.
@@ -665,18 +681,9 @@ impl IncrementalDoc {
         let mut fresh = Parsed::default();
         let mut fresh_chunks = Vec::with_capacity(specs.len());
         for spec in specs {
-            let (read, after) = chunking.parse(&mut chunked.parser, &self.text, &spec, &tables);
-            let read = self.kept(read);
-            fresh_chunks.push(ReadChunk {
-                chunk: spec,
-                tables_before: tables,
-                tables_after: after.clone(),
-                settings: read.settings.len(),
-                errors: read.errors.len(),
-            });
-            fresh.settings.extend(read.settings);
-            fresh.errors.extend(read.errors);
-            tables = after;
+            let read = self.read_chunk(chunking, &mut chunked.parser, spec, tables, &mut fresh);
+            tables = read.tables_after.clone();
+            fresh_chunks.push(read);
         }
         // Old chunks after the edit that now start from other array-of-tables counts.
         let shift = |at: usize| at - old_end + new_end;
@@ -690,18 +697,9 @@ impl IncrementalDoc {
                 end: shift(later.chunk.end),
                 after_open: next_after_open.take().unwrap_or(later.chunk.after_open),
             };
-            let (read, after) = chunking.parse(&mut chunked.parser, &self.text, &spec, &tables);
-            let read = self.kept(read);
-            fresh_chunks.push(ReadChunk {
-                chunk: spec,
-                tables_before: tables,
-                tables_after: after.clone(),
-                settings: read.settings.len(),
-                errors: read.errors.len(),
-            });
-            fresh.settings.extend(read.settings);
-            fresh.errors.extend(read.errors);
-            tables = after;
+            let read = self.read_chunk(chunking, &mut chunked.parser, spec, tables, &mut fresh);
+            tables = read.tables_after.clone();
+            fresh_chunks.push(read);
             resume += 1;
         }
         // Splice: the settings and errors of old chunks `first..resume` give way to the fresh
