@@ -133,13 +133,9 @@ impl IncrementalDoc {
             Format::Yaml => {
                 self.yaml = None;
                 self.parsed = Parsed::default();
-                let mut parser = Parser::new();
-                if parser
-                    .set_language(&tree_sitter_yaml::LANGUAGE.into())
-                    .is_err()
-                {
+                let Some(mut parser) = yaml::parser() else {
                     return;
-                }
+                };
                 if let Some(chunks) = yaml::chunks(&self.text) {
                     let mut live = Vec::with_capacity(chunks.len());
                     for chunk in chunks {

@@ -39,11 +39,7 @@ pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
 
 /// A parser for INI, `None` only if the grammar cannot be loaded.
 pub(crate) fn parser() -> Option<Parser> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_ini::LANGUAGE.into())
-        .ok()?;
-    Some(parser)
+    super::parser_for(&tree_sitter_ini::LANGUAGE.into())
 }
 
 /// Reads the chunk `chunk` of `text` on its own; offsets are the document's.

@@ -166,9 +166,7 @@ pub fn unescape(s: &str) -> String {
 
 /// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
 pub fn syntax_tree(language: tree_sitter::Language, text: &str) -> Option<tree_sitter::Tree> {
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&language).ok()?;
-    parser.parse(text, None)
+    super::parse_tree(&language, text, None)
 }
 
 /// The source text of a node.

@@ -441,9 +441,14 @@ pub(crate) fn parse_tree(
     text: &str,
     old_tree: Option<&tree_sitter::Tree>,
 ) -> Option<tree_sitter::Tree> {
+    parser_for(language)?.parse(text, old_tree)
+}
+
+/// A parser for `language`, `None` only if the grammar cannot be loaded.
+pub(crate) fn parser_for(language: &tree_sitter::Language) -> Option<tree_sitter::Parser> {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(language).ok()?;
-    parser.parse(text, old_tree)
+    Some(parser)
 }
 
 /// Every ERROR and MISSING node of a tree as a [`SyntaxError`] with a short reason. Only

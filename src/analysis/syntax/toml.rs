@@ -270,11 +270,7 @@ fn header_cannot_be_value(bytes: &[u8], line: usize) -> bool {
 
 /// A parser for TOML, `None` only if the grammar cannot be loaded.
 pub(crate) fn parser() -> Option<Parser> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_toml_ng::LANGUAGE.into())
-        .ok()?;
-    Some(parser)
+    super::parser_for(&tree_sitter_toml_ng::LANGUAGE.into())
 }
 
 /// Parses one chunk, starting from the array-of-tables counts `tables` of the chunks before it;

@@ -14,16 +14,17 @@ use super::{
     Setting, Span, ValueKind,
 };
 
+/// A parser for YAML, `None` only if the grammar cannot be loaded.
+pub(crate) fn parser() -> Option<Parser> {
+    super::parser_for(&tree_sitter_yaml::LANGUAGE.into())
+}
+
 pub fn parse(text: &str) -> Parsed {
     if let Some(chunks) = chunks(text) {
         let mut parsed = Parsed::default();
-        let mut parser = Parser::new();
-        if parser
-            .set_language(&tree_sitter_yaml::LANGUAGE.into())
-            .is_err()
-        {
+        let Some(mut parser) = parser() else {
             return parsed;
-        }
+        };
         for chunk in &chunks {
             let (read, _) = parse_chunk(&mut parser, text, chunk, &|_| true);
             parsed.settings.extend(read.settings);
