@@ -2,7 +2,7 @@
 //! JavaScript, Nix) and out of mail-client rc files: building a [`Setting`], line geometry for
 //! entry styles, quoted-literal decoding, and variable references.
 
-use super::{EntryStyle, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
 
 /// How a value that comes from elsewhere is written into a setting: `${SMTP_PORT}`. The rules treat
 /// a variable reference as "configured, but not decided here" (never an invalid port, never a
@@ -162,6 +162,20 @@ pub fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Reads a document written in a programming language: `read` gets the root of its tree and
+/// returns the settings it found. Source files report no syntax errors (a reader takes what it
+/// can recognise and skips the rest).
+pub fn read_source(
+    language: tree_sitter::Language,
+    text: &str,
+    read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
+) -> Parsed {
+    Parsed {
+        settings: syntax_tree(language, text).map_or_else(Vec::new, |tree| read(tree.root_node())),
+        errors: Vec::new(),
+    }
 }
 
 /// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.

@@ -13,21 +13,18 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{indent_at, line_start, node_text, syntax_tree, unquote, Value};
+use super::literal::{indent_at, line_start, node_text, read_source, unquote, Value};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    let mut reader = Reader {
-        text,
-        out: Vec::new(),
-    };
-    if let Some(tree) = syntax_tree(tree_sitter_nix::LANGUAGE.into(), text) {
-        reader.expression(tree.root_node(), &[]);
-    }
-    Parsed {
-        settings: reader.out,
-        errors: Vec::new(),
-    }
+    read_source(tree_sitter_nix::LANGUAGE.into(), text, |root| {
+        let mut reader = Reader {
+            text,
+            out: Vec::new(),
+        };
+        reader.expression(root, &[]);
+        reader.out
+    })
 }
 
 struct Reader<'a> {

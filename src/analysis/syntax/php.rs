@@ -17,21 +17,18 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, member_style, node_text, syntax_tree, unquote, Value};
+use super::literal::{copied_style, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    let mut reader = Reader {
-        text,
-        out: Vec::new(),
-    };
-    if let Some(tree) = syntax_tree(tree_sitter_php::LANGUAGE_PHP.into(), text) {
-        reader.visit(tree.root_node());
-    }
-    Parsed {
-        settings: reader.out,
-        errors: Vec::new(),
-    }
+    read_source(tree_sitter_php::LANGUAGE_PHP.into(), text, |root| {
+        let mut reader = Reader {
+            text,
+            out: Vec::new(),
+        };
+        reader.visit(root);
+        reader.out
+    })
 }
 
 struct Reader<'a> {

@@ -14,22 +14,19 @@
 
 use tree_sitter::Node;
 
-use super::literal::{line_style, member_style, node_text, syntax_tree, unquote, Value};
+use super::literal::{line_style, member_style, node_text, read_source, unquote, Value};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    let mut reader = Reader {
-        text,
-        out: Vec::new(),
-    };
-    if let Some(tree) = syntax_tree(tree_sitter_python::LANGUAGE.into(), text) {
-        reader.block(tree.root_node(), &[]);
-        reader.smtplib(tree.root_node());
-    }
-    Parsed {
-        settings: reader.out,
-        errors: Vec::new(),
-    }
+    read_source(tree_sitter_python::LANGUAGE.into(), text, |root| {
+        let mut reader = Reader {
+            text,
+            out: Vec::new(),
+        };
+        reader.block(root, &[]);
+        reader.smtplib(root);
+        reader.out
+    })
 }
 
 struct Reader<'a> {
