@@ -6,6 +6,7 @@ mod documents;
 mod framing;
 mod position;
 mod probe_command;
+mod screen;
 mod server;
 mod settings;
 mod stdio;
@@ -13,43 +14,122 @@ mod stdio;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
 use tower_lsp_server::{LspService, Server};
 
 pub use probe_command::COMMAND as TEST_CONNECTION_COMMAND;
+pub use screen::Ending;
 use server::Backend;
 
 /// Messages handled at once. tower-lsp's default (4) would let four running "test connection"
 /// requests stall every other message; probes have their own, smaller limit.
 const MAX_CONCURRENT_MESSAGES: usize = 32;
-/// Bytes in flight between the screen and tower-lsp's reader.
-const SCREEN_BUFFER: usize = 64 * 1024;
+/// Bytes in flight between the screen and tower-lsp, and between tower-lsp and the writer.
+const PIPE_BUFFER: usize = 64 * 1024;
+/// Whole frames queued for the client.
+const OUTGOING_FRAMES: usize = 16;
+/// How long tower-lsp may take to finish writing after the session ends.
+const GRACE: Duration = Duration::from_millis(500);
 
-/// Serves the protocol on `input`/`output` until the client says `exit` (or the input ends).
-pub async fn serve<I, O>(input: I, output: O)
+/// Serves the protocol on `input`/`output` until the client says `exit` (or the input ends, or
+/// the client process named in `initialize` is gone).
+///
+/// ```text
+/// input ─▶ screen ─▶ tower-lsp ─▶ relay ─┐
+///            └──── error replies ────────┴─▶ writer ─▶ output
+/// ```
+/// The screen (see `screen`) passes tower-lsp only what it can decode and answers the rest
+/// itself; the writer writes whole frames, one at a time, from both.
+pub async fn serve<I, O>(input: I, output: O) -> Ending
 where
     I: AsyncRead + Unpin,
-    O: AsyncWrite,
+    O: AsyncWrite + Unpin + Send + 'static,
 {
-    let (service, socket) = LspService::build(Backend::new)
+    let stop = watch::channel(false).0;
+    let backend_stop = stop.clone();
+    let (service, socket) = LspService::build(move |client| Backend::new(client, backend_stop))
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
-    // tower-lsp reads a screened copy of the input (see `framing`)
-    let (screened_write, screened_read) = tokio::io::duplex(SCREEN_BUFFER);
-    let server = Server::new(screened_read, output, socket)
-        .concurrency_level(MAX_CONCURRENT_MESSAGES)
-        .serve(service);
-    let screen = framing::screen(input, screened_write);
-    tokio::pin!(server, screen);
-    tokio::select! {
-        _ = &mut server => return,
-        _ = &mut screen => {}
+    let (to_server, server_input) = tokio::io::duplex(PIPE_BUFFER);
+    let (server_output, from_server) = tokio::io::duplex(PIPE_BUFFER);
+    let (frames, outgoing) = mpsc::channel::<Vec<u8>>(OUTGOING_FRAMES);
+    let server = tokio::spawn(
+        Server::new(server_input, server_output, socket)
+            .concurrency_level(MAX_CONCURRENT_MESSAGES)
+            .serve(service),
+    );
+    let relay = tokio::spawn(relay_frames(from_server, frames.clone()));
+    let mut writer = tokio::spawn(write_frames(outgoing, output));
+    let (parent, parent_watch) = watch::channel(None);
+    let screen = screen::Screen::new(parent).run(input, to_server, frames);
+    let ending = tokio::select! {
+        ending = screen => ending,
+        _ = &mut writer => Ending::OutputClosed,
+        _ = screen::parent_gone(parent_watch) => Ending::ParentGone,
+    };
+    // round trips to the client and running probes end; tower-lsp finishes what it has
+    stop.send_replace(true);
+    if ending != Ending::OutputClosed && ending != Ending::ParentGone {
+        let _ = tokio::time::timeout(GRACE, async {
+            let _ = server.await;
+            let _ = relay.await;
+            let _ = (&mut writer).await;
+        })
+        .await;
     }
-    // the input ended: the server sees the end of its input and finishes
-    server.await;
+    writer.abort();
+    ending
 }
 
-/// Runs the server over stdin/stdout until the client says `exit`.
+/// Copies tower-lsp's output to the writer frame by frame (so error replies from the screen
+/// never land inside one of its frames).
+async fn relay_frames<R: AsyncRead + Unpin>(from_server: R, frames: mpsc::Sender<Vec<u8>>) {
+    let mut input = tokio::io::BufReader::new(from_server);
+    loop {
+        let mut frame = Vec::new();
+        let mut length = None;
+        loop {
+            let before = frame.len();
+            match input.read_until(b'\n', &mut frame).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&frame[before..]);
+            let line = line.trim();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length:") {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+        let Some(length) = length else {
+            return; // tower-lsp always writes a length; anything else is a bug here
+        };
+        let start = frame.len();
+        frame.resize(start + length, 0);
+        if input.read_exact(&mut frame[start..]).await.is_err() {
+            return;
+        }
+        if frames.send(frame).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes whole frames to the client until every sender is gone; ends early when the client
+/// stops reading.
+async fn write_frames<O: AsyncWrite + Unpin>(mut frames: mpsc::Receiver<Vec<u8>>, mut output: O) {
+    while let Some(frame) = frames.recv().await {
+        if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Runs the server over stdin/stdout until the client says `exit`. The exit status is 0 after
+/// `shutdown` + `exit`, 1 otherwise.
 pub fn run_stdio() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -61,11 +141,11 @@ pub fn run_stdio() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(
+    let ending = runtime.block_on(serve(
         stdio::Pieces::new(tokio::io::stdin()),
         stdio::Pieces::new(tokio::io::stdout()),
     ));
     // a probe still resolving a name (a blocking thread) must not hold up the exit
     runtime.shutdown_timeout(Duration::from_millis(200));
-    ExitCode::SUCCESS
+    ExitCode::from(ending.code())
 }

@@ -56,7 +56,8 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    /// `stop` turns true when the session ends (`shutdown`, or `exit` without it).
+    pub fn new(client: Client, stop: watch::Sender<bool>) -> Backend {
         Backend {
             inner: Arc::new(Inner {
                 client,
@@ -66,7 +67,7 @@ impl Backend {
                 startup_errors: Mutex::new(Vec::new()),
                 probe_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_PROBES)),
                 probe_cancels: Mutex::new(HashMap::new()),
-                shutdown: watch::channel(false).0,
+                shutdown: stop,
                 next_token: AtomicU64::new(1),
             }),
         }
