@@ -18,6 +18,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::{LspService, Server};
 
+#[doc(hidden)]
+pub use documents::{hold_analyses, AnalysisHold};
 pub use probe_command::COMMAND as TEST_CONNECTION_COMMAND;
 pub use screen::Ending;
 use server::Backend;
