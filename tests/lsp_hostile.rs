@@ -591,6 +591,13 @@ async fn unknown_methods_get_method_not_found_and_unknown_notifications_nothing(
         error_code(&lsp.request("$/cancelRequest", json!({"id": 1})).await),
         METHOD_NOT_FOUND
     );
+    let as_request = lsp
+        .request(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": "file:///x/.env"}}),
+        )
+        .await;
+    assert_eq!(error_code(&as_request), INVALID_REQUEST);
     lsp.notify("unknown/notification", json!({})).await;
     lsp.notify("$/unknown", json!({})).await;
     lsp.notify("$/cancelRequest", json!({"id": "never-sent"}))

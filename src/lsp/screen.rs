@@ -162,8 +162,10 @@ struct Envelope {
     method: Option<Value>,
 }
 
-/// Reads a message's kind, or the action for a message that is not a valid one.
-fn kind_of(body: &[u8]) -> Result<(Kind, Value), Action> {
+/// Reads a message's kind (and the params of `initialize`, which the screen reads too), or the
+/// action for a message that is not a valid one. The parsed message is dropped here: a big
+/// `didOpen` is not held twice while tower-lsp reads it.
+fn kind_of(body: &[u8]) -> Result<(Kind, Option<Value>), Action> {
     let value = match serde_json::from_slice::<Value>(body) {
         Ok(value) => value,
         Err(e) => return Err(unreadable(body, &e)),
@@ -209,7 +211,13 @@ fn kind_of(body: &[u8]) -> Result<(Kind, Value), Action> {
             ))
         }
     };
-    Ok((kind, value))
+    let initialize_params = match &kind {
+        Kind::Request { method, .. } if method == "initialize" => {
+            Some(map.get("params").cloned().unwrap_or(Value::Null))
+        }
+        _ => None,
+    };
+    Ok((kind, initialize_params))
 }
 
 /// An error for a message with a bad shape: answered when it carries an id, else dropped.
@@ -276,7 +284,7 @@ impl Screen {
     }
 
     /// What to do with one well-formed message.
-    fn route(&mut self, kind: &Kind, value: &Value) -> Action {
+    fn route(&mut self, kind: &Kind, initialize_params: Option<Value>) -> Action {
         let (id, method) = match kind {
             Kind::Response => return Action::Forward,
             Kind::Notification { method } if method == "exit" => return Action::Exit,
@@ -301,7 +309,8 @@ impl Screen {
         }
         match self.phase {
             Phase::Uninitialized if method == "initialize" => {
-                match serde_json::from_value::<InitializeParams>(value["params"].clone()) {
+                let params = initialize_params.unwrap_or(Value::Null);
+                match serde_json::from_value::<InitializeParams>(params) {
                     Ok(params) => {
                         self.phase = Phase::Initialized;
                         self.parent.send_replace(params.process_id);
@@ -363,7 +372,7 @@ impl Screen {
                 }
                 repair_lone_surrogates(body);
                 match kind_of(body) {
-                    Ok((kind, value)) => self.route(&kind, &value),
+                    Ok((kind, initialize_params)) => self.route(&kind, initialize_params),
                     Err(action) => action,
                 }
             }
@@ -403,6 +412,11 @@ impl Screen {
             let body = match frame {
                 Frame::Message { body, .. } => body,
                 _ => Vec::new(),
+            };
+            // `exit` goes on in its canonical form (its params may be what made it unreadable)
+            let body = match action {
+                Action::Exit => br#"{"jsonrpc":"2.0","method":"exit"}"#.to_vec(),
+                _ => body,
             };
             match action {
                 Action::Forward | Action::Exit => {
