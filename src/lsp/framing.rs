@@ -174,6 +174,21 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }))
     }
 
+    /// The next `length` unread bytes. A big body is moved out of the buffer, not copied (a
+    /// 20 MB `didOpen` is not held twice).
+    fn take(&mut self, length: usize) -> Vec<u8> {
+        if length < READ_PIECE {
+            let body = self.unread()[..length].to_vec();
+            self.start += length;
+            return body;
+        }
+        let rest = self.buf.split_off(self.start + length);
+        let mut body = std::mem::replace(&mut self.buf, rest);
+        body.drain(..self.start);
+        self.start = 0;
+        body
+    }
+
     /// Gives back the memory of a big message once it is read (the session may be long).
     fn release(&mut self) {
         if self.start == self.buf.len() && self.buf.capacity() > 1024 * 1024 {
@@ -201,9 +216,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
             scanned = window.len();
             if window.len() == length {
-                let body = window.to_vec();
-                self.start += length;
-                return Ok((body, None));
+                return Ok((self.take(length), None));
             }
             let filled = if window.len() > checked_at {
                 match tokio::time::timeout(STALL, self.fill()).await {

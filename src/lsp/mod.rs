@@ -14,7 +14,9 @@ mod stdio;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
+};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::{LspService, Server};
 
@@ -29,8 +31,8 @@ use server::Backend;
 const MAX_CONCURRENT_MESSAGES: usize = 32;
 /// Bytes in flight between the screen and tower-lsp, and between tower-lsp and the writer.
 const PIPE_BUFFER: usize = 64 * 1024;
-/// Whole frames queued for the client (a frame may be a publish of several hundred KB).
-const OUTGOING_FRAMES: usize = 4;
+/// Error replies of the screen queued for the client.
+const QUEUED_REPLIES: usize = 16;
 /// How long tower-lsp may take to finish writing after the session ends.
 const GRACE: Duration = Duration::from_millis(500);
 
@@ -38,11 +40,11 @@ const GRACE: Duration = Duration::from_millis(500);
 /// the client process named in `initialize` is gone).
 ///
 /// ```text
-/// input ─▶ screen ─▶ tower-lsp ─▶ relay ─┐
-///            └──── error replies ────────┴─▶ writer ─▶ output
+/// input ─▶ screen ─▶ tower-lsp ───────┐
+///            └──── error replies ─────┴─▶ writer ─▶ output
 /// ```
 /// The screen (see `screen`) passes tower-lsp only what it can decode and answers the rest
-/// itself; the writer writes whole frames, one at a time, from both.
+/// itself; the writer streams tower-lsp's frames and puts the replies between them.
 pub async fn serve<I, O>(input: I, output: O) -> Ending
 where
     I: AsyncRead + Unpin,
@@ -55,17 +57,17 @@ where
         .finish();
     let (to_server, server_input) = tokio::io::duplex(PIPE_BUFFER);
     let (server_output, from_server) = tokio::io::duplex(PIPE_BUFFER);
-    let (frames, outgoing) = mpsc::channel::<Vec<u8>>(OUTGOING_FRAMES);
+    let (replies, outgoing) = mpsc::channel::<Vec<u8>>(QUEUED_REPLIES);
     let mut server = tokio::spawn(
         Server::new(server_input, server_output, socket)
             .concurrency_level(MAX_CONCURRENT_MESSAGES)
             .serve(service),
     );
-    let mut relay = tokio::spawn(relay_frames(from_server, frames.clone()));
-    let mut writer = tokio::spawn(write_frames(outgoing, output));
+    let mut writer = tokio::spawn(write_output(from_server, outgoing, output));
     let (parent, parent_watch) = watch::channel(None);
-    let screen = screen::Screen::new(parent).run(input, to_server, frames);
+    let screen = screen::Screen::new(parent).run(input, to_server, replies);
     let ending = tokio::select! {
+        biased;
         ending = screen => ending,
         _ = &mut writer => Ending::OutputClosed,
         _ = screen::parent_gone(parent_watch) => Ending::ParentGone,
@@ -75,60 +77,78 @@ where
     if matches!(ending, Ending::Exit { .. } | Ending::InputEnded { .. }) {
         let _ = tokio::time::timeout(GRACE, async {
             let _ = (&mut server).await;
-            let _ = (&mut relay).await;
             let _ = (&mut writer).await;
         })
         .await;
     }
     server.abort();
-    relay.abort();
     writer.abort();
     ending
 }
 
-/// Copies tower-lsp's output to the writer frame by frame (so error replies from the screen
-/// never land inside one of its frames).
-async fn relay_frames<R: AsyncRead + Unpin>(from_server: R, frames: mpsc::Sender<Vec<u8>>) {
-    let mut input = tokio::io::BufReader::new(from_server);
+/// Writes to the client: tower-lsp's frames, streamed as they come, and the screen's error
+/// replies between them (never inside one). Ends when tower-lsp's output ends or the client
+/// stops reading.
+async fn write_output<R, O>(from_server: R, mut replies: mpsc::Receiver<Vec<u8>>, mut output: O)
+where
+    R: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin,
+{
+    let mut next = Box::pin(next_header(tokio::io::BufReader::new(from_server)));
+    let mut replies_open = true;
     loop {
-        let mut frame = Vec::new();
-        let mut length = None;
-        loop {
-            let before = frame.len();
-            match input.read_until(b'\n', &mut frame).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
+        tokio::select! {
+            reply = replies.recv(), if replies_open => match reply {
+                Some(frame) => {
+                    if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                        return;
+                    }
+                }
+                None => replies_open = false,
+            },
+            (mut reader, header) = &mut next => {
+                let Some((header, length)) = header else {
+                    return;
+                };
+                let body = &mut (&mut reader).take(length as u64);
+                let written = async {
+                    output.write_all(&header).await?;
+                    tokio::io::copy(body, &mut output).await?;
+                    output.flush().await
+                };
+                if written.await.is_err() {
+                    return;
+                }
+                next = Box::pin(next_header(reader));
             }
-            let line = String::from_utf8_lossy(&frame[before..]);
-            let line = line.trim();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(value) = line.strip_prefix("Content-Length:") {
-                length = value.trim().parse::<usize>().ok();
-            }
-        }
-        let Some(length) = length else {
-            return; // tower-lsp always writes a length; anything else is a bug here
-        };
-        let start = frame.len();
-        frame.resize(start + length, 0);
-        if input.read_exact(&mut frame[start..]).await.is_err() {
-            return;
-        }
-        if frames.send(frame).await.is_err() {
-            return;
         }
     }
 }
 
-/// Writes whole frames to the client until every sender is gone; ends early when the client
-/// stops reading.
-async fn write_frames<O: AsyncWrite + Unpin>(mut frames: mpsc::Receiver<Vec<u8>>, mut output: O) {
-    while let Some(frame) = frames.recv().await {
-        if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
-            return;
+/// Reads the header block of tower-lsp's next frame: its bytes and the body's length; `None`
+/// when its output ended. The reader is handed back (the body is streamed from it).
+async fn next_header<R: AsyncBufRead + Unpin>(mut reader: R) -> (R, Option<(Vec<u8>, usize)>) {
+    let mut header = Vec::new();
+    let mut length = None;
+    loop {
+        let before = header.len();
+        match reader.read_until(b'\n', &mut header).await {
+            Ok(0) | Err(_) => return (reader, None),
+            Ok(_) => {}
         }
+        let line = String::from_utf8_lossy(&header[before..]);
+        let line = line.trim();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length:") {
+            length = value.trim().parse::<usize>().ok();
+        }
+    }
+    // tower-lsp always writes a length; without one nothing more can be framed
+    match length {
+        Some(length) => (reader, Some((header, length))),
+        None => (reader, None),
     }
 }
 
