@@ -279,7 +279,9 @@ def run_mailport(binary, name, data, timeout, workdir):
             except OSError:
                 pass
 
-        timer = threading.Timer(timeout * 5 + 10, kill)
+        # The CPU limit ends a busy run; this ends one that waits (generous: a loaded machine
+        # stretches wall time far beyond CPU time).
+        timer = threading.Timer(max(120.0, timeout * 20), kill)
         timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)

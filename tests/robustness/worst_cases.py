@@ -104,13 +104,17 @@ def with_marker(name, text):
 
 
 def run_shape(task):
-    family, shape, sizes, binary, timeout, tmp = task
+    family, shape, sizes, binary, timeout, tmp, largest_only = task
     build = dict((s, b) for s, _, b in shapes(family))[shape]
     name = FAMILIES[family].names[0]
     rows = []
+    if largest_only:
+        # The largest size that fits, alone (a quick run: crashes and gross slowness, no growth).
+        fitting = [n for n in sizes if len(with_marker(name, build(n))) <= SIZE_LIMIT]
+        sizes = fitting[-1:] or sizes[:1]
     for n in sizes:
         data = with_marker(name, build(n))
-        if len(data) > SIZE_LIMIT:
+        if len(data) > SIZE_LIMIT and not largest_only:
             break
         outcome = harness.run_mailport(binary, name, data, timeout,
                                        os.path.join(tmp, str(os.getpid())))
@@ -136,6 +140,8 @@ def main():
                     help="seconds below which growth is noise")
     ap.add_argument("--max-bytes", type=int, default=SIZE_LIMIT)
     ap.add_argument("--fail-on-growth", action="store_true")
+    ap.add_argument("--largest-only", action="store_true",
+                    help="each shape once, at its largest size within --max-bytes (quick)")
     ap.add_argument("--out", default=None, help="save flagged inputs here")
     args = ap.parse_args()
 
@@ -143,14 +149,16 @@ def main():
     binary = os.path.abspath(args.binary) if os.sep in args.binary else args.binary
     families = [f for f in FAMILIES if not args.only or f in args.only.split(",")]
     tmp = tempfile.mkdtemp(prefix="mailport-worst-")
-    tasks = [(fam, shape, sizes, binary, args.timeout, tmp)
+    tasks = [(fam, shape, sizes, binary, args.timeout, tmp, args.largest_only)
              for fam in families for shape, sizes, _ in shapes(fam)]
     flagged = {"CRASH": 0, "SLOW": 0, "MEMORY": 0, "SUPERLINEAR": 0}
     worst = None
+    runs = 0
     print(f"{'format':15} {'shape':28} {'n':>8} {'KB':>6} {'CPU s':>7} {'ms/KB':>7}  flags")
     with multiprocessing.Pool(args.workers) as pool:
         for rows in pool.imap(run_shape, tasks):
             previous = None
+            runs += len(rows)
             for r in rows:
                 flags = []
                 if r["class"] in ("crash", "timeout", "memory"):
@@ -178,7 +186,7 @@ def main():
                     info = {k: v for k, v in r.items() if k != "data"}
                     harness.save_case(folder, r["name"], r["data"], info, binary)
                 previous = r
-    print(f"worst_cases: {sum(len(t[2]) for t in tasks)} sizes planned over {len(tasks)} shapes "
+    print(f"worst_cases: {runs} runs over {len(tasks)} shapes "
           f"in {len(families)} formats; {flagged['CRASH']} crashes, {flagged['SLOW']} slow "
           f"(> {args.slow:g} s or > {args.timeout:g} s timeout), {flagged['MEMORY']} over 1 GiB, "
           f"{flagged['SUPERLINEAR']} "
