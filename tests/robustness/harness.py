@@ -294,7 +294,9 @@ def run_mailport(binary, name, data, timeout, workdir):
     with open(err, "rb") as f:
         stderr = f.read()
     cpu = usage.ru_utime + usage.ru_stime
-    over_cpu = proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and cpu >= timeout - 0.5
+    # SIGXCPU comes only from the CPU limit above (SIGKILL at its hard limit).
+    over_cpu = proc.returncode == -signal.SIGXCPU or (proc.returncode == -signal.SIGKILL
+                                                      and cpu >= timeout)
     return Outcome(code=proc.returncode, cpu=cpu, wall=wall, rss_kb=usage.ru_maxrss,
                    stdout=stdout, stderr=stderr, timed_out=timed_out.is_set() or over_cpu)
 

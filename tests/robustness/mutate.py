@@ -219,8 +219,12 @@ def generate(g, family):
                 v = obj(depth + 1) if depth < 5 and g.random() < 0.3 else _value(g, 5)
                 items.append('"%s": %s' % (_word(g), v))
             return "{" + ", ".join(items) + "}"
-        lines = [obj(0) for _ in range(1)]
-        lines = [json.dumps(json.loads(lines[0]), indent=2)] if g.random() < 0.5 else lines
+        lines = [obj(0)]
+        if g.random() < 0.5:
+            try:
+                lines = [json.dumps(json.loads(lines[0]), indent=2, ensure_ascii=False)]
+            except ValueError:
+                pass  # `yes`, `None` …: not JSON, which is a fine input too
     elif family == "toml":
         for _ in range(n):
             r = g.random()
