@@ -51,21 +51,30 @@ class Seed:
         self.family = harness.family_of(name)
 
 
+def folder_seeds(folder, skip=(), base=None):
+    """Every file of a folder (at most 1 MiB), named by its own file name."""
+    seeds = []
+    for dirpath, dirnames, files in os.walk(folder):
+        dirnames.sort()
+        for file in sorted(files):
+            if file in skip:
+                continue
+            path = os.path.join(dirpath, file)
+            with open(path, "rb") as f:
+                data = f.read()
+            if len(data) <= SIZE_LIMIT:
+                seeds.append(Seed(file, data, os.path.relpath(path, base) if base else path))
+    return seeds
+
+
 def project_seeds():
-    """examples/, the fixtures of the Rust tests and editor tests, ../shared/corpus when present."""
+    """examples/, the fixtures of the Rust tests and editor tests, the gathered real-world files
+    (tests/realworld/files) and ../shared/corpus when present."""
     seeds = []
     root = harness.PROJECT
 
     def add_tree(folder, skip=()):
-        for dirpath, _, files in os.walk(folder):
-            for file in sorted(files):
-                if file in skip:
-                    continue
-                path = os.path.join(dirpath, file)
-                with open(path, "rb") as f:
-                    data = f.read()
-                if len(data) <= SIZE_LIMIT:
-                    seeds.append(Seed(file, data, os.path.relpath(path, os.path.dirname(root))))
+        seeds.extend(folder_seeds(folder, skip, os.path.dirname(root)))
 
     add_tree(os.path.join(root, "examples"), skip={"README.md"})
     for editor in sorted(os.listdir(os.path.join(root, "editors"))):
@@ -92,6 +101,8 @@ def project_seeds():
                 escapes = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", '"': '"', "\\": "\\"}
                 text = re.sub(r"\\(.)", lambda e: escapes.get(e.group(1), e.group(1)), m.group(1))
                 seeds.append(Seed(".env", text.encode(), f"tests/{file}"))
+    if os.path.isdir(os.path.join(root, "tests", "realworld", "files")):
+        add_tree(os.path.join(root, "tests", "realworld", "files"))
     corpus = os.path.join(os.path.dirname(root), "shared", "corpus")
     if os.path.isdir(os.path.join(corpus, "realworld")):
         add_tree(os.path.join(corpus, "realworld"),
@@ -620,6 +631,8 @@ def main():
     ap.add_argument("--seeds", choices=["project", "unseen", "all"], default="project",
                     help="project: examples/, test fixtures, ../shared/corpus; unseen: files on "
                          "this machine and generated documents")
+    ap.add_argument("--seed-dir", action="append", default=[],
+                    help="also take every file of this folder as a seed (repeatable)")
     ap.add_argument("--unseen-dir", action="append", default=None,
                     help="folders to take unseen seeds from (repeatable)")
     ap.add_argument("--timeout", type=float, default=10.0)
@@ -641,6 +654,8 @@ def main():
         seeds += project_seeds()
     if args.seeds in ("unseen", "all"):
         seeds += unseen_seeds(args.unseen_dir or UNSEEN_DIRS)
+    for folder in args.seed_dir:
+        seeds += folder_seeds(folder)
     if not seeds:
         sys.exit("no seeds found")
     out = args.out or tempfile.mkdtemp(prefix="mailport-robustness-")
