@@ -39,6 +39,11 @@ if [ -f "$corpus/score.py" ]; then
     cargo build --locked 2>&1
     python3 "$corpus/score.py" target/debug/mailport || true
 fi
+# The project's own judged corpus, when its files are gathered (tests/realworld/README.md).
+if [ -d tests/realworld/files ]; then
+    echo "== real-world corpus record (information)"
+    python3 tests/realworld/accuracy.py target/debug/mailport | tail -n 1 || true
+fi
 # One closing line for the whole suite: every cargo test plus the editor suites.
 awk '/^test result: ok\./ { p += $4; f += $6 } /^editors: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      END { printf "mailport: %d passed, %d failed\n", p, f }' "$log"
