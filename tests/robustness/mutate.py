@@ -645,7 +645,13 @@ def main():
     ap.add_argument("--only", type=int, action="append", help="run just these run numbers")
     ap.add_argument("--findings", default=None,
                     help="append each new distinct failure to this markdown file as it is found")
+    ap.add_argument("--report", metavar="OUT",
+                    help="only summarize the runs.jsonl of an earlier (or interrupted) run")
     args = ap.parse_args()
+    if args.report:
+        with open(os.path.join(args.report, "runs.jsonl")) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        return summarize(results, f"from {args.report}", args.slow)
 
     if args.max_bytes < SIZE_LIMIT:
         SIZE_LIMIT = args.max_bytes
@@ -705,15 +711,32 @@ def main():
                       + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
     shutil.rmtree(tmp, ignore_errors=True)
 
-    total = len(results)
-    crashes = counts.get("crash", 0)
+    return summarize(results, f"seed {args.seed}, seeds {args.seeds}", args.slow,
+                     time.monotonic() - start)
+
+
+def summarize(results, what, slow, seconds=None):
+    """The closing report of a run (also of an interrupted one: --report OUT). 1 on any failure."""
+    counts = {}
+    distinct = {}
+    read_by_family = {}
+    for r in results:
+        counts[r["class"]] = counts.get(r["class"], 0) + 1
+        fam = read_by_family.setdefault(r["family"], [0, 0])
+        fam[0] += 1
+        fam[1] += r["read"]
+        if r["class"] not in ("ok", "rejected"):
+            entry = distinct.setdefault(signature(r), [r, 0])
+            entry[1] += 1
+            if r["size"] < entry[0]["size"]:
+                entry[0] = r
     print("\nformats (runs / read):", ", ".join(f"{k} {v[0]}/{v[1]}"
                                                for k, v in sorted(read_by_family.items())))
     if distinct:
-        print("distinct failures:")
+        print("distinct failures (the smallest input of each):")
         for key, (r, count) in sorted(distinct.items()):
             print(f"  {count:5}x {key}  e.g. {r['name']} {r['size'] / 1024:.0f} KB "
-                  f"{r['cpu']:.2f} s -> {r['saved']}")
+                  f"{r['cpu']:.2f} s -> {r.get('saved', '')}")
     slowest = sorted(results, key=lambda r: -r["cpu"])[:10]
     print("slowest (CPU s, KB, ms/KB, name, family, mutations):")
     for r in slowest:
@@ -722,13 +745,14 @@ def main():
               f"[{r['family']}] {','.join(r['mutations'])}  run {r['run']}")
     top = slowest[0] if slowest else None
     failures = sum(v for k, v in counts.items() if k not in ("ok", "rejected"))
-    print(f"mutate: {total} runs (seed {args.seed}, seeds {args.seeds}), {crashes} crashes, "
+    print(f"mutate: {len(results)} runs ({what}), {counts.get('crash', 0)} crashes, "
           f"{counts.get('timeout', 0)} timeouts, {counts.get('slow', 0)} slow "
-          f"(> {args.slow:g} s), {counts.get('memory', 0)} memory, "
+          f"(> {slow:g} s), {counts.get('memory', 0)} memory, "
           f"{counts.get('bad-output', 0)} bad output; {counts.get('rejected', 0)} rejected as "
           f"not UTF-8, {sum(1 for r in results if r['read'])} read; max "
           + (f"{top['cpu']:.2f} s CPU ({top['name']}, {top['size'] / 1024:.0f} KB)" if top else "-")
-          + f"; {len(distinct)} distinct failures; in {time.monotonic() - start:.0f} s")
+          + f"; {len(distinct)} distinct failures"
+          + (f"; in {seconds:.0f} s" if seconds is not None else ""))
     return 1 if failures else 0
 
 
