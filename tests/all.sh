@@ -5,6 +5,7 @@
 #   - every cargo test: analysis snapshots, the in-process language server, `mailport check`
 #     end to end, and the probe against real Postfix and Dovecot on loopback (the probe tests start
 #     them with tests/mailservers.sh, which installs them with apt-get when missing);
+#   - a quick black-box robustness run of the binary (tests/robustness/ci.sh: no crash, no hang);
 #   - the editor integrations (VS Code extension, Neovim and Emacs end to end) when present;
 #   - the real-world corpus score, for information, when ../shared/corpus is beside the checkout.
 set -euo pipefail
@@ -21,6 +22,10 @@ echo "== cargo test"
 # The benchmark must still build; it runs with `cargo bench`, not here.
 cargo build --locked --benches 2>&1
 cargo test --locked 2>&1 | tee "$log"
+
+echo "== robustness (black-box, quick: docs/robustness.md)"
+cargo build --locked 2>&1
+bash tests/robustness/ci.sh "${CARGO_TARGET_DIR:-$PWD/target}/debug/mailport"
 
 if [ -f tests/ci/editors.sh ]; then
     echo "== editors"
