@@ -15,12 +15,14 @@ seconds=${2:-600}
 shift $(($# < 2 ? $# : 2))
 
 case "$target" in
-    syntax_*) seeds=text ;;
+    syntax_*) seeds=text/$target ;;
     analysis) seeds=named ;;
     incremental_edits) seeds=edits ;;
     *) echo "run.sh: unknown target $target (cargo fuzz list)" >&2; exit 2 ;;
 esac
-[ -d "$fuzz_dir/seeds/$seeds" ] || "$fuzz_dir/seed.sh"
+[ -d "$fuzz_dir/seeds" ] || "$fuzz_dir/seed.sh"
+# A format no seed was named for starts from every document no name placed.
+[ -d "$fuzz_dir/seeds/$seeds" ] || seeds=text/other
 mkdir -p "$fuzz_dir/corpus/$target" "$fuzz_dir/artifacts/$target"
 
 cd "$fuzz_dir"
