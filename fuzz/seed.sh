@@ -12,6 +12,7 @@
 #                         (seeds/text/other/: names that point to none)
 #   seeds/named/        "NAME\n" + document (analysis)
 #   seeds/edits/        "NAME\n" + document + a few edits (incremental_edits)
+#   seeds/stress/{text/<target>,named,edits}/  the same for generated worst cases (opt-in)
 set -euo pipefail
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
@@ -135,12 +136,18 @@ repeat 'a,' 25000 >"$stress/commas"
 repeat 'word ' 8000 | fold -w 60 >"$stress/words"
 repeat 'port = 587 465 "x\n' 2000 >"$stress/broken-lines"
 for ((i = 0; i < 300; i++)); do printf '%*sk%d:\n' "$i" '' "$i"; done >"$stress/indent"
+# They go to seeds/stress/ (fuzz/run.sh adds it with FUZZ_STRESS=1): each takes 10-100 ms, and a
+# corpus that keeps them runs a hundred times slower.
+main_out=$out
+out=$out/stress
+mkdir -p "$out/text/other" "$out/named" "$out/edits"
 for name in x.php x.rb x.js x.py x.nix x.yml x.toml x.json x.ini app.properties \
     config-v1.1.xml .env .msmtprc .muttrc main.cf master.cf .fetchmailrc .mbsyncrc .mailrc; do
     for file in "$stress"/*; do
         add "$name" "$file"
     done
 done
+out=$main_out
 
 # Kept findings: each target's inputs go back to the targets that read the same layout.
 for dir in "$fuzz_dir"/regressions/*/; do
