@@ -263,27 +263,37 @@ fn mutated_examples_pass_every_target_check() {
     for round in 0..mutation_count() {
         let (name, text) = &examples[rng.below(examples.len())];
         let mutated = mutate(&mut rng, text);
-        let shown = String::from_utf8_lossy(&mutated);
-        let report = || format!("round {round}: {name} mutated to {shown:?}");
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if let Some(format) = detect_format(name, None, &shown) {
-                checks::check_syntax(format, &mutated);
+        let format = detect_format(name, None, &String::from_utf8_lossy(&mutated));
+        // Random edits to the original, applied incrementally.
+        let mut edits = named(name, text);
+        for _ in 0..1 + rng.below(3) {
+            edits.push(checks::EDIT_MARK);
+            edits.extend_from_slice(&(rng.next() as u16).to_le_bytes());
+            edits.push(rng.below(8) as u8);
+            let piece = PIECES[rng.below(PIECES.len())];
+            edits.extend(piece.iter().copied().filter(|&b| b != checks::EDIT_MARK));
+        }
+        let mut inputs = vec![
+            ("analysis".to_string(), named(name, &mutated)),
+            ("incremental_edits".to_string(), edits),
+        ];
+        if let Some(format) = format {
+            let target = format!("syntax_{}", format.name().replace('-', "_"));
+            inputs.insert(0, (target, mutated));
+        }
+        for (target, data) in inputs {
+            let result = std::panic::catch_unwind(|| replay(&target, &data));
+            if let Err(panic) = result {
+                // The failing input, ready to be kept under fuzz/regressions/<target>/.
+                let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                    .join(format!("fuzz_replay-{target}-round-{round}"));
+                let _ = std::fs::write(&path, &data);
+                eprintln!(
+                    "round {round}: {target} failed on a mutation of {name}; input written to {}",
+                    path.display()
+                );
+                std::panic::resume_unwind(panic);
             }
-            checks::check_analysis(&named(name, &mutated));
-            // Random edits to the original, applied incrementally.
-            let mut edits = named(name, text);
-            for _ in 0..1 + rng.below(3) {
-                edits.push(checks::EDIT_MARK);
-                edits.extend_from_slice(&(rng.next() as u16).to_le_bytes());
-                edits.push(rng.below(8) as u8);
-                let piece = PIECES[rng.below(PIECES.len())];
-                edits.extend(piece.iter().copied().filter(|&b| b != checks::EDIT_MARK));
-            }
-            checks::check_incremental(&edits);
-        }));
-        if let Err(panic) = result {
-            eprintln!("{}", report());
-            std::panic::resume_unwind(panic);
         }
     }
 }
