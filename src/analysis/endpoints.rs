@@ -725,6 +725,28 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
     out
 }
 
+/// Members of one group read at most. Real groups have a few dozen; a group this large is a
+/// generated or mangled file, where reading it whole would cost time quadratic in its size.
+const MAX_GROUP_MEMBERS: usize = 256;
+
+/// The members of an oversized group that decide something: the last setting of each key path
+/// (a later line replaces an earlier one), at most [`MAX_GROUP_MEMBERS`] of them, the last ones.
+fn decisive_members<'m>(members: &[&'m Member], settings: &[Setting]) -> Vec<&'m Member> {
+    if members.len() <= MAX_GROUP_MEMBERS {
+        return members.to_vec();
+    }
+    let mut last_of_path: HashMap<&[Segment], usize> = HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        if let Some(s) = settings.get(m.setting) {
+            last_of_path.insert(&s.path, i);
+        }
+    }
+    let mut kept: Vec<usize> = last_of_path.into_values().collect();
+    kept.sort_unstable();
+    let skip = kept.len().saturating_sub(MAX_GROUP_MEMBERS);
+    kept.into_iter().skip(skip).map(|i| members[i]).collect()
+}
+
 /// Reads one group of settings through its profile. A group with URL values gives one endpoint per
 /// URL (aerc `source` and `outgoing`); otherwise one endpoint.
 fn endpoints_of(
@@ -733,6 +755,7 @@ fn endpoints_of(
     members: &[&Member],
     settings: &[Setting],
 ) -> Vec<Endpoint> {
+    let members = decisive_members(members, settings);
     let urls: Vec<&Member> = members
         .iter()
         .copied()
@@ -1188,4 +1211,27 @@ pub fn allows_old_tls(value: &str) -> bool {
                     | "sslv3_method"
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax;
+
+    /// A mangled file that repeats one setting thousands of times is read as the application
+    /// reads it, the last line winning, in time linear in its size (the group is bounded).
+    #[test]
+    fn an_oversized_group_is_read_by_the_last_setting_of_each_key() {
+        let text: String = (0..2_000)
+            .map(|i| format!("set smtp_url = \"smtp://me@smtp{i}.example.com:587/\"\n"))
+            .collect();
+        let parsed = syntax::parse(Format::Muttrc, &text);
+        assert_eq!(parsed.settings.len(), 2_000);
+        let endpoints = build(&parsed.settings, Format::Muttrc);
+        let hosts: Vec<&str> = endpoints
+            .iter()
+            .filter_map(|e| e.host.as_ref().map(|h| h.value.as_str()))
+            .collect();
+        assert_eq!(hosts, ["smtp1999.example.com"]);
+    }
 }

@@ -154,9 +154,13 @@ impl IncrementalDoc {
                         parser,
                         chunks: live,
                     });
-                } else if let Some(tree) = parser.parse(&self.text, None) {
-                    self.parsed = self.kept(yaml::extract(&tree, &self.text, None, &[]));
-                    self.yaml = Some(YamlState::Whole { parser, tree });
+                } else {
+                    let read = yaml::parse_within_limits(&mut parser, &self.text, None);
+                    self.parsed = self.kept(yaml::extract(&read, &self.text, None, &[]));
+                    // a document read only in part is read whole again on every edit
+                    if let Some(tree) = read.tree.filter(|_| read.limit.is_none()) {
+                        self.yaml = Some(YamlState::Whole { parser, tree });
+                    }
                 }
             }
             Format::Toml | Format::Ini | Format::Properties => self.read_chunked(),
@@ -324,7 +328,8 @@ impl IncrementalDoc {
             return;
         }
         old_tree.edit(edit);
-        let Some(tree) = parser.parse(&self.text, Some(&old_tree)) else {
+        let read = yaml::parse_within_limits(&mut parser, &self.text, Some(&old_tree));
+        let Some(tree) = read.tree.clone().filter(|_| read.complete()) else {
             self.read_all();
             return;
         };
@@ -341,7 +346,7 @@ impl IncrementalDoc {
             new_end: edit.new_end_byte,
             plan: Vec::new(),
         };
-        let fresh = yaml::extract(&tree, &self.text, Some(&mut reuse), &[]);
+        let fresh = yaml::extract(&read, &self.text, Some(&mut reuse), &[]);
         self.parsed.errors = fresh.errors;
         match reuse.assemble(fresh.settings) {
             Some(settings) => {

@@ -8,8 +8,8 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, Span,
-    SyntaxError, ValueKind,
+    line_end, line_lead, line_start, slice, Chunk, EntryStyle, Parsed, Setting, Span, SyntaxError,
+    ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
@@ -65,7 +65,8 @@ fn read_text(parser: &mut Parser, text: &str) -> Parsed {
         owned = format!("{text}\n");
         &owned
     };
-    let Some(tree) = parser.parse(source, None) else {
+    let read_tree = super::bounded::parse(parser, source, None, None);
+    let Some(tree) = &read_tree.tree else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -77,7 +78,7 @@ fn read_text(parser: &mut Parser, text: &str) -> Parsed {
         &mut settings,
         &mut stray_lines,
     );
-    let mut errors = tree_errors(&tree, source);
+    let mut errors = read_tree.errors(source);
     // A line without `=` makes the grammar glue it to the next setting; say so on that line
     // instead of on the (fine) setting after it.
     errors.retain(|e| !stray_lines.iter().any(|s| s.glued.contains(&e.span.start)));

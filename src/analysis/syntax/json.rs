@@ -5,12 +5,13 @@
 use tree_sitter::Node;
 
 use super::{
-    indentation_at, line_break_at, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed,
-    Setting, Span, ValueKind,
+    indentation_at, line_break_at, line_start, parse_tree, slice, EntryStyle, Parsed, Setting,
+    Span, ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
-    let Some(tree) = parse_tree(&tree_sitter_json::LANGUAGE.into(), text, None) else {
+    let read = parse_tree(&tree_sitter_json::LANGUAGE.into(), text);
+    let Some(tree) = &read.tree else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -19,7 +20,7 @@ pub fn parse(text: &str) -> Parsed {
         read_value(text, child, &mut path, None, &mut settings);
     }
     // JSONC allows a trailing comma; the grammar marks it as an error.
-    let mut errors = tree_errors(&tree, text);
+    let mut errors = read.errors(text);
     errors
         .retain(|e| slice(text, e.span.clone()) != "," && !trailing_comma_gap(text, e.span.start));
     Parsed { settings, errors }

@@ -166,21 +166,21 @@ pub fn unescape(s: &str) -> String {
 
 /// Reads a document written in a programming language: `read` gets the root of its tree and
 /// returns the settings it found. Source files report no syntax errors (a reader takes what it
-/// can recognise and skips the rest).
+/// can recognise and skips the rest), only where reading stopped at a limit (see
+/// [`super::bounded`]).
 pub fn read_source(
     language: tree_sitter::Language,
     text: &str,
     read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
 ) -> Parsed {
+    let tree = super::parse_tree(&language, text);
     Parsed {
-        settings: syntax_tree(language, text).map_or_else(Vec::new, |tree| read(tree.root_node())),
-        errors: Vec::new(),
+        settings: tree
+            .tree
+            .as_ref()
+            .map_or_else(Vec::new, |tree| read(tree.root_node())),
+        errors: tree.limit.into_iter().collect(),
     }
-}
-
-/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
-pub fn syntax_tree(language: tree_sitter::Language, text: &str) -> Option<tree_sitter::Tree> {
-    super::parse_tree(&language, text, None)
 }
 
 /// The source text of a node.

@@ -295,6 +295,7 @@ pub fn parse(format: Format, text: &str) -> Parsed {
     }
 }
 
+pub mod bounded;
 pub mod incremental;
 
 // ---------------------------------------------------------------------------------------------
@@ -429,19 +430,22 @@ pub(crate) fn shift_parsed(parsed: &mut Parsed, at: usize) {
     }
 }
 
-/// Parses `text` with a tree-sitter grammar. `None` only if the grammar cannot be loaded.
 /// A node's named children (tree-sitter hands them out through a cursor).
 pub(crate) fn named_children(node: tree_sitter::Node) -> Vec<tree_sitter::Node> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor).collect()
 }
 
-pub(crate) fn parse_tree(
-    language: &tree_sitter::Language,
-    text: &str,
-    old_tree: Option<&tree_sitter::Tree>,
-) -> Option<tree_sitter::Tree> {
-    parser_for(language)?.parse(text, old_tree)
+/// Parses `text` with a tree-sitter grammar, within the limits of [`bounded`].
+pub(crate) fn parse_tree(language: &tree_sitter::Language, text: &str) -> bounded::Bounded {
+    match parser_for(language) {
+        Some(mut parser) => bounded::parse(&mut parser, text, None, None),
+        None => bounded::Bounded {
+            tree: None,
+            read_to: 0,
+            limit: None,
+        },
+    }
 }
 
 /// A parser for `language`, `None` only if the grammar cannot be loaded.

@@ -7,6 +7,8 @@
 //! keys for the account are inserted after the account's own last line. `account default : NAME`
 //! (a pure alias with no lines of its own) adds no endpoint: it is the same connection as NAME.
 
+use std::collections::HashMap;
+
 use super::literal::{line_end, line_style, setting, unescape};
 use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
 
@@ -28,12 +30,53 @@ struct Account {
     header: Span,
     parents: Vec<String>,
     /// `defaults` lines in force when the account starts.
-    defaults: Vec<Line>,
+    defaults: Effective,
     own: Vec<Line>,
 }
 
+/// Keys inherited at most (from `defaults` or a parent): msmtp has about fifty commands, and a
+/// bound keeps a mangled file with thousands of keys and accounts linear to read.
+const MAX_INHERITED_KEYS: usize = 128;
+/// Parents of one account read at most.
+const MAX_PARENTS: usize = 16;
+
+/// Lines by key, a later line replacing an earlier one, in the order keys first appear.
+#[derive(Clone, Default)]
+struct Effective {
+    lines: Vec<Line>,
+    index: HashMap<String, usize>,
+}
+
+impl Effective {
+    fn set(&mut self, line: Line) {
+        match self.index.get(&line.key) {
+            Some(&i) => self.lines[i] = line,
+            None => {
+                self.index.insert(line.key.clone(), self.lines.len());
+                self.lines.push(line);
+            }
+        }
+    }
+
+    /// Sets `line` unless that would be a new key past the inheritance bound.
+    fn inherit(&mut self, line: &Line) {
+        if self.lines.len() < MAX_INHERITED_KEYS || self.index.contains_key(&line.key) {
+            self.set(line.clone());
+        }
+    }
+
+    /// What a child account inherits: the first keys up to the bound.
+    fn inheritable(mut self) -> Effective {
+        if self.lines.len() > MAX_INHERITED_KEYS {
+            self.lines.truncate(MAX_INHERITED_KEYS);
+            self.index.retain(|_, i| *i < MAX_INHERITED_KEYS);
+        }
+        self
+    }
+}
+
 pub fn parse(text: &str) -> Parsed {
-    let mut defaults: Vec<Line> = Vec::new();
+    let mut defaults = Effective::default();
     let mut accounts: Vec<Account> = Vec::new();
     // false while inside `defaults` (or before any block), true inside an account.
     let mut in_account = false;
@@ -55,6 +98,7 @@ pub fn parse(text: &str) -> Parsed {
                             .split(',')
                             .map(|p| p.trim().to_string())
                             .filter(|p| !p.is_empty())
+                            .take(MAX_PARENTS)
                             .collect(),
                     ),
                     None => (line.value.trim().to_string(), Vec::new()),
@@ -72,71 +116,50 @@ pub fn parse(text: &str) -> Parsed {
                     account.own.push(line);
                 }
             }
-            _ => defaults.push(line),
+            _ => defaults.inherit(&line),
         }
     }
 
     let mut settings = Vec::new();
     if accounts.is_empty() {
         // A snippet with settings but no account: read it as the defaults block it is.
-        for line in &defaults {
+        for line in &defaults.lines {
             settings.push(to_setting(text, "defaults", line, None));
         }
     }
+    // msmtp copies a parent's settings when it reads `account NAME : PARENT`, so a parent is an
+    // account defined before; the last of that name wins.
+    let mut defined: HashMap<&str, Effective> = HashMap::new();
     for account in &accounts {
-        if account.own.is_empty() && !account.parents.is_empty() {
-            continue;
-        }
-        let mut effective: Vec<Line> = account.defaults.clone();
-        let mut seen = vec![account.name.clone()];
+        let mut effective = account.defaults.clone();
         for parent in &account.parents {
-            collect_parent(&accounts, parent, &mut seen, &mut effective);
-        }
-        effective.extend(account.own.iter().cloned());
-        // Later lines override earlier ones: keep the last line of each key, in first-seen order.
-        let mut order: Vec<String> = Vec::new();
-        let mut last: Vec<Line> = Vec::new();
-        for line in effective {
-            if let Some(i) = order.iter().position(|k| *k == line.key) {
-                if let Some(slot) = last.get_mut(i) {
-                    *slot = line;
+            if let Some(inherited) = defined.get(parent.as_str()) {
+                for line in &inherited.lines {
+                    effective.inherit(line);
                 }
-            } else {
-                order.push(line.key.clone());
-                last.push(line);
             }
         }
-        let own_end = account
-            .own
-            .last()
-            .map_or(account.header.end, |l| l.line_end);
-        let group = format!("account {}", account.name);
-        for line in &last {
-            let own = account.own.iter().any(|o| o.key_span == line.key_span);
-            settings.push(to_setting(text, &group, line, (!own).then_some(own_end)));
+        for line in &account.own {
+            effective.set(line.clone());
         }
+        if !(account.own.is_empty() && !account.parents.is_empty()) {
+            let own_end = account
+                .own
+                .last()
+                .map_or(account.header.end, |l| l.line_end);
+            let group = format!("account {}", account.name);
+            for line in &effective.lines {
+                // inherited lines are all written before the account
+                let own = line.key_span.start > account.header.start;
+                settings.push(to_setting(text, &group, line, (!own).then_some(own_end)));
+            }
+        }
+        defined.insert(&account.name, effective.inheritable());
     }
     Parsed {
         settings,
         errors: Vec::new(),
     }
-}
-
-/// Adds a parent account's effective lines (its own parents first), guarding against cycles.
-fn collect_parent(accounts: &[Account], name: &str, seen: &mut Vec<String>, out: &mut Vec<Line>) {
-    if seen.iter().any(|s| s == name) {
-        return;
-    }
-    seen.push(name.to_string());
-    // The last account of that name before use is the one msmtp sees; any is fine for a linter.
-    let Some(parent) = accounts.iter().rev().find(|a| a.name == name) else {
-        return;
-    };
-    out.extend(parent.defaults.iter().cloned());
-    for grand in &parent.parents {
-        collect_parent(accounts, grand, seen, out);
-    }
-    out.extend(parent.own.iter().cloned());
 }
 
 fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {
@@ -209,6 +232,35 @@ mod tests {
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
+    }
+
+    /// A long chain of accounts, each with keys of its own and inheriting the one before, reads
+    /// in one pass: an account inherits at most a bounded number of keys.
+    #[test]
+    fn a_long_inheritance_chain_inherits_a_bounded_number_of_keys() {
+        let mut text = String::from("defaults\nauth on\ntls on\n");
+        let accounts = 2_000;
+        for i in 0..accounts {
+            let parent = if i == 0 {
+                String::new()
+            } else {
+                format!(" : a{}", i - 1)
+            };
+            text.push_str(&format!(
+                "account a{i}{parent}\nhost smtp{i}.example.com\nkey{i} x\n"
+            ));
+        }
+        let parsed = parse(&text);
+        let last = format!("account a{}", accounts - 1);
+        let of_last: Vec<&str> = parsed
+            .settings
+            .iter()
+            .filter(|s| *s.path[0] == *last)
+            .map(|s| s.key())
+            .collect();
+        assert_eq!(of_last.len(), MAX_INHERITED_KEYS + 1, "{of_last:?}");
+        assert_eq!(of_last[..3], ["auth", "tls", "host"]);
+        assert!(parsed.settings.len() <= accounts * (MAX_INHERITED_KEYS + 2));
     }
 
     #[test]

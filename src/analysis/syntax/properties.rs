@@ -6,9 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use tree_sitter::{Node, Parser};
 
-use super::{
-    line_end, line_lead, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, ValueKind,
-};
+use super::{line_end, line_lead, slice, Chunk, EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     let Some(mut parser) = parser() else {
@@ -79,13 +77,13 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
 static ONE_PARSE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn read_text(parser: &mut Parser, text: &str) -> Parsed {
-    let tree = {
+    let read = {
         let _alone = ONE_PARSE_AT_A_TIME
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        parser.parse(text, None)
+        super::bounded::parse(parser, text, None, None)
     };
-    let Some(tree) = tree else {
+    let Some(tree) = &read.tree else {
         return Parsed::default();
     };
     let mut settings = Vec::new();
@@ -103,7 +101,7 @@ fn read_text(parser: &mut Parser, text: &str) -> Parsed {
     }
     Parsed {
         settings,
-        errors: tree_errors(&tree, text),
+        errors: read.errors(text),
     }
 }
 

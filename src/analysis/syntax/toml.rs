@@ -10,8 +10,7 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, parse_tree, slice, tree_errors, Chunk, EntryStyle, Parsed, Setting, Span,
-    ValueKind,
+    line_end, line_lead, parse_tree, slice, Chunk, EntryStyle, Parsed, Setting, Span, ValueKind,
 };
 
 pub fn parse(text: &str) -> Parsed {
@@ -34,7 +33,8 @@ pub fn parse(text: &str) -> Parsed {
 
 /// One tree for the whole text.
 pub(crate) fn parse_whole(text: &str) -> Parsed {
-    let Some(tree) = parse_tree(&tree_sitter_toml_ng::LANGUAGE.into(), text, None) else {
+    let read = parse_tree(&tree_sitter_toml_ng::LANGUAGE.into(), text);
+    let Some(tree) = &read.tree else {
         return Parsed::default();
     };
     let mut reader = Reader {
@@ -45,7 +45,7 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
     reader.container(tree.root_node(), &[]);
     Parsed {
         settings: reader.settings,
-        errors: tree_errors(&tree, text),
+        errors: read.errors(text),
     }
 }
 
@@ -282,7 +282,8 @@ pub(crate) fn parse_chunk(
     tables: &Arc<ArrayTables>,
 ) -> (Parsed, Arc<ArrayTables>) {
     let source = slice(text, chunk.start..chunk.end);
-    let Some(tree) = parser.parse(source, None) else {
+    let read = super::bounded::parse(parser, source, None, None);
+    let Some(tree) = &read.tree else {
         return (Parsed::default(), tables.clone());
     };
     let mut reader = Reader {
@@ -293,7 +294,7 @@ pub(crate) fn parse_chunk(
     reader.container(tree.root_node(), &[]);
     let mut parsed = Parsed {
         settings: reader.settings,
-        errors: tree_errors(&tree, source),
+        errors: read.errors(source),
     };
     super::shift_parsed(&mut parsed, chunk.start);
     let after = if reader.array_tables == **tables {

@@ -9,28 +9,25 @@
 
 use tree_sitter::Node;
 
-use super::literal::{indent_at, node_text, setting, syntax_tree};
+use super::literal::{indent_at, node_text, read_source, setting};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 /// Elements numbered among their siblings (each is one connection).
 const NUMBERED: &[&str] = &["incomingServer", "outgoingServer"];
 
 pub fn parse(text: &str) -> Parsed {
-    let mut settings = Vec::new();
-    if let Some(tree) = syntax_tree(tree_sitter_xml::LANGUAGE_XML.into(), text) {
-        let root = tree.root_node();
+    let mut parsed = read_source(tree_sitter_xml::LANGUAGE_XML.into(), text, |root| {
+        let mut settings = Vec::new();
         let mut cursor = root.walk();
         for child in root.named_children(&mut cursor) {
             if child.kind() == "element" {
                 read_element(text, child, &[], 0, &mut settings);
             }
         }
-    }
-    resolve_email_domain(&mut settings);
-    Parsed {
-        settings,
-        errors: Vec::new(),
-    }
+        settings
+    });
+    resolve_email_domain(&mut parsed.settings);
+    parsed
 }
 
 /// Thunderbird replaces `%EMAILDOMAIN%` with the domain of the user's address: in an autoconfig

@@ -7,11 +7,11 @@
 
 use tree_sitter::{Node, Parser, Tree};
 
+use super::bounded::Bounded;
 use super::incremental::Reuse;
 use super::named_children;
 use super::{
-    line_break_at, line_end, line_start, parse_tree, slice, tree_errors, EntryStyle, Parsed,
-    Setting, Span, ValueKind,
+    line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, Span, ValueKind,
 };
 
 /// A parser for YAML, `None` only if the grammar cannot be loaded.
@@ -32,10 +32,98 @@ pub fn parse(text: &str) -> Parsed {
         }
         return parsed;
     }
-    match parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text, None) {
-        Some(tree) => extract(&tree, text, None, &[]),
-        None => Parsed::default(),
+    let Some(mut parser) = parser() else {
+        return Parsed::default();
+    };
+    extract(
+        &parse_within_limits(&mut parser, text, None),
+        text,
+        None,
+        &[],
+    )
+}
+
+/// Parses YAML within the limits of [`super::bounded`], never handing the grammar text nested
+/// deeper than it can hold (see [`nesting_cut`]).
+pub(crate) fn parse_within_limits(
+    parser: &mut Parser,
+    text: &str,
+    old_tree: Option<&Tree>,
+) -> Bounded {
+    super::bounded::parse(parser, text, old_tree, Some(nesting_cut))
+}
+
+/// Most block levels the grammar's scanner may hold at once. It saves its stack of indentations
+/// in tree-sitter's 1 KiB state buffer, 4 bytes a level after 10 bytes of its own, and aborts
+/// the process (an assertion in tree-sitter) past 253 levels; this leaves room for the levels
+/// the estimate below does not see.
+const MAX_BLOCK_LEVELS: usize = 200;
+
+/// Where the text first nests deeper than [`MAX_BLOCK_LEVELS`], if it does. The scanner pushes a
+/// level for each block collection at a new column, and may push a sequence at the column of
+/// its parent mapping and a block scalar's indentation on top: so each column still open counts
+/// twice. A line pops the columns deeper than its own, except inside a flow collection left
+/// open on an earlier line (its lines can sit anywhere and pop nothing in the scanner). Linear
+/// in the text.
+pub(crate) fn nesting_cut(text: &str) -> Option<usize> {
+    let mut columns: Vec<usize> = Vec::new();
+    let mut open_flow = 0usize;
+    let mut start = 0;
+    while start < text.len() {
+        let line = line_at(text, start);
+        let bytes = slice(text, line.start..line.next).as_bytes();
+        if line.content {
+            let mut col = line.indent;
+            if open_flow == 0 {
+                while columns.last().is_some_and(|&c| c > col) {
+                    columns.pop();
+                }
+            }
+            if columns.last() != Some(&col) {
+                columns.push(col);
+            }
+            // compact nested collections on one line: `- - - a`, `- ? a`
+            while matches!(bytes.get(col), Some(b'-' | b'?'))
+                && matches!(bytes.get(col + 1), Some(b' ' | b'\t'))
+            {
+                col += 2;
+                col += bytes
+                    .get(col..)
+                    .map_or(0, |rest| rest.iter().take_while(|&&b| b == b' ').count());
+                columns.push(col);
+            }
+            if 2 * columns.len() + 1 > MAX_BLOCK_LEVELS {
+                return Some(line.start);
+            }
+            open_flow = flow_depth_after(bytes, open_flow);
+        }
+        start = line.next;
     }
+    None
+}
+
+/// How many flow collections (`[`, `{`) are open after a line, counting brackets outside quotes
+/// and comments (a rough count: it only decides whether a line may pop levels).
+fn flow_depth_after(line: &[u8], mut open: usize) -> usize {
+    let mut quote = None;
+    let mut prev = b' ';
+    for &b in line {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' if open > 0 || matches!(prev, b' ' | b':' | b'-' | b',') => {
+                    quote = Some(b)
+                }
+                b'#' if matches!(prev, b' ' | b'\t') => break,
+                b'[' | b'{' => open += 1,
+                b']' | b'}' => open = open.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = b;
+    }
+    open
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,10 +342,10 @@ pub(crate) fn parse_chunk(
     let (mut parsed, tree) = match super::yaml_plain::read_wanted(source, &chunk.prefix, wanted) {
         Some(parsed) => (parsed, None),
         None => {
-            let Some(tree) = parser.parse(source, None) else {
-                return (Parsed::default(), None);
-            };
-            (extract(&tree, source, None, &chunk.prefix), Some(tree))
+            let read = parse_within_limits(parser, source, None);
+            let parsed = extract(&read, source, None, &chunk.prefix);
+            let complete = read.complete();
+            (parsed, read.tree.filter(|_| complete))
         }
     };
     for setting in &mut parsed.settings {
@@ -276,11 +364,17 @@ pub(crate) fn parse_chunk(
 /// subtrees are taken from the previous parse instead (the plan is recorded in `reuse` and
 /// `settings` holds only new ones).
 pub(crate) fn extract(
-    tree: &Tree,
+    read: &Bounded,
     text: &str,
     reuse: Option<&mut Reuse>,
     base: &[String],
 ) -> Parsed {
+    let Some(tree) = &read.tree else {
+        return Parsed {
+            settings: Vec::new(),
+            errors: read.errors(text),
+        };
+    };
     let mut walker = Walker {
         text,
         settings: Vec::new(),
@@ -293,7 +387,7 @@ pub(crate) fn extract(
     walker.top(root);
     Parsed {
         settings: walker.settings,
-        errors: tree_errors(tree, text),
+        errors: read.errors(text),
     }
 }
 
@@ -938,6 +1032,7 @@ fn decode_block_scalar(raw: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::analysis::syntax::parse_tree;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
 
@@ -1041,8 +1136,12 @@ pub(crate) mod tests {
     }
 
     fn one_tree(text: &str) -> Parsed {
-        let tree = parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text, None).unwrap();
-        extract(&tree, text, None, &[])
+        extract(
+            &parse_tree(&tree_sitter_yaml::LANGUAGE.into(), text),
+            text,
+            None,
+            &[],
+        )
     }
 
     #[test]

@@ -9,10 +9,12 @@ use expect_test::{expect, Expect};
 
 /// What the tree-sitter path reads from `source` under `base` (as `parse_chunk` does).
 fn tree_sitter_read(source: &str, base: &[String]) -> Parsed {
-    match parse_tree(&tree_sitter_yaml::LANGUAGE.into(), source, None) {
-        Some(tree) => yaml::extract(&tree, source, None, base),
-        None => Parsed::default(),
-    }
+    yaml::extract(
+        &parse_tree(&tree_sitter_yaml::LANGUAGE.into(), source),
+        source,
+        None,
+        base,
+    )
 }
 
 fn check(text: &str, expect: Expect) {
