@@ -6,7 +6,7 @@
 
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{syntax_errors, Edit, Finding, Fix};
-use super::syntax::{Format, Parsed, Span};
+use super::syntax::{Format, Parsed, Span, SyntaxError};
 use super::{rules, suppress, Analysis};
 
 use crate::config::Config;
@@ -33,6 +33,8 @@ struct State {
     format: Format,
     config: Config,
     settings_len: usize,
+    /// The parse's syntax errors (a value edit must leave them as they were, moved).
+    errors: Vec<SyntaxError>,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
@@ -231,6 +233,7 @@ impl State {
             format,
             config: config.clone(),
             settings_len: settings.len(),
+            errors: parsed.errors.clone(),
             sorted,
             candidates,
             claimed,
@@ -287,6 +290,21 @@ impl State {
         {
             return false;
         }
+        let shift = Shift {
+            old_end: change.old_end,
+            new_end: change.new_end,
+        };
+        // A change that makes, moves or rewords a syntax error did more than change a value: NUL
+        // in a TOML key turns `user.name = "me"` into `user.na = "\0me"`.
+        let same_errors = parsed.errors.len() == self.errors.len()
+            && parsed.errors.iter().zip(&self.errors).all(|(new, old)| {
+                let mut moved = old.span.clone();
+                shift.span(&mut moved);
+                new.span == moved && new.message == old.message
+            });
+        if !same_errors {
+            return false;
+        }
         let touched = self.touched(parsed, change);
         if touched.is_empty() {
             return false;
@@ -324,10 +342,6 @@ impl State {
             fresh_findings.extend(found.into_iter().map(|f| (ci, f)));
             fresh_endpoints.extend(eps.into_iter().map(|e| (ci, e)));
         }
-        let shift = Shift {
-            old_end: change.old_end,
-            new_end: change.new_end,
-        };
         let touched_group = |owner: usize| groups.binary_search(&owner).is_ok();
         // Findings: drop the touched groups', move the rest, add the fresh ones in order.
         let mut kept: Vec<(usize, Finding)> = std::mem::take(&mut self.finding_owner)
@@ -354,6 +368,7 @@ impl State {
         eps.extend(fresh_endpoints);
         eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
+        self.errors.clone_from(&parsed.errors);
         true
     }
 }
@@ -490,6 +505,17 @@ mod tests {
             ],
         );
         assert!(n >= 4, "only {n} edits took the fast path");
+    }
+
+    #[test]
+    fn a_value_edit_that_breaks_the_syntax_analyses_everything_again() {
+        // TOML reads `user.na\0me = "me"` as `user.na = "\0me"` with an error: the NUL lands in
+        // a value of the new parse, yet the key changed (fuzz/regressions/incremental_edits/
+        // toml-nul-in-key). The MP000 must come from the new parse, and the edit must not take
+        // the fast path.
+        let text = "[smtp]\nhost = \"smtp.example.com\"\nport = 587\nuser.name = \"me\"\n";
+        let fast = same_as_fresh(Format::Toml, text, &[("user.na", 7, 0, "\0")]);
+        assert_eq!(fast, 0);
     }
 
     #[test]
