@@ -119,7 +119,8 @@ done
 
 # Worst cases no example has: deep nesting (balanced and not), deep indentation, one very long
 # line, many lines of words, a broken line repeated (each under every name whose format could
-# choke on it; under 64 KiB, the fuzz input cap).
+# choke on it; under 64 KiB, the fuzz input cap). tests/fuzz_replay.rs (worst_cases) generates
+# the same ones: keep the two lists alike.
 repeat() { # repeat TEXT COUNT
     local i
     for ((i = 0; i < $2; i++)); do printf '%s' "$1"; done
