@@ -2,6 +2,7 @@
 # Builds the fuzz seed corpora in fuzz/seeds/ (git-ignored) from the config files the project
 # already has:
 #   examples/                       the shipped examples
+#   tests/realworld/files/          the real-world corpus files, when they have been gathered
 #   tests/*.rs                      documents written inline in the tests (`check("name", r#"…"#`)
 #   fuzz/regressions/               inputs kept from earlier findings
 #   ../shared/corpus/{realworld,ispdb}  real-world files, when that folder sits beside the checkout
@@ -91,6 +92,8 @@ add_tree() {
 }
 
 add_tree "$root/examples"
+# The real-world corpus record's files, once gathered (git-ignored; see tests/realworld/).
+[ -d "$root/tests/realworld/files" ] && add_tree "$root/tests/realworld/files"
 add_tree "$shared/realworld"
 add_tree "$shared/ispdb"
 
