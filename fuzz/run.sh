@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one fuzz target with the project's settings: its corpus in fuzz/corpus/<target>, the seeds
-# fuzz/seed.sh built, 64 KiB inputs at most, 2 s per input (a slower one is a finding), 2 GB RSS.
+# fuzz/seed.sh built, 64 KiB inputs at most (16 KiB for incremental_edits), 2 s per input (a slower one is a finding), 2 GB RSS.
 # Findings go to fuzz/artifacts/<target>/ and the run goes on (fork mode, one worker).
 #
 #   fuzz/run.sh TARGET [SECONDS] [extra libFuzzer flags…]
@@ -15,10 +15,12 @@ target=${1:?usage: fuzz/run.sh TARGET [SECONDS] [libFuzzer flags...]}
 seconds=${2:-600}
 shift $(($# < 2 ? $# : 2))
 
+max_len=65536
 case "$target" in
     syntax_*) seeds=text/$target ;;
     analysis) seeds=named ;;
-    incremental_edits) seeds=edits ;;
+    # Each edit is followed by three reads and three analyses: smaller documents, more edits.
+    incremental_edits) seeds=edits max_len=16384 ;;
     *) echo "run.sh: unknown target $target (cargo fuzz list)" >&2; exit 2 ;;
 esac
 [ -d "$fuzz_dir/seeds" ] || "$fuzz_dir/seed.sh"
@@ -36,6 +38,6 @@ fi
 cd "$fuzz_dir"
 exec cargo +nightly fuzz run -O -a -s none "$target" \
     "corpus/$target" "seeds/$seeds" "${stress[@]}" -- \
-    -max_len=65536 -timeout=2 -rss_limit_mb=2048 -max_total_time="$seconds" \
+    -max_len=$max_len -timeout=2 -rss_limit_mb=2048 -max_total_time="$seconds" \
     -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@"

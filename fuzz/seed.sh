@@ -2,6 +2,7 @@
 # Builds the fuzz seed corpora in fuzz/seeds/ (git-ignored) from the config files the project
 # already has:
 #   examples/                       the shipped examples
+#   tests/realworld/files/          the real-world corpus files, when they have been gathered
 #   tests/*.rs                      documents written inline in the tests (`check("name", r#"…"#`)
 #   fuzz/regressions/               inputs kept from earlier findings
 #   ../shared/corpus/{realworld,ispdb}  real-world files, when that folder sits beside the checkout
@@ -91,6 +92,8 @@ add_tree() {
 }
 
 add_tree "$root/examples"
+# The real-world corpus record's files, once gathered (git-ignored; see tests/realworld/).
+[ -d "$root/tests/realworld/files" ] && add_tree "$root/tests/realworld/files"
 add_tree "$shared/realworld"
 add_tree "$shared/ispdb"
 
@@ -119,7 +122,8 @@ done
 
 # Worst cases no example has: deep nesting (balanced and not), deep indentation, one very long
 # line, many lines of words, a broken line repeated (each under every name whose format could
-# choke on it; under 64 KiB, the fuzz input cap).
+# choke on it; under 64 KiB, the fuzz input cap). tests/fuzz_replay.rs (worst_cases) generates
+# the same ones: keep the two lists alike.
 repeat() { # repeat TEXT COUNT
     local i
     for ((i = 0; i < $2; i++)); do printf '%s' "$1"; done

@@ -757,6 +757,15 @@ async fn malformed_envelopes_get_invalid_request() {
         .await;
     lsp.send(json!({"jsonrpc": "2.0", "id": 9998, "error": 5}))
         .await;
+    // a member given twice, a request with a result
+    lsp.frame(br#"{"jsonrpc":"2.0","id":85,"method":"unknown/a","method":"unknown/b"}"#)
+        .await;
+    assert_eq!(error_code(&lsp.response(85).await), INVALID_REQUEST);
+    lsp.frame(br#"{"jsonrpc":"2.0","id":86,"method":"unknown/a","result":5}"#)
+        .await;
+    assert_eq!(error_code(&lsp.response(86).await), INVALID_REQUEST);
+    lsp.frame(br#"{"jsonrpc":"2.0","method":"unknown/a","params":{},"params":[]}"#)
+        .await;
     // a string id is answered with that string
     lsp.send(json!({"jsonrpc": "2.0", "id": "abc", "method": "unknown/method"}))
         .await;
@@ -765,7 +774,7 @@ async fn malformed_envelopes_get_invalid_request() {
         .await;
     assert_eq!(error_code(&by_string), METHOD_NOT_FOUND);
     lsp.assert_alive().await;
-    assert_eq!(lsp.null_id_errors().len(), 6, "{:?}", lsp.seen);
+    assert_eq!(lsp.null_id_errors().len(), 7, "{:?}", lsp.seen);
     lsp.shutdown_and_exit().await;
 }
 

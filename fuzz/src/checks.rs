@@ -18,8 +18,9 @@ use mailport::config::Config;
 /// Separates the document from the edits in an `incremental` input (never part of UTF-8 text).
 pub const EDIT_MARK: u8 = 0xFF;
 
-/// Edits applied per `incremental` input at most (each is followed by a full read to compare).
-const MAX_EDITS: usize = 64;
+/// Edits applied per `incremental` input at most (each is followed by three reads and three
+/// analyses to compare: more edits per input only slow the fuzzer down).
+const MAX_EDITS: usize = 16;
 
 /// Hover requests per `analysis` input at most.
 const MAX_HOVERS: usize = 16;

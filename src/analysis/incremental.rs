@@ -35,6 +35,9 @@ struct State {
     settings_len: usize,
     /// The parse's syntax errors (a value edit must leave them as they were, moved).
     errors: Vec<SyntaxError>,
+    /// Where each setting's value was (a value edit must lie inside the same value before and
+    /// after: the new parse alone cannot tell).
+    value_spans: Vec<Span>,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
@@ -234,6 +237,7 @@ impl State {
             config: config.clone(),
             settings_len: settings.len(),
             errors: parsed.errors.clone(),
+            value_spans: settings.iter().map(|s| s.value_span.clone()).collect(),
             sorted,
             candidates,
             claimed,
@@ -309,6 +313,17 @@ impl State {
         if touched.is_empty() {
             return false;
         }
+        // The change must have been inside the same values before: `env('X', 'a')` edited into
+        // `465('X', 'a')` is one value in the new parse (an unknown call), but it was a key and
+        // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed).
+        let was_inside = |si: usize| {
+            self.value_spans
+                .get(si)
+                .is_some_and(|old| old.start <= change.start && change.old_end <= old.end)
+        };
+        if !touched.iter().all(|&si| was_inside(si)) {
+            return false;
+        }
         let mut groups: Vec<usize> = Vec::new();
         for &si in &touched {
             match self.claimed_by.get(si).copied().flatten() {
@@ -369,6 +384,9 @@ impl State {
         eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
         self.errors.clone_from(&parsed.errors);
+        for (old, setting) in self.value_spans.iter_mut().zip(&parsed.settings) {
+            old.clone_from(&setting.value_span);
+        }
         true
     }
 }
@@ -515,6 +533,16 @@ mod tests {
         // the fast path.
         let text = "[smtp]\nhost = \"smtp.example.com\"\nport = 587\nuser.name = \"me\"\n";
         let fast = same_as_fresh(Format::Toml, text, &[("user.na", 7, 0, "\0")]);
+        assert_eq!(fast, 0);
+    }
+
+    #[test]
+    fn an_edit_that_was_not_inside_a_value_analyses_everything_again() {
+        // `env('MAIL_USERNAME', 'me')` renamed to `465('MAIL_USERNAME', 'me')`: the new parse
+        // reads the unknown call as one value holding the edit, the old one read the default
+        // 'me' only (fuzz/regressions/incremental_edits/php-env-call-renamed).
+        let text = "<?php\nreturn ['mailers' => ['smtp' => [\n  'host' => env('MAIL_HOST', 'smtp.example.com'),\n  'port' => env('MAIL_PORT', 587),\n  'username' => env('MAIL_USERNAME', 'me'),\n]]];\n";
+        let fast = same_as_fresh(Format::Php, text, &[("env('MAIL_USERNAME'", 0, 3, "465")]);
         assert_eq!(fast, 0);
     }
 

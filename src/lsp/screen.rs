@@ -9,6 +9,9 @@
 //!
 //! The cases and the behaviour chosen for each are listed in docs/lsp-robustness.md.
 
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -162,27 +165,157 @@ struct Envelope {
     method: Option<Value>,
 }
 
-/// Reads a message's kind (and the params of `initialize`, which the screen reads too), or the
-/// action for a message that is not a valid one. The parsed message is dropped here: a big
-/// `didOpen` is not held twice while tower-lsp reads it.
-fn kind_of(body: &[u8]) -> Result<(Kind, Option<Value>), Action> {
-    let value = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => value,
+/// Any JSON value, read the way serde_json reads a `Value` (nesting limit, numbers in f64
+/// range, valid strings: what tower-lsp's own parse checks) and dropped at once: the params of a
+/// big `didOpen` are checked without being built.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Checked, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
+/// The members of a message the screen looks at; the others are only checked.
+#[derive(Default)]
+struct Members {
+    jsonrpc: Option<Value>,
+    id: Option<Value>,
+    method: Option<Value>,
+    result: bool,
+    error: Option<Value>,
+    /// A member given twice (tower-lsp refuses the message).
+    duplicate: Option<String>,
+}
+
+/// A message's top level.
+enum Top {
+    Object(Members),
+    Array,
+    Scalar,
+}
+
+impl<'de> Deserialize<'de> for Top {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Top, D::Error> {
+        deserializer.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON-RPC message")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_unit<E>(self) -> Result<Top, E> {
+        Ok(Top::Scalar)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
+        CheckedVisitor.visit_seq(seq).map(|_| Top::Array)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut members = Members::default();
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let known = ["jsonrpc", "id", "method", "params", "result", "error"];
+            if known.contains(&key.as_str()) {
+                if seen.contains(&key) {
+                    members.duplicate.get_or_insert(key.clone());
+                }
+                seen.push(key.clone());
+            }
+            match key.as_str() {
+                "jsonrpc" => members.jsonrpc = Some(map.next_value()?),
+                "id" => members.id = Some(map.next_value()?),
+                "method" => members.method = Some(map.next_value()?),
+                "error" => members.error = Some(map.next_value()?),
+                "result" => {
+                    map.next_value::<Checked>()?;
+                    members.result = true;
+                }
+                _ => {
+                    map.next_value::<Checked>()?;
+                }
+            }
+        }
+        Ok(Top::Object(members))
+    }
+}
+
+/// Reads a message's kind, or the action for a message that is not a valid one.
+fn kind_of(body: &[u8]) -> Result<Kind, Action> {
+    let members = match serde_json::from_slice::<Top>(body) {
+        Ok(Top::Object(members)) => members,
+        Ok(Top::Array) => {
+            return Err(reply(
+                Value::Null,
+                code::INVALID_REQUEST,
+                "the message is a batch (LSP has none) or an array",
+            ))
+        }
+        Ok(Top::Scalar) => {
+            return Err(reply(
+                Value::Null,
+                code::INVALID_REQUEST,
+                "the message is not a JSON object",
+            ))
+        }
         Err(e) => return Err(unreadable(body, &e)),
     };
-    let Value::Object(map) = &value else {
-        let what = if value.is_array() {
-            "a batch (LSP has none) or an array"
-        } else {
-            "not a JSON object"
-        };
-        return Err(reply(
-            Value::Null,
-            code::INVALID_REQUEST,
-            format!("the message is {what}"),
-        ));
-    };
-    let id = map.get("id");
+    let id = members.id.as_ref();
     if id.is_some_and(|id| !valid_id(id)) {
         return Err(reply(
             Value::Null,
@@ -190,49 +323,46 @@ fn kind_of(body: &[u8]) -> Result<(Kind, Option<Value>), Action> {
             "the id is not an integer, a string or null",
         ));
     }
-    if map.get("jsonrpc") != Some(&json!("2.0")) {
+    if let Some(member) = &members.duplicate {
+        return Err(invalid(id, &format!("\"{member}\" is given twice")));
+    }
+    if members.jsonrpc != Some(json!("2.0")) {
         return Err(invalid(id, "\"jsonrpc\" is not \"2.0\""));
     }
-    let kind = match (map.get("method"), id) {
-        (Some(Value::String(method)), Some(id)) => Kind::Request {
+    let answer = members.result || members.error.is_some();
+    match (members.method, id) {
+        (Some(_), _) if answer => Err(invalid(id, "a request with a result or an error")),
+        (Some(Value::String(method)), Some(id)) => Ok(Kind::Request {
             id: id.clone(),
-            method: method.clone(),
-        },
-        (Some(Value::String(method)), None) => Kind::Notification {
-            method: method.clone(),
-        },
-        (Some(_), _) => return Err(invalid(id, "the method is not a string")),
-        (None, Some(_)) if is_response(map) => Kind::Response,
-        (None, _) => {
-            return Err(reply(
-                Value::Null,
-                code::INVALID_REQUEST,
-                "neither a request, a notification nor a response",
-            ))
+            method,
+        }),
+        (Some(Value::String(method)), None) => Ok(Kind::Notification { method }),
+        (Some(_), _) => Err(invalid(id, "the method is not a string")),
+        (None, Some(_)) if is_response(members.result, members.error.as_ref()) => {
+            Ok(Kind::Response)
         }
-    };
-    let initialize_params = match &kind {
-        Kind::Request { method, .. } if method == "initialize" => {
-            Some(map.get("params").cloned().unwrap_or(Value::Null))
-        }
-        _ => None,
-    };
-    Ok((kind, initialize_params))
+        (None, _) => Err(reply(
+            Value::Null,
+            code::INVALID_REQUEST,
+            "neither a request, a notification nor a response",
+        )),
+    }
 }
 
-/// An error for a message with a bad shape: answered when it carries an id, else dropped.
+/// InvalidRequest for a message with a bad shape, to its id (or null).
 fn invalid(id: Option<&Value>, why: &str) -> Action {
-    match id {
-        Some(id) => reply(id.clone(), code::INVALID_REQUEST, why),
-        None => reply(Value::Null, code::INVALID_REQUEST, why),
-    }
+    reply(
+        id.cloned().unwrap_or(Value::Null),
+        code::INVALID_REQUEST,
+        why,
+    )
 }
 
 /// A response tower-lsp can decode: `result`, or an `error` with an integer code and a message.
-fn is_response(map: &serde_json::Map<String, Value>) -> bool {
-    match (map.get("result"), map.get("error")) {
-        (Some(_), None) => true,
-        (None, Some(error)) => {
+fn is_response(result: bool, error: Option<&Value>) -> bool {
+    match (result, error) {
+        (true, None) => true,
+        (false, Some(error)) => {
             error.get("code").is_some_and(|c| c.as_i64().is_some())
                 && error.get("message").is_some_and(Value::is_string)
         }
@@ -284,7 +414,7 @@ impl Screen {
     }
 
     /// What to do with one well-formed message.
-    fn route(&mut self, kind: &Kind, initialize_params: Option<Value>) -> Action {
+    fn route(&mut self, kind: &Kind, body: &[u8]) -> Action {
         let (id, method) = match kind {
             Kind::Response => return Action::Forward,
             Kind::Notification { method } if method == "exit" => return Action::Exit,
@@ -309,7 +439,11 @@ impl Screen {
         }
         match self.phase {
             Phase::Uninitialized if method == "initialize" => {
-                let params = initialize_params.unwrap_or(Value::Null);
+                // read whole only here (the body is known to be valid JSON)
+                let params = serde_json::from_slice::<Value>(body)
+                    .ok()
+                    .and_then(|mut message| message.get_mut("params").map(Value::take))
+                    .unwrap_or(Value::Null);
                 match serde_json::from_value::<InitializeParams>(params) {
                     Ok(params) => {
                         self.phase = Phase::Initialized;
@@ -372,7 +506,7 @@ impl Screen {
                 }
                 repair_lone_surrogates(body);
                 match kind_of(body) {
-                    Ok((kind, initialize_params)) => self.route(&kind, initialize_params),
+                    Ok(kind) => self.route(&kind, body),
                     Err(action) => action,
                 }
             }

@@ -645,9 +645,14 @@ def main():
     ap.add_argument("--only", type=int, action="append", help="run just these run numbers")
     ap.add_argument("--findings", default=None,
                     help="append each new distinct failure to this markdown file as it is found")
+    ap.add_argument("--replay", metavar="FAILURES", nargs="+",
+                    help="run saved failures again (folders with input and name, or folders of "
+                         "them) and say what each does now")
     ap.add_argument("--report", metavar="OUT",
                     help="only summarize the runs.jsonl of an earlier (or interrupted) run")
     args = ap.parse_args()
+    if args.replay:
+        return replay(args.replay, args.binary, args.timeout, args.slow)
     if args.report:
         with open(os.path.join(args.report, "runs.jsonl")) as f:
             results = [json.loads(line) for line in f if line.strip()]
@@ -713,6 +718,32 @@ def main():
 
     return summarize(results, f"seed {args.seed}, seeds {args.seeds}", args.slow,
                      time.monotonic() - start)
+
+
+def replay(folders, binary, timeout, slow):
+    """Saved failures, run again: after a fix, which still fail. 1 if any does."""
+    cases = []
+    for folder in folders:
+        if os.path.exists(os.path.join(folder, "input")):
+            cases.append(folder)
+        elif os.path.isdir(folder):
+            cases += sorted(os.path.join(folder, d) for d in os.listdir(folder)
+                            if os.path.exists(os.path.join(folder, d, "input")))
+    tmp = tempfile.mkdtemp(prefix="mailport-replay-")
+    still = 0
+    for case in cases:
+        with open(os.path.join(case, "name")) as f:
+            name = f.read().strip()
+        with open(os.path.join(case, "input"), "rb") as f:
+            data = f.read()
+        outcome = harness.run_mailport(binary, name, data, timeout, tmp)
+        cls, detail = harness.classify(outcome, data, slow)
+        still += cls not in ("ok", "rejected")
+        print(f"{cls:10} {outcome.cpu:6.2f} s  {len(data) / 1024:6.0f} KB  {name:24} {case}"
+              + (f"  {detail}" if detail else ""), flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"replay: {len(cases)} saved failures, {still} still failing")
+    return 1 if still else 0
 
 
 def summarize(results, what, slow, seconds=None):
