@@ -97,7 +97,11 @@ where
     let mut next = Box::pin(next_header(tokio::io::BufReader::new(from_server)));
     let mut replies_open = true;
     loop {
+        // Replies first: one queued before tower-lsp's next frame is written before it, so the
+        // client sees answers in the order the screen gave them (a fair select could hold a
+        // reply back behind frames that came later).
         tokio::select! {
+            biased;
             reply = replies.recv(), if replies_open => match reply {
                 Some(frame) => {
                     if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
