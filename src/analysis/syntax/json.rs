@@ -124,7 +124,9 @@ fn read_value<'t>(
 
 fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: &mut Vec<Setting>) {
     let (decoded, kind, value_span) = match value {
-        Some(v) if v.kind() == "string" => (decode_string(text, v), ValueKind::Quoted, inner(v)),
+        Some(v) if v.kind() == "string" => {
+            (decode_string(text, v), ValueKind::Quoted, inner(text, v))
+        }
         Some(v) => {
             let kind = match v.kind() {
                 "number" => ValueKind::Number,
@@ -141,7 +143,9 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
         }
     };
     let value_end = value.map_or(member.node.end_byte(), |v| v.end_byte());
-    let key_span = member.key.map_or(value_span.clone(), inner);
+    let key_span = member
+        .key
+        .map_or(value_span.clone(), |key| inner(text, key));
     let separator = match (member.key, value) {
         (Some(key), Some(value)) => {
             let between = slice(text, key.end_byte()..value.start_byte());
@@ -216,18 +220,28 @@ fn own_line_lead(text: &str, node: Node) -> String {
     format!(",{line_break}{}", slice(text, start..start + width))
 }
 
-fn inner(node: Node) -> Span {
+fn inner(text: &str, node: Node) -> Span {
     let (start, end) = (node.start_byte(), node.end_byte());
-    if end >= start + 2 {
-        start + 1..end - 1
+    let bytes = text.as_bytes();
+    let quoted = |at: usize| bytes.get(at) == Some(&b'"');
+    let start = if quoted(start) && start < end {
+        start + 1
     } else {
-        start..end
-    }
+        start
+    };
+    // An unclosed string ends at its last character, which may be several bytes long
+    // (fuzz/regressions/syntax_json/unclosed-string-multibyte-end).
+    let end = if end > start && quoted(end - 1) {
+        end - 1
+    } else {
+        end
+    };
+    start..end
 }
 
 /// The decoded content of a JSON string node.
 fn decode_string(text: &str, node: Node) -> String {
-    let raw = slice(text, inner(node));
+    let raw = slice(text, inner(text, node));
     if !raw.contains('\\') {
         return raw.to_string();
     }
@@ -336,6 +350,15 @@ mod tests {
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let paths: Vec<String> = parsed.settings.iter().map(|s| s.path.join("/")).collect();
         assert_eq!(paths, ["ports/0", "ports/1"]);
+    }
+
+    #[test]
+    fn an_unclosed_string_keeps_its_last_character() {
+        let text = "{\"pass\": \"change-m\u{e9}\n}\n";
+        let parsed = parse(text);
+        let pass = &parsed.settings[0];
+        assert_eq!(pass.path_names(), ["pass"]);
+        assert_eq!(slice(text, pass.value_span.clone()), "change-m\u{e9}");
     }
 
     #[test]
