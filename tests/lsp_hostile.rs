@@ -16,7 +16,7 @@ use lsp_client::position_of;
 use mailport::analysis::{analyze, Format};
 use mailport::config::Config;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin};
 use tokio::sync::mpsc;
 
@@ -60,26 +60,6 @@ async fn write(stdin: &Stdin, bytes: &[u8]) {
     let _ = stdin.flush().await;
 }
 
-async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            length = v.trim().parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).await.ok()?;
-    Some(serde_json::from_slice(&body).expect("the server writes JSON"))
-}
-
 fn capabilities() -> Value {
     json!({
         "general": {"positionEncodings": ["utf-16"]},
@@ -109,7 +89,7 @@ impl Lsp {
         let replies = stdin.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(stdout);
-            while let Some(message) = read_message(&mut reader).await {
+            while let Some(message) = lsp_client::read_frame(&mut reader).await {
                 // server → client requests get an empty answer
                 if let (Some(id), Some(_)) = (message.get("id"), message.get("method")) {
                     let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});

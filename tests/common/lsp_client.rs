@@ -61,7 +61,8 @@ pub async fn write_frame(writer: &Writer, body: &[u8]) {
     w.flush().await.expect("flush");
 }
 
-async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<Value> {
+/// One frame's JSON body; `None` at the end of the output or on a body that is not JSON.
+pub async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<Value> {
     let mut length = None;
     loop {
         let mut line = String::new();
