@@ -5,6 +5,7 @@
 #   - every cargo test: analysis snapshots, the in-process language server, `mailport check`
 #     end to end, and the probe against real Postfix and Dovecot on loopback (the probe tests start
 #     them with tests/mailservers.sh, which installs them with apt-get when missing);
+#   - a quick black-box robustness run of the binary (tests/robustness/ci.sh: no crash, no hang);
 #   - the editor integrations (VS Code extension, Neovim and Emacs end to end) when present;
 #   - the real-world corpus score, for information, when ../shared/corpus is beside the checkout.
 set -euo pipefail
@@ -22,6 +23,10 @@ echo "== cargo test"
 cargo build --locked --benches 2>&1
 cargo test --locked 2>&1 | tee "$log"
 
+echo "== robustness (black-box, quick: docs/robustness.md)"
+cargo build --locked 2>&1
+bash tests/robustness/ci.sh "${CARGO_TARGET_DIR:-$PWD/target}/debug/mailport"
+
 if [ -f tests/ci/editors.sh ]; then
     echo "== editors"
     cargo build --locked 2>&1
@@ -33,6 +38,11 @@ if [ -f "$corpus/score.py" ]; then
     echo "== real-world corpus (information)"
     cargo build --locked 2>&1
     python3 "$corpus/score.py" target/debug/mailport || true
+fi
+# The project's own judged corpus, when its files are gathered (tests/realworld/README.md).
+if [ -d tests/realworld/files ]; then
+    echo "== real-world corpus record (information)"
+    python3 tests/realworld/accuracy.py target/debug/mailport | tail -n 1 || true
 fi
 # One closing line for the whole suite: every cargo test plus the editor suites.
 awk '/^test result: ok\./ { p += $4; f += $6 } /^editors: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }

@@ -4,10 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{
-    indentation_at, line_break_at, line_start, parse_tree, slice, EntryStyle, Parsed, Setting,
-    Span, ValueKind,
-};
+use super::{parse_tree, slice, EntryStyle, Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     let read = parse_tree(&tree_sitter_json::LANGUAGE.into(), text);
@@ -163,15 +160,11 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
     // One-line containers get `, `; otherwise a line break and the member's own indentation.
     let container = member.container;
     let one_line = container.start_position().row == container.end_position().row
-        || line_start(text, member.node.start_byte()) <= container.start_byte();
+        || line_start_of(member.node) <= container.start_byte();
     let lead = if one_line {
         ", ".to_string()
     } else {
-        format!(
-            ",{}{}",
-            line_break_at(text, member.node.start_byte()),
-            indentation_at(text, member.node.start_byte())
-        )
+        own_line_lead(text, member.node)
     };
     out.push(Setting {
         path: super::segments(path.iter().map(String::as_str)),
@@ -197,6 +190,36 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
 }
 
 /// Inside the quotes of a string node.
+// Line geometry from the tree's positions, not by scanning the text: a mangled file can hold
+// thousands of members on one long line, and a scan per member would be quadratic.
+
+/// Start of the line a node starts on.
+fn line_start_of(node: Node) -> usize {
+    node.start_byte()
+        .saturating_sub(node.start_position().column)
+}
+
+/// `,` then the line break that ends the line before the node's (the document's own) and the
+/// node's indentation (at most [`MAX_INDENT`] blanks are copied).
+fn own_line_lead(text: &str, node: Node) -> String {
+    const MAX_INDENT: usize = 256;
+    let start = line_start_of(node);
+    let bytes = text.as_bytes();
+    let line_break = if start >= 2 && bytes.get(start - 2) == Some(&b'\r') {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let width = bytes
+        .get(start..node.start_byte())
+        .unwrap_or_default()
+        .iter()
+        .take(MAX_INDENT)
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    format!(",{line_break}{}", slice(text, start..start + width))
+}
+
 fn inner(text: &str, node: Node) -> Span {
     let (start, end) = (node.start_byte(), node.end_byte());
     let bytes = text.as_bytes();

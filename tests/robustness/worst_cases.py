@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Generated worst cases for every format mailport reads, at growing sizes.
+
+For each format (chosen by file name, as `mailport check --stdin --stdin-filename NAME` does) and
+each shape — deep nesting (the format's own brackets, braces, elements, `- ` sequences, ever
+deeper indentation), one very long line, many lines of garbage, many repeated settings, a broken
+line repeated — it runs mailport at growing sizes (e.g. 1k, 3k, 10k, 30k lines or levels; never
+more than 1 MiB) and prints the CPU time of each. It flags:
+
+  CRASH        a signal, panic, stack overflow or unexpected exit status
+  SLOW         more than --slow seconds of CPU (for at most 1 MiB)
+  MEMORY       more than 1 GiB peak memory
+  SUPERLINEAR  time growing much faster than size: between two sizes, (time ratio) > --growth x
+               (size ratio), once the larger run takes more than --floor seconds
+
+A shape stops growing once one size crashes or passes --timeout. Exit status 1 when anything is
+flagged CRASH or SLOW (SUPERLINEAR too with --fail-on-growth).
+
+    python3 tests/robustness/worst_cases.py                    # the full table, release binary
+    python3 tests/robustness/worst_cases.py --only toml,yaml   # some formats
+"""
+
+import argparse
+import multiprocessing
+import os
+import random
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import FAMILIES, SIZE_LIMIT  # noqa: E402
+
+WORDS = ["foo", "bar", "smtp", "port", "=", ":", "465", "-", "[", "{", "#", '"', "x", "the",
+         "log", "ERROR", "at", "main.py", "'", "(", ")", "<a>", "é", "a.b", "--", ";"]
+
+
+def shapes(family):
+    """(shape, sizes, build) for one family: build(n) returns the document's text."""
+    f = FAMILIES[family]
+    out = []
+    # Nesting with this format's own pairs plus plain braces/brackets, on one line.
+    pairs = []
+    for pair in f.nest + [("{", "}"), ("[", "]"), ("(", ")")]:
+        if pair not in pairs:
+            pairs.append(pair)
+    prefix = {"toml": "smtp_port = ", "nix": "smtp = ", "python": "SMTP = ", "ruby": "smtp = ",
+              "php": "<?php $smtp = ", "javascript": "const smtp = ", "env": "SMTP_PORT=",
+              "ini": "smtp_port = ", "properties": "smtp.port=", "yaml": "smtp: ",
+              "postfix-main": "relayhost = ", "muttrc": "set smtp_url=",
+              "msmtp": "port ", "mbsync": "Port ", "fetchmail": "poll ",
+              "postfix-master": "smtp inet n - n - - smtpd ", "mailrc": "set smtp=",
+              "json": '{"smtp": ', "xml": '<clientConfig version="1.1">'}.get(family, "")
+    for open_, close in pairs[:4]:
+        label = "nest " + (open_ + close).replace("\n", "\\n")
+        out.append((label + " closed", [1000, 3000, 10000, 30000, 100000],
+                    lambda n, o=open_, c=close: prefix + o * n + "465" + c * n + "\n"))
+        out.append((label + " open", [1000, 3000, 10000, 30000, 100000],
+                    lambda n, o=open_: prefix + o * n + "465\n"))
+    # Ever deeper indentation, one level a line (n levels take about n*n/2 bytes).
+    block = f.indent_block or (lambda i: "a:")
+    out.append(("indent", [100, 300, 1000, 1400],
+                lambda n: "".join(" " * i + block(i) + "\n" for i in range(n))
+                + " " * n + "smtp_port: 465\n"))
+    if family == "yaml":
+        out.append(("sequence - - -", [1000, 3000, 10000, 30000, 100000],
+                    lambda n: "smtp:\n  " + "- " * n + "465\n"))
+        out.append(("indented sequences", [100, 300, 1000, 1400],
+                    lambda n: "".join(" " * i + "-\n" for i in range(n)) + " " * n + "x: 1\n"))
+    if family == "xml":
+        out.append(("attribute name", [10_000, 30_000, 100_000, 300_000, 1_000_000],
+                    lambda n: '<clientConfig version="1.1"><a ' + "x" * n + '="1"/>'
+                    "</clientConfig>\n"))
+        out.append(("elements", [1000, 3000, 10000, 30000],
+                    lambda n: '<clientConfig version="1.1">' + "<a>" * n + "</a>" * n
+                    + "</clientConfig>\n"))
+    # One long line.
+    setting = f.settings[0]
+    out.append(("long line commas", [10_000, 30_000, 100_000, 300_000, 1_000_000],
+                lambda n: prefix + "[" + "," * n + "]\n" + setting + "\n"))
+    out.append(("long line word", [10_000, 30_000, 100_000, 300_000, 1_000_000],
+                lambda n: setting + " " + "x" * n + "\n"))
+    out.append(("long line settings", [1000, 3000, 10000, 30000],
+                lambda n: "; ".join([setting] * n) + "\n"))
+
+    # Many lines: garbage, repeated settings, one broken line repeated.
+    def garbage(n):
+        g = random.Random(n)
+        return "".join(" ".join(g.choice(WORDS) for _ in range(g.randrange(1, 12))) + "\n"
+                       for _ in range(n))
+
+    out.append(("garbage lines", [1000, 3000, 10000, 30000, 100000], garbage))
+    out.append(("repeated settings", [1000, 3000, 10000, 30000, 100000],
+                lambda n: "".join(f.settings[i % len(f.settings)] + "\n" for i in range(n))))
+    broken = setting + (f.openers[0] if f.openers else "{")
+    out.append(("broken line repeated", [1000, 3000, 10000, 30000, 100000],
+                lambda n: (broken + "\n") * n))
+    return out
+
+
+def with_marker(name, text):
+    data = harness.make_readable_for_name(name, text.encode())
+    return data
+
+
+def run_shape(task):
+    family, shape, sizes, binary, timeout, tmp, largest_only = task
+    build = dict((s, b) for s, _, b in shapes(family))[shape]
+    name = FAMILIES[family].names[0]
+    rows = []
+    if largest_only:
+        # The largest size that fits, alone (a quick run: crashes and gross slowness, no growth).
+        fitting = [n for n in sizes if len(with_marker(name, build(n))) <= SIZE_LIMIT]
+        sizes = fitting[-1:] or sizes[:1]
+    for n in sizes:
+        data = with_marker(name, build(n))
+        if len(data) > SIZE_LIMIT and not largest_only:
+            break
+        outcome = harness.run_mailport(binary, name, data, timeout,
+                                       os.path.join(tmp, str(os.getpid())))
+        cls, detail = harness.classify(outcome, data, slow_seconds=float("inf"))
+        rows.append({"family": family, "shape": shape, "name": name, "n": n, "size": len(data),
+                     "cpu": outcome.cpu, "class": cls, "detail": detail, "data": data})
+        if cls in ("crash", "timeout"):
+            break
+    return rows
+
+
+def main():
+    global SIZE_LIMIT
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", default=harness.default_binary())
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated families (default: all)")
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--slow", type=float, default=harness.SLOW_SECONDS)
+    ap.add_argument("--growth", type=float, default=3.0,
+                    help="flag when time grows more than this many times faster than size")
+    ap.add_argument("--floor", type=float, default=0.25,
+                    help="seconds below which growth is noise")
+    ap.add_argument("--max-bytes", type=int, default=SIZE_LIMIT)
+    ap.add_argument("--fail-on-growth", action="store_true")
+    ap.add_argument("--largest-only", action="store_true",
+                    help="each shape once, at its largest size within --max-bytes (quick)")
+    ap.add_argument("--out", default=None, help="save flagged inputs here")
+    args = ap.parse_args()
+
+    SIZE_LIMIT = min(SIZE_LIMIT, args.max_bytes)
+    binary = os.path.abspath(args.binary) if os.sep in args.binary else args.binary
+    families = [f for f in FAMILIES if not args.only or f in args.only.split(",")]
+    tmp = tempfile.mkdtemp(prefix="mailport-worst-")
+    tasks = [(fam, shape, sizes, binary, args.timeout, tmp, args.largest_only)
+             for fam in families for shape, sizes, _ in shapes(fam)]
+    flagged = {"CRASH": 0, "SLOW": 0, "MEMORY": 0, "SUPERLINEAR": 0}
+    worst = None
+    runs = 0
+    print(f"{'format':15} {'shape':28} {'n':>8} {'KB':>6} {'CPU s':>7} {'ms/KB':>7}  flags")
+    with multiprocessing.Pool(args.workers) as pool:
+        for rows in pool.imap(run_shape, tasks):
+            previous = None
+            runs += len(rows)
+            for r in rows:
+                flags = []
+                if r["class"] in ("crash", "timeout", "memory"):
+                    flags.append({"crash": "CRASH", "timeout": "SLOW", "memory": "MEMORY"}
+                                 [r["class"]])
+                if r["class"] != "timeout" and r["cpu"] > args.slow:
+                    flags.append("SLOW")
+                if previous and r["cpu"] > args.floor:
+                    size_ratio = r["size"] / previous["size"]
+                    time_ratio = r["cpu"] / max(previous["cpu"], 0.005)
+                    if time_ratio > args.growth * size_ratio:
+                        flags.append(f"SUPERLINEAR x{time_ratio:.0f} for x{size_ratio:.1f}")
+                for flag in flags:
+                    flagged[flag.split()[0]] += 1
+                if worst is None or r["cpu"] > worst["cpu"]:
+                    worst = r
+                kb = r["size"] / 1024
+                detail = f" {r['detail']}" if r["class"] not in ("ok",) else ""
+                print(f"{r['family']:15} {r['shape'][:28]:28} {r['n']:8} {kb:6.0f} "
+                      f"{r['cpu']:7.2f} {1000 * r['cpu'] / kb:7.3f}  {' '.join(flags)}{detail}",
+                      flush=True)
+                if flags and args.out:
+                    folder = os.path.join(args.out, f"{r['family']}-{r['shape']}-{r['n']}"
+                                          .replace(" ", "_").replace("/", "_"))
+                    info = {k: v for k, v in r.items() if k != "data"}
+                    harness.save_case(folder, r["name"], r["data"], info, binary)
+                previous = r
+    print(f"worst_cases: {runs} runs over {len(tasks)} shapes "
+          f"in {len(families)} formats; {flagged['CRASH']} crashes, {flagged['SLOW']} slow "
+          f"(> {args.slow:g} s or > {args.timeout:g} s timeout), {flagged['MEMORY']} over 1 GiB, "
+          f"{flagged['SUPERLINEAR']} "
+          f"super-linear; max {worst['cpu']:.2f} s ({worst['family']} {worst['shape']} "
+          f"n={worst['n']}, {worst['size'] / 1024:.0f} KB)" if worst else "no runs")
+    failed = flagged["CRASH"] or flagged["SLOW"] or flagged["MEMORY"] or (args.fail_on_growth and flagged["SUPERLINEAR"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
