@@ -6,7 +6,7 @@
 
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{syntax_errors, Edit, Finding, Fix};
-use super::syntax::{Format, Parsed, Span, SyntaxError};
+use super::syntax::{Format, Parsed, Span, SyntaxError, ValueKind};
 use super::{rules, suppress, Analysis};
 
 use crate::config::Config;
@@ -35,9 +35,10 @@ struct State {
     settings_len: usize,
     /// The parse's syntax errors (a value edit must leave them as they were, moved).
     errors: Vec<SyntaxError>,
-    /// Where each setting's value was (a value edit must lie inside the same value before and
-    /// after: the new parse alone cannot tell).
-    value_spans: Vec<Span>,
+    /// Where each setting's value was and how it was written (a value edit must lie inside the
+    /// same value before and after, and leave it a value of the same kind: the new parse alone
+    /// cannot tell).
+    values: Vec<(Span, ValueKind)>,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
@@ -94,6 +95,8 @@ fn structural(text: &str) -> bool {
                 | '@'
                 | '?'
                 | '\t'
+                | '('
+                | ')'
         )
     })
 }
@@ -237,7 +240,10 @@ impl State {
             config: config.clone(),
             settings_len: settings.len(),
             errors: parsed.errors.clone(),
-            value_spans: settings.iter().map(|s| s.value_span.clone()).collect(),
+            values: settings
+                .iter()
+                .map(|s| (s.value_span.clone(), s.kind))
+                .collect(),
             sorted,
             candidates,
             claimed,
@@ -315,11 +321,15 @@ impl State {
         }
         // The change must have been inside the same values before: `env('X', 'a')` edited into
         // `465('X', 'a')` is one value in the new parse (an unknown call), but it was a key and
-        // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed).
+        // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed). And the value
+        // keeps its kind: `secure: false,` edited into `secure: fa(,` turns the rest of the object
+        // into call arguments (fuzz/regressions/incremental_edits/js-false-to-call).
         let was_inside = |si: usize| {
-            self.value_spans
-                .get(si)
-                .is_some_and(|old| old.start <= change.start && change.old_end <= old.end)
+            self.values.get(si).is_some_and(|(old, kind)| {
+                old.start <= change.start
+                    && change.old_end <= old.end
+                    && parsed.settings.get(si).is_some_and(|s| s.kind == *kind)
+            })
         };
         if !touched.iter().all(|&si| was_inside(si)) {
             return false;
@@ -384,8 +394,9 @@ impl State {
         eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
         self.errors.clone_from(&parsed.errors);
-        for (old, setting) in self.value_spans.iter_mut().zip(&parsed.settings) {
-            old.clone_from(&setting.value_span);
+        for ((span, kind), setting) in self.values.iter_mut().zip(&parsed.settings) {
+            span.clone_from(&setting.value_span);
+            *kind = setting.kind;
         }
         true
     }
@@ -543,6 +554,14 @@ mod tests {
         // 'me' only (fuzz/regressions/incremental_edits/php-env-call-renamed).
         let text = "<?php\nreturn ['mailers' => ['smtp' => [\n  'host' => env('MAIL_HOST', 'smtp.example.com'),\n  'port' => env('MAIL_PORT', 587),\n  'username' => env('MAIL_USERNAME', 'me'),\n]]];\n";
         let fast = same_as_fresh(Format::Php, text, &[("env('MAIL_USERNAME'", 0, 3, "465")]);
+        assert_eq!(fast, 0);
+    }
+
+    #[test]
+    fn an_edit_that_changes_the_kind_of_a_value_analyses_everything_again() {
+        // `secure: false` edited into `secure: fals`: a boolean became a name.
+        let text = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 587,\n  secure: false,\n  auth: { user: process.env.U, pass: process.env.P },\n});\n";
+        let fast = same_as_fresh(Format::JavaScript, text, &[("false", 4, 1, "")]);
         assert_eq!(fast, 0);
     }
 
