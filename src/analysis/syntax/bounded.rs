@@ -352,6 +352,16 @@ mod tests {
                 ),
             ),
             (
+                // tree-sitter-python's scanner aborts past ~380 indentation levels
+                Format::Python,
+                "EMAIL_PORT = 465\n".to_string()
+                    + &(0..600)
+                        .map(|i| format!("{}if a:\n", " ".repeat(i)))
+                        .collect::<String>()
+                    + &" ".repeat(600)
+                    + "x = \"open\n",
+            ),
+            (
                 Format::Xml,
                 format!(
                     "<clientConfig>\n<port>465</port>\n{}\n</clientConfig>\n",

@@ -19,14 +19,19 @@ use super::literal::{member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_javascript::LANGUAGE.into(), text, |root| {
-        let mut reader = Reader {
-            text,
-            out: Vec::new(),
-        };
-        reader.visit(root);
-        reader.out
-    })
+    read_source(
+        tree_sitter_javascript::LANGUAGE.into(),
+        text,
+        None,
+        |root| {
+            let mut reader = Reader {
+                text,
+                out: Vec::new(),
+            };
+            reader.visit(root);
+            reader.out
+        },
+    )
 }
 
 struct Reader<'a> {

@@ -167,13 +167,17 @@ pub fn unescape(s: &str) -> String {
 /// Reads a document written in a programming language: `read` gets the root of its tree and
 /// returns the settings it found. Source files report no syntax errors (a reader takes what it
 /// can recognise and skips the rest), only where reading stopped at a limit (see
-/// [`super::bounded`]).
+/// [`super::bounded`]; `grammar_cut` as there).
 pub fn read_source(
     language: tree_sitter::Language,
     text: &str,
+    grammar_cut: Option<fn(&str) -> Option<usize>>,
     read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
 ) -> Parsed {
-    let tree = super::parse_tree(&language, text);
+    let Some(mut parser) = super::parser_for(&language) else {
+        return Parsed::default();
+    };
+    let tree = super::bounded::parse(&mut parser, text, None, grammar_cut);
     Parsed {
         settings: tree
             .tree

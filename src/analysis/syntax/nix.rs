@@ -17,7 +17,7 @@ use super::literal::{indent_at, line_start, node_text, read_source, unquote, Val
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_nix::LANGUAGE.into(), text, |root| {
+    read_source(tree_sitter_nix::LANGUAGE.into(), text, None, |root| {
         let mut reader = Reader {
             text,
             out: Vec::new(),

@@ -21,7 +21,7 @@ use super::literal::{copied_style, member_style, node_text, read_source, unquote
 use super::{Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_php::LANGUAGE_PHP.into(), text, |root| {
+    read_source(tree_sitter_php::LANGUAGE_PHP.into(), text, None, |root| {
         let mut reader = Reader {
             text,
             out: Vec::new(),

@@ -18,15 +18,56 @@ use super::literal::{line_style, member_style, node_text, read_source, unquote, 
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_python::LANGUAGE.into(), text, |root| {
-        let mut reader = Reader {
-            text,
-            out: Vec::new(),
-        };
-        reader.block(root, &[]);
-        reader.smtplib(root);
-        reader.out
-    })
+    read_source(
+        tree_sitter_python::LANGUAGE.into(),
+        text,
+        Some(nesting_cut),
+        |root| {
+            let mut reader = Reader {
+                text,
+                out: Vec::new(),
+            };
+            reader.block(root, &[]);
+            reader.smtplib(root);
+            reader.out
+        },
+    )
+}
+
+/// Most indentation levels handed to tree-sitter-python. Its scanner saves its stack of
+/// indentations in tree-sitter's 1 KiB state buffer, 2 bytes a level after up to 257 bytes of
+/// string delimiters, and aborts the process (an assertion in tree-sitter) past that: 383 levels
+/// are always safe.
+const MAX_INDENT_LEVELS: usize = 300;
+
+/// Where the text first could nest deeper than [`MAX_INDENT_LEVELS`]. The scanner's stack holds
+/// strictly increasing indentation widths, each the width of some line, so the number of distinct
+/// widths seen so far bounds it (lines inside brackets included: that only overestimates).
+/// Linear in the text.
+pub(crate) fn nesting_cut(text: &str) -> Option<usize> {
+    let mut widths = std::collections::HashSet::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut width = 0usize;
+        for b in line.bytes() {
+            match b {
+                b' ' => width += 1,
+                b'\t' => width = (width / 8 + 1) * 8,
+                b'\x0c' => width = 0,
+                _ => break,
+            }
+        }
+        if line.trim().is_empty() {
+            start += line.len();
+            continue;
+        }
+        widths.insert(width);
+        if widths.len() > MAX_INDENT_LEVELS {
+            return Some(start);
+        }
+        start += line.len();
+    }
+    None
 }
 
 struct Reader<'a> {

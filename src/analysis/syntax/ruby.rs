@@ -22,7 +22,7 @@ use super::literal::{copied_style, member_style, node_text, read_source, unquote
 use super::{Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_ruby::LANGUAGE.into(), text, |root| {
+    read_source(tree_sitter_ruby::LANGUAGE.into(), text, None, |root| {
         let mut reader = Reader {
             text,
             out: Vec::new(),

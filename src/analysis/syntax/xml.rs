@@ -16,7 +16,7 @@ use super::{EntryStyle, Parsed, Setting, ValueKind};
 const NUMBERED: &[&str] = &["incomingServer", "outgoingServer"];
 
 pub fn parse(text: &str) -> Parsed {
-    let mut parsed = read_source(tree_sitter_xml::LANGUAGE_XML.into(), text, |root| {
+    let mut parsed = read_source(tree_sitter_xml::LANGUAGE_XML.into(), text, None, |root| {
         let mut settings = Vec::new();
         let mut cursor = root.walk();
         for child in root.named_children(&mut cursor) {
