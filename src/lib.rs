@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod knowledge;
 pub mod lsp;
 pub mod probe;

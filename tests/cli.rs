@@ -830,3 +830,53 @@ fn sarif_schema_validation_catches_a_broken_log() {
         "a result without a message must be rejected"
     );
 }
+
+/// A repository can hold a FIFO or a symlink to /dev/zero where a config file is expected: they
+/// are skipped (with a note when named), never read, and the check ends.
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app/.env", LARAVEL_SMTPS_ON_587);
+    std::fs::create_dir_all(dir.path().join("fifo")).unwrap();
+    std::fs::create_dir_all(dir.path().join("zero")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("fifo/.env"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero/.env")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".mailport.toml")).unwrap();
+    // bounded: a read of the FIFO or of /dev/zero would never end
+    let bounded = |args: &'static [&'static str]| {
+        let path = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(run_in(&path, args, None));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("mailport check {args:?} did not end"))
+    };
+    let walked = bounded(&["."]);
+    assert_eq!(walked.code, 1, "{}", walked.stderr);
+    assert!(walked.stdout.contains("MP003"), "{}", walked.stdout);
+    let named = bounded(&["fifo/.env", "zero/.env"]);
+    assert_eq!(named.code, 2);
+    assert!(
+        named
+            .stderr
+            .contains("skipped fifo/.env: not a regular file")
+            && named
+                .stderr
+                .contains("skipped zero/.env: not a regular file"),
+        "{}",
+        named.stderr
+    );
+    let config = bounded(&["--config", ".mailport.toml", "app"]);
+    assert_eq!(config.code, 2);
+    assert!(
+        config.stderr.contains("not a regular file"),
+        "{}",
+        config.stderr
+    );
+}

@@ -991,3 +991,76 @@ async fn value_edits_publish_what_a_fresh_analysis_finds() {
     }
     client.shutdown().await;
 }
+
+/// A document whose analysis is slow (held by the test hook until released) holds up nothing
+/// else: another document is opened, edited, published and hovered meanwhile, and edits to the
+/// slow one are taken at once. When it finishes, only its newest version is published: the stale
+/// analysis of version 1 is superseded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_document_blocks_nothing_else_and_its_stale_analysis_is_not_published() {
+    let hold = mailport::lsp::hold_analyses("/mailport-held-analysis/");
+    let (mut client, _) = Client::start(false, no_debounce(), None).await;
+    let slow = "file:///tmp/mailport-held-analysis/app/.env";
+    client.open(slow, "dotenv", DJANGO_ENV).await;
+    let deadline = tokio::time::Instant::now() + lsp_client::TIMEOUT;
+    while hold.entered() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the analysis never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // another document, while the first one's analysis is held
+    let other = "file:///tmp/mailport-lsp-test/other-app/.env";
+    client.open(other, "dotenv", DJANGO_ENV).await;
+    let (toggle, after) = replace_change(DJANGO_ENV, "587", "465", false);
+    change(&client, other, 2, vec![toggle]).await;
+    let params = client.diagnostics(other, |p| p["version"] == 2).await;
+    assert_eq!(published(&params), expected(&after, Format::Env, false));
+    let port = after.find("465").unwrap() + 1;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": other}, "position": position_of(&after, port, false)}),
+        )
+        .await;
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("465")),
+        "{hover}"
+    );
+
+    // edits to the held document do not wait for its analysis
+    let (v2, text_v2) = replace_change(DJANGO_ENV, "587", "465", false);
+    change(&client, slow, 2, vec![v2]).await;
+    let (v3, text_v3) =
+        replace_change(&text_v2, "EMAIL_USE_SSL=True", "EMAIL_USE_SSL=False", false);
+    change(&client, slow, 3, vec![v3]).await;
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": other}}),
+        )
+        .await;
+    assert!(lenses["result"].is_array(), "{lenses}");
+    assert_eq!(hold.entered(), 1, "still held");
+    assert!(
+        !client.seen.iter().any(|m| m["params"]["uri"] == slow),
+        "nothing published for the held document yet"
+    );
+
+    hold.release();
+    let first = client
+        .wait_for("the held document's first publish", |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == slow
+        })
+        .await;
+    assert_eq!(first["params"]["version"], 3, "{first}");
+    assert_eq!(
+        published(&first["params"]),
+        expected(&text_v3, Format::Env, false)
+    );
+    client.shutdown().await;
+}

@@ -258,6 +258,18 @@ fn invalid_ports_and_references() {
     );
 }
 
+/// A port written as the name of what goes there is a template, not a mistake (rules.md:
+/// "Templates are not mistakes"); a plain word is still no port.
+#[test]
+fn placeholder_ports_are_templates_and_words_are_not_ports() {
+    check(
+        "A_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=PLACEHOLDER\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=your_port_here\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=xxx\nD_SMTP_HOST=smtp.example.com\nD_SMTP_PORT=@SMTP_PORT@\nE_SMTP_HOST=smtp.example.com\nE_SMTP_PORT=smtp\n",
+        expect![[r#"
+            10:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+        "#]],
+    );
+}
+
 #[test]
 fn port_25_submission() {
     check(

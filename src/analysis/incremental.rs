@@ -6,7 +6,7 @@
 
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{syntax_errors, Edit, Finding, Fix};
-use super::syntax::{Format, Parsed, Span};
+use super::syntax::{Format, Parsed, Span, SyntaxError, ValueKind};
 use super::{rules, suppress, Analysis};
 
 use crate::config::Config;
@@ -33,6 +33,12 @@ struct State {
     format: Format,
     config: Config,
     settings_len: usize,
+    /// The parse's syntax errors (a value edit must leave them as they were, moved).
+    errors: Vec<SyntaxError>,
+    /// Where each setting's value was and how it was written (a value edit must lie inside the
+    /// same value before and after, and leave it a value of the same kind: the new parse alone
+    /// cannot tell).
+    values: Vec<(Span, ValueKind)>,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
@@ -89,6 +95,8 @@ fn structural(text: &str) -> bool {
                 | '@'
                 | '?'
                 | '\t'
+                | '('
+                | ')'
         )
     })
 }
@@ -231,6 +239,11 @@ impl State {
             format,
             config: config.clone(),
             settings_len: settings.len(),
+            errors: parsed.errors.clone(),
+            values: settings
+                .iter()
+                .map(|s| (s.value_span.clone(), s.kind))
+                .collect(),
             sorted,
             candidates,
             claimed,
@@ -287,8 +300,38 @@ impl State {
         {
             return false;
         }
+        let shift = Shift {
+            old_end: change.old_end,
+            new_end: change.new_end,
+        };
+        // A change that makes, moves or rewords a syntax error did more than change a value: NUL
+        // in a TOML key turns `user.name = "me"` into `user.na = "\0me"`.
+        let same_errors = parsed.errors.len() == self.errors.len()
+            && parsed.errors.iter().zip(&self.errors).all(|(new, old)| {
+                let mut moved = old.span.clone();
+                shift.span(&mut moved);
+                new.span == moved && new.message == old.message
+            });
+        if !same_errors {
+            return false;
+        }
         let touched = self.touched(parsed, change);
         if touched.is_empty() {
+            return false;
+        }
+        // The change must have been inside the same values before: `env('X', 'a')` edited into
+        // `465('X', 'a')` is one value in the new parse (an unknown call), but it was a key and
+        // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed). And the value
+        // keeps its kind: `secure: false,` edited into `secure: fa(,` turns the rest of the object
+        // into call arguments (fuzz/regressions/incremental_edits/js-false-to-call).
+        let was_inside = |si: usize| {
+            self.values.get(si).is_some_and(|(old, kind)| {
+                old.start <= change.start
+                    && change.old_end <= old.end
+                    && parsed.settings.get(si).is_some_and(|s| s.kind == *kind)
+            })
+        };
+        if !touched.iter().all(|&si| was_inside(si)) {
             return false;
         }
         let mut groups: Vec<usize> = Vec::new();
@@ -324,10 +367,6 @@ impl State {
             fresh_findings.extend(found.into_iter().map(|f| (ci, f)));
             fresh_endpoints.extend(eps.into_iter().map(|e| (ci, e)));
         }
-        let shift = Shift {
-            old_end: change.old_end,
-            new_end: change.new_end,
-        };
         let touched_group = |owner: usize| groups.binary_search(&owner).is_ok();
         // Findings: drop the touched groups', move the rest, add the fresh ones in order.
         let mut kept: Vec<(usize, Finding)> = std::mem::take(&mut self.finding_owner)
@@ -354,6 +393,11 @@ impl State {
         eps.extend(fresh_endpoints);
         eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
+        self.errors.clone_from(&parsed.errors);
+        for ((span, kind), setting) in self.values.iter_mut().zip(&parsed.settings) {
+            span.clone_from(&setting.value_span);
+            *kind = setting.kind;
+        }
         true
     }
 }
@@ -490,6 +534,35 @@ mod tests {
             ],
         );
         assert!(n >= 4, "only {n} edits took the fast path");
+    }
+
+    #[test]
+    fn a_value_edit_that_breaks_the_syntax_analyses_everything_again() {
+        // TOML reads `user.na\0me = "me"` as `user.na = "\0me"` with an error: the NUL lands in
+        // a value of the new parse, yet the key changed (fuzz/regressions/incremental_edits/
+        // toml-nul-in-key). The MP000 must come from the new parse, and the edit must not take
+        // the fast path.
+        let text = "[smtp]\nhost = \"smtp.example.com\"\nport = 587\nuser.name = \"me\"\n";
+        let fast = same_as_fresh(Format::Toml, text, &[("user.na", 7, 0, "\0")]);
+        assert_eq!(fast, 0);
+    }
+
+    #[test]
+    fn an_edit_that_was_not_inside_a_value_analyses_everything_again() {
+        // `env('MAIL_USERNAME', 'me')` renamed to `465('MAIL_USERNAME', 'me')`: the new parse
+        // reads the unknown call as one value holding the edit, the old one read the default
+        // 'me' only (fuzz/regressions/incremental_edits/php-env-call-renamed).
+        let text = "<?php\nreturn ['mailers' => ['smtp' => [\n  'host' => env('MAIL_HOST', 'smtp.example.com'),\n  'port' => env('MAIL_PORT', 587),\n  'username' => env('MAIL_USERNAME', 'me'),\n]]];\n";
+        let fast = same_as_fresh(Format::Php, text, &[("env('MAIL_USERNAME'", 0, 3, "465")]);
+        assert_eq!(fast, 0);
+    }
+
+    #[test]
+    fn an_edit_that_changes_the_kind_of_a_value_analyses_everything_again() {
+        // `secure: false` edited into `secure: fals`: a boolean became a name.
+        let text = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 587,\n  secure: false,\n  auth: { user: process.env.U, pass: process.env.P },\n});\n";
+        let fast = same_as_fresh(Format::JavaScript, text, &[("false", 4, 1, "")]);
+        assert_eq!(fast, 0);
     }
 
     #[test]

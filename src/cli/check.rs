@@ -17,6 +17,8 @@ use crate::config::Config;
 
 /// Files larger than this are not configuration files; they are skipped with a note.
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest `.mailport.toml` read (a real one is a few hundred bytes).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 const CONFIG_FILE_NAME: &str = ".mailport.toml";
 
@@ -171,7 +173,7 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, CheckError> {
         return Ok(Config::default());
     };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path)
+    let text = crate::files::read_regular_text(&path, MAX_CONFIG_BYTES)
         .map_err(|e| CheckError::ConfigUnreadable(shown.clone(), e.to_string()))?;
     Config::from_toml(&text).map_err(|e| CheckError::ConfigInvalid(shown, e.to_string()))
 }
@@ -274,14 +276,8 @@ fn read_candidate(candidate: &Candidate, trouble: &mut bool) -> Option<(String, 
         }
         None
     };
-    let size = match std::fs::metadata(&candidate.path) {
-        Ok(metadata) => metadata.len(),
-        Err(e) => return skip(e.to_string()),
-    };
-    if size > MAX_FILE_BYTES {
-        return skip(format!("larger than {} MB", MAX_FILE_BYTES / 1024 / 1024));
-    }
-    let bytes = match std::fs::read(&candidate.path) {
+    // a FIFO, a device or a symlink to one is not read (it could block or never end)
+    let bytes = match crate::files::read_regular(&candidate.path, MAX_FILE_BYTES) {
         Ok(bytes) => bytes,
         Err(e) => return skip(e.to_string()),
     };

@@ -200,7 +200,7 @@ pub enum PortError {
 /// `%(port)s`, `{{ .Values.port }}`, `$PORT`), which is not invalid, only unknown.
 pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
     let t = text.trim();
-    if is_reference(t) {
+    if is_reference(t) || is_port_placeholder(t) {
         return Ok(None);
     }
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -210,6 +210,27 @@ pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
         Ok(n) if (1..=65535).contains(&n) => Ok(Some(n as u32)),
         _ => Err(PortError::OutOfRange(t.to_string())),
     }
+}
+
+/// A port written as the name of what goes there, not as a wrong number: `PLACEHOLDER`,
+/// `YOUR_PORT`, `CHANGEME`, `xxx`, `port_hier_eintragen`, `@SMTP_PORT@` (autoconf), `*port` (a
+/// YAML alias). A name has no digit and is written as an identifier: all capitals, or words
+/// joined by `_`. A plain lowercase word (`smtp`, `ssl`) is a mistake and stays one.
+pub fn is_port_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    let identifier = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && s.bytes().any(|b| b.is_ascii_alphabetic())
+    };
+    if v.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let all_capitals = v.bytes().all(|b| !b.is_ascii_lowercase());
+    (identifier(v) && (all_capitals || v.contains('_')))
+        || v.len() >= 2 && v.bytes().all(|b| b == b'x' || b == b'X')
+        || v.len() > 2 && v.starts_with('@') && v.ends_with('@') && identifier(&v[1..v.len() - 1])
+        || v.len() > 1 && v.starts_with('*') && identifier(&v[1..])
 }
 
 /// A value that stands for something filled in later: environment references, templates,

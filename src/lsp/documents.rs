@@ -1,11 +1,21 @@
-//! Open documents: a rope for position conversion and an [`IncrementalDoc`] for analysis, kept in
-//! step edit by edit. Handlers mutate a document before any `.await` (tower-lsp runs notifications
-//! concurrently), so every method here is synchronous.
+//! Open documents, in two halves so that analysis never holds up an edit:
+//!
+//! - [`Document`], the text side: the version, a rope for position conversion and the changes not
+//!   yet analysed. Handlers change it in place before any `.await` (tower-lsp runs notifications
+//!   concurrently) and hold its lock only for that.
+//! - [`Engine`], the analysis side: the kept syntax ([`IncrementalDoc`]) and analysis, brought up to
+//!   date from the queued changes when something needs them. It is locked only on a blocking
+//!   thread (`spawn_blocking`), so a slow document occupies that thread and nothing else: other
+//!   documents, edits and requests go on.
+//!
+//! Lock order: an engine, then its document (briefly, to take the queued changes); never the
+//! other way round.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
@@ -25,6 +35,9 @@ const REDETECT_BELOW_BYTES: usize = 64 * 1024;
 /// Edits longer than this (either side) are not handed to the incremental analysis (it would
 /// analyse the whole document anyway; copying the text out is not worth it).
 const MAX_TRACKED_EDIT: usize = 4 * 1024;
+/// More queued edits than this are not applied one by one: the engine reads the text again once
+/// (5,000 unawaited keystrokes cost one read, not 5,000 re-reads).
+const MAX_QUEUED_EDITS: usize = 64;
 
 /// The text changes since the last analysis.
 enum Pending {
@@ -42,55 +55,92 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// One open document.
+/// One text change in byte offsets of the text before it.
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// Changes the engine has not applied yet.
+enum Queued {
+    /// These edits, in order (possibly none).
+    Edits(Vec<Edit>),
+    /// Read the whole text again (a full replacement, or too many edits).
+    Whole,
+}
+
+/// The text side of one open document.
 pub struct Document {
     pub version: i32,
     pub rope: Rope,
-    pub file_name: String,
-    pub path: Option<PathBuf>,
-    pub language_id: String,
+    queued: Queued,
+    /// Set by `didClose`: pending publishes for it are dropped.
+    pub closed: bool,
+    /// Diagnostics should be (re)published.
+    pub publish_wanted: bool,
+    /// A publisher task for this document is running (at most one: versions go out in order).
+    pub publisher_running: bool,
+}
+
+impl Document {
+    /// Applies one `didChange`'s content changes, in order, to the text; the engine catches up
+    /// later.
+    pub fn apply_changes(
+        &mut self,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        encoding: Encoding,
+    ) {
+        self.version = version;
+        for change in changes {
+            match change.range {
+                None => {
+                    self.rope = Rope::from_str(&change.text);
+                    self.queued = Queued::Whole;
+                }
+                Some(range) => {
+                    let span = position::to_span(&self.rope, range, encoding);
+                    let start_char = self.rope.byte_to_char(span.start);
+                    let end_char = self.rope.byte_to_char(span.end);
+                    self.rope.remove(start_char..end_char);
+                    self.rope.insert(start_char, &change.text);
+                    if let Queued::Edits(edits) = &mut self.queued {
+                        if edits.len() < MAX_QUEUED_EDITS {
+                            edits.push(Edit {
+                                start: span.start,
+                                end: span.end,
+                                text: change.text,
+                            });
+                        } else {
+                            self.queued = Queued::Whole;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The analysis side of one open document.
+pub struct Engine {
+    file_name: String,
+    language_id: String,
+    /// The version the engine holds (`None` before the first catch-up).
+    pub version: Option<i32>,
+    /// The text of `version`, for positions.
+    pub rope: Rope,
     /// `None` when the document is not a format mailport reads (or is too large).
     pub source: Option<IncrementalDoc>,
     /// Findings and endpoints kept between edits.
     pub analyzer: Analyzer,
     /// Results of "test connection" shown until the endpoint's text changes.
     pub probe_marks: Vec<ProbeMark>,
-    /// Set by `didClose`: pending publishes for it are dropped.
-    pub closed: bool,
+    /// Whether the document's URI holds a test hold's marker (see [`hold_analyses`]).
+    held: bool,
 }
 
-impl Document {
-    pub fn open(uri: &Uri, language_id: String, version: i32, text: String) -> Document {
-        let path = file_path(uri);
-        let file_name = match &path {
-            Some(p) => p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            None => uri
-                .path()
-                .as_str()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        };
-        let rope = Rope::from_str(&text);
-        let mut doc = Document {
-            version,
-            rope,
-            file_name,
-            path,
-            language_id,
-            source: None,
-            analyzer: Analyzer::new(),
-            probe_marks: Vec::new(),
-            closed: false,
-        };
-        doc.source = doc.read_source(text);
-        doc
-    }
-
+impl Engine {
     fn read_source(&self, text: String) -> Option<IncrementalDoc> {
         if text.len() > MAX_ANALYZED_BYTES {
             return None;
@@ -104,74 +154,88 @@ impl Document {
         self.source.as_ref().map(|s| s.format())
     }
 
-    /// Applies one `didChange`'s content changes, in order.
-    pub fn apply_changes(
-        &mut self,
-        version: i32,
-        changes: Vec<TextDocumentContentChangeEvent>,
-        encoding: Encoding,
-    ) {
-        self.version = version;
-        for change in changes {
-            match change.range {
-                None => {
-                    self.rope = Rope::from_str(&change.text);
-                    self.source = self.read_source(change.text);
-                    self.analyzer.pending = Pending::Many;
-                }
-                Some(range) => {
-                    let span = position::to_span(&self.rope, range, encoding);
-                    self.replace(span.start, span.end, &change.text);
+    /// Applies changes taken from the document; `rope` is the document's text after them.
+    fn catch_up(&mut self, queued: Queued, version: i32, rope: Rope) {
+        match queued {
+            Queued::Edits(edits) if self.version.is_some() => {
+                for edit in edits {
+                    if self.replace(edit.start, edit.end, &edit.text, &rope) {
+                        break; // read again from the final text: the rest is in it
+                    }
                 }
             }
+            Queued::Edits(_) | Queued::Whole => {
+                self.source = self.read_source(rope.to_string());
+                self.analyzer.pending = Pending::Many;
+            }
         }
-        if self.source.is_none() && self.rope.len_bytes() < REDETECT_BELOW_BYTES {
-            self.source = self.read_source(self.rope.to_string());
+        if self.source.is_none() && rope.len_bytes() < REDETECT_BELOW_BYTES {
+            self.source = self.read_source(rope.to_string());
             self.analyzer.pending = Pending::Many;
         }
+        self.rope = rope;
+        self.version = Some(version);
     }
 
-    /// Replaces bytes `start..end` (char boundaries, `start <= end <= len`) in both views.
-    fn replace(&mut self, start: usize, end: usize, new_text: &str) {
-        self.analyzer.pending = match self.analyzer.pending {
-            Pending::Clean
+    /// Replaces bytes `start..end` of the kept text; `rope` is the final text, to start again
+    /// from when the kept state cannot be trusted. True when it did that.
+    fn replace(&mut self, start: usize, end: usize, new_text: &str, rope: &Rope) -> bool {
+        let Some(source) = &mut self.source else {
+            return false; // nothing kept: read again from the final text when the format is known
+        };
+        let old_text = source.text().get(start..end);
+        self.analyzer.pending = match (&self.analyzer.pending, old_text) {
+            (Pending::Clean, Some(old_text))
                 if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT =>
             {
                 Pending::One(TextChange {
                     start,
                     old_end: end,
                     new_end: start + new_text.len(),
-                    old_text: self.rope.byte_slice(start..end).to_string(),
+                    old_text: old_text.to_string(),
                     new_text: new_text.to_string(),
                 })
             }
             _ => Pending::Many,
         };
-        let start_char = self.rope.byte_to_char(start);
-        let end_char = self.rope.byte_to_char(end);
-        self.rope.remove(start_char..end_char);
-        self.rope.insert(start_char, new_text);
-        if let Some(source) = &mut self.source {
-            let edited = guarded(|| source.edit(start, end, new_text));
-            if edited.is_none() || self.rope.len_bytes() > MAX_ANALYZED_BYTES {
-                // the incremental state may be half-updated: start again from the rope
-                self.source = None;
-                self.analyzer.pending = Pending::Many;
-                if self.rope.len_bytes() <= MAX_ANALYZED_BYTES {
-                    self.source = self.read_source(self.rope.to_string());
-                }
+        let edited = guarded(|| source.edit(start, end, new_text));
+        let too_large = source.text().len() > MAX_ANALYZED_BYTES;
+        if edited.is_none() || too_large {
+            // the incremental state may be half-updated: start again from the text
+            self.source = None;
+            self.analyzer.pending = Pending::Many;
+            if rope.len_bytes() <= MAX_ANALYZED_BYTES {
+                self.source = self.read_source(rope.to_string());
             }
+            return true;
         }
+        false
     }
 
-    /// The analysis of the current version under `config`. `None` for documents mailport does
-    /// not read.
+    /// The analysis of the held version under `config`. `None` for documents mailport does not
+    /// read.
     pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<&Analysis> {
         let source = self.source.as_ref()?;
-        Some(
-            self.analyzer
-                .get(source, self.version, config, config_epoch),
-        )
+        let version = self.version?;
+        if self.held && !self.analyzer.is_current(version, config_epoch) {
+            wait_while_held();
+        }
+        Some(self.analyzer.get(source, version, config, config_epoch))
+    }
+
+    /// The pieces an analysis is read with, borrowed at once.
+    pub fn parts(
+        &mut self,
+        config: &Config,
+        config_epoch: u64,
+    ) -> Option<(&Rope, &IncrementalDoc, &Analysis, &mut Vec<ProbeMark>, i32)> {
+        let version = self.version?;
+        if self.held && !self.analyzer.is_current(version, config_epoch) {
+            wait_while_held();
+        }
+        let source = self.source.as_ref()?;
+        let analysis = self.analyzer.get(source, version, config, config_epoch);
+        Some((&self.rope, source, analysis, &mut self.probe_marks, version))
     }
 }
 
@@ -195,6 +259,10 @@ impl Analyzer {
             fallback: None,
             current: None,
         }
+    }
+
+    fn is_current(&self, version: i32, config_epoch: u64) -> bool {
+        self.current == Some((version, config_epoch))
     }
 
     pub fn get(
@@ -265,18 +333,77 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
-/// A document and the gate its publishes go through one at a time (so versions reach the client
-/// in order).
+/// An open document: its text side, its analysis side, and the gate its publishes go through
+/// one at a time (so versions reach the client in order).
 pub struct DocEntry {
     /// The file's path (fixed at open): which workspace configuration applies.
     pub path: Option<PathBuf>,
-    pub doc: Mutex<Document>,
+    doc: Mutex<Document>,
+    engine: Mutex<Engine>,
     pub publish_gate: tokio::sync::Mutex<()>,
 }
 
 impl DocEntry {
+    pub fn open(uri: &Uri, language_id: String, version: i32, text: String) -> DocEntry {
+        let path = file_path(uri);
+        let file_name = match &path {
+            Some(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            None => uri
+                .path()
+                .as_str()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let rope = Rope::from_str(&text);
+        DocEntry {
+            path: path.clone(),
+            doc: Mutex::new(Document {
+                version,
+                rope: rope.clone(),
+                queued: Queued::Whole,
+                closed: false,
+                publish_wanted: false,
+                publisher_running: false,
+            }),
+            engine: Mutex::new(Engine {
+                file_name,
+                language_id,
+                version: None,
+                rope,
+                source: None,
+                analyzer: Analyzer::new(),
+                probe_marks: Vec::new(),
+                held: is_held(uri),
+            }),
+            publish_gate: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The text side (locked briefly; never across an analysis).
     pub fn lock(&self) -> MutexGuard<'_, Document> {
         lock(&self.doc)
+    }
+
+    /// The analysis side, caught up with every change queued so far. Blocks while another
+    /// thread analyses this document: call it on a blocking thread only.
+    pub fn engine(&self) -> MutexGuard<'_, Engine> {
+        let mut engine = lock(&self.engine);
+        let (queued, version, rope) = {
+            let mut doc = self.lock();
+            let queued = std::mem::replace(&mut doc.queued, Queued::Edits(Vec::new()));
+            (queued, doc.version, doc.rope.clone())
+        };
+        let nothing_new = matches!(&queued, Queued::Edits(edits) if edits.is_empty())
+            && engine.version == Some(version);
+        if !nothing_new {
+            engine.catch_up(queued, version, rope);
+        }
+        engine
     }
 }
 
@@ -287,12 +414,8 @@ pub struct Documents {
 }
 
 impl Documents {
-    pub fn insert(&self, uri: Uri, doc: Document) -> Arc<DocEntry> {
-        let entry = Arc::new(DocEntry {
-            path: doc.path.clone(),
-            doc: Mutex::new(doc),
-            publish_gate: tokio::sync::Mutex::new(()),
-        });
+    pub fn insert(&self, uri: Uri, entry: DocEntry) -> Arc<DocEntry> {
+        let entry = Arc::new(entry);
         if let Some(old) = lock(&self.map).insert(uri, entry.clone()) {
             old.lock().closed = true;
         }
@@ -314,5 +437,72 @@ impl Documents {
             .iter()
             .map(|(uri, entry)| (uri.clone(), entry.clone()))
             .collect()
+    }
+}
+
+/// Test hook: analyses of documents opened while a hold is set, whose URI contains its marker,
+/// wait until the hold is released (a slow document, on demand, without a slow input). One
+/// atomic load per opened document when no hold is set.
+#[doc(hidden)]
+pub fn hold_analyses(marker: &str) -> AnalysisHold {
+    let state = Arc::new(HoldState::default());
+    *lock(&HOLD) = Some((marker.to_string(), state.clone()));
+    HOLD_SET.store(true, Ordering::SeqCst);
+    AnalysisHold(state)
+}
+
+static HOLD_SET: AtomicBool = AtomicBool::new(false);
+static HOLD: Mutex<Option<(String, Arc<HoldState>)>> = Mutex::new(None);
+
+#[derive(Default)]
+struct HoldState {
+    released: Mutex<bool>,
+    changed: Condvar,
+    /// Analyses that reached the hold.
+    entered: AtomicUsize,
+}
+
+/// Releases the held analyses when dropped (or by [`AnalysisHold::release`]).
+#[doc(hidden)]
+pub struct AnalysisHold(Arc<HoldState>);
+
+impl AnalysisHold {
+    /// How many analyses have reached the hold so far.
+    pub fn entered(&self) -> usize {
+        self.0.entered.load(Ordering::SeqCst)
+    }
+
+    pub fn release(&self) {
+        *lock(&self.0.released) = true;
+        self.0.changed.notify_all();
+    }
+}
+
+impl Drop for AnalysisHold {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+fn is_held(uri: &Uri) -> bool {
+    if !HOLD_SET.load(Ordering::Relaxed) {
+        return false;
+    }
+    lock(&HOLD)
+        .as_ref()
+        .is_some_and(|(marker, _)| uri.as_str().contains(marker.as_str()))
+}
+
+fn wait_while_held() {
+    let Some(state) = lock(&HOLD).as_ref().map(|(_, state)| state.clone()) else {
+        return;
+    };
+    state.entered.fetch_add(1, Ordering::SeqCst);
+    let mut released = lock(&state.released);
+    while !*released {
+        released = state
+            .changed
+            .wait(released)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
     }
 }

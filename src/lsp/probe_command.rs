@@ -242,7 +242,7 @@ pub async fn run(inner: &Arc<Inner>, arguments: Vec<Value>) -> jsonrpc::Result<O
             (target, None)
         }
         Args::AtPosition { uri, position } => {
-            let target = inner.target_at(&uri, position).ok_or_else(|| {
+            let target = inner.target_at(&uri, position).await.ok_or_else(|| {
                 jsonrpc::Error::invalid_params(
                     "no endpoint with a host, a port and a protocol in this document",
                 )
@@ -352,7 +352,7 @@ async fn probe_task(
     };
     inner.client.show_message(kind, summary).await;
     if let Some(uri) = document {
-        inner.attach_probe_result(&uri, &target, &report);
+        inner.attach_probe_result(&uri, &target, &report).await;
     }
     Some(report)
 }

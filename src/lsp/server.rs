@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
-use super::documents::{file_path, guarded, lock, DocEntry, Document, Documents};
+use super::documents::{file_path, guarded, lock, DocEntry, Documents, Engine};
 use super::position::{self, Encoding};
 use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
 use super::settings::{self, CheckedSettings, Root, SettingsState, CONFIG_FILE_NAME};
@@ -56,7 +56,8 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    /// `stop` turns true when the session ends (`shutdown`, or `exit` without it).
+    pub fn new(client: Client, stop: watch::Sender<bool>) -> Backend {
         Backend {
             inner: Arc::new(Inner {
                 client,
@@ -66,7 +67,7 @@ impl Backend {
                 startup_errors: Mutex::new(Vec::new()),
                 probe_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_PROBES)),
                 probe_cancels: Mutex::new(HashMap::new()),
-                shutdown: watch::channel(false).0,
+                shutdown: stop,
                 next_token: AtomicU64::new(1),
             }),
         }
@@ -120,111 +121,127 @@ impl Inner {
         (settings.config_for(entry.path.as_deref()), settings.epoch)
     }
 
-    /// Publishes `entry`'s diagnostics for `version` after the debounce, unless a newer version
-    /// (or a close) came first.
-    fn schedule_publish(self: &Arc<Self>, uri: Uri, entry: Arc<DocEntry>, version: i32) {
-        let delay = lock(&self.settings).editor.debounce();
-        let inner = self.clone();
-        tokio::spawn(async move {
+    /// Runs `f` on `entry`'s engine, caught up with every change so far, on a blocking thread: a
+    /// slow analysis holds up that thread and this document, nothing else. `None` if `f`
+    /// panicked.
+    async fn on_engine<T, F>(&self, entry: Arc<DocEntry>, f: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine, &Config, u64, Encoding) -> T + Send + 'static,
+    {
+        let (config, epoch) = self.config_for(&entry);
+        let encoding = self.encoding();
+        tokio::task::spawn_blocking(move || {
+            let mut engine = entry.engine();
+            f(&mut engine, &config, epoch, encoding)
+        })
+        .await
+        .ok()
+    }
+
+    /// Asks for `entry`'s diagnostics to be published (after the debounce). One publisher per
+    /// document runs at a time and publishes only the document's current version: a newer edit
+    /// supersedes a stale analysis.
+    fn schedule_publish(self: &Arc<Self>, uri: Uri, entry: Arc<DocEntry>) {
+        {
+            let mut doc = entry.lock();
+            doc.publish_wanted = true;
+            if doc.publisher_running || doc.closed {
+                return;
+            }
+            doc.publisher_running = true;
+        }
+        tokio::spawn(self.clone().publisher(uri, entry));
+    }
+
+    async fn publisher(self: Arc<Self>, uri: Uri, entry: Arc<DocEntry>) {
+        loop {
+            let delay = lock(&self.settings).editor.debounce();
             if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-                if entry.lock().version != version {
+                // wait for the document to be quiet for `delay`
+                loop {
+                    let seen = entry.lock().version;
+                    tokio::time::sleep(delay).await;
+                    if entry.lock().version == seen {
+                        break;
+                    }
+                }
+            }
+            {
+                let mut doc = entry.lock();
+                doc.publish_wanted = false;
+                if doc.closed {
+                    doc.publisher_running = false;
                     return;
                 }
             }
-            let _gate = entry.publish_gate.lock().await;
-            let Some(diagnostics) = inner.diagnostics(&entry, version) else {
+            let computed = self
+                .on_engine(entry.clone(), |engine, config, epoch, encoding| {
+                    diagnostics(engine, config, epoch, encoding)
+                })
+                .await
+                .flatten();
+            if let Some((version, diagnostics)) = computed {
+                let _gate = entry.publish_gate.lock().await;
+                let current = {
+                    let doc = entry.lock();
+                    !doc.closed && doc.version == version
+                };
+                if current {
+                    self.client
+                        .publish_diagnostics(uri.clone(), diagnostics, Some(version))
+                        .await;
+                }
+            }
+            let mut doc = entry.lock();
+            if !doc.publish_wanted || doc.closed {
+                doc.publisher_running = false;
                 return;
-            };
-            inner
-                .client
-                .publish_diagnostics(uri, diagnostics, Some(version))
-                .await;
-        });
-    }
-
-    /// The diagnostics of `version`, or `None` when that is no longer the document's version.
-    fn diagnostics(&self, entry: &DocEntry, version: i32) -> Option<Vec<Diagnostic>> {
-        let (config, epoch) = self.config_for(entry);
-        let encoding = self.encoding();
-        let mut guard = entry.lock();
-        let doc = &mut *guard;
-        if doc.closed || doc.version != version {
-            return None;
+            }
         }
-        let started = timing().then(std::time::Instant::now);
-        let Document {
-            rope,
-            source,
-            analyzer,
-            probe_marks,
-            ..
-        } = doc;
-        let Some(source) = source.as_ref() else {
-            return Some(Vec::new());
-        };
-        let analysis = analyzer.get(source, version, &config, epoch);
-        let analysed = timing().then(std::time::Instant::now);
-        let mut out: Vec<Diagnostic> = analysis
-            .findings
-            .iter()
-            .map(|f| actions::diagnostic(rope, encoding, version, f))
-            .collect();
-        if !probe_marks.is_empty() {
-            out.extend(probe_command::diagnostics(
-                probe_marks,
-                analysis,
-                rope,
-                encoding,
-            ));
-        }
-        if let (Some(started), Some(analysed)) = (started, analysed) {
-            eprintln!(
-                "mailport lsp timing: v{version} analysis {:?} ({} findings), to LSP {:?}",
-                analysed - started,
-                out.len(),
-                analysed.elapsed()
-            );
-        }
-        Some(out)
     }
 
     fn republish_all(self: &Arc<Self>) {
         for (uri, entry) in self.docs.all() {
-            let version = entry.lock().version;
-            self.schedule_publish(uri, entry, version);
+            self.schedule_publish(uri, entry);
         }
     }
 
     /// The probe target under/nearest `position` of an open document.
-    pub fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
+    pub async fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
         let entry = self.docs.get(uri)?;
-        let (config, epoch) = self.config_for(&entry);
-        let encoding = self.encoding();
-        let mut doc = entry.lock();
-        let offset = position::to_byte(&doc.rope, position, encoding);
-        let analysis = doc.analysis(&config, epoch)?;
-        probe_command::target_near(analysis, offset)
+        self.on_engine(entry, move |engine, config, epoch, encoding| {
+            let offset = position::to_byte(&engine.rope, position, encoding);
+            let analysis = engine.analysis(config, epoch)?;
+            probe_command::target_near(analysis, offset)
+        })
+        .await
+        .flatten()
     }
 
     /// Shows a probe's findings on its endpoint (and republishes).
-    pub fn attach_probe_result(self: &Arc<Self>, uri: &Uri, target: &Target, report: &Report) {
+    pub async fn attach_probe_result(
+        self: &Arc<Self>,
+        uri: &Uri,
+        target: &Target,
+        report: &Report,
+    ) {
         let Some(entry) = self.docs.get(uri) else {
             return;
         };
-        let (config, epoch) = self.config_for(&entry);
-        let version = {
-            let mut doc = entry.lock();
-            let Some(analysis) = doc.analysis(&config, epoch) else {
-                return;
-            };
-            let Some(mark) = probe_command::mark_for(analysis, target, report) else {
-                return;
-            };
-            probe_command::add_mark(&mut doc.probe_marks, mark);
-            doc.version
-        };
-        self.schedule_publish(uri.clone(), entry, version);
+        let (target, report) = (target.clone(), report.clone());
+        let attached = self
+            .on_engine(entry.clone(), move |engine, config, epoch, _| {
+                let analysis = engine.analysis(config, epoch)?;
+                let mark = probe_command::mark_for(analysis, &target, &report)?;
+                probe_command::add_mark(&mut engine.probe_marks, mark);
+                Some(())
+            })
+            .await
+            .flatten();
+        if attached.is_some() {
+            self.schedule_publish(uri.clone(), entry);
+        }
     }
 
     /// Applies new editor settings; a bad value keeps the previous ones and tells the user.
@@ -310,6 +327,44 @@ impl Inner {
 fn timing() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("MAILPORT_LSP_TIMING").is_some_and(|v| v == "1"))
+}
+
+/// The diagnostics of the engine's version: (version, diagnostics), `None` for a document that
+/// is not open any more.
+fn diagnostics(
+    engine: &mut Engine,
+    config: &Config,
+    epoch: u64,
+    encoding: Encoding,
+) -> Option<(i32, Vec<Diagnostic>)> {
+    let version = engine.version?;
+    let started = timing().then(std::time::Instant::now);
+    let Some((rope, _, analysis, probe_marks, _)) = engine.parts(config, epoch) else {
+        return Some((version, Vec::new()));
+    };
+    let analysed = timing().then(std::time::Instant::now);
+    let mut out: Vec<Diagnostic> = analysis
+        .findings
+        .iter()
+        .map(|f| actions::diagnostic(rope, encoding, version, f))
+        .collect();
+    if !probe_marks.is_empty() {
+        out.extend(probe_command::diagnostics(
+            probe_marks,
+            analysis,
+            rope,
+            encoding,
+        ));
+    }
+    if let (Some(started), Some(analysed)) = (started, analysed) {
+        eprintln!(
+            "mailport lsp timing: v{version} caught up and analysed in {:?} ({} findings), to LSP {:?}",
+            analysed - started,
+            out.len(),
+            analysed.elapsed()
+        );
+    }
+    Some((version, out))
 }
 
 fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
@@ -463,17 +518,18 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
-        let version = item.version;
         let started = timing().then(std::time::Instant::now);
-        let doc = Document::open(&item.uri, item.language_id, version, item.text);
+        // the text is read (parsed) by the publisher, on a blocking thread
+        let entry = DocEntry::open(&item.uri, item.language_id, item.version, item.text);
         if let Some(started) = started {
             eprintln!(
-                "mailport lsp timing: v{version} opened (read) in {:?}",
+                "mailport lsp timing: v{} opened in {:?}",
+                item.version,
                 started.elapsed()
             );
         }
-        let entry = self.inner.docs.insert(item.uri.clone(), doc);
-        self.inner.schedule_publish(item.uri, entry, version);
+        let entry = self.inner.docs.insert(item.uri.clone(), entry);
+        self.inner.schedule_publish(item.uri, entry);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -488,11 +544,11 @@ impl LanguageServer for Backend {
             .apply_changes(version, params.content_changes, self.inner.encoding());
         if let Some(started) = started {
             eprintln!(
-                "mailport lsp timing: v{version} edit applied in {:?}",
+                "mailport lsp timing: v{version} edit applied to the text in {:?}",
                 started.elapsed()
             );
         }
-        self.inner.schedule_publish(uri, entry, version);
+        self.inner.schedule_publish(uri, entry);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -534,42 +590,37 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.get(&at.text_document.uri) else {
             return Ok(None);
         };
-        let (config, epoch) = self.inner.config_for(&entry);
-        let session = self.inner.session();
-        let mut guard = entry.lock();
-        let Document {
-            rope,
-            source,
-            analyzer,
-            version,
-            ..
-        } = &mut *guard;
-        let offset = position::to_byte(rope, at.position, session.encoding);
-        let Some(source) = source.as_ref() else {
-            return Ok(None);
-        };
-        let analysis = analyzer.get(source, *version, &config, epoch);
-        let found = guarded(|| {
-            analysis::hover::hover(
-                source.text(),
-                source.format(),
-                source.parsed(),
-                analysis,
-                offset,
-            )
-        })
-        .flatten();
-        Ok(found.map(|h| Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: if session.hover_markdown {
-                    MarkupKind::Markdown
-                } else {
-                    MarkupKind::PlainText
-                },
-                value: h.markdown,
-            }),
-            range: Some(position::to_range(rope, &h.span, session.encoding)),
-        }))
+        let markdown = self.inner.session().hover_markdown;
+        let found = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let offset = position::to_byte(&engine.rope, at.position, encoding);
+                let (rope, source, analysis, _, _) = engine.parts(config, epoch)?;
+                let found = guarded(|| {
+                    analysis::hover::hover(
+                        source.text(),
+                        source.format(),
+                        source.parsed(),
+                        analysis,
+                        offset,
+                    )
+                })
+                .flatten()?;
+                Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: if markdown {
+                            MarkupKind::Markdown
+                        } else {
+                            MarkupKind::PlainText
+                        },
+                        value: found.markdown,
+                    }),
+                    range: Some(position::to_range(rope, &found.span, encoding)),
+                })
+            })
+            .await
+            .flatten();
+        Ok(found)
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -577,34 +628,33 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.get(&uri) else {
             return Ok(None);
         };
-        let (config, epoch) = self.inner.config_for(&entry);
-        let encoding = self.inner.encoding();
-        let only = params.context.only.as_deref();
-        let mut doc = entry.lock();
-        let mut actions = Vec::new();
-        if actions::wanted(only, CodeActionKind::QUICKFIX.as_str()) {
-            actions.extend(actions::quick_fixes(
-                &uri,
-                &doc.rope,
-                encoding,
-                doc.version,
-                doc.format(),
-                &params.context.diagnostics,
-            ));
-        }
-        if actions::wanted(only, FIX_ALL_KIND) {
-            let Document {
-                rope,
-                source,
-                analyzer,
-                version,
-                ..
-            } = &mut *doc;
-            if let Some(source) = source.as_ref() {
-                let analysis = analyzer.get(source, *version, &config, epoch);
-                actions.extend(actions::fix_all(&uri, rope, encoding, &analysis.findings));
-            }
-        }
+        let context = params.context;
+        let actions = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let only = context.only.as_deref();
+                let mut actions = Vec::new();
+                if actions::wanted(only, CodeActionKind::QUICKFIX.as_str()) {
+                    if let Some(version) = engine.version {
+                        actions.extend(actions::quick_fixes(
+                            &uri,
+                            &engine.rope,
+                            encoding,
+                            version,
+                            engine.format(),
+                            &context.diagnostics,
+                        ));
+                    }
+                }
+                if actions::wanted(only, FIX_ALL_KIND) {
+                    if let Some((rope, _, analysis, _, _)) = engine.parts(config, epoch) {
+                        actions.extend(actions::fix_all(&uri, rope, encoding, &analysis.findings));
+                    }
+                }
+                actions
+            })
+            .await
+            .unwrap_or_default();
         Ok(Some(actions))
     }
 
@@ -616,23 +666,15 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.get(&uri) else {
             return Ok(None);
         };
-        let (config, epoch) = self.inner.config_for(&entry);
-        let encoding = self.inner.encoding();
-        let mut doc = entry.lock();
-        let Document {
-            rope,
-            source,
-            analyzer,
-            version,
-            ..
-        } = &mut *doc;
-        let Some(source) = source.as_ref() else {
-            return Ok(None);
-        };
-        let analysis = analyzer.get(source, *version, &config, epoch);
-        Ok(Some(probe_command::code_lenses(
-            &uri, analysis, rope, encoding,
-        )))
+        let lenses = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
+                Some(probe_command::code_lenses(&uri, analysis, rope, encoding))
+            })
+            .await
+            .flatten();
+        Ok(lenses)
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {

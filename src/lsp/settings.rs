@@ -12,8 +12,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::{Allow, Config, Prefer};
+use crate::files::{self, ReadError};
 
 pub const CONFIG_FILE_NAME: &str = ".mailport.toml";
+/// Largest `.mailport.toml` read (a real one is a few hundred bytes).
+const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The editor's `mailport` settings.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -129,9 +132,10 @@ pub enum FileConfigError {
 /// Reads `<root>/.mailport.toml`: `Ok(None)` when there is none.
 pub fn read_config_file(root: &Path) -> Result<Option<Config>, FileConfigError> {
     let path = root.join(CONFIG_FILE_NAME);
-    let text = match std::fs::read_to_string(&path) {
+    // a symlink to /dev/zero or a FIFO in a repository must not hang or exhaust the server
+    let text = match files::read_regular_text(&path, MAX_CONFIG_FILE_BYTES) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(ReadError::NotFound) => return Ok(None),
         Err(e) => {
             return Err(FileConfigError::Invalid {
                 path: path.display().to_string(),

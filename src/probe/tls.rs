@@ -40,7 +40,9 @@ impl Trust {
                     reason,
                 };
                 let mut roots = RootCertStore::clone(&base);
-                let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+                // a CA bundle is a few hundred KB; a FIFO or a device is refused
+                let pem = crate::files::read_regular(path, 16 * 1024 * 1024)
+                    .map_err(|e| fail(e.to_string()))?;
                 let mut added = 0;
                 for cert in CertificateDer::pem_slice_iter(&pem) {
                     let cert = cert.map_err(|e| fail(e.to_string()))?;

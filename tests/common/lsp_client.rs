@@ -25,7 +25,7 @@ pub struct Client {
     cursor: usize,
     configuration: Arc<Mutex<Value>>,
     next_id: i64,
-    pub server: JoinHandle<()>,
+    pub server: JoinHandle<mailport::lsp::Ending>,
 }
 
 /// Capabilities of a typical editor: UTF-16 (or UTF-8 when asked), configuration pull, progress,
@@ -61,7 +61,8 @@ pub async fn write_frame(writer: &Writer, body: &[u8]) {
     w.flush().await.expect("flush");
 }
 
-async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<Value> {
+/// One frame's JSON body; `None` at the end of the output or on a body that is not JSON.
+pub async fn read_frame<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Option<Value> {
     let mut length = None;
     loop {
         let mut line = String::new();
@@ -271,10 +272,16 @@ impl Client {
         let response = self.request("shutdown", Value::Null).await;
         assert_eq!(response["result"], Value::Null, "{response}");
         self.notify("exit", Value::Null).await;
-        tokio::time::timeout(Duration::from_secs(5), self.server)
+        let ending = tokio::time::timeout(Duration::from_secs(5), self.server)
             .await
             .expect("server exits after shutdown + exit")
             .expect("server task did not panic");
+        assert_eq!(
+            ending,
+            mailport::lsp::Ending::Exit {
+                after_shutdown: true
+            }
+        );
     }
 }
 

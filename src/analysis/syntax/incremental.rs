@@ -320,6 +320,13 @@ impl IncrementalDoc {
     }
 
     fn edit_yaml_tree(&mut self, mut parser: Parser, mut old_tree: Tree, edit: &InputEdit) {
+        // Top-level pairs are read at the indentation of the first line with content: an edit up
+        // to the end of that line may move it, and with it what every other line gives
+        // (fuzz/regressions/incremental_edits/yaml-comment-split).
+        if yaml::base_line_end(&self.text).is_none_or(|end| edit.start_byte < end) {
+            self.read_all();
+            return;
+        }
         old_tree.edit(edit);
         let read = yaml::parse_within_limits(&mut parser, &self.text, Some(&old_tree));
         let Some(tree) = read.tree.clone().filter(|_| read.complete()) else {
@@ -1436,6 +1443,22 @@ mod tests {
         for seed in 1..=seeds {
             random_edits_with(Format::Properties, &text, seed * 9973, 100, LINE_PIECES);
         }
+    }
+
+    #[test]
+    fn yaml_edit_that_indents_the_first_line_reads_everything_again() {
+        // A line break typed into the leading comment leaves ` on the network.` as the first
+        // line with content: indented by one, it moves the column top-level pairs are read at
+        // (fuzz/regressions/incremental_edits/yaml-comment-split).
+        let text = "# a mail catcher on the network.\n# fine\nservices:\n  app:\n    environment:\n      MAIL_HOST: mailpit\n      MAIL_PORT: \"1025\"\n  mailpit:\n    ports:\n      - \"8025:8025\"\n";
+        let mut doc = IncrementalDoc::new(Format::Yaml, text.to_string());
+        assert_eq!(doc.parsed().settings.len(), 3);
+        doc.edit(10, 16, "\n");
+        assert!(doc.text().starts_with("# a mail c\n on the network.\n"));
+        assert_eq!(*doc.parsed(), super::super::parse(Format::Yaml, doc.text()));
+        // And back.
+        doc.edit(10, 11, "");
+        assert_eq!(*doc.parsed(), super::super::parse(Format::Yaml, doc.text()));
     }
 
     #[test]

@@ -4,10 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{
-    indentation_at, line_break_at, line_start, parse_tree, slice, EntryStyle, Parsed, Setting,
-    Span, ValueKind,
-};
+use super::{parse_tree, slice, EntryStyle, Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     let read = parse_tree(&tree_sitter_json::LANGUAGE.into(), text);
@@ -127,7 +124,9 @@ fn read_value<'t>(
 
 fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: &mut Vec<Setting>) {
     let (decoded, kind, value_span) = match value {
-        Some(v) if v.kind() == "string" => (decode_string(text, v), ValueKind::Quoted, inner(v)),
+        Some(v) if v.kind() == "string" => {
+            (decode_string(text, v), ValueKind::Quoted, inner(text, v))
+        }
         Some(v) => {
             let kind = match v.kind() {
                 "number" => ValueKind::Number,
@@ -144,7 +143,9 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
         }
     };
     let value_end = value.map_or(member.node.end_byte(), |v| v.end_byte());
-    let key_span = member.key.map_or(value_span.clone(), inner);
+    let key_span = member
+        .key
+        .map_or(value_span.clone(), |key| inner(text, key));
     let separator = match (member.key, value) {
         (Some(key), Some(value)) => {
             let between = slice(text, key.end_byte()..value.start_byte());
@@ -159,15 +160,11 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
     // One-line containers get `, `; otherwise a line break and the member's own indentation.
     let container = member.container;
     let one_line = container.start_position().row == container.end_position().row
-        || line_start(text, member.node.start_byte()) <= container.start_byte();
+        || line_start_of(member.node) <= container.start_byte();
     let lead = if one_line {
         ", ".to_string()
     } else {
-        format!(
-            ",{}{}",
-            line_break_at(text, member.node.start_byte()),
-            indentation_at(text, member.node.start_byte())
-        )
+        own_line_lead(text, member.node)
     };
     out.push(Setting {
         path: super::segments(path.iter().map(String::as_str)),
@@ -193,18 +190,58 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
 }
 
 /// Inside the quotes of a string node.
-fn inner(node: Node) -> Span {
-    let (start, end) = (node.start_byte(), node.end_byte());
-    if end >= start + 2 {
-        start + 1..end - 1
+// Line geometry from the tree's positions, not by scanning the text: a mangled file can hold
+// thousands of members on one long line, and a scan per member would be quadratic.
+
+/// Start of the line a node starts on.
+fn line_start_of(node: Node) -> usize {
+    node.start_byte()
+        .saturating_sub(node.start_position().column)
+}
+
+/// `,` then the line break that ends the line before the node's (the document's own) and the
+/// node's indentation (at most [`MAX_INDENT`] blanks are copied).
+fn own_line_lead(text: &str, node: Node) -> String {
+    const MAX_INDENT: usize = 256;
+    let start = line_start_of(node);
+    let bytes = text.as_bytes();
+    let line_break = if start >= 2 && bytes.get(start - 2) == Some(&b'\r') {
+        "\r\n"
     } else {
-        start..end
-    }
+        "\n"
+    };
+    let width = bytes
+        .get(start..node.start_byte())
+        .unwrap_or_default()
+        .iter()
+        .take(MAX_INDENT)
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    format!(",{line_break}{}", slice(text, start..start + width))
+}
+
+fn inner(text: &str, node: Node) -> Span {
+    let (start, end) = (node.start_byte(), node.end_byte());
+    let bytes = text.as_bytes();
+    let quoted = |at: usize| bytes.get(at) == Some(&b'"');
+    let start = if quoted(start) && start < end {
+        start + 1
+    } else {
+        start
+    };
+    // An unclosed string ends at its last character, which may be several bytes long
+    // (fuzz/regressions/syntax_json/unclosed-string-multibyte-end).
+    let end = if end > start && quoted(end - 1) {
+        end - 1
+    } else {
+        end
+    };
+    start..end
 }
 
 /// The decoded content of a JSON string node.
 fn decode_string(text: &str, node: Node) -> String {
-    let raw = slice(text, inner(node));
+    let raw = slice(text, inner(text, node));
     if !raw.contains('\\') {
         return raw.to_string();
     }
@@ -313,6 +350,15 @@ mod tests {
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let paths: Vec<String> = parsed.settings.iter().map(|s| s.path.join("/")).collect();
         assert_eq!(paths, ["ports/0", "ports/1"]);
+    }
+
+    #[test]
+    fn an_unclosed_string_keeps_its_last_character() {
+        let text = "{\"pass\": \"change-m\u{e9}\n}\n";
+        let parsed = parse(text);
+        let pass = &parsed.settings[0];
+        assert_eq!(pass.path_names(), ["pass"]);
+        assert_eq!(slice(text, pass.value_span.clone()), "change-m\u{e9}");
     }
 
     #[test]

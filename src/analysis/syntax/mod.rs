@@ -455,12 +455,21 @@ pub(crate) fn parser_for(language: &tree_sitter::Language) -> Option<tree_sitter
     Some(parser)
 }
 
-/// Every ERROR and MISSING node of a tree as a [`SyntaxError`] with a short reason. Only
+/// Syntax errors listed per tree at most.
+const MAX_SYNTAX_ERRORS: usize = 100;
+
+/// The ERROR and MISSING nodes of a tree (the first [`MAX_SYNTAX_ERRORS`], in document order) as
+/// [`SyntaxError`]s with a short reason. Only
 /// descends into subtrees that contain an error, so a clean tree costs nothing.
 pub(crate) fn tree_errors(tree: &tree_sitter::Tree, text: &str) -> Vec<SyntaxError> {
     let mut errors = Vec::new();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
+        // The first errors say all there is to say (one MP000 shows the first); listing every one
+        // of thousands on one long line would cost a scan of that line each.
+        if errors.len() >= MAX_SYNTAX_ERRORS {
+            break;
+        }
         if !node.has_error() {
             continue;
         }

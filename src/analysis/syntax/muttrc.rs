@@ -80,11 +80,11 @@ pub(super) fn read_set_command(
     };
     pos += word_len;
     let bytes = command.as_bytes();
-    let style_for = |_: usize| {
-        let mut style = line_style(text, offset, line_end(text, offset), separator);
-        style.key_prefix = "set ".to_string();
-        style
-    };
+    // one style for every assignment of the command (finding the line's end once: a command can
+    // hold thousands of words)
+    let mut style = line_style(text, offset, line_end(text, offset), separator);
+    style.key_prefix = "set ".to_string();
+    let style_for = |_: usize| style.clone();
     loop {
         while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
             pos += 1;

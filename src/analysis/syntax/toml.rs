@@ -526,7 +526,11 @@ fn decode_string(raw: &str) -> (String, Span) {
     } else {
         return (raw.to_string(), 0..raw.len());
     };
-    let inner_span = width..raw.len() - width;
+    // An unclosed string runs to its last character, which may be several bytes long
+    // (fuzz/regressions/syntax_toml/unclosed-string-multibyte-end).
+    let closing = if quote == '"' { "\"\"\"" } else { "'''" };
+    let closed = raw.len() >= 2 * width && raw.ends_with(&closing[..width]);
+    let inner_span = width..if closed { raw.len() - width } else { raw.len() };
     let mut inner = raw.get(inner_span.clone()).unwrap_or("");
     if width == 3 {
         // A line break right after the opening quotes is not part of the value.
@@ -714,6 +718,17 @@ pub(crate) mod tests {
                 servers/1/tls/ciphers/1 = "b" Quoted value@103..104 "b" style(at 105, lead ", ", prefix "" "", sep "")
                     key written "b"
             "#]],
+        );
+    }
+
+    #[test]
+    fn an_unclosed_string_keeps_its_last_character() {
+        let text = "[s]\na = 'x\u{e9}\r\n";
+        let parsed = parse(text);
+        assert_eq!(parsed.settings[0].path_names(), ["s", "a"]);
+        assert_eq!(
+            slice(text, parsed.settings[0].value_span.clone()),
+            "x\u{e9}"
         );
     }
 

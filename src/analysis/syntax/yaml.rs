@@ -431,6 +431,20 @@ fn base_column(text: &str) -> usize {
     0
 }
 
+/// Where the line that decides [`base_column`] ends (after its line break); `None` when no line
+/// has content yet. An edit that starts after it leaves the base column as it was.
+pub(crate) fn base_line_end(text: &str) -> Option<usize> {
+    let mut pos = 0;
+    while pos < text.len() {
+        let line = line_at(text, pos);
+        if line.content {
+            return Some(line.next);
+        }
+        pos = line.next;
+    }
+    None
+}
+
 impl<'t> Walker<'_, '_> {
     /// A document, or what error recovery left of one: an ERROR node may still hold whole
     /// top-level pairs (those that start at column 0 are read).

@@ -1,0 +1,106 @@
+//! Reading files a repository supplies (`.mailport.toml`, files to check, a CA file). Whatever
+//! sits at the path — a symlink to `/dev/zero`, a FIFO nobody writes, a device, a huge file —
+//! reading it must end, quickly, with a bounded amount of memory.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Why a file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("not found")]
+    NotFound,
+    #[error("not a regular file")]
+    NotRegular,
+    #[error("larger than {} MB", .0 / 1024 / 1024)]
+    TooLarge(u64),
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> ReadError {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Io(e),
+        }
+    }
+}
+
+/// The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+///
+/// The type is checked before opening (opening a FIFO for reading blocks until a writer comes)
+/// and again on the opened file (the path may have been swapped in between); the read stops at
+/// `limit + 1` bytes whatever the file claims its size to be.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let before = std::fs::metadata(path)?;
+    if !before.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if before.len() > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
+/// [`read_regular`] as UTF-8 text.
+pub fn read_regular_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let bytes = read_regular(path, limit)?;
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({})", e.utf8_error()),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_files_are_read_and_others_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "x = 1\n").unwrap();
+        assert_eq!(read_regular_text(&file, 100).unwrap(), "x = 1\n");
+        assert!(matches!(
+            read_regular(&file, 3),
+            Err(ReadError::TooLarge(3))
+        ));
+        assert!(matches!(
+            read_regular(&dir.path().join("missing"), 100),
+            Err(ReadError::NotFound)
+        ));
+        assert!(matches!(
+            read_regular(dir.path(), 100),
+            Err(ReadError::NotRegular)
+        ));
+        #[cfg(unix)]
+        {
+            let zero = dir.path().join("zero");
+            std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+            assert!(matches!(
+                read_regular(&zero, 100),
+                Err(ReadError::NotRegular)
+            ));
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                assert!(matches!(
+                    read_regular(&fifo, 100),
+                    Err(ReadError::NotRegular)
+                ));
+            }
+        }
+    }
+}
