@@ -62,6 +62,11 @@ def shapes(family):
     out.append(("indent", [100, 300, 1000, 1400],
                 lambda n: "".join(" " * i + block(i) + "\n" for i in range(n))
                 + " " * n + "smtp_port: 465\n"))
+    # The same, then a string left open: external scanners keep both stacks in 1 KB of state.
+    opener = f.openers[0] if f.openers else '"'
+    out.append(("indent + string", [100, 300, 600, 1000],
+                lambda n: "".join(" " * i + block(i) + "\n" for i in range(n))
+                + " " * n + opener + "\n"))
     if family == "yaml":
         out.append(("sequence - - -", [1000, 3000, 10000, 30000, 100000],
                     lambda n: "smtp:\n  " + "- " * n + "465\n"))
@@ -78,6 +83,8 @@ def shapes(family):
     setting = f.settings[0]
     out.append(("long line commas", [10_000, 30_000, 100_000, 300_000, 1_000_000],
                 lambda n: prefix + "[" + "," * n + "]\n" + setting + "\n"))
+    out.append(("long line list", [10_000, 30_000, 100_000, 300_000],
+                lambda n: prefix + "1, " * n + "\n"))
     out.append(("long line word", [10_000, 30_000, 100_000, 300_000, 1_000_000],
                 lambda n: setting + " " + "x" * n + "\n"))
     out.append(("long line settings", [1000, 3000, 10000, 30000],
@@ -90,6 +97,9 @@ def shapes(family):
                        for _ in range(n))
 
     out.append(("garbage lines", [1000, 3000, 10000, 30000, 100000], garbage))
+    # The same on one line: other line breaks (U+2028) that mailport does not count as lines.
+    out.append(("garbage one line u2028", [1000, 3000, 10000, 30000, 100000],
+                lambda n: garbage(n).replace("\n", "\u2028")))
     out.append(("repeated settings", [1000, 3000, 10000, 30000, 100000],
                 lambda n: "".join(f.settings[i % len(f.settings)] + "\n" for i in range(n))))
     broken = setting + (f.openers[0] if f.openers else "{")
@@ -132,6 +142,7 @@ def main():
     ap.add_argument("--binary", default=harness.default_binary())
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated families (default: all)")
+    ap.add_argument("--shape", default="", help="comma-separated parts of shape names (default: all)")
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--slow", type=float, default=harness.SLOW_SECONDS)
     ap.add_argument("--growth", type=float, default=3.0,
@@ -148,9 +159,10 @@ def main():
     SIZE_LIMIT = min(SIZE_LIMIT, args.max_bytes)
     binary = os.path.abspath(args.binary) if os.sep in args.binary else args.binary
     families = [f for f in FAMILIES if not args.only or f in args.only.split(",")]
+    wanted = lambda shape: not args.shape or any(w in shape for w in args.shape.split(","))
     tmp = tempfile.mkdtemp(prefix="mailport-worst-")
     tasks = [(fam, shape, sizes, binary, args.timeout, tmp, args.largest_only)
-             for fam in families for shape, sizes, _ in shapes(fam)]
+             for fam in families for shape, sizes, _ in shapes(fam) if wanted(shape)]
     flagged = {"CRASH": 0, "SLOW": 0, "MEMORY": 0, "SUPERLINEAR": 0}
     worst = None
     runs = 0
