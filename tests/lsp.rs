@@ -6,7 +6,7 @@ mod lsp_client;
 
 use std::time::Duration;
 
-use lsp_client::{apply_edits, codes, position_of, Client};
+use lsp_client::{apply_edits, codes, expected, position_of, published, Client};
 use mailport::analysis::{analyze, Format};
 use mailport::config::Config;
 use serde_json::{json, Value};
@@ -24,36 +24,6 @@ fn find<'a>(params: &'a Value, code: &str) -> Option<&'a Value> {
         .as_array()?
         .iter()
         .find(|d| d["code"] == code)
-}
-
-/// The diagnostics the server should publish for `text`: (code, range) computed from the engine
-/// directly, with the client's own position arithmetic.
-fn expected(text: &str, format: Format, utf8: bool) -> Vec<(String, Value)> {
-    let analysis = analyze(text, format, &Config::default());
-    let mut out: Vec<(String, Value)> = analysis
-        .findings
-        .iter()
-        .map(|f| {
-            let range = json!({
-                "start": position_of(text, f.span.start, utf8),
-                "end": position_of(text, f.span.end, utf8),
-            });
-            (f.code.as_str().to_string(), range)
-        })
-        .collect();
-    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
-    out
-}
-
-fn published(params: &Value) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = params["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap().to_string(), d["range"].clone()))
-        .collect();
-    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
-    out
 }
 
 /// A content change that replaces `old` (its first occurrence) with `new`.

@@ -12,9 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lsp_client::position_of;
-use mailport::analysis::{analyze, Format};
-use mailport::config::Config;
+use lsp_client::{expected, position_of, published};
+use mailport::analysis::Format;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin};
@@ -293,7 +292,7 @@ impl Lsp {
         );
         self.open(&uri, "dotenv", 1, DJANGO_ENV).await;
         let params = self.diagnostics(&uri, |p| p["version"] == 1).await;
-        assert_eq!(published(&params), expected(DJANGO_ENV, Format::Env));
+        assert_eq!(published(&params), expected(DJANGO_ENV, Format::Env, false));
         self.assert_hover(&uri, DJANGO_ENV, "587").await;
     }
 
@@ -347,34 +346,6 @@ impl Lsp {
             .filter_map(|m| m["error"]["code"].as_i64())
             .collect()
     }
-}
-
-fn expected(text: &str, format: Format) -> Vec<(String, Value)> {
-    let analysis = analyze(text, format, &Config::default());
-    let mut out: Vec<(String, Value)> = analysis
-        .findings
-        .iter()
-        .map(|f| {
-            let range = json!({
-                "start": position_of(text, f.span.start, false),
-                "end": position_of(text, f.span.end, false),
-            });
-            (f.code.as_str().to_string(), range)
-        })
-        .collect();
-    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
-    out
-}
-
-fn published(params: &Value) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = params["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap().to_string(), d["range"].clone()))
-        .collect();
-    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
-    out
 }
 
 fn error_code(response: &Value) -> i64 {
@@ -862,7 +833,7 @@ async fn lone_surrogates_in_documents_become_replacement_characters_in_step_with
     lsp.frame(open.as_bytes()).await;
     let text = format!("# note \u{FFFD}\n{DJANGO_ENV}");
     let params = lsp.diagnostics(uri, |p| p["version"] == 1).await;
-    assert_eq!(published(&params), expected(&text, Format::Env));
+    assert_eq!(published(&params), expected(&text, Format::Env, false));
     // an edit that adds the other half of a pair after a lone high surrogate, and one in line 0
     // after it at the client's UTF-16 column 9 (`# note ` 7 + 1 unit + 1)
     let change = format!(
@@ -874,7 +845,7 @@ async fn lone_surrogates_in_documents_become_replacement_characters_in_step_with
         DJANGO_ENV.replace("587", "465")
     );
     let params = lsp.diagnostics(uri, |p| p["version"] == 2).await;
-    assert_eq!(published(&params), expected(&text, Format::Env));
+    assert_eq!(published(&params), expected(&text, Format::Env, false));
     lsp.assert_hover(uri, &text, "465").await;
     lsp.finish().await;
 }
@@ -915,7 +886,11 @@ async fn edits_to_unknown_documents_and_odd_ranges_are_applied_as_documented() {
     .await;
     let text = "A=<😀!\nEMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\n# end";
     let params = lsp.diagnostics(uri, |p| p["version"] == 2).await;
-    assert_eq!(published(&params), expected(&text, Format::Env), "{text}");
+    assert_eq!(
+        published(&params),
+        expected(&text, Format::Env, false),
+        "{text}"
+    );
     lsp.finish().await;
 }
 
@@ -931,10 +906,10 @@ async fn versions_going_backwards_are_taken_as_the_current_text() {
         .await;
     let after = DJANGO_ENV.replace("587", "465");
     let params = lsp.diagnostics(uri, |p| p["version"] == 3).await;
-    assert_eq!(published(&params), expected(&after, Format::Env));
+    assert_eq!(published(&params), expected(&after, Format::Env, false));
     lsp.change(uri, -7, json!([{"text": DJANGO_ENV}])).await;
     let params = lsp.diagnostics(uri, |p| p["version"] == -7).await;
-    assert_eq!(published(&params), expected(DJANGO_ENV, Format::Env));
+    assert_eq!(published(&params), expected(DJANGO_ENV, Format::Env, false));
     lsp.finish().await;
 }
 
@@ -948,7 +923,7 @@ async fn a_20_mb_document_is_opened_published_and_hovered() {
     assert!(text.len() >= 20 * 1024 * 1024);
     lsp.open(uri, "dotenv", 1, &text).await;
     let params = lsp.diagnostics(uri, |p| p["version"] == 1).await;
-    assert_eq!(published(&params), expected(&text, Format::Env));
+    assert_eq!(published(&params), expected(&text, Format::Env, false));
     lsp.assert_hover(uri, &text, "587").await;
     lsp.finish().await;
 }
@@ -965,7 +940,7 @@ async fn non_file_uris_are_served_by_language_id_or_ignored() {
         let params = lsp.diagnostics(uri, |p| p["version"] == 1).await;
         assert_eq!(
             published(&params),
-            expected(DJANGO_ENV, Format::Env),
+            expected(DJANGO_ENV, Format::Env, false),
             "{uri}"
         );
         lsp.assert_hover(uri, DJANGO_ENV, "587").await;
@@ -1108,7 +1083,7 @@ async fn five_thousand_unawaited_one_character_edits_then_a_hover() {
     after.push('\n');
     lsp.assert_hover(uri, &after, "587").await;
     let params = lsp.diagnostics(uri, |p| p["version"] == 5001).await;
-    assert_eq!(published(&params), expected(&after, Format::Env));
+    assert_eq!(published(&params), expected(&after, Format::Env, false));
     lsp.finish().await;
 }
 

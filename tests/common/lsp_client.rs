@@ -369,3 +369,38 @@ pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
     }
     out
 }
+
+/// The diagnostics the server should publish for `text`: (code, range) computed from the engine
+/// directly, with the client's own position arithmetic.
+pub fn expected(
+    text: &str,
+    format: mailport::analysis::Format,
+    utf8: bool,
+) -> Vec<(String, Value)> {
+    let analysis = mailport::analysis::analyze(text, format, &mailport::config::Config::default());
+    let mut out: Vec<(String, Value)> = analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let range = json!({
+                "start": position_of(text, f.span.start, utf8),
+                "end": position_of(text, f.span.end, utf8),
+            });
+            (f.code.as_str().to_string(), range)
+        })
+        .collect();
+    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
+    out
+}
+
+/// The (code, range) pairs of a `publishDiagnostics`, sorted.
+pub fn published(params: &Value) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = params["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["range"].clone()))
+        .collect();
+    out.sort_by_key(|(c, r)| (c.clone(), r.to_string()));
+    out
+}
