@@ -487,3 +487,113 @@ fn nix_home_manager_and_msmtp() {
         "#]],
     );
 }
+
+/// rules.md: a host the document does not name (an environment lookup, an expression) may go
+/// anywhere, so the security rules apply; a missing host is the application's default host.
+#[test]
+fn unnamed_hosts_follow_one_policy() {
+    // nodemailer: the host from the environment, opportunistic STARTTLS with a password.
+    check(
+        "mailer.js",
+        r#"const transporter = nodemailer.createTransport({
+  host: process.env.SMTP_HOST,
+  port: 587,
+  secure: false,
+  auth: { user: process.env.SMTP_USER, pass: process.env.SMTP_PASS },
+});
+"#,
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: 465,
+                |   secure: true,
+              fix: Require STARTTLS (requireTLS=true)
+                |   requireTLS: true,
+        "#]],
+    );
+    // The same on the catchers' port 1025: a local catcher.
+    check(
+        "mailer.js",
+        "const t = nodemailer.createTransport({ host: process.env.SMTP_HOST, port: 1025, secure: false, auth: { user: 'u', pass: 'p' } });\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Rails: `ENV['SMTP_ADDRESS']` is not known to be local.
+    check(
+        "config/environments/production.rb",
+        r#"Rails.application.configure do
+  config.action_mailer.delivery_method = :smtp
+  config.action_mailer.smtp_settings = {
+    address: ENV['SMTP_ADDRESS'],
+    port: 587,
+    user_name: ENV.fetch('SMTP_USER'),
+    password: ENV['SMTP_PASSWORD'],
+    authentication: :plain,
+    enable_starttls_auto: true
+  }
+end
+"#,
+        expect![[r#"
+            9:27 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |     port: 465,
+                |     enable_starttls_auto: false,
+                |     tls: true
+              fix: Require STARTTLS (enable_starttls=true)
+                |     enable_starttls_auto: true,
+                |     enable_starttls: true
+        "#]],
+    );
+    // Django without EMAIL_HOST sends to its default, localhost: nothing leaves the machine.
+    check(
+        "settings.py",
+        "EMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'\nEMAIL_PORT = 25\nEMAIL_HOST_USER = 'app'\nEMAIL_HOST_PASSWORD = os.environ['EMAIL_PASSWORD']\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // An empty fallback only says "unset here": the value stays the environment's.
+    check(
+        "config/smtp.config.php",
+        "<?php\n$CONFIG = array (\n  'mail_smtpmode' => 'smtp',\n  'mail_smtphost' => getenv('SMTP_HOST'),\n  'mail_smtpport' => getenv('SMTP_PORT') ?: 25,\n  'mail_smtpsecure' => getenv('SMTP_SECURE') ?: '',\n  'mail_smtpauth' => true,\n  'mail_smtpname' => getenv('SMTP_NAME'),\n);\n",
+        expect![[r#"
+            5:45 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 with implicit TLS (mail_smtpsecure=ssl)
+                |   'mail_smtpport' => getenv('SMTP_PORT') ?: 465,
+                |   'mail_smtpsecure' => ssl,
+              fix: Use port 587 (STARTTLS)
+                |   'mail_smtpport' => getenv('SMTP_PORT') ?: 587,
+        "#]],
+    );
+}
+
+/// `left or right` is the left value when it is set: Python's `25 or 465` is 25.
+#[test]
+fn or_takes_the_left_literal_when_it_is_truthy() {
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = 25 or 465\nEMAIL_USE_TLS = True\nEMAIL_HOST_USER = 'app@example.com'\nEMAIL_HOST_PASSWORD = 'secret'\n",
+        expect![[r#"
+            2:14 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=False)
+                | EMAIL_PORT = 465
+                | EMAIL_USE_TLS = False
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 (STARTTLS)
+                | EMAIL_PORT = 587
+        "#]],
+    );
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = os.environ.get('EMAIL_PORT') or 465\nEMAIL_USE_TLS = True\nEMAIL_HOST_USER = 'app@example.com'\nEMAIL_HOST_PASSWORD = 'secret'\n",
+        expect![[r#"
+            2:46 error MP003 port 465 starts with TLS (implicit TLS), but EMAIL_USE_TLS=True means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=False)
+                | EMAIL_USE_TLS = False
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 (STARTTLS)
+                | EMAIL_PORT = os.environ.get('EMAIL_PORT') or 587
+        "#]],
+    );
+}

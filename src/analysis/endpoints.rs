@@ -1094,6 +1094,8 @@ fn read_endpoint(
                     from = SecurityFrom::Scheme;
                 }
                 Some(SchemeMode::Plain) => match p.plain_scheme.as_deref() {
+                    // The port decides; a port from a variable decides nothing.
+                    Some("port") if port.is_none() => {}
                     Some("port") => {
                         mode = Some(if port_implicit || port == Some(465) {
                             Security::ImplicitTls

@@ -162,6 +162,11 @@ pub struct Profile {
     pub default_security: Option<String>,
     #[serde(default)]
     pub default_port: Option<u16>,
+    /// The host the application connects to when the document names none (`localhost` for
+    /// Django), or [`HOST_REQUIRED`] where the application needs one (set elsewhere, so it may
+    /// be any host). Unset: not known, and the security rules stay silent on a missing host.
+    #[serde(default)]
+    pub default_host: Option<String>,
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
     pub write: BTreeMap<String, Vec<WriteKey>>,
@@ -186,6 +191,9 @@ struct ProfileFile {
     #[serde(default)]
     profile: Vec<Profile>,
 }
+
+/// `default_host` of an application that has no default host: one is set elsewhere.
+pub const HOST_REQUIRED: &str = "required";
 
 /// Every profile, in priority order. The data is checked by a test; a bad file leaves the
 /// profiles it could read (never a panic at run time).

@@ -13,6 +13,17 @@ use super::syntax::{Format, Setting, Span};
 use crate::config::{Config, Prefer};
 use crate::knowledge::profiles::{self, Profile};
 
+/// Where an endpoint's connection goes, as far as the document and the application's defaults say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Loopback or a local mail catcher: exempt from the security rules.
+    Local,
+    /// A named remote host, or one the document does not name (it may go anywhere).
+    Remote,
+    /// No host and no known default: the security rules stay silent.
+    Undecided,
+}
+
 /// What every rule reads about one endpoint.
 pub(crate) struct Ctx<'a> {
     pub doc: Doc<'a>,
@@ -88,19 +99,34 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn is_local(&self) -> bool {
-        self.e
-            .host
-            .as_ref()
-            .is_some_and(|h| crate::knowledge::hosts::is_local(&h.value))
+    /// Where the connection goes, by the one policy of rules.md ("A host the document does not
+    /// name is not a local host"): a host from a variable, a placeholder or an expression may go
+    /// anywhere, and so may a missing one where the application needs a host; only a host known
+    /// to be loopback or a catcher (or the catchers' port 1025 with an unnamed host) is local.
+    pub fn reach(&self) -> Reach {
+        let catcher_port = self.e.port_number() == Some(1025);
+        match self.host() {
+            Some(h) if crate::knowledge::hosts::is_local(h) => Reach::Local,
+            Some(h) if catcher_port && crate::knowledge::ports::is_reference(h) => Reach::Local,
+            Some(_) => Reach::Remote,
+            None => match self.profile.default_host.as_deref() {
+                Some(profiles::HOST_REQUIRED) if catcher_port => Reach::Local,
+                Some(profiles::HOST_REQUIRED) => Reach::Remote,
+                Some(h) if crate::knowledge::hosts::is_local(h) => Reach::Local,
+                Some(_) => Reach::Remote,
+                // An application whose default host is not known: the document does not decide.
+                None => Reach::Undecided,
+            },
+        }
     }
 
-    /// The host is known and not loopback.
+    pub fn is_local(&self) -> bool {
+        self.reach() == Reach::Local
+    }
+
+    /// The connection may leave the machine: the security rules apply.
     pub fn is_remote(&self) -> bool {
-        self.e.host.as_ref().is_some_and(|h| {
-            !crate::knowledge::hosts::is_local(&h.value)
-                && !crate::knowledge::ports::is_reference(&h.value)
-        })
+        self.reach() == Reach::Remote
     }
 
     pub fn host(&self) -> Option<&str> {

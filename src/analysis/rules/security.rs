@@ -126,10 +126,7 @@ fn port_25_submission(ctx: &Ctx) -> Option<Finding> {
 }
 
 fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
-    if ctx.e.verify_off.is_empty() || ctx.is_local() {
-        return;
-    }
-    if ctx.e.host.is_none() && ctx.e.url.is_none() {
+    if ctx.e.verify_off.is_empty() || !ctx.is_remote() {
         return;
     }
     for l in &ctx.e.verify_off {

@@ -15,7 +15,7 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{member_style, node_text, read_source, unquote, Value};
+use super::literal::{either, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
@@ -321,15 +321,7 @@ impl<'a> Reader<'a> {
                     .unwrap_or("");
                 let left_value = self.read(left);
                 match operator {
-                    "||" | "??" => {
-                        if let Some(v @ Value::Literal { .. }) = self.read(right) {
-                            return Some(v);
-                        }
-                        match left_value? {
-                            Value::Reference { name, .. } => Some(Value::Reference { name, span }),
-                            literal => Some(literal),
-                        }
-                    }
+                    "||" | "??" => either(left_value, || self.read(right), operator == "??", span),
                     "===" | "==" | "!==" | "!=" => match left_value? {
                         Value::Reference { name, .. } => Some(Value::Reference { name, span }),
                         Value::Literal { .. } => None,

@@ -233,6 +233,45 @@ impl Value {
     }
 }
 
+/// The value of `left || right` in program source (`or`, `||`, `?:`, and `??` when `nullish`): the
+/// left literal unless it is falsy (`25 or 465` is 25); else the right literal, the fallback of an
+/// unset variable (`getenv('X') ?: 587`). An empty fallback (`getenv('X') ?: ''`) only says "unset
+/// here": the value stays the variable's. `span` is the whole expression's.
+pub fn either(
+    left: Option<Value>,
+    right: impl FnOnce() -> Option<Value>,
+    nullish: bool,
+    span: Span,
+) -> Option<Value> {
+    match left {
+        Some(Value::Literal { value, kind, .. }) if !is_falsy(&value, kind, nullish) => {
+            Some(Value::Literal { value, kind, span })
+        }
+        Some(Value::Literal { .. }) => right(),
+        reference => match right() {
+            Some(Value::Literal { value, .. }) if value.trim().is_empty() => reference,
+            Some(v @ Value::Literal { .. }) => Some(v),
+            _ => reference,
+        }
+        .map(|v| match v {
+            Value::Reference { name, .. } => Value::Reference { name, span },
+            literal => literal,
+        }),
+    }
+}
+
+/// Whether a literal makes `||`/`or` take its right side (`??`: only a null one).
+fn is_falsy(value: &str, kind: ValueKind, nullish: bool) -> bool {
+    let v = value.trim();
+    let null = kind == ValueKind::Null
+        || kind != ValueKind::Quoted && matches!(v, "null" | "NULL" | "None" | "nil" | "undefined");
+    if nullish {
+        return null;
+    }
+    null || v.is_empty()
+        || kind != ValueKind::Quoted && matches!(v, "0" | "false" | "False" | "FALSE")
+}
+
 /// A setting read from a document.
 pub fn setting(
     path: Vec<String>,

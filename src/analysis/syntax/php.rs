@@ -17,7 +17,7 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, member_style, node_text, read_source, unquote, Value};
+use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
@@ -277,13 +277,7 @@ impl<'a> Reader<'a> {
                 if !matches!(operator, "??" | "?:" | "||" | "or") {
                     return None;
                 }
-                match self.read(right) {
-                    Some(v @ Value::Literal { .. }) => Some(v),
-                    _ => match self.read(left)? {
-                        Value::Reference { name, .. } => Some(Value::Reference { name, span }),
-                        literal => Some(literal),
-                    },
-                }
+                either(self.read(left), || self.read(right), operator == "??", span)
             }
             "function_call_expression" => {
                 let function = self.function_name(node)?;

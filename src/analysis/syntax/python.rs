@@ -14,7 +14,7 @@
 
 use tree_sitter::Node;
 
-use super::literal::{line_style, member_style, node_text, read_source, unquote, Value};
+use super::literal::{either, line_style, member_style, node_text, read_source, unquote, Value};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
@@ -415,16 +415,14 @@ impl<'a> Reader<'a> {
                 Some(Value::Reference { name, span })
             }
             "boolean_operator" => {
-                // `os.environ.get("X") or 587`: the literal fallback.
+                // `os.environ.get("X") or 587`: the literal fallback; `25 or 465` is 25.
                 let right = node.child_by_field_name("right")?;
                 let left = node.child_by_field_name("left")?;
-                match self.read(right) {
-                    Some(v @ Value::Literal { .. }) => Some(v),
-                    _ => self.read(left).map(|v| match v {
-                        Value::Literal { .. } => v,
-                        Value::Reference { name, .. } => Value::Reference { name, span },
-                    }),
+                let operator = node.child_by_field_name("operator").map(|o| self.src(o));
+                if operator != Some("or") {
+                    return None;
                 }
+                either(self.read(left), || self.read(right), false, span)
             }
             "comparison_operator" => {
                 // `os.environ.get("X", "") == "True"`: decided by the environment.

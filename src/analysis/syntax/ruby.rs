@@ -18,7 +18,7 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, member_style, node_text, read_source, unquote, Value};
+use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, Span, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
@@ -275,9 +275,7 @@ impl<'a> Reader<'a> {
                     .unwrap_or("");
                 let left_value = self.read(left);
                 if matches!(operator, "||" | "or") {
-                    if let Some(v @ Value::Literal { .. }) = self.read(right) {
-                        return Some(v);
-                    }
+                    return either(left_value, || self.read(right), false, span);
                 }
                 match left_value? {
                     Value::Reference { name, .. } => Some(Value::Reference { name, span }),
