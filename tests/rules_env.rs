@@ -448,3 +448,50 @@ fn generic_enable_starttls_false_is_plaintext() {
         "#]],
     );
 }
+
+/// Vaultwarden: `SMTP_SECURITY` (starttls = required, the default; force_tls; off), and the
+/// settings of before 1.25 when it is unset, where `SMTP_SSL=true` means STARTTLS.
+#[test]
+fn vaultwarden_generations() {
+    check(
+        "DOMAIN=https://vault.example.com\nSIGNUPS_ALLOWED=false\nSMTP_HOST=smtp.mailgun.org\nSMTP_FROM=vault@example.com\nSMTP_PORT=465\nSMTP_SSL=true\nSMTP_USERNAME=postmaster@example.com\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            5:11 error MP003 port 465 starts with TLS (implicit TLS), but SMTP_SSL=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (SMTP_SECURITY=force_tls)
+                | SMTP_SECURITY=force_tls
+              fix: Use port 587 (STARTTLS)
+                | SMTP_PORT=587
+        "#]],
+    );
+    check(
+        "SIGNUPS_ALLOWED=false\nSMTP_HOST=smtp.sendgrid.net\nSMTP_PORT=587\nSMTP_SSL=true\nSMTP_USERNAME=apikey\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=587\nSMTP_SECURITY=starttls\nSMTP_USERNAME=vault\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "SMTP_HOST=relay.example.net\nSMTP_PORT=2525\nSMTP_SECURITY=off\nSMTP_ACCEPT_INVALID_CERTS=true\n",
+        expect![[r#"
+            3:15 warning MP004 SMTP connection to relay.example.net without TLS (SMTP_SECURITY=off): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (SMTP_SECURITY=force_tls)
+                | SMTP_PORT=465
+                | SMTP_SECURITY=force_tls
+              fix: Require STARTTLS (SMTP_SECURITY=starttls)
+                | SMTP_SECURITY=starttls
+            4:27 warning MP008 certificate checking is switched off (SMTP_ACCEPT_INVALID_CERTS=true) for relay.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    // Without Vaultwarden's own keys, `SMTP_SSL=true` is read the common way: implicit TLS.
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=465\nSMTP_SSL=true\nSMTP_USER=app\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

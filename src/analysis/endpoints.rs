@@ -278,6 +278,8 @@ enum Role {
     PortOverride,
     /// Security, require, verify, TLS version keys: read through the profile by key name.
     Other,
+    /// A key that only tells the application apart (`identify`), with no part in the endpoint.
+    Identity,
 }
 
 /// A setting matched to a profile key: the setting, its role and the key pattern (lowercase).
@@ -316,6 +318,12 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         let key = key.to_ascii_lowercase();
         if !out.iter().any(|(k, _)| *k == key) {
             out.push((key, Role::Other));
+        }
+    }
+    for key in &p.identify {
+        let key = key.to_ascii_lowercase();
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, Role::Identity));
         }
     }
     out
@@ -885,7 +893,7 @@ fn read_endpoint(
                     protocol_from_key = Some(proto);
                 }
             }
-            Role::Host | Role::Url | Role::Other | Role::PortOverride => {}
+            Role::Host | Role::Url | Role::Other | Role::PortOverride | Role::Identity => {}
         }
     }
     // The socket really goes to the override port (JavaMail's socketFactory.port).
