@@ -215,8 +215,8 @@ poll mail.example.net proto IMAP
     user "other" with pass "y" is other here options ssl no sslcertck
 "#,
         expect![[r#"
-            6:38 error MP003 port 995 starts with TLS (implicit TLS), but fetchmail's default means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 995, or port 110 for STARTTLS.
-              fix*: Use port 110 (opportunistic STARTTLS)
+            6:38 error MP003 port 995 starts with TLS (implicit TLS), but fetchmail's default means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 995, or port 110 for STARTTLS.
+              fix*: Use port 110 (STARTTLS)
                 | poll pop.example.org proto POP3 port 110
             9:70 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
@@ -434,6 +434,46 @@ fn autoconfig_clean() {
 "#,
         expect![[r#"
             clean
+        "#]],
+    );
+}
+
+/// Application defaults: msmtp logs in only with `auth`; fetchmail insists on STARTTLS while
+/// `sslcertck` is on (the default since 6.4) and only `no sslcertck` leaves it opportunistic.
+#[test]
+fn defaults_decide_credentials_and_starttls() {
+    check(
+        ".msmtprc",
+        "account relay\nhost mail.example.com\nport 25\nuser backup\npassword secret\nfrom backup@example.com\naccount default : relay\n",
+        expect![[r#"
+            3:6 warning MP004 SMTP connection to mail.example.com without TLS (msmtp's default): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=on, tls_starttls=off)
+                | port 465
+                | tls true
+                | tls_starttls false
+              fix: Use port 587 with STARTTLS (tls=on)
+                | port 587
+                | tls true
+        "#]],
+    );
+    check(
+        ".msmtprc",
+        "account relay\nhost mail.example.com\nport 25\nauth login\nuser backup\npassword secret\ntls on\nfrom backup@example.com\n",
+        expect![[r#"
+            3:6 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls_starttls=off)
+                | port 465
+                | tls_starttls off
+              fix: Use port 587 (STARTTLS)
+                | port 587
+        "#]],
+    );
+    check(
+        ".fetchmailrc",
+        "poll imap.example.org proto IMAP\n  user \"me\" there with password \"secret\" is me here\npoll pop.example.net proto POP3\n  user \"me\" there with password \"secret\" is me here options no sslcertck\n",
+        expect![[r#"
+            4:73 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (sslcertck=no): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 995.
+            4:73 warning MP008 certificate checking is switched off (sslcertck=no) for pop.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );
 }

@@ -864,7 +864,14 @@ fn read_endpoint(
                 }
             }
             Role::User | Role::Password => {
-                if !is_blank(&s.value) {
+                if !is_blank(&s.value) && !p.credentials_need_auth {
+                    e.credentials = true;
+                }
+            }
+            // `auth on` or a method (`auth plain`) where credentials need the switch.
+            Role::Auth if p.credentials_need_auth => {
+                let v = normalise(&s.value);
+                if !is_blank(&v) && v != "false" {
                     e.credentials = true;
                 }
             }

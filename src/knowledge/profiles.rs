@@ -162,6 +162,10 @@ pub struct Profile {
     pub default_security: Option<String>,
     #[serde(default)]
     pub default_port: Option<u16>,
+    /// The user name and password are sent only when an `auth` key switches authentication on
+    /// (msmtp `auth on`/a method, Nextcloud `mail_smtpauth`): without it they are unused.
+    #[serde(default)]
+    pub credentials_need_auth: bool,
     /// The host the application connects to when the document names none (`localhost` for
     /// Django), or [`HOST_REQUIRED`] where the application needs one (set elsewhere, so it may
     /// be any host). Unset: not known, and the security rules stay silent on a missing host.

@@ -80,6 +80,10 @@ impl Ctx<'_> {
     /// `EMAIL_USE_SSL=True`, `the smtps:// scheme`, `Laravel's default` — what set the mode.
     pub fn mode_source(&self) -> String {
         match &self.e.security_from {
+            // A combination of absent keys (msmtp without `tls`): the application's default.
+            SecurityFrom::Keys(keys) if keys.is_empty() => {
+                format!("{}'s default", self.profile.name)
+            }
             SecurityFrom::Keys(keys) => keys
                 .iter()
                 .filter_map(|&si| self.doc.settings.get(si))
