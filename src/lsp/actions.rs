@@ -14,7 +14,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::position::{self, Encoding};
-use crate::analysis::suppress::MARKER;
+use crate::analysis::suppress;
 use crate::analysis::{Finding, Fix, Format, RuleCode, Severity, Span};
 
 pub const SOURCE: &str = "mailport";
@@ -155,9 +155,8 @@ pub fn quick_fixes(
                 ..CodeAction::default()
             }));
         }
-        let prefix = format.and_then(|f| f.comment_prefix());
         if let Some(edit) =
-            prefix.and_then(|p| suppress_edit(rope, encoding, diagnostic.range, rule, p))
+            format.and_then(|f| suppress_edit(rope, encoding, diagnostic.range, rule, f))
         {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Suppress {rule} on this line"),
@@ -172,51 +171,29 @@ pub fn quick_fixes(
     actions
 }
 
-/// Inserts `<indent><prefix> mailport: ignore MP00N` above the diagnostic's first line, with the
-/// line's own indentation and line break. Not for probe results or unreadable documents.
+/// "Suppress on this line" for a diagnostic: analysis writes the comment
+/// ([`suppress::suppression_edit`]) from the diagnostic's line and the one above it.
 fn suppress_edit(
     rope: &Rope,
     encoding: Encoding,
     range: Range,
     rule: RuleCode,
-    prefix: &str,
+    format: Format,
 ) -> Option<TextEdit> {
-    if !RuleCode::STATIC.contains(&rule) || rule == RuleCode::Mp000 {
-        return None;
-    }
     let line = range.start.line as usize;
     if line >= rope.len_lines() {
         return None;
     }
-    let text = rope.line(line);
-    let indent: String = text
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let line_break = if text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r' {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    // already suppressed right above (with another code, say): extend that comment instead
-    let comment = format!("{prefix} {MARKER}");
-    if line > 0 {
-        let above = rope.line(line - 1);
-        let above: String = above.chars().collect();
-        let trimmed = above.trim_end_matches(['\r', '\n']);
-        if trimmed.trim_start().starts_with(&comment) {
-            let end_of_comment = rope.line_to_byte(line - 1) + trimmed.len();
-            let at = position::to_position(rope, end_of_comment, encoding);
-            return Some(TextEdit {
-                range: Range::new(at, at),
-                new_text: format!(" {rule}"),
-            });
-        }
-    }
-    let at = Position::new(range.start.line, 0);
+    // Only the two lines the comment depends on are copied out of the rope.
+    let window_start = rope.line_to_byte(line.saturating_sub(1));
+    let window_end = rope.line_to_byte(line + 1);
+    let window = rope.byte_slice(window_start..window_end).to_string();
+    let offset = position::to_byte(rope, range.start, encoding).max(window_start) - window_start;
+    let edit = suppress::suppression_edit(&window, format, offset, rule)?;
+    let span = edit.span.start + window_start..edit.span.end + window_start;
     Some(TextEdit {
-        range: Range::new(at, at),
-        new_text: format!("{indent}{comment} {rule}{line_break}"),
+        range: position::to_range(rope, &span, encoding),
+        new_text: edit.new_text,
     })
 }
 
@@ -282,7 +259,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(1),
             RuleCode::Mp003,
-            "#",
+            Format::Yaml,
         )
         .unwrap();
         assert_eq!(edit.new_text, "    # mailport: ignore MP003\r\n");
@@ -297,7 +274,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(2),
             RuleCode::Mp003,
-            ";",
+            Format::Ini,
         )
         .unwrap();
         assert_eq!(edit.new_text, " MP003");
@@ -312,7 +289,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(0),
             RuleCode::Mp100,
-            "#"
+            Format::Yaml
         )
         .is_none());
     }
