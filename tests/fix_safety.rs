@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use mailport::analysis::findings::EndpointSummary;
 use mailport::analysis::syntax::{self, detect_format, Parsed};
-use mailport::analysis::{analyze_parsed, suppress, Analysis, Edit, Finding, Fix, Format, RuleCode};
+use mailport::analysis::{
+    analyze_parsed, suppress, Analysis, Edit, Finding, Fix, Format, RuleCode,
+};
 use mailport::config::Config;
 
 /// A document to try the fixes on: where it comes from, the file name it is analysed under.
@@ -90,9 +92,12 @@ fn sources() -> Vec<(&'static str, Vec<Document>)> {
         out.push(("ispdb", files_under(&shared.join("ispdb"))));
         out.push(("shared realworld", files_under(&shared.join("realworld"))));
     }
-    let gathered = [root.join("tests/realworld/files"), PathBuf::from("/work/corpus-files")]
-        .into_iter()
-        .find(|p| p.is_dir());
+    let gathered = [
+        root.join("tests/realworld/files"),
+        PathBuf::from("/work/corpus-files"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir());
     if let Some(dir) = gathered {
         out.push(("realworld files", files_under(&dir)));
     }
@@ -120,7 +125,10 @@ fn files_under(dir: &Path) -> Vec<Document> {
     paths
         .into_iter()
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             !matches!(name.as_ref(), "README.md" | "corpus.json" | "score.py")
         })
         .filter_map(|path| {
@@ -149,6 +157,14 @@ fn try_every_fix(document: &Document, config: &Config, tally: &mut Tally) {
         let endpoint = before.endpoint_of(finding);
         for fix in &finding.fixes {
             tally.tried += 1;
+            // A fix may keep a weak mode while it changes the port, never offer one.
+            if fix.title.to_ascii_lowercase().contains("opportunistic") {
+                tally.bad.push(format!(
+                    "{} [{}] fix \"{}\": the title offers opportunistic STARTTLS",
+                    document.label, finding.code, fix.title
+                ));
+                continue;
+            }
             match judge(&before, text, format, config, finding, endpoint, fix) {
                 Ok(()) => tally.good += 1,
                 Err(why) => tally.bad.push(format!(
@@ -160,7 +176,8 @@ fn try_every_fix(document: &Document, config: &Config, tally: &mut Tally) {
                 )),
             }
         }
-        if let Some(edit) = suppress::suppression_edit(text, format, finding.span.start, finding.code)
+        if let Some(edit) =
+            suppress::suppression_edit(text, format, finding.span.start, finding.code)
         {
             tally.suppressions_tried += 1;
             let fix = Fix {
@@ -236,7 +253,12 @@ fn judge(
         }
         counts
     };
-    let parse_errors = |a: &Analysis| a.findings.iter().filter(|f| f.code == RuleCode::Mp000).count();
+    let parse_errors = |a: &Analysis| {
+        a.findings
+            .iter()
+            .filter(|f| f.code == RuleCode::Mp000)
+            .count()
+    };
     if parse_errors(&after.analysis) > parse_errors(&before.analysis) {
         return Err("the document no longer reads (MP000)".to_string());
     }
@@ -245,11 +267,10 @@ fn judge(
             return Err("the endpoint is no longer read".to_string());
         }
     }
-    let still = after
-        .analysis
-        .findings
-        .iter()
-        .any(|f| f.code == finding.code && identity(&after, f, Some(&moved)) == endpoint.map(Ok));
+    let still =
+        after.analysis.findings.iter().any(|f| {
+            f.code == finding.code && identity(&after, f, Some(&moved)) == endpoint.map(Ok)
+        });
     if still {
         return Err("the finding is still there".to_string());
     }
@@ -437,11 +458,7 @@ fn string_literal(s: &str) -> Option<(String, &str)> {
                 }
                 '\n' => {
                     // A line continuation: the line break and the next line's indentation go.
-                    while chars
-                        .clone()
-                        .next()
-                        .is_some_and(|(_, c)| c.is_whitespace())
-                    {
+                    while chars.clone().next().is_some_and(|(_, c)| c.is_whitespace()) {
                         chars.next();
                     }
                 }

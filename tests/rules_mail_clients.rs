@@ -216,8 +216,11 @@ poll mail.example.net proto IMAP
 "#,
         expect![[r#"
             6:38 error MP003 port 995 starts with TLS (implicit TLS), but fetchmail's default means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 995, or port 110 for STARTTLS.
-              fix*: Use port 110 (opportunistic STARTTLS)
+              fix*: Use implicit TLS (ssl)
+                |     user "legacy" with pass "x" ssl is legacy here options fetchall
+              fix: Use port 110 with STARTTLS (sslcertck)
                 | poll pop.example.org proto POP3 port 110
+                |     user "legacy" with pass "x" sslcertck is legacy here options fetchall
             9:70 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );

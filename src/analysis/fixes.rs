@@ -82,19 +82,18 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             label,
         )]);
     }
-    let writes = profile.write.get(mode.as_str()).or_else(|| {
-        // A profile that can only say "STARTTLS if offered" is asked for that instead.
-        (mode == Security::StarttlsRequired)
-            .then(|| profile.write.get("starttls-opportunistic"))
-            .flatten()
-    })?;
+    // No stand-in: an application that cannot require STARTTLS gets no STARTTLS fix (writing
+    // "STARTTLS if offered" instead would trade one finding for MP005).
+    let writes = profile.write.get(mode.as_str())?;
     let mut edits = Vec::new();
     let mut changed = false;
     for w in writes {
         match find_key(doc, e, profile.flat, &w.key) {
             Some(si) => {
                 let s = &doc.settings[si];
-                if normalise(&s.value) != normalise(&w.value) {
+                // A flag (`ssl` in a fetchmailrc) has no value to rewrite.
+                let flag = w.value.is_empty() && s.value_span.is_empty();
+                if normalise(&s.value) != normalise(&w.value) && !flag {
                     let v = styled_value(&w.value, s);
                     edits.push((
                         Edit {
@@ -108,7 +107,12 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             }
             None if w.insert => {
                 let edit = insert_key(doc, e, profile, &w.key, &w.value)?;
-                edits.push((edit, format!("{}={}", w.key, w.value)));
+                let label = if w.value.is_empty() {
+                    w.key.clone()
+                } else {
+                    format!("{}={}", w.key, w.value)
+                };
+                edits.push((edit, label));
                 changed = true;
             }
             None => {}
@@ -233,13 +237,19 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             literal(Format::Env, value, true, false, like)
         )
     } else {
-        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`).
+        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`). An empty
+        // value writes a flag: the key alone.
+        let separator = if value.is_empty() {
+            ""
+        } else {
+            &style.separator
+        };
         format!(
             "{}{}{}{}{}{}",
             style.lead,
             style.item_prefix,
             key_text,
-            style.separator,
+            separator,
             value_text,
             style.suffix.replace("{key}", key)
         )
@@ -303,7 +313,9 @@ fn norm_or(value: &str, is_bool: bool, norm: &str) -> String {
 }
 
 /// One fix: port and mode together, titled by what it changes; `None` when neither can be written
-/// or nothing changes.
+/// or nothing changes, and when the fix would leave the endpoint in a mode a rule reports:
+/// a fix never switches to "STARTTLS if offered" or to no TLS (only keeping the current mode
+/// while changing the port is allowed, and then the title does not praise that mode).
 pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>) -> Option<Fix> {
     let port = port
         .filter(|p| e.port_number() != Some(u32::from(*p)) || e.port.is_none() && e.url.is_none());
@@ -312,7 +324,12 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
         edits.extend(set_port(doc, e, p)?);
     }
     let mut labels = Vec::new();
+    let mut result = e.security;
     if let Some(m) = mode.filter(|m| *m != e.security) {
+        if weak(m) {
+            return None;
+        }
+        result = m;
         match set_mode(doc, e, m) {
             Some(more) => {
                 for (edit, label) in more {
@@ -320,26 +337,23 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
                     labels.push(label);
                 }
             }
+            // Where the mode is not known the port change is the whole fix.
+            None if port.is_some() && e.security == Security::Unknown => {}
             // The port alone fixes it where the application derives the mode from the port.
-            None if port.is_some()
-                && (e.security == Security::Unknown || port_alone_decides(e, port, m)) => {}
+            None if port.is_some() => match port_alone_gives(e, port, m) {
+                Some(derived) if !weak(derived) => result = derived,
+                _ => return None,
+            },
             None => return None,
         }
     }
-    // A profile that cannot say "required" writes "STARTTLS if offered" instead: say so.
-    let can_require = profiles::by_id(e.profile)
-        .is_some_and(|p| p.write.contains_key("starttls-required") || e.url.is_some());
-    let effective = match mode.unwrap_or(e.security) {
-        Security::StarttlsRequired if !labels.is_empty() && !can_require => {
-            Security::StarttlsOpportunistic
-        }
-        m => m,
-    };
-    let words = mode_words(effective);
+    let words = mode_words(mode.unwrap_or(e.security));
     let title = match (port, labels.is_empty()) {
         (Some(p), false) => format!("Use port {p} with {words} ({})", labels.join(", ")),
+        // Keeping a weak mode: say only what changes.
+        (Some(p), true) if weak(result) => format!("Use port {p}"),
         (Some(p), true) => format!("Use port {p} ({words})"),
-        (None, false) if effective == Security::StarttlsRequired => {
+        (None, false) if result == Security::StarttlsRequired => {
             format!("Require STARTTLS ({})", labels.join(", "))
         }
         (None, false) => format!("Use {words} ({})", labels.join(", ")),
@@ -364,11 +378,16 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
     })
 }
 
-/// Changing the port alone gives `mode` where the application derives the mode from the port.
-fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
-    let Some(profile) = profiles::by_id(e.profile) else {
-        return false;
-    };
+/// A mode the security rules report (MP004, MP005): a fix never switches to one.
+fn weak(mode: Security) -> bool {
+    matches!(mode, Security::StarttlsOpportunistic | Security::None)
+}
+
+/// The mode the application ends up with when only the port changes, where it derives the mode
+/// from the port: `mode` on an implicit-TLS port, the profile's `port_decides` mode when leaving
+/// one. `None` where the port alone does not decide.
+fn port_alone_gives(e: &Endpoint, port: Option<u16>, mode: Security) -> Option<Security> {
+    let profile = profiles::by_id(e.profile)?;
     let implicit_port = port.is_some_and(|p| profile.implicit_ports.contains(&p));
     if mode == Security::ImplicitTls
         && implicit_port
@@ -378,13 +397,13 @@ fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
                 SecurityFrom::Keys(_) | SecurityFrom::Scheme
             ))
     {
-        return true;
+        return Some(Security::ImplicitTls);
     }
     // Leaving an implicit port for a plaintext one where the port decided the mode.
-    e.security_from == SecurityFrom::Port
-        && !implicit_port
-        && mode != Security::ImplicitTls
-        && profile.port_decides.is_some()
+    if e.security_from == SecurityFrom::Port && !implicit_port && mode != Security::ImplicitTls {
+        return profile.port_decides.as_deref().and_then(profiles::mode);
+    }
+    None
 }
 
 /// How a mode reads in a message or a fix title.

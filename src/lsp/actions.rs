@@ -10,7 +10,7 @@ use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticSeverity,
-    NumberOrString, Position, Range, TextEdit, Uri, WorkspaceEdit,
+    NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::position::{self, Encoding};
@@ -246,6 +246,7 @@ pub fn fix_all(
 mod tests {
     use super::*;
     use crate::analysis::Edit;
+    use tower_lsp_server::ls_types::Position;
 
     fn range_at_line(line: u32) -> Range {
         Range::new(Position::new(line, 4), Position::new(line, 7))
