@@ -87,6 +87,7 @@ fn sources() -> Vec<(&'static str, Vec<Document>)> {
     let mut out = vec![
         ("examples", files_under(&root.join("examples"))),
         ("rule tests", rule_test_documents(root)),
+        ("synthetic", synthetic_documents()),
     ];
     if let Some(shared) = &shared {
         out.push(("ispdb", files_under(&shared.join("ispdb"))));
@@ -102,6 +103,38 @@ fn sources() -> Vec<(&'static str, Vec<Document>)> {
         out.push(("realworld files", files_under(&dir)));
     }
     out
+}
+
+/// The applications whose STARTTLS fix must require STARTTLS (or not be offered), each with
+/// STARTTLS only if offered and a password (MP005), implicit TLS on 587 (MP003) and a password
+/// on port 25 (MP006) where the application can say so.
+fn synthetic_documents() -> Vec<Document> {
+    let cases: &[(&str, &str)] = &[
+        ("grafana.ini", "[smtp]\nenabled = true\nhost = smtp.example.com:587\nuser = alerts@example.com\npassword = secret\n"),
+        ("grafana.ini", "[smtp]\nenabled = true\nhost = smtp.example.com:25\nuser = alerts@example.com\npassword = secret\nstartTLS_policy = OpportunisticStartTLS\n"),
+        ("docker-compose.yml", "services:\n  grafana:\n    image: grafana/grafana\n    environment:\n      - GF_SMTP_ENABLED=true\n      - GF_SMTP_HOST=smtp.example.com:587\n      - GF_SMTP_USER=alerts@example.com\n      - GF_SMTP_PASSWORD=secret\n"),
+        ("config.production.json", "{\n  \"mail\": {\n    \"transport\": \"SMTP\",\n    \"options\": {\n      \"host\": \"smtp.example.com\",\n      \"port\": 587,\n      \"auth\": {\"user\": \"blog@example.com\", \"pass\": \"secret\"}\n    }\n  }\n}\n"),
+        ("config.production.json", "{\n  \"mail\": {\n    \"transport\": \"SMTP\",\n    \"options\": {\n      \"host\": \"smtp.example.com\",\n      \"port\": 587,\n      \"secure\": true,\n      \"auth\": {\"user\": \"blog@example.com\", \"pass\": \"secret\"}\n    }\n  }\n}\n"),
+        ("realm-export.json", "{\n  \"realm\": \"demo\",\n  \"smtpServer\": {\n    \"host\": \"smtp.example.com\",\n    \"port\": \"587\",\n    \"auth\": \"true\",\n    \"user\": \"sso@example.com\",\n    \"password\": \"secret\",\n    \"starttls\": \"true\",\n    \"from\": \"sso@example.com\"\n  }\n}\n"),
+        ("realm-export.json", "{\n  \"realm\": \"demo\",\n  \"smtpServer\": {\n    \"host\": \"smtp.example.com\",\n    \"port\": \"587\",\n    \"auth\": \"true\",\n    \"user\": \"sso@example.com\",\n    \"password\": \"secret\",\n    \"from\": \"sso@example.com\"\n  }\n}\n"),
+        (".env.production", "LOCAL_DOMAIN=social.example.com\nSMTP_SERVER=smtp.example.com\nSMTP_PORT=587\nSMTP_LOGIN=social@example.com\nSMTP_PASSWORD=secret\nSMTP_ENABLE_STARTTLS=auto\nSMTP_FROM_ADDRESS=social@example.com\n"),
+        ("application.properties", "spring.mail.host=smtp.example.com\nspring.mail.port=587\nspring.mail.username=app@example.com\nspring.mail.password=secret\nspring.mail.properties.mail.smtp.auth=true\nspring.mail.properties.mail.smtp.starttls.enable=true\n"),
+        ("main.cf", "relayhost = [smtp.example.com]:587\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\nsmtp_tls_security_level = may\n"),
+        (".env", "MAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD=secret\n"),
+        (".env", "MAIL_MAILER=smtp\nMAIL_SCHEME=smtps\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_USERNAME=app@example.com\nMAIL_PASSWORD=secret\n"),
+        ("mailer.js", "const nodemailer = require('nodemailer');\nmodule.exports = nodemailer.createTransport({\n  host: 'smtp.example.com',\n  port: 587,\n  secure: false,\n  auth: { user: 'app@example.com', pass: process.env.SMTP_PASSWORD },\n});\n"),
+        (".github/workflows/mail.yml", "on: push\njobs:\n  mail:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: dawidd6/action-send-mail@v3\n        with:\n          server_address: smtp.example.com\n          server_port: 587\n          secure: false\n          username: ${{ secrets.MAIL_USERNAME }}\n          password: ${{ secrets.MAIL_PASSWORD }}\n          subject: Build\n          to: team@example.com\n          from: CI\n"),
+        (".fetchmailrc", "poll pop.example.com proto POP3 port 110\n    user \"me\" with password \"secret\" is me here\n"),
+    ];
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, (name, text))| Document {
+            label: format!("synthetic #{} ({name})", i + 1),
+            name: name.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// Every readable file below `dir` (not the READMEs, scorers and records beside the files).
