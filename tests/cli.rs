@@ -232,20 +232,6 @@ fn json_snapshot_of_a_small_project() {
                       "new_text": "465"
                     }
                   ]
-                },
-                {
-                  "title": "Use opportunistic STARTTLS (MAIL_SCHEME=smtp)",
-                  "preferred": false,
-                  "edits": [
-                    {
-                      "path": "deploy/.env",
-                      "line": 2,
-                      "column": 13,
-                      "end_line": 2,
-                      "end_column": 18,
-                      "new_text": "smtp"
-                    }
-                  ]
                 }
               ]
             }

@@ -108,8 +108,6 @@ fn laravel_11_scheme_smtps_on_587() {
             4:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but MAIL_SCHEME=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 | MAIL_PORT=465
-              fix: Use opportunistic STARTTLS (MAIL_SCHEME=smtp)
-                | MAIL_SCHEME=smtp
         "#]],
     );
 }
@@ -204,8 +202,6 @@ fn generic_env_secure_true_on_587() {
             2:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 | SMTP_PORT=465
-              fix: Use opportunistic STARTTLS (SMTP_SECURE=false)
-                | SMTP_SECURE=false
         "#]],
     );
 }

@@ -216,7 +216,9 @@ poll mail.example.net proto IMAP
 "#,
         expect![[r#"
             6:38 error MP003 port 995 starts with TLS (implicit TLS), but fetchmail's default means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 995, or port 110 for STARTTLS.
-              fix*: Use port 110 (STARTTLS)
+              fix*: Use implicit TLS (ssl)
+                |     user "legacy" with pass "x" ssl is legacy here options fetchall
+              fix: Use port 110 (STARTTLS)
                 | poll pop.example.org proto POP3 port 110
             9:70 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
@@ -473,6 +475,8 @@ fn defaults_decide_credentials_and_starttls() {
         "poll imap.example.org proto IMAP\n  user \"me\" there with password \"secret\" is me here\npoll pop.example.net proto POP3\n  user \"me\" there with password \"secret\" is me here options no sslcertck\n",
         expect![[r#"
             4:73 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (sslcertck=no): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 995.
+              fix*: Use port 995 with implicit TLS (ssl)
+                |   user "me" there with password "secret" is me here options no sslcertck port 995 ssl
             4:73 warning MP008 certificate checking is switched off (sslcertck=no) for pop.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );

@@ -1012,6 +1012,18 @@ fn read_endpoint(
             })
     });
     let mut mode: Option<Security> = None;
+    // A security key set from elsewhere (`SMTPSecure = SMTP_SECURE`, `${SMTP_TLS}`) decides the
+    // mode where the document cannot see it: no combination and no default applies.
+    let referenced = members.iter().any(|m| {
+        m.role == Role::Other
+            && ports::is_reference(&settings[m.setting].value)
+            && p.combos
+                .iter()
+                .any(|c| c.when.keys().any(|k| k.eq_ignore_ascii_case(m.pattern)))
+    });
+    if combo.is_none() && referenced {
+        mode = Some(Security::Unknown);
+    }
     // `smtps://`, `imaps://`: implicit TLS whatever the document's other security keys say (they
     // only apply to plain-scheme URLs: mutt `ssl_starttls`, himalaya `starttls`).
     let combo = combo.filter(|_| scheme_mode != Some(SchemeMode::Implicit));

@@ -2,7 +2,7 @@
 //! own syntax. A fix that changes the mode changes every key involved in one edit.
 
 use super::endpoints::{normalise, Endpoint, Security, SecurityFrom};
-use super::findings::{Edit, Fix};
+use super::findings::{Edit, Finding, Fix};
 use super::syntax::{Format, Setting, ValueKind};
 use crate::knowledge::profiles::{self, Profile};
 
@@ -82,19 +82,18 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             label,
         )]);
     }
-    let writes = profile.write.get(mode.as_str()).or_else(|| {
-        // A profile that can only say "STARTTLS if offered" is asked for that instead.
-        (mode == Security::StarttlsRequired)
-            .then(|| profile.write.get("starttls-opportunistic"))
-            .flatten()
-    })?;
+    // No stand-in: an application that cannot require STARTTLS gets no STARTTLS fix (writing
+    // "STARTTLS if offered" instead would trade one finding for MP005).
+    let writes = profile.write.get(mode.as_str())?;
     let mut edits = Vec::new();
     let mut changed = false;
     for w in writes {
         match find_key(doc, e, profile.flat, &w.key) {
             Some(si) => {
                 let s = &doc.settings[si];
-                if normalise(&s.value) != normalise(&w.value) {
+                // A flag (`ssl` in a fetchmailrc) has no value to rewrite.
+                let flag = w.value.is_empty() && s.value_span.is_empty();
+                if normalise(&s.value) != normalise(&w.value) && !flag {
                     let v = styled_value(&w.value, s);
                     edits.push((
                         Edit {
@@ -108,7 +107,12 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             }
             None if w.insert => {
                 let edit = insert_key(doc, e, profile, &w.key, &w.value)?;
-                edits.push((edit, format!("{}={}", w.key, w.value)));
+                let label = if w.value.is_empty() {
+                    w.key.clone()
+                } else {
+                    format!("{}={}", w.key, w.value)
+                };
+                edits.push((edit, label));
                 changed = true;
             }
             None => {}
@@ -233,13 +237,19 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
             literal(Format::Env, value, true, false, like)
         )
     } else {
-        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`).
+        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`). An empty
+        // value writes a flag: the key alone.
+        let separator = if value.is_empty() {
+            ""
+        } else {
+            &style.separator
+        };
         format!(
             "{}{}{}{}{}{}",
             style.lead,
             style.item_prefix,
             key_text,
-            style.separator,
+            separator,
             value_text,
             style.suffix.replace("{key}", key)
         )
@@ -303,7 +313,9 @@ fn norm_or(value: &str, is_bool: bool, norm: &str) -> String {
 }
 
 /// One fix: port and mode together, titled by what it changes; `None` when neither can be written
-/// or nothing changes.
+/// or nothing changes, and when the fix would leave the endpoint in a mode a rule reports:
+/// a fix never switches to "STARTTLS if offered" or to no TLS (only keeping the current mode
+/// while changing the port is allowed, and then the title does not praise that mode).
 pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>) -> Option<Fix> {
     let port = port
         .filter(|p| e.port_number() != Some(u32::from(*p)) || e.port.is_none() && e.url.is_none());
@@ -312,7 +324,12 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
         edits.extend(set_port(doc, e, p)?);
     }
     let mut labels = Vec::new();
+    let mut result = e.security;
     if let Some(m) = mode.filter(|m| *m != e.security) {
+        if weak(m) {
+            return None;
+        }
+        result = m;
         match set_mode(doc, e, m) {
             Some(more) => {
                 for (edit, label) in more {
@@ -320,26 +337,23 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
                     labels.push(label);
                 }
             }
+            // Where the mode is not known the port change is the whole fix.
+            None if port.is_some() && e.security == Security::Unknown => {}
             // The port alone fixes it where the application derives the mode from the port.
-            None if port.is_some()
-                && (e.security == Security::Unknown || port_alone_decides(e, port, m)) => {}
+            None if port.is_some() => match port_alone_gives(e, port, m) {
+                Some(derived) if !weak(derived) => result = derived,
+                _ => return None,
+            },
             None => return None,
         }
     }
-    // A profile that cannot say "required" writes "STARTTLS if offered" instead: say so.
-    let can_require = profiles::by_id(e.profile)
-        .is_some_and(|p| p.write.contains_key("starttls-required") || e.url.is_some());
-    let effective = match mode.unwrap_or(e.security) {
-        Security::StarttlsRequired if !labels.is_empty() && !can_require => {
-            Security::StarttlsOpportunistic
-        }
-        m => m,
-    };
-    let words = mode_words(effective);
+    let words = mode_words(mode.unwrap_or(e.security));
     let title = match (port, labels.is_empty()) {
         (Some(p), false) => format!("Use port {p} with {words} ({})", labels.join(", ")),
+        // Keeping a weak mode: say only what changes.
+        (Some(p), true) if weak(result) => format!("Use port {p}"),
         (Some(p), true) => format!("Use port {p} ({words})"),
-        (None, false) if effective == Security::StarttlsRequired => {
+        (None, false) if result == Security::StarttlsRequired => {
             format!("Require STARTTLS ({})", labels.join(", "))
         }
         (None, false) => format!("Use {words} ({})", labels.join(", ")),
@@ -364,11 +378,16 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
     })
 }
 
-/// Changing the port alone gives `mode` where the application derives the mode from the port.
-fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
-    let Some(profile) = profiles::by_id(e.profile) else {
-        return false;
-    };
+/// A mode the security rules report (MP004, MP005): a fix never switches to one.
+fn weak(mode: Security) -> bool {
+    matches!(mode, Security::StarttlsOpportunistic | Security::None)
+}
+
+/// The mode the application ends up with when only the port changes, where it derives the mode
+/// from the port: `mode` on an implicit-TLS port, the profile's `port_decides` mode when leaving
+/// one. `None` where the port alone does not decide.
+fn port_alone_gives(e: &Endpoint, port: Option<u16>, mode: Security) -> Option<Security> {
+    let profile = profiles::by_id(e.profile)?;
     let implicit_port = port.is_some_and(|p| profile.implicit_ports.contains(&p));
     if mode == Security::ImplicitTls
         && implicit_port
@@ -378,13 +397,13 @@ fn port_alone_decides(e: &Endpoint, port: Option<u16>, mode: Security) -> bool {
                 SecurityFrom::Keys(_) | SecurityFrom::Scheme
             ))
     {
-        return true;
+        return Some(Security::ImplicitTls);
     }
     // Leaving an implicit port for a plaintext one where the port decided the mode.
-    e.security_from == SecurityFrom::Port
-        && !implicit_port
-        && mode != Security::ImplicitTls
-        && profile.port_decides.is_some()
+    if e.security_from == SecurityFrom::Port && !implicit_port && mode != Security::ImplicitTls {
+        return profile.port_decides.as_deref().and_then(profiles::mode);
+    }
+    None
 }
 
 /// How a mode reads in a message or a fix title.
@@ -395,5 +414,217 @@ pub fn mode_words(s: Security) -> &'static str {
         Security::StarttlsOpportunistic => "opportunistic STARTTLS",
         Security::None => "no TLS",
         Security::Unknown => "an unknown mode",
+    }
+}
+
+/// Passes of fix-all over one document: a fix held back because it touched another gets its turn
+/// in the next pass, after a fresh analysis.
+const FIX_ALL_PASSES: usize = 4;
+
+/// What fix-all did to a document.
+#[derive(Debug)]
+pub struct FixedAll {
+    pub text: String,
+    /// How many fixes were applied.
+    pub applied: usize,
+    /// Edits on the original text that give `text` (the first pass's own edits when one pass did
+    /// everything, else one edit over the changed middle).
+    pub edits: Vec<Edit>,
+}
+
+/// Fix-all, the one behind `check --fix` and the editor's `source.fixAll.mailport`: apply the
+/// preferred fix of every finding that does not touch another (see [`preferred_edits`]),
+/// analyse again, and repeat until nothing is left or `FIX_ALL_PASSES`. `analyze` is the
+/// caller's analysis of a text (same format and configuration), so every pass sees the findings
+/// of the text as it is now.
+pub fn fix_all(text: &str, analyze: &dyn Fn(&str) -> Vec<Finding>) -> FixedAll {
+    let mut current = text.to_string();
+    let mut applied = 0;
+    let mut first_pass: Option<Vec<Edit>> = None;
+    let mut passes = 0;
+    for _ in 0..FIX_ALL_PASSES {
+        let findings = analyze(&current);
+        let (edits, count) = preferred_edits(&findings, current.len());
+        if count == 0 {
+            break;
+        }
+        let combined = Fix {
+            title: String::new(),
+            preferred: true,
+            edits,
+        };
+        match combined.apply(&current) {
+            Some(next) if next != current => {
+                current = next;
+                applied += count;
+                passes += 1;
+                first_pass.get_or_insert(combined.edits);
+            }
+            // Nothing changed (a fix that rewrites a value to itself) or the edits did not fit:
+            // another pass would do the same.
+            _ => break,
+        }
+    }
+    let edits = match first_pass {
+        Some(edits) if passes == 1 => edits,
+        Some(_) => changed_middle(text, &current).into_iter().collect(),
+        None => Vec::new(),
+    };
+    FixedAll {
+        text: current,
+        applied,
+        edits,
+    }
+}
+
+/// The preferred fixes' edits, in the order of the findings, leaving out every fix that touches
+/// an edit already taken (touching counts: two insertions at one place would otherwise land in
+/// an order nobody chose), whose own edits touch each other, or that does not fit the text.
+/// Returns the edits and how many fixes they make.
+pub fn preferred_edits(findings: &[Finding], text_len: usize) -> (Vec<Edit>, usize) {
+    let mut ordered: Vec<&Finding> = findings.iter().collect();
+    ordered.sort_by_key(|f| (f.span.start, f.span.end, f.code));
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut count = 0;
+    for finding in ordered {
+        let Some(fix) = finding.fixes.iter().find(|f| f.preferred) else {
+            continue;
+        };
+        if fix.edits.is_empty() {
+            continue;
+        }
+        let fits = fix.edits.iter().all(|e| {
+            e.span.start <= e.span.end
+                && e.span.end <= text_len
+                && !taken.iter().any(|t| touches(&t.span, &e.span))
+        }) && !fix.edits.iter().enumerate().any(|(i, a)| {
+            fix.edits
+                .iter()
+                .skip(i + 1)
+                .any(|b| touches(&a.span, &b.span))
+        });
+        if fits {
+            taken.extend(fix.edits.iter().cloned());
+            count += 1;
+        }
+    }
+    (taken, count)
+}
+
+fn touches(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// One edit that turns `before` into `after`: the part between their common prefix and suffix.
+fn changed_middle(before: &str, after: &str) -> Option<Edit> {
+    if before == after {
+        return None;
+    }
+    let mut prefix = before
+        .bytes()
+        .zip(after.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !before.is_char_boundary(prefix) || !after.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let room = before.len().min(after.len()) - prefix;
+    let mut suffix = before
+        .bytes()
+        .rev()
+        .zip(after.bytes().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !before.is_char_boundary(before.len() - suffix)
+        || !after.is_char_boundary(after.len() - suffix)
+    {
+        suffix -= 1;
+    }
+    Some(Edit {
+        span: prefix..before.len() - suffix,
+        new_text: after[prefix..after.len() - suffix].to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{RuleCode, Severity};
+
+    fn finding(
+        span: std::ops::Range<usize>,
+        edits: Vec<(std::ops::Range<usize>, &str)>,
+    ) -> Finding {
+        Finding {
+            code: RuleCode::Mp003,
+            severity: Severity::Error,
+            message: String::new(),
+            span,
+            endpoint: None,
+            fixes: vec![Fix {
+                title: "fix".into(),
+                preferred: true,
+                edits: edits
+                    .into_iter()
+                    .map(|(span, t)| Edit {
+                        span,
+                        new_text: t.into(),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn overlapping_fixes_wait_for_the_next_pass() {
+        let findings = vec![
+            finding(0..3, vec![(0..3, "465")]),
+            finding(2..5, vec![(2..5, "x")]),
+            finding(10..12, vec![(10..12, "ok")]),
+        ];
+        let (edits, count) = preferred_edits(&findings, 20);
+        assert_eq!(count, 2);
+        assert_eq!(edits.len(), 2);
+        assert_eq!(edits[1].span, 10..12);
+    }
+
+    #[test]
+    fn fixes_with_edits_out_of_range_are_skipped() {
+        let findings = vec![finding(0..3, vec![(0..3, "a"), (30..31, "b")])];
+        let (_, count) = preferred_edits(&findings, 20);
+        assert_eq!(count, 0);
+    }
+
+    #[test]
+    fn a_fix_held_back_gets_its_turn_and_the_edits_still_give_the_text() {
+        // Two findings whose fixes touch: the second waits for the second pass.
+        let analyze = |t: &str| {
+            let mut out = Vec::new();
+            if t.starts_with("aaa") {
+                out.push(finding(0..3, vec![(0..3, "AAA")]));
+            }
+            if t.get(3..6) == Some("bbb") {
+                out.push(finding(3..6, vec![(3..6, "BBB")]));
+            }
+            out
+        };
+        let fixed = fix_all("aaabbb-é", &analyze);
+        assert_eq!(fixed.text, "AAABBB-é");
+        assert_eq!(fixed.applied, 2);
+        let as_fix = Fix {
+            title: String::new(),
+            preferred: true,
+            edits: fixed.edits,
+        };
+        assert_eq!(as_fix.apply("aaabbb-é").as_deref(), Some("AAABBB-é"));
+    }
+
+    #[test]
+    fn the_changed_middle_keeps_characters_whole() {
+        let edit = changed_middle("xéy", "xèy").unwrap();
+        assert_eq!(edit.span, 1..3);
+        assert_eq!(edit.new_text, "è");
+        assert!(changed_middle("same", "same").is_none());
     }
 }

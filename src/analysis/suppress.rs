@@ -1,7 +1,7 @@
 //! Inline suppression comments (`# mailport: ignore MP005`), `[[allow]]` entries and per-rule
 //! severities from the configuration.
 
-use super::findings::{Finding, RuleCode};
+use super::findings::{Edit, Finding, RuleCode};
 use super::syntax::Format;
 use crate::config::{Allow, Config, RuleLevel};
 
@@ -26,11 +26,41 @@ pub fn apply(text: &str, format: Format, findings: Vec<Finding>, config: &Config
         .collect()
 }
 
-/// The suppression comment text for a format: `# mailport: ignore MP005`.
-pub fn comment(format: Format, code: RuleCode) -> Option<String> {
-    format
-        .comment_prefix()
-        .map(|p| format!("{p} {MARKER} {code}"))
+/// The "suppress on this line" fix for a finding of `code` at byte `offset`: the format's comment
+/// `mailport: ignore CODE` on a line of its own above, with the line's indentation and line break,
+/// or the code added to a suppression comment right above. `None` where the format has no line
+/// comments, for MP000 (an unreadable document is not silenced line by line) and probe results.
+pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCode) -> Option<Edit> {
+    if !RuleCode::STATIC.contains(&code) || code == RuleCode::Mp000 {
+        return None;
+    }
+    let prefix = format.comment_prefix()?;
+    let at = offset.min(text.len());
+    if !text.is_char_boundary(at) {
+        return None;
+    }
+    // Lines as [`suppressed_inline`] reads them: split at `\n`.
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[line_start..line_end];
+    let marker = format!("{prefix} {MARKER}");
+    if line_start > 0 {
+        let above_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        let above = text[above_start..line_start - 1].trim_end_matches('\r');
+        if above.trim_start().starts_with(&marker) {
+            let end = above_start + above.len();
+            return Some(Edit {
+                span: end..end,
+                new_text: format!(" {code}"),
+            });
+        }
+    }
+    let indent_len = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let line_break = if line.ends_with('\r') { "\r\n" } else { "\n" };
+    Some(Edit {
+        span: line_start..line_start,
+        new_text: format!("{}{marker} {code}{line_break}", &line[..indent_len]),
+    })
 }
 
 /// The line holding `offset` and the line above it mention `mailport: ignore` with this code (or

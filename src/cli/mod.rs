@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
-mod fix;
+pub(crate) mod fix;
 pub mod output;
 pub mod probe;
 mod walk;

@@ -10,12 +10,12 @@ use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticSeverity,
-    NumberOrString, Position, Range, TextEdit, Uri, WorkspaceEdit,
+    NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::position::{self, Encoding};
-use crate::analysis::suppress::MARKER;
-use crate::analysis::{Finding, Fix, Format, RuleCode, Severity, Span};
+use crate::analysis::suppress;
+use crate::analysis::{fixes, Finding, Fix, Format, RuleCode, Severity};
 
 pub const SOURCE: &str = "mailport";
 pub const FIX_ALL_KIND: &str = "source.fixAll.mailport";
@@ -155,9 +155,8 @@ pub fn quick_fixes(
                 ..CodeAction::default()
             }));
         }
-        let prefix = format.and_then(|f| f.comment_prefix());
         if let Some(edit) =
-            prefix.and_then(|p| suppress_edit(rope, encoding, diagnostic.range, rule, p))
+            format.and_then(|f| suppress_edit(rope, encoding, diagnostic.range, rule, f))
         {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Suppress {rule} on this line"),
@@ -172,91 +171,51 @@ pub fn quick_fixes(
     actions
 }
 
-/// Inserts `<indent><prefix> mailport: ignore MP00N` above the diagnostic's first line, with the
-/// line's own indentation and line break. Not for probe results or unreadable documents.
+/// "Suppress on this line" for a diagnostic: analysis writes the comment
+/// ([`suppress::suppression_edit`]) from the diagnostic's line and the one above it.
 fn suppress_edit(
     rope: &Rope,
     encoding: Encoding,
     range: Range,
     rule: RuleCode,
-    prefix: &str,
+    format: Format,
 ) -> Option<TextEdit> {
-    if !RuleCode::STATIC.contains(&rule) || rule == RuleCode::Mp000 {
-        return None;
-    }
     let line = range.start.line as usize;
     if line >= rope.len_lines() {
         return None;
     }
-    let text = rope.line(line);
-    let indent: String = text
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let line_break = if text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r' {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    // already suppressed right above (with another code, say): extend that comment instead
-    let comment = format!("{prefix} {MARKER}");
-    if line > 0 {
-        let above = rope.line(line - 1);
-        let above: String = above.chars().collect();
-        let trimmed = above.trim_end_matches(['\r', '\n']);
-        if trimmed.trim_start().starts_with(&comment) {
-            let end_of_comment = rope.line_to_byte(line - 1) + trimmed.len();
-            let at = position::to_position(rope, end_of_comment, encoding);
-            return Some(TextEdit {
-                range: Range::new(at, at),
-                new_text: format!(" {rule}"),
-            });
-        }
-    }
-    let at = Position::new(range.start.line, 0);
+    // Only the two lines the comment depends on are copied out of the rope.
+    let window_start = rope.line_to_byte(line.saturating_sub(1));
+    let window_end = rope.line_to_byte(line + 1);
+    let window = rope.byte_slice(window_start..window_end).to_string();
+    let offset = position::to_byte(rope, range.start, encoding).max(window_start) - window_start;
+    let edit = suppress::suppression_edit(&window, format, offset, rule)?;
+    let span = edit.span.start + window_start..edit.span.end + window_start;
     Some(TextEdit {
-        range: Range::new(at, at),
-        new_text: format!("{indent}{comment} {rule}{line_break}"),
+        range: position::to_range(rope, &span, encoding),
+        new_text: edit.new_text,
     })
 }
 
-/// `source.fixAll.mailport`: every finding's preferred fix, skipping any that overlaps one
-/// already taken. `None` when there is nothing to fix.
+/// `source.fixAll.mailport`: analysis's fix-all ([`fixes::fix_all`], the same as
+/// `check --fix`) over the document's text, as edits. `analyze` is the analysis of a text (the
+/// document's format and configuration). `None` when there is nothing to fix.
 pub fn fix_all(
     uri: &Uri,
     rope: &Rope,
     encoding: Encoding,
-    findings: &[Finding],
+    analyze: &dyn Fn(&str) -> Vec<Finding>,
 ) -> Option<CodeActionOrCommand> {
-    let mut taken: Vec<Span> = Vec::new();
-    let mut edits = Vec::new();
-    let mut seen: Vec<&Fix> = Vec::new();
-    for finding in findings {
-        let Some(fix) = finding.fixes.iter().find(|f| f.preferred) else {
-            continue;
-        };
-        if seen.contains(&fix) {
-            continue;
-        }
-        let overlaps = fix.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| e.span.start < t.end && t.start < e.span.end || e.span == *t)
-        });
-        if overlaps {
-            continue;
-        }
-        seen.push(fix);
-        taken.extend(fix.edits.iter().map(|e| e.span.clone()));
-        edits.extend(
-            fix.edits
-                .iter()
-                .map(|e| (e.span.start, e.span.end, e.new_text.clone())),
-        );
-    }
-    if edits.is_empty() {
+    let text = rope.to_string();
+    let fixed = fixes::fix_all(&text, analyze);
+    if fixed.edits.is_empty() {
         return None;
     }
+    let edits: Vec<(usize, usize, String)> = fixed
+        .edits
+        .into_iter()
+        .map(|e| (e.span.start, e.span.end, e.new_text))
+        .collect();
     Some(CodeActionOrCommand::CodeAction(CodeAction {
         title: "Fix all mailport problems (preferred fixes)".to_string(),
         kind: Some(CodeActionKind::from(FIX_ALL_KIND)),
@@ -269,6 +228,7 @@ pub fn fix_all(
 mod tests {
     use super::*;
     use crate::analysis::Edit;
+    use tower_lsp_server::ls_types::Position;
 
     fn range_at_line(line: u32) -> Range {
         Range::new(Position::new(line, 4), Position::new(line, 7))
@@ -282,7 +242,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(1),
             RuleCode::Mp003,
-            "#",
+            Format::Yaml,
         )
         .unwrap();
         assert_eq!(edit.new_text, "    # mailport: ignore MP003\r\n");
@@ -297,7 +257,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(2),
             RuleCode::Mp003,
-            ";",
+            Format::Ini,
         )
         .unwrap();
         assert_eq!(edit.new_text, " MP003");
@@ -312,7 +272,7 @@ mod tests {
             Encoding::Utf16,
             range_at_line(0),
             RuleCode::Mp100,
-            "#"
+            Format::Yaml
         )
         .is_none());
     }
@@ -359,26 +319,120 @@ mod tests {
     fn fix_all_takes_preferred_fixes_without_overlaps() {
         let uri: Uri = "file:///a.env".parse().unwrap();
         let rope = Rope::from_str("0123456789abcdef");
-        let findings = [
-            finding(vec![fix(false, &[(0, 1)]), fix(true, &[(2, 4)])]),
-            finding(vec![fix(true, &[(3, 5)])]), // overlaps the first: skipped
-            finding(vec![fix(true, &[(2, 4)])]), // the same fix again: once
-            finding(vec![fix(true, &[(8, 9), (10, 10)])]),
-        ];
+        // The findings of the original text only: what a later pass sees is already fixed.
+        let analyze = |t: &str| {
+            if t != "0123456789abcdef" {
+                return Vec::new();
+            }
+            vec![
+                finding(vec![fix(false, &[(0, 1)]), fix(true, &[(2, 4)])]),
+                finding(vec![fix(true, &[(3, 5)])]), // overlaps the first: skipped
+                finding(vec![fix(true, &[(2, 4)])]), // the same fix again: once
+                finding(vec![fix(true, &[(8, 9), (11, 11)])]),
+            ]
+        };
         let Some(CodeActionOrCommand::CodeAction(action)) =
-            fix_all(&uri, &rope, Encoding::Utf16, &findings)
+            fix_all(&uri, &rope, Encoding::Utf16, &analyze)
         else {
             panic!("no fix-all action");
         };
         let edits = &action.edit.unwrap().changes.unwrap()[&uri];
         let starts: Vec<u32> = edits.iter().map(|e| e.range.start.character).collect();
-        assert_eq!(starts, vec![2, 8, 10]);
-        assert!(fix_all(
-            &uri,
-            &rope,
-            Encoding::Utf16,
-            &[finding(vec![fix(false, &[(0, 1)])])]
-        )
-        .is_none());
+        assert_eq!(starts, vec![2, 8, 11]);
+        let only_other = |_: &str| vec![finding(vec![fix(false, &[(0, 1)])])];
+        assert!(fix_all(&uri, &rope, Encoding::Utf16, &only_other).is_none());
+    }
+
+    /// The text after the editor applies the fix-all action (back to front, through UTF-16
+    /// positions, as a client does).
+    fn editor_fix_all(text: &str, analyze: &dyn Fn(&str) -> Vec<Finding>) -> String {
+        let rope = Rope::from_str(text);
+        let uri: Uri = "file:///document".parse().unwrap();
+        let Some(CodeActionOrCommand::CodeAction(action)) =
+            fix_all(&uri, &rope, Encoding::Utf16, analyze)
+        else {
+            return text.to_string();
+        };
+        let mut edits = action.edit.unwrap().changes.unwrap()[&uri].clone();
+        edits.sort_by_key(|e| std::cmp::Reverse((e.range.start, e.range.end)));
+        let mut rope = rope.clone();
+        for e in edits {
+            let span = position::to_span(&rope, e.range, Encoding::Utf16);
+            let (start, end) = (rope.byte_to_char(span.start), rope.byte_to_char(span.end));
+            rope.remove(start..end);
+            rope.insert(start, &e.new_text);
+        }
+        rope.to_string()
+    }
+
+    /// Where a fix waits for a second pass (its edit touches another's), the editor gets the
+    /// text `check --fix` writes.
+    #[test]
+    fn fix_all_and_check_fix_agree_when_a_fix_waits_for_a_second_pass() {
+        let text = "é aaabbb\n";
+        let analyze = |t: &str| {
+            ["aaa", "bbb"]
+                .iter()
+                .filter_map(|word| t.find(word))
+                .map(|at| finding(vec![fix(true, &[(at, at + 3)])]))
+                .collect::<Vec<_>>()
+        };
+        let cli = crate::cli::fix::fix_text(
+            text,
+            Format::Env,
+            &crate::config::Config::default(),
+            &|t, _, _| analyze(t),
+        );
+        assert_eq!(cli.text, "é xx\n");
+        assert_eq!(editor_fix_all(text, &analyze), cli.text);
+    }
+
+    /// `check --fix` and the editor's fix-all give the same text on every example and, where
+    /// they are beside the checkout, the real-world corpora.
+    #[test]
+    fn fix_all_and_check_fix_agree_on_the_examples() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pending: Vec<std::path::PathBuf> = [
+            "examples",
+            "../shared/corpus",
+            "../../shared/corpus",
+            "tests/realworld/files",
+            "/work/corpus-files",
+        ]
+        .iter()
+        .map(|p| root.join(p))
+        .filter(|p| p.is_dir())
+        .collect();
+        let mut fixed_files = 0;
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let name = path.to_string_lossy();
+                let Some(format) = crate::analysis::syntax::detect_format(&name, None, &text)
+                else {
+                    continue;
+                };
+                let config = crate::config::Config::default();
+                let analyze = |t: &str| crate::analysis::analyze(t, format, &config).findings;
+                let cli = crate::cli::fix::fix_text(&text, format, &config, &|t, f, c| {
+                    crate::analysis::analyze(t, f, c).findings
+                });
+                assert_eq!(cli.text, editor_fix_all(&text, &analyze), "{name}");
+                if cli.applied > 0 {
+                    fixed_files += 1;
+                }
+            }
+        }
+        assert!(fixed_files >= 15, "only {fixed_files} examples had fixes");
     }
 }

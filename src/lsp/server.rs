@@ -647,8 +647,16 @@ impl LanguageServer for Backend {
                     }
                 }
                 if actions::wanted(only, FIX_ALL_KIND) {
-                    if let Some((rope, _, analysis, _, _)) = engine.parts(config, epoch) {
-                        actions.extend(actions::fix_all(&uri, rope, encoding, &analysis.findings));
+                    if let Some((rope, source, _, _, _)) = engine.parts(config, epoch) {
+                        let format = source.format();
+                        // Each pass is a fresh analysis, guarded like every other one.
+                        let analyze = |text: &str| {
+                            std::panic::catch_unwind(|| {
+                                crate::analysis::analyze(text, format, config).findings
+                            })
+                            .unwrap_or_default()
+                        };
+                        actions.extend(actions::fix_all(&uri, rope, encoding, &analyze));
                     }
                 }
                 actions

@@ -191,10 +191,14 @@ fn wrong_protocol_port(ctx: &Ctx) -> Option<Finding> {
     match ctx.e.security {
         Security::ImplicitTls => options
             .extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls))),
-        Security::StarttlsRequired | Security::StarttlsOpportunistic | Security::None => {
-            options.extend(target_port(ctx, protocol, false).map(|p| (Some(p), ctx.e.security)))
+        Security::StarttlsRequired => options.extend(
+            target_port(ctx, protocol, false).map(|p| (Some(p), Security::StarttlsRequired)),
+        ),
+        // A weak mode is not carried to the right port (MP004/MP005 would follow): offer the
+        // secure ones.
+        Security::StarttlsOpportunistic | Security::None | Security::Unknown => {
+            options.extend(secure_options(ctx, protocol))
         }
-        Security::Unknown => options.extend(secure_options(ctx, protocol)),
     }
     let fixes = mode_fixes(ctx, &options);
     Some(ctx.finding(
@@ -244,14 +248,9 @@ fn tls_mode_mismatch(ctx: &Ctx) -> Option<Finding> {
         .unwrap_or_else(|| ctx.main_span());
     let source = ctx.mode_source();
     let (message, options) = if sec == Security::ImplicitTls {
-        let starttls = if sec == Security::StarttlsOpportunistic {
-            Security::StarttlsOpportunistic
-        } else {
-            Security::StarttlsRequired
-        };
         let mut opts = Vec::new();
         opts.extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls)));
-        opts.push((None, starttls));
+        opts.push((None, Security::StarttlsRequired));
         (
             format!(
                 "port {n} expects a plaintext greeting and STARTTLS, but {source} starts TLS at once: the client fails with 'wrong version number'. Use {} for implicit TLS, or switch to STARTTLS on {n}.",
@@ -261,11 +260,8 @@ fn tls_mode_mismatch(ctx: &Ctx) -> Option<Finding> {
         )
     } else {
         let mut opts = vec![(None, Security::ImplicitTls)];
-        let keep = if sec == Security::None {
-            Security::StarttlsRequired
-        } else {
-            sec
-        };
+        // STARTTLS on the STARTTLS port, required (keeping "if offered" would bring MP005).
+        let keep = Security::StarttlsRequired;
         opts.extend(target_port(ctx, protocol, false).map(|p| (Some(p), keep)));
         (
             format!(
@@ -379,8 +375,12 @@ fn provider_host_fix(ctx: &Ctx, provider: &providers::Provider, protocol: Protoc
         .map(|e| e.host.as_str())
         .collect();
     hosts.dedup();
+    // The host alone is no fix where the port is not one the provider offers for this protocol
+    // on that host (MP002 or MP007 would follow).
+    let port = ctx.e.port_number();
     hosts
         .into_iter()
+        .filter(|new_host| port.is_none_or(|n| provider.documents_port(protocol, new_host, n)))
         .take(1)
         .map(|new_host| Fix {
             title: format!("Use {new_host}"),
