@@ -380,3 +380,40 @@ fn spring_socket_factory_port_overrides_the_port() {
     "#]],
     );
 }
+
+/// himalaya's generations: flat `smtp-*`/`imap-*` keys before 1.0 (implicit TLS unless
+/// `*-starttls = true`), and v1's `message.send.backend` (SMTP, not IMAP).
+#[test]
+fn himalaya_generations() {
+    check(
+        "config.toml",
+        "[work]\nemail = \"me@example.org\"\nimap-host = \"imap.example.org\"\nimap-port = 993\nimap-login = \"me\"\nimap-passwd-cmd = \"pass mail\"\nsmtp-host = \"smtp.example.org\"\nsmtp-port = 465\nsmtp-starttls = true\nsmtp-login = \"me\"\nsmtp-passwd-cmd = \"pass mail\"\n",
+        expect![[r#"
+            8:13 error MP003 port 465 starts with TLS (implicit TLS), but smtp-starttls=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use port 587 (STARTTLS)
+                | smtp-port = 587
+        "#]],
+    );
+    check(
+        "config.toml",
+        "[icloud]\nsmtp-host = \"smtp.mail.me.com\"\nsmtp-port = 587\nsmtp-starttls = true\nsmtp-login = \"me@icloud.com\"\nimap-host = \"imap.mail.me.com\"\nimap-port = 993\nimap-login = \"me@icloud.com\"\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "config.toml",
+        "[accounts.mail]\ndefault = true\nbackend.type = \"imap\"\nbackend.host = \"imap.gmail.com\"\nbackend.port = 993\nbackend.encryption.type = \"tls\"\nbackend.login = \"me@gmail.com\"\nmessage.send.backend.type = \"smtp\"\nmessage.send.backend.host = \"smtp.gmail.com\"\nmessage.send.backend.port = 587\nmessage.send.backend.encryption.type = \"start-tls\"\nmessage.send.backend.login = \"me@gmail.com\"\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Not himalaya: a `[database]` table with bare `host`/`port` keys.
+    check(
+        "config.toml",
+        "[database]\nhost = \"db.example.org\"\nport = 5432\n[server]\nsmtp-port = 2526\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

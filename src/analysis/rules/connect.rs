@@ -19,11 +19,13 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) -> bool {
         out.push(f);
         return true;
     }
-    if let Some(f) = provider_endpoint(ctx) {
+    // A mode that contradicts the port fails with every server (MP003): that is the root cause,
+    // before what one provider documents (MP007).
+    if let Some(f) = tls_mode_mismatch(ctx) {
+        out.push(f);
+    } else if let Some(f) = provider_endpoint(ctx) {
         out.push(f);
     } else if let Some(f) = wrong_protocol_port(ctx) {
-        out.push(f);
-    } else if let Some(f) = tls_mode_mismatch(ctx) {
         out.push(f);
     }
     out.len() > before
