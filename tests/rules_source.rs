@@ -597,3 +597,42 @@ fn or_takes_the_left_literal_when_it_is_truthy() {
         "#]],
     );
 }
+
+/// nodemailer merges a well-known `service` last: its host, port and `secure` replace the
+/// document's (dead settings, MP012), and the effective endpoint is checked.
+#[test]
+fn nodemailer_well_known_service_overrides() {
+    check(
+        "mailer.js",
+        r#"const transporter = nodemailer.createTransport({
+  service: 'gmail',
+  host: 'smtp.gmail.com',
+  port: 587,
+  secure: false,
+  auth: { user: process.env.GMAIL_USER, pass: process.env.GMAIL_PASS },
+});
+"#,
+        expect![[r#"
+            3:10 hint MP012 host=smtp.gmail.com has no effect: Nodemailer uses the well-known service's smtp.gmail.com:465 instead (merged last).
+            4:9 hint MP012 port=587 has no effect: Nodemailer uses the well-known service's smtp.gmail.com:465 instead (merged last).
+            5:11 hint MP012 secure=false has no effect: Nodemailer uses the well-known service's smtp.gmail.com:465 instead (merged last).
+        "#]],
+    );
+    check(
+        "mailer.js",
+        "const t = nodemailer.createTransport({ service: 'SendGrid', auth: { user: 'apikey', pass: process.env.SENDGRID_API_KEY } });\n",
+        expect![[r#"
+            1:50 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Nodemailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Require STARTTLS (secure=false, requireTLS=true)
+                | const t = nodemailer.createTransport({ service: 'SendGrid', secure: false, requireTLS: true, auth: { user: 'apikey', pass: process.env.SENDGRID_API_KEY } });
+        "#]],
+    );
+    // An unknown service name changes nothing.
+    check(
+        "mailer.js",
+        "const t = nodemailer.createTransport({ service: 'company-relay', host: 'smtp.example.com', port: 465, secure: true, auth: { user: 'u', pass: 'p' } });\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

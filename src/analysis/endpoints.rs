@@ -144,6 +144,12 @@ pub struct Endpoint {
     pub old_tls: Vec<Located>,
     /// Settings that ask for different modes at once (MP010).
     pub conflicts: Vec<Located>,
+    /// Settings the application replaces with another source's value (a nodemailer well-known
+    /// `service` merged over `host`/`port`/`secure`): dead settings.
+    pub overridden: Vec<Located>,
+    /// Where the effective host and port come from when it is not a host or port key (the
+    /// `service` value): fixes must not edit these spans as if they were a port.
+    pub locked: Vec<Span>,
     /// Index of the setting after which new keys are inserted.
     pub anchor: usize,
     /// How many path segments the endpoint's root has: `path[root_len..]` names a key the way the
@@ -278,6 +284,8 @@ enum Role {
     PortOverride,
     /// Security, require, verify, TLS version keys: read through the profile by key name.
     Other,
+    /// A well-known service name (nodemailer `service`).
+    Service,
     /// A key that only tells the application apart (`identify`), with no part in the endpoint.
     Identity,
 }
@@ -303,6 +311,7 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         (&k.auth, Role::Auth),
         (&k.protocol, Role::Protocol),
         (&k.port_override, Role::PortOverride),
+        (&k.service, Role::Service),
     ] {
         out.extend(list.iter().map(|s| (s.to_ascii_lowercase(), role)));
     }
@@ -843,11 +852,36 @@ fn read_endpoint(
         verify_off: Vec::new(),
         old_tls: Vec::new(),
         conflicts: Vec::new(),
+        overridden: Vec::new(),
+        locked: Vec::new(),
         anchor: 0,
         root_len: if p.flat { usize::MAX } else { root.len() },
     };
     e.settings.sort_unstable();
     e.settings.dedup();
+    // A well-known service is merged last: its host, port and TLS keys replace the document's.
+    let service = p.services.as_deref().and_then(|table| {
+        let m = members.iter().find(|m| m.role == Role::Service)?;
+        let found = crate::knowledge::services::lookup(table, &settings[m.setting].value)?;
+        Some((m.setting, found))
+    });
+    let kept: Vec<&Member>;
+    let members: &[&Member] = match service {
+        Some((_, svc)) => {
+            let replaced = |m: &Member| {
+                matches!(m.role, Role::Host | Role::Port | Role::HostPort)
+                    || svc.secure.is_some() && m.pattern.eq_ignore_ascii_case("secure")
+            };
+            e.overridden = members
+                .iter()
+                .filter(|m| replaced(m))
+                .map(|m| located(settings, m.setting))
+                .collect();
+            kept = members.iter().copied().filter(|m| !replaced(m)).collect();
+            &kept
+        }
+        None => members,
+    };
     let mut protocol_from_key = None;
     let mut scheme_mode = None;
     for m in members {
@@ -900,8 +934,25 @@ fn read_endpoint(
                     protocol_from_key = Some(proto);
                 }
             }
-            Role::Host | Role::Url | Role::Other | Role::PortOverride | Role::Identity => {}
+            Role::Host
+            | Role::Url
+            | Role::Other
+            | Role::PortOverride
+            | Role::Service
+            | Role::Identity => {}
         }
+    }
+    if let Some((si, svc)) = service {
+        let at = located(settings, si);
+        e.locked.push(at.span.clone());
+        e.host = Some(Located {
+            value: svc.host.to_string(),
+            ..at.clone()
+        });
+        e.port = Some(Located {
+            value: svc.port.to_string(),
+            ..at
+        });
     }
     // The socket really goes to the override port (JavaMail's socketFactory.port).
     if let Some(m) = members.iter().find(|m| m.role == Role::PortOverride) {
@@ -1040,6 +1091,17 @@ fn read_endpoint(
             e.conflicts = keys_used.iter().map(|&si| located(settings, si)).collect();
         } else {
             mode = profiles::mode(&c.mode);
+        }
+    }
+    if let Some((si, svc)) = service {
+        if mode.is_none() && e.conflicts.is_empty() {
+            if svc.secure == Some(true) {
+                mode = Some(Security::ImplicitTls);
+                keys_used.push(si);
+            } else if svc.require_tls {
+                mode = Some(Security::StarttlsRequired);
+                keys_used.push(si);
+            }
         }
     }
     let port_implicit = port.is_some_and(|n| p.implicit_ports.iter().any(|&ip| u32::from(ip) == n));

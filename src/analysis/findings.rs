@@ -18,6 +18,7 @@ pub enum RuleCode {
     Mp009,
     Mp010,
     Mp011,
+    Mp012,
     Mp100,
     Mp101,
     Mp102,
@@ -38,6 +39,7 @@ impl RuleCode {
         RuleCode::Mp009,
         RuleCode::Mp010,
         RuleCode::Mp011,
+        RuleCode::Mp012,
     ];
     pub const ALL: &'static [RuleCode] = &[
         RuleCode::Mp000,
@@ -52,6 +54,7 @@ impl RuleCode {
         RuleCode::Mp009,
         RuleCode::Mp010,
         RuleCode::Mp011,
+        RuleCode::Mp012,
         RuleCode::Mp100,
         RuleCode::Mp101,
         RuleCode::Mp102,
@@ -99,6 +102,7 @@ impl RuleCode {
             RuleCode::Mp009 => ("MP009", "outdated-tls-version", Warning, "The configuration allows or forces TLS below 1.2 (RFC 8996, RFC 8997)."),
             RuleCode::Mp010 => ("MP010", "conflicting-tls-settings", Error, "Two settings of one connection ask for different TLS modes at once."),
             RuleCode::Mp011 => ("MP011", "nonstandard-port", Hint, "The port is neither standard for the protocol nor documented by the known provider: check the provider's documentation."),
+            RuleCode::Mp012 => ("MP012", "overridden-setting", Hint, "The application replaces this setting with a value from another source (a nodemailer well-known `service` is merged over `host`, `port` and `secure`): it has no effect."),
             RuleCode::Mp100 => ("MP100", "probe-failed", Error, "The live probe could not connect (DNS, refused, timeout)."),
             RuleCode::Mp101 => ("MP101", "probe-contradicts-config", Error, "The server speaks another mode or protocol on that port than the document says."),
             RuleCode::Mp102 => ("MP102", "probe-tls-problem", Error, "The live probe found a TLS problem: certificate invalid, expired, wrong host, or TLS below 1.2."),

@@ -4,3 +4,4 @@ pub mod hosts;
 pub mod ports;
 pub mod profiles;
 pub mod providers;
+pub mod services;

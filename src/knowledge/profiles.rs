@@ -92,6 +92,8 @@ pub struct Keys {
     pub protocol: Vec<String>,
     /// A port that replaces `port` when present (Jakarta Mail `mail.smtp.socketFactory.port`).
     pub port_override: Vec<String>,
+    /// A well-known service name (nodemailer `service`) looked up in the profile's `services`.
+    pub service: Vec<String>,
 }
 
 /// One application profile.
@@ -162,6 +164,10 @@ pub struct Profile {
     pub default_security: Option<String>,
     #[serde(default)]
     pub default_port: Option<u16>,
+    /// The table of well-known services (`knowledge::services`) a `keys.service` value names; the
+    /// application merges the service's host, port and TLS settings last, over the document's.
+    #[serde(default)]
+    pub services: Option<String>,
     /// The user name and password are sent only when an `auth` key switches authentication on
     /// (msmtp `auth on`/a method, Nextcloud `mail_smtpauth`): without it they are unused.
     #[serde(default)]
@@ -252,6 +258,11 @@ pub fn validate() -> Result<usize, String> {
             if let Some(m) = &p.plain_scheme {
                 if mode(m).is_none() && m != "port" {
                     return Err(format!("{file}: {}: unknown plain_scheme {m}", p.id));
+                }
+            }
+            if let Some(t) = &p.services {
+                if crate::knowledge::services::lookup(t, "gmail").is_none() {
+                    return Err(format!("{file}: {}: unknown services table {t}", p.id));
                 }
             }
             if let Some(proto) = &p.protocol {

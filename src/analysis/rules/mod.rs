@@ -33,7 +33,21 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn finding(&self, code: RuleCode, span: Span, message: String, fixes: Vec<Fix>) -> Finding {
+    pub fn finding(
+        &self,
+        code: RuleCode,
+        span: Span,
+        message: String,
+        mut fixes: Vec<Fix>,
+    ) -> Finding {
+        // A fix may not rewrite what only stands for the host and port (a `service` name).
+        let locked = |s: &Span| {
+            self.e
+                .locked
+                .iter()
+                .any(|l| s.start < l.end && l.start < s.end || s.start == l.start)
+        };
+        fixes.retain(|f| !f.edits.iter().any(|ed| locked(&ed.span)));
         Finding {
             code,
             severity: code.default_severity(),

@@ -12,6 +12,7 @@ pub(super) fn check(ctx: &Ctx, blocked: bool, out: &mut Vec<Finding>) {
     // Certificate checks and TLS versions do not depend on the endpoint connecting.
     verification_disabled(ctx, out);
     outdated_tls(ctx, out);
+    overridden(ctx, out);
     if blocked || ctx.is_local() {
         return;
     }
@@ -160,6 +161,30 @@ fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
             format!(
                 "{key}={} allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.",
                 l.value.trim()
+            ),
+            Vec::new(),
+        ));
+    }
+}
+
+/// MP012: settings the application replaces (a nodemailer well-known `service` merged last).
+fn overridden(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for l in &ctx.e.overridden {
+        let key = ctx
+            .doc
+            .settings
+            .get(l.setting)
+            .map(|s| ctx.e.key_label(s))
+            .unwrap_or_default();
+        out.push(ctx.finding(
+            RuleCode::Mp012,
+            l.span.clone(),
+            format!(
+                "{key}={} has no effect: {} uses the well-known service's {}:{} instead (merged last).",
+                l.value.trim(),
+                ctx.profile.name,
+                ctx.host().unwrap_or("host"),
+                ctx.e.port.as_ref().map(|p| p.value.as_str()).unwrap_or("port"),
             ),
             Vec::new(),
         ));
