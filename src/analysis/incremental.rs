@@ -115,10 +115,14 @@ impl IncrementalAnalysis {
         config: &Config,
         change: Option<&TextChange>,
     ) -> &Analysis {
+        // Documents embedded in values (`GITLAB_OMNIBUS_CONFIG`) are read with their own format;
+        // a document that holds any is analysed whole on every change.
+        let embedded = super::embedded::find(text, format, &parsed.settings);
         let reused = match (change, self.state.as_mut()) {
             // Autoconfig XML is read as a whole (its alternatives depend on each other).
             (Some(change), Some(state))
                 if state.format == format
+                    && embedded.is_empty()
                     && format != Format::Xml
                     && state.config == *config
                     && state.settings_len == parsed.settings.len() =>
@@ -128,7 +132,33 @@ impl IncrementalAnalysis {
             _ => false,
         };
         if !reused {
-            self.state = Some(State::full(text, format, parsed, config));
+            let mut state = State::full(text, format, parsed, config);
+            for e in &embedded {
+                let inner = super::embedded::parse(text, e);
+                let found = State::full(text, e.format, &inner, config).analysis;
+                // Its syntax errors are not the outer document's (compose fills in `${VAR}`
+                // before the inner format is read); its endpoints index its own settings.
+                let findings = found
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.code != super::RuleCode::Mp000);
+                for f in findings {
+                    state.analysis.findings.push(f);
+                    state.finding_owner.push(usize::MAX);
+                }
+            }
+            if !embedded.is_empty() {
+                let mut all: Vec<(usize, Finding)> = state
+                    .finding_owner
+                    .drain(..)
+                    .zip(state.analysis.findings.drain(..))
+                    .collect();
+                order(&mut all);
+                let (owners, findings) = all.into_iter().unzip();
+                state.finding_owner = owners;
+                state.analysis.findings = findings;
+            }
+            self.state = Some(state);
         }
         match &self.state {
             Some(state) => &state.analysis,
