@@ -209,3 +209,16 @@ fn autoconfig_named_by_its_domain_is_checked() {
         "#]],
     );
 }
+
+/// Compose fills in `${VAR}` before GitLab reads the Ruby: such values are references (the file
+/// does not name them), not syntax errors and not missing lines.
+#[test]
+fn gitlab_omnibus_config_with_compose_variables() {
+    check(
+        "docker-compose.yml",
+        "services:\n  gitlab:\n    environment:\n      GITLAB_OMNIBUS_CONFIG: |\n        gitlab_rails['smtp_enable'] = ${SMTP_ENABLE}\n        gitlab_rails['smtp_address'] = \"smtp.example.com\"\n        gitlab_rails['smtp_port'] = ${SMTP_PORT}\n        gitlab_rails['smtp_user_name'] = \"${SMTP_USER}\"\n        gitlab_rails['smtp_password'] = \"${SMTP_PASS}\"\n        gitlab_rails['smtp_tls'] = true\n        gitlab_rails['smtp_openssl_verify_mode'] = 'none'\n",
+        expect![[r#"
+            11:53 warning MP008 certificate checking is switched off (smtp_openssl_verify_mode=none) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}

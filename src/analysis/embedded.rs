@@ -139,7 +139,127 @@ pub fn parse(text: &str, embedded: &Embedded) -> syntax::Parsed {
     let Some(inner) = text.get(embedded.span.clone()) else {
         return syntax::Parsed::default();
     };
-    let mut parsed = syntax::parse(embedded.format, inner);
+    // Compose (and Flux's post-build substitution) fill in `${VAR}` before the inner format is
+    // read; the inner grammar would stumble on it (`smtp_port = ${SMTP_PORT}` is no Ruby). Each
+    // is read as a same-length stand-in, `__VAR_` (a name in every inner format that has them:
+    // Ruby reads it as a reference), and every value that held one is given back its text.
+    let stand_in = interpolation_stand_ins(inner);
+    let read = stand_in.as_deref().unwrap_or(inner);
+    let mut parsed = syntax::parse(embedded.format, read);
+    if stand_in.is_some() {
+        for s in &mut parsed.settings {
+            let (Some(now), Some(original)) = (
+                read.get(s.value_span.clone()),
+                inner.get(s.value_span.clone()),
+            ) else {
+                continue;
+            };
+            if now != original {
+                s.value = original.to_string();
+            }
+        }
+    }
     syntax::shift_parsed(&mut parsed, embedded.span.start);
     parsed
+}
+
+/// `text` with every `${NAME}` written `__NAME_` (same length, so offsets still map), or `None`
+/// when it has none.
+fn interpolation_stand_ins(text: &str) -> Option<String> {
+    if !text.contains("${") {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
+            let name_start = i + 2;
+            let name_len = bytes[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            let close = name_start + name_len;
+            if name_len > 0 && bytes.get(close) == Some(&b'}') {
+                out[i] = b'_';
+                out[i + 1] = b'_';
+                out[close] = b'_';
+                i = close + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, syntax};
+    use crate::config::Config;
+
+    fn embedded_of(text: &str) -> Vec<Embedded> {
+        find(
+            text,
+            Format::Yaml,
+            &syntax::parse(Format::Yaml, text).settings,
+        )
+    }
+
+    #[test]
+    fn block_scalar_lines_map_back_byte_for_byte() {
+        let text = "x:\n  GITLAB_OMNIBUS_CONFIG: |-\n    gitlab_rails['smtp_port'] = ${SMTP_PORT}\n    gitlab_rails['smtp_tls'] = true\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].format, Format::Ruby);
+        assert!(text[found[0].span.clone()].starts_with("    gitlab_rails['smtp_port']"));
+        let parsed = parse(text, &found[0]);
+        let port = parsed
+            .settings
+            .iter()
+            .find(|s| s.key() == "smtp_port")
+            .expect("the port line is read");
+        assert_eq!(port.value, "${SMTP_PORT}");
+        assert_eq!(&text[port.value_span.clone()], "${SMTP_PORT}");
+    }
+
+    #[test]
+    fn only_exactly_mapped_values_are_read() {
+        // A folded block, an escaped string and a plain string that is a key elsewhere.
+        let text = "a:\n  GITLAB_OMNIBUS_CONFIG: >\n    gitlab_rails['smtp_port'] = 25\nb:\n  GITLAB_OMNIBUS_CONFIG: \"gitlab_rails['smtp_port'] = 25\\n\"\nc:\n  GITLAB_OMNIBUS_CONFIG: \"gitlab_rails['smtp_port'] = 25\"\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            &text[found[0].span.clone()],
+            "gitlab_rails['smtp_port'] = 25"
+        );
+    }
+
+    #[test]
+    fn one_level_only_and_within_budget() {
+        // A ConfigMap holding a compose file that holds GITLAB_OMNIBUS_CONFIG: the compose file
+        // is read as YAML, the Ruby inside it is not read again.
+        let text = "data:\n  compose.yml: |\n    services:\n      g:\n        environment:\n          GITLAB_OMNIBUS_CONFIG: |\n            gitlab_rails['smtp_port'] = 465\n            gitlab_rails['smtp_enable_starttls_auto'] = true\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].format, Format::Yaml);
+        let analysis = analyze(text, Format::Yaml, &Config::default());
+        assert!(analysis.findings.is_empty(), "{:?}", analysis.findings);
+        // Too big: not read.
+        let big = format!(
+            "GITLAB_OMNIBUS_CONFIG: |\n{}",
+            "  gitlab_rails['smtp_port'] = 465\n".repeat(MAX_EMBEDDED_BYTES / 30)
+        );
+        assert!(embedded_of(&big).is_empty());
+    }
+
+    #[test]
+    fn stand_ins_keep_length() {
+        let text = "a = ${A_B} b = \"${C}\" c = ${D:-x} d = $E ${";
+        let s = interpolation_stand_ins(text).unwrap_or_default();
+        assert_eq!(s, "a = __A_B_ b = \"__C_\" c = ${D:-x} d = $E ${");
+        assert_eq!(interpolation_stand_ins("no vars"), None);
+    }
 }

@@ -54,6 +54,9 @@ struct State {
     analysis: Analysis,
     finding_owner: Vec<usize>,
     endpoint_owner: Vec<usize>,
+    /// Findings of embedded documents are part of the result (the next change is analysed
+    /// whole, even if it leaves no embedded document).
+    embedded: bool,
 }
 
 /// Analysis of one document, kept between edits.
@@ -123,6 +126,7 @@ impl IncrementalAnalysis {
             (Some(change), Some(state))
                 if state.format == format
                     && embedded.is_empty()
+                    && !state.embedded
                     && format != Format::Xml
                     && state.config == *config
                     && state.settings_len == parsed.settings.len() =>
@@ -148,6 +152,7 @@ impl IncrementalAnalysis {
                 }
             }
             if !embedded.is_empty() {
+                state.embedded = true;
                 let mut all: Vec<(usize, Finding)> = state
                     .finding_owner
                     .drain(..)
@@ -285,6 +290,7 @@ impl State {
             },
             finding_owner,
             endpoint_owner,
+            embedded: false,
         }
     }
 
@@ -547,6 +553,24 @@ mod tests {
             ],
         );
         assert!(n >= 6, "only {n} edits took the fast path");
+    }
+
+    /// Edits inside a document held in a value (and the edit that turns it into a value no
+    /// longer read as one) give what a fresh analysis gives.
+    #[test]
+    fn edits_in_an_embedded_document_match_a_fresh_analysis() {
+        let text = "services:\n  gitlab:\n    environment:\n      GITLAB_OMNIBUS_CONFIG: |\n        gitlab_rails['smtp_address'] = 'smtp.example.com'\n        gitlab_rails['smtp_port'] = 587\n        gitlab_rails['smtp_tls'] = true\n";
+        same_as_fresh(
+            Format::Yaml,
+            text,
+            &[
+                ("smtp_port'] = ", 14, 3, "465"),
+                ("smtp_port'] = ", 14, 3, "25"),
+                ("smtp_tls'] = ", 13, 4, "false"),
+                ("CONFIG: ", 8, 1, ">"),
+                ("CONFIG: ", 8, 1, "|"),
+            ],
+        );
     }
 
     #[test]
