@@ -595,6 +595,9 @@ fn match_patterns(
 /// Could some profile read this setting? A document's settings that cannot are never looked at
 /// by grouping, rules, fixes or hover, so a long-lived document may drop them to save memory.
 pub fn could_be_member(format: Format, s: &Setting) -> bool {
+    if super::embedded::could_hold_document(s.key()) {
+        return true;
+    }
     let mut any = false;
     match_patterns(s, readers(format), &mut String::new(), |_, _, _, _| {
         any = true
@@ -605,6 +608,9 @@ pub fn could_be_member(format: Format, s: &Setting) -> bool {
 /// Could some profile read a setting whose last key is `key`? (True for every setting
 /// [`could_be_member`] accepts: it asks only the first half of the question.)
 pub fn could_have_member_key(format: Format, key: &str) -> bool {
+    if super::embedded::could_hold_document(key) {
+        return true;
+    }
     let idx = index();
     let reads = readers(format);
     let reads = |pi: usize| reads.get(pi).copied().unwrap_or(false);
@@ -1033,11 +1039,16 @@ fn read_endpoint(
     // Certificate checks and TLS versions.
     for (key, values) in &p.verify_off {
         if let Some(m) = value_of(key) {
-            let v = normalise(&settings[m.setting].value);
-            if values
-                .iter()
-                .any(|x| x == "*" && !v.is_empty() && v.trim() == "*" || normalise(x) == v)
-            {
+            let raw = &settings[m.setting].value;
+            let v = normalise(raw);
+            // `<any>`: every value the document names switches checks off (Jakarta Mail's
+            // `ssl.trust` trusts the hosts it lists without validating their chain).
+            let any_value = !is_blank(raw) && !ports::is_reference(raw);
+            if values.iter().any(|x| {
+                x == "*" && !v.is_empty() && v.trim() == "*"
+                    || x == "<any>" && any_value
+                    || normalise(x) == v
+            }) {
                 e.verify_off.push(located(settings, m.setting));
             }
         }

@@ -54,6 +54,9 @@ struct State {
     analysis: Analysis,
     finding_owner: Vec<usize>,
     endpoint_owner: Vec<usize>,
+    /// Findings of embedded documents are part of the result (the next change is analysed
+    /// whole, even if it leaves no embedded document).
+    embedded: bool,
 }
 
 /// Analysis of one document, kept between edits.
@@ -115,10 +118,15 @@ impl IncrementalAnalysis {
         config: &Config,
         change: Option<&TextChange>,
     ) -> &Analysis {
+        // Documents embedded in values (`GITLAB_OMNIBUS_CONFIG`) are read with their own format;
+        // a document that holds any is analysed whole on every change.
+        let embedded = super::embedded::find(text, format, &parsed.settings);
         let reused = match (change, self.state.as_mut()) {
             // Autoconfig XML is read as a whole (its alternatives depend on each other).
             (Some(change), Some(state))
                 if state.format == format
+                    && embedded.is_empty()
+                    && !state.embedded
                     && format != Format::Xml
                     && state.config == *config
                     && state.settings_len == parsed.settings.len() =>
@@ -128,7 +136,34 @@ impl IncrementalAnalysis {
             _ => false,
         };
         if !reused {
-            self.state = Some(State::full(text, format, parsed, config));
+            let mut state = State::full(text, format, parsed, config);
+            for e in &embedded {
+                let inner = super::embedded::parse(text, e);
+                let found = State::full(text, e.format, &inner, config).analysis;
+                // Its syntax errors are not the outer document's (compose fills in `${VAR}`
+                // before the inner format is read); its endpoints index its own settings.
+                let findings = found
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.code != super::RuleCode::Mp000);
+                for f in findings {
+                    state.analysis.findings.push(f);
+                    state.finding_owner.push(usize::MAX);
+                }
+            }
+            if !embedded.is_empty() {
+                state.embedded = true;
+                let mut all: Vec<(usize, Finding)> = state
+                    .finding_owner
+                    .drain(..)
+                    .zip(state.analysis.findings.drain(..))
+                    .collect();
+                order(&mut all);
+                let (owners, findings) = all.into_iter().unzip();
+                state.finding_owner = owners;
+                state.analysis.findings = findings;
+            }
+            self.state = Some(state);
         }
         match &self.state {
             Some(state) => &state.analysis,
@@ -255,6 +290,7 @@ impl State {
             },
             finding_owner,
             endpoint_owner,
+            embedded: false,
         }
     }
 
@@ -517,6 +553,24 @@ mod tests {
             ],
         );
         assert!(n >= 6, "only {n} edits took the fast path");
+    }
+
+    /// Edits inside a document held in a value (and the edit that turns it into a value no
+    /// longer read as one) give what a fresh analysis gives.
+    #[test]
+    fn edits_in_an_embedded_document_match_a_fresh_analysis() {
+        let text = "services:\n  gitlab:\n    environment:\n      GITLAB_OMNIBUS_CONFIG: |\n        gitlab_rails['smtp_address'] = 'smtp.example.com'\n        gitlab_rails['smtp_port'] = 587\n        gitlab_rails['smtp_tls'] = true\n";
+        same_as_fresh(
+            Format::Yaml,
+            text,
+            &[
+                ("smtp_port'] = ", 14, 3, "465"),
+                ("smtp_port'] = ", 14, 3, "25"),
+                ("smtp_tls'] = ", 13, 4, "false"),
+                ("CONFIG: ", 8, 1, ">"),
+                ("CONFIG: ", 8, 1, "|"),
+            ],
+        );
     }
 
     #[test]

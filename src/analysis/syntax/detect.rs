@@ -65,11 +65,102 @@ pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> 
     if let Some((_, format)) = by_name {
         return Some(*format);
     }
-    let language_id = language_id?.to_ascii_lowercase();
-    BY_LANGUAGE_ID
-        .iter()
-        .find(|(id, _)| *id == language_id)
-        .map(|(_, format)| *format)
+    let by_language = language_id.and_then(|id| {
+        let id = id.to_ascii_lowercase();
+        BY_LANGUAGE_ID
+            .iter()
+            .find(|(known, _)| *known == id)
+            .map(|(_, format)| *format)
+    });
+    // Neither the name nor the editor says: the content may (an autoconfig document named after
+    // its domain, as Thunderbird's ISPDB and GNOME Evolution ship them).
+    by_language.or_else(|| sniff_content(text))
+}
+
+/// How much of a file the content sniff looks at: its opening is enough to be sure.
+const SNIFF_BYTES: usize = 4096;
+
+/// The opening of `text`, at most [`SNIFF_BYTES`] (cut at a character boundary).
+fn opening(text: &str) -> &str {
+    let mut end = text.len().min(SNIFF_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Strong signals only, in the opening of a file whose name decides nothing: an XML document
+/// whose root is `<clientConfig>` (Mozilla autoconfig), or an editor modeline naming a mail
+/// format (`# vim: ft=muttrc`). Prose that merely mentions SMTP never matches.
+fn sniff_content(text: &str) -> Option<Format> {
+    let head = opening(text);
+    if let Some(format) = modeline_format(head) {
+        return Some(format);
+    }
+    let body = head.trim_start_matches('\u{feff}').trim_start();
+    if !body.starts_with('<') {
+        return None;
+    }
+    // The first element after the prolog, comments and doctype is the root.
+    let mut rest = body;
+    loop {
+        rest = rest.trim_start();
+        let skip_to = if rest.starts_with("<?") {
+            "?>"
+        } else if rest.starts_with("<!--") {
+            "-->"
+        } else if rest.starts_with("<!") {
+            ">"
+        } else {
+            break;
+        };
+        let Some(end) = rest.find(skip_to) else {
+            return None;
+        };
+        rest = &rest[end + skip_to.len()..];
+    }
+    let root = rest.strip_prefix("<clientConfig")?;
+    root.starts_with(|c: char| c.is_whitespace() || c == '>')
+        .then_some(Format::Xml)
+}
+
+/// A vim or Emacs modeline in the first or last lines of the opening that names a mail format:
+/// `# vim: filetype=muttrc`, `# vim: set ft=neomuttrc :`, `# -*- mode: muttrc -*-`.
+fn modeline_format(head: &str) -> Option<Format> {
+    let lines: Vec<&str> = head.lines().collect();
+    let candidates = lines.iter().take(5).chain(lines.iter().rev().take(5));
+    for line in candidates {
+        let line = line.trim();
+        if !line.starts_with('#') {
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        let name = if lower.contains("vim:") || lower.contains("vi:") {
+            lower
+                .split(|c: char| c.is_whitespace() || c == ':')
+                .find_map(|w| {
+                    w.strip_prefix("filetype=")
+                        .or_else(|| w.strip_prefix("ft="))
+                })
+        } else if lower.contains("-*-") {
+            lower
+                .split(';')
+                .flat_map(|part| part.split("-*-"))
+                .find_map(|part| part.trim().strip_prefix("mode:").map(str::trim))
+        } else {
+            None
+        };
+        let format = match name.unwrap_or("") {
+            "muttrc" | "neomuttrc" => Format::Muttrc,
+            "msmtp" | "msmtprc" => Format::Msmtp,
+            "mbsync" | "isync" | "mbsyncrc" => Format::Mbsync,
+            "fetchmail" | "fetchmailrc" => Format::Fetchmail,
+            "mailrc" => Format::Mailrc,
+            _ => continue,
+        };
+        return Some(format);
+    }
+    None
 }
 
 /// Mail-client rc files, Postfix, XML autoconfig, and mail settings in program source (Python,
@@ -189,10 +280,28 @@ fn mentions_mail(text: &str) -> bool {
 
 /// A file without a telling name, recognised by its first statement.
 fn sniff_rc_file(text: &str) -> Option<Format> {
-    let first = text
+    // mutt commands that configure no account come first in many account files
+    // (`unmailboxes *`, `source ~/.mutt/common`): the first statement after them decides.
+    const MUTT_PREAMBLE: &[&str] = &[
+        "unmailboxes",
+        "mailboxes",
+        "source",
+        "unset",
+        "reset",
+        "unhook",
+        "unmy_hdr",
+        "color",
+        "uncolor",
+    ];
+    let first = opening(text)
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .take(20)
+        .find(|l| {
+            let word = l.split_whitespace().next().unwrap_or("");
+            !MUTT_PREAMBLE.contains(&word)
+        })?;
     let mut words = first.split_whitespace();
     let word = words.next()?;
     let second = words.next().unwrap_or("");

@@ -561,6 +561,26 @@ impl<'t> Walker<'_, '_> {
                     let value = named_children(item)
                         .into_iter()
                         .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                    if let Some(keys) = env_item_keys(self.text, value) {
+                        // A Kubernetes `env:` item becomes one setting: read it whole (nothing
+                        // below is reused), then fold it.
+                        prefix.push(index.to_string());
+                        let from = self.settings.len();
+                        self.frozen += 1;
+                        self.value(value, prefix, &Entry::BlockItem { item });
+                        self.frozen -= 1;
+                        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                        fold_env_item(
+                            self.text,
+                            &mut self.settings,
+                            from,
+                            prefix.len(),
+                            &keys,
+                            item.start_byte(),
+                        );
+                        prefix.pop();
+                        continue;
+                    }
                     let depth =
                         prefix.len() + usize::from(env_assignment(self.text, value).is_none());
                     prefix.push(index.to_string());
@@ -771,6 +791,30 @@ impl<'t> Walker<'_, '_> {
     }
 }
 
+/// The keys of a block mapping list item that may be a Kubernetes `env:` item (every key one
+/// of [`ENV_ITEM_KEYS`], `name` among them).
+fn env_item_keys(text: &str, value: Option<Node>) -> Option<Vec<String>> {
+    let (Some(content), _) = unwrap_node(value?) else {
+        return None;
+    };
+    if content.kind() != "block_mapping" {
+        return None;
+    }
+    let mut keys = Vec::new();
+    for pair in named_children(content) {
+        if pair.kind() != "block_mapping_pair" {
+            continue;
+        }
+        let key = scalar_of(pair.child_by_field_name("key")?)?;
+        let key = decode_scalar(text, key).0;
+        if !ENV_ITEM_KEYS.contains(&key.as_str()) {
+            return None;
+        }
+        keys.push(key);
+    }
+    keys.iter().any(|k| k == "name").then_some(keys)
+}
+
 /// A list item written `KEY=VALUE` (compose `environment:` list form): the scalar, its kind, its
 /// text span (inside quotes) and where the `=` is in it.
 fn env_assignment<'t>(
@@ -789,6 +833,106 @@ fn env_assignment<'t>(
     let eq = raw_text.find('=')?;
     let key = &raw_text[..eq];
     is_env_name(key).then_some((scalar, kind, raw, eq))
+}
+
+/// The keys of a Kubernetes `env:` item (`- name: KEY` with `value: …` or `valueFrom: …`).
+pub(crate) const ENV_ITEM_KEYS: &[&str] = &["name", "value", "valueFrom"];
+
+/// The value given to a variable whose `env:` item takes it from elsewhere (`valueFrom:` a
+/// Secret or ConfigMap): the file does not name it, like a `${VAR}` reference.
+pub(crate) const VALUE_FROM: &str = "${valueFrom}";
+
+/// Reads a Kubernetes `env:` list item as one setting `KEY = value`, the way the container sees
+/// it (and the way compose's `- KEY=VALUE` items are read): `settings[from..]` are the item's
+/// settings, `item_depth` the length of its path (ending with its index), `keys` its keys as
+/// written, `dash` the offset of its `-`. Nothing changes unless the item is exactly `name` (a
+/// variable name) with `value` (a scalar) or `valueFrom`. Both YAML readers call this on the
+/// same settings, so they agree.
+pub(crate) fn fold_env_item(
+    text: &str,
+    settings: &mut Vec<Setting>,
+    from: usize,
+    item_depth: usize,
+    keys: &[&str],
+    dash: usize,
+) {
+    let Some(item) = settings.get(from..) else {
+        return;
+    };
+    let has = |k: &str| keys.iter().filter(|x| **x == k).count();
+    if has("name") != 1
+        || has("value") + has("valueFrom") != 1
+        || keys.iter().any(|k| !ENV_ITEM_KEYS.contains(k))
+        || item_depth == 0
+    {
+        return;
+    }
+    let rel = |s: &Setting| {
+        s.path
+            .get(item_depth..)
+            .map(|p| p.to_vec())
+            .unwrap_or_default()
+    };
+    let mut name = None;
+    let mut value = None;
+    let mut from_count = 0;
+    for (i, s) in item.iter().enumerate() {
+        let r = rel(s);
+        match r.first().map(|k| &**k) {
+            Some("name") if r.len() == 1 => name = Some(i),
+            Some("value") if r.len() == 1 => value = Some(i),
+            Some("valueFrom") => from_count += 1,
+            _ => return,
+        }
+    }
+    let Some(name) = name.map(|i| &item[i]) else {
+        return;
+    };
+    if !matches!(name.kind, ValueKind::Plain | ValueKind::Quoted) || !is_env_name(&name.value) {
+        return;
+    }
+    if value.is_none() && (has("valueFrom") == 0 || from_count == 0) {
+        return;
+    }
+    let first_key = item.iter().map(|s| s.key_span.start).min().unwrap_or(dash);
+    let insert_at = item.iter().map(|s| s.style.insert_at).max().unwrap_or(dash);
+    let key_column = first_key - line_start(text, first_key);
+    let dash_column = dash.saturating_sub(line_start(text, dash));
+    let line_break = line_break_at(text, dash);
+    let (value_text, kind, value_span) = match value.map(|i| &item[i]) {
+        Some(v) => (v.value.clone(), v.kind, v.value_span.clone()),
+        None => {
+            // Point at the `valueFrom` key.
+            let search = slice(text, dash..insert_at);
+            let at = search.find("valueFrom").map_or(first_key, |i| dash + i);
+            (
+                VALUE_FROM.to_string(),
+                ValueKind::Plain,
+                at..at + "valueFrom".len(),
+            )
+        }
+    };
+    let mut path = name.path.get(..item_depth - 1).unwrap_or(&[]).to_vec();
+    path.push(name.value.as_str().into());
+    let folded = Setting {
+        path,
+        value: value_text,
+        kind,
+        key_span: name.value_span.clone(),
+        value_span,
+        style: EntryStyle {
+            insert_at,
+            lead: format!("{line_break}{}", " ".repeat(dash_column)).into(),
+            item_prefix: "- name: ".to_string(),
+            key_prefix: String::new(),
+            key_quote: None,
+            separator: format!("{line_break}{}value: ", " ".repeat(key_column)).into(),
+            env_in_string: false,
+            suffix: String::new(),
+        },
+    };
+    settings.truncate(from);
+    settings.push(folded);
 }
 
 /// A variable name of a compose `- KEY=VALUE` item: a letter or `_`, then letters, digits, `_`, `.`.

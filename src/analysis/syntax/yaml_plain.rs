@@ -19,7 +19,7 @@
 //! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
 //! in `yaml_plain/tests.rs` holds the two equal.
 
-use super::yaml::{decode_double_quoted, is_env_name};
+use super::yaml::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
 use super::{EntryStyle, Parsed, Segment, Setting, Span, ValueKind};
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
@@ -317,12 +317,15 @@ impl Reader<'_> {
             Some(b'{' | b'[') => {}
             Some(_) => {
                 // `- key: value` starts a mapping at the key's column.
-                if self.block_key(at, line.end).is_some() {
+                if let Some((first_key, _)) = self.block_key(at, line.end) {
                     let col = at - line.start;
-                    return self.nested(|r| {
-                        r.pair(at, line, col, path)?;
-                        r.mapping(col, path)
-                    });
+                    if !ENV_ITEM_KEYS.contains(&self.decode(&first_key).as_str()) {
+                        return self.nested(|r| {
+                            r.pair(at, line, col, path)?;
+                            r.mapping(col, path)
+                        });
+                    }
+                    return self.env_list_item(at, line, col, dash, path);
                 }
                 let scalar = self.block_scalar(at, line.end)?;
                 if !self.only_comment_after(scalar.node.end, line.end) {
@@ -336,6 +339,53 @@ impl Reader<'_> {
         }
         let end = self.inline_value(at, line.end, path, &entry)?;
         self.only_comment_after(end, line.end).then_some(())
+    }
+
+    /// A `- key: value` item whose first key may make it a Kubernetes `env:` item: read whole
+    /// (every setting, whatever `wanted` says), folded like the tree-sitter path folds it, then
+    /// filtered.
+    fn env_list_item(
+        &mut self,
+        at: usize,
+        line: &Line,
+        col: usize,
+        dash: usize,
+        path: &mut Vec<Segment>,
+    ) -> Option<()> {
+        let from = self.settings.len();
+        let wanted = self.wanted;
+        self.wanted = &|_| true;
+        let read = self.nested(|r| {
+            r.pair(at, line, col, path)?;
+            r.mapping(col, path)
+        });
+        self.wanted = wanted;
+        read?;
+        // The item's keys: the entries at its column, from its first line to where it ended.
+        let mut keys = Vec::new();
+        let mut pos = line.start;
+        while pos < self.pos {
+            let end = self.line_end(pos);
+            let indent = self
+                .bytes
+                .get(pos..end)
+                .map_or(0, |l| l.iter().take_while(|&&b| b == b' ').count());
+            let key_at = if pos == line.start { at } else { pos + indent };
+            if pos == line.start || indent == col {
+                if let Some((key, _)) = self.block_key(key_at, end) {
+                    keys.push(self.decode(&key));
+                }
+            }
+            pos = self.next_line(end);
+        }
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let text = self.text;
+        fold_env_item(text, &mut self.settings, from, path.len(), &keys, dash);
+        let wanted = self.wanted;
+        let item = self.settings.split_off(from);
+        self.settings
+            .extend(item.into_iter().filter(|s| wanted(s.key())));
+        Some(())
     }
 
     /// A value written on the line of its key or `-`: a flow collection or a scalar. Returns

@@ -67,6 +67,22 @@ fn sequences_env_items_and_compact_lists() {
 }
 
 #[test]
+fn kubernetes_env_items_are_one_setting_each() {
+    check(
+        "env:\n  - name: MAIL_HOST\n    value: smtp.example.com\n  - value: \"465\"\n    name: MAIL_PORT\n  - name: MAIL_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: mail\n        key: password\n  - name: lower.case\n    value: x\n  - name: EXTRA\n    value: y\n    other: z\n",
+        expect![[r#"
+            env/MAIL_HOST = "smtp.example.com" Plain value@36..52 "smtp.example.com" style(at 52, lead "\n  ", prefix "- name: " "", sep "\n    value: ")
+            env/MAIL_PORT = "465" Quoted value@65..68 "465" style(at 89, lead "\n  ", prefix "- name: " "", sep "\n    value: ")
+            env/MAIL_PASSWORD = "${valueFrom}" Plain value@118..127 "valueFrom" style(at 189, lead "\n  ", prefix "- name: " "", sep "\n    value: ")
+            env/lower.case = "x" Plain value@222..223 "x" style(at 223, lead "\n  ", prefix "- name: " "", sep "\n    value: ")
+            env/4/name = "EXTRA" Plain value@234..239 "EXTRA" style(at 239, lead "\n    ", prefix "" "", sep ": ")
+            env/4/value = "y" Plain value@251..252 "y" style(at 252, lead "\n    ", prefix "" "", sep ": ")
+            env/4/other = "z" Plain value@264..265 "z" style(at 265, lead "\n    ", prefix "" "", sep ": ")
+        "#]],
+    );
+}
+
+#[test]
 fn scalars_typed_like_the_grammar() {
     check(
         "t:\n  a: 0x1F\n  b: 0o17\n  c: 1.\n  d: -.inf\n  e: .NaN\n  f: ~\n  g: Null\n  h: yes\n  i: 1 2\n  j: 'it''s'\n  k: \"\\u00e9\\t\"\n  l: 1e5\n  m: 1_000\n",
@@ -377,6 +393,12 @@ pub(crate) fn generated_config(lines: usize, seed: u64) -> String {
 }
 
 const KEYS: &[&str] = &[
+    // Kubernetes `env:` items (folded into one setting by both readers).
+    "name",
+    "value",
+    "valueFrom",
+    "name",
+    "value",
     "host",
     "port",
     "smtp.port",
@@ -408,6 +430,8 @@ const KEYS: &[&str] = &[
 ];
 
 const SCALARS: &[&str] = &[
+    "MAIL_PORT",
+    "\"SMTP_HOST\"",
     "smtp.example.com",
     "smtp.example.com:465",
     "587",
@@ -762,7 +786,7 @@ fn plain_scalars_typed_like_the_grammar() {
             }
         }
     }
-    expect!["smtp.example.com Plain, smtp.example.com:465 Plain, 587 Number, -1 Number, +1 Number, 0x1F Number, 0x Plain, 0o17 Number, 0o8 Plain, 1.5 Number, 1. Number, .5 Number, -.5 Number, 1e5 Number, 1e+5 Number, 1.5e-3 Number, 1e Plain, .inf Number, -.Inf Number, +.INF Number, .nan Number, .NaN Number, .NAN Number, .Nan Plain, true Bool, True Bool, TRUE Bool, tRUE Plain, false Bool, FALSE Bool, FAlse Plain, null Null, Null Null, NULL Null, nULL Plain, ~ Null, 1 2 Plain, ~ x Plain, true x Plain, a:b Plain, a :b Plain, http://x:8080/p?q=1#frag Plain, a#b Plain, a,b Plain, a]b Plain, -x Plain, --x Plain, é Plain, 1_000 Plain, 0 Number, 00 Number, 012 Number, -0x1 Plain, yes Plain, A=1 Plain, A_B=x=y Plain, a.b=c Plain, 1A=2 Plain, =x Plain, A= Plain, *alias Plain, x#y Plain,  nbsp Plain, ab Plain, "]
+    expect!["MAIL_PORT Plain, smtp.example.com Plain, smtp.example.com:465 Plain, 587 Number, -1 Number, +1 Number, 0x1F Number, 0x Plain, 0o17 Number, 0o8 Plain, 1.5 Number, 1. Number, .5 Number, -.5 Number, 1e5 Number, 1e+5 Number, 1.5e-3 Number, 1e Plain, .inf Number, -.Inf Number, +.INF Number, .nan Number, .NaN Number, .NAN Number, .Nan Plain, true Bool, True Bool, TRUE Bool, tRUE Plain, false Bool, FALSE Bool, FAlse Plain, null Null, Null Null, NULL Null, nULL Plain, ~ Null, 1 2 Plain, ~ x Plain, true x Plain, a:b Plain, a :b Plain, http://x:8080/p?q=1#frag Plain, a#b Plain, a,b Plain, a]b Plain, -x Plain, --x Plain, é Plain, 1_000 Plain, 0 Number, 00 Number, 012 Number, -0x1 Plain, yes Plain, A=1 Plain, A_B=x=y Plain, a.b=c Plain, 1A=2 Plain, =x Plain, A= Plain, *alias Plain, x#y Plain,  nbsp Plain, ab Plain, "]
     .assert_eq(&out);
 }
 

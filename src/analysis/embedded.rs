@@ -1,0 +1,265 @@
+//! Documents inside a value of another document: GitLab's `GITLAB_OMNIBUS_CONFIG` (Ruby, the
+//! `gitlab.rb` syntax) in a compose file or Kubernetes manifest, a ConfigMap's `data:` entry named
+//! like a config file (`app.ini`, `application.properties`, `.env`, `msmtprc` …) holding that
+//! file. Each is read with its own format's adapter and profiles, with offsets that are the outer
+//! document's, so findings land on the right line and fixes edit the right bytes.
+//!
+//! Only values whose text maps byte for byte back into the outer document are read: a literal
+//! block scalar (`|`: its lines as written, indentation included, which none of the inner formats
+//! minds), or a one-line string without escapes. One level only: a document found inside an
+//! embedded document is not read again.
+
+use super::syntax::{self, detect, Format, Setting, Span};
+
+/// Values named like this hold a document of that format, wherever they appear.
+const BY_VARIABLE: &[(&str, Format)] = &[
+    // GitLab Omnibus docker image: evaluated as `/etc/gitlab/gitlab.rb` (docs.gitlab.com,
+    // "Install GitLab in a Docker container": "Pre-configure Docker container").
+    ("GITLAB_OMNIBUS_CONFIG", Format::Ruby),
+];
+
+/// Parents whose entries are files by name (Kubernetes ConfigMap and Secret `data`/`stringData`).
+const FILE_MAPS: &[&str] = &["data", "stringData"];
+
+/// Embedded documents bigger than this are not read (a generated blob, not a config).
+const MAX_EMBEDDED_BYTES: usize = 256 * 1024;
+
+/// At most this many embedded documents per outer document.
+const MAX_EMBEDDED: usize = 64;
+
+/// One document inside a value of the outer document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Embedded {
+    pub format: Format,
+    /// Where its text is in the outer document.
+    pub span: Span,
+}
+
+/// Could the setting whose last key is `key` hold an embedded document? (A long-lived document
+/// keeps such settings although no profile reads them.)
+pub fn could_hold_document(key: &str) -> bool {
+    // `key` is the last segment of a split dotted key: `ini` of `app.ini`.
+    const EXTENSIONS: &[&str] = &["env", "ini", "properties", "toml", "yml", "yaml", "json"];
+    BY_VARIABLE.iter().any(|(name, _)| *name == key)
+        || EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(key))
+        || file_name_format(key).is_some()
+}
+
+/// The format of a file named `name` when the name alone decides it (never by content: the
+/// value is read only if the name says what it is).
+fn file_name_format(name: &str) -> Option<Format> {
+    // Cheap first: every file name the table below can return has a dot or ends in `rc`.
+    if name.is_empty() || name.len() > 64 || name.contains(['/', '\\']) {
+        return None;
+    }
+    if !name.contains('.') && !name.ends_with("rc") {
+        return None;
+    }
+    match detect::detect_format(name, None, "")? {
+        // Program source and XML need their content to be told from other files of the kind.
+        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix => None,
+        Format::Xml | Format::Mailrc => None,
+        format => Some(format),
+    }
+}
+
+/// The embedded documents of an outer document of `format` (YAML only: compose files, Kubernetes
+/// manifests and Helm values are where they occur).
+pub fn find(text: &str, format: Format, settings: &[Setting]) -> Vec<Embedded> {
+    if format != Format::Yaml {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for s in settings {
+        if out.len() >= MAX_EMBEDDED {
+            break;
+        }
+        let key = s.key();
+        let by_variable = BY_VARIABLE
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, f)| *f);
+        let inner = by_variable.or_else(|| {
+            // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
+            // key as written, its parent the segment before its parts.
+            let written = text.get(s.key_span.clone()).unwrap_or("");
+            let parts = written.split('.').filter(|p| !p.is_empty()).count().max(1);
+            let parent = s
+                .path
+                .len()
+                .checked_sub(parts + 1)
+                .and_then(|i| s.path.get(i))?;
+            FILE_MAPS
+                .contains(&&**parent)
+                .then(|| file_name_format(written))
+                .flatten()
+        });
+        let Some(inner) = inner else { continue };
+        if let Some(span) = mapped_text(text, s) {
+            if span.len() <= MAX_EMBEDDED_BYTES {
+                out.push(Embedded {
+                    format: inner,
+                    span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Where a value's text is in the document when it maps back byte for byte: the lines of a
+/// literal block scalar (after its `|` header line), or a one-line value written as read.
+fn mapped_text(text: &str, s: &Setting) -> Option<Span> {
+    let written = text.get(s.value_span.clone())?;
+    if let Some(header) = written.strip_prefix('|') {
+        // `|`, `|-`, `|+`, `|2`: the content starts on the next line.
+        let header_end = header.find('\n')?;
+        let header_text = header[..header_end].trim_end_matches('\r');
+        let header_ok = header_text
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .all(|c| matches!(c, '-' | '+') || c.is_ascii_digit());
+        if !header_ok {
+            return None;
+        }
+        let start = s.value_span.start + 1 + header_end + 1;
+        return (start <= s.value_span.end).then(|| start..s.value_span.end);
+    }
+    if written.starts_with('>') && s.value.len() != written.len() {
+        return None; // a folded block: its lines are joined, offsets do not map
+    }
+    (written == s.value && !written.contains('\n')).then(|| s.value_span.clone())
+}
+
+/// Reads an embedded document: its settings, with spans in the outer document.
+pub fn parse(text: &str, embedded: &Embedded) -> syntax::Parsed {
+    let Some(inner) = text.get(embedded.span.clone()) else {
+        return syntax::Parsed::default();
+    };
+    // Compose (and Flux's post-build substitution) fill in `${VAR}` before the inner format is
+    // read; the inner grammar would stumble on it (`smtp_port = ${SMTP_PORT}` is no Ruby). Each
+    // is read as a same-length stand-in, `__VAR_` (a name in every inner format that has them:
+    // Ruby reads it as a reference), and every value that held one is given back its text.
+    let stand_in = interpolation_stand_ins(inner);
+    let read = stand_in.as_deref().unwrap_or(inner);
+    let mut parsed = syntax::parse(embedded.format, read);
+    if stand_in.is_some() {
+        for s in &mut parsed.settings {
+            let (Some(now), Some(original)) = (
+                read.get(s.value_span.clone()),
+                inner.get(s.value_span.clone()),
+            ) else {
+                continue;
+            };
+            if now != original {
+                s.value = original.to_string();
+            }
+        }
+    }
+    syntax::shift_parsed(&mut parsed, embedded.span.start);
+    parsed
+}
+
+/// `text` with every `${NAME}` written `__NAME_` (same length, so offsets still map), or `None`
+/// when it has none.
+fn interpolation_stand_ins(text: &str) -> Option<String> {
+    if !text.contains("${") {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
+            let name_start = i + 2;
+            let name_len = bytes[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            let close = name_start + name_len;
+            if name_len > 0 && bytes.get(close) == Some(&b'}') {
+                out[i] = b'_';
+                out[i + 1] = b'_';
+                out[close] = b'_';
+                i = close + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, syntax};
+    use crate::config::Config;
+
+    fn embedded_of(text: &str) -> Vec<Embedded> {
+        find(
+            text,
+            Format::Yaml,
+            &syntax::parse(Format::Yaml, text).settings,
+        )
+    }
+
+    #[test]
+    fn block_scalar_lines_map_back_byte_for_byte() {
+        let text = "x:\n  GITLAB_OMNIBUS_CONFIG: |-\n    gitlab_rails['smtp_port'] = ${SMTP_PORT}\n    gitlab_rails['smtp_tls'] = true\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].format, Format::Ruby);
+        assert!(text[found[0].span.clone()].starts_with("    gitlab_rails['smtp_port']"));
+        let parsed = parse(text, &found[0]);
+        let port = parsed
+            .settings
+            .iter()
+            .find(|s| s.key() == "smtp_port")
+            .expect("the port line is read");
+        assert_eq!(port.value, "${SMTP_PORT}");
+        assert_eq!(&text[port.value_span.clone()], "${SMTP_PORT}");
+    }
+
+    #[test]
+    fn only_exactly_mapped_values_are_read() {
+        // A folded block, an escaped string and a plain string that is a key elsewhere.
+        let text = "a:\n  GITLAB_OMNIBUS_CONFIG: >\n    gitlab_rails['smtp_port'] = 25\nb:\n  GITLAB_OMNIBUS_CONFIG: \"gitlab_rails['smtp_port'] = 25\\n\"\nc:\n  GITLAB_OMNIBUS_CONFIG: \"gitlab_rails['smtp_port'] = 25\"\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            &text[found[0].span.clone()],
+            "gitlab_rails['smtp_port'] = 25"
+        );
+    }
+
+    #[test]
+    fn one_level_only_and_within_budget() {
+        // A ConfigMap holding a compose file that holds GITLAB_OMNIBUS_CONFIG: the compose file
+        // is read as YAML, the Ruby inside it is not read again.
+        let text = "data:\n  compose.yml: |\n    services:\n      g:\n        environment:\n          GITLAB_OMNIBUS_CONFIG: |\n            gitlab_rails['smtp_port'] = 465\n            gitlab_rails['smtp_enable_starttls_auto'] = true\n";
+        let found = embedded_of(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].format, Format::Yaml);
+        let analysis = analyze(text, Format::Yaml, &Config::default());
+        assert!(analysis.findings.is_empty(), "{:?}", analysis.findings);
+        // Too big: not read.
+        let big = format!(
+            "GITLAB_OMNIBUS_CONFIG: |\n{}",
+            "  gitlab_rails['smtp_port'] = 465\n".repeat(MAX_EMBEDDED_BYTES / 30)
+        );
+        assert!(embedded_of(&big).is_empty());
+    }
+
+    #[test]
+    fn stand_ins_keep_length() {
+        let text = "a = ${A_B} b = \"${C}\" c = ${D:-x} d = $E ${";
+        let s = interpolation_stand_ins(text).unwrap_or_default();
+        assert_eq!(s, "a = __A_B_ b = \"__C_\" c = ${D:-x} d = $E ${");
+        assert_eq!(interpolation_stand_ins("no vars"), None);
+    }
+}
