@@ -131,8 +131,9 @@ fn gitlab_omnibus_config_in_a_compose_file_is_read_as_gitlab_rb() {
               fix*: Use implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
                 |         gitlab_rails['smtp_enable_starttls_auto'] = false
                 |         gitlab_rails['smtp_tls'] = true
-              fix: Use port 587 (opportunistic STARTTLS)
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true)
                 |         gitlab_rails['smtp_port'] = 587
+                |         gitlab_rails['smtp_enable_starttls'] = true
         "#]],
     );
 }

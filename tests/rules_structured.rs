@@ -233,12 +233,9 @@ fn ghost_nodemailer_json() {
 }
 "#,
         expect![[r#"
-            11:17 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
-              fix*: Use port 465 with implicit TLS (secure=true)
-                |       "port": 465,
-                |       "secure": true,
-              fix: Require STARTTLS (requireTLS=true)
-                |       "requireTLS": true,
+            9:16 hint MP012 host=smtp.mailgun.org has no effect: Nodemailer uses the well-known service's smtp.mailgun.org:465 instead (merged last).
+            10:15 hint MP012 port=587 has no effect: Nodemailer uses the well-known service's smtp.mailgun.org:465 instead (merged last).
+            11:17 hint MP012 secure=false has no effect: Nodemailer uses the well-known service's smtp.mailgun.org:465 instead (merged last).
         "#]],
     );
     check(
