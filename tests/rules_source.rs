@@ -636,3 +636,22 @@ fn nodemailer_well_known_service_overrides() {
         "#]],
     );
 }
+
+/// A settings hash behind `.freeze` is the same hash; the mail gem's default STARTTLS is `:auto`.
+#[test]
+fn rails_frozen_settings_hash() {
+    check(
+        "config/initializers/smtp.rb",
+        "SMTP_SETTINGS = {\n  address: ENV.fetch(\"SMTP_ADDRESS\"),\n  authentication: :plain,\n  password: ENV.fetch(\"SMTP_PASSWORD\"),\n  port: \"587\",\n  user_name: ENV.fetch(\"SMTP_USERNAME\")\n}.freeze\n",
+        expect![[r#"
+            5:10 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Rails ActionMailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |   port: "465",
+                |   user_name: ENV.fetch("SMTP_USERNAME"),
+                |   tls: true
+              fix: Require STARTTLS (enable_starttls=true)
+                |   user_name: ENV.fetch("SMTP_USERNAME"),
+                |   enable_starttls: true
+        "#]],
+    );
+}

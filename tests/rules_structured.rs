@@ -414,3 +414,16 @@ fn himalaya_generations() {
         "#]],
     );
 }
+
+/// A blank port is not set (the application's default applies), not an invalid one.
+#[test]
+fn blank_port_is_unset() {
+    check(
+        "realm.json",
+        r#"{ "realm": "demo", "smtpServer": { "host": "smtp.example.com", "port": "", "ssl": "true", "auth": "true", "user": "u", "password": "p" } }
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

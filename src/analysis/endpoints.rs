@@ -894,7 +894,8 @@ fn read_endpoint(
         let s = &settings[m.setting];
         match m.role {
             Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting)),
-            Role::Port => e.port = Some(located(settings, m.setting)),
+            // A blank port (`port: ""`) is not set: the application's default applies.
+            Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting)),
             Role::HostPort => {
                 if let Some(hp) = parse_host_port(&s.value) {
                     e.host = Some(part(settings, m.setting, &hp.host.0, &hp.host.1));
@@ -941,6 +942,7 @@ fn read_endpoint(
                 }
             }
             Role::Host
+            | Role::Port
             | Role::Url
             | Role::Other
             | Role::PortOverride
@@ -1311,6 +1313,10 @@ pub fn allows_old_tls(value: &str) -> bool {
                     | "tlsv1_method"
                     | "tlsv1_1_method"
                     | "sslv3_method"
+                    // OpenSSL's `SSLv23` method negotiates anything from SSLv3 up (OfflineIMAP
+                    // `ssl_version = ssl23`, Python's `PROTOCOL_SSLv23`).
+                    | "ssl23"
+                    | "sslv23"
             )
         })
 }

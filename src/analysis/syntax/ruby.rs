@@ -21,6 +21,23 @@ use super::named_children;
 use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, Span, ValueKind};
 
+/// A hash literal, also behind a method that returns it unchanged (`{ … }.freeze`).
+fn hash_literal<'t>(text: &str, node: Node<'t>) -> Option<Node<'t>> {
+    match node.kind() {
+        "hash" => Some(node),
+        "call" => {
+            let method = node.child_by_field_name("method")?;
+            let receiver = node.child_by_field_name("receiver")?;
+            let same = matches!(
+                text.get(method.byte_range()),
+                Some("freeze" | "dup" | "compact" | "to_h")
+            );
+            (receiver.kind() == "hash" && same).then_some(receiver)
+        }
+        _ => None,
+    }
+}
+
 pub fn parse(text: &str) -> Parsed {
     read_source(tree_sitter_ruby::LANGUAGE.into(), text, None, |root| {
         let mut reader = Reader {
@@ -124,8 +141,8 @@ impl<'a> Reader<'a> {
                 return;
             }
         };
-        if right.kind() == "hash" {
-            self.hash(right, &path);
+        if let Some(hash) = hash_literal(self.text, right) {
+            self.hash(hash, &path);
             return;
         }
         let style = copied_style(
@@ -188,8 +205,8 @@ impl<'a> Reader<'a> {
         };
         let mut child_path = path.to_vec();
         child_path.push(key_text);
-        if value.kind() == "hash" {
-            self.hash(value, &child_path);
+        if let Some(hash) = hash_literal(self.text, value) {
+            self.hash(hash, &child_path);
             return;
         }
         let (separator, quote, prefix) = match key.kind() {
