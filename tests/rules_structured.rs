@@ -427,3 +427,35 @@ fn blank_port_is_unset() {
         "#]],
     );
 }
+
+/// Gitea without PROTOCOL infers it from the port: 25 plaintext, 587 STARTTLS, others smtps.
+#[test]
+fn gitea_infers_the_protocol_from_the_port() {
+    check(
+        "app.ini",
+        "[mailer]\nENABLED = true\nHOST = 192.168.100.2:25\nUSER = gitea@example.com\nPASSWD = secret\n",
+        expect![[r#"
+            3:22 error MP004 SMTP connection to 192.168.100.2 without TLS (Gitea / Forgejo on port 25): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
+                | HOST = 192.168.100.2:465
+                | PROTOCOL = smtps
+              fix: Use port 587 with STARTTLS (PROTOCOL=smtp+starttls)
+                | HOST = 192.168.100.2:587
+                | PROTOCOL = smtp+starttls
+            3:22 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
+                | HOST = 192.168.100.2:465
+                | PROTOCOL = smtps
+              fix: Use port 587 with STARTTLS (PROTOCOL=smtp+starttls)
+                | HOST = 192.168.100.2:587
+                | PROTOCOL = smtp+starttls
+        "#]],
+    );
+    check(
+        "app.ini",
+        "[mailer]\nENABLED = true\nSMTP_ADDR = smtp.example.com\nSMTP_PORT = 587\nUSER = gitea@example.com\nPASSWD = secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

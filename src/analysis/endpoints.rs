@@ -1224,6 +1224,15 @@ fn read_endpoint(
                     mode = Some(pd);
                     from = SecurityFrom::Port;
                 }
+            } else if let Some(pm) = port.filter(|_| !present).and_then(|n| {
+                let mode = p
+                    .port_modes
+                    .get(&n.to_string())
+                    .or_else(|| p.port_modes.get("*"))?;
+                profiles::mode(mode)
+            }) {
+                mode = Some(pm);
+                from = SecurityFrom::Port;
             } else if let Some(d) = p.default_security.as_deref().and_then(profiles::mode) {
                 if !present {
                     mode = Some(d);

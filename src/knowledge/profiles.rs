@@ -148,6 +148,11 @@ pub struct Profile {
     /// ignored unless they are in `explicit`.
     #[serde(default)]
     pub port_decides: Option<String>,
+    /// The mode the application infers from the port when no security key says it (Gitea:
+    /// 25 → plaintext, 587 → STARTTLS, 465 and any other → implicit TLS): port → mode, `*` for
+    /// any other port.
+    #[serde(default)]
+    pub port_modes: BTreeMap<String, String>,
     /// Security keys that still count when the port decides (Laravel 11 `MAIL_SCHEME`).
     #[serde(default)]
     pub explicit: Vec<String>,
@@ -250,6 +255,7 @@ pub fn validate() -> Result<usize, String> {
                 .chain(p.otherwise.iter())
                 .chain(p.default_security.iter())
                 .chain(p.port_decides.iter())
+                .chain(p.port_modes.values())
             {
                 if mode(m).is_none() {
                     return Err(format!("{file}: {}: unknown mode {m}", p.id));
