@@ -284,6 +284,14 @@ mod tests {
                 Format::Yaml,
                 format!("smtp:\n  port: 465\nx:\n{}a\n", "- ".repeat(n)),
             ),
+            // The same indentation staircase with lone CRs for line breaks (old Mac files).
+            (
+                Format::Yaml,
+                "smtp:\r  port: 465\r".to_string()
+                    + &(0..3_000)
+                        .map(|i| format!("{}k{i}:\r", " ".repeat(i)))
+                        .collect::<String>(),
+            ),
             (
                 Format::Toml,
                 format!("[smtp]\nport = 465\nx = {}\n", deep("[", "]")),

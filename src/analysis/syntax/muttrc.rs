@@ -102,6 +102,12 @@ pub(super) fn read_set_command(
         let Some(name) = command.get(name_start..pos) else {
             return;
         };
+        if name.is_empty() && (unset || bytes.get(pos) != Some(&b'=')) {
+            // A stray `=` (`unset =x`): no name to read; step over it, or every pass would
+            // stop here again.
+            pos += 1;
+            continue;
+        }
         let mut probe = pos;
         while bytes.get(probe).is_some_and(|b| *b == b' ' || *b == b'\t') {
             probe += 1;
@@ -204,6 +210,23 @@ mod tests {
     use super::super::literal::{assert_prefixes_parse, render};
     use super::*;
     use expect_test::expect;
+
+    /// `unset` with an assignment and stray `=` signs: every word is read once and the line ends
+    /// (a black-box run found a loop that never moved past the `=`).
+    #[test]
+    fn stray_equals_signs_end() {
+        let text = "unset collapse index_format=\" %s\" = ==\nset = x =\nset smtp_url = smtps://a.example.com\n";
+        expect![[r#"
+            collapse = "no" (Plain, line 1) written ""
+            index_format = "no" (Plain, line 1) written ""
+            " = "no" (Plain, line 1) written ""
+            %s" = "no" (Plain, line 1) written ""
+             = "x" (Plain, line 2)
+             = "" (Plain, line 2)
+            smtp_url = "smtps://a.example.com" (Plain, line 3)
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
+    }
 
     #[test]
     fn set_commands() {

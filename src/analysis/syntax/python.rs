@@ -53,7 +53,8 @@ pub(crate) fn nesting_cut(text: &str) -> Option<usize> {
             match b {
                 b' ' => width += 1,
                 b'\t' => width = (width / 8 + 1) * 8,
-                b'\x0c' => width = 0,
+                // The scanner starts counting again after a form feed or a carriage return.
+                b'\x0c' | b'\r' => width = 0,
                 _ => break,
             }
         }

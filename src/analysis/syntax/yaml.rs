@@ -69,11 +69,21 @@ pub(crate) fn nesting_cut(text: &str) -> Option<usize> {
     let mut columns: Vec<usize> = Vec::new();
     let mut open_flow = 0usize;
     let mut start = 0;
-    while start < text.len() {
-        let line = line_at(text, start);
-        let bytes = slice(text, line.start..line.next).as_bytes();
-        if line.content {
-            let mut col = line.indent;
+    let all = text.as_bytes();
+    while start < all.len() {
+        // YAML breaks lines at LF, CRLF and a lone CR alike (the scanner does too).
+        let rest = all.get(start..).unwrap_or(&[]);
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
+        let crlf = rest.get(end) == Some(&b'\r') && rest.get(end + 1) == Some(&b'\n');
+        let next = (start + end + 1 + usize::from(crlf)).min(all.len());
+        let bytes = rest.get(..end).unwrap_or(&[]);
+        let indent = bytes.iter().take_while(|&&b| b == b' ').count();
+        let content = !matches!(bytes.get(indent), None | Some(b'#' | b'\t'));
+        if content {
+            let mut col = indent;
             if open_flow == 0 {
                 while columns.last().is_some_and(|&c| c > col) {
                     columns.pop();
@@ -93,11 +103,11 @@ pub(crate) fn nesting_cut(text: &str) -> Option<usize> {
                 columns.push(col);
             }
             if 2 * columns.len() + 1 > MAX_BLOCK_LEVELS {
-                return Some(line.start);
+                return Some(start);
             }
             open_flow = flow_depth_after(bytes, open_flow);
         }
-        start = line.next;
+        start = next;
     }
     None
 }
