@@ -95,7 +95,12 @@ pub fn parse(
     let mut end = text.len();
     let mut cut = None;
     if let Some(at) = grammar_cut.and_then(|find| find(text)) {
-        end = line_start(text, at);
+        // A grammar's cut is already the start of a line, also one broken by a lone CR.
+        end = if text.is_char_boundary(at) {
+            at
+        } else {
+            line_start(text, at)
+        };
         cut = Some(Cut::TooDeep);
     }
     let mut old_tree = old_tree.filter(|_| cut.is_none());
