@@ -147,6 +147,15 @@ impl Ctx<'_> {
         self.reach() == Reach::Remote
     }
 
+    /// The key of a located value as the application's documentation names it.
+    pub fn key_of(&self, l: &super::endpoints::Located) -> String {
+        self.doc
+            .settings
+            .get(l.setting)
+            .map(|s| self.e.key_label(s))
+            .unwrap_or_default()
+    }
+
     pub fn host(&self) -> Option<&str> {
         self.e.host.as_ref().map(|h| h.value.trim())
     }

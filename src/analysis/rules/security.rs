@@ -149,12 +149,7 @@ fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
     for l in &ctx.e.old_tls {
-        let key = ctx
-            .doc
-            .settings
-            .get(l.setting)
-            .map(|s| ctx.e.key_label(s))
-            .unwrap_or_default();
+        let key = ctx.key_of(l);
         out.push(ctx.finding(
             RuleCode::Mp009,
             l.span.clone(),
@@ -170,12 +165,7 @@ fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// MP012: settings the application replaces (a nodemailer well-known `service` merged last).
 fn overridden(ctx: &Ctx, out: &mut Vec<Finding>) {
     for l in &ctx.e.overridden {
-        let key = ctx
-            .doc
-            .settings
-            .get(l.setting)
-            .map(|s| ctx.e.key_label(s))
-            .unwrap_or_default();
+        let key = ctx.key_of(l);
         out.push(ctx.finding(
             RuleCode::Mp012,
             l.span.clone(),
