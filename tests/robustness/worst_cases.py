@@ -79,6 +79,15 @@ def shapes(family):
         out.append(("elements", [1000, 3000, 10000, 30000],
                     lambda n: '<clientConfig version="1.1">' + "<a>" * n + "</a>" * n
                     + "</clientConfig>\n"))
+    # A parent with a very long name above many settings (each setting's path repeats it).
+    parent = {"yaml": ("{}:\n", "  port{}: 25\n"), "ini": ("[{}]\n", "smtp_port{} = 25\n"),
+              "toml": ("[{}]\n", "port{} = 25\n"), "msmtp": ("account {}\n", "port {}\n"),
+              "postfix-master": ("{} inet n - n - - smtpd\n", "  -o smtpd_tls_security_level{}=may\n"),
+              "json": None}.get(family)
+    if parent:
+        out.append(("long parent name", [1000, 10000, 40000],
+                    lambda n, p=parent: p[0].format("k" * 300_000)
+                    + "".join(p[1].format(i) for i in range(n))))
     # One long line.
     setting = f.settings[0]
     out.append(("long line commas", [10_000, 30_000, 100_000, 300_000, 1_000_000],

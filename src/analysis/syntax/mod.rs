@@ -205,8 +205,27 @@ pub struct EntryStyle {
 pub type Segment = std::sync::Arc<str>;
 
 /// Key path segments from names.
-pub fn segments<S: Into<Segment>>(names: impl IntoIterator<Item = S>) -> Vec<Segment> {
-    names.into_iter().map(Into::into).collect()
+pub fn segments<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<Segment> {
+    names
+        .into_iter()
+        .map(|n| Segment::from(clip_segment(n.as_ref())))
+        .collect()
+}
+
+/// Longest key path segment kept, in bytes. Mail keys are short, and an adapter copies its
+/// parents' names into every setting below them: a megabyte-long name above thousands of
+/// settings must not be copied whole each time (memory would grow with their product).
+const MAX_SEGMENT: usize = 256;
+
+fn clip_segment(name: &str) -> &str {
+    if name.len() <= MAX_SEGMENT {
+        return name;
+    }
+    let mut end = MAX_SEGMENT;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 /// One key/value pair read from a document.

@@ -214,7 +214,8 @@ fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
         && !key.contains([
             '#', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
         ]);
-    if !plain {
+    // A key too long to be a mail key's parent is not split on: each chunk copies its header.
+    if !plain || key.len() > 256 {
         return None;
     }
     let mut path: Vec<String> = key
