@@ -4,7 +4,7 @@
 
 use super::connect::{mode_fixes, secure_options, target_port};
 use super::{mode_words, Ctx};
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::analysis::endpoints::{Located, Protocol, Security};
 use crate::analysis::findings::{Finding, RuleCode, Severity};
 use crate::knowledge::{ports, providers};
 
@@ -148,36 +148,40 @@ fn verification_disabled(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 fn outdated_tls(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for l in &ctx.e.old_tls {
-        let key = ctx.key_of(l);
-        out.push(ctx.finding(
-            RuleCode::Mp009,
-            l.span.clone(),
-            format!(
-                "{key}={} allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.",
-                l.value.trim()
-            ),
-            Vec::new(),
-        ));
-    }
+    per_setting(ctx, &ctx.e.old_tls, RuleCode::Mp009, out, |key, value| {
+        format!("{key}={value} allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.")
+    });
 }
 
 /// MP012: settings the application replaces (a nodemailer well-known `service` merged last).
 fn overridden(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for l in &ctx.e.overridden {
-        let key = ctx.key_of(l);
-        out.push(ctx.finding(
-            RuleCode::Mp012,
-            l.span.clone(),
+    let host = ctx.host().unwrap_or("host");
+    let port = ctx.e.port.as_ref().map_or("port", |p| p.value.as_str());
+    per_setting(
+        ctx,
+        &ctx.e.overridden,
+        RuleCode::Mp012,
+        out,
+        |key, value| {
             format!(
-                "{key}={} has no effect: {} uses the well-known service's {}:{} instead (merged last).",
-                l.value.trim(),
-                ctx.profile.name,
-                ctx.host().unwrap_or("host"),
-                ctx.e.port.as_ref().map(|p| p.value.as_str()).unwrap_or("port"),
-            ),
-            Vec::new(),
-        ));
+            "{key}={value} has no effect: {} uses the well-known service's {host}:{port} instead (merged last).",
+            ctx.profile.name
+        )
+        },
+    );
+}
+
+/// One finding without fixes on each of `settings`, its message made from the key and value.
+fn per_setting(
+    ctx: &Ctx,
+    settings: &[Located],
+    code: RuleCode,
+    out: &mut Vec<Finding>,
+    message: impl Fn(&str, &str) -> String,
+) {
+    for l in settings {
+        let text = message(&ctx.key_of(l), l.value.trim());
+        out.push(ctx.finding(code, l.span.clone(), text, Vec::new()));
     }
 }
 
