@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use mailport::analysis::endpoints;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
-use mailport::analysis::syntax::{parse, Format};
+use mailport::analysis::syntax::parse;
 use mailport::config::Config;
+use mailport::vocab::Format;
 
 const GENERATOR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

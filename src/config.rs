@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::analysis::findings::{RuleCode, Severity};
+use crate::vocab::{RuleCode, Severity};
 
 /// Which fix is preferred where both directions are valid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -11,3 +11,4 @@ pub mod files;
 pub mod knowledge;
 pub mod lsp;
 pub mod probe;
+pub mod vocab;

@@ -274,7 +274,7 @@ fn a_big_compose_file_read_with_only_the_settings_a_profile_could_read_gives_the
         "big enough to be read in chunks"
     );
     support::assert_kept_settings_suffice(
-        mailport::analysis::Format::Yaml,
+        mailport::vocab::Format::Yaml,
         &text,
         &Default::default(),
     );

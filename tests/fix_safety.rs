@@ -17,10 +17,9 @@ use std::path::{Path, PathBuf};
 
 use mailport::analysis::findings::EndpointSummary;
 use mailport::analysis::syntax::{self, detect_format, Parsed};
-use mailport::analysis::{
-    analyze_parsed, suppress, Analysis, Edit, Finding, Fix, Format, RuleCode,
-};
+use mailport::analysis::{analyze_parsed, suppress, Analysis, Edit, Finding, Fix};
 use mailport::config::Config;
+use mailport::vocab::{Format, RuleCode};
 
 /// A document to try the fixes on: where it comes from, the file name it is analysed under.
 struct Document {
@@ -416,12 +415,12 @@ trait Serious {
     fn is_serious(&self) -> bool;
 }
 
-impl Serious for mailport::analysis::Severity {
+impl Serious for mailport::vocab::Severity {
     /// Warnings and errors; a hint or an information is not, but is still not allowed to appear.
     fn is_serious(&self) -> bool {
         matches!(
             self,
-            mailport::analysis::Severity::Error | mailport::analysis::Severity::Warning
+            mailport::vocab::Severity::Error | mailport::vocab::Severity::Warning
         )
     }
 }

@@ -10,7 +10,7 @@ mod checks;
 use std::path::{Path, PathBuf};
 
 use mailport::analysis::syntax::detect_format;
-use mailport::analysis::Format;
+use mailport::vocab::Format;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

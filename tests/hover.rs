@@ -2,8 +2,9 @@
 
 use expect_test::{expect, Expect};
 use mailport::analysis::hover::hover;
-use mailport::analysis::{analyze_parsed, syntax, Format};
+use mailport::analysis::{analyze_parsed, syntax};
 use mailport::config::Config;
+use mailport::vocab::Format;
 
 /// Hover at the first occurrence of `needle` (plus one byte, inside the word).
 fn check(format: Format, text: &str, needle: &str, expect: Expect) {

@@ -7,8 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use mailport::analysis::{analyze_file, Severity};
+use mailport::analysis::analyze_file;
+
 use mailport::config::Config;
+use mailport::vocab::Severity;
 
 #[test]
 fn ispdb_reports_exactly_its_real_problems() {

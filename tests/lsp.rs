@@ -7,8 +7,9 @@ mod lsp_client;
 use std::time::Duration;
 
 use lsp_client::{apply_edits, codes, expected, position_of, published, Client};
-use mailport::analysis::{analyze, Format};
+use mailport::analysis::analyze;
 use mailport::config::Config;
+use mailport::vocab::Format;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mailport::analysis::endpoints::{Protocol, Security};
 use mailport::probe::{discover_ports, probe, Options, Report, SuggestedMode, Target};
+use mailport::vocab::{Protocol, Security};
 
 struct Servers {
     env: HashMap<String, String>,

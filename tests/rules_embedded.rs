@@ -6,8 +6,9 @@
 mod support;
 
 use expect_test::{expect, Expect};
-use mailport::analysis::syntax::{detect_format, Format};
+use mailport::analysis::syntax::detect_format;
 use mailport::config::Config;
+use mailport::vocab::Format;
 
 fn check(file_name: &str, text: &str, expect: Expect) {
     expect.assert_eq(&support::render(file_name, text, &Config::default()));

@@ -2,7 +2,9 @@
 //! realistic file of each format, and the same files with single characters replaced by
 //! syntax-significant ones, parse to settings and errors whose spans lie inside the text.
 
-use mailport::analysis::syntax::{parse, Format, Parsed};
+use mailport::analysis::syntax::{parse, Parsed};
+
+use mailport::vocab::Format;
 
 const ENV: &str = "# Laravel\nAPP_NAME=\"My App\"\nexport MAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com # relay\nMAIL_PORT = 465\nMAIL_PASSWORD='p@ss#1'\nMAIL_FROM_ADDRESS=\"hello@${APP_DOMAIN}\"\nMULTI=\"line one\nline two \\\" é\"\nEMPTY=\n";
 

@@ -1,6 +1,6 @@
 #![no_main]
 //! `Xml` text → settings (see `mailport_fuzz::check_syntax`).
 
-use mailport::analysis::Format;
+use mailport::vocab::Format;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| mailport_fuzz::check_syntax(Format::Xml, data));

@@ -11,9 +11,10 @@ use mailport::analysis::endpoints::MEMBERS;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{self, detect_format, Parsed};
-use mailport::analysis::{self, hover, Analysis, Format, Span};
+use mailport::analysis::{self, hover, Analysis};
 use mailport::cli::output::{self, CheckedFile, Report};
 use mailport::config::Config;
+use mailport::vocab::{Format, Span};
 
 /// Separates the document from the edits in an `incremental` input (never part of UTF-8 text).
 pub const EDIT_MARK: u8 = 0xFF;

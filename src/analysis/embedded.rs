@@ -9,7 +9,9 @@
 //! minds), or a one-line string without escapes. One level only: a document found inside an
 //! embedded document is not read again.
 
-use super::syntax::{self, detect, Format, Setting, Span};
+use super::syntax::{self, detect, Setting};
+
+use crate::vocab::{Format, Span};
 
 /// Values named like this hold a document of that format, wherever they appear.
 const BY_VARIABLE: &[(&str, Format)] = &[

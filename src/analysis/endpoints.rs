@@ -4,88 +4,11 @@ use std::collections::HashMap;
 
 use super::syntax::hostport::{parse_host_port, parse_url};
 use super::syntax::incremental::Keep;
-use super::syntax::{Format, Segment, Setting, Span};
+use super::syntax::{Segment, Setting};
 use crate::knowledge::ports;
 use crate::knowledge::profiles::{self, Profile};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Protocol {
-    Smtp,
-    Imap,
-    Pop3,
-}
-
-impl Protocol {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "smtp",
-            Protocol::Imap => "imap",
-            Protocol::Pop3 => "pop3",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Protocol> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "smtp" => Some(Protocol::Smtp),
-            "imap" => Some(Protocol::Imap),
-            "pop3" | "pop" => Some(Protocol::Pop3),
-            _ => None,
-        }
-    }
-
-    /// How a person writes it: `SMTP`, `IMAP`, `POP3`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "SMTP",
-            Protocol::Imap => "IMAP",
-            Protocol::Pop3 => "POP3",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Security {
-    ImplicitTls,
-    StarttlsRequired,
-    StarttlsOpportunistic,
-    None,
-    Unknown,
-}
-
-impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::ImplicitTls => "implicit-tls",
-            Security::StarttlsRequired => "starttls-required",
-            Security::StarttlsOpportunistic => "starttls-opportunistic",
-            Security::None => "none",
-            Security::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Security> {
-        match s.trim() {
-            "implicit-tls" => Some(Security::ImplicitTls),
-            "starttls-required" | "starttls" => Some(Security::StarttlsRequired),
-            "starttls-opportunistic" => Some(Security::StarttlsOpportunistic),
-            "none" => Some(Security::None),
-            "unknown" => Some(Security::Unknown),
-            _ => None,
-        }
-    }
-
-    pub fn is_starttls(self) -> bool {
-        matches!(
-            self,
-            Security::StarttlsRequired | Security::StarttlsOpportunistic
-        )
-    }
-
-    /// The connection starts in plaintext (STARTTLS or none).
-    pub fn starts_plain(self) -> bool {
-        self.is_starttls() || self == Security::None
-    }
-}
+use crate::vocab::{Format, Span};
+use crate::vocab::{Protocol, Security};
 
 /// A value of the document that an endpoint field came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

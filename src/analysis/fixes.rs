@@ -1,10 +1,13 @@
 //! Fixes: turn "use port P with mode M" into exact edits on an endpoint's spans, in the document's
 //! own syntax. A fix that changes the mode changes every key involved in one edit.
 
-use super::endpoints::{normalise, Endpoint, Security, SecurityFrom};
+use super::endpoints::{normalise, Endpoint, SecurityFrom};
+
 use super::findings::{Edit, Finding, Fix};
-use super::syntax::{Format, Setting, ValueKind};
+use super::syntax::{Setting, ValueKind};
 use crate::knowledge::profiles::{self, Profile};
+use crate::vocab::Format;
+use crate::vocab::Security;
 
 /// What a fix needs to know about the document.
 pub struct Doc<'a> {
@@ -550,7 +553,7 @@ fn changed_middle(before: &str, after: &str) -> Option<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{RuleCode, Severity};
+    use crate::vocab::{RuleCode, Severity};
 
     fn finding(
         span: std::ops::Range<usize>,

@@ -1,11 +1,14 @@
 //! Hover documentation: ports, provider hosts and security keys, as Markdown.
 
-use super::endpoints::{Endpoint, Security};
+use super::endpoints::Endpoint;
+
 use super::fixes::mode_words;
-use super::syntax::{Format, Parsed, Span};
+use super::syntax::Parsed;
 use super::Analysis;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::{profiles, providers};
+use crate::vocab::Security;
+use crate::vocab::{Format, Span};
 
 /// Hover text for the byte `offset` of a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +110,7 @@ fn port_doc(e: &Endpoint, value: &str) -> String {
                     )),
                     PortMode::Plaintext => md.push_str(&format!(
                         "The server greets in plaintext; the client upgrades with {}. A client that starts TLS at once here fails with *wrong version number*.\n\nSource: {}.\n",
-                        if row.protocol == crate::analysis::Protocol::Pop3 { "`STLS`" } else { "`STARTTLS`" },
+                        if row.protocol == crate::vocab::Protocol::Pop3 { "`STLS`" } else { "`STARTTLS`" },
                         row.rfc
                     )),
                 }

@@ -6,8 +6,9 @@
 
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{syntax_errors, Edit, Finding, Fix};
-use super::syntax::{Format, Parsed, Span, SyntaxError, ValueKind};
+use super::syntax::{Parsed, SyntaxError, ValueKind};
 use super::{rules, suppress, Analysis};
+use crate::vocab::{Format, Span};
 
 use crate::config::Config;
 
@@ -145,7 +146,7 @@ impl IncrementalAnalysis {
                 let findings = found
                     .findings
                     .into_iter()
-                    .filter(|f| f.code != super::RuleCode::Mp000);
+                    .filter(|f| f.code != crate::vocab::RuleCode::Mp000);
                 for f in findings {
                     state.analysis.findings.push(f);
                     state.finding_owner.push(usize::MAX);

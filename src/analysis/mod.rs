@@ -14,11 +14,11 @@ pub mod rules;
 pub mod suppress;
 pub mod syntax;
 
-pub use endpoints::{Endpoint, Protocol, Security};
-pub use findings::{Edit, Finding, Fix, RuleCode, Severity};
-pub use syntax::{Format, Span};
+pub use endpoints::Endpoint;
+pub use findings::{Edit, Finding, Fix};
 
 use crate::config::Config;
+use crate::vocab::Format;
 
 /// Everything analysis learned about one document.
 #[derive(Clone, Debug, Default)]

@@ -1,9 +1,11 @@
 //! Inline suppression comments (`# mailport: ignore MP005`), `[[allow]]` entries and per-rule
 //! severities from the configuration.
 
-use super::findings::{Edit, Finding, RuleCode};
-use super::syntax::Format;
+use super::findings::{Edit, Finding};
+
 use crate::config::{Allow, Config, RuleLevel};
+use crate::vocab::Format;
+use crate::vocab::RuleCode;
 
 /// The marker a suppression comment carries, whatever the comment syntax.
 pub const MARKER: &str = "mailport: ignore";

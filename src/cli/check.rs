@@ -12,8 +12,9 @@ use clap::ValueEnum;
 use super::fix;
 use super::output::{self, CheckedFile, Report};
 use super::walk::{self, one_line, Candidate};
-use crate::analysis::{self, Finding, Format, Severity};
+use crate::analysis::{self, Finding};
 use crate::config::Config;
+use crate::vocab::{Format, Severity};
 
 /// Files larger than this are not configuration files; they are skipped with a note.
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::fixes::{self, FixedAll};
-use crate::analysis::{Finding, Format};
+use crate::analysis::Finding;
 use crate::config::Config;
+use crate::vocab::Format;
 
 /// Applies preferred fixes to `text` ([`fixes::fix_all`]). `analyze` is the same analysis the
 /// check runs, so every pass sees the findings of the text as it is now.

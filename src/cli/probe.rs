@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::analysis::endpoints::{Protocol, Security};
 use crate::probe::{self, Options, Target};
+use crate::vocab::{Protocol, Security};
 
 #[derive(clap::Args, Debug)]
 pub struct ProbeArgs {

@@ -1,6 +1,6 @@
 //! Well-known mail ports and what they expect (RFC 8314, RFC 6409, RFC 3207, ESP conventions).
 
-use crate::analysis::endpoints::Protocol;
+use crate::vocab::Protocol;
 
 /// How a connection on a port starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

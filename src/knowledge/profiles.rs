@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::analysis::endpoints::{Protocol, Security};
-use crate::analysis::syntax::Format;
+use crate::vocab::Format;
+use crate::vocab::{Protocol, Security};
 
 /// The data files, in priority order: a more specific profile comes before a more general one.
 const SOURCES: &[(&str, &str)] = &[

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::vocab::{Protocol, Security};
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct ProviderEndpoint {

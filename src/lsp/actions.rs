@@ -15,7 +15,8 @@ use tower_lsp_server::ls_types::{
 
 use super::position::{self, Encoding};
 use crate::analysis::suppress;
-use crate::analysis::{fixes, Finding, Fix, Format, RuleCode, Severity};
+use crate::analysis::{fixes, Finding, Fix};
+use crate::vocab::{Format, RuleCode, Severity};
 
 pub const SOURCE: &str = "mailport";
 pub const FIX_ALL_KIND: &str = "source.fixAll.mailport";
@@ -377,12 +378,7 @@ mod tests {
                 .map(|at| finding(vec![fix(true, &[(at, at + 3)])]))
                 .collect::<Vec<_>>()
         };
-        let cli = crate::cli::fix::fix_text(
-            text,
-            Format::Env,
-            &crate::config::Config::default(),
-            &|t, _, _| analyze(t),
-        );
+        let cli = fixes::fix_all(text, &analyze);
         assert_eq!(cli.text, "é xx\n");
         assert_eq!(editor_fix_all(text, &analyze), cli.text);
     }
@@ -424,9 +420,7 @@ mod tests {
                 };
                 let config = crate::config::Config::default();
                 let analyze = |t: &str| crate::analysis::analyze(t, format, &config).findings;
-                let cli = crate::cli::fix::fix_text(&text, format, &config, &|t, f, c| {
-                    crate::analysis::analyze(t, f, c).findings
-                });
+                let cli = fixes::fix_all(&text, &analyze);
                 assert_eq!(cli.text, editor_fix_all(&text, &analyze), "{name}");
                 if cli.applied > 0 {
                     fixed_files += 1;

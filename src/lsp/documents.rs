@@ -23,10 +23,11 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 use super::position::{self, Encoding};
 use super::probe_command::ProbeMark;
 use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
+use crate::analysis::syntax::detect_format;
 use crate::analysis::syntax::incremental::IncrementalDoc;
-use crate::analysis::syntax::{detect_format, Format};
 use crate::analysis::{self, endpoints, Analysis};
 use crate::config::Config;
+use crate::vocab::Format;
 
 /// Documents larger than this are tracked (positions, edits) but not analysed.
 pub const MAX_ANALYZED_BYTES: usize = 32 * 1024 * 1024;

@@ -5,7 +5,7 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{ClientCapabilities, Position, PositionEncodingKind, Range};
 
-use crate::analysis::Span;
+use crate::vocab::Span;
 
 /// How the client counts columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -20,8 +20,9 @@ use super::actions::SOURCE;
 use super::documents::lock;
 use super::position::{self, Encoding};
 use super::server::Inner;
-use crate::analysis::{Analysis, Endpoint, Protocol, Security};
+use crate::analysis::{Analysis, Endpoint};
 use crate::probe::{self, Options, ProbeFinding, Report, Target};
+use crate::vocab::{Protocol, Security};
 
 pub const COMMAND: &str = "mailport.server.testConnection";
 /// Probes running at once; more wait their turn.
@@ -90,7 +91,7 @@ fn endpoint_near(analysis: &Analysis, offset: usize) -> Option<&Endpoint> {
         })
 }
 
-fn spans_of(endpoint: &Endpoint) -> impl Iterator<Item = &crate::analysis::Span> {
+fn spans_of(endpoint: &Endpoint) -> impl Iterator<Item = &crate::vocab::Span> {
     endpoint
         .host
         .iter()
@@ -116,7 +117,7 @@ fn target_of(endpoint: &Endpoint) -> Option<Target> {
 }
 
 /// Where an endpoint's diagnostics and lens go: the port, else the host.
-fn anchor_span(endpoint: &Endpoint) -> Option<crate::analysis::Span> {
+fn anchor_span(endpoint: &Endpoint) -> Option<crate::vocab::Span> {
     endpoint
         .port
         .as_ref()

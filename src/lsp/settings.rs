@@ -194,8 +194,8 @@ impl SettingsState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::RuleCode;
     use crate::config::RuleLevel;
+    use crate::vocab::RuleCode;
     use serde_json::json;
 
     #[test]

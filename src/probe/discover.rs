@@ -3,7 +3,7 @@
 
 use super::report::{Candidate, Report};
 use super::{probe, Options, Target};
-use crate::analysis::endpoints::Protocol;
+use crate::vocab::Protocol;
 
 /// The ports tried for a protocol, in preference order among equals.
 pub fn candidate_ports(protocol: Protocol) -> &'static [u16] {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::vocab::{Protocol, Security};
 
 mod discover;
 mod imap;

@@ -12,7 +12,7 @@ use super::lines::{Conn, ReadError, Recorder};
 use super::report::{Observed, Timings};
 use super::tls::{self, Trust};
 use super::{imap, pop3, smtp, Capabilities, Target};
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::vocab::{Protocol, Security};
 
 /// How a connection on the port starts, as observed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Reading a probe target as people write it: `smtps://host:465`, `imap://host`, `host:port`, `host`.
 
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::vocab::{Protocol, Security};
 
 /// A target as written: parts it does not give are `None`.
 #[derive(Clone, Debug, PartialEq, Eq)]

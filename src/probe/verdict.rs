@@ -3,7 +3,7 @@
 use super::report::{ProbeFinding, Report, SuggestedMode, TargetJson};
 use super::session::{FailureKind, Mode, Observation};
 use super::Target;
-use crate::analysis::endpoints::{Protocol, Security};
+use crate::vocab::{Protocol, Security};
 
 /// What the configuration claims, reduced to what can be observed.
 #[derive(Clone, Copy, PartialEq, Eq)]

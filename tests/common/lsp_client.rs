@@ -372,11 +372,7 @@ pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
 
 /// The diagnostics the server should publish for `text`: (code, range) computed from the engine
 /// directly, with the client's own position arithmetic.
-pub fn expected(
-    text: &str,
-    format: mailport::analysis::Format,
-    utf8: bool,
-) -> Vec<(String, Value)> {
+pub fn expected(text: &str, format: mailport::vocab::Format, utf8: bool) -> Vec<(String, Value)> {
     let analysis = mailport::analysis::analyze(text, format, &mailport::config::Config::default());
     let mut out: Vec<(String, Value)> = analysis
         .findings

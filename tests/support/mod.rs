@@ -1,8 +1,9 @@
 //! Renders analysis results as text for snapshot tests.
 
 use mailport::analysis::syntax::incremental::IncrementalDoc;
-use mailport::analysis::{analyze, analyze_parsed, endpoints, syntax::detect_format, Format};
+use mailport::analysis::{analyze, analyze_parsed, endpoints, syntax::detect_format};
 use mailport::config::Config;
+use mailport::vocab::Format;
 
 /// The language server keeps only the settings some profile could read
 /// ([`endpoints::could_be_member`]); the findings must be exactly those of all settings.

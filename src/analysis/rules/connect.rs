@@ -2,11 +2,13 @@
 //! port, MP003 TLS mode against the port, MP007 not the provider's endpoint, MP010 conflicting keys.
 
 use super::{mode_words, preferred_is_implicit, Ctx};
-use crate::analysis::endpoints::{Protocol, Security, SecurityFrom};
-use crate::analysis::findings::{Finding, Fix, RuleCode};
+use crate::analysis::endpoints::SecurityFrom;
+use crate::analysis::findings::{Finding, Fix};
 use crate::analysis::fixes::switch;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::providers;
+use crate::vocab::RuleCode;
+use crate::vocab::{Protocol, Security};
 
 /// Runs the connect rules; true when one fired (the security rules then stay silent).
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) -> bool {

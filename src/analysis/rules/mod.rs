@@ -7,11 +7,13 @@ mod connect;
 mod security;
 
 use super::endpoints::{Endpoint, SecurityFrom};
-use super::findings::{EndpointSummary, Finding, Fix, RuleCode};
+use super::findings::{EndpointSummary, Finding, Fix};
 use super::fixes::Doc;
-use super::syntax::{Format, Setting, Span};
+use super::syntax::Setting;
 use crate::config::{Config, Prefer};
 use crate::knowledge::profiles::{self, Profile};
+use crate::vocab::RuleCode;
+use crate::vocab::{Format, Span};
 
 /// Where an endpoint's connection goes, as far as the document and the application's defaults say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +204,7 @@ pub fn check_endpoint(
 pub fn drop_port_25_fallbacks(findings: Vec<Finding>, endpoints: &[Endpoint]) -> Vec<Finding> {
     let offered = |host: &str| {
         endpoints.iter().any(|o| {
-            o.protocol == Some(super::endpoints::Protocol::Smtp)
+            o.protocol == Some(crate::vocab::Protocol::Smtp)
                 && matches!(o.port_number(), Some(465 | 587))
                 && o.host
                     .as_ref()
@@ -228,9 +230,9 @@ pub(crate) fn preferred_is_implicit(prefer: Prefer) -> bool {
 }
 
 /// `an SMTP`, `an IMAP`, `a POP3`.
-pub(crate) fn a_protocol(p: super::endpoints::Protocol) -> String {
+pub(crate) fn a_protocol(p: crate::vocab::Protocol) -> String {
     match p {
-        super::endpoints::Protocol::Pop3 => "a POP3".to_string(),
+        crate::vocab::Protocol::Pop3 => "a POP3".to_string(),
         other => format!("an {}", other.label()),
     }
 }

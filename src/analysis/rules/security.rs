@@ -4,9 +4,11 @@
 
 use super::connect::{mode_fixes, secure_options, target_port};
 use super::{mode_words, Ctx};
-use crate::analysis::endpoints::{Located, Protocol, Security};
-use crate::analysis::findings::{Finding, RuleCode, Severity};
+use crate::analysis::endpoints::Located;
+use crate::analysis::findings::Finding;
 use crate::knowledge::{ports, providers};
+use crate::vocab::{Protocol, Security};
+use crate::vocab::{RuleCode, Severity};
 
 pub(super) fn check(ctx: &Ctx, blocked: bool, out: &mut Vec<Finding>) {
     // Certificate checks and TLS versions do not depend on the endpoint connecting.

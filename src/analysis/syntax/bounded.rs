@@ -263,7 +263,8 @@ mod tests {
     /// bounded by the tree depth limit, not by the input).
     #[test]
     fn deep_nesting_in_every_format_is_read_on_a_small_stack() {
-        use super::super::{parse, Format};
+        use super::super::parse;
+        use crate::vocab::Format;
         let n = 5_000;
         let deep = |open: &str, close: &str| format!("{}{}", open.repeat(n), close.repeat(n));
         let cases: Vec<(Format, String)> = vec![
@@ -491,7 +492,7 @@ mod tests {
     }
 
     fn language_of(format: super::super::Format) -> Option<tree_sitter::Language> {
-        use super::super::Format;
+        use crate::vocab::Format;
         Some(match format {
             Format::Yaml => tree_sitter_yaml::LANGUAGE.into(),
             Format::Json => tree_sitter_json::LANGUAGE.into(),

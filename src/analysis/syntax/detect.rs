@@ -1,7 +1,7 @@
 //! Format detection: by file name, then by the editor's language id. Unknown files are left
 //! alone, never guessed into noise. Adding a format is a row in one of the tables below.
 
-use super::Format;
+use crate::vocab::Format;
 
 /// How a file name (the basename, lowercased) is matched.
 enum NamePattern {

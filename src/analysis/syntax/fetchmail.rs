@@ -8,7 +8,8 @@
 //! out as `["set", NAME]`. Noise words (`with`, `and`, `options` …) are skipped.
 
 use super::literal::setting;
-use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 /// A word or quoted string of the file.
 struct Token<'a> {

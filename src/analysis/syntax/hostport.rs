@@ -1,7 +1,7 @@
 //! URL values (`smtps://user@host:465`) and `host:port` values found inside any value. Pure
 //! parsers; every span is relative to the value string.
 
-use super::Span;
+use crate::vocab::Span;
 
 /// A `scheme://[userinfo@]host[:port][/path][?query]` value.
 #[derive(Clone, Debug, PartialEq, Eq)]

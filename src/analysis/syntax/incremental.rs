@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::{env, ini, properties, toml, yaml, Chunk, Format, Parsed, Setting, Span};
+use super::{env, ini, properties, toml, yaml, Chunk, Parsed, Setting};
+
+use crate::vocab::{Format, Span};
 use std::collections::HashSet;
 
 /// Which settings a long-lived document keeps (see [`IncrementalDoc::keeping`]).

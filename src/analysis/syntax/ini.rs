@@ -8,9 +8,11 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, slice, Chunk, EntryStyle, Parsed, Setting, Span, SyntaxError,
+    line_end, line_lead, line_start, slice, Chunk, EntryStyle, Parsed, Setting, SyntaxError,
     ValueKind,
 };
+
+use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
     let Some(mut parser) = parser() else {

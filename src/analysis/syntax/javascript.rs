@@ -16,7 +16,8 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{either, member_style, node_text, read_source, unquote, Value};
-use super::{Parsed, Setting, Span, ValueKind};
+use super::{Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
     read_source(

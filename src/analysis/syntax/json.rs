@@ -4,7 +4,9 @@
 
 use tree_sitter::Node;
 
-use super::{parse_tree, slice, EntryStyle, Parsed, Setting, Span, ValueKind};
+use super::{parse_tree, slice, EntryStyle, Parsed, Setting, ValueKind};
+
+use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
     let read = parse_tree(&tree_sitter_json::LANGUAGE.into(), text);

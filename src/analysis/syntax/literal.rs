@@ -2,7 +2,9 @@
 //! JavaScript, Nix) and out of mail-client rc files: building a [`Setting`], line geometry for
 //! entry styles, quoted-literal decoding, and variable references.
 
-use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Setting, ValueKind};
+
+use crate::vocab::Span;
 
 /// How a value that comes from elsewhere is written into a setting: `${SMTP_PORT}`. The rules treat
 /// a variable reference as "configured, but not decided here" (never an invalid port, never a

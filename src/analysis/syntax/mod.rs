@@ -2,7 +2,7 @@
 //! of [`Setting`]s (key path, value, byte spans, how to write a sibling). Formats stop here: nothing
 //! above this module knows YAML from INI.
 
-use std::ops::Range;
+use crate::vocab::{Format, Span};
 
 pub mod detect;
 pub mod env;
@@ -29,138 +29,6 @@ pub mod ruby;
 pub mod xml;
 
 pub use detect::detect_format;
-
-/// Byte range into the document text.
-pub type Span = Range<usize>;
-
-/// The file formats mailport reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// `.env`, `.env.*`, `*.env`: `KEY=VALUE` lines.
-    Env,
-    Yaml,
-    /// JSON, and JSON with comments.
-    Json,
-    Toml,
-    /// INI: Gitea `app.ini`, `grafana.ini`, `.offlineimaprc`, aerc `accounts.conf`.
-    Ini,
-    /// Java `.properties` (Spring `application.properties`).
-    Properties,
-    /// XML: Thunderbird autoconfig `config-v1.1.xml` and ISPDB files.
-    Xml,
-    /// Python source (Django `settings.py`).
-    Python,
-    /// PHP source (Nextcloud `config.php`, `wp-config.php`, Laravel `config/mail.php`).
-    Php,
-    /// Ruby source (GitLab `gitlab.rb`, Rails environments).
-    Ruby,
-    /// JavaScript / TypeScript source (nodemailer, Strapi).
-    JavaScript,
-    /// Nix (home-manager `accounts.email`, `programs.msmtp`).
-    Nix,
-    /// `~/.msmtprc`.
-    Msmtp,
-    /// `~/.mbsyncrc` (isync).
-    Mbsync,
-    /// muttrc / neomuttrc.
-    Muttrc,
-    /// `~/.fetchmailrc`.
-    Fetchmail,
-    /// Postfix `main.cf`.
-    PostfixMain,
-    /// Postfix `master.cf`.
-    PostfixMaster,
-    /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
-    Mailrc,
-}
-
-impl Format {
-    /// Every format, in a stable order.
-    pub const ALL: &'static [Format] = &[
-        Format::Env,
-        Format::Yaml,
-        Format::Json,
-        Format::Toml,
-        Format::Ini,
-        Format::Properties,
-        Format::Xml,
-        Format::Python,
-        Format::Php,
-        Format::Ruby,
-        Format::JavaScript,
-        Format::Nix,
-        Format::Msmtp,
-        Format::Mbsync,
-        Format::Muttrc,
-        Format::Fetchmail,
-        Format::PostfixMain,
-        Format::PostfixMaster,
-        Format::Mailrc,
-    ];
-
-    /// A short lowercase name (`env`, `yaml` …), used in output and tests.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Env => "env",
-            Format::Yaml => "yaml",
-            Format::Json => "json",
-            Format::Toml => "toml",
-            Format::Ini => "ini",
-            Format::Properties => "properties",
-            Format::Xml => "xml",
-            Format::Python => "python",
-            Format::Php => "php",
-            Format::Ruby => "ruby",
-            Format::JavaScript => "javascript",
-            Format::Nix => "nix",
-            Format::Msmtp => "msmtp",
-            Format::Mbsync => "mbsync",
-            Format::Muttrc => "muttrc",
-            Format::Fetchmail => "fetchmail",
-            Format::PostfixMain => "postfix-main",
-            Format::PostfixMaster => "postfix-master",
-            Format::Mailrc => "mailrc",
-        }
-    }
-
-    /// The line-comment marker a suppression comment is written with, if the format has comments.
-    pub fn comment_prefix(self) -> Option<&'static str> {
-        match self {
-            Format::Env | Format::Yaml | Format::Toml | Format::Properties => Some("#"),
-            Format::Ini => Some(";"),
-            // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
-            Format::Json => None,
-            Format::Python
-            | Format::Ruby
-            | Format::Nix
-            | Format::Msmtp
-            | Format::Mbsync
-            | Format::Muttrc
-            | Format::Fetchmail
-            | Format::PostfixMain
-            | Format::PostfixMaster
-            | Format::Mailrc => Some("#"),
-            Format::Php | Format::JavaScript => Some("//"),
-            // XML comments are not line comments (`<!-- -->`).
-            Format::Xml => None,
-        }
-    }
-
-    /// Values are typed (numbers and booleans are written bare) rather than always text.
-    pub fn typed_values(self) -> bool {
-        matches!(
-            self,
-            Format::Yaml
-                | Format::Json
-                | Format::Toml
-                | Format::Python
-                | Format::Php
-                | Format::Ruby
-                | Format::JavaScript
-                | Format::Nix
-        )
-    }
-}
 
 /// How a value was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use super::literal::{line_end, line_style, setting, unescape};
-use super::{EntryStyle, Parsed, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 /// One `key value` line as written.
 #[derive(Clone)]

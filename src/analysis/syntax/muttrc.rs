@@ -7,7 +7,8 @@
 //! spaces around `=`.
 
 use super::literal::{line_end, line_style, setting, unescape};
-use super::{Parsed, Setting, Span, ValueKind};
+use super::{Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();

@@ -90,7 +90,7 @@ impl<'a> Reader<'a> {
             ) else {
                 continue;
             };
-            let mut segments: Vec<(String, super::Span)> = Vec::new();
+            let mut segments: Vec<(String, crate::vocab::Span)> = Vec::new();
             let mut ok = true;
             for attr in named_children(attrpath) {
                 match attr.kind() {
@@ -122,7 +122,7 @@ impl<'a> Reader<'a> {
         &mut self,
         binding: Node,
         attrpath: Node,
-        key_span: super::Span,
+        key_span: crate::vocab::Span,
         value: Node,
         path: Vec<String>,
     ) {

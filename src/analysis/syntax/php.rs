@@ -113,7 +113,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `$config['a']['b']` → (["config", "a", "b"], span of `b` inside its quotes).
-    fn subscript_path(&self, node: Node) -> Option<(Vec<String>, super::Span)> {
+    fn subscript_path(&self, node: Node) -> Option<(Vec<String>, crate::vocab::Span)> {
         let children = named_children(node);
         let object = children.first()?;
         let index = children.get(1)?;

@@ -339,7 +339,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A value: nested dicts recurse; everything else becomes at most one setting.
-    fn value(&mut self, node: Node, path: Vec<String>, key_span: super::Span, style: EntryStyle) {
+    fn value(
+        &mut self,
+        node: Node,
+        path: Vec<String>,
+        key_span: crate::vocab::Span,
+        style: EntryStyle,
+    ) {
         match node.kind() {
             "dictionary" => self.dictionary(node, &path),
             "call"

@@ -19,7 +19,8 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
-use super::{Parsed, Setting, Span, ValueKind};
+use super::{Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 /// A hash literal, also behind a method that returns it unchanged (`{ … }.freeze`).
 fn hash_literal<'t>(text: &str, node: Node<'t>) -> Option<Node<'t>> {

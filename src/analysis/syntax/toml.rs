@@ -10,8 +10,10 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, parse_tree, slice, Chunk, EntryStyle, Parsed, Setting, Span, ValueKind,
+    line_end, line_lead, parse_tree, slice, Chunk, EntryStyle, Parsed, Setting, ValueKind,
 };
+
+use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
     if let Some(chunks) = chunks(text) {

@@ -10,9 +10,8 @@ use tree_sitter::{Node, Parser, Tree};
 use super::bounded::Bounded;
 use super::incremental::Reuse;
 use super::named_children;
-use super::{
-    line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, Span, ValueKind,
-};
+use super::{line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, ValueKind};
+use crate::vocab::Span;
 
 /// A parser for YAML, `None` only if the grammar cannot be loaded.
 pub(crate) fn parser() -> Option<Parser> {

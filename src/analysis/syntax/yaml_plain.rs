@@ -20,7 +20,8 @@
 //! in `yaml_plain/tests.rs` holds the two equal.
 
 use super::yaml::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
-use super::{EntryStyle, Parsed, Segment, Setting, Span, ValueKind};
+use super::{EntryStyle, Parsed, Segment, Setting, ValueKind};
+use crate::vocab::Span;
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
 /// is not entirely within the subset this reader understands.

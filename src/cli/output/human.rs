@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{preferred_fix, Diagnostic, Report};
-use crate::analysis::Severity;
+use crate::vocab::Severity;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";

@@ -5,7 +5,9 @@
 
 use std::rc::Rc;
 
-use crate::analysis::{Finding, Format, Severity};
+use crate::analysis::Finding;
+
+use crate::vocab::{Format, Severity};
 
 pub mod human;
 pub mod json;

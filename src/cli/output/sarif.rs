@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::{Diagnostic, Position, Report};
-use crate::analysis::{RuleCode, Severity};
+use crate::vocab::{RuleCode, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

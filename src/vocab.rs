@@ -1,0 +1,359 @@
+//! The vocabulary every layer speaks: protocols, TLS modes, file formats, rule codes, severities
+//! and byte spans. It is the bottom layer: it imports nothing from the crate, and everything may
+//! import it.
+
+use std::ops::Range;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Smtp,
+    Imap,
+    Pop3,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "smtp",
+            Protocol::Imap => "imap",
+            Protocol::Pop3 => "pop3",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Protocol> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "smtp" => Some(Protocol::Smtp),
+            "imap" => Some(Protocol::Imap),
+            "pop3" | "pop" => Some(Protocol::Pop3),
+            _ => None,
+        }
+    }
+
+    /// How a person writes it: `SMTP`, `IMAP`, `POP3`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Imap => "IMAP",
+            Protocol::Pop3 => "POP3",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Security {
+    ImplicitTls,
+    StarttlsRequired,
+    StarttlsOpportunistic,
+    None,
+    Unknown,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::ImplicitTls => "implicit-tls",
+            Security::StarttlsRequired => "starttls-required",
+            Security::StarttlsOpportunistic => "starttls-opportunistic",
+            Security::None => "none",
+            Security::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Security> {
+        match s.trim() {
+            "implicit-tls" => Some(Security::ImplicitTls),
+            "starttls-required" | "starttls" => Some(Security::StarttlsRequired),
+            "starttls-opportunistic" => Some(Security::StarttlsOpportunistic),
+            "none" => Some(Security::None),
+            "unknown" => Some(Security::Unknown),
+            _ => None,
+        }
+    }
+
+    pub fn is_starttls(self) -> bool {
+        matches!(
+            self,
+            Security::StarttlsRequired | Security::StarttlsOpportunistic
+        )
+    }
+
+    /// The connection starts in plaintext (STARTTLS or none).
+    pub fn starts_plain(self) -> bool {
+        self.is_starttls() || self == Security::None
+    }
+}
+
+/// Byte range into the document text.
+pub type Span = Range<usize>;
+
+/// The file formats mailport reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// `.env`, `.env.*`, `*.env`: `KEY=VALUE` lines.
+    Env,
+    Yaml,
+    /// JSON, and JSON with comments.
+    Json,
+    Toml,
+    /// INI: Gitea `app.ini`, `grafana.ini`, `.offlineimaprc`, aerc `accounts.conf`.
+    Ini,
+    /// Java `.properties` (Spring `application.properties`).
+    Properties,
+    /// XML: Thunderbird autoconfig `config-v1.1.xml` and ISPDB files.
+    Xml,
+    /// Python source (Django `settings.py`).
+    Python,
+    /// PHP source (Nextcloud `config.php`, `wp-config.php`, Laravel `config/mail.php`).
+    Php,
+    /// Ruby source (GitLab `gitlab.rb`, Rails environments).
+    Ruby,
+    /// JavaScript / TypeScript source (nodemailer, Strapi).
+    JavaScript,
+    /// Nix (home-manager `accounts.email`, `programs.msmtp`).
+    Nix,
+    /// `~/.msmtprc`.
+    Msmtp,
+    /// `~/.mbsyncrc` (isync).
+    Mbsync,
+    /// muttrc / neomuttrc.
+    Muttrc,
+    /// `~/.fetchmailrc`.
+    Fetchmail,
+    /// Postfix `main.cf`.
+    PostfixMain,
+    /// Postfix `master.cf`.
+    PostfixMaster,
+    /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
+    Mailrc,
+}
+
+impl Format {
+    /// Every format, in a stable order.
+    pub const ALL: &'static [Format] = &[
+        Format::Env,
+        Format::Yaml,
+        Format::Json,
+        Format::Toml,
+        Format::Ini,
+        Format::Properties,
+        Format::Xml,
+        Format::Python,
+        Format::Php,
+        Format::Ruby,
+        Format::JavaScript,
+        Format::Nix,
+        Format::Msmtp,
+        Format::Mbsync,
+        Format::Muttrc,
+        Format::Fetchmail,
+        Format::PostfixMain,
+        Format::PostfixMaster,
+        Format::Mailrc,
+    ];
+
+    /// A short lowercase name (`env`, `yaml` …), used in output and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Env => "env",
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Toml => "toml",
+            Format::Ini => "ini",
+            Format::Properties => "properties",
+            Format::Xml => "xml",
+            Format::Python => "python",
+            Format::Php => "php",
+            Format::Ruby => "ruby",
+            Format::JavaScript => "javascript",
+            Format::Nix => "nix",
+            Format::Msmtp => "msmtp",
+            Format::Mbsync => "mbsync",
+            Format::Muttrc => "muttrc",
+            Format::Fetchmail => "fetchmail",
+            Format::PostfixMain => "postfix-main",
+            Format::PostfixMaster => "postfix-master",
+            Format::Mailrc => "mailrc",
+        }
+    }
+
+    /// The line-comment marker a suppression comment is written with, if the format has comments.
+    pub fn comment_prefix(self) -> Option<&'static str> {
+        match self {
+            Format::Env | Format::Yaml | Format::Toml | Format::Properties => Some("#"),
+            Format::Ini => Some(";"),
+            // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
+            Format::Json => None,
+            Format::Python
+            | Format::Ruby
+            | Format::Nix
+            | Format::Msmtp
+            | Format::Mbsync
+            | Format::Muttrc
+            | Format::Fetchmail
+            | Format::PostfixMain
+            | Format::PostfixMaster
+            | Format::Mailrc => Some("#"),
+            Format::Php | Format::JavaScript => Some("//"),
+            // XML comments are not line comments (`<!-- -->`).
+            Format::Xml => None,
+        }
+    }
+
+    /// Values are typed (numbers and booleans are written bare) rather than always text.
+    pub fn typed_values(self) -> bool {
+        matches!(
+            self,
+            Format::Yaml
+                | Format::Json
+                | Format::Toml
+                | Format::Python
+                | Format::Php
+                | Format::Ruby
+                | Format::JavaScript
+                | Format::Nix
+        )
+    }
+}
+
+/// A rule's stable code. Codes never change meaning once shipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleCode {
+    Mp000,
+    Mp001,
+    Mp002,
+    Mp003,
+    Mp004,
+    Mp005,
+    Mp006,
+    Mp007,
+    Mp008,
+    Mp009,
+    Mp010,
+    Mp011,
+    Mp012,
+    Mp100,
+    Mp101,
+    Mp102,
+    Mp103,
+}
+
+impl RuleCode {
+    pub const STATIC: &'static [RuleCode] = &[
+        RuleCode::Mp000,
+        RuleCode::Mp001,
+        RuleCode::Mp002,
+        RuleCode::Mp003,
+        RuleCode::Mp004,
+        RuleCode::Mp005,
+        RuleCode::Mp006,
+        RuleCode::Mp007,
+        RuleCode::Mp008,
+        RuleCode::Mp009,
+        RuleCode::Mp010,
+        RuleCode::Mp011,
+        RuleCode::Mp012,
+    ];
+    pub const ALL: &'static [RuleCode] = &[
+        RuleCode::Mp000,
+        RuleCode::Mp001,
+        RuleCode::Mp002,
+        RuleCode::Mp003,
+        RuleCode::Mp004,
+        RuleCode::Mp005,
+        RuleCode::Mp006,
+        RuleCode::Mp007,
+        RuleCode::Mp008,
+        RuleCode::Mp009,
+        RuleCode::Mp010,
+        RuleCode::Mp011,
+        RuleCode::Mp012,
+        RuleCode::Mp100,
+        RuleCode::Mp101,
+        RuleCode::Mp102,
+        RuleCode::Mp103,
+    ];
+
+    /// `MP003`.
+    pub fn as_str(self) -> &'static str {
+        self.info().0
+    }
+
+    /// `tls-mode-mismatch`.
+    pub fn name(self) -> &'static str {
+        self.info().1
+    }
+
+    pub fn default_severity(self) -> Severity {
+        self.info().2
+    }
+
+    /// One paragraph on what the rule means, for SARIF help and docs.
+    pub fn help(self) -> &'static str {
+        self.info().3
+    }
+
+    pub fn parse(code: &str) -> Option<RuleCode> {
+        RuleCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(code.trim()))
+    }
+
+    fn info(self) -> (&'static str, &'static str, Severity, &'static str) {
+        use Severity::*;
+        match self {
+            RuleCode::Mp000 => ("MP000", "unreadable-document", Error, "The document could not be parsed; mailport checked what it could read."),
+            RuleCode::Mp001 => ("MP001", "invalid-port", Error, "The port is not an integer from 1 to 65535."),
+            RuleCode::Mp002 => ("MP002", "wrong-protocol-port", Error, "The port is the well-known port of a different mail protocol (for example SMTP on 993, IMAP on 587)."),
+            RuleCode::Mp003 => ("MP003", "tls-mode-mismatch", Error, "Implicit TLS on a port that starts in plaintext (25, 587, 143, 110 …) fails with 'wrong version number'; STARTTLS or plaintext on an implicit-TLS port (465, 993, 995) hangs until 'greeting never received'."),
+            RuleCode::Mp004 => ("MP004", "cleartext-connection", Warning, "The connection uses no TLS at all: mail and passwords cross the network in clear (RFC 8314 §4)."),
+            RuleCode::Mp005 => ("MP005", "opportunistic-starttls", Warning, "Credentials are sent over STARTTLS that is only used if the server offers it: an attacker who strips STARTTLS gets the password (RFC 3207 §6, NO STARTTLS)."),
+            RuleCode::Mp006 => ("MP006", "port-25-submission", Warning, "Authenticated submission on port 25: 25 is for server-to-server relay and is blocked outbound by many ISPs and clouds; use 465 or 587."),
+            RuleCode::Mp007 => ("MP007", "provider-endpoint", Error, "The host belongs to a known provider that does not offer this port, mode or protocol."),
+            RuleCode::Mp008 => ("MP008", "tls-verification-disabled", Warning, "Certificate checking is switched off: a session whose certificate cannot be validated is not confidential (RFC 8314 §5)."),
+            RuleCode::Mp009 => ("MP009", "outdated-tls-version", Warning, "The configuration allows or forces TLS below 1.2 (RFC 8996, RFC 8997)."),
+            RuleCode::Mp010 => ("MP010", "conflicting-tls-settings", Error, "Two settings of one connection ask for different TLS modes at once."),
+            RuleCode::Mp011 => ("MP011", "nonstandard-port", Hint, "The port is neither standard for the protocol nor documented by the known provider: check the provider's documentation."),
+            RuleCode::Mp012 => ("MP012", "overridden-setting", Hint, "The application replaces this setting with a value from another source (a nodemailer well-known `service` is merged over `host`, `port` and `secure`): it has no effect."),
+            RuleCode::Mp100 => ("MP100", "probe-failed", Error, "The live probe could not connect (DNS, refused, timeout)."),
+            RuleCode::Mp101 => ("MP101", "probe-contradicts-config", Error, "The server speaks another mode or protocol on that port than the document says."),
+            RuleCode::Mp102 => ("MP102", "probe-tls-problem", Error, "The live probe found a TLS problem: certificate invalid, expired, wrong host, or TLS below 1.2."),
+            RuleCode::Mp103 => ("MP103", "probe-ok", Info, "The live probe connected in the configured mode."),
+        }
+    }
+}
+
+impl std::fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Hint,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Hint => "hint",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hint" => Some(Severity::Hint),
+            "info" | "information" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
