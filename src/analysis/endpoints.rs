@@ -7,8 +7,7 @@ use super::syntax::incremental::Keep;
 use super::syntax::{Segment, Setting};
 use crate::knowledge::ports;
 use crate::knowledge::profiles::{self, Profile};
-use crate::vocab::{Format, Span};
-use crate::vocab::{Protocol, Security};
+use crate::vocab::{Format, Protocol, Security, Span};
 
 /// A value of the document that an endpoint field came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

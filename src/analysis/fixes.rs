@@ -6,8 +6,7 @@ use super::endpoints::{normalise, Endpoint, SecurityFrom};
 use super::findings::{Edit, Finding, Fix};
 use super::syntax::{Setting, ValueKind};
 use crate::knowledge::profiles::{self, Profile};
-use crate::vocab::Format;
-use crate::vocab::Security;
+use crate::vocab::{Format, Security};
 
 /// What a fix needs to know about the document.
 pub struct Doc<'a> {

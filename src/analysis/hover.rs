@@ -7,8 +7,7 @@ use super::syntax::Parsed;
 use super::Analysis;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::{profiles, providers};
-use crate::vocab::Security;
-use crate::vocab::{Format, Span};
+use crate::vocab::{Format, Security, Span};
 
 /// Hover text for the byte `offset` of a document.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,8 +4,7 @@
 use super::findings::{Edit, Finding};
 
 use crate::config::{Allow, Config, RuleLevel};
-use crate::vocab::Format;
-use crate::vocab::RuleCode;
+use crate::vocab::{Format, RuleCode};
 
 /// The marker a suppression comment carries, whatever the comment syntax.
 pub const MARKER: &str = "mailport: ignore";

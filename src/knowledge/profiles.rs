@@ -7,8 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::vocab::Format;
-use crate::vocab::{Protocol, Security};
+use crate::vocab::{Format, Protocol, Security};
 
 /// The data files, in priority order: a more specific profile comes before a more general one.
 const SOURCES: &[(&str, &str)] = &[

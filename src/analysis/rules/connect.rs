@@ -7,8 +7,7 @@ use crate::analysis::findings::{Finding, Fix};
 use crate::analysis::fixes::switch;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::providers;
-use crate::vocab::RuleCode;
-use crate::vocab::{Protocol, Security};
+use crate::vocab::{Protocol, RuleCode, Security};
 
 /// Runs the connect rules; true when one fired (the security rules then stay silent).
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) -> bool {

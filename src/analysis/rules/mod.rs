@@ -12,8 +12,7 @@ use super::fixes::Doc;
 use super::syntax::Setting;
 use crate::config::{Config, Prefer};
 use crate::knowledge::profiles::{self, Profile};
-use crate::vocab::RuleCode;
-use crate::vocab::{Format, Span};
+use crate::vocab::{Format, RuleCode, Span};
 
 /// Where an endpoint's connection goes, as far as the document and the application's defaults say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,7 @@ use super::{mode_words, Ctx};
 use crate::analysis::endpoints::Located;
 use crate::analysis::findings::Finding;
 use crate::knowledge::{ports, providers};
-use crate::vocab::{Protocol, Security};
-use crate::vocab::{RuleCode, Severity};
+use crate::vocab::{Protocol, RuleCode, Security, Severity};
 
 pub(super) fn check(ctx: &Ctx, blocked: bool, out: &mut Vec<Finding>) {
     // Certificate checks and TLS versions do not depend on the endpoint connecting.
