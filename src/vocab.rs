@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use serde::{Serialize, Serializer};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
     Smtp,
@@ -357,3 +359,15 @@ impl Severity {
         }
     }
 }
+
+/// Each serialises as it is written in output (`smtp`, `MP003`, `warning`).
+macro_rules! serialize_as_str {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    )*};
+}
+serialize_as_str!(Protocol, RuleCode, Severity);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use mailport::probe::{probe, Options, Report, Target};
+use mailport::probe::{probe, Mode, Options, Report, Target, Verdict};
 use mailport::vocab::{Protocol, Security};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -205,7 +205,7 @@ fn has(report: &Report, code: &str, text: &str) -> bool {
     report
         .findings
         .iter()
-        .any(|f| f.code == code && f.message.contains(text))
+        .any(|f| f.code.as_str() == code && f.message.contains(text))
 }
 
 /// Peak memory of this test process (all tests together), in bytes.
@@ -235,7 +235,7 @@ async fn a_well_behaved_starttls_server_is_ok() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "ok", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Ok, "{r:#?}");
     assert_eq!(
         r.observed.auth_mechanisms,
         Some(vec!["PLAIN".into(), "LOGIN".into()])
@@ -259,8 +259,8 @@ async fn stripped_starttls_is_never_ok() {
     let port =
         serve(|s| smtp_plain(s, EHLO_WITHOUT_STARTTLS, "502 no\r\n", None, Log::default())).await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
-    assert_eq!(r.observed.mode, "plaintext");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
+    assert_eq!(r.observed.mode, Mode::Plaintext);
     assert!(has(&r, "MP101", "does not offer STARTTLS"));
     assert!(r.observed.tls.is_none());
 }
@@ -278,7 +278,7 @@ async fn starttls_offered_but_refused_is_never_ok() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     assert!(has(&r, "MP101", "refuses it (454 4.7.0 TLS not available)"));
 }
 
@@ -297,7 +297,7 @@ async fn a_response_injected_after_starttls_is_detected() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     assert!(has(&r, "MP102", "response injection"), "{:#?}", r.findings);
     assert!(has(&r, "MP102", "sent 34 bytes"), "{:#?}", r.findings);
     // What was injected is not taken for the capabilities: those come from after the handshake.
@@ -342,7 +342,7 @@ async fn an_imap_response_injected_after_starttls_is_detected() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Imap, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     assert!(has(&r, "MP102", "response injection"));
     assert_eq!(
         r.observed.auth_mechanisms,
@@ -359,7 +359,7 @@ async fn an_endless_line_is_cut_off() {
     })
     .await;
     let (r, took) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(
         has(&r, "MP100", "longer than 8192 bytes"),
         "{:#?}",
@@ -383,7 +383,7 @@ async fn an_endless_multi_line_reply_is_cut_off() {
     })
     .await;
     let (r, took) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 5).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(has(&r, "MP100", "EHLO"), "{:#?}", r.findings);
     assert!(took < Duration::from_secs(3), "{took:?}");
     assert!(peak_memory() < 100 << 20, "peak {} bytes", peak_memory());
@@ -401,7 +401,7 @@ async fn one_byte_a_second_is_cut_off_at_the_deadline() {
     })
     .await;
     let (r, took) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 3).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(has(&r, "MP100", "timed out"), "{:#?}", r.findings);
     assert!(
         took >= Duration::from_secs(3) && took < Duration::from_millis(3700),
@@ -422,9 +422,9 @@ async fn an_http_server_is_not_mail() {
     })
     .await;
     let (r, took) = probe_port(port, Protocol::Smtp, Some(Security::StarttlsRequired), 3).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(has(&r, "MP101", "an HTTP server"), "{:#?}", r.findings);
-    assert_eq!(r.observed.mode, "unknown");
+    assert_eq!(r.observed.mode, Mode::Unknown);
     assert!(took < Duration::from_secs(3), "{took:?}");
     // Configured implicit TLS: the same answer.
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 3).await;
@@ -439,7 +439,7 @@ async fn an_ssh_banner_is_not_mail() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Imap, None, 3).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(has(&r, "MP101", "an SSH server"), "{:#?}", r.findings);
 }
 
@@ -451,7 +451,7 @@ async fn a_silent_server_fails_within_the_timeout() {
     })
     .await;
     let (r, took) = probe_port(port, Protocol::Smtp, None, 2).await;
-    assert_eq!(r.verdict, "failed", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Failed, "{r:#?}");
     assert!(r.reachable);
     assert!(took < Duration::from_millis(2700), "{took:?}");
 }
@@ -476,7 +476,7 @@ async fn implicit_smtp(tls: TlsAcceptor) -> u16 {
 async fn a_certificate_for_another_name_is_never_ok() {
     let port = implicit_smtp(acceptor(&["mail.example.org"], (2024, 2099))).await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     let cert = r
         .observed
         .tls
@@ -497,7 +497,7 @@ async fn a_certificate_for_another_name_is_never_ok() {
 async fn an_expired_certificate_is_never_ok() {
     let port = implicit_smtp(acceptor(&["127.0.0.1"], (2019, 2020))).await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 5).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     let cert = r
         .observed
         .tls
@@ -514,7 +514,7 @@ async fn a_trusted_implicit_tls_server_is_ok() {
     // Control for the two certificate tests above.
     let port = implicit_smtp(good_acceptor()).await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 5).await;
-    assert_eq!(r.verdict, "ok", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Ok, "{r:#?}");
 }
 
 #[tokio::test]
@@ -523,7 +523,7 @@ async fn a_closed_port_is_unreachable() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let (r, _) = probe_port(port, Protocol::Smtp, None, 3).await;
-    assert_eq!(r.verdict, "failed");
+    assert_eq!(r.verdict, Verdict::Failed);
     assert!(!r.reachable);
     assert_eq!(r.exit_code(), 2);
     assert!(has(&r, "MP100", "cannot connect"));
@@ -543,7 +543,7 @@ async fn a_server_without_tls_1_2_is_insecure() {
     })
     .await;
     let (r, _) = probe_port(port, Protocol::Smtp, Some(Security::ImplicitTls), 3).await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
     assert!(has(&r, "MP102", "no TLS 1.2 or 1.3"), "{:#?}", r.findings);
     assert_eq!(r.exit_code(), 1);
 }

@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mailport::probe::{discover_ports, probe, Options, Report, SuggestedMode, Target};
+use mailport::probe::{
+    discover_ports, probe, Mode, Options, Report, SuggestedMode, Target, Verdict,
+};
 use mailport::vocab::{Protocol, Security};
 
 struct Servers {
@@ -123,8 +125,8 @@ fn codes(report: &Report) -> Vec<&str> {
     report.findings.iter().map(|f| f.code.as_str()).collect()
 }
 
-fn assert_secure_ok(report: &Report, mode: &str) {
-    assert_eq!(report.verdict, "ok", "{report:#?}");
+fn assert_secure_ok(report: &Report, mode: Mode) {
+    assert_eq!(report.verdict, Verdict::Ok, "{report:#?}");
     assert_eq!(report.observed.mode, mode);
     assert_eq!(codes(report), ["MP103"]);
     let tls = report.observed.tls.as_ref().expect("TLS facts");
@@ -165,7 +167,7 @@ async fn smtp_starttls_offered() {
         true,
     )
     .await;
-    assert_secure_ok(&r, "starttls");
+    assert_secure_ok(&r, Mode::Starttls);
     assert_eq!(r.observed.starttls_offered, Some(true));
     assert!(r
         .observed
@@ -189,7 +191,7 @@ async fn submission_starttls_required_offers_auth_after_tls() {
         true,
     )
     .await;
-    assert_secure_ok(&r, "starttls");
+    assert_secure_ok(&r, Mode::Starttls);
     assert_eq!(auth(&r), ["PLAIN", "LOGIN"]);
 }
 
@@ -202,9 +204,9 @@ async fn submissions_implicit_tls() {
         true,
     )
     .await;
-    assert_secure_ok(&r, "implicit-tls");
+    assert_secure_ok(&r, Mode::ImplicitTls);
     assert_eq!(auth(&r), ["PLAIN", "LOGIN"]);
-    assert_eq!(r.observed.protocol.as_deref(), Some("smtp"));
+    assert_eq!(r.observed.protocol, Some(Protocol::Smtp));
 }
 
 #[tokio::test]
@@ -216,8 +218,8 @@ async fn smtp_plaintext_only_is_never_fine() {
         true,
     )
     .await;
-    assert_eq!(r.verdict, "insecure", "{r:#?}");
-    assert_eq!(r.observed.mode, "plaintext");
+    assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
+    assert_eq!(r.observed.mode, Mode::Plaintext);
     assert_eq!(r.observed.starttls_offered, Some(false));
     assert!(r.observed.tls.is_none());
     assert_eq!(codes(&r), ["MP101"]);
@@ -225,17 +227,17 @@ async fn smtp_plaintext_only_is_never_fine() {
     assert_eq!(r.exit_code(), 1);
 
     let r = run(SMTP_PLAIN, Protocol::Smtp, Some(Security::None), true).await;
-    assert_eq!((r.verdict.as_str(), codes(&r)), ("insecure", vec!["MP102"]));
+    assert_eq!((r.verdict, codes(&r)), (Verdict::Insecure, vec!["MP102"]));
 }
 
 #[tokio::test]
 async fn imap_starttls_and_implicit() {
     let r = run(IMAP, Protocol::Imap, Some(Security::StarttlsRequired), true).await;
-    assert_secure_ok(&r, "starttls");
+    assert_secure_ok(&r, Mode::Starttls);
     assert_eq!(auth(&r), ["PLAIN", "LOGIN"]);
     assert!(!capabilities(&r).iter().any(|c| c == "STARTTLS"));
     let r = run(IMAPS, Protocol::Imap, Some(Security::ImplicitTls), true).await;
-    assert_secure_ok(&r, "implicit-tls");
+    assert_secure_ok(&r, Mode::ImplicitTls);
     assert_eq!(auth(&r), ["PLAIN", "LOGIN"]);
     assert_eq!(r.observed.starttls_offered, Some(false));
 }
@@ -243,7 +245,7 @@ async fn imap_starttls_and_implicit() {
 #[tokio::test]
 async fn pop3_stls_and_implicit() {
     let r = run(POP3, Protocol::Pop3, Some(Security::StarttlsRequired), true).await;
-    assert_secure_ok(&r, "starttls");
+    assert_secure_ok(&r, Mode::Starttls);
     assert_eq!(auth(&r), ["PLAIN", "LOGIN"]);
     assert!(r
         .observed
@@ -252,20 +254,20 @@ async fn pop3_stls_and_implicit() {
         .unwrap_or("")
         .starts_with("+OK Dovecot"));
     let r = run(POP3S, Protocol::Pop3, Some(Security::ImplicitTls), true).await;
-    assert_secure_ok(&r, "implicit-tls");
+    assert_secure_ok(&r, Mode::ImplicitTls);
 }
 
 #[tokio::test]
 async fn every_port_is_classified_whatever_the_target_claims() {
     let expected = [
-        (SMTP_STARTTLS, Protocol::Smtp, "starttls"),
-        (SUBMISSION, Protocol::Smtp, "starttls"),
-        (SUBMISSIONS, Protocol::Smtp, "implicit-tls"),
-        (SMTP_PLAIN, Protocol::Smtp, "plaintext"),
-        (IMAP, Protocol::Imap, "starttls"),
-        (IMAPS, Protocol::Imap, "implicit-tls"),
-        (POP3, Protocol::Pop3, "starttls"),
-        (POP3S, Protocol::Pop3, "implicit-tls"),
+        (SMTP_STARTTLS, Protocol::Smtp, Mode::Starttls),
+        (SUBMISSION, Protocol::Smtp, Mode::Starttls),
+        (SUBMISSIONS, Protocol::Smtp, Mode::ImplicitTls),
+        (SMTP_PLAIN, Protocol::Smtp, Mode::Plaintext),
+        (IMAP, Protocol::Imap, Mode::Starttls),
+        (IMAPS, Protocol::Imap, Mode::ImplicitTls),
+        (POP3, Protocol::Pop3, Mode::Starttls),
+        (POP3S, Protocol::Pop3, Mode::ImplicitTls),
     ];
     // In parallel: a plaintext-first probe of an implicit-TLS port waits out the greeting silence.
     let mut probes = tokio::task::JoinSet::new();
@@ -290,7 +292,7 @@ async fn every_port_is_classified_whatever_the_target_claims() {
     while let Some(done) = probes.join_next().await {
         let (key, claim, mode, protocol, r) = done.unwrap();
         assert_eq!(r.observed.mode, mode, "{key} claimed {claim:?}: {r:#?}");
-        assert_eq!(r.observed.protocol.as_deref(), Some(protocol.as_str()));
+        assert_eq!(r.observed.protocol, Some(protocol));
         seen += 1;
     }
     assert_eq!(seen, 24);
@@ -304,15 +306,15 @@ async fn implicit_tls_to_a_starttls_port_is_a_mismatch_with_a_fix() {
         (POP3, Protocol::Pop3),
     ] {
         let r = run(key, protocol, Some(Security::ImplicitTls), true).await;
-        assert_eq!(r.verdict, "mismatch", "{r:#?}");
-        assert_eq!(r.observed.mode, "starttls");
+        assert_eq!(r.verdict, Verdict::Mismatch, "{r:#?}");
+        assert_eq!(r.observed.mode, Mode::Starttls);
         assert_eq!(codes(&r), ["MP101"]);
         let port = servers().port(key);
         assert_eq!(
             r.findings[0].fix,
             Some(SuggestedMode {
                 port,
-                security: "starttls".into()
+                security: Mode::Starttls
             })
         );
         assert_eq!(r.exit_code(), 1);
@@ -333,14 +335,14 @@ async fn starttls_to_an_implicit_port_is_a_mismatch_with_a_fix() {
         });
     }
     for (key, r) in probes.join_all().await {
-        assert_eq!(r.verdict, "mismatch", "{r:#?}");
-        assert_eq!(r.observed.mode, "implicit-tls");
+        assert_eq!(r.verdict, Verdict::Mismatch, "{r:#?}");
+        assert_eq!(r.observed.mode, Mode::ImplicitTls);
         let port = servers().port(key);
         assert_eq!(
             r.findings[0].fix,
             Some(SuggestedMode {
                 port,
-                security: "implicit-tls".into()
+                security: Mode::ImplicitTls
             })
         );
         assert!(r.findings[0].message.contains("implicit TLS"));
@@ -355,7 +357,7 @@ async fn without_the_private_ca_the_certificate_is_untrusted() {
         (IMAPS, Protocol::Imap, Security::ImplicitTls),
     ] {
         let r = run(key, protocol, Some(security), false).await;
-        assert_eq!(r.verdict, "insecure", "{r:#?}");
+        assert_eq!(r.verdict, Verdict::Insecure, "{r:#?}");
         let cert = r
             .observed
             .tls
@@ -420,7 +422,7 @@ async fn discover_ranks_implicit_tls_first() {
     };
     let r = discover_ports("127.0.0.1", &[Protocol::Smtp], &options, |_| ports).await;
     assert_eq!(r.target.port, s.port(SUBMISSIONS), "{r:#?}");
-    assert_eq!(r.verdict, "ok");
+    assert_eq!(r.verdict, Verdict::Ok);
     let modes: Vec<&str> = r
         .candidates
         .as_ref()

@@ -12,16 +12,15 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
-    CodeLens, Command, Diagnostic, DiagnosticSeverity, MessageType, NumberOrString, Position,
-    ProgressToken, Range, Uri,
+    CodeLens, Command, Diagnostic, MessageType, NumberOrString, Position, ProgressToken, Range, Uri,
 };
 
-use super::actions::SOURCE;
+use super::actions::{self, SOURCE};
 use super::documents::lock;
 use super::position::{self, Encoding};
 use super::server::Inner;
 use crate::analysis::{Analysis, Endpoint};
-use crate::probe::{self, Options, ProbeFinding, Report, Target};
+use crate::probe::{self, Options, ProbeFinding, Report, Target, Verdict};
 use crate::vocab::{Protocol, Security};
 
 pub const COMMAND: &str = "mailport.server.testConnection";
@@ -149,16 +148,10 @@ pub fn diagnostics(
 }
 
 fn diagnostic(range: Range, finding: &ProbeFinding) -> Diagnostic {
-    let severity = match finding.severity.as_str() {
-        "error" => DiagnosticSeverity::ERROR,
-        "warning" => DiagnosticSeverity::WARNING,
-        "hint" => DiagnosticSeverity::HINT,
-        _ => DiagnosticSeverity::INFORMATION,
-    };
     Diagnostic {
         range,
-        severity: Some(severity),
-        code: Some(NumberOrString::String(finding.code.clone())),
+        severity: Some(actions::severity(finding.severity)),
+        code: Some(NumberOrString::String(finding.code.to_string())),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
         ..Diagnostic::default()
@@ -346,10 +339,10 @@ async fn probe_task(
         progress.finish_with_message(summary.clone()).await;
     }
     let report = report?;
-    let kind = match report.verdict.as_str() {
-        "ok" => MessageType::INFO,
-        "failed" => MessageType::ERROR,
-        _ => MessageType::WARNING,
+    let kind = match report.verdict {
+        Verdict::Ok => MessageType::INFO,
+        Verdict::Failed => MessageType::ERROR,
+        Verdict::Mismatch | Verdict::Insecure => MessageType::WARNING,
     };
     inner.client.show_message(kind, summary).await;
     if let Some(uri) = document {
@@ -361,9 +354,13 @@ async fn probe_task(
 fn summary(label: &str, report: &Report) -> String {
     let details: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     if details.is_empty() {
-        format!("{label}: {}", report.verdict)
+        format!("{label}: {}", report.verdict.as_str())
     } else {
-        format!("{label}: {} — {}", report.verdict, details.join("; "))
+        format!(
+            "{label}: {} — {}",
+            report.verdict.as_str(),
+            details.join("; ")
+        )
     }
 }
 

@@ -14,24 +14,6 @@ pub fn candidate_ports(protocol: Protocol) -> &'static [u16] {
     }
 }
 
-fn mode_rank(mode: &str) -> u8 {
-    match mode {
-        "implicit-tls" => 0,
-        "starttls" => 1,
-        "plaintext" => 2,
-        _ => 3,
-    }
-}
-
-fn verdict_rank(verdict: &str) -> u8 {
-    match verdict {
-        "ok" => 0,
-        "mismatch" => 1,
-        "insecure" => 2,
-        _ => 3,
-    }
-}
-
 /// Probes every candidate of `protocols` on `host`; returns the best report with every candidate
 /// listed in `candidates`, best first.
 pub async fn discover(host: &str, protocols: &[Protocol], options: &Options) -> Report {
@@ -68,21 +50,16 @@ pub async fn discover_ports(
         }
     }
     reports.sort_by_key(|(index, r)| {
-        let works = r.observed.protocol.as_deref() == Some(r.target.protocol.as_str());
-        (
-            !works,
-            mode_rank(&r.observed.mode),
-            verdict_rank(&r.verdict),
-            *index,
-        )
+        let works = r.observed.protocol == Some(r.target.protocol);
+        (!works, r.observed.mode, r.verdict, *index)
     });
     let candidates: Vec<Candidate> = reports
         .iter()
         .map(|(_, r)| Candidate {
             port: r.target.port,
-            protocol: r.target.protocol.clone(),
-            mode: r.observed.mode.clone(),
-            verdict: r.verdict.clone(),
+            protocol: r.target.protocol,
+            mode: r.observed.mode,
+            verdict: r.verdict,
         })
         .collect();
     match reports.into_iter().next() {

@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::session::Mode;
+use crate::vocab::{Protocol, RuleCode, Severity};
+
 /// The result of one probe; serialises to the JSON of `probe-output.md`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -17,27 +20,50 @@ pub struct Report {
     pub observed: Observed,
     pub timings_ms: Timings,
     pub findings: Vec<ProbeFinding>,
-    /// `ok` | `mismatch` | `insecure` | `failed`.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// With `--discover`: every candidate tried, best first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
+}
+
+/// The probe's overall judgement. Ordered best first (`--discover` ranks by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Works as configured.
+    Ok,
+    /// Answers, but in another mode or protocol than configured.
+    Mismatch,
+    /// Works, but not safely (plaintext, old TLS, a bad certificate).
+    Insecure,
+    /// No mail session came about.
+    Failed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Mismatch => "mismatch",
+            Verdict::Insecure => "insecure",
+            Verdict::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TargetJson {
     pub host: String,
     pub port: u16,
-    pub protocol: String,
+    pub protocol: Protocol,
     /// `implicit-tls` | `starttls` | `none`, or null when the target does not say.
     pub security: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Observed {
-    pub protocol: Option<String>,
-    /// `implicit-tls` | `starttls` | `plaintext` | `unknown`.
-    pub mode: String,
+    pub protocol: Option<Protocol>,
+    pub mode: Mode,
     pub greeting: Option<String>,
     pub starttls_offered: Option<bool>,
     /// After TLS where TLS happened (nothing read before TLS is trusted after it).
@@ -82,8 +108,8 @@ pub struct Timings {
 /// A probe finding (`MP100`–`MP103`).
 #[derive(Clone, Debug, Serialize)]
 pub struct ProbeFinding {
-    pub code: String,
-    pub severity: String,
+    pub code: RuleCode,
+    pub severity: Severity,
     pub message: String,
     /// The configuration that would work, when the probe shows one.
     pub fix: Option<SuggestedMode>,
@@ -93,24 +119,24 @@ pub struct ProbeFinding {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SuggestedMode {
     pub port: u16,
-    /// `implicit-tls` | `starttls`.
-    pub security: String,
+    /// Implicit TLS or STARTTLS.
+    pub security: Mode,
 }
 
 /// One port tried by `--discover`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Candidate {
     pub port: u16,
-    pub protocol: String,
-    pub mode: String,
-    pub verdict: String,
+    pub protocol: Protocol,
+    pub mode: Mode,
+    pub verdict: Verdict,
 }
 
 impl Report {
     /// The exit status of `mailport probe`: 0 works as configured, 1 answered but something is
     /// wrong, 2 not reachable.
     pub fn exit_code(&self) -> u8 {
-        if self.verdict == "ok" {
+        if self.verdict == Verdict::Ok {
             0
         } else if self.reachable {
             1
@@ -123,12 +149,7 @@ impl Report {
     pub fn human(&self) -> String {
         let mut out = String::new();
         let t = &self.target;
-        let protocol = self
-            .observed
-            .protocol
-            .as_deref()
-            .unwrap_or(&t.protocol)
-            .to_ascii_uppercase();
+        let protocol = self.observed.protocol.unwrap_or(t.protocol).label();
         let _ = write!(out, "{protocol} server at {} port {}", t.host, t.port);
         if !self.addresses.is_empty() && self.addresses.iter().any(|a| *a != t.host) {
             let _ = write!(out, " ({})", self.addresses.join(", "));
@@ -137,11 +158,11 @@ impl Report {
         if let Some(greeting) = &self.observed.greeting {
             let _ = writeln!(out, "    {greeting}");
         }
-        let mode = match self.observed.mode.as_str() {
-            "implicit-tls" => "implicit TLS (TLS from the first byte)",
-            "starttls" => "STARTTLS (plaintext greeting, then TLS)",
-            "plaintext" => "plaintext only (no STARTTLS offered)",
-            _ => "unknown",
+        let mode = match self.observed.mode {
+            Mode::ImplicitTls => "implicit TLS (TLS from the first byte)",
+            Mode::Starttls => "STARTTLS (plaintext greeting, then TLS)",
+            Mode::Plaintext => "plaintext only (no STARTTLS offered)",
+            Mode::Unknown => "unknown",
         };
         let configured = t.security.as_deref().unwrap_or("not given");
         let _ = writeln!(out, "Mode:        {mode}; configured: {configured}");
@@ -224,21 +245,25 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "    {} {:<5} {:<12} {}",
-                    c.protocol, c.port, c.mode, c.verdict
+                    c.protocol.as_str(),
+                    c.port,
+                    c.mode.as_str(),
+                    c.verdict.as_str()
                 );
             }
         }
         for f in &self.findings {
-            let _ = writeln!(out, "{} {}: {}", f.code, f.severity, f.message);
+            let _ = writeln!(out, "{} {}: {}", f.code, f.severity.as_str(), f.message);
             if let Some(fix) = &f.fix {
                 let _ = writeln!(
                     out,
                     "    would work: port {} with {}",
-                    fix.port, fix.security
+                    fix.port,
+                    fix.security.as_str()
                 );
             }
         }
-        let _ = writeln!(out, "Verdict:     {}", self.verdict);
+        let _ = writeln!(out, "Verdict:     {}", self.verdict.as_str());
         out
     }
 }

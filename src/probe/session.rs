@@ -1,6 +1,7 @@
 //! One probe conversation: resolve, connect, find out what the port speaks (plaintext greeting,
 //! silence that turns into TLS, or something that is not mail), capabilities, STARTTLS, TLS, quit.
 
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -14,8 +15,9 @@ use super::tls::{self, Trust};
 use super::{imap, pop3, smtp, Capabilities, Target};
 use crate::vocab::{Protocol, Security};
 
-/// How a connection on the port starts, as observed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How a connection on the port starts, as observed. Ordered best first (`--discover` ranks by it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     ImplicitTls,
     Starttls,

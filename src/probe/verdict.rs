@@ -1,9 +1,9 @@
 //! Judging an observation against what the target claims: findings (MP100–MP103) and a verdict.
 
-use super::report::{ProbeFinding, Report, SuggestedMode, TargetJson};
+use super::report::{ProbeFinding, Report, SuggestedMode, TargetJson, Verdict};
 use super::session::{FailureKind, Mode, Observation};
 use super::Target;
-use crate::vocab::{Protocol, Security};
+use crate::vocab::{Protocol, RuleCode, Security, Severity};
 
 /// What the configuration claims, reduced to what can be observed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,10 +40,16 @@ struct Judge {
 }
 
 impl Judge {
-    fn add(&mut self, code: &str, severity: &str, message: String, fix: Option<SuggestedMode>) {
+    fn add(
+        &mut self,
+        code: RuleCode,
+        severity: Severity,
+        message: String,
+        fix: Option<SuggestedMode>,
+    ) {
         self.findings.push(ProbeFinding {
-            code: code.into(),
-            severity: severity.into(),
+            code,
+            severity,
             message,
             fix,
         });
@@ -63,19 +69,19 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
     };
     if let Some(failure) = &obs.failure {
         let code = if failure.kind == FailureKind::Tls {
-            "MP102"
+            RuleCode::Mp102
         } else {
-            "MP100"
+            RuleCode::Mp100
         };
-        j.add(code, "error", failure.message.clone(), None);
+        j.add(code, Severity::Error, failure.message.clone(), None);
         if obs.old_tls {
             j.insecure = true;
         }
     }
     if let Some(what) = &obs.not_mail {
         j.add(
-            "MP101",
-            "error",
+            RuleCode::Mp101,
+            Severity::Error,
             format!("port {port} does not speak a mail protocol: it answers like {what}"),
             None,
         );
@@ -84,8 +90,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
         if seen != target.protocol {
             j.mismatch = true;
             j.add(
-                "MP101",
-                "error",
+                RuleCode::Mp101,
+                Severity::Error,
                 format!(
                     "the server on port {port} speaks {}, not {}",
                     seen.label(),
@@ -102,22 +108,22 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
         (Claim::Implicit, Mode::Starttls) => {
             j.mismatch = true;
             j.add(
-                "MP101",
-                "error",
+                RuleCode::Mp101,
+                Severity::Error,
                 format!(
                     "configured for implicit TLS, but the server on port {port} greets in plaintext and offers STARTTLS: use STARTTLS on {port} (or implicit TLS on the {} port {})",
                     protocol.label(),
                     implicit_port(protocol)
                 ),
-                Some(SuggestedMode { port, security: "starttls".into() }),
+                Some(SuggestedMode { port, security: Mode::Starttls }),
             );
         }
         (Claim::Implicit, Mode::Plaintext) => {
             j.mismatch = true;
             j.insecure = true;
             j.add(
-                "MP101",
-                "error",
+                RuleCode::Mp101,
+                Severity::Error,
                 format!("configured for implicit TLS, but the server on port {port} speaks plaintext and {}", no_starttls(&obs)),
                 None,
             );
@@ -130,28 +136,28 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
                 "no TLS"
             };
             j.add(
-                "MP101",
-                "error",
+                RuleCode::Mp101,
+                Severity::Error,
                 format!(
                     "configured for {was}, but the server speaks implicit TLS on {port} (TLS from the first byte, no plaintext greeting): set implicit TLS (secure/ssl) for port {port}"
                 ),
-                Some(SuggestedMode { port, security: "implicit-tls".into() }),
+                Some(SuggestedMode { port, security: Mode::ImplicitTls }),
             );
         }
         (Claim::Plain, Mode::Starttls) => {
             j.mismatch = true;
             j.add(
-                "MP101",
-                "warning",
+                RuleCode::Mp101,
+                Severity::Warning,
                 format!("the server on port {port} offers STARTTLS, but the configuration does not use TLS: require STARTTLS"),
-                Some(SuggestedMode { port, security: "starttls".into() }),
+                Some(SuggestedMode { port, security: Mode::Starttls }),
             );
         }
         (Claim::Starttls, Mode::Plaintext) => {
             j.insecure = true;
             j.add(
-                "MP101",
-                "error",
+                RuleCode::Mp101,
+                Severity::Error,
                 format!(
                     "configured for STARTTLS, but the server on port {port} {} (or someone in the middle strips it): a client must not fall back to plaintext",
                     no_starttls(&obs)
@@ -162,8 +168,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
         (Claim::Plain | Claim::Unknown, Mode::Plaintext) => {
             j.insecure = true;
             j.add(
-                "MP102",
-                "warning",
+                RuleCode::Mp102,
+                Severity::Warning,
                 format!("no TLS on port {port}: the server {}, so passwords and mail cross the network in clear", no_starttls(&obs)),
                 None,
             );
@@ -173,8 +179,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
     if let Some(bytes) = obs.injected {
         j.insecure = true;
         j.add(
-            "MP102",
-            "error",
+            RuleCode::Mp102,
+            Severity::Error,
             format!("the server sent {bytes} bytes after its STARTTLS reply and before the TLS handshake (response injection, as in the NO STARTTLS attacks); they were discarded, but this server or path cannot be trusted"),
             None,
         );
@@ -184,8 +190,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
             if version != "TLSv1.2" && version != "TLSv1.3" {
                 j.insecure = true;
                 j.add(
-                    "MP102",
-                    "error",
+                    RuleCode::Mp102,
+                    Severity::Error,
                     format!("{version} is below TLS 1.2 (RFC 8996)"),
                     None,
                 );
@@ -196,8 +202,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
                 if let Some(problem) = &tls.chain_problem {
                     j.insecure = true;
                     j.add(
-                        "MP102",
-                        "error",
+                        RuleCode::Mp102,
+                        Severity::Error,
                         format!("the certificate is not trusted: {problem}"),
                         None,
                     );
@@ -205,8 +211,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
                 if cert.expired && tls.chain_problem.as_deref() != Some("expired") {
                     j.insecure = true;
                     j.add(
-                        "MP102",
-                        "error",
+                        RuleCode::Mp102,
+                        Severity::Error,
                         format!(
                             "the certificate expired on {}",
                             cert.not_after.as_deref().unwrap_or("?")
@@ -217,8 +223,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
                 if !cert.hostname_ok {
                     j.insecure = true;
                     j.add(
-                        "MP102",
-                        "error",
+                        RuleCode::Mp102,
+                        Severity::Error,
                         format!(
                             "the certificate is not valid for {} (it names: {})",
                             target.host,
@@ -235,8 +241,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
             None => {
                 j.insecure = true;
                 j.add(
-                    "MP102",
-                    "error",
+                    RuleCode::Mp102,
+                    Severity::Error,
                     "the server sent no certificate".into(),
                     None,
                 );
@@ -246,11 +252,11 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
     let failed =
         !obs.old_tls && (obs.failure.is_some() || obs.not_mail.is_some() || mode == Mode::Unknown);
     let verdict = if failed {
-        "failed"
+        Verdict::Failed
     } else if j.insecure {
-        "insecure"
+        Verdict::Insecure
     } else if j.mismatch {
-        "mismatch"
+        Verdict::Mismatch
     } else {
         let tls = obs
             .observed
@@ -259,8 +265,8 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
             .and_then(|t| t.version.clone())
             .unwrap_or_default();
         j.add(
-            "MP103",
-            "info",
+            RuleCode::Mp103,
+            Severity::Info,
             format!(
                 "{} on port {port} works: {}, {tls}, certificate trusted and valid for {}",
                 protocol.label(),
@@ -269,16 +275,16 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
             ),
             None,
         );
-        "ok"
+        Verdict::Ok
     };
-    obs.observed.mode = mode.as_str().into();
-    obs.observed.protocol = obs.protocol.map(|p| p.as_str().to_string());
+    obs.observed.mode = mode;
+    obs.observed.protocol = obs.protocol;
     Report {
         version: 1,
         target: TargetJson {
             host: target.host.clone(),
             port,
-            protocol: target.protocol.as_str().into(),
+            protocol: target.protocol,
             security: security_json(target.security),
         },
         addresses: obs.addresses,
@@ -286,7 +292,7 @@ pub fn build_report(target: &Target, mut obs: Observation) -> Report {
         observed: obs.observed,
         timings_ms: obs.timings,
         findings: j.findings,
-        verdict: verdict.into(),
+        verdict,
         candidates: None,
     }
 }
@@ -324,7 +330,7 @@ mod tests {
     fn judged(
         security: Option<Security>,
         obs: Observation,
-    ) -> (String, Vec<String>, Option<SuggestedMode>) {
+    ) -> (Verdict, Vec<RuleCode>, Option<SuggestedMode>) {
         let r = build_report(&target(security), obs);
         let fix = r.findings.iter().find_map(|f| f.fix.clone());
         (
@@ -337,15 +343,12 @@ mod tests {
     #[test]
     fn plaintext_config_on_a_starttls_server_is_a_mismatch_with_a_fix() {
         let (verdict, codes, fix) = judged(Some(Security::None), seen(Mode::Starttls));
-        assert_eq!(
-            (verdict.as_str(), codes),
-            ("mismatch", vec!["MP101".to_string()])
-        );
+        assert_eq!((verdict, codes), (Verdict::Mismatch, vec![RuleCode::Mp101]));
         assert_eq!(
             fix,
             Some(SuggestedMode {
                 port: 587,
-                security: "starttls".into()
+                security: Mode::Starttls
             })
         );
     }
@@ -358,7 +361,7 @@ mod tests {
             Some(Security::StarttlsOpportunistic),
         ] {
             let (verdict, _, fix) = judged(claim, seen(Mode::Plaintext));
-            assert_eq!(verdict, "insecure", "{claim:?}");
+            assert_eq!(verdict, Verdict::Insecure, "{claim:?}");
             assert_eq!(fix, None, "plaintext is never suggested");
         }
     }
@@ -373,7 +376,7 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.message.contains("speaks IMAP, not SMTP")));
-        assert_ne!(r.verdict, "ok");
+        assert_ne!(r.verdict, Verdict::Ok);
     }
 
     #[test]
@@ -383,8 +386,8 @@ mod tests {
             ..Observation::default()
         };
         let r = build_report(&target(None), obs);
-        assert_eq!((r.verdict.as_str(), r.exit_code()), ("failed", 2));
-        assert_eq!(r.findings[0].code, "MP100");
-        assert_eq!(r.observed.mode, "unknown");
+        assert_eq!((r.verdict, r.exit_code()), (Verdict::Failed, 2));
+        assert_eq!(r.findings[0].code, RuleCode::Mp100);
+        assert_eq!(r.observed.mode, Mode::Unknown);
     }
 }
