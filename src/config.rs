@@ -1,10 +1,42 @@
 //! Configuration: `.mailport.toml` and the language server's `mailport` settings share these keys.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::files::{self, ReadError};
 use crate::vocab::{RuleCode, Severity};
+
+/// The configuration file: `mailport check` takes the nearest one from the current folder up, the
+/// language server the one in each workspace root.
+pub const FILE_NAME: &str = ".mailport.toml";
+
+/// Largest configuration file read (a real one is a few hundred bytes).
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why a configuration file was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {0}: {1}")]
+    Unreadable(String, ReadError),
+    #[error("invalid {0}: {1}")]
+    Invalid(String, ConfigError),
+}
+
+/// Reads the configuration file at `path`: `Ok(None)` when there is none. A symlink to
+/// `/dev/zero` or a FIFO in a repository is refused, not read ([`files::read_regular_text`]).
+pub fn read_file(path: &Path) -> Result<Option<Config>, FileError> {
+    let shown = || path.display().to_string();
+    let text = match files::read_regular_text(path, MAX_FILE_BYTES) {
+        Ok(text) => text,
+        Err(ReadError::NotFound) => return Ok(None),
+        Err(e) => return Err(FileError::Unreadable(shown(), e)),
+    };
+    Config::from_toml(&text)
+        .map(Some)
+        .map_err(|e| FileError::Invalid(shown(), e))
+}
 
 /// Which fix is preferred where both directions are valid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -13,16 +13,11 @@ use super::fix;
 use super::output::{self, CheckedFile, Report};
 use super::walk::{self, one_line, Candidate};
 use crate::analysis::{self, Finding};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::vocab::{Format, Severity};
 
 /// Files larger than this are not configuration files; they are skipped with a note.
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-/// Largest `.mailport.toml` read (a real one is a few hundred bytes).
-const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-
-const CONFIG_FILE_NAME: &str = ".mailport.toml";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// `path:line:col: severity[CODE] message` with the source line and the preferred fix.
@@ -90,10 +85,10 @@ pub struct CheckArgs {
 enum CheckError {
     #[error("{0}")]
     Walk(#[from] walk::WalkError),
-    #[error("cannot read {0}: {1}")]
-    ConfigUnreadable(String, String),
-    #[error("invalid {0}: {1}")]
-    ConfigInvalid(String, String),
+    #[error("{0}")]
+    Config(#[from] config::FileError),
+    #[error("cannot read {0}: not found")]
+    ConfigMissing(String),
     #[error("cannot read standard input: {0}")]
     Stdin(String),
     #[error("cannot find the current folder: {0}")]
@@ -166,17 +161,15 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, CheckError> {
         None => {
             let cwd = std::env::current_dir().map_err(|e| CheckError::CurrentDir(e.to_string()))?;
             cwd.ancestors()
-                .map(|dir| dir.join(CONFIG_FILE_NAME))
+                .map(|dir| dir.join(config::FILE_NAME))
                 .find(|candidate| candidate.is_file())
         }
     };
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    let shown = path.display().to_string();
-    let text = crate::files::read_regular_text(&path, MAX_CONFIG_BYTES)
-        .map_err(|e| CheckError::ConfigUnreadable(shown.clone(), e.to_string()))?;
-    Config::from_toml(&text).map_err(|e| CheckError::ConfigInvalid(shown, e.to_string()))
+    // A file named with `--config` must be there; one found by the walk up just was.
+    config::read_file(&path)?.ok_or_else(|| CheckError::ConfigMissing(path.display().to_string()))
 }
 
 /// The analysis, with a last line of defence: a bug that panics on one file must not stop the

@@ -19,9 +19,9 @@ use super::actions::{self, FIX_ALL_KIND};
 use super::documents::{file_path, guarded, lock, DocEntry, Documents, Engine};
 use super::position::{self, Encoding};
 use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
-use super::settings::{self, CheckedSettings, Root, SettingsState, CONFIG_FILE_NAME};
+use super::settings::{CheckedSettings, Root, SettingsState};
 use crate::analysis;
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::probe::{Report, Target};
 
 /// What the client said it can do, and what was agreed.
@@ -302,7 +302,7 @@ impl Inner {
                 {
                     continue;
                 }
-                match settings::read_config_file(&root.path) {
+                match config::read_file(&root.path.join(config::FILE_NAME)) {
                     Ok(file) => {
                         root.file = file;
                         any = true;
@@ -426,7 +426,7 @@ impl LanguageServer for Backend {
         let roots = workspace_roots(&params)
             .into_iter()
             .map(|path| {
-                let file = settings::read_config_file(&path).unwrap_or_else(|e| {
+                let file = config::read_file(&path.join(config::FILE_NAME)).unwrap_or_else(|e| {
                     errors.push(e.to_string());
                     None
                 });
@@ -491,7 +491,7 @@ impl LanguageServer for Backend {
         if session.supports_watch_registration {
             let options = DidChangeWatchedFilesRegistrationOptions {
                 watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE_NAME}")),
+                    glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
                     kind: None,
                 }],
             };
@@ -578,7 +578,7 @@ impl LanguageServer for Backend {
             .changes
             .iter()
             .filter_map(|c| file_path(&c.uri))
-            .filter(|p| p.file_name().is_some_and(|n| n == CONFIG_FILE_NAME))
+            .filter(|p| p.file_name().is_some_and(|n| n == config::FILE_NAME))
             .collect();
         if !changed.is_empty() {
             self.inner.reload_config_files(&changed).await;

@@ -12,11 +12,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::{Allow, Config, Prefer};
-use crate::files::{self, ReadError};
-
-pub const CONFIG_FILE_NAME: &str = ".mailport.toml";
-/// Largest `.mailport.toml` read (a real one is a few hundred bytes).
-const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The editor's `mailport` settings.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -120,35 +115,6 @@ pub fn merge(file: Option<&Config>, editor: &CheckedSettings) -> Config {
 pub struct Root {
     pub path: PathBuf,
     pub file: Option<Config>,
-}
-
-/// Why a `.mailport.toml` was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum FileConfigError {
-    #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
-}
-
-/// Reads `<root>/.mailport.toml`: `Ok(None)` when there is none.
-pub fn read_config_file(root: &Path) -> Result<Option<Config>, FileConfigError> {
-    let path = root.join(CONFIG_FILE_NAME);
-    // a symlink to /dev/zero or a FIFO in a repository must not hang or exhaust the server
-    let text = match files::read_regular_text(&path, MAX_CONFIG_FILE_BYTES) {
-        Ok(text) => text,
-        Err(ReadError::NotFound) => return Ok(None),
-        Err(e) => {
-            return Err(FileConfigError::Invalid {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        }
-    };
-    Config::from_toml(&text)
-        .map(Some)
-        .map_err(|e| FileConfigError::Invalid {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
 }
 
 /// Everything configuration: the editor's settings, the roots' files, and the merged result per
