@@ -20,6 +20,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
+use super::lock;
 use super::position::{self, Encoding};
 use super::probe_command::ProbeMark;
 use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
@@ -47,13 +48,6 @@ enum Pending {
     One(TextChange),
     /// Several changes, a replaced document, a new format: analyse everything.
     Many,
-}
-
-/// Locks a std mutex, surviving poisoning: a panic elsewhere must not take the server down.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One text change in byte offsets of the text before it.

@@ -12,6 +12,7 @@ mod settings;
 mod stdio;
 
 use std::process::ExitCode;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::io::{
@@ -25,6 +26,13 @@ pub use documents::{hold_analyses, AnalysisHold};
 pub use probe_command::COMMAND as TEST_CONNECTION_COMMAND;
 pub use screen::Ending;
 use server::Backend;
+
+/// Locks a std mutex, surviving poisoning: a panic elsewhere must not take the server down.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Messages handled at once. tower-lsp's default (4) would let four running "test connection"
 /// requests stall every other message; probes have their own, smaller limit.

@@ -4,21 +4,23 @@
 //! command's result; its findings (MP100–MP103) are shown on the endpoint until the endpoint's text
 //! changes. Code lenses put the command above each endpoint.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ropey::Rope;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::watch;
-use tower_lsp_server::jsonrpc;
+use tokio::sync::{watch, Semaphore};
 use tower_lsp_server::ls_types::{
     CodeLens, Command, Diagnostic, MessageType, NumberOrString, Position, ProgressToken, Range, Uri,
 };
+use tower_lsp_server::{jsonrpc, Client};
 
 use super::actions::{self, SOURCE};
-use super::documents::lock;
+use super::lock;
 use super::position::{self, Encoding};
-use super::server::Inner;
 use crate::analysis::{Analysis, Endpoint};
 use crate::probe::{self, Options, ProbeFinding, Report, Target, Verdict};
 use crate::vocab::{Protocol, Security};
@@ -199,8 +201,16 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs the command: resolves the target, probes in a spawned task, returns the report as JSON.
-pub async fn run(inner: &Arc<Inner>, arguments: Vec<Value>) -> jsonrpc::Result<Option<Value>> {
+/// Where the command asks to probe.
+pub enum Request {
+    /// The endpoint at (or nearest to) a place in a document.
+    AtPosition { uri: Uri, position: Position },
+    /// A target given in full.
+    Explicit(Target),
+}
+
+/// Reads the command's arguments.
+pub fn request(arguments: Vec<Value>) -> jsonrpc::Result<Request> {
     let args: Args = arguments
         .into_iter()
         .next()
@@ -210,7 +220,8 @@ pub async fn run(inner: &Arc<Inner>, arguments: Vec<Value>) -> jsonrpc::Result<O
                 "expected {uri, position} or {host, port, protocol, security}",
             )
         })?;
-    let (target, document) = match args {
+    match args {
+        Args::AtPosition { uri, position } => Ok(Request::AtPosition { uri, position }),
         Args::Explicit {
             host,
             port,
@@ -227,39 +238,74 @@ pub async fn run(inner: &Arc<Inner>, arguments: Vec<Value>) -> jsonrpc::Result<O
                     known => known,
                 },
             };
-            let target = Target {
+            Ok(Request::Explicit(Target {
                 host,
                 port,
                 protocol,
                 security,
-            };
-            (target, None)
+            }))
         }
-        Args::AtPosition { uri, position } => {
-            let target = inner.target_at(&uri, position).await.ok_or_else(|| {
-                jsonrpc::Error::invalid_params(
-                    "no endpoint with a host, a port and a protocol in this document",
-                )
-            })?;
-            (target, Some(uri))
-        }
-    };
+    }
+}
 
+/// The session's probes: how many may run at once, and a cancel flag per progress token (the
+/// progress' cancel button ends its probe).
+pub struct Probes {
+    slots: Arc<Semaphore>,
+    cancels: Mutex<HashMap<String, Arc<watch::Sender<bool>>>>,
+    next_token: AtomicU64,
+}
+
+impl Default for Probes {
+    fn default() -> Probes {
+        Probes {
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT_PROBES)),
+            cancels: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(1),
+        }
+    }
+}
+
+impl Probes {
+    /// `window/workDoneProgress/cancel` for `token`.
+    pub fn cancel(&self, token: &str) {
+        if let Some(cancel) = lock(&self.cancels).get(token) {
+            cancel.send_replace(true);
+        }
+    }
+}
+
+/// What a probe needs from the session it runs in.
+pub struct Session {
+    pub client: Client,
+    /// The client shows `$/progress` (with a cancel button).
+    pub progress: bool,
+    pub timeout: Duration,
+    /// Turns true on shutdown: the probe ends.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Probes `target` in a spawned task, limited in number; tells the user the outcome. `None` when
+/// it was cancelled (by `$/cancelRequest`, the progress' cancel button or shutdown).
+pub async fn run(probes: &Probes, session: Session, target: Target) -> jsonrpc::Result<Report> {
     let cancel = Arc::new(watch::channel(false).0);
     let _cancel_on_drop = CancelOnDrop(cancel.clone());
-    let token = inner.next_progress_token();
-    lock(&inner.probe_cancels).insert(token.clone(), cancel.clone());
+    let token = format!(
+        "mailport/probe/{}",
+        probes.next_token.fetch_add(1, Ordering::Relaxed)
+    );
+    lock(&probes.cancels).insert(token.clone(), cancel.clone());
     let task = tokio::spawn(probe_task(
-        inner.clone(),
+        session,
+        probes.slots.clone(),
         target,
-        document,
         token.clone(),
         cancel.subscribe(),
     ));
     let outcome = task.await;
-    lock(&inner.probe_cancels).remove(&token);
+    lock(&probes.cancels).remove(&token);
     match outcome {
-        Ok(Some(report)) => Ok(serde_json::to_value(&report).ok()),
+        Ok(Some(report)) => Ok(report),
         Ok(None) => Err(jsonrpc::Error::request_cancelled()),
         Err(_) => Err(jsonrpc::Error::internal_error()),
     }
@@ -271,9 +317,9 @@ async fn cancelled(mut flag: watch::Receiver<bool>) {
 }
 
 async fn probe_task(
-    inner: Arc<Inner>,
+    session: Session,
+    slots: Arc<Semaphore>,
     target: Target,
-    document: Option<Uri>,
     token: String,
     cancel: watch::Receiver<bool>,
 ) -> Option<Report> {
@@ -284,7 +330,7 @@ async fn probe_task(
         target.port
     );
     let stop = {
-        let shutdown = inner.shutdown.subscribe();
+        let shutdown = session.shutdown.clone();
         let cancel = cancel.clone();
         async move {
             tokio::select! {
@@ -295,16 +341,16 @@ async fn probe_task(
     };
     tokio::pin!(stop);
 
-    let progress = if inner.session().supports_progress {
+    let client = &session.client;
+    let progress = if session.progress {
         let token = ProgressToken::String(token);
         let created = tokio::select! {
-            created = inner.client.create_work_done_progress(token.clone()) => created.is_ok(),
+            created = client.create_work_done_progress(token.clone()) => created.is_ok(),
             _ = &mut stop => return None,
         };
         if created {
             Some(
-                inner
-                    .client
+                client
                     .progress(token, "mailport: test connection")
                     .with_message(label.clone())
                     .with_cancel_button()
@@ -319,10 +365,9 @@ async fn probe_task(
     };
 
     let options = Options {
-        timeout: inner.probe_timeout(),
+        timeout: session.timeout,
         ..Options::default()
     };
-    let slots = inner.probe_slots.clone();
     let report = tokio::select! {
         report = async {
             let _slot = slots.acquire_owned().await.ok()?;
@@ -344,10 +389,7 @@ async fn probe_task(
         Verdict::Failed => MessageType::ERROR,
         Verdict::Mismatch | Verdict::Insecure => MessageType::WARNING,
     };
-    inner.client.show_message(kind, summary).await;
-    if let Some(uri) = document {
-        inner.attach_probe_result(&uri, &target, &report).await;
-    }
+    client.show_message(kind, summary).await;
     Some(report)
 }
 

@@ -3,22 +3,21 @@
 //!
 //! Lock order: a document's mutex and the settings mutex are never held together.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
-use super::documents::{file_path, guarded, lock, DocEntry, Documents, Engine};
+use super::documents::{file_path, guarded, DocEntry, Documents, Engine};
+use super::lock;
 use super::position::{self, Encoding};
-use super::probe_command::{self, COMMAND, MAX_CONCURRENT_PROBES};
+use super::probe_command::{self, Probes, Request, COMMAND};
 use super::settings::{CheckedSettings, Root, SettingsState};
 use crate::analysis;
 use crate::config::{self, Config};
@@ -37,18 +36,15 @@ pub struct Session {
 
 /// State shared by the handlers and the tasks they spawn.
 pub struct Inner {
-    pub client: Client,
+    client: Client,
     docs: Documents,
     settings: Mutex<SettingsState>,
     session: Mutex<Session>,
     /// Messages for the user found before `initialized` (a broken `.mailport.toml`, bad options).
     startup_errors: Mutex<Vec<String>>,
-    pub probe_slots: Arc<Semaphore>,
-    /// Running probes by progress token (the progress' cancel button ends them).
-    pub probe_cancels: Mutex<HashMap<String, Arc<watch::Sender<bool>>>>,
+    probes: Probes,
     /// Turns true on `shutdown`: running probes end.
-    pub shutdown: watch::Sender<bool>,
-    next_token: AtomicU64,
+    shutdown: watch::Sender<bool>,
 }
 
 pub struct Backend {
@@ -65,10 +61,8 @@ impl Backend {
                 settings: Mutex::new(SettingsState::default()),
                 session: Mutex::new(Session::default()),
                 startup_errors: Mutex::new(Vec::new()),
-                probe_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_PROBES)),
-                probe_cancels: Mutex::new(HashMap::new()),
+                probes: Probes::default(),
                 shutdown: stop,
-                next_token: AtomicU64::new(1),
             }),
         }
     }
@@ -79,21 +73,19 @@ impl Backend {
             NumberOrString::String(s) => s,
             NumberOrString::Number(n) => n.to_string(),
         };
-        if let Some(cancel) = lock(&self.inner.probe_cancels).get(&token) {
-            cancel.send_replace(true);
-        }
+        self.inner.probes.cancel(&token);
     }
 }
 
 impl Inner {
-    pub fn session(&self) -> Session {
+    fn session(&self) -> Session {
         *lock(&self.session)
     }
 
     /// Runs a round trip to the client unless the server is shut down first: tower-lsp only
     /// returns from `serve` once every handler has finished, and after `exit` no response from
     /// the client is read any more.
-    pub async fn unless_shut_down<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+    async fn unless_shut_down<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
         let mut shutdown = self.shutdown.subscribe();
         tokio::select! {
             output = request => Some(output),
@@ -105,14 +97,7 @@ impl Inner {
         self.session().encoding
     }
 
-    pub fn next_progress_token(&self) -> String {
-        format!(
-            "mailport/probe/{}",
-            self.next_token.fetch_add(1, Ordering::Relaxed)
-        )
-    }
-
-    pub fn probe_timeout(&self) -> Duration {
+    fn probe_timeout(&self) -> Duration {
         lock(&self.settings).editor.probe_timeout()
     }
 
@@ -208,7 +193,7 @@ impl Inner {
     }
 
     /// The probe target under/nearest `position` of an open document.
-    pub async fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
+    async fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
         let entry = self.docs.get(uri)?;
         self.on_engine(entry, move |engine, config, epoch, encoding| {
             let offset = position::to_byte(&engine.rope, position, encoding);
@@ -220,12 +205,7 @@ impl Inner {
     }
 
     /// Shows a probe's findings on its endpoint (and republishes).
-    pub async fn attach_probe_result(
-        self: &Arc<Self>,
-        uri: &Uri,
-        target: &Target,
-        report: &Report,
-    ) {
+    async fn attach_probe_result(self: &Arc<Self>, uri: &Uri, target: &Target, report: &Report) {
         let Some(entry) = self.docs.get(uri) else {
             return;
         };
@@ -692,6 +672,28 @@ impl LanguageServer for Backend {
                 params.command
             )));
         }
-        probe_command::run(&self.inner, params.arguments).await
+        let inner = &self.inner;
+        let (target, document) = match probe_command::request(params.arguments)? {
+            Request::Explicit(target) => (target, None),
+            Request::AtPosition { uri, position } => {
+                let target = inner.target_at(&uri, position).await.ok_or_else(|| {
+                    jsonrpc::Error::invalid_params(
+                        "no endpoint with a host, a port and a protocol in this document",
+                    )
+                })?;
+                (target, Some(uri))
+            }
+        };
+        let session = probe_command::Session {
+            client: inner.client.clone(),
+            progress: inner.session().supports_progress,
+            timeout: inner.probe_timeout(),
+            shutdown: inner.shutdown.subscribe(),
+        };
+        let report = probe_command::run(&inner.probes, session, target.clone()).await?;
+        if let Some(uri) = document {
+            inner.attach_probe_result(&uri, &target, &report).await;
+        }
+        Ok(serde_json::to_value(&report).ok())
     }
 }

@@ -19,10 +19,10 @@ mod verdict;
 
 pub use discover::{candidate_ports, discover, discover_ports};
 pub use report::{
-    Candidate, CertificateInfo, Observed, ProbeFinding, Report, SuggestedMode, TargetJson, Timings,
-    TlsInfo, Verdict,
+    Candidate, CertificateInfo, Mode, Observed, ProbeFinding, Report, SuggestedMode, TargetJson,
+    Timings, TlsInfo, Verdict,
 };
-pub use session::Mode;
+
 pub use smtp::EHLO_NAME;
 pub use target::{parse_target, ParsedTarget, TargetError};
 

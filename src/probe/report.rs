@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::session::Mode;
 use crate::vocab::{Protocol, RuleCode, Severity};
 
 /// The result of one probe; serialises to the JSON of `probe-output.md`.
@@ -24,6 +23,28 @@ pub struct Report {
     /// With `--discover`: every candidate tried, best first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
+}
+
+/// How a connection on the port starts, as observed. Ordered best first (`--discover` ranks by it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    ImplicitTls,
+    Starttls,
+    Plaintext,
+    #[default]
+    Unknown,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ImplicitTls => "implicit-tls",
+            Mode::Starttls => "starttls",
+            Mode::Plaintext => "plaintext",
+            Mode::Unknown => "unknown",
+        }
+    }
 }
 
 /// The probe's overall judgement. Ordered best first (`--discover` ranks by it).

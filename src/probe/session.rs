@@ -1,7 +1,6 @@
 //! One probe conversation: resolve, connect, find out what the port speaks (plaintext greeting,
 //! silence that turns into TLS, or something that is not mail), capabilities, STARTTLS, TLS, quit.
 
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -10,32 +9,10 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::lines::{Conn, ReadError, Recorder};
-use super::report::{Observed, Timings};
+use super::report::{Mode, Observed, Timings};
 use super::tls::{self, Trust};
 use super::{imap, pop3, smtp, Capabilities, Target};
 use crate::vocab::{Protocol, Security};
-
-/// How a connection on the port starts, as observed. Ordered best first (`--discover` ranks by it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    ImplicitTls,
-    Starttls,
-    Plaintext,
-    #[default]
-    Unknown,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::ImplicitTls => "implicit-tls",
-            Mode::Starttls => "starttls",
-            Mode::Plaintext => "plaintext",
-            Mode::Unknown => "unknown",
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {

@@ -1,7 +1,8 @@
 //! Judging an observation against what the target claims: findings (MP100–MP103) and a verdict.
 
+use super::report::Mode;
 use super::report::{ProbeFinding, Report, SuggestedMode, TargetJson, Verdict};
-use super::session::{FailureKind, Mode, Observation};
+use super::session::{FailureKind, Observation};
 use super::Target;
 use crate::vocab::{Protocol, RuleCode, Security, Severity};
 
