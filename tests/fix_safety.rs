@@ -280,7 +280,7 @@ fn judge(
     let identity = |checked: &Checked, f: &Finding, map: Option<&[Option<usize>]>| {
         let e = checked.endpoint_of(f);
         match map {
-            Some(map) => e.map(|i| map[i].map_or(Err(i), Ok)),
+            Some(map) => e.map(|i| map[i].ok_or(i)),
             None => e.map(Ok),
         }
     };

@@ -888,7 +888,7 @@ async fn edits_to_unknown_documents_and_odd_ranges_are_applied_as_documented() {
     let params = lsp.diagnostics(uri, |p| p["version"] == 2).await;
     assert_eq!(
         published(&params),
-        expected(&text, Format::Env, false),
+        expected(text, Format::Env, false),
         "{text}"
     );
     lsp.finish().await;
@@ -1070,13 +1070,13 @@ async fn five_thousand_unawaited_one_character_edits_then_a_hover() {
     // one character appended to each of the 5,000 lines, all written before reading anything
     let mut bytes = Vec::new();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    for i in 0..5000 {
-        let column = lines[i].len();
+    for (i, line) in lines.iter_mut().enumerate().take(5000) {
+        let column = line.len();
         let message = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": i + 2},
             "contentChanges": [{"range": {"start": {"line": i, "character": column}, "end": {"line": i, "character": column}}, "text": "x"}]}});
         bytes.extend_from_slice(&frame(message.to_string().as_bytes()));
-        lines[i].push('x');
+        line.push('x');
     }
     lsp.raw(&bytes).await;
     let mut after = lines.join("\n");

@@ -128,7 +128,7 @@ fn mapped_text(text: &str, s: &Setting) -> Option<Span> {
             return None;
         }
         let start = s.value_span.start + 1 + header_end + 1;
-        return (start <= s.value_span.end).then(|| start..s.value_span.end);
+        return (start <= s.value_span.end).then_some(start..s.value_span.end);
     }
     if written.starts_with('>') && s.value.len() != written.len() {
         return None; // a folded block: its lines are joined, offsets do not map

@@ -114,9 +114,7 @@ fn sniff_content(text: &str) -> Option<Format> {
         } else {
             break;
         };
-        let Some(end) = rest.find(skip_to) else {
-            return None;
-        };
+        let end = rest.find(skip_to)?;
         rest = &rest[end + skip_to.len()..];
     }
     let root = rest.strip_prefix("<clientConfig")?;

@@ -191,7 +191,6 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
     });
 }
 
-/// Inside the quotes of a string node.
 // Line geometry from the tree's positions, not by scanning the text: a mangled file can hold
 // thousands of members on one long line, and a scan per member would be quadratic.
 

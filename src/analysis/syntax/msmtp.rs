@@ -143,7 +143,7 @@ pub fn parse(text: &str) -> Parsed {
         for line in &account.own {
             effective.set(line.clone());
         }
-        if !(account.own.is_empty() && !account.parents.is_empty()) {
+        if !account.own.is_empty() || account.parents.is_empty() {
             let own_end = account
                 .own
                 .last()
