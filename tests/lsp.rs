@@ -1035,3 +1035,90 @@ async fn a_slow_document_blocks_nothing_else_and_its_stale_analysis_is_not_publi
     );
     client.shutdown().await;
 }
+
+/// After the port, what the connection is; off by a setting, refreshed when settings change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inlay_hints_say_what_the_connection_is_and_follow_the_setting() {
+    let (mut client, init) = Client::start(false, no_debounce(), None).await;
+    assert_eq!(init["capabilities"]["inlayHintProvider"], true, "{init}");
+    let text = "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=465\nEMAIL_USE_SSL=True\n";
+    client.open(ENV_URI, "dotenv", text).await;
+    client.diagnostics(ENV_URI, |p| p["version"] == 1).await;
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}});
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": ENV_URI}, "range": whole}),
+        )
+        .await;
+    assert_eq!(
+        hints["result"],
+        json!([{
+            "position": {"line": 1, "character": 14},
+            "label": "SMTP · implicit TLS",
+            "kind": 1,
+            "tooltip": "The TLS mode comes from the settings in this file.",
+            "paddingLeft": true,
+        }]),
+        "{hints}"
+    );
+    // a range that does not hold the port: no hint
+    let first_line =
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 5}});
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": ENV_URI}, "range": first_line}),
+        )
+        .await;
+    assert_eq!(hints["result"], json!([]), "{hints}");
+
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"mailport": {"debounceMs": 0, "inlayHints": false}}}),
+        )
+        .await;
+    client
+        .wait_for("inlay hint refresh", |m| {
+            m["method"] == "workspace/inlayHint/refresh"
+        })
+        .await;
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": ENV_URI}, "range": whole}),
+        )
+        .await;
+    assert_eq!(hints["result"], Value::Null, "{hints}");
+    client.shutdown().await;
+}
+
+/// The outline lists each endpoint, its host selected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_symbols_list_each_endpoint() {
+    let (mut client, init) = Client::start(false, no_debounce(), None).await;
+    assert_eq!(
+        init["capabilities"]["documentSymbolProvider"], true,
+        "{init}"
+    );
+    client.open(ENV_URI, "dotenv", DJANGO_ENV).await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": ENV_URI}}),
+        )
+        .await;
+    let list = symbols["result"].as_array().expect("a list");
+    assert_eq!(list.len(), 1, "{symbols}");
+    assert_eq!(
+        list[0]["name"], "SMTP smtp.example.com:587 · implicit TLS",
+        "{symbols}"
+    );
+    assert_eq!(
+        list[0]["selectionRange"],
+        json!({"start": {"line": 0, "character": 11}, "end": {"line": 0, "character": 27}})
+    );
+    assert_eq!(list[0]["range"]["end"], json!({"line": 1, "character": 14}));
+    client.shutdown().await;
+}

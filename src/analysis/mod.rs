@@ -10,6 +10,7 @@ pub mod findings;
 pub mod fixes;
 pub mod hover;
 pub mod incremental;
+pub mod outline;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;

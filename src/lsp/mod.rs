@@ -4,6 +4,7 @@
 mod actions;
 mod documents;
 mod framing;
+mod outline;
 mod position;
 mod probe_command;
 mod screen;

@@ -16,6 +16,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use super::actions::{self, FIX_ALL_KIND};
 use super::documents::{file_path, guarded, DocEntry, Documents, Engine};
 use super::lock;
+use super::outline;
 use super::position::{self, Encoding};
 use super::probe_command::{self, Probes, Request, COMMAND};
 use super::settings::{CheckedSettings, Root, SettingsState};
@@ -31,6 +32,7 @@ pub struct Session {
     pub supports_watch_registration: bool,
     pub supports_progress: bool,
     pub supports_code_lens_refresh: bool,
+    pub supports_inlay_hint_refresh: bool,
     pub hover_markdown: bool,
 }
 
@@ -249,6 +251,12 @@ impl Inner {
         if self.session().supports_code_lens_refresh {
             let _ = self.unless_shut_down(self.client.code_lens_refresh()).await;
         }
+        // The hints follow the configuration (and their own on/off setting).
+        if self.session().supports_inlay_hint_refresh {
+            let _ = self
+                .unless_shut_down(self.client.inlay_hint_refresh())
+                .await;
+        }
     }
 
     /// Pulls the `mailport` section with `workspace/configuration`.
@@ -381,6 +389,10 @@ fn session_of(capabilities: &ClientCapabilities) -> Session {
             .and_then(|w| w.code_lens.as_ref())
             .and_then(|c| c.refresh_support)
             == Some(true),
+        supports_inlay_hint_refresh: workspace
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|c| c.refresh_support)
+            == Some(true),
         hover_markdown: capabilities
             .text_document
             .as_ref()
@@ -446,6 +458,8 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -663,6 +677,43 @@ impl LanguageServer for Backend {
             .await
             .flatten();
         Ok(lenses)
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        if !lock(&self.inner.settings).editor.settings.inlay_hints {
+            return Ok(None);
+        }
+        let Some(entry) = self.inner.docs.get(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let range = params.range;
+        let hints = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
+                Some(outline::inlay_hints(analysis, rope, encoding, range))
+            })
+            .await
+            .flatten();
+        Ok(hints)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(entry) = self.inner.docs.get(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let symbols = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
+                Some(outline::document_symbols(analysis, rope, encoding))
+            })
+            .await
+            .flatten();
+        Ok(symbols.map(DocumentSymbolResponse::Nested))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {

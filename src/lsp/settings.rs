@@ -24,6 +24,8 @@ pub struct EditorSettings {
     pub debounce_ms: u64,
     /// "Test connection" code lenses above endpoints.
     pub code_lens: bool,
+    /// What each connection really is (`SMTP · implicit TLS`), after its port.
+    pub inlay_hints: bool,
     pub probe: ProbeSettings,
 }
 
@@ -41,6 +43,7 @@ impl Default for EditorSettings {
             allow: Vec::new(),
             debounce_ms: 50,
             code_lens: true,
+            inlay_hints: true,
             probe: ProbeSettings::default(),
         }
     }

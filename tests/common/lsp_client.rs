@@ -42,7 +42,8 @@ pub fn capabilities(utf8: bool) -> Value {
             "configuration": true,
             "didChangeConfiguration": {"dynamicRegistration": true},
             "didChangeWatchedFiles": {"dynamicRegistration": true},
-            "codeLens": {"refreshSupport": true}
+            "codeLens": {"refreshSupport": true},
+            "inlayHint": {"refreshSupport": true}
         },
         "window": {"workDoneProgress": true},
         "textDocument": {

@@ -19,7 +19,15 @@ return {
     end
     on_dir(vim.fs.root(bufnr, root_markers) or vim.fs.dirname(path))
   end,
+  -- Neovim draws inlay hints only where asked to: show mailport's (`SMTP · implicit TLS`
+  -- after a port) in the buffers it attaches to. `inlayHints = false` in the settings
+  -- turns them off on the server's side.
+  on_attach = function(client, bufnr)
+    if client:supports_method('textDocument/inlayHint') then
+      vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+    end
+  end,
   -- The server reads the `mailport` section (prefer, rules, allow, debounceMs,
-  -- codeLens, probe = { timeoutSecs }). vim.empty_dict() so it is sent as {} not [].
+  -- codeLens, inlayHints, probe = { timeoutSecs }). vim.empty_dict() so it is sent as {} not [].
   settings = { mailport = vim.empty_dict() },
 }

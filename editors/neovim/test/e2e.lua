@@ -177,6 +177,35 @@ for _, case in ipairs(cases) do
   ::continue::
 end
 
+check('an inlay hint after the port says what the connection is', function()
+  local path = work .. '/hint/.env'
+  vim.fn.mkdir(work .. '/hint', 'p')
+  vim.fn.writefile({ 'EMAIL_HOST=smtp.example.com', 'EMAIL_PORT=465', 'EMAIL_USE_SSL=True' }, path)
+  local bufnr = open(path)
+  if not vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) then
+    error('lsp/mailport.lua did not turn inlay hints on for the buffer', 0)
+  end
+  local labels = {}
+  wait_for('an inlay hint on line 2', function()
+    labels = {}
+    for _, item in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
+      local label = item.inlay_hint.label
+      if type(label) == 'table' then
+        label = table.concat(vim.tbl_map(function(part)
+          return part.value
+        end, label))
+      end
+      if item.inlay_hint.position.line == 1 then
+        table.insert(labels, label)
+      end
+    end
+    return #labels > 0
+  end)
+  if labels[1] ~= 'SMTP · implicit TLS' then
+    error('unexpected hint: ' .. vim.inspect(labels), 0)
+  end
+end)
+
 check('a file that is no mail config gets no mailport client', function()
   local path = work .. '/notes.md'
   vim.fn.writefile({ '# Notes', '', 'The relay listens on port 587 with SSL.' }, path)

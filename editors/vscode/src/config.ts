@@ -203,6 +203,7 @@ export interface ExtensionSettings {
   allow?: unknown;
   debounceMs?: unknown;
   codeLens?: unknown;
+  inlayHints?: unknown;
   probe?: { timeoutSecs?: unknown };
   trace?: { server?: unknown };
 }
@@ -219,6 +220,7 @@ export interface ServerSettings {
   allow?: AllowEntry[];
   debounceMs?: number;
   codeLens?: boolean;
+  inlayHints?: boolean;
   probe?: { timeoutSecs: number };
 }
 
@@ -263,6 +265,7 @@ export function toServerSettings(s: ExtensionSettings): ServerSettings {
     out.debounceMs = Math.round(s.debounceMs);
   }
   if (typeof s.codeLens === "boolean") out.codeLens = s.codeLens;
+  if (typeof s.inlayHints === "boolean") out.inlayHints = s.inlayHints;
   const timeout = s.probe?.timeoutSecs;
   if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
     out.probe = { timeoutSecs: timeout };

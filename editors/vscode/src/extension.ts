@@ -45,6 +45,7 @@ function readSettings(scope?: vscode.ConfigurationScope): ExtensionSettings {
     allow: cfg.get("allow"),
     debounceMs: cfg.get("debounceMs"),
     codeLens: cfg.get("codeLens"),
+    inlayHints: cfg.get("inlayHints"),
     probe: { timeoutSecs: cfg.get("probe.timeoutSecs") },
     trace: { server: cfg.get("trace.server") },
   };

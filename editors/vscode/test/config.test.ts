@@ -181,6 +181,7 @@ describe("settings", () => {
       allow: [{ host: " relay.internal.example ", ports: [25, 70000, "x"] }, { ports: [25] }, null],
       debounceMs: 25.4,
       codeLens: false,
+      inlayHints: false,
       probe: { timeoutSecs: 5 },
       trace: { server: "verbose" },
     });
@@ -190,20 +191,21 @@ describe("settings", () => {
       allow: [{ host: "relay.internal.example", ports: [25] }],
       debounceMs: 25,
       codeLens: false,
+      inlayHints: false,
       probe: { timeoutSecs: 5 },
     });
   });
 
   it("leaves unset and invalid values to the server's defaults", () => {
     assert.deepEqual(
-      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", probe: { timeoutSecs: 0 } }),
+      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", inlayHints: 1, probe: { timeoutSecs: 0 } }),
       {},
     );
   });
 
   it("declares every server setting in package.json", () => {
     const declared = Object.keys(packageJson.contributes.configuration.properties);
-    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "probe.timeoutSecs", "trace.server", "server.path"]) {
+    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "inlayHints", "probe.timeoutSecs", "trace.server", "server.path"]) {
       assert.ok(declared.includes(`mailport.${key}`), `mailport.${key} is not declared`);
     }
   });
