@@ -400,3 +400,16 @@ fn broken_documents_are_rejected() {
     }
     assert_eq!(problems.len(), 10);
 }
+
+#[test]
+fn help_points_at_the_contract_in_the_repository() {
+    let out = Command::new(MAILPORT)
+        .args(["check", "--help"])
+        .output()
+        .expect("mailport check --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(help.contains("docs/output.md"), "{help}");
+    assert!(root().join("docs/output.md").is_file());
+    assert!(root().join("docs/output.schema.json").is_file());
+}
