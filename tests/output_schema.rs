@@ -326,9 +326,12 @@ fn real_output_keeps_the_published_contract() {
     );
 }
 
+/// A named change that breaks a document.
+type Breakage = (&'static str, fn(&mut Value));
+
 /// A real document with one thing broken, for each kind of mistake the contract rules out.
 fn broken_documents(valid: &Value) -> BTreeMap<String, Value> {
-    let breakages: [(&str, fn(&mut Value)); 9] = [
+    let breakages: [Breakage; 9] = [
         ("summary missing", |d| {
             d.as_object_mut().map(|o| o.remove("summary"));
         }),
