@@ -17,7 +17,7 @@
 // Each includer (the bench, the test) uses a different part.
 #![allow(dead_code)]
 
-/// The seed of every published figure.
+/// The seed of the published inputs ([`PUBLISHED`]).
 pub const SEED: u64 = 42;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
