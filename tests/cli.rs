@@ -1,5 +1,5 @@
 //! `mailport check` end to end: the real binary on temporary folders, checked against the contract
-//! in `check-output.md` (JSON shape, positions, order, exit codes, walking, `--fix`, SARIF).
+//! in `docs/output.md` (JSON shape, positions, order, exit codes, walking, `--fix`, SARIF).
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +11,7 @@ use serde_json::Value;
 const MAILPORT: &str = env!("CARGO_BIN_EXE_mailport");
 
 /// Laravel 11: `MAIL_SCHEME=smtps` asks for implicit TLS, but 587 starts in plaintext (MP003 on
-/// the port, line 4, columns 11–14): the example of `check-output.md`.
+/// the port, line 4, columns 11–14).
 const LARAVEL_SMTPS_ON_587: &str = "\
 MAIL_MAILER=smtp
 MAIL_SCHEME=smtps

@@ -33,7 +33,9 @@ fn edit_stages() {
     let config = Config::default();
     for path in files.split_whitespace() {
         let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("{path}: not found (generate it with gen-configs.py)");
+            eprintln!(
+                "{path}: not found (cargo bench --bench analysis -- --write-inputs /tmp/lspbench)"
+            );
             continue;
         };
         let name = path.rsplit('/').next().unwrap_or(path);

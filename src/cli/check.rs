@@ -1,4 +1,4 @@
-//! `mailport check`: the same diagnostics and fixes for terminals and CI (`check-output.md`).
+//! `mailport check`: the same diagnostics and fixes for terminals and CI (contract: `docs/output.md`).
 //!
 //! Exit status: 0 nothing at or above `--fail-on`; 1 something is; 2 the command could not do its
 //! job (bad arguments, a named path missing or unreadable, an invalid `.mailport.toml`).
@@ -22,7 +22,7 @@ const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub enum OutputFormat {
     /// `path:line:col: severity[CODE] message` with the source line and the preferred fix.
     Human,
-    /// One JSON document (see check-output.md).
+    /// One JSON document (docs/output.md, docs/output.schema.json).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,

@@ -24,6 +24,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check config files and folders for wrong or insecure mail settings.
+    #[command(
+        after_help = "Exit status: 0 nothing at or above --fail-on, 1 something is, 2 the \
+        check could not do its job.\nThe output of each format, positions and --fix: docs/output.md \
+        in the mailport repository."
+    )]
     Check(check::CheckArgs),
     /// Run the language server over stdio (editors start this).
     Lsp {
@@ -40,7 +45,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            // clap exits 0 for --help/--version and 2 for usage errors, as check-output.md wants.
+            // 0 for --help/--version and 2 for usage errors, as docs/output.md says.
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CLI slice: tests/cli.rs validates `mailport check --format sarif` against the official SARIF
-# 2.1.0 schema with Python's jsonschema, and in CI (CI=true) fails rather than skips when the
-# package is missing. This script makes sure it is there (idempotent: installs only what is
+# 2.1.0 schema, and tests/output_schema.rs `--format json` against docs/output.schema.json, both
+# with Python's jsonschema; in CI (CI=true) they fail rather than skip when the package is missing. This script makes sure it is there (idempotent: installs only what is
 # missing). The tests themselves run with the other cargo tests.
 set -euo pipefail
 

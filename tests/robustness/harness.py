@@ -302,7 +302,7 @@ def run_mailport(binary, name, data, timeout, workdir):
 
 
 def _valid_report(stdout):
-    """The JSON report check-output.md describes, with 1-based positions."""
+    """The JSON report docs/output.md describes, with 1-based positions."""
     try:
         report = json.loads(stdout)
     except (ValueError, UnicodeDecodeError) as e:

@@ -14,7 +14,7 @@ selects a format (every format mailport reads), runs mailport with a timeout and
   timeout     still running after --timeout seconds
   slow        more than --slow seconds of CPU for an input of at most 1 MiB
   memory      more than 1 GiB peak memory for an input of at most 1 MiB
-  bad-output  exit 0/1 without the JSON report check-output.md describes
+  bad-output  exit 0/1 without the JSON report docs/output.md describes
 
 Every failure is saved under OUT/failures/CLASS-RUN/ (input, name, replay.sh, info.json) and every
 run is a line of OUT/runs.jsonl. Run i of seed S is the same input on every machine:

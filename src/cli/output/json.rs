@@ -1,4 +1,4 @@
-//! `--format json`: the document described in `check-output.md` (version 1).
+//! `--format json`: the document of `docs/output.md` (version 1; schema: `docs/output.schema.json`).
 
 use serde::Serialize;
 

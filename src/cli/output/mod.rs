@@ -1,7 +1,7 @@
 //! What `mailport check` prints: one report, three formats (human, JSON, SARIF).
 //!
 //! Analysis speaks byte offsets; this module turns them into 1-based lines and columns counted in
-//! Unicode scalar values (end exclusive), the positions `check-output.md` promises.
+//! Unicode scalar values (end exclusive), the positions `docs/output.md` promises.
 
 use std::rc::Rc;
 

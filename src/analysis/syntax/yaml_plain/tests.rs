@@ -279,8 +279,8 @@ impl Rng {
     }
 }
 
-/// Services with mail settings in block and flow form, shaped like
-/// `shared/tools/gen-configs.py --format yaml` (the budget's input).
+/// Services with mail settings in block and flow form, shaped like the benchmark's YAML input
+/// (`benches/inputs/mod.rs`, the budget's input).
 pub(crate) fn generated_config(lines: usize, seed: u64) -> String {
     let mut rng = Rng(seed);
     let teams = [
