@@ -9,7 +9,7 @@ mod inputs;
 
 use expect_test::expect;
 use inputs::{generate, generate_seeded, Kind, PUBLISHED};
-use mailport::analysis::syntax::Format;
+use mailport::vocab::Format;
 
 /// FNV-1a, 64 bits: a digest with no dependency.
 fn digest(text: &str) -> u64 {
