@@ -1122,3 +1122,37 @@ async fn document_symbols_list_each_endpoint() {
     assert_eq!(list[0]["range"]["end"], json!({"line": 1, "character": 14}));
     client.shutdown().await;
 }
+
+/// On a port value, the ports that fit the mode already set; nothing a rule would flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_on_a_port_offers_the_ports_that_fit() {
+    let (mut client, init) = Client::start(false, no_debounce(), None).await;
+    assert!(
+        init["capabilities"]["completionProvider"].is_object(),
+        "{init}"
+    );
+    client.open(ENV_URI, "dotenv", DJANGO_ENV).await;
+    let response = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": ENV_URI}, "position": {"line": 1, "character": 11}}),
+        )
+        .await;
+    let items = response["result"].as_array().expect("a list");
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    // EMAIL_USE_SSL=True: implicit TLS, so 587 (STARTTLS) is not offered.
+    assert_eq!(labels, ["465"], "{response}");
+    assert_eq!(
+        items[0]["textEdit"]["range"],
+        json!({"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 14}})
+    );
+    // on a key nothing is offered
+    let response = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": ENV_URI}, "position": {"line": 0, "character": 2}}),
+        )
+        .await;
+    assert_eq!(response["result"], Value::Null, "{response}");
+    client.shutdown().await;
+}

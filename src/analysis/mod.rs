@@ -4,6 +4,7 @@
 //! syntax (format adapters) → settings → endpoints (grouped by application profile) → rules →
 //! findings, each with fixes as byte-range edits.
 
+pub mod complete;
 pub mod embedded;
 pub mod endpoints;
 pub mod findings;

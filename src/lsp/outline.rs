@@ -1,12 +1,14 @@
-//! Inlay hints (`SMTP · implicit TLS` after a port) and document symbols (one per endpoint) in
-//! LSP terms: positions for `analysis::outline`'s byte offsets.
+//! Inlay hints (`SMTP · implicit TLS` after a port), document symbols (one per endpoint) and
+//! completion of ports and hosts in LSP terms: positions for analysis's byte offsets.
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
-    DocumentSymbol, InlayHint, InlayHintKind, InlayHintLabel, InlayHintTooltip, Range, SymbolKind,
+    CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentSymbol, InlayHint,
+    InlayHintKind, InlayHintLabel, InlayHintTooltip, Range, SymbolKind, TextEdit,
 };
 
 use super::position::{self, Encoding};
+use crate::analysis::complete::Completion;
 use crate::analysis::{outline, Analysis};
 
 /// The hints whose place lies in `range`.
@@ -53,6 +55,29 @@ pub fn document_symbols(
                 selection_range: position::to_range(rope, &entry.selection, encoding),
                 children: None,
             }
+        })
+        .collect()
+}
+
+/// Completion items that replace the whole value, in the order given (the best first).
+pub fn completion_items(
+    completions: Vec<Completion>,
+    rope: &Rope,
+    encoding: Encoding,
+) -> Vec<CompletionItem> {
+    completions
+        .into_iter()
+        .enumerate()
+        .map(|(rank, c)| CompletionItem {
+            label: c.label.clone(),
+            kind: Some(CompletionItemKind::VALUE),
+            detail: Some(c.detail),
+            sort_text: Some(format!("{rank:04}")),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range: position::to_range(rope, &c.replace, encoding),
+                new_text: c.label,
+            })),
+            ..CompletionItem::default()
         })
         .collect()
 }

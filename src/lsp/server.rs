@@ -459,6 +459,7 @@ impl LanguageServer for Backend {
                     },
                 )),
                 inlay_hint_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions::default()),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
@@ -696,6 +697,33 @@ impl LanguageServer for Backend {
             .await
             .flatten();
         Ok(hints)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        let Some(entry) = self.inner.docs.get(&at.text_document.uri) else {
+            return Ok(None);
+        };
+        let items = self
+            .inner
+            .on_engine(entry, move |engine, config, epoch, encoding| {
+                let (rope, source, analysis, _, _) = engine.parts(config, epoch)?;
+                let offset = position::to_byte(rope, at.position, encoding);
+                let completions = analysis::complete::complete(
+                    source.text(),
+                    source.format(),
+                    config,
+                    source.parsed(),
+                    analysis,
+                    offset,
+                );
+                Some(outline::completion_items(completions, rope, encoding))
+            })
+            .await
+            .flatten();
+        Ok(items
+            .filter(|items| !items.is_empty())
+            .map(CompletionResponse::Array))
     }
 
     async fn document_symbol(

@@ -1,0 +1,252 @@
+//! Completion of the values of a connection mailport recognises: ports that fit the protocol and
+//! the mode already configured (a known provider's documented ports first), and the hosts of
+//! known providers. Every candidate is checked by analysing the text with it in place: one that a
+//! rule would flag is never offered.
+
+use super::endpoints::Endpoint;
+use super::syntax::Parsed;
+use super::{analyze, Analysis};
+use crate::config::Config;
+use crate::knowledge::{ports, providers};
+use crate::vocab::{Format, Protocol, Severity, Span};
+
+/// One value to offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// What is shown and inserted (`465`, `smtp.gmail.com`).
+    pub label: String,
+    /// One line beside it (`implicit TLS (recommended, RFC 8314)`).
+    pub detail: String,
+    /// The bytes the value replaces.
+    pub replace: Span,
+}
+
+/// Each candidate is checked by a full analysis of the text with it in place: at most this many
+/// bytes are analysed per request (a larger document gets fewer candidates, a huge one none).
+const CHECK_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+
+/// The values to offer at `offset`: empty unless it is in (or at the end of) the port or host
+/// value of an endpoint whose protocol is known.
+pub fn complete(
+    text: &str,
+    format: Format,
+    config: &Config,
+    parsed: &Parsed,
+    analysis: &Analysis,
+    offset: usize,
+) -> Vec<Completion> {
+    let Some((endpoint, field, replace)) = field_at(parsed, analysis, offset) else {
+        return Vec::new();
+    };
+    let Some(protocol) = endpoint.protocol else {
+        return Vec::new();
+    };
+    // What is typed before the cursor narrows the candidates (the editor filters the same way).
+    let typed = text
+        .get(replace.start..offset.min(replace.end))
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let candidates = match field {
+        Field::Port => port_candidates(endpoint, protocol),
+        Field::Host => host_candidates(endpoint, protocol),
+    };
+    let checks = CHECK_BUDGET_BYTES / text.len().max(1);
+    let flagged_before = flagged(&analysis.findings);
+    candidates
+        .into_iter()
+        .filter(|(value, _)| value.starts_with(&typed))
+        .take(checks)
+        .filter(|(value, _)| {
+            let current = text.get(replace.clone()).unwrap_or("");
+            if current.trim() == value {
+                return false;
+            }
+            let mut changed = String::with_capacity(text.len() + value.len());
+            changed.push_str(&text[..replace.start]);
+            changed.push_str(value);
+            changed.push_str(&text[replace.end..]);
+            let after = analyze(&changed, format, config);
+            let new_end = replace.start + value.len();
+            // Nothing new to warn about, and nothing at all on the value put in.
+            flagged(&after.findings) <= flagged_before
+                && !after.findings.iter().any(|f| {
+                    f.severity >= Severity::Warning
+                        && f.span.start <= new_end
+                        && replace.start <= f.span.end
+                })
+        })
+        .map(|(label, detail)| Completion {
+            label,
+            detail,
+            replace: replace.clone(),
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Port,
+    Host,
+}
+
+/// How many findings a user is warned about.
+fn flagged(findings: &[super::Finding]) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .count()
+}
+
+/// The endpoint, the field and the value's span under `offset`. A value the endpoint read (its
+/// port, its host) or an empty one of a key named `…port` / `…host` among its settings.
+fn field_at<'a>(
+    parsed: &Parsed,
+    analysis: &'a Analysis,
+    offset: usize,
+) -> Option<(&'a Endpoint, Field, Span)> {
+    let inside = |s: &Span| s.start <= offset && offset <= s.end;
+    for e in &analysis.endpoints {
+        if let Some(port) = e.port.as_ref().filter(|p| inside(&p.span)) {
+            return Some((e, Field::Port, port.span.clone()));
+        }
+        if let Some(host) = e.host.as_ref().filter(|h| inside(&h.span)) {
+            return Some((e, Field::Host, host.span.clone()));
+        }
+        for setting in e.settings.iter().filter_map(|&i| parsed.settings.get(i)) {
+            if !inside(&setting.value_span) || !setting.value.trim().is_empty() {
+                continue;
+            }
+            let key = setting.path.last().map(|k| k.to_ascii_lowercase());
+            match key.as_deref() {
+                Some(k) if k.ends_with("port") && e.port.is_none() => {
+                    return Some((e, Field::Port, setting.value_span.clone()))
+                }
+                Some(k) if k.ends_with("host") && e.host.is_none() => {
+                    return Some((e, Field::Host, setting.value_span.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Ports for the protocol: a known provider's documented ones, else the two standard ones,
+/// implicit TLS first (RFC 8314).
+fn port_candidates(e: &Endpoint, protocol: Protocol) -> Vec<(String, String)> {
+    let host = e.host.as_ref().map(|h| h.value.trim().to_ascii_lowercase());
+    if let Some((provider, host)) = host
+        .as_deref()
+        .and_then(|h| providers::for_host(h).map(|p| (p, h)))
+    {
+        let mut documented: Vec<(bool, u16)> = provider
+            .endpoints_for(protocol, host)
+            .map(|pe| (pe.implicit(), pe.port))
+            .collect();
+        documented.sort_by_key(|(implicit, port)| (!implicit, *port));
+        documented.dedup();
+        if !documented.is_empty() {
+            return documented
+                .into_iter()
+                .map(|(implicit, port)| {
+                    let mode = if implicit { "implicit TLS" } else { "STARTTLS" };
+                    (port.to_string(), format!("{mode} · {}", provider.name))
+                })
+                .collect();
+        }
+    }
+    vec![
+        (
+            ports::implicit_port(protocol).to_string(),
+            "implicit TLS (recommended, RFC 8314)".to_string(),
+        ),
+        (
+            ports::starttls_port(protocol).to_string(),
+            "STARTTLS".to_string(),
+        ),
+    ]
+}
+
+/// The hosts known providers document for the protocol (no region templates), on the port the
+/// endpoint already has when it has one.
+fn host_candidates(e: &Endpoint, protocol: Protocol) -> Vec<(String, String)> {
+    let port = e.port_number();
+    let mut hosts: Vec<(String, String)> = providers::all()
+        .iter()
+        .flat_map(|p| {
+            p.endpoints
+                .iter()
+                .filter(move |pe| {
+                    pe.protocol() == Some(protocol)
+                        && !pe.host.contains('{')
+                        && port.is_none_or(|n| u32::from(pe.port) == n)
+                })
+                .map(move |pe| (pe.host.clone(), p.name.clone()))
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup_by(|a, b| a.0 == b.0);
+    hosts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax;
+
+    fn labels(text: &str, format: Format, at: &str) -> Vec<String> {
+        let offset = text.find(at).expect("marker") + at.len();
+        let config = Config::default();
+        let parsed = syntax::parse(format, text);
+        let analysis = super::super::analyze_parsed(text, format, &parsed, &config);
+        complete(text, format, &config, &parsed, &analysis, offset)
+            .into_iter()
+            .map(|c| format!("{} ({})", c.label, c.detail))
+            .collect()
+    }
+
+    #[test]
+    fn a_port_offers_what_fits_the_mode_already_set() {
+        // EMAIL_USE_SSL: implicit TLS, so 587 would be MP003 and is not offered.
+        let ssl = "EMAIL_HOST=mail.example.com\nEMAIL_PORT=25\nEMAIL_USE_SSL=True\n";
+        assert_eq!(
+            labels(ssl, Format::Env, "EMAIL_PORT="),
+            ["465 (implicit TLS (recommended, RFC 8314))"]
+        );
+        let starttls = "EMAIL_HOST=mail.example.com\nEMAIL_PORT=25\nEMAIL_USE_TLS=True\n";
+        assert_eq!(
+            labels(starttls, Format::Env, "EMAIL_PORT="),
+            ["587 (STARTTLS)"]
+        );
+    }
+
+    #[test]
+    fn a_known_provider_offers_its_documented_ports() {
+        // Microsoft 365 documents STARTTLS on 587 only: 465 is not offered.
+        let text = "MAIL_HOST=smtp.office365.com\nMAIL_PORT=\nMAIL_ENCRYPTION=tls\n";
+        let offered = labels(text, Format::Env, "MAIL_PORT=");
+        assert!(!offered.iter().any(|l| l.starts_with("465")), "{offered:?}");
+        assert!(offered[0].starts_with("587 (STARTTLS · "), "{offered:?}");
+    }
+
+    #[test]
+    fn a_host_offers_provider_hosts_for_the_protocol() {
+        let text = "EMAIL_HOST=\nEMAIL_PORT=465\nEMAIL_USE_SSL=True\n";
+        let offered = labels(text, Format::Env, "EMAIL_HOST=");
+        assert!(
+            offered.iter().any(|l| l.starts_with("smtp.gmail.com ")),
+            "{offered:?}"
+        );
+        assert!(
+            !offered.iter().any(|l| l.starts_with("imap.")),
+            "{offered:?}"
+        );
+    }
+
+    #[test]
+    fn elsewhere_nothing_is_offered() {
+        let text = "DEBUG=true\nEMAIL_HOST=mail.example.com\nEMAIL_PORT=587\n";
+        assert!(labels(text, Format::Env, "DEBUG=").is_empty());
+    }
+}
