@@ -14,6 +14,8 @@ import { pathToFileURL } from "node:url";
 import {
   CodeAction,
   CodeActionRequest,
+  CompletionItem,
+  CompletionRequest,
   ConfigurationRequest,
   createProtocolConnection,
   Diagnostic,
@@ -23,6 +25,7 @@ import {
   ExitNotification,
   InitializedNotification,
   InitializeRequest,
+  InlayHintRequest,
   ProtocolConnection,
   PublishDiagnosticsNotification,
   PublishDiagnosticsParams,
@@ -61,7 +64,7 @@ class Session {
       p.items.map((item) => (item.section === "mailport" ? this.settings : null)),
     );
     // What VS Code accepts without a word.
-    for (const method of ["client/registerCapability", "window/workDoneProgress/create", "workspace/codeLens/refresh"]) {
+    for (const method of ["client/registerCapability", "window/workDoneProgress/create", "workspace/codeLens/refresh", "workspace/inlayHint/refresh"]) {
       this.conn.onRequest(method, () => null);
     }
     for (const method of ["window/showMessage", "window/logMessage", "$/progress"]) {
@@ -184,6 +187,50 @@ describe("extension settings and commands against the real server", { skip }, ()
       const diags = await s.diagnostics(uri, (d) => d.some(isMP003), seen);
       const fix = await s.preferredFix(uri, diags.find(isMP003)!);
       assert.ok(!newTexts(fix).includes("465"), `prefer = starttls still prefers 465: ${fix.title}`);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("an inlay hint after the port says the mode; mailport.inlayHints turns it off", async () => {
+    const s = new Session(toServerSettings({ debounceMs: 0 }));
+    try {
+      await s.start(dir);
+      const uri = await s.open(path.join(dir, ".env"), "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=465\nEMAIL_USE_SSL=True\n");
+      await s.diagnostics(uri, () => true);
+      const range = { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } };
+      const hints = await s.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range });
+      assert.deepEqual(
+        (hints ?? []).map((h) => [h.position.line, h.position.character, h.label]),
+        [[1, 14, "SMTP · implicit TLS"]],
+      );
+      s.settings = toServerSettings({ debounceMs: 0, inlayHints: false });
+      await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { mailport: s.settings } });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const off = await s.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range });
+        if (off === null) break;
+        assert.ok(Date.now() < deadline, `hints still shown: ${JSON.stringify(off)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("completion on the port offers the ports that fit the mode", async () => {
+    const s = new Session(toServerSettings({ debounceMs: 0 }));
+    try {
+      await s.start(dir);
+      const uri = await s.open(path.join(dir, ".env"), DJANGO_ENV);
+      await s.diagnostics(uri, () => true);
+      const result = await s.conn.sendRequest(CompletionRequest.type, {
+        textDocument: { uri },
+        position: { line: 1, character: 11 },
+      });
+      const items: CompletionItem[] = Array.isArray(result) ? result : (result?.items ?? []);
+      // EMAIL_USE_SSL=True is implicit TLS: 587 (STARTTLS) would be flagged, so only 465.
+      assert.deepEqual(items.map((i) => i.label), ["465"]);
     } finally {
       await s.stop();
     }
