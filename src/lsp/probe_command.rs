@@ -16,13 +16,13 @@ use tower_lsp_server::ls_types::{
     ProgressToken, Range, Uri,
 };
 
-use super::actions::SOURCE;
+use super::actions::{code_description, SOURCE};
 use super::documents::lock;
 use super::position::{self, Encoding};
 use super::server::Inner;
 use crate::analysis::{Analysis, Endpoint};
 use crate::probe::{self, Options, ProbeFinding, Report, Target};
-use crate::vocab::{Protocol, Security};
+use crate::vocab::{Protocol, RuleCode, Security};
 
 pub const COMMAND: &str = "mailport.server.testConnection";
 /// Probes running at once; more wait their turn.
@@ -159,6 +159,7 @@ fn diagnostic(range: Range, finding: &ProbeFinding) -> Diagnostic {
         range,
         severity: Some(severity),
         code: Some(NumberOrString::String(finding.code.clone())),
+        code_description: RuleCode::parse(&finding.code).and_then(code_description),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
         ..Diagnostic::default()
