@@ -217,6 +217,19 @@ impl Format {
     }
 }
 
+/// Where the rule pages live: the repository's `docs/rules/` (there is no published site).
+pub const RULE_DOCS_URL: &str = "https://github.com/mailport/mailport/blob/main/docs/rules";
+
+/// A rule's documentation, written next to the code that reports it: a one-line summary (SARIF's
+/// rule description, the index) and a Markdown body in ruff's shape (`## What it does`, `## Why is
+/// this bad?`, `## Example`, `## Fix`). `docs/rules/` and `mailport rule` are generated from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleDoc {
+    pub code: RuleCode,
+    pub summary: &'static str,
+    pub body: &'static str,
+}
+
 /// A rule's stable code. Codes never change meaning once shipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuleCode {
@@ -289,9 +302,10 @@ impl RuleCode {
         self.info().2
     }
 
-    /// One paragraph on what the rule means, for SARIF help and docs.
-    pub fn help(self) -> &'static str {
-        self.info().3
+    /// The rule's page (`docs/rules/MP003.md`, generated from the rule's file): where diagnostics
+    /// point (`codeDescription.href` in the editor, `helpUri` in SARIF).
+    pub fn doc_url(self) -> String {
+        format!("{RULE_DOCS_URL}/{}.md", self.as_str())
     }
 
     pub fn parse(code: &str) -> Option<RuleCode> {
@@ -301,26 +315,27 @@ impl RuleCode {
             .find(|c| c.as_str().eq_ignore_ascii_case(code.trim()))
     }
 
-    fn info(self) -> (&'static str, &'static str, Severity, &'static str) {
+    /// Code, name and default severity; what the rule means is written in the rule's own file.
+    fn info(self) -> (&'static str, &'static str, Severity) {
         use Severity::*;
         match self {
-            RuleCode::Mp000 => ("MP000", "unreadable-document", Error, "The document could not be parsed; mailport checked what it could read."),
-            RuleCode::Mp001 => ("MP001", "invalid-port", Error, "The port is not an integer from 1 to 65535."),
-            RuleCode::Mp002 => ("MP002", "wrong-protocol-port", Error, "The port is the well-known port of a different mail protocol (for example SMTP on 993, IMAP on 587)."),
-            RuleCode::Mp003 => ("MP003", "tls-mode-mismatch", Error, "Implicit TLS on a port that starts in plaintext (25, 587, 143, 110 …) fails with 'wrong version number'; STARTTLS or plaintext on an implicit-TLS port (465, 993, 995) hangs until 'greeting never received'."),
-            RuleCode::Mp004 => ("MP004", "cleartext-connection", Warning, "The connection uses no TLS at all: mail and passwords cross the network in clear (RFC 8314 §4)."),
-            RuleCode::Mp005 => ("MP005", "opportunistic-starttls", Warning, "Credentials are sent over STARTTLS that is only used if the server offers it: an attacker who strips STARTTLS gets the password (RFC 3207 §6, NO STARTTLS)."),
-            RuleCode::Mp006 => ("MP006", "port-25-submission", Warning, "Authenticated submission on port 25: 25 is for server-to-server relay and is blocked outbound by many ISPs and clouds; use 465 or 587."),
-            RuleCode::Mp007 => ("MP007", "provider-endpoint", Error, "The host belongs to a known provider that does not offer this port, mode or protocol."),
-            RuleCode::Mp008 => ("MP008", "tls-verification-disabled", Warning, "Certificate checking is switched off: a session whose certificate cannot be validated is not confidential (RFC 8314 §5)."),
-            RuleCode::Mp009 => ("MP009", "outdated-tls-version", Warning, "The configuration allows or forces TLS below 1.2 (RFC 8996, RFC 8997)."),
-            RuleCode::Mp010 => ("MP010", "conflicting-tls-settings", Error, "Two settings of one connection ask for different TLS modes at once."),
-            RuleCode::Mp011 => ("MP011", "nonstandard-port", Hint, "The port is neither standard for the protocol nor documented by the known provider: check the provider's documentation."),
-            RuleCode::Mp012 => ("MP012", "overridden-setting", Hint, "The application replaces this setting with a value from another source (a nodemailer well-known `service` is merged over `host`, `port` and `secure`): it has no effect."),
-            RuleCode::Mp100 => ("MP100", "probe-failed", Error, "The live probe could not connect (DNS, refused, timeout)."),
-            RuleCode::Mp101 => ("MP101", "probe-contradicts-config", Error, "The server speaks another mode or protocol on that port than the document says."),
-            RuleCode::Mp102 => ("MP102", "probe-tls-problem", Error, "The live probe found a TLS problem: certificate invalid, expired, wrong host, or TLS below 1.2."),
-            RuleCode::Mp103 => ("MP103", "probe-ok", Info, "The live probe connected in the configured mode."),
+            RuleCode::Mp000 => ("MP000", "unreadable-document", Error),
+            RuleCode::Mp001 => ("MP001", "invalid-port", Error),
+            RuleCode::Mp002 => ("MP002", "wrong-protocol-port", Error),
+            RuleCode::Mp003 => ("MP003", "tls-mode-mismatch", Error),
+            RuleCode::Mp004 => ("MP004", "cleartext-connection", Warning),
+            RuleCode::Mp005 => ("MP005", "opportunistic-starttls", Warning),
+            RuleCode::Mp006 => ("MP006", "port-25-submission", Warning),
+            RuleCode::Mp007 => ("MP007", "provider-endpoint", Error),
+            RuleCode::Mp008 => ("MP008", "tls-verification-disabled", Warning),
+            RuleCode::Mp009 => ("MP009", "outdated-tls-version", Warning),
+            RuleCode::Mp010 => ("MP010", "conflicting-tls-settings", Error),
+            RuleCode::Mp011 => ("MP011", "nonstandard-port", Hint),
+            RuleCode::Mp012 => ("MP012", "overridden-setting", Hint),
+            RuleCode::Mp100 => ("MP100", "probe-failed", Error),
+            RuleCode::Mp101 => ("MP101", "probe-contradicts-config", Error),
+            RuleCode::Mp102 => ("MP102", "probe-tls-problem", Error),
+            RuleCode::Mp103 => ("MP103", "probe-ok", Info),
         }
     }
 }

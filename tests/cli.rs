@@ -698,6 +698,11 @@ fn sarif_is_valid_sarif_2_1_0() {
     }
     for rule in rules {
         assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let page = format!("/docs/rules/{}.md", rule["id"].as_str().unwrap_or_default());
+        assert!(
+            rule["helpUri"].as_str().is_some_and(|u| u.ends_with(&page)),
+            "{rule}"
+        );
         assert!(rule["shortDescription"]["text"].is_string());
         assert!(rule["defaultConfiguration"]["level"].is_string());
     }

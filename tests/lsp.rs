@@ -82,6 +82,10 @@ async fn env_file_gets_versioned_mp003_with_fixes_in_data() {
     let params = client.diagnostics(ENV_URI, |p| p["version"] == 1).await;
     let mp003 = find(&params, "MP003").unwrap_or_else(|| panic!("no MP003 in {params}"));
     assert_eq!(mp003["source"], "mailport");
+    assert_eq!(
+        mp003["codeDescription"]["href"],
+        "https://github.com/mailport/mailport/blob/main/docs/rules/MP003.md"
+    );
     assert_eq!(mp003["severity"], 1, "error");
     let data: Value = serde_json::from_str(mp003["data"].as_str().expect("data string")).unwrap();
     assert_eq!(data["version"], 1);

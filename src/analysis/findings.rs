@@ -1,7 +1,6 @@
 //! What rules report: findings with stable codes, severities and fixes as byte-range edits.
 
 use super::endpoints::Endpoint;
-use super::syntax::SyntaxError;
 use crate::vocab::{RuleCode, Severity, Span};
 
 /// Replace the bytes of `span` with `new_text`.
@@ -80,23 +79,4 @@ impl EndpointSummary {
             profile: e.profile,
         }
     }
-}
-
-/// MP000 for every place a parser could not read.
-pub fn syntax_errors(errors: &[SyntaxError]) -> Vec<Finding> {
-    errors
-        .iter()
-        .take(1) // one root cause: the first unreadable place; the rest is usually fallout
-        .map(|e| Finding {
-            code: RuleCode::Mp000,
-            severity: RuleCode::Mp000.default_severity(),
-            message: format!(
-                "the document could not be fully parsed ({}); mail settings after this point may be missed",
-                e.message
-            ),
-            span: e.span.clone(),
-            endpoint: None,
-            fixes: Vec::new(),
-        })
-        .collect()
 }

@@ -5,7 +5,8 @@
 //! whole document again. Both paths give the same result (a test checks it on random edits).
 
 use super::endpoints::{self, Endpoint, Group};
-use super::findings::{syntax_errors, Edit, Finding, Fix};
+use super::findings::{Edit, Finding, Fix};
+use super::rules::syntax_errors;
 use super::syntax::{Parsed, SyntaxError, ValueKind};
 use super::{rules, suppress, Analysis};
 use crate::vocab::{Format, Span};

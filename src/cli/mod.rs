@@ -1,4 +1,4 @@
-//! The command line: `mailport check`, `mailport lsp`, `mailport probe`.
+//! The command line: `mailport check`, `mailport lsp`, `mailport probe`, `mailport rule`.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ pub mod check;
 pub(crate) mod fix;
 pub mod output;
 pub mod probe;
+pub mod rule;
 mod walk;
 
 #[derive(Parser)]
@@ -38,6 +39,8 @@ enum Command {
     },
     /// Test a mail server live: what it really speaks on a port, TLS, certificate, AUTH.
     Probe(probe::ProbeArgs),
+    /// Explain a rule: `mailport rule MP003` or `mailport rule tls-mode-mismatch`; alone, list them.
+    Rule(rule::RuleArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -53,5 +56,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Lsp { .. } => crate::lsp::run_stdio(),
         Command::Probe(args) => probe::run(args),
+        Command::Rule(args) => rule::run(args),
     }
 }

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticSeverity,
-    NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeDescription, Diagnostic,
+    DiagnosticSeverity, NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::position::{self, Encoding};
@@ -60,6 +60,14 @@ pub fn severity(severity: Severity) -> DiagnosticSeverity {
     }
 }
 
+/// The link on a diagnostic's code: the rule's page (`docs/rules/MP003.md`).
+pub fn code_description(code: RuleCode) -> Option<CodeDescription> {
+    code.doc_url()
+        .parse()
+        .ok()
+        .map(|href| CodeDescription { href })
+}
+
 /// One finding as a diagnostic of document `version`.
 pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Finding) -> Diagnostic {
     let data = DiagnosticData {
@@ -70,6 +78,7 @@ pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Findi
         range: position::to_range(rope, &finding.span, encoding),
         severity: Some(severity(finding.severity)),
         code: Some(NumberOrString::String(finding.code.as_str().to_string())),
+        code_description: code_description(finding.code),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
         data: serde_json::to_string(&data)

@@ -18,7 +18,7 @@ use tower_lsp_server::ls_types::{
 };
 use tower_lsp_server::{jsonrpc, Client};
 
-use super::actions::{self, SOURCE};
+use super::actions::{self, code_description, SOURCE};
 use super::lock;
 use super::position::{self, Encoding};
 use crate::analysis::{Analysis, Endpoint};
@@ -154,6 +154,7 @@ fn diagnostic(range: Range, finding: &ProbeFinding) -> Diagnostic {
         range,
         severity: Some(actions::severity(finding.severity)),
         code: Some(NumberOrString::String(finding.code.to_string())),
+        code_description: code_description(finding.code),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
         ..Diagnostic::default()

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::vocab::{Protocol, Security};
 
 mod discover;
+pub mod docs;
 mod imap;
 mod lines;
 mod pop3;

@@ -1,180 +1,79 @@
-//! Rules: one function per rule family over endpoints; each returns findings with fixes.
+//! Rules: one file per rule, each holding the rule's documentation ([`RuleDoc`]: the page behind
+//! `docs/rules/<CODE>.md` and `mailport rule`), its check and its tests. This file says which
+//! rules run on an endpoint, in which order, and why; [`context`] is what a rule reads and
+//! [`fix_choices`] the fixes several rules share.
 //!
-//! One root cause, one diagnostic: an endpoint that cannot connect at all (MP001, MP002, MP003,
-//! MP007) gets only those errors, never MP004/MP005/MP006/MP011 on top.
+//! Adding a rule: a file here (copy one of the same shape), one line in a list below, and its
+//! code and name in `vocab::RuleCode`; then regenerate the docs (`UPDATE_RULE_DOCS=1 cargo test
+//! --test rule_docs`).
 
-mod connect;
-mod security;
+mod context;
+mod fix_choices;
 
-use super::endpoints::{Endpoint, SecurityFrom};
-use super::findings::{EndpointSummary, Finding, Fix};
+mod cleartext_connection;
+mod conflicting_tls_settings;
+mod invalid_port;
+mod nonstandard_port;
+mod opportunistic_starttls;
+mod outdated_tls_version;
+mod overridden_setting;
+mod port_25_submission;
+mod provider_endpoint;
+mod tls_mode_mismatch;
+mod tls_verification_disabled;
+mod unreadable_document;
+mod wrong_protocol_port;
+
+pub(crate) use context::{a_protocol, mode_words, per_setting, preferred_is_implicit, Ctx};
+pub use port_25_submission::drop_port_25_fallbacks;
+pub use unreadable_document::syntax_errors;
+
+use super::endpoints::Endpoint;
+use super::findings::Finding;
 use super::fixes::Doc;
 use super::syntax::Setting;
-use crate::config::{Config, Prefer};
-use crate::knowledge::profiles::{self, Profile};
-use crate::vocab::{Format, RuleCode, Span};
+use crate::config::Config;
+use crate::knowledge::profiles;
+use crate::vocab::{Format, RuleCode, RuleDoc};
 
-/// Where an endpoint's connection goes, as far as the document and the application's defaults say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reach {
-    /// Loopback or a local mail catcher: exempt from the security rules.
-    Local,
-    /// A named remote host, or one the document does not name (it may go anywhere).
-    Remote,
-    /// No host and no known default: the security rules stay silent.
-    Undecided,
+/// An endpoint rule: its documentation and its check, which pushes the rule's findings on one
+/// endpoint (none, one, or one per offending setting).
+#[derive(Clone, Copy)]
+pub(crate) struct Rule {
+    pub doc: RuleDoc,
+    pub check: fn(&Ctx, &mut Vec<Finding>),
 }
 
-/// What every rule reads about one endpoint.
-pub(crate) struct Ctx<'a> {
-    pub doc: Doc<'a>,
-    pub e: &'a Endpoint,
-    pub profile: &'a Profile,
-    pub prefer: Prefer,
-}
+/// One root cause, one diagnostic: rules for an endpoint that cannot connect at all. They run in
+/// this order and the first that fires is the only one; any of them silences [`SECURITY`].
+/// An unreadable port (MP001) or two modes at once (MP010) make every later judgement guesswork;
+/// a mode that contradicts the port (MP003) fails with every server, so it comes before what one
+/// provider documents (MP007); a provider's documented endpoints say more than the port table
+/// (MP002).
+const CANNOT_CONNECT: &[Rule] = &[
+    invalid_port::RULE,
+    conflicting_tls_settings::RULE,
+    tls_mode_mismatch::RULE,
+    provider_endpoint::RULE,
+    wrong_protocol_port::RULE,
+];
 
-impl Ctx<'_> {
-    pub fn finding(
-        &self,
-        code: RuleCode,
-        span: Span,
-        message: String,
-        mut fixes: Vec<Fix>,
-    ) -> Finding {
-        // A fix may not rewrite what only stands for the host and port (a `service` name).
-        let locked = |s: &Span| {
-            self.e
-                .locked
-                .iter()
-                .any(|l| s.start < l.end && l.start < s.end || s.start == l.start)
-        };
-        fixes.retain(|f| !f.edits.iter().any(|ed| locked(&ed.span)));
-        Finding {
-            code,
-            severity: code.default_severity(),
-            message,
-            span,
-            endpoint: Some(EndpointSummary::of(self.e)),
-            fixes: order_fixes(fixes),
-        }
-    }
+/// Settings that are wrong whether or not the endpoint connects, local or not (certificate checks
+/// off, old TLS versions, settings with no effect); each rule says itself where it is silent.
+const ALWAYS: &[Rule] = &[
+    tls_verification_disabled::RULE,
+    outdated_tls_version::RULE,
+    overridden_setting::RULE,
+];
 
-    /// Where an endpoint-wide finding is shown: the port, else the host, else the first setting.
-    pub fn main_span(&self) -> Span {
-        self.e
-            .port
-            .as_ref()
-            .map(|p| p.span.clone())
-            .or_else(|| self.e.url.as_ref().map(|u| u.scheme.span.clone()))
-            .or_else(|| self.e.host.as_ref().map(|h| h.span.clone()))
-            .unwrap_or_else(|| self.setting_span(self.e.anchor))
-    }
-
-    /// Where a finding about the mode (MP004, MP005) is shown: the security setting that decided
-    /// it (`socketType`, `SMTP_ENABLE_STARTTLS`), else (a default, the port, a URL scheme)
-    /// [`Ctx::main_span`].
-    pub fn mode_span(&self) -> Span {
-        match &self.e.security_from {
-            SecurityFrom::Keys(keys) => keys
-                .iter()
-                .find_map(|&si| self.doc.settings.get(si))
-                .map(|s| s.value_span.clone())
-                .unwrap_or_else(|| self.main_span()),
-            _ => self.main_span(),
-        }
-    }
-
-    pub fn setting_span(&self, si: usize) -> Span {
-        self.doc
-            .settings
-            .get(si)
-            .map(|s| s.value_span.clone())
-            .unwrap_or(0..0)
-    }
-
-    /// `EMAIL_USE_SSL=True`, `the smtps:// scheme`, `Laravel's default` — what set the mode.
-    pub fn mode_source(&self) -> String {
-        match &self.e.security_from {
-            // A combination of absent keys (msmtp without `tls`): the application's default.
-            SecurityFrom::Keys(keys) if keys.is_empty() => {
-                format!("{}'s default", self.profile.name)
-            }
-            SecurityFrom::Keys(keys) => keys
-                .iter()
-                .filter_map(|&si| self.doc.settings.get(si))
-                .map(|s| format!("{}={}", self.e.key_label(s), s.value.trim()))
-                .collect::<Vec<_>>()
-                .join(" with "),
-            SecurityFrom::Scheme => match &self.e.url {
-                Some(u) => format!("the {}:// scheme", u.scheme.value),
-                None => "the protocol setting".to_string(),
-            },
-            SecurityFrom::Default => format!("{}'s default", self.profile.name),
-            SecurityFrom::Port => match self.e.port_number() {
-                Some(n) => format!("{} on port {n}", self.profile.name),
-                None => self.profile.name.clone(),
-            },
-            SecurityFrom::Nothing => "the configuration".to_string(),
-        }
-    }
-
-    /// Where the connection goes, by the one policy of rules.md ("A host the document does not
-    /// name is not a local host"): a host from a variable, a placeholder or an expression may go
-    /// anywhere, and so may a missing one where the application needs a host; only a host known
-    /// to be loopback or a catcher (or the catchers' port 1025 with an unnamed host) is local.
-    pub fn reach(&self) -> Reach {
-        let catcher_port = self.e.port_number() == Some(1025);
-        match self.host() {
-            Some(h) if crate::knowledge::hosts::is_local(h) => Reach::Local,
-            Some(h) if catcher_port && crate::knowledge::ports::is_reference(h) => Reach::Local,
-            Some(_) => Reach::Remote,
-            None => match self.profile.default_host.as_deref() {
-                Some(profiles::HOST_REQUIRED) if catcher_port => Reach::Local,
-                Some(profiles::HOST_REQUIRED) => Reach::Remote,
-                Some(h) if crate::knowledge::hosts::is_local(h) => Reach::Local,
-                Some(_) => Reach::Remote,
-                // An application whose default host is not known: the document does not decide.
-                None => Reach::Undecided,
-            },
-        }
-    }
-
-    pub fn is_local(&self) -> bool {
-        self.reach() == Reach::Local
-    }
-
-    /// The connection may leave the machine: the security rules apply.
-    pub fn is_remote(&self) -> bool {
-        self.reach() == Reach::Remote
-    }
-
-    /// The key of a located value as the application's documentation names it.
-    pub fn key_of(&self, l: &super::endpoints::Located) -> String {
-        self.doc
-            .settings
-            .get(l.setting)
-            .map(|s| self.e.key_label(s))
-            .unwrap_or_default()
-    }
-
-    pub fn host(&self) -> Option<&str> {
-        self.e.host.as_ref().map(|h| h.value.trim())
-    }
-}
-
-/// The preferred fix first, marked; at most one is preferred.
-fn order_fixes(mut fixes: Vec<Fix>) -> Vec<Fix> {
-    if let Some(i) = fixes.iter().position(|f| f.preferred) {
-        let f = fixes.remove(i);
-        fixes.insert(0, f);
-    } else if let Some(f) = fixes.first_mut() {
-        f.preferred = true;
-    }
-    for f in fixes.iter_mut().skip(1) {
-        f.preferred = false;
-    }
-    fixes
-}
+/// Rules for an endpoint that connects, to a host that is not local (loopback and mail catchers
+/// are exempt). MP004 and MP005 exclude each other (security `none` against `if offered`).
+const SECURITY: &[Rule] = &[
+    cleartext_connection::RULE,
+    opportunistic_starttls::RULE,
+    port_25_submission::RULE,
+    nonstandard_port::RULE,
+];
 
 /// Runs every rule over one endpoint (its findings depend on nothing else).
 pub fn check_endpoint(
@@ -193,47 +92,128 @@ pub fn check_endpoint(
         profile,
         prefer: config.prefer,
     };
-    let blocking = connect::check(&ctx, out);
-    security::check(&ctx, blocking, out);
-}
-
-/// Document-level pass for autoconfig files, whose servers are alternatives of one account: MP006
-/// stays silent for a port-25 fallback when the file also offers that host for SMTP on 465 or
-/// 587. Elsewhere two endpoints are two configurations, each judged on its own.
-pub fn drop_port_25_fallbacks(findings: Vec<Finding>, endpoints: &[Endpoint]) -> Vec<Finding> {
-    let offered = |host: &str| {
-        endpoints.iter().any(|o| {
-            o.protocol == Some(crate::vocab::Protocol::Smtp)
-                && matches!(o.port_number(), Some(465 | 587))
-                && o.host
-                    .as_ref()
-                    .is_some_and(|h| h.value.trim().eq_ignore_ascii_case(host.trim()))
-        })
-    };
-    findings
-        .into_iter()
-        .filter(|f| {
-            f.code != RuleCode::Mp006
-                || !f
-                    .endpoint
-                    .as_ref()
-                    .and_then(|e| e.host.as_deref())
-                    .is_some_and(offered)
-        })
-        .collect()
-}
-
-/// Which of two modes the policy prefers.
-pub(crate) fn preferred_is_implicit(prefer: Prefer) -> bool {
-    prefer == Prefer::ImplicitTls
-}
-
-/// `an SMTP`, `an IMAP`, `a POP3`.
-pub(crate) fn a_protocol(p: crate::vocab::Protocol) -> String {
-    match p {
-        crate::vocab::Protocol::Pop3 => "a POP3".to_string(),
-        other => format!("an {}", other.label()),
+    let before = out.len();
+    for rule in CANNOT_CONNECT {
+        (rule.check)(&ctx, out);
+        if out.len() > before {
+            break;
+        }
+    }
+    let blocked = out.len() > before;
+    for rule in ALWAYS {
+        (rule.check)(&ctx, out);
+    }
+    if blocked || ctx.is_local() {
+        return;
+    }
+    for rule in SECURITY {
+        (rule.check)(&ctx, out);
     }
 }
 
-pub(crate) use super::fixes::mode_words;
+/// The documentation of every code analysis reports (MP000 and the endpoint rules), by code.
+pub fn docs() -> Vec<RuleDoc> {
+    let mut docs = vec![unreadable_document::DOC];
+    docs.extend(
+        [CANNOT_CONNECT, ALWAYS, SECURITY]
+            .concat()
+            .iter()
+            .map(|rule| rule.doc),
+    );
+    docs.sort_by_key(|d| d.code);
+    docs
+}
+
+/// The documentation of one code analysis reports.
+pub fn doc(code: RuleCode) -> Option<RuleDoc> {
+    docs().into_iter().find(|d| d.code == code)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::analysis::{analyze_file, Finding};
+    use crate::config::Config;
+    use crate::vocab::RuleCode;
+
+    /// The findings for `text` read as a file named `file_name`, with the default settings.
+    pub fn findings(file_name: &str, text: &str) -> Vec<Finding> {
+        analyze_file(file_name, text, &Config::default())
+            .map(|a| a.findings)
+            .unwrap_or_default()
+    }
+
+    /// Their codes, in the order reported.
+    pub fn codes(file_name: &str, text: &str) -> Vec<RuleCode> {
+        findings(file_name, text).iter().map(|f| f.code).collect()
+    }
+
+    /// The first finding of `code`.
+    pub fn finding(file_name: &str, text: &str, code: RuleCode) -> Option<Finding> {
+        findings(file_name, text)
+            .into_iter()
+            .find(|f| f.code == code)
+    }
+
+    /// The text after the preferred fix of the first finding of `code`.
+    pub fn fixed(file_name: &str, text: &str, code: RuleCode) -> Option<String> {
+        let f = finding(file_name, text, code)?;
+        f.fixes.iter().find(|fix| fix.preferred)?.apply(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::codes;
+    use super::*;
+
+    /// Each rule's `## Example` is a file the rule fires on: the docs cannot promise what the
+    /// code does not do.
+    #[test]
+    fn every_example_fires_its_rule() {
+        for doc in docs() {
+            let (file_name, example) = example(doc.body)
+                .unwrap_or_else(|| panic!("{}: no ## Example with a known language", doc.code));
+            assert!(
+                codes(file_name, &example).contains(&doc.code),
+                "{}'s example does not fire it:\n{example}",
+                doc.code
+            );
+        }
+    }
+
+    #[test]
+    fn every_static_code_has_one_page_in_ruff_s_shape() {
+        let codes: Vec<RuleCode> = docs().iter().map(|d| d.code).collect();
+        assert_eq!(codes, RuleCode::STATIC);
+        for doc in docs() {
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix",
+            ] {
+                assert!(doc.body.contains(heading), "{}: no {heading}", doc.code);
+            }
+        }
+    }
+
+    /// The first fenced block under `## Example`, and a file name its language is read as.
+    fn example(body: &str) -> Option<(&'static str, String)> {
+        let section = body.split("## Example").nth(1)?;
+        let fence = section.split("```").nth(1)?;
+        let (language, code) = fence.split_once('\n')?;
+        let file_name = match language.trim() {
+            "dotenv" => ".env",
+            "yaml" => "config.yml",
+            "javascript" => "mailer.js",
+            "properties" => "application.properties",
+            "python" => "settings.py",
+            "ini" => "app.ini",
+            "toml" => "config.toml",
+            "json" => "config.json",
+            "xml" => "config-v1.1.xml",
+            _ => return None,
+        };
+        Some((file_name, code.to_string()))
+    }
+}

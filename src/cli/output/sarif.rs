@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use super::{Diagnostic, Position, Report};
+use crate::analysis::rules;
 use crate::vocab::{RuleCode, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -55,15 +56,17 @@ pub fn render(report: &Report) -> String {
 
 fn rule(code: RuleCode) -> Value {
     let title = code.name().replace('-', " ");
+    let summary = rules::doc(code).map_or("", |doc| doc.summary);
     json!({
         "id": code.as_str(),
         "name": code.name(),
         "shortDescription": {"text": capitalise(&title)},
-        "fullDescription": {"text": code.help()},
+        "fullDescription": {"text": summary},
         "help": {
-            "text": code.help(),
-            "markdown": format!("**{} {}**: {}", code.as_str(), code.name(), code.help()),
+            "text": summary,
+            "markdown": format!("**{} {}**: {summary}", code.as_str(), code.name()),
         },
+        "helpUri": code.doc_url(),
         "defaultConfiguration": {"level": level(code.default_severity())},
         "properties": {"tags": ["mail", "tls", "configuration"]},
     })

@@ -1,0 +1,97 @@
+//! MP008 tls-verification-disabled.
+
+use super::{Ctx, Rule};
+use crate::analysis::findings::Finding;
+use crate::vocab::{RuleCode, RuleDoc};
+
+pub(super) const RULE: Rule = Rule {
+    doc: RuleDoc {
+        code: RuleCode::Mp008,
+        summary: "Certificate checking is switched off: a session whose certificate cannot be validated is not confidential (RFC 8314 §5).",
+        body: r#"
+## What it does
+
+Checks for settings that switch off the check of the server's certificate on a connection to a
+host that is not local: `rejectUnauthorized: false`, `verify_peer=0`, `tls_certcheck off`,
+`openssl_verify_mode: none`, `mail.smtp.ssl.trust=*`, `ssl_verify = no` and the like.
+
+## Why is this bad?
+
+TLS without a checked certificate protects against nobody on the path: anyone who can intercept
+the connection presents their own certificate, reads the password and the mail, and passes them
+on. RFC 8314 §5: a session whose certificate cannot be validated is not confidential.
+
+## Example
+
+```javascript
+const transport = nodemailer.createTransport({
+  host: "smtp.example.com",
+  port: 465,
+  secure: true,
+  tls: { rejectUnauthorized: false },
+});
+```
+
+## When it stays silent
+
+The host is loopback or a local mail catcher. It reports even when the connection cannot work for
+another reason (MP003 …): the setting is wrong either way.
+
+## Fix
+
+None is offered: removing the setting may break a connection to a server with a self-signed or
+private certificate. Remove it, or make the client trust the server's CA (a `ca` file, the system
+store) instead.
+"#,
+    },
+    check,
+};
+
+fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    if ctx.e.verify_off.is_empty() || !ctx.is_remote() {
+        return;
+    }
+    for l in &ctx.e.verify_off {
+        let what = match ctx.doc.settings.get(l.setting) {
+            Some(s) if s.value == l.value => format!("{}={}", ctx.e.key_label(s), l.value.trim()),
+            _ => l.value.trim().to_string(),
+        };
+        out.push(ctx.finding(
+            RuleCode::Mp008,
+            l.span.clone(),
+            format!(
+                "certificate checking is switched off ({what}) for {}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.",
+                ctx.host().unwrap_or("this server")
+            ),
+            Vec::new(),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::codes;
+    use crate::vocab::RuleCode;
+
+    const NODEMAILER: &str = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 465,\n  secure: true,\n  tls: { rejectUnauthorized: false },\n});\n";
+
+    #[test]
+    fn fires_on_reject_unauthorized_false() {
+        assert_eq!(codes("mailer.js", NODEMAILER), [RuleCode::Mp008]);
+    }
+
+    #[test]
+    fn fires_alongside_a_mode_mismatch() {
+        let text = NODEMAILER.replace("port: 465", "port: 587");
+        assert_eq!(
+            codes("mailer.js", &text),
+            [RuleCode::Mp003, RuleCode::Mp008]
+        );
+    }
+
+    #[test]
+    fn silent_for_a_local_catcher() {
+        let text = NODEMAILER.replace("smtp.example.com", "localhost");
+        assert!(codes("mailer.js", &text).is_empty());
+    }
+}
