@@ -11,7 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("vocab", &[]),
     ("knowledge", &["vocab"]),
     ("files", &[]),
-    ("config", &["vocab"]),
+    ("config", &["vocab", "files"]),
     ("analysis", &["vocab", "knowledge", "config"]),
     ("probe", &["vocab", "knowledge", "files"]),
     (
