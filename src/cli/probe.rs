@@ -1,4 +1,4 @@
-//! `mailport probe`: the live "test connection" from a terminal (contract: probe-output.md).
+//! `mailport probe`: the live "test connection" from a terminal (contract: docs/probe-output.md).
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The probe's result: the JSON of `probe-output.md` and the human summary (like
+//! The probe's result: the JSON of `docs/probe-output.md` and the human summary (like
 //! `msmtp --serverinfo`).
 
 use std::fmt::Write as _;
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::vocab::{Protocol, RuleCode, Severity};
 
-/// The result of one probe; serialises to the JSON of `probe-output.md`.
+/// The result of one probe; serialises to the JSON of `docs/probe-output.md`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub version: u32,

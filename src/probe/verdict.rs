@@ -24,7 +24,7 @@ fn claim(security: Option<Security>) -> Claim {
     }
 }
 
-/// How `probe-output.md` writes a target's security.
+/// How `docs/probe-output.md` writes a target's security.
 pub fn security_json(security: Option<Security>) -> Option<String> {
     match claim(security) {
         Claim::Implicit => Some("implicit-tls".into()),
