@@ -12,7 +12,6 @@ pub mod json;
 pub mod properties;
 pub mod toml;
 pub mod yaml;
-mod yaml_plain;
 // Mail-client rc files, Postfix, XML autoconfig and settings written in program source.
 pub mod fetchmail;
 pub mod javascript;

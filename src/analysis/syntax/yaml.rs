@@ -5,6 +5,9 @@
 //! The walk can reuse the settings of an earlier parse for subtrees an edit did not touch (see
 //! [`super::incremental`]); a plain [`parse`] is the same walk without reuse.
 
+/// The fast reader of plain block YAML (tree-sitter is its fallback and its reference).
+mod plain;
+
 use tree_sitter::{Node, Parser, Tree};
 
 use super::bounded::Bounded;
@@ -349,7 +352,7 @@ pub(crate) fn parse_chunk(
     let source = slice(text, chunk.start..chunk.end);
     // Plain block YAML is read by a small reader that gives the same settings much faster;
     // anything else goes to tree-sitter.
-    let (mut parsed, tree) = match super::yaml_plain::read_wanted(source, &chunk.prefix, wanted) {
+    let (mut parsed, tree) = match plain::read_wanted(source, &chunk.prefix, wanted) {
         Some(parsed) => (parsed, None),
         None => {
             let read = parse_within_limits(parser, source, None);

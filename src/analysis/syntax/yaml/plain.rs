@@ -1,5 +1,5 @@
 //! A fast reader for plain block YAML, the kind config files are mostly made of. Big YAML
-//! documents are read in chunks (see [`super::yaml::chunks`]); each chunk is first offered to this
+//! documents are read in chunks (see [`super::chunks`]); each chunk is first offered to this
 //! reader, and only handed to tree-sitter (about 4 MB/s) when the reader declines.
 //!
 //! It reads: block mappings with plain or one-line quoted keys (dotted keys split), nested by
@@ -10,17 +10,17 @@
 //! `.inf` or `1.` come out as the tree says; empty values; full-line and trailing comments; blank
 //! lines; `\n` and `\r\n` line breaks.
 //!
-//! It gives exactly what the tree-sitter path ([`super::yaml::extract`]) gives for the same text,
+//! It gives exactly what the tree-sitter path ([`super::extract`]) gives for the same text,
 //! or `None` as soon as it meets anything else: anchors, aliases, tags, block scalars, multi-line
 //! scalars or flow collections, `?` and `:` indicators, nested `- -` items, a value on the line
 //! after a bare `-`, directives and document markers, tabs, lone carriage returns, control
 //! characters, a root that is not a block mapping, text past the grammar's 16-bit row/column
 //! counters, and anything tree-sitter would report as an error (trailing commas, bad escapes,
 //! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
-//! in `yaml_plain/tests.rs` holds the two equal.
+//! in `yaml/plain/tests.rs` holds the two equal.
 
-use super::yaml::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
-use super::{EntryStyle, Parsed, Segment, Setting, ValueKind};
+use super::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
+use crate::analysis::syntax::{EntryStyle, Parsed, Segment, Setting, ValueKind};
 use crate::vocab::Span;
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text

@@ -791,7 +791,7 @@ fn plain_scalars_typed_like_the_grammar() {
 }
 
 /// The share of chunks the fast reader takes in a YAML file named by `MAILPORT_YAML_SAMPLE`
-/// (`cargo test --lib yaml_plain -- --ignored --nocapture`).
+/// (`cargo test --lib yaml::plain -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn fast_path_share_on_a_sample_file() {
