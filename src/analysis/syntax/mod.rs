@@ -24,6 +24,7 @@ pub mod nix;
 pub mod php;
 pub mod postfix;
 pub mod python;
+mod reuse;
 pub mod ruby;
 pub mod xml;
 

@@ -11,8 +11,8 @@ mod plain;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::bounded::Bounded;
-use super::incremental::Reuse;
 use super::named_children;
+use super::reuse::Reuse;
 use super::{line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
