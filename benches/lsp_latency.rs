@@ -269,6 +269,12 @@ impl Server {
         }
     }
 
+    /// Forgets what arrived so far (a server may publish one version more than once), so the
+    /// next wait sees only what comes after.
+    fn forget_received(&self) -> usize {
+        self.incoming.try_iter().count()
+    }
+
     /// The publish for `uri` of `version` (or the next one, from a server that sends none).
     fn publish(&self, uri: &str, version: i64) -> (Instant, Value) {
         self.wait(&format!("diagnostics of version {version}"), |m| {
@@ -307,6 +313,8 @@ struct Run {
     peak_rss_kib: Option<u64>,
     /// Diagnostics of the two states the edits flip between (to see that each edit was read).
     counts: [usize; 2],
+    /// Messages that arrived after an edit's publish, before the next edit (extra publishes).
+    extra: usize,
 }
 
 fn run_once(command: &[String], settings: &Value, doc: &Doc, path: &Path, edits: usize) -> Run {
@@ -352,8 +360,10 @@ fn run_once(command: &[String], settings: &Value, doc: &Doc, path: &Path, edits:
         + doc.edit_column;
     let mut latencies = Vec::with_capacity(edits);
     let mut counts = [0, 0];
+    let mut extra = 0;
     for k in 0..edits {
         std::thread::sleep(gap);
+        extra += server.forget_received();
         let version = 2 + k as i64;
         let digit = if k % 2 == 0 { "8" } else { "7" };
         text.replace_range(digit_at..digit_at + 1, digit);
@@ -381,6 +391,7 @@ fn run_once(command: &[String], settings: &Value, doc: &Doc, path: &Path, edits:
         edits: latencies,
         peak_rss_kib,
         counts,
+        extra,
     }
 }
 
@@ -427,8 +438,9 @@ fn summarise(label: &str, doc: &Doc, runs: &[Run]) -> (String, Duration) {
         format!("{:.1} MB", *k as f64 / 1024.0)
     });
     let counts = runs.last().map_or([0, 0], |r| r.counts);
+    let extra: usize = runs.iter().map(|r| r.extra).sum();
     let row = format!(
-        "| {} ({} lines) | {label} | {} / {} ms | {} ms | {rss} | {} | {}↔{} |",
+        "| {} ({} lines) | {label} | {} / {} ms | {} ms | {rss} | {} | {}↔{} | {extra} |",
         doc.name,
         doc.lines,
         ms(median),
@@ -477,8 +489,8 @@ fn main() {
         servers[0].2
     );
     println!();
-    println!("| document | server | edit → diagnostics median / p95 | first diagnostics | peak RSS | per-run medians (ms) | diagnostics per state |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| document | server | edit → diagnostics median / p95 | first diagnostics | peak RSS | per-run medians (ms) | diagnostics per state | extra messages |");
+    println!("|---|---|---|---|---|---|---|---|");
     for format in formats.split(',').map(str::trim) {
         for &n in &lines {
             let doc = generate(format, n);
@@ -499,7 +511,7 @@ fn main() {
             }
             if let [ours, theirs] = medians[..] {
                 println!(
-                    "| | {} / mailport | {:.1}× | | | | |",
+                    "| | {} / mailport | {:.1}× | | | | | |",
                     servers[1].0,
                     theirs.as_secs_f64() / ours.as_secs_f64()
                 );
