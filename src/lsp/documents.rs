@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
@@ -76,9 +77,25 @@ pub struct Document {
     pub publish_wanted: bool,
     /// A publisher task for this document is running (at most one: versions go out in order).
     pub publisher_running: bool,
+    /// A running estimate of how long this document takes to analyse after a change: what the
+    /// adaptive debounce waits on.
+    pub analysis_cost: Duration,
+    /// Whether the first analysis (reading the whole text at open) is done; it is not counted in
+    /// `analysis_cost`, which is about typing, not opening.
+    opened: bool,
 }
 
 impl Document {
+    /// Counts one more analysis that took `took`: the mean with the previous estimate, so a
+    /// slow document turns the debounce on after an edit or two and off again a few fast
+    /// analyses later, and one outlier (a busy machine) counts half.
+    pub fn note_analysis(&mut self, took: Duration) {
+        if self.opened {
+            self.analysis_cost = (self.analysis_cost + took) / 2;
+        }
+        self.opened = true;
+    }
+
     /// Applies one `didChange`'s content changes, in order, to the text; the engine catches up
     /// later.
     pub fn apply_changes(
@@ -364,6 +381,8 @@ impl DocEntry {
                 closed: false,
                 publish_wanted: false,
                 publisher_running: false,
+                analysis_cost: Duration::ZERO,
+                opened: false,
             }),
             engine: Mutex::new(Engine {
                 file_name,
@@ -451,8 +470,7 @@ static HOLD: Mutex<Option<(String, Arc<HoldState>)>> = Mutex::new(None);
 
 #[derive(Default)]
 struct HoldState {
-    released: Mutex<bool>,
-    changed: Condvar,
+    released: AtomicBool,
     /// Analyses that reached the hold.
     entered: AtomicUsize,
 }
@@ -468,8 +486,7 @@ impl AnalysisHold {
     }
 
     pub fn release(&self) {
-        *lock(&self.0.released) = true;
-        self.0.changed.notify_all();
+        self.0.released.store(true, Ordering::SeqCst);
     }
 }
 
@@ -488,16 +505,15 @@ fn is_held(uri: &Uri) -> bool {
         .is_some_and(|(marker, _)| uri.as_str().contains(marker.as_str()))
 }
 
+/// Spins rather than sleeps: a held analysis costs CPU time, as the slow analysis it stands for
+/// would (the adaptive debounce counts CPU time).
 fn wait_while_held() {
     let Some(state) = lock(&HOLD).as_ref().map(|(_, state)| state.clone()) else {
         return;
     };
     state.entered.fetch_add(1, Ordering::SeqCst);
-    let mut released = lock(&state.released);
-    while !*released {
-        released = state
-            .changed
-            .wait(released)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // not `yield_now`: a thread that yields gives its CPU time to whoever else runs
+    while !state.released.load(Ordering::SeqCst) {
+        std::hint::spin_loop();
     }
 }

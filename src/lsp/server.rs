@@ -116,19 +116,31 @@ impl Inner {
         T: Send + 'static,
         F: FnOnce(&mut Engine, &Config, u64, Encoding) -> T + Send + 'static,
     {
+        self.on_engine_costed(entry, f).await.map(|(out, _)| out)
+    }
+
+    /// [`Inner::on_engine`], with the CPU time it took (catching up with the edits included).
+    async fn on_engine_costed<T, F>(&self, entry: Arc<DocEntry>, f: F) -> Option<(T, Duration)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine, &Config, u64, Encoding) -> T + Send + 'static,
+    {
         let (config, epoch) = self.config_for(&entry);
         let encoding = self.encoding();
         tokio::task::spawn_blocking(move || {
+            let started = CpuClock::start();
             let mut engine = entry.engine();
-            f(&mut engine, &config, epoch, encoding)
+            let out = f(&mut engine, &config, epoch, encoding);
+            (out, started.elapsed())
         })
         .await
         .ok()
     }
 
-    /// Asks for `entry`'s diagnostics to be published (after the debounce). One publisher per
-    /// document runs at a time and publishes only the document's current version: a newer edit
-    /// supersedes a stale analysis.
+    /// Asks for `entry`'s diagnostics to be published (after the debounce, if any). One publisher
+    /// per document runs at a time and publishes only the document's current version: a newer
+    /// edit supersedes a stale analysis, and the edits that arrive while one analysis runs are
+    /// taken together by the next.
     fn schedule_publish(self: &Arc<Self>, uri: Uri, entry: Arc<DocEntry>) {
         {
             let mut doc = entry.lock();
@@ -143,7 +155,8 @@ impl Inner {
 
     async fn publisher(self: Arc<Self>, uri: Uri, entry: Arc<DocEntry>) {
         loop {
-            let delay = lock(&self.settings).editor.debounce();
+            let analysis_cost = entry.lock().analysis_cost;
+            let delay = lock(&self.settings).editor.debounce(analysis_cost);
             if !delay.is_zero() {
                 // wait for the document to be quiet for `delay`
                 loop {
@@ -163,12 +176,14 @@ impl Inner {
                 }
             }
             let computed = self
-                .on_engine(entry.clone(), |engine, config, epoch, encoding| {
+                .on_engine_costed(entry.clone(), |engine, config, epoch, encoding| {
                     diagnostics(engine, config, epoch, encoding)
                 })
-                .await
-                .flatten();
-            if let Some((version, diagnostics)) = computed {
+                .await;
+            if let Some((_, cost)) = &computed {
+                entry.lock().note_analysis(*cost);
+            }
+            if let Some((Some((version, diagnostics)), _)) = computed {
                 let _gate = entry.publish_gate.lock().await;
                 let current = {
                     let doc = entry.lock();
@@ -309,6 +324,54 @@ impl Inner {
             self.settings_changed().await;
         }
     }
+}
+
+/// The CPU time of the calling thread where the platform tells it, else real time. The adaptive
+/// debounce asks what an analysis costs: on a busy machine its real time is mostly waiting for a
+/// core, which debouncing would not give back.
+struct CpuClock(std::result::Result<Duration, std::time::Instant>);
+
+impl CpuClock {
+    fn start() -> CpuClock {
+        CpuClock(thread_cpu_time().ok_or_else(std::time::Instant::now))
+    }
+
+    fn elapsed(&self) -> Duration {
+        match self.0 {
+            Ok(started) => {
+                thread_cpu_time().map_or(Duration::ZERO, |now| now.saturating_sub(started))
+            }
+            Err(started) => started.elapsed(),
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_time() -> Option<Duration> {
+    use std::os::raw::{c_int, c_long};
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: c_long,
+        tv_nsec: c_long,
+    }
+    extern "C" {
+        fn clock_gettime(clock: c_int, time: *mut Timespec) -> c_int;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec (two longs on 64-bit Linux) to a valid pointer.
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    let secs = u64::try_from(time.tv_sec).ok()?;
+    let nanos = u32::try_from(time.tv_nsec).ok()?;
+    (status == 0).then(|| Duration::new(secs, nanos))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }
 
 /// `MAILPORT_LSP_TIMING=1`: per-edit timings on stderr (for docs/performance.md).

@@ -13,6 +13,12 @@ use serde_json::Value;
 
 use crate::config::{Allow, Config, Prefer};
 
+/// Analyses cheaper than this (CPU time) are not debounced by default: at typing speed, one key
+/// every 100 ms or so, running them all costs a small part of one core.
+pub const ADAPTIVE_DEBOUNCE_ABOVE: Duration = Duration::from_millis(20);
+/// The longest adaptive wait: a very slow document still gets diagnostics soon after typing stops.
+pub const ADAPTIVE_DEBOUNCE_MAX: Duration = Duration::from_millis(250);
+
 /// The editor's `mailport` settings.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -20,8 +26,9 @@ pub struct EditorSettings {
     pub prefer: Option<Prefer>,
     pub rules: BTreeMap<String, String>,
     pub allow: Vec<Allow>,
-    /// Delay before diagnostics are computed after an edit; 0 publishes right away.
-    pub debounce_ms: u64,
+    /// How long the document must be quiet after an edit before diagnostics are computed; 0
+    /// publishes right away. Unset (`None`, the default): adaptive, see [`CheckedSettings::debounce`].
+    pub debounce_ms: Option<u64>,
     /// "Test connection" code lenses above endpoints.
     pub code_lens: bool,
     /// What each connection really is (`SMTP · implicit TLS`), after its port.
@@ -41,7 +48,7 @@ impl Default for EditorSettings {
             prefer: None,
             rules: BTreeMap::new(),
             allow: Vec::new(),
-            debounce_ms: 50,
+            debounce_ms: None,
             code_lens: true,
             inlay_hints: true,
             probe: ProbeSettings::default(),
@@ -92,8 +99,18 @@ impl CheckedSettings {
         }
     }
 
-    pub fn debounce(&self) -> Duration {
-        Duration::from_millis(self.settings.debounce_ms)
+    /// How long to wait for quiet after an edit, for a document whose analysis takes about
+    /// `analysis_cost`. A `debounceMs` the user set is taken as it is. Unset, the wait adapts:
+    /// an analysis cheaper than [`ADAPTIVE_DEBOUNCE_ABOVE`] costs less than any wait would save,
+    /// so diagnostics go out as soon as it is done; a slower one waits about as long as one
+    /// analysis takes (at most [`ADAPTIVE_DEBOUNCE_MAX`]), so a burst of keystrokes costs one
+    /// analysis rather than one per key.
+    pub fn debounce(&self, analysis_cost: Duration) -> Duration {
+        match self.settings.debounce_ms {
+            Some(ms) => Duration::from_millis(ms),
+            None if analysis_cost < ADAPTIVE_DEBOUNCE_ABOVE => Duration::ZERO,
+            None => analysis_cost.min(ADAPTIVE_DEBOUNCE_MAX),
+        }
     }
 
     pub fn probe_timeout(&self) -> Duration {
@@ -170,7 +187,7 @@ mod tests {
     #[test]
     fn defaults_when_nothing_is_sent() {
         let s = CheckedSettings::from_value(&Value::Null).unwrap();
-        assert_eq!(s.settings.debounce_ms, 50);
+        assert_eq!(s.settings.debounce_ms, None);
         assert!(s.settings.code_lens);
         assert_eq!(s.settings.probe.timeout_secs, 10);
     }
@@ -181,8 +198,25 @@ mod tests {
         let bare = json!({"debounceMs": 0, "rules": {"MP011": "off"}});
         for v in [wrapped, bare] {
             let s = CheckedSettings::from_value(&v).unwrap();
-            assert_eq!(s.settings.debounce_ms, 0);
+            assert_eq!(s.settings.debounce_ms, Some(0));
             assert_eq!(s.config.rules.get(&RuleCode::Mp011), Some(&RuleLevel::Off));
+        }
+    }
+
+    #[test]
+    fn debounce_adapts_only_when_unset() {
+        let fast = Duration::from_millis(2);
+        let slow = Duration::from_millis(80);
+        let very_slow = Duration::from_secs(3);
+        let adaptive = CheckedSettings::from_value(&json!({"debounceMs": null})).unwrap();
+        assert_eq!(adaptive.debounce(fast), Duration::ZERO);
+        assert_eq!(adaptive.debounce(slow), slow);
+        assert_eq!(adaptive.debounce(very_slow), ADAPTIVE_DEBOUNCE_MAX);
+        for ms in [0, 50] {
+            let fixed = CheckedSettings::from_value(&json!({"debounceMs": ms})).unwrap();
+            for cost in [fast, slow, very_slow] {
+                assert_eq!(fixed.debounce(cost), Duration::from_millis(ms));
+            }
         }
     }
 
