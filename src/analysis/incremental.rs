@@ -201,11 +201,23 @@ fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
     kept
 }
 
-/// Findings in a stable order: by position, then code.
+/// Findings in one order whatever order the endpoints were read in: by position, then code, then
+/// (two endpoints can share a setting) the endpoint's host, port and profile, then the message.
 fn order(findings: &mut [(usize, Finding)]) {
-    findings.sort_by(|(_, a), (_, b)| {
-        (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
-    });
+    let key = |f: &Finding| {
+        let endpoint = f
+            .endpoint
+            .as_ref()
+            .map(|e| (e.host.clone(), e.port, e.profile));
+        (
+            f.span.start,
+            f.span.end,
+            f.code,
+            endpoint,
+            f.message.clone(),
+        )
+    };
+    findings.sort_by_cached_key(|(_, f)| key(f));
 }
 
 impl State {

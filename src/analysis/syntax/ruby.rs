@@ -40,14 +40,65 @@ fn hash_literal<'t>(text: &str, node: Node<'t>) -> Option<Node<'t>> {
 }
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(tree_sitter_ruby::LANGUAGE.into(), text, None, |root| {
-        let mut reader = Reader {
-            text,
-            out: Vec::new(),
+    read_source(
+        tree_sitter_ruby::LANGUAGE.into(),
+        text,
+        Some(heredoc_cut),
+        |root| {
+            let mut reader = Reader {
+                text,
+                out: Vec::new(),
+            };
+            reader.visit(root);
+            reader.out
+        },
+    )
+}
+
+/// tree-sitter-ruby keeps an open heredoc's word in its saved state with a one-byte length: a
+/// word of 256 characters or more is saved cut short, and restoring that state fails an assertion
+/// in the grammar's C code (the process aborts). Heredoc words are short in real code; the text
+/// is read up to the line of the first opener (`<<ID`, `<<~'…'`, `<<-"…"`) whose word is this
+/// long, or whose quote is not closed this soon.
+const LONGEST_HEREDOC_WORD: usize = 200;
+
+/// The start of the line holding the first heredoc opener with a word too long for the grammar.
+/// Each opener looks at most [`LONGEST_HEREDOC_WORD`] characters ahead: linear in the text.
+pub(crate) fn heredoc_cut(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text.get(from..)?.find("<<") {
+        let at = from + found;
+        from = at + 2;
+        let mut rest = text.get(at + 2..)?;
+        if let Some(after) = rest.strip_prefix(['~', '-']) {
+            rest = after;
+        }
+        let mut chars = rest.chars();
+        let too_long = match chars.next() {
+            // The word runs to the closing quote, across lines, or to the end of the text.
+            Some(quote @ ('\'' | '"' | '`')) => {
+                let word = chars
+                    .take(LONGEST_HEREDOC_WORD + 1)
+                    .take_while(|c| *c != quote)
+                    .count();
+                word > LONGEST_HEREDOC_WORD
+            }
+            Some(c) if c.is_alphanumeric() || c == '_' => {
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .take(LONGEST_HEREDOC_WORD + 1)
+                    .count()
+                    > LONGEST_HEREDOC_WORD
+            }
+            _ => false,
         };
-        reader.visit(root);
-        reader.out
-    })
+        if too_long {
+            let line = bytes[..at].iter().rposition(|b| *b == b'\n' || *b == b'\r');
+            return Some(line.map_or(0, |i| i + 1));
+        }
+    }
+    None
 }
 
 struct Reader<'a> {
@@ -437,5 +488,31 @@ end
         let port = parsed.settings.iter().find(|s| s.key() == "port").unwrap();
         assert_eq!(&*port.style.separator, ": ");
         assert_eq!(&*port.style.lead, ",\n    ");
+    }
+}
+
+#[cfg(test)]
+mod heredoc_tests {
+    use super::*;
+
+    #[test]
+    fn a_heredoc_word_too_long_for_the_grammar_stops_the_read_at_its_line() {
+        let long = "x".repeat(300);
+        let text = format!("gitlab_rails['smtp_port'] = 587\nbody = <<~'{long}'\nsmtp = 1\n");
+        assert_eq!(heredoc_cut(&text), Some(text.find("body").unwrap()));
+        let unclosed = format!("a = 1\nb = <<\"{long}");
+        assert_eq!(heredoc_cut(&unclosed), Some(6));
+        // the read stops there, without aborting, and what came before is still read
+        let parsed = parse(&text);
+        assert_eq!(parsed.settings.len(), 1, "{:?}", parsed.settings);
+        assert_eq!(parsed.errors.len(), 1);
+    }
+
+    #[test]
+    fn ordinary_heredocs_and_shifts_are_read_whole() {
+        let text = "msg = <<~EOS\n  hello\nEOS\nx = 1 << 2\ny = <<-'END'\nEND\n";
+        assert_eq!(heredoc_cut(text), None);
+        let short_unclosed = "z = <<'abc";
+        assert_eq!(heredoc_cut(short_unclosed), None);
     }
 }
