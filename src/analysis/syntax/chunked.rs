@@ -220,8 +220,10 @@ impl<F: ChunkFormat> ChunkedDoc<F> {
         parsed: &mut Parsed,
         keeper: &mut impl Admit,
         (start, old_end, new_end): (usize, usize, usize),
+        line_breaks: usize,
     ) -> bool {
-        if !F::AT_ANY_SIZE && !read_in_chunks(line_breaks(text)) {
+        // The caller counts line breaks: counting them here would read the whole text per edit.
+        if !F::AT_ANY_SIZE && !read_in_chunks(line_breaks) {
             return false;
         }
         let delta = new_end as isize - old_end as isize;

@@ -108,6 +108,7 @@ impl IncrementalDoc {
                 &mut self.parsed,
                 &mut self.keeper,
                 (start, end, new_end),
+                self.line_starts.len().saturating_sub(1),
             );
             if !edited {
                 self.read_all();
@@ -231,6 +232,7 @@ trait Chunked: Send {
         parsed: &mut Parsed,
         keeper: &mut Keeper,
         edit: (usize, usize, usize),
+        line_breaks: usize,
     ) -> bool;
 }
 
@@ -241,8 +243,9 @@ impl<F: ChunkFormat> Chunked for ChunkedDoc<F> {
         parsed: &mut Parsed,
         keeper: &mut Keeper,
         edit: (usize, usize, usize),
+        line_breaks: usize,
     ) -> bool {
-        ChunkedDoc::edit(self, text, parsed, keeper, edit)
+        ChunkedDoc::edit(self, text, parsed, keeper, edit, line_breaks)
     }
 }
 
