@@ -161,7 +161,7 @@ pub fn parse(text: &str, embedded: &Embedded) -> syntax::Parsed {
             }
         }
     }
-    syntax::shift_parsed(&mut parsed, embedded.span.start);
+    parsed.shift(embedded.span.start as isize);
     parsed
 }
 

@@ -4,18 +4,85 @@
 //! lines), unquoted values ending at ` #` comments, full-line comments and blank lines. `${VAR}`
 //! references stay in the value verbatim.
 
+use tree_sitter::Parser;
+
+use super::chunked::{Chunk, ChunkFormat};
 use super::{line_end, line_lead, EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
+    read_entries(text, 0..text.len(), &|_| true)
+}
+
+/// The entries of `text` from `within.start` (an entry's start) to `within.end`.
+fn read_entries(
+    text: &str,
+    within: std::ops::Range<usize>,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Parsed {
     let mut parsed = Parsed::default();
-    let mut pos = 0;
-    while pos < text.len() {
-        let line = lex_line(text, pos);
+    let mut pos = within.start;
+    while pos < within.end {
+        let line = lex_line_wanted(text, pos, wanted);
         parsed.settings.extend(line.setting);
         parsed.errors.extend(line.error);
+        if line.next <= pos {
+            break;
+        }
         pos = line.next;
     }
     parsed
+}
+
+/// A document between edits is kept in chunks of about 16 entries: a chunk ends before an entry
+/// whose first line hashes to 0 mod 16, so where chunks end depends on the text itself and an
+/// edit moves no other chunk's end. An entry whose quote is not closed looked at all the text
+/// after it: its chunk runs to the end. The chunks read exactly as [`parse`] reads.
+pub(crate) struct Chunks;
+
+impl ChunkFormat for Chunks {
+    type Place = ();
+    type Carry = ();
+    const AT_ANY_SIZE: bool = true;
+
+    fn parser() -> Option<Parser> {
+        Some(Parser::new()) // the lexer needs none
+    }
+
+    fn unit_end(text: &str, start: usize) -> usize {
+        let mut pos = start;
+        while pos < text.len() {
+            let line = lex_line_wanted(text, pos, &|_| false);
+            if line.unclosed || line.next <= pos {
+                return text.len();
+            }
+            pos = line.next;
+            if line_hash(text, pos) % 16 == 0 {
+                break;
+            }
+        }
+        pos.min(text.len())
+    }
+
+    fn read(
+        _: &mut Parser,
+        text: &str,
+        chunk: &Chunk<()>,
+        _: &(),
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> (Parsed, ()) {
+        (read_entries(text, chunk.start..chunk.end, wanted), ())
+    }
+}
+
+/// FNV-1a of the line that starts at `start`.
+fn line_hash(text: &str, start: usize) -> u64 {
+    let bytes = text.as_bytes().get(start..).unwrap_or(&[]);
+    bytes
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// What one logical line (an entry may span several physical lines) holds.
@@ -52,12 +119,7 @@ fn next_line(text: &str, pos: usize) -> usize {
     }
 }
 
-/// Reads the logical line that starts at `start` (a line start).
-pub(crate) fn lex_line(text: &str, start: usize) -> EnvLine {
-    lex_line_wanted(text, start, &|_| true)
-}
-
-/// [`lex_line`], leaving out the setting when `wanted` rejects its name (a caller that would drop
+/// Reads the logical line that starts at `start` (a line start), leaving out the setting when `wanted` rejects its name (a caller that would drop
 /// it anyway saves building it; the line is still read to its end).
 pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) -> bool) -> EnvLine {
     let bytes = text.as_bytes();

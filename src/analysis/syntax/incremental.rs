@@ -1,13 +1,11 @@
 //! A document kept between edits: the language server applies each edit here and gets the settings
 //! back without re-reading what the edit did not touch.
 
-use std::ops::Range;
-use std::sync::Arc;
-
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::reuse::{shift_setting, Reuse};
-use super::{env, ini, properties, toml, yaml, Chunk, Parsed, Setting};
+use super::chunked::{Admit, ChunkFormat, ChunkedDoc};
+use super::reuse::Reuse;
+use super::{env, ini, properties, toml, yaml, Parsed, Setting};
 
 use crate::vocab::{Format, Span};
 use std::collections::HashSet;
@@ -30,15 +28,11 @@ pub struct IncrementalDoc {
     keeper: Keeper,
     /// Byte offset of the start of every line (tree-sitter edits need row/column points).
     line_starts: Vec<usize>,
-    /// YAML: the parser and the tree(s) of the current text, for incremental re-parsing.
-    yaml: Option<YamlState>,
-    /// `.env`: the entries that span more than one line (`start..start of the next entry`); only
-    /// they can hold the start of a later line.
-    env_extents: Vec<Span>,
-    /// `.env`: starts of the entries whose quote is not closed (they depend on all text after).
-    env_unclosed: Vec<usize>,
-    /// TOML, INI, `.properties`: a big document's chunks (`None` for a small one, read whole).
-    chunked: Option<Chunked>,
+    /// A small YAML document: the parser and the tree of the current text, for incremental
+    /// re-parsing.
+    yaml: Option<(Parser, Tree)>,
+    /// A document read in chunks (`None` when it is read whole).
+    chunked: Option<Box<dyn Chunked>>,
 }
 
 impl IncrementalDoc {
@@ -56,6 +50,7 @@ impl IncrementalDoc {
         let mut doc = IncrementalDoc {
             format,
             keeper: Keeper {
+                format,
                 keep,
                 names: HashSet::new(),
             },
@@ -63,8 +58,6 @@ impl IncrementalDoc {
             text,
             parsed: Parsed::default(),
             yaml: None,
-            env_extents: Vec::new(),
-            env_unclosed: Vec::new(),
             chunked: None,
         };
         doc.read_all();
@@ -108,13 +101,24 @@ impl IncrementalDoc {
             old_end_position: old_end_point,
             new_end_position: self.point(new_end),
         };
-        match self.format {
-            Format::Env => self.edit_env(start, end, new_end),
-            Format::Yaml => self.edit_yaml(&edit),
-            Format::Toml | Format::Ini | Format::Properties => {
-                self.edit_chunked(start, end, new_end)
+        if let Some(chunked) = &mut self.chunked {
+            let edited = chunked.edit(
+                &self.text,
+                &mut self.parsed,
+                &mut self.keeper,
+                (start, end, new_end),
+                self.line_starts.len().saturating_sub(1),
+            );
+            if !edited {
+                self.read_all();
             }
-            _ => self.parsed = self.kept(super::parse(self.format, &self.text)),
+            return;
+        }
+        match self.yaml.take() {
+            Some((parser, tree)) if !super::chunked::read_in_chunks(self.line_starts.len() - 1) => {
+                self.edit_yaml_tree(parser, tree, &edit)
+            }
+            _ => self.read_all(),
         }
     }
 
@@ -126,48 +130,22 @@ impl IncrementalDoc {
     fn read_all(&mut self) {
         // Everything is read again: names of settings that are gone go too.
         self.keeper.names.clear();
-        match self.format {
-            Format::Env => {
-                let (parsed, extents, unclosed) = read_env(&self.text, &mut self.keeper);
-                self.parsed = parsed;
-                self.env_extents = extents;
-                self.env_unclosed = unclosed;
+        self.yaml = None;
+        self.parsed = Parsed::default();
+        self.chunked = open_chunked(self.format, &self.text, &mut self.keeper, &mut self.parsed);
+        if self.chunked.is_some() {
+        } else if self.format == Format::Yaml {
+            let Some(mut parser) = yaml::parser() else {
+                return;
+            };
+            let read = yaml::parse_within_limits(&mut parser, &self.text, None);
+            self.parsed = self.kept(yaml::extract(&read, &self.text, None, &[]));
+            // a document read only in part is read whole again on every edit
+            if let Some(tree) = read.tree.filter(|_| read.limit.is_none()) {
+                self.yaml = Some((parser, tree));
             }
-            Format::Yaml => {
-                self.yaml = None;
-                self.parsed = Parsed::default();
-                let Some(mut parser) = yaml::parser() else {
-                    return;
-                };
-                if let Some(chunks) = yaml::chunks(&self.text) {
-                    let mut live = Vec::with_capacity(chunks.len());
-                    for chunk in chunks {
-                        let wanted = self.keeper.wanted(Format::Yaml);
-                        let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &chunk, &wanted);
-                        let read = self.kept(read);
-                        live.push(LiveChunk {
-                            chunk,
-                            settings: read.settings.len(),
-                            errors: read.errors.len(),
-                        });
-                        self.parsed.settings.extend(read.settings);
-                        self.parsed.errors.extend(read.errors);
-                    }
-                    self.yaml = Some(YamlState::Chunked {
-                        parser,
-                        chunks: live,
-                    });
-                } else {
-                    let read = yaml::parse_within_limits(&mut parser, &self.text, None);
-                    self.parsed = self.kept(yaml::extract(&read, &self.text, None, &[]));
-                    // a document read only in part is read whole again on every edit
-                    if let Some(tree) = read.tree.filter(|_| read.limit.is_none()) {
-                        self.yaml = Some(YamlState::Whole { parser, tree });
-                    }
-                }
-            }
-            Format::Toml | Format::Ini | Format::Properties => self.read_chunked(),
-            _ => self.parsed = self.kept(super::parse(self.format, &self.text)),
+        } else {
+            self.parsed = self.kept(super::parse(self.format, &self.text));
         }
         self.parsed.settings.shrink_to_fit();
         self.line_starts.shrink_to_fit();
@@ -206,122 +184,6 @@ impl IncrementalDoc {
         }
     }
 
-    /// `.env`: re-lexes from the entry that holds the edit until the lines line up with the old
-    /// ones again; the settings before and after are kept (those after are moved).
-    fn edit_env(&mut self, start: usize, old_end: usize, new_end: usize) {
-        let text = &self.text;
-        let wanted = self.keeper.wanted(Format::Env);
-        // Text before `start` did not change, so neither did the entries that end before it.
-        let mut from = super::line_start(text, start);
-        let holder = self.env_extents.partition_point(|e| e.start < from);
-        if let Some(extent) = holder.checked_sub(1).and_then(|i| self.env_extents.get(i)) {
-            if extent.end > from {
-                from = extent.start;
-            }
-        }
-        // An entry with an unclosed quote looked at everything after it.
-        if let Some(&open) = self.env_unclosed.first() {
-            from = from.min(open);
-        }
-        let mut fresh = Parsed::default();
-        let mut fresh_extents = Vec::new();
-        let mut fresh_unclosed = Vec::new();
-        let mut pos = from;
-        let old_resume = loop {
-            if pos >= text.len() {
-                break usize::MAX; // to the end: everything after `from` was read again
-            }
-            if pos > new_end {
-                // The same bytes as old `old_pos`: in step if no old entry spans that line.
-                let old_pos = old_end + (pos - new_end);
-                let i = self.env_extents.partition_point(|e| e.start < old_pos);
-                let inside = i
-                    .checked_sub(1)
-                    .and_then(|i| self.env_extents.get(i))
-                    .is_some_and(|e| e.end > old_pos);
-                if !inside {
-                    break old_pos;
-                }
-            }
-            let line = env::lex_line_wanted(text, pos, &wanted);
-            if spans_lines(text, pos, line.next) {
-                fresh_extents.push(pos..line.next);
-            }
-            fresh
-                .settings
-                .extend(line.setting.and_then(|s| self.keeper.one(Format::Env, s)));
-            if line.unclosed {
-                fresh_unclosed.push(pos);
-            }
-            fresh.errors.extend(line.error);
-            if line.next <= pos {
-                break usize::MAX; // to the end: everything after `from` was read again
-            }
-            pos = line.next;
-        };
-        let shift = |at: usize| at - old_end + new_end;
-        // Settings: replace those that started in `from..old_resume`, move the rest.
-        let first = self
-            .parsed
-            .settings
-            .partition_point(|s| s.key_span.start < from);
-        let last = self
-            .parsed
-            .settings
-            .partition_point(|s| s.key_span.start < old_resume);
-        let inserted = fresh.settings.len();
-        self.parsed.settings.splice(first..last, fresh.settings);
-        for setting in self.parsed.settings.iter_mut().skip(first + inserted) {
-            shift_setting(setting, old_end, new_end);
-        }
-        let first = self.env_extents.partition_point(|e| e.start < from);
-        let last = self.env_extents.partition_point(|e| e.start < old_resume);
-        let inserted = fresh_extents.len();
-        self.env_extents.splice(first..last, fresh_extents);
-        for extent in self.env_extents.iter_mut().skip(first + inserted) {
-            *extent = shift(extent.start)..shift(extent.end);
-        }
-        let first = self.env_unclosed.partition_point(|&s| s < from);
-        let last = self.env_unclosed.partition_point(|&s| s < old_resume);
-        let inserted = fresh_unclosed.len();
-        self.env_unclosed.splice(first..last, fresh_unclosed);
-        for open in self.env_unclosed.iter_mut().skip(first + inserted) {
-            *open = shift(*open);
-        }
-        let first = self.parsed.errors.partition_point(|e| e.span.start < from);
-        let last = self
-            .parsed
-            .errors
-            .partition_point(|e| e.span.start < old_resume);
-        let inserted = fresh.errors.len();
-        self.parsed.errors.splice(first..last, fresh.errors);
-        for error in self.parsed.errors.iter_mut().skip(first + inserted) {
-            error.span = shift(error.span.start)..shift(error.span.end);
-        }
-    }
-
-    /// YAML: incremental tree-sitter re-parse, then re-read only the entries (or, in a big
-    /// document, the chunk) the edit or a structural change touched.
-    fn edit_yaml(&mut self, edit: &InputEdit) {
-        let chunked = self.line_starts.len() > yaml::CHUNK_ABOVE_LINES;
-        match self.yaml.take() {
-            Some(YamlState::Whole { parser, tree }) if !chunked => {
-                self.edit_yaml_tree(parser, tree, edit)
-            }
-            Some(YamlState::Chunked {
-                mut parser,
-                mut chunks,
-            }) if chunked => {
-                if self.edit_yaml_chunk(&mut parser, &mut chunks, edit) {
-                    self.yaml = Some(YamlState::Chunked { parser, chunks });
-                } else {
-                    self.rechunk_yaml(parser, chunks, edit);
-                }
-            }
-            _ => self.read_all(),
-        }
-    }
-
     fn edit_yaml_tree(&mut self, mut parser: Parser, mut old_tree: Tree, edit: &InputEdit) {
         // Top-level pairs are read at the indentation of the first line with content: an edit up
         // to the end of that line may move it, and with it what every other line gives
@@ -352,524 +214,61 @@ impl IncrementalDoc {
         match reuse.assemble(fresh.settings) {
             Some(settings) => {
                 self.parsed.settings = self.keeper.admit_all(Format::Yaml, settings);
-                self.yaml = Some(YamlState::Whole { parser, tree });
+                self.yaml = Some((parser, tree));
             }
             None => self.read_all(),
         }
     }
-
-    /// A big YAML document: when the edit stays inside one chunk and leaves every chunk
-    /// boundary as it was, only that chunk is parsed again (incrementally). False when the
-    /// chunks must be recomputed.
-    fn edit_yaml_chunk(
-        &mut self,
-        parser: &mut Parser,
-        chunks: &mut [LiveChunk],
-        edit: &InputEdit,
-    ) -> bool {
-        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
-        let Some(i) = chunks
-            .partition_point(|c| c.chunk.start <= start)
-            .checked_sub(1)
-        else {
-            return false;
-        };
-        let Some(live) = chunks.get(i) else {
-            return false;
-        };
-        let chunk = &live.chunk;
-        let is_last = i + 1 == chunks.len();
-        // The chunk's own final line break must stay, or the next chunk's first line moves.
-        if chunk.header || (!is_last && old_end >= chunk.end) {
-            return false;
-        }
-        let new_chunk_end = chunk.end - old_end + new_end;
-        if !self.chunk_boundaries_kept(chunk, start, new_end, new_chunk_end) {
-            return false;
-        }
-        let new_chunk = yaml::Chunk {
-            end: new_chunk_end,
-            ..chunk.clone()
-        };
-        // A chunk is small: parsed again from scratch (its tree is not kept, see LiveChunk).
-        let wanted = self.keeper.wanted(Format::Yaml);
-        let (fresh, _) = yaml::parse_chunk(parser, &self.text, &new_chunk, &wanted);
-        let fresh = self.kept(fresh);
-        // Splice the chunk's settings and errors; move everything after it.
-        let first_setting: usize = chunks[..i].iter().map(|c| c.settings).sum();
-        let first_error: usize = chunks[..i].iter().map(|c| c.errors).sum();
-        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
-        let old_settings = first_setting..first_setting + live.settings;
-        let old_errors = first_error..first_error + live.errors;
-        if old_settings.end > self.parsed.settings.len()
-            || old_errors.end > self.parsed.errors.len()
-        {
-            return false;
-        }
-        self.parsed.settings.splice(old_settings, fresh.settings);
-        self.parsed.errors.splice(old_errors, fresh.errors);
-        for setting in self
-            .parsed
-            .settings
-            .iter_mut()
-            .skip(first_setting + settings)
-        {
-            shift_setting(setting, old_end, new_end);
-        }
-        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
-            error.span = error.span.start - old_end + new_end..error.span.end - old_end + new_end;
-        }
-        chunks[i] = LiveChunk {
-            chunk: new_chunk,
-            settings,
-            errors,
-        };
-        for later in chunks.iter_mut().skip(i + 1) {
-            later.chunk.start = later.chunk.start - old_end + new_end;
-            later.chunk.end = later.chunk.end - old_end + new_end;
-        }
-        true
-    }
-
-    /// A big YAML document whose chunk boundaries an edit changed: the chunks are computed
-    /// again; those the edit did not touch keep their tree and settings (moved), the others are
-    /// parsed.
-    fn rechunk_yaml(&mut self, mut parser: Parser, old_chunks: Vec<LiveChunk>, edit: &InputEdit) {
-        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
-        let Some(specs) = yaml::chunks(&self.text) else {
-            self.read_all();
-            return;
-        };
-        // Old chunks the edit did not touch, by where they start now.
-        let mut kept = std::collections::HashMap::new();
-        let mut first_setting = 0;
-        let mut first_error = 0;
-        for live in old_chunks.iter() {
-            let moved = if live.chunk.end <= start {
-                Some(0)
-            } else if live.chunk.start >= old_end && live.chunk.start > start {
-                Some(1)
-            } else {
-                None
-            };
-            if let Some(moved) = moved {
-                let shift = |at: usize| {
-                    if moved == 1 {
-                        at - old_end + new_end
-                    } else {
-                        at
-                    }
-                };
-                let now = yaml::Chunk {
-                    start: shift(live.chunk.start),
-                    end: shift(live.chunk.end),
-                    ..live.chunk.clone()
-                };
-                let settings = first_setting..first_setting + live.settings;
-                let errors = first_error..first_error + live.errors;
-                kept.insert(now.start, (now, settings, errors, moved == 1));
-            }
-            first_setting += live.settings;
-            first_error += live.errors;
-        }
-        let mut old_settings = std::mem::take(&mut self.parsed.settings)
-            .into_iter()
-            .enumerate();
-        let mut old_errors = std::mem::take(&mut self.parsed.errors)
-            .into_iter()
-            .enumerate();
-        let mut live = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let reusable = kept.remove(&spec.start).filter(|(now, ..)| *now == spec);
-            if let Some((_, settings, errors, moved)) = reusable {
-                let before = self.parsed.settings.len();
-                for (_, mut setting) in take_run(&mut old_settings, settings) {
-                    if moved {
-                        shift_setting(&mut setting, old_end, new_end);
-                    }
-                    self.parsed.settings.push(setting);
-                }
-                let taken = self.parsed.settings.len() - before;
-                let before = self.parsed.errors.len();
-                for (_, mut error) in take_run(&mut old_errors, errors) {
-                    if moved {
-                        error.span = error.span.start - old_end + new_end
-                            ..error.span.end - old_end + new_end;
-                    }
-                    self.parsed.errors.push(error);
-                }
-                let taken_errors = self.parsed.errors.len() - before;
-                live.push(LiveChunk {
-                    chunk: spec,
-                    settings: taken,
-                    errors: taken_errors,
-                });
-            } else {
-                let wanted = self.keeper.wanted(Format::Yaml);
-                let (read, _) = yaml::parse_chunk(&mut parser, &self.text, &spec, &wanted);
-                let read = self.kept(read);
-                live.push(LiveChunk {
-                    chunk: spec,
-                    settings: read.settings.len(),
-                    errors: read.errors.len(),
-                });
-                self.parsed.settings.extend(read.settings);
-                self.parsed.errors.extend(read.errors);
-            }
-        }
-        self.parsed.settings.shrink_to_fit();
-        self.yaml = Some(YamlState::Chunked {
-            parser,
-            chunks: live,
-        });
-    }
-
-    /// After an edit of `start..new_end` inside `chunk` (which now ends at `new_chunk_end`), the
-    /// lines it touched still start (or do not start) chunks exactly as before.
-    fn chunk_boundaries_kept(
-        &self,
-        chunk: &yaml::Chunk,
-        start: usize,
-        new_end: usize,
-        new_chunk_end: usize,
-    ) -> bool {
-        let text = &self.text;
-        let mut pos = super::line_start(text, start);
-        while pos < text.len() && pos <= new_end {
-            let line = yaml::line_at(text, pos);
-            if pos == chunk.start {
-                if !yaml::starts_entry(text, &line, chunk.level) {
-                    return false;
-                }
-            } else if line.content && line.indent <= chunk.level {
-                return false;
-            }
-            pos = line.next;
-        }
-        if chunk.level == 0 {
-            // A top-level chunk: it must still end where it did and still not be split.
-            let end = yaml::top_chunk_end(text, chunk.start);
-            if end != new_chunk_end {
-                return false;
-            }
-            let split = yaml::split_top_chunk(text, chunk.start, end);
-            if split.len() != 1 {
-                return false;
-            }
-        }
-        true
-    }
 }
 
-impl IncrementalDoc {
-    /// TOML, INI, `.properties`: reads a big document chunk by chunk (see [`Chunking`]), a small
-    /// one whole.
-    fn read_chunked(&mut self) {
-        self.chunked = None;
-        let chunking = Chunking::of(self.format);
-        let (Some(chunking), Some(chunks)) =
-            (chunking, chunking.and_then(|c| c.chunks(&self.text)))
-        else {
-            self.parsed = self.kept(super::parse(self.format, &self.text));
-            return;
-        };
-        let Some(mut parser) = chunking.parser() else {
-            self.parsed = Parsed::default();
-            return;
-        };
-        let mut parsed = Parsed::default();
-        let mut live = Vec::with_capacity(chunks.len());
-        let mut tables = Arc::default();
-        for chunk in chunks {
-            let read = self.read_chunk(chunking, &mut parser, chunk, tables, &mut parsed);
-            tables = read.tables_after.clone();
-            live.push(read);
-        }
-        self.parsed = parsed;
-        self.chunked = Some(Chunked {
-            chunking,
-            parser,
-            chunks: live,
-        });
-    }
-
-    /// Reads `chunk`, which starts from the array-of-tables counts `tables`: what it keeps goes
-    /// to `out`, the chunk's record comes back.
-    fn read_chunk(
+/// A document read in chunks, whatever its format.
+trait Chunked: Send {
+    fn edit(
         &mut self,
-        chunking: Chunking,
-        parser: &mut Parser,
-        chunk: Chunk,
-        tables: Arc<toml::ArrayTables>,
-        out: &mut Parsed,
-    ) -> ReadChunk {
-        let (read, tables_after) = chunking.parse(parser, &self.text, &chunk, &tables);
-        let read = self.kept(read);
-        let record = ReadChunk {
-            chunk,
-            tables_before: tables,
-            tables_after,
-            settings: read.settings.len(),
-            errors: read.errors.len(),
-        };
-        out.settings.extend(read.settings);
-        out.errors.extend(read.errors);
-        record
-    }
-
-    /// A big document re-reads only the chunks around the edit; a small one is parsed whole.
-    fn edit_chunked(&mut self, start: usize, old_end: usize, new_end: usize) {
-        let big = super::read_in_chunks(self.line_starts.len().saturating_sub(1));
-        match self.chunked.take() {
-            Some(mut chunked) if big => {
-                if self.edit_chunks(&mut chunked, start, old_end, new_end) {
-                    self.chunked = Some(chunked);
-                } else {
-                    self.read_all();
-                }
-            }
-            None if !big => self.parsed = self.kept(super::parse(self.format, &self.text)),
-            _ => self.read_all(),
-        }
-    }
-
-    /// Finds the chunks again from the chunk before the one the edit starts in (its end may
-    /// move) until a chunk starts where an old one after the edit started: from there on the
-    /// text and so the chunks are the same as before. Those new chunks are parsed (the one
-    /// before the edit is kept if it did not change), then old chunks as long as they now start
-    /// from other array-of-tables counts (TOML); the rest keep their settings, moved. False when
-    /// the old chunks do not add up (then everything is read again).
-    fn edit_chunks(
-        &mut self,
-        chunked: &mut Chunked,
-        start: usize,
-        old_end: usize,
-        new_end: usize,
-    ) -> bool {
-        let chunking = chunked.chunking;
-        let old = &chunked.chunks;
-        let first = old
-            .partition_point(|c| c.chunk.start <= start)
-            .saturating_sub(2);
-        let Some(first_chunk) = old.get(first) else {
-            return false;
-        };
-        // New chunk boundaries, up to the first that matches an old one after the edit.
-        let mut specs = Vec::new();
-        let mut pos = first_chunk.chunk.start;
-        let mut after_open = first_chunk.chunk.after_open;
-        let mut resume = old.len();
-        while pos < self.text.len() {
-            let (end, next_after_open) = chunking.chunk_end(&self.text, pos);
-            specs.push(Chunk {
-                start: pos,
-                end,
-                after_open,
-            });
-            after_open = next_after_open;
-            pos = end;
-            if end >= new_end && end < self.text.len() {
-                let old_start = end - new_end + old_end;
-                let k = old.partition_point(|c| c.chunk.start < old_start);
-                if k > first && old.get(k).is_some_and(|c| c.chunk.start == old_start) {
-                    resume = k;
-                    break;
-                }
-            }
-        }
-        // The first one is kept when it lies before the edit and did not change.
-        let mut first = first;
-        let mut tables = first_chunk.tables_before.clone();
-        if first_chunk.chunk.end <= start && specs.first() == Some(&first_chunk.chunk) {
-            specs.remove(0);
-            tables = first_chunk.tables_after.clone();
-            first += 1;
-        }
-        let first_setting: usize = old[..first].iter().map(|c| c.settings).sum();
-        let first_error: usize = old[..first].iter().map(|c| c.errors).sum();
-        let mut fresh = Parsed::default();
-        let mut fresh_chunks = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let read = self.read_chunk(chunking, &mut chunked.parser, spec, tables, &mut fresh);
-            tables = read.tables_after.clone();
-            fresh_chunks.push(read);
-        }
-        // Old chunks after the edit that now start from other array-of-tables counts.
-        let shift = |at: usize| at - old_end + new_end;
-        let mut next_after_open = Some(after_open);
-        while let Some(later) = old.get(resume) {
-            if Arc::ptr_eq(&later.tables_before, &tables) || later.tables_before == tables {
-                break;
-            }
-            let spec = Chunk {
-                start: shift(later.chunk.start),
-                end: shift(later.chunk.end),
-                after_open: next_after_open.take().unwrap_or(later.chunk.after_open),
-            };
-            let read = self.read_chunk(chunking, &mut chunked.parser, spec, tables, &mut fresh);
-            tables = read.tables_after.clone();
-            fresh_chunks.push(read);
-            resume += 1;
-        }
-        // Splice: the settings and errors of old chunks `first..resume` give way to the fresh
-        // ones; everything after moves.
-        let old_settings: usize = old[first..resume].iter().map(|c| c.settings).sum();
-        let old_errors: usize = old[first..resume].iter().map(|c| c.errors).sum();
-        let old_settings = first_setting..first_setting + old_settings;
-        let old_errors = first_error..first_error + old_errors;
-        if old_settings.end > self.parsed.settings.len()
-            || old_errors.end > self.parsed.errors.len()
-        {
-            return false;
-        }
-        let (settings, errors) = (fresh.settings.len(), fresh.errors.len());
-        self.parsed.settings.splice(old_settings, fresh.settings);
-        self.parsed.errors.splice(old_errors, fresh.errors);
-        for setting in self
-            .parsed
-            .settings
-            .iter_mut()
-            .skip(first_setting + settings)
-        {
-            shift_setting(setting, old_end, new_end);
-        }
-        for error in self.parsed.errors.iter_mut().skip(first_error + errors) {
-            error.span = shift(error.span.start)..shift(error.span.end);
-        }
-        let inserted = fresh_chunks.len();
-        chunked.chunks.splice(first..resume, fresh_chunks);
-        for (k, later) in chunked.chunks.iter_mut().enumerate().skip(first + inserted) {
-            later.chunk.start = shift(later.chunk.start);
-            later.chunk.end = shift(later.chunk.end);
-            if k == first + inserted {
-                if let Some(after_open) = next_after_open {
-                    later.chunk.after_open = after_open;
-                }
-            }
-        }
-        true
-    }
-}
-
-/// The formats whose big documents are read in chunks of lines, and how each finds and reads
-/// its chunks (TOML: [`toml::chunks`]; INI and `.properties`: [`super::line_chunks`]).
-#[derive(Clone, Copy)]
-enum Chunking {
-    Toml,
-    Ini,
-    Properties,
-}
-
-impl Chunking {
-    fn of(format: Format) -> Option<Chunking> {
-        match format {
-            Format::Toml => Some(Chunking::Toml),
-            Format::Ini => Some(Chunking::Ini),
-            Format::Properties => Some(Chunking::Properties),
-            _ => None,
-        }
-    }
-
-    fn parser(self) -> Option<Parser> {
-        match self {
-            Chunking::Toml => toml::parser(),
-            Chunking::Ini => ini::parser(),
-            Chunking::Properties => properties::parser(),
-        }
-    }
-
-    /// The chunks of the text, `None` when it is small enough to read whole.
-    fn chunks(self, text: &str) -> Option<Vec<Chunk>> {
-        match self {
-            Chunking::Toml => toml::chunks(text),
-            Chunking::Ini => super::line_chunks(text, ini::starts_chunk),
-            Chunking::Properties => super::line_chunks(text, properties::starts_chunk),
-        }
-    }
-
-    /// Where the chunk that starts at `start` ends (and the `after_open` of the next one).
-    fn chunk_end(self, text: &str, start: usize) -> (usize, bool) {
-        match self {
-            Chunking::Toml => toml::chunk_end(text, start),
-            Chunking::Ini => (super::line_chunk_end(text, start, ini::starts_chunk), false),
-            Chunking::Properties => (
-                super::line_chunk_end(text, start, properties::starts_chunk),
-                false,
-            ),
-        }
-    }
-
-    /// Reads one chunk; TOML starts from the array-of-tables counts `tables` and returns those
-    /// after the chunk (the others return `tables`).
-    fn parse(
-        self,
-        parser: &mut Parser,
         text: &str,
-        chunk: &Chunk,
-        tables: &Arc<toml::ArrayTables>,
-    ) -> (Parsed, Arc<toml::ArrayTables>) {
-        match self {
-            Chunking::Toml => toml::parse_chunk(parser, text, chunk, tables),
-            Chunking::Ini => (ini::parse_chunk(parser, text, chunk), tables.clone()),
-            Chunking::Properties => (properties::parse_chunk(parser, text, chunk), tables.clone()),
-        }
+        parsed: &mut Parsed,
+        keeper: &mut Keeper,
+        edit: (usize, usize, usize),
+        line_breaks: usize,
+    ) -> bool;
+}
+
+impl<F: ChunkFormat> Chunked for ChunkedDoc<F> {
+    fn edit(
+        &mut self,
+        text: &str,
+        parsed: &mut Parsed,
+        keeper: &mut Keeper,
+        edit: (usize, usize, usize),
+        line_breaks: usize,
+    ) -> bool {
+        ChunkedDoc::edit(self, text, parsed, keeper, edit, line_breaks)
     }
 }
 
-/// A big TOML, INI or `.properties` document between edits.
-struct Chunked {
-    chunking: Chunking,
-    parser: Parser,
-    chunks: Vec<ReadChunk>,
-}
-
-/// A chunk of a big TOML, INI or `.properties` document: the TOML array-of-tables counts before
-/// and after it, and how many settings and errors it holds (they sit in the document's lists in
-/// chunk order). Its tree is not kept: a chunk is parsed again from scratch.
-struct ReadChunk {
-    chunk: Chunk,
-    tables_before: Arc<toml::ArrayTables>,
-    tables_after: Arc<toml::ArrayTables>,
-    settings: usize,
-    errors: usize,
-}
-
-/// The tree(s) of a YAML document between edits.
-enum YamlState {
-    /// One tree for the whole text.
-    Whole { parser: Parser, tree: Tree },
-    /// A big document: one tree per chunk (see [`yaml::chunks`]).
-    Chunked {
-        parser: Parser,
-        chunks: Vec<LiveChunk>,
-    },
-}
-
-/// A chunk of a big YAML document, and how many settings and errors it holds (they sit in the
-/// document's lists in chunk order). Its tree is not kept: a chunk is a few dozen lines, parsed
-/// again from scratch in well under a millisecond, while the trees of every chunk of a 50k-line
-/// file weigh tens of megabytes.
-struct LiveChunk {
-    chunk: yaml::Chunk,
-    settings: usize,
-    errors: usize,
-}
-
-/// The items of `items` (numbered in order) whose number is in `run`; earlier ones are dropped.
-fn take_run<T>(items: &mut impl Iterator<Item = (usize, T)>, run: Range<usize>) -> Vec<(usize, T)> {
-    let mut out = Vec::with_capacity(run.len());
-    if run.is_empty() {
-        return out;
+/// Reads `text` in chunks when its format and size say so.
+fn open_chunked(
+    format: Format,
+    text: &str,
+    keeper: &mut Keeper,
+    out: &mut Parsed,
+) -> Option<Box<dyn Chunked>> {
+    fn open<F: ChunkFormat + 'static>(
+        text: &str,
+        keeper: &mut Keeper,
+        out: &mut Parsed,
+    ) -> Option<Box<dyn Chunked>> {
+        ChunkedDoc::<F>::open(text, keeper, out).map(|doc| Box::new(doc) as Box<dyn Chunked>)
     }
-    for (at, item) in items.by_ref() {
-        if at >= run.start {
-            out.push((at, item));
-        }
-        if at + 1 >= run.end {
-            break;
-        }
+    keeper.format = format;
+    match format {
+        Format::Env => open::<env::Chunks>(text, keeper, out),
+        Format::Yaml => open::<yaml::Chunks>(text, keeper, out),
+        Format::Toml => open::<toml::Chunks>(text, keeper, out),
+        Format::Ini => open::<ini::Chunks>(text, keeper, out),
+        Format::Properties => open::<properties::Chunks>(text, keeper, out),
+        _ => None,
     }
-    out
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -883,6 +282,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// What a document keeps of the settings it reads: those its `keep` accepts (all without one),
 /// each stored small, with its key names shared.
 struct Keeper {
+    format: Format,
     /// Settings this rejects are dropped (never the others).
     keep: Option<Keep>,
     /// One copy of each key name (and entry lead and separator) the kept settings use.
@@ -943,39 +343,14 @@ impl Keeper {
     }
 }
 
-/// Lexes a whole `.env` text, keeping what `keeper` keeps.
-fn read_env(text: &str, keeper: &mut Keeper) -> (Parsed, Vec<Span>, Vec<usize>) {
-    let mut parsed = Parsed::default();
-    let mut extents = Vec::new();
-    let mut unclosed = Vec::new();
-    let wanted = keeper.wanted(Format::Env);
-    let mut pos = 0;
-    while pos < text.len() {
-        let line = env::lex_line_wanted(text, pos, &wanted);
-        if spans_lines(text, pos, line.next) {
-            extents.push(pos..line.next);
-        }
-        parsed
-            .settings
-            .extend(line.setting.and_then(|s| keeper.one(Format::Env, s)));
-        if line.unclosed {
-            unclosed.push(pos);
-        }
-        parsed.errors.extend(line.error);
-        if line.next <= pos {
-            break;
-        }
-        pos = line.next;
+impl Admit for Keeper {
+    fn wanted(&self) -> impl Fn(&str) -> bool + 'static {
+        Keeper::wanted(self, self.format)
     }
-    (parsed, extents, unclosed)
-}
 
-/// Moves a setting that lies after an edit of `..old_end` into `..new_end`.
-/// The entry `start..next` goes on past its first line.
-fn spans_lines(text: &str, start: usize, next: usize) -> bool {
-    text.get(start..next)
-        .and_then(|entry| entry.find('\n'))
-        .is_some_and(|i| start + i + 1 < next)
+    fn admit(&mut self, parsed: Parsed) -> Parsed {
+        Keeper::admit(self, self.format, parsed)
+    }
 }
 
 #[cfg(test)]
@@ -1200,7 +575,7 @@ mod tests {
     fn big_yaml_random_edits_match_a_fresh_parse() {
         // Over the chunking threshold: edits go to one chunk's tree, or recompute the chunks.
         let text = crate::analysis::syntax::yaml::tests::big_yaml(75);
-        assert!(text.lines().count() > yaml::CHUNK_ABOVE_LINES);
+        assert!(super::super::chunked::read_in_chunks(text.lines().count()));
         let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits(Format::Yaml, &text, seed * 15485863, 150);
@@ -1228,7 +603,9 @@ mod tests {
     fn big_toml_random_edits_match_a_fresh_parse() {
         // Over the chunking threshold: an edit re-parses one chunk, or the chunks are recomputed.
         let text = crate::analysis::syntax::toml::tests::big_toml(90);
-        assert!(super::super::read_in_chunks(text.matches('\n').count()));
+        assert!(super::super::chunked::read_in_chunks(
+            text.matches('\n').count()
+        ));
         let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Toml, &text, seed * 49157, 100, TOML_PIECES);
@@ -1262,7 +639,9 @@ mod tests {
     #[test]
     fn big_ini_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::ini::tests::big_ini(110);
-        assert!(super::super::read_in_chunks(text.matches('\n').count()));
+        assert!(super::super::chunked::read_in_chunks(
+            text.matches('\n').count()
+        ));
         let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Ini, &text, seed * 7237, 100, LINE_PIECES);
@@ -1272,7 +651,9 @@ mod tests {
     #[test]
     fn big_properties_random_edits_match_a_fresh_parse() {
         let text = crate::analysis::syntax::properties::tests::big_properties(150);
-        assert!(super::super::read_in_chunks(text.matches('\n').count()));
+        assert!(super::super::chunked::read_in_chunks(
+            text.matches('\n').count()
+        ));
         let seeds = seeds(2);
         for seed in 1..=seeds {
             random_edits_with(Format::Properties, &text, seed * 9973, 100, LINE_PIECES);

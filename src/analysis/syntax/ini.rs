@@ -5,56 +5,60 @@
 
 use tree_sitter::{Node, Parser};
 
+use super::chunked::{self, Chunk, ChunkFormat};
+
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, slice, Chunk, EntryStyle, Parsed, Setting, SyntaxError,
-    ValueKind,
+    line_end, line_lead, line_start, slice, EntryStyle, Parsed, Setting, SyntaxError, ValueKind,
 };
 
 use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
-    let Some(mut parser) = parser() else {
-        return Parsed::default();
-    };
-    let Some(chunks) = super::line_chunks(text, starts_chunk) else {
-        return read_text(&mut parser, text);
-    };
-    let mut parsed = Parsed::default();
-    for chunk in chunks {
-        let read = parse_chunk(&mut parser, text, &chunk);
-        parsed.settings.extend(read.settings);
-        parsed.errors.extend(read.errors);
-    }
-    parsed
+    chunked::parse::<Chunks>(text).unwrap_or_else(|| parse_whole(text))
 }
 
-/// A big document is read in chunks (see [`super::line_chunks`]) that start at section lines:
+/// A big document is read in chunks (see [`super::chunked`]) that start at section lines:
 /// every line of a section belongs to it, so a chunk reads exactly as in one tree.
-pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
+fn starts_chunk(text: &str, line: usize) -> bool {
     text.as_bytes()
         .get(line..)
         .and_then(|rest| rest.iter().find(|&&b| b != b' ' && b != b'\t'))
         == Some(&b'[')
 }
 
-/// A parser for INI, `None` only if the grammar cannot be loaded.
-pub(crate) fn parser() -> Option<Parser> {
-    super::parser_for(&tree_sitter_ini::LANGUAGE.into())
-}
+/// Big documents are read in chunks that start where [`starts_chunk`] says.
+pub(crate) struct Chunks;
 
-/// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
-pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: &Chunk) -> Parsed {
-    let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
-    super::shift_parsed(&mut parsed, chunk.start);
-    parsed
+impl ChunkFormat for Chunks {
+    type Place = ();
+    type Carry = ();
+
+    fn parser() -> Option<Parser> {
+        super::parser_for(&tree_sitter_ini::LANGUAGE.into())
+    }
+
+    fn unit_end(text: &str, start: usize) -> usize {
+        super::next_line_where(text, start, starts_chunk)
+    }
+
+    fn read(
+        parser: &mut Parser,
+        text: &str,
+        chunk: &Chunk<()>,
+        _: &(),
+        _wanted: &dyn Fn(&str) -> bool,
+    ) -> (Parsed, ()) {
+        let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
+        parsed.shift(chunk.start as isize);
+        (parsed, ())
+    }
 }
 
 /// One tree for the whole text (what a big document's chunks must add up to).
-#[cfg(test)]
 pub(crate) fn parse_whole(text: &str) -> Parsed {
-    parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
+    Chunks::parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
 }
 
 fn read_text(parser: &mut Parser, text: &str) -> Parsed {
@@ -282,7 +286,7 @@ pub(crate) mod tests {
     #[test]
     fn big_documents_read_in_chunks_as_one_tree_does() {
         let text = big_ini(110);
-        let chunks = super::super::line_chunks(&text, starts_chunk).unwrap_or_default();
+        let chunks = chunked::chunks::<Chunks>(&text).unwrap_or_default();
         assert!(chunks.len() > 100, "{}", chunks.len());
         let whole = parse_whole(&text);
         assert!(whole.errors.is_empty(), "{:?}", whole.errors);

@@ -132,6 +132,14 @@ impl Setting {
         }
     }
 
+    /// Moves the setting by `delta` bytes (it was read from a chunk, or text before it changed).
+    pub fn shift(&mut self, delta: isize) {
+        let moved = |at: usize| at.wrapping_add_signed(delta);
+        self.key_span = moved(self.key_span.start)..moved(self.key_span.end);
+        self.value_span = moved(self.value_span.start)..moved(self.value_span.end);
+        self.style.insert_at = moved(self.style.insert_at);
+    }
+
     /// The key path as names.
     pub fn path_names(&self) -> Vec<&str> {
         self.path.iter().map(|k| &**k).collect()
@@ -150,11 +158,31 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+impl SyntaxError {
+    /// Moves the error by `delta` bytes.
+    pub fn shift(&mut self, delta: isize) {
+        let moved = |at: usize| at.wrapping_add_signed(delta);
+        self.span = moved(self.span.start)..moved(self.span.end);
+    }
+}
+
 /// What an adapter read from a document: everything it could, plus where it could not.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Parsed {
     pub settings: Vec<Setting>,
     pub errors: Vec<SyntaxError>,
+}
+
+impl Parsed {
+    /// Moves everything by `delta` bytes (a read of a part of a text into the text's offsets).
+    pub fn shift(&mut self, delta: isize) {
+        for setting in &mut self.settings {
+            setting.shift(delta);
+        }
+        for error in &mut self.errors {
+            error.shift(delta);
+        }
+    }
 }
 
 /// Reads `text` as `format`. Never panics; a broken document yields what can be read plus errors.
@@ -183,6 +211,7 @@ pub fn parse(format: Format, text: &str) -> Parsed {
 }
 
 pub mod bounded;
+pub(crate) mod chunked;
 pub mod incremental;
 
 // ---------------------------------------------------------------------------------------------
@@ -240,54 +269,12 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
     text.get(span).unwrap_or("")
 }
 
-// Big TOML, INI and `.properties` documents are read in chunks of lines, each parsed on its own,
-// so that an edit re-parses only its chunk. A format says which lines may start a chunk: lines
-// that no entry before them can run into.
-
-/// Documents with at least this many line breaks are read in chunks.
-const CHUNKS_FROM_LINES: usize = 1000;
-
-/// True when a document with this many line breaks is read in chunks.
-pub(crate) fn read_in_chunks(line_breaks: usize) -> bool {
-    line_breaks >= CHUNKS_FROM_LINES
-}
-
-/// A run of whole lines of a big document that is parsed on its own.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Chunk {
-    pub start: usize,
-    /// Start of the next chunk (or the end of the text).
-    pub end: usize,
-    /// TOML: the chunk's header came while the chunk before left an array open (see
-    /// [`toml::chunks`]). Always false for the line formats.
-    pub after_open: bool,
-}
-
-/// The chunks of a big line-oriented document (`None` when it is small): each starts at a line
-/// for which `starts_chunk(text, line_start)` holds (the first at 0) and runs to the next.
-pub(crate) fn line_chunks(text: &str, starts_chunk: fn(&str, usize) -> bool) -> Option<Vec<Chunk>> {
-    if !read_in_chunks(text.bytes().filter(|&b| b == b'\n').count()) {
-        return None;
-    }
-    let mut chunks = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() {
-        let end = line_chunk_end(text, pos, starts_chunk);
-        chunks.push(Chunk {
-            start: pos,
-            end,
-            after_open: false,
-        });
-        pos = end;
-    }
-    Some(chunks)
-}
-
-/// Where the chunk that starts at `start` ends: the next line after its first that starts one.
-pub(crate) fn line_chunk_end(
+/// Where the run of lines that starts at `start` ends: at the next line after its first for
+/// which `starts_run(text, line_start)` holds, or at the end of the text.
+pub(crate) fn next_line_where(
     text: &str,
     start: usize,
-    starts_chunk: fn(&str, usize) -> bool,
+    starts_run: fn(&str, usize) -> bool,
 ) -> usize {
     let bytes = text.as_bytes();
     let mut pos = start;
@@ -299,21 +286,9 @@ pub(crate) fn line_chunk_end(
             Some(i) => pos + i + 1,
             None => return text.len(),
         };
-        if pos >= text.len() || starts_chunk(text, pos) {
+        if pos >= text.len() || starts_run(text, pos) {
             return pos.min(text.len());
         }
-    }
-}
-
-/// Moves what was read from a chunk that starts at `at` into document offsets.
-pub(crate) fn shift_parsed(parsed: &mut Parsed, at: usize) {
-    for setting in &mut parsed.settings {
-        setting.key_span = setting.key_span.start + at..setting.key_span.end + at;
-        setting.value_span = setting.value_span.start + at..setting.value_span.end + at;
-        setting.style.insert_at += at;
-    }
-    for error in &mut parsed.errors {
-        error.span = error.span.start + at..error.span.end + at;
     }
 }
 

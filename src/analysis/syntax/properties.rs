@@ -6,29 +6,19 @@ use std::sync::{Mutex, PoisonError};
 
 use tree_sitter::{Node, Parser};
 
-use super::{line_end, line_lead, slice, Chunk, EntryStyle, Parsed, Setting, ValueKind};
+use super::chunked::{self, Chunk, ChunkFormat};
+
+use super::{line_end, line_lead, slice, EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    let Some(mut parser) = parser() else {
-        return Parsed::default();
-    };
-    let Some(chunks) = super::line_chunks(text, starts_chunk) else {
-        return read_text(&mut parser, text);
-    };
-    let mut parsed = Parsed::default();
-    for chunk in chunks {
-        let read = parse_chunk(&mut parser, text, &chunk);
-        parsed.settings.extend(read.settings);
-        parsed.errors.extend(read.errors);
-    }
-    parsed
+    chunked::parse::<Chunks>(text).unwrap_or_else(|| parse_whole(text))
 }
 
-/// A big document is read in chunks (see [`super::line_chunks`]) of about 16 lines. A chunk
+/// A big document is read in chunks (see [`super::chunked`]) of about 16 lines. A chunk
 /// starts at a line that the line before does not continue (an odd number of `\` at its end;
 /// also counted on comments, to be safe) and whose bytes hash to 0 mod 16: the choice depends
 /// on those two lines only, so an edit moves no other chunk's start.
-pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
+fn starts_chunk(text: &str, line: usize) -> bool {
     let bytes = text.as_bytes();
     let Some(before) = line.checked_sub(1).and_then(|end| bytes.get(..end)) else {
         return true;
@@ -53,22 +43,37 @@ pub(crate) fn starts_chunk(text: &str, line: usize) -> bool {
     hash % 16 == 0
 }
 
-/// A parser for `.properties`, `None` only if the grammar cannot be loaded.
-pub(crate) fn parser() -> Option<Parser> {
-    super::parser_for(&tree_sitter_properties::LANGUAGE.into())
-}
+/// Big documents are read in chunks that start where [`starts_chunk`] says.
+pub(crate) struct Chunks;
 
-/// Reads the chunk `chunk` of `text` on its own; offsets are the document's.
-pub(crate) fn parse_chunk(parser: &mut Parser, text: &str, chunk: &Chunk) -> Parsed {
-    let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
-    super::shift_parsed(&mut parsed, chunk.start);
-    parsed
+impl ChunkFormat for Chunks {
+    type Place = ();
+    type Carry = ();
+
+    fn parser() -> Option<Parser> {
+        super::parser_for(&tree_sitter_properties::LANGUAGE.into())
+    }
+
+    fn unit_end(text: &str, start: usize) -> usize {
+        super::next_line_where(text, start, starts_chunk)
+    }
+
+    fn read(
+        parser: &mut Parser,
+        text: &str,
+        chunk: &Chunk<()>,
+        _: &(),
+        _wanted: &dyn Fn(&str) -> bool,
+    ) -> (Parsed, ()) {
+        let mut parsed = read_text(parser, slice(text, chunk.start..chunk.end));
+        parsed.shift(chunk.start as isize);
+        (parsed, ())
+    }
 }
 
 /// One tree for the whole text (what a big document's chunks must add up to).
-#[cfg(test)]
 pub(crate) fn parse_whole(text: &str) -> Parsed {
-    parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
+    Chunks::parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
 }
 
 /// tree-sitter-properties keeps its scanner's state in one C global (`reached_eof`), so two
@@ -284,7 +289,7 @@ pub(crate) mod tests {
     #[test]
     fn big_documents_read_in_chunks_as_one_tree_does() {
         let text = big_properties(150);
-        let chunks = super::super::line_chunks(&text, starts_chunk).unwrap_or_default();
+        let chunks = chunked::chunks::<Chunks>(&text).unwrap_or_default();
         assert!(chunks.len() > 20, "{}", chunks.len());
         // No chunk starts on a continued line.
         for chunk in &chunks {

@@ -6,11 +6,8 @@ use std::ops::Range;
 use super::Setting;
 use crate::vocab::Span;
 
-pub(crate) fn shift_setting(setting: &mut Setting, old_end: usize, new_end: usize) {
-    let shift = |at: usize| at - old_end + new_end;
-    setting.key_span = shift(setting.key_span.start)..shift(setting.key_span.end);
-    setting.value_span = shift(setting.value_span.start)..shift(setting.value_span.end);
-    setting.style.insert_at = shift(setting.style.insert_at);
+fn shift_setting(setting: &mut Setting, old_end: usize, new_end: usize) {
+    setting.shift(new_end as isize - old_end as isize);
 }
 
 /// What a re-read may take from the previous parse: the old settings, and where the text changed.

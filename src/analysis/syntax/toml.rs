@@ -9,28 +9,13 @@ use tree_sitter::{Node, Parser};
 
 use super::named_children;
 
-use super::{
-    line_end, line_lead, parse_tree, slice, Chunk, EntryStyle, Parsed, Setting, ValueKind,
-};
+use super::chunked::{self, Chunk, ChunkFormat};
+use super::{line_end, line_lead, parse_tree, slice, EntryStyle, Parsed, Setting, ValueKind};
 
 use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
-    if let Some(chunks) = chunks(text) {
-        let Some(mut parser) = parser() else {
-            return Parsed::default();
-        };
-        let mut parsed = Parsed::default();
-        let mut tables = Arc::default();
-        for chunk in &chunks {
-            let (read, after) = parse_chunk(&mut parser, text, chunk, &tables);
-            parsed.settings.extend(read.settings);
-            parsed.errors.extend(read.errors);
-            tables = after;
-        }
-        return parsed;
-    }
-    parse_whole(text)
+    chunked::parse::<Chunks>(text).unwrap_or_else(|| parse_whole(text))
 }
 
 /// One tree for the whole text.
@@ -65,40 +50,19 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
 /// For each array of tables (its header path as written): how many elements so far.
 pub(crate) type ArrayTables = HashMap<Vec<String>, usize>;
 
-/// The chunks of a big document, `None` when it is small enough for one tree.
-pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
-    if !super::read_in_chunks(text.bytes().filter(|&b| b == b'\n').count()) {
-        return None;
-    }
-    let mut chunks = Vec::new();
-    let mut pos = 0;
-    let mut after_open = false;
-    while pos < text.len() {
-        let (end, next_after_open) = chunk_end(text, pos);
-        chunks.push(Chunk {
-            start: pos,
-            end,
-            after_open,
-        });
-        after_open = next_after_open;
-        pos = end;
-    }
-    Some(chunks)
-}
-
-/// Where the chunk that starts at `start` ends: the start of the next line that starts a chunk
-/// (and whether that line comes while an array is open), or the end of the text.
-pub(crate) fn chunk_end(text: &str, start: usize) -> (usize, bool) {
+/// Where the chunk that starts at `start` ends: the start of the next line that starts a chunk,
+/// or the end of the text.
+pub(crate) fn chunk_end(text: &str, start: usize) -> usize {
     let bytes = text.as_bytes();
     let mut scan = Scan::default();
     let mut pos = scan.line(bytes, start);
     while pos < bytes.len() {
         if starts_chunk(bytes, pos, &scan) {
-            return (pos, scan.open > 0);
+            return pos;
         }
         pos = scan.line(bytes, pos);
     }
-    (bytes.len(), false)
+    bytes.len()
 }
 
 fn starts_chunk(bytes: &[u8], line: usize, scan: &Scan) -> bool {
@@ -270,41 +234,52 @@ fn header_cannot_be_value(bytes: &[u8], line: usize) -> bool {
     word_key && (rest.is_empty() || rest == b"\r" || rest.starts_with(b"#"))
 }
 
-/// A parser for TOML, `None` only if the grammar cannot be loaded.
-pub(crate) fn parser() -> Option<Parser> {
-    super::parser_for(&tree_sitter_toml_ng::LANGUAGE.into())
-}
+/// TOML read in chunks: one per column-0 table header; each hands on the array-of-tables counts.
+pub(crate) struct Chunks;
 
-/// Parses one chunk, starting from the array-of-tables counts `tables` of the chunks before it;
-/// returns its settings and errors (document offsets) and the counts after it.
-pub(crate) fn parse_chunk(
-    parser: &mut Parser,
-    text: &str,
-    chunk: &Chunk,
-    tables: &Arc<ArrayTables>,
-) -> (Parsed, Arc<ArrayTables>) {
-    let source = slice(text, chunk.start..chunk.end);
-    let read = super::bounded::parse(parser, source, None, None);
-    let Some(tree) = &read.tree else {
-        return (Parsed::default(), tables.clone());
-    };
-    let mut reader = Reader {
-        text: source,
-        settings: Vec::new(),
-        array_tables: ArrayTables::clone(tables),
-    };
-    reader.container(tree.root_node(), &[]);
-    let mut parsed = Parsed {
-        settings: reader.settings,
-        errors: read.errors(source),
-    };
-    super::shift_parsed(&mut parsed, chunk.start);
-    let after = if reader.array_tables == **tables {
-        tables.clone()
-    } else {
-        Arc::new(reader.array_tables)
-    };
-    (parsed, after)
+impl ChunkFormat for Chunks {
+    type Place = ();
+    type Carry = Arc<ArrayTables>;
+
+    fn parser() -> Option<Parser> {
+        super::parser_for(&tree_sitter_toml_ng::LANGUAGE.into())
+    }
+
+    fn unit_end(text: &str, start: usize) -> usize {
+        chunk_end(text, start)
+    }
+
+    /// Reads one chunk, starting from the array-of-tables counts `tables` of the chunks before.
+    fn read(
+        parser: &mut Parser,
+        text: &str,
+        chunk: &Chunk<()>,
+        tables: &Arc<ArrayTables>,
+        _wanted: &dyn Fn(&str) -> bool,
+    ) -> (Parsed, Arc<ArrayTables>) {
+        let source = slice(text, chunk.start..chunk.end);
+        let read = super::bounded::parse(parser, source, None, None);
+        let Some(tree) = &read.tree else {
+            return (Parsed::default(), tables.clone());
+        };
+        let mut reader = Reader {
+            text: source,
+            settings: Vec::new(),
+            array_tables: ArrayTables::clone(tables),
+        };
+        reader.container(tree.root_node(), &[]);
+        let mut parsed = Parsed {
+            settings: reader.settings,
+            errors: read.errors(source),
+        };
+        parsed.shift(chunk.start as isize);
+        let after = if reader.array_tables == **tables {
+            tables.clone()
+        } else {
+            Arc::new(reader.array_tables)
+        };
+        (parsed, after)
+    }
 }
 
 struct Reader<'a> {
@@ -625,7 +600,7 @@ pub(crate) mod tests {
     #[test]
     fn big_documents_read_in_chunks_as_one_tree_does() {
         let text = big_toml(150);
-        assert!(super::super::read_in_chunks(text.matches('\n').count()));
+        assert!(chunked::read_in_chunks(text.matches('\n').count()));
         let whole = parse_whole(&text);
         assert!(whole.errors.is_empty(), "{:?}", whole.errors);
         let chunked = parse(&text);
@@ -634,7 +609,7 @@ pub(crate) mod tests {
         }
         assert_eq!(chunked, whole);
         // The chunks start at column-0 headers only, and not at the look-alikes.
-        let Some(chunks) = chunks(&text) else {
+        let Some(chunks) = chunked::chunks::<Chunks>(&text) else {
             panic!("not chunked");
         };
         let firsts: Vec<&str> = chunks
@@ -682,10 +657,10 @@ pub(crate) mod tests {
             assert_eq!(header_cannot_be_value(line.as_bytes(), 0), header, "{line}");
         }
         let open = "x = [\n[1],\n[servers]\ny = 1\n";
-        assert_eq!(chunk_end(open, 0), (11, true));
+        assert_eq!(chunk_end(open, 0), 11);
         let string = "x = \"\"\"\n[servers]\n\"\"\"\n[b]\n";
-        assert_eq!(chunk_end(string, 0), (22, false));
-        assert_eq!(chunk_end("[a\n[b]\n", 0), (3, false));
+        assert_eq!(chunk_end(string, 0), 22);
+        assert_eq!(chunk_end("[a\n[b]\n", 0), 3);
     }
 
     fn check(text: &str, expect: Expect) {

@@ -11,6 +11,7 @@ mod plain;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::bounded::Bounded;
+use super::chunked::{self, ChunkFormat};
 use super::named_children;
 use super::reuse::Reuse;
 use super::{line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, ValueKind};
@@ -22,16 +23,7 @@ pub(crate) fn parser() -> Option<Parser> {
 }
 
 pub fn parse(text: &str) -> Parsed {
-    if let Some(chunks) = chunks(text) {
-        let mut parsed = Parsed::default();
-        let Some(mut parser) = parser() else {
-            return parsed;
-        };
-        for chunk in &chunks {
-            let (read, _) = parse_chunk(&mut parser, text, chunk, &|_| true);
-            parsed.settings.extend(read.settings);
-            parsed.errors.extend(read.errors);
-        }
+    if let Some(parsed) = chunked::parse::<Chunks>(text) {
         return parsed;
     }
     let Some(mut parser) = parser() else {
@@ -146,21 +138,79 @@ fn flow_depth_after(line: &[u8], mut open: usize) -> usize {
 // YAML the settings are the same as from one tree; only oddities such as a multi-line flow
 // collection continued at column 0 read differently.
 
-/// Documents with more lines than this are read in chunks.
-pub(crate) const CHUNK_ABOVE_LINES: usize = 1000;
-
 /// A region of a big document that is parsed on its own.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Chunk {
-    pub start: usize,
-    /// Start of the next chunk (or the end of the text).
-    pub end: usize,
+pub(crate) type Chunk = chunked::Chunk<Under>;
+
+/// Where a chunk sits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Under {
     /// The key path of the header the chunk sits under (`[]` at the top level).
     pub prefix: Vec<String>,
     /// The indentation of the lines that start a chunk at this level.
     pub level: usize,
     /// A `key:` line whose children are chunks of their own: it holds no setting itself.
     pub header: bool,
+}
+
+/// YAML read in chunks: a unit is a top-level entry, split into one chunk per child when it is a
+/// `key:` whose children are mapping entries at one indentation.
+pub(crate) struct Chunks;
+
+impl ChunkFormat for Chunks {
+    type Place = Under;
+    type Carry = ();
+
+    fn parser() -> Option<Parser> {
+        parser()
+    }
+
+    fn unit_end(text: &str, start: usize) -> usize {
+        top_chunk_end(text, start)
+    }
+
+    fn split(text: &str, start: usize, end: usize) -> Vec<Chunk> {
+        split_top_chunk(text, start, end)
+    }
+
+    fn read(
+        parser: &mut Parser,
+        text: &str,
+        chunk: &Chunk,
+        _: &(),
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> (Parsed, ()) {
+        (parse_chunk(parser, text, chunk, wanted), ())
+    }
+
+    /// The lines the edit touched still start (or do not start) chunks exactly as before.
+    fn keeps_boundaries(
+        text: &str,
+        chunk: &Chunk,
+        start: usize,
+        new_end: usize,
+        new_end_of_chunk: usize,
+    ) -> bool {
+        let under = &chunk.place;
+        if under.header {
+            return false;
+        }
+        let mut pos = line_start(text, start);
+        while pos < text.len() && pos <= new_end {
+            let line = line_at(text, pos);
+            if pos == chunk.start {
+                if !starts_entry(text, &line, under.level) {
+                    return false;
+                }
+            } else if line.content && line.indent <= under.level {
+                return false;
+            }
+            pos = line.next;
+        }
+        // A top-level chunk must still end where it did and still not be split.
+        under.level != 0
+            || top_chunk_end(text, chunk.start) == new_end_of_chunk
+                && split_top_chunk(text, chunk.start, new_end_of_chunk).len() == 1
+    }
 }
 
 /// A line: its start, the start of the next line, its indentation and what it holds.
@@ -231,21 +281,6 @@ fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
     Some(path)
 }
 
-/// The chunks of a big document, `None` when it is small enough for one tree.
-pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
-    if text.bytes().filter(|&b| b == b'\n').count() < CHUNK_ABOVE_LINES {
-        return None;
-    }
-    let mut chunks = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() {
-        let end = top_chunk_end(text, pos);
-        chunks.extend(split_top_chunk(text, pos, end));
-        pos = end;
-    }
-    Some(chunks)
-}
-
 /// Where the top-level chunk that starts at `start` ends: at the next line that starts a
 /// top-level entry (directives stay with the document they announce).
 pub(crate) fn top_chunk_end(text: &str, start: usize) -> usize {
@@ -272,9 +307,7 @@ pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk
     let whole = vec![Chunk {
         start,
         end,
-        prefix: Vec::new(),
-        level: 0,
-        header: false,
+        place: Under::default(),
     }];
     // The header line: the first content line (comments may come before it).
     let mut pos = start;
@@ -320,17 +353,20 @@ pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk
     let mut chunks = vec![Chunk {
         start,
         end: first_child,
-        prefix: Vec::new(),
-        level: 0,
-        header: true,
+        place: Under {
+            header: true,
+            ..Under::default()
+        },
     }];
     for (i, &child) in children.iter().enumerate() {
         chunks.push(Chunk {
             start: child,
             end: children.get(i + 1).copied().unwrap_or(end),
-            prefix: prefix.clone(),
-            level,
-            header: false,
+            place: Under {
+                prefix: prefix.clone(),
+                level,
+                header: false,
+            },
         });
     }
     chunks
@@ -338,39 +374,30 @@ pub(crate) fn split_top_chunk(text: &str, start: usize, end: usize) -> Vec<Chunk
 
 /// Parses one chunk. Settings and errors come back in document offsets; header chunks hold none.
 /// The fast reader skips settings whose last key `wanted` rejects (a caller that would drop them
-/// anyway saves building them). The tree is
-/// `None` when the chunk was read without tree-sitter.
-pub(crate) fn parse_chunk(
+/// anyway saves building them).
+fn parse_chunk(
     parser: &mut Parser,
     text: &str,
     chunk: &Chunk,
     wanted: &dyn Fn(&str) -> bool,
-) -> (Parsed, Option<Tree>) {
-    if chunk.header {
-        return (Parsed::default(), None);
+) -> Parsed {
+    if chunk.place.header {
+        return Parsed::default();
     }
     let source = slice(text, chunk.start..chunk.end);
+    let prefix = &chunk.place.prefix;
     // Plain block YAML is read by a small reader that gives the same settings much faster;
     // anything else goes to tree-sitter.
-    let (mut parsed, tree) = match plain::read_wanted(source, &chunk.prefix, wanted) {
-        Some(parsed) => (parsed, None),
-        None => {
-            let read = parse_within_limits(parser, source, None);
-            let parsed = extract(&read, source, None, &chunk.prefix);
-            let complete = read.complete();
-            (parsed, read.tree.filter(|_| complete))
-        }
-    };
-    for setting in &mut parsed.settings {
-        setting.key_span = setting.key_span.start + chunk.start..setting.key_span.end + chunk.start;
-        setting.value_span =
-            setting.value_span.start + chunk.start..setting.value_span.end + chunk.start;
-        setting.style.insert_at += chunk.start;
-    }
-    for error in &mut parsed.errors {
-        error.span = error.span.start + chunk.start..error.span.end + chunk.start;
-    }
-    (parsed, tree)
+    let mut parsed = plain::read_wanted(source, prefix, wanted).unwrap_or_else(|| {
+        extract(
+            &parse_within_limits(parser, source, None),
+            source,
+            None,
+            prefix,
+        )
+    });
+    parsed.shift(chunk.start as isize);
+    parsed
 }
 
 /// Reads the settings of a parsed tree under the key path `base`; with `reuse`, untouched
@@ -1304,10 +1331,10 @@ pub(crate) mod tests {
     #[test]
     fn big_documents_read_in_chunks_like_one_tree() {
         let text = big_yaml(120);
-        assert!(text.lines().count() > CHUNK_ABOVE_LINES);
-        let chunks = chunks(&text).unwrap();
+        assert!(chunked::read_in_chunks(text.lines().count()));
+        let chunks = chunked::chunks::<Chunks>(&text).unwrap();
         assert!(chunks.len() > 120, "{}", chunks.len());
-        assert_eq!(chunks.iter().filter(|c| c.header).count(), 2); // mail, services
+        assert_eq!(chunks.iter().filter(|c| c.place.header).count(), 2); // mail, services
         let chunked = parse(&text);
         assert!(chunked.errors.is_empty());
         let whole = one_tree(&text);

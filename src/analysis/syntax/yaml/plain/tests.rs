@@ -245,11 +245,11 @@ fn compare_document(text: &str, tally: &mut Tally, what: &str) {
 fn compare_line_breaks(text: &str, tally: &mut Tally, what: &str) {
     compare(text, &[], tally, what);
     for chunk in all_chunks(text) {
-        if chunk.header {
+        if chunk.place.header {
             continue;
         }
         let source = text.get(chunk.start..chunk.end).unwrap_or("");
-        compare(source, &chunk.prefix, tally, what);
+        compare(source, &chunk.place.prefix, tally, what);
     }
 }
 
@@ -799,11 +799,12 @@ fn fast_path_share_on_a_sample_file() {
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let chunks = yaml::chunks(&text).unwrap_or_default();
+    let chunks =
+        crate::analysis::syntax::chunked::chunks::<yaml::Chunks>(&text).unwrap_or_default();
     let mut tally = Tally::default();
-    for chunk in chunks.iter().filter(|c| !c.header) {
+    for chunk in chunks.iter().filter(|c| !c.place.header) {
         let source = text.get(chunk.start..chunk.end).unwrap_or("");
-        compare(source, &chunk.prefix, &mut tally, &path);
+        compare(source, &chunk.place.prefix, &mut tally, &path);
     }
     println!(
         "{path}: {tally:?}, {:.1} % read by the fast reader",
