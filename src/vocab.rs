@@ -253,21 +253,6 @@ pub enum RuleCode {
 }
 
 impl RuleCode {
-    pub const STATIC: &'static [RuleCode] = &[
-        RuleCode::Mp000,
-        RuleCode::Mp001,
-        RuleCode::Mp002,
-        RuleCode::Mp003,
-        RuleCode::Mp004,
-        RuleCode::Mp005,
-        RuleCode::Mp006,
-        RuleCode::Mp007,
-        RuleCode::Mp008,
-        RuleCode::Mp009,
-        RuleCode::Mp010,
-        RuleCode::Mp011,
-        RuleCode::Mp012,
-    ];
     pub const ALL: &'static [RuleCode] = &[
         RuleCode::Mp000,
         RuleCode::Mp001,
@@ -287,6 +272,8 @@ impl RuleCode {
         RuleCode::Mp102,
         RuleCode::Mp103,
     ];
+    /// The codes of the document's own rules (not the live probe's): every code below MP100.
+    pub const STATIC: &'static [RuleCode] = RuleCode::ALL.split_at(13).0;
 
     /// `MP003`.
     pub fn as_str(self) -> &'static str {
@@ -386,3 +373,18 @@ macro_rules! serialize_as_str {
     )*};
 }
 serialize_as_str!(Protocol, RuleCode, Severity);
+
+#[cfg(test)]
+mod tests {
+    use super::RuleCode;
+
+    #[test]
+    fn static_codes_are_every_code_below_the_probes() {
+        let below: Vec<RuleCode> = RuleCode::ALL
+            .iter()
+            .copied()
+            .filter(|c| c.as_str() < "MP100")
+            .collect();
+        assert_eq!(RuleCode::STATIC, below.as_slice());
+    }
+}
