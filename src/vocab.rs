@@ -88,133 +88,67 @@ impl Security {
 /// Byte range into the document text.
 pub type Span = Range<usize>;
 
-/// The file formats mailport reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// `.env`, `.env.*`, `*.env`: `KEY=VALUE` lines.
-    Env,
-    Yaml,
-    /// JSON, and JSON with comments.
-    Json,
-    Toml,
-    /// INI: Gitea `app.ini`, `grafana.ini`, `.offlineimaprc`, aerc `accounts.conf`.
-    Ini,
-    /// Java `.properties` (Spring `application.properties`).
-    Properties,
-    /// XML: Thunderbird autoconfig `config-v1.1.xml` and ISPDB files.
-    Xml,
-    /// Python source (Django `settings.py`).
-    Python,
-    /// PHP source (Nextcloud `config.php`, `wp-config.php`, Laravel `config/mail.php`).
-    Php,
-    /// Ruby source (GitLab `gitlab.rb`, Rails environments).
-    Ruby,
-    /// JavaScript / TypeScript source (nodemailer, Strapi).
-    JavaScript,
-    /// Nix (home-manager `accounts.email`, `programs.msmtp`).
-    Nix,
-    /// `~/.msmtprc`.
-    Msmtp,
-    /// `~/.mbsyncrc` (isync).
-    Mbsync,
-    /// muttrc / neomuttrc.
-    Muttrc,
-    /// `~/.fetchmailrc`.
-    Fetchmail,
-    /// Postfix `main.cf`.
-    PostfixMain,
-    /// Postfix `master.cf`.
-    PostfixMaster,
-    /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
-    Mailrc,
+/// Defines [`Format`], its list and its names from one line per format.
+macro_rules! formats {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// The file formats mailport reads. What each one is called, how it is read and written
+        /// is its row in `analysis::syntax::formats`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Format {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Format {
+            /// Every format, in a stable order.
+            pub const ALL: &'static [Format] = &[$(Format::$variant),*];
+
+            /// A short lowercase name (`env`, `yaml` …), used in output, profiles and tests.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Format::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Format {
-    /// Every format, in a stable order.
-    pub const ALL: &'static [Format] = &[
-        Format::Env,
-        Format::Yaml,
-        Format::Json,
-        Format::Toml,
-        Format::Ini,
-        Format::Properties,
-        Format::Xml,
-        Format::Python,
-        Format::Php,
-        Format::Ruby,
-        Format::JavaScript,
-        Format::Nix,
-        Format::Msmtp,
-        Format::Mbsync,
-        Format::Muttrc,
-        Format::Fetchmail,
-        Format::PostfixMain,
-        Format::PostfixMaster,
-        Format::Mailrc,
-    ];
-
-    /// A short lowercase name (`env`, `yaml` …), used in output and tests.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Env => "env",
-            Format::Yaml => "yaml",
-            Format::Json => "json",
-            Format::Toml => "toml",
-            Format::Ini => "ini",
-            Format::Properties => "properties",
-            Format::Xml => "xml",
-            Format::Python => "python",
-            Format::Php => "php",
-            Format::Ruby => "ruby",
-            Format::JavaScript => "javascript",
-            Format::Nix => "nix",
-            Format::Msmtp => "msmtp",
-            Format::Mbsync => "mbsync",
-            Format::Muttrc => "muttrc",
-            Format::Fetchmail => "fetchmail",
-            Format::PostfixMain => "postfix-main",
-            Format::PostfixMaster => "postfix-master",
-            Format::Mailrc => "mailrc",
-        }
-    }
-
-    /// The line-comment marker a suppression comment is written with, if the format has comments.
-    pub fn comment_prefix(self) -> Option<&'static str> {
-        match self {
-            Format::Env | Format::Yaml | Format::Toml | Format::Properties => Some("#"),
-            Format::Ini => Some(";"),
-            // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
-            Format::Json => None,
-            Format::Python
-            | Format::Ruby
-            | Format::Nix
-            | Format::Msmtp
-            | Format::Mbsync
-            | Format::Muttrc
-            | Format::Fetchmail
-            | Format::PostfixMain
-            | Format::PostfixMaster
-            | Format::Mailrc => Some("#"),
-            Format::Php | Format::JavaScript => Some("//"),
-            // XML comments are not line comments (`<!-- -->`).
-            Format::Xml => None,
-        }
-    }
-
-    /// Values are typed (numbers and booleans are written bare) rather than always text.
-    pub fn typed_values(self) -> bool {
-        matches!(
-            self,
-            Format::Yaml
-                | Format::Json
-                | Format::Toml
-                | Format::Python
-                | Format::Php
-                | Format::Ruby
-                | Format::JavaScript
-                | Format::Nix
-        )
-    }
+formats! {
+    /// `.env`, `.env.*`, `*.env`: `KEY=VALUE` lines.
+    Env = "env",
+    Yaml = "yaml",
+    /// JSON, and JSON with comments.
+    Json = "json",
+    Toml = "toml",
+    /// INI: Gitea `app.ini`, `grafana.ini`, `.offlineimaprc`, aerc `accounts.conf`.
+    Ini = "ini",
+    /// Java `.properties` (Spring `application.properties`).
+    Properties = "properties",
+    /// XML: Thunderbird autoconfig `config-v1.1.xml` and ISPDB files.
+    Xml = "xml",
+    /// Python source (Django `settings.py`).
+    Python = "python",
+    /// PHP source (Nextcloud `config.php`, `wp-config.php`, Laravel `config/mail.php`).
+    Php = "php",
+    /// Ruby source (GitLab `gitlab.rb`, Rails environments).
+    Ruby = "ruby",
+    /// JavaScript / TypeScript source (nodemailer, Strapi).
+    JavaScript = "javascript",
+    /// Nix (home-manager `accounts.email`, `programs.msmtp`).
+    Nix = "nix",
+    /// `~/.msmtprc`.
+    Msmtp = "msmtp",
+    /// `~/.mbsyncrc` (isync).
+    Mbsync = "mbsync",
+    /// muttrc / neomuttrc.
+    Muttrc = "muttrc",
+    /// `~/.fetchmailrc`.
+    Fetchmail = "fetchmail",
+    /// Postfix `main.cf`.
+    PostfixMain = "postfix-main",
+    /// Postfix `master.cf`.
+    PostfixMaster = "postfix-master",
+    /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
+    Mailrc = "mailrc",
 }
 
 /// Where the rule pages live: the repository's `docs/rules/` (there is no published site).

@@ -9,6 +9,7 @@
 //! minds), or a one-line string without escapes. One level only: a document found inside an
 //! embedded document is not read again.
 
+use super::syntax::formats::{self, Gate};
 use super::syntax::{self, detect, Setting};
 
 use crate::vocab::{Format, Span};
@@ -57,12 +58,10 @@ fn file_name_format(name: &str) -> Option<Format> {
     if !name.contains('.') && !name.ends_with("rc") {
         return None;
     }
-    match detect::detect_format(name, None, "")? {
-        // Program source and XML need their content to be told from other files of the kind.
-        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix => None,
-        Format::Xml | Format::Mailrc => None,
-        format => Some(format),
-    }
+    // Only names that decide a format: never program source, XML or a mailrc (shell scripts).
+    let format = detect::detect_format(name, None, "")?;
+    let spec = formats::spec(format);
+    (spec.gate == Gate::Open && spec.heredoc_scripts.is_empty()).then_some(format)
 }
 
 /// The embedded documents of an outer document of `format` (YAML only: compose files, Kubernetes

@@ -4,7 +4,7 @@
 use super::endpoints::{normalise, Endpoint, SecurityFrom};
 
 use super::findings::{Edit, Finding, Fix};
-use super::syntax::{Setting, ValueKind};
+use super::syntax::{formats, Setting, ValueKind};
 use crate::knowledge::profiles::{self, Profile};
 use crate::vocab::{Format, Security};
 
@@ -219,14 +219,12 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
         .unwrap_or(anchor);
     // Environment names in YAML/JSON/TOML hold strings; in program source (`EMAIL_USE_SSL = True`)
     // they are variables with typed values.
-    let source_code = matches!(
-        doc.format,
-        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix
-    );
+    let source_code = formats::spec(doc.format).program;
     let value_text = literal(
         doc.format,
         value,
-        style.env_in_string || (profile.flat && doc.format.typed_values() && !source_code),
+        style.env_in_string
+            || (profile.flat && formats::spec(doc.format).typed_values && !source_code),
         quoted_like,
         like,
     );
@@ -274,7 +272,7 @@ fn literal(
     let is_bool = norm == "true" || norm == "false";
     let is_number = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
-    if !format.typed_values() {
+    if !formats::spec(format).typed_values {
         return if is_bool {
             styled_value(value, like)
         } else {

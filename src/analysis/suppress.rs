@@ -2,6 +2,7 @@
 //! severities from the configuration.
 
 use super::findings::{Edit, Finding};
+use super::syntax::formats;
 
 use crate::config::{Allow, Config, RuleLevel};
 use crate::vocab::{Format, RuleCode};
@@ -35,7 +36,7 @@ pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCod
     if !RuleCode::STATIC.contains(&code) || code == RuleCode::Mp000 {
         return None;
     }
-    let prefix = format.comment_prefix()?;
+    let prefix = formats::spec(format).comment?;
     let at = offset.min(text.len());
     if !text.is_char_boundary(at) {
         return None;

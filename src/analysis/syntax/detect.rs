@@ -1,80 +1,72 @@
-//! Format detection: by file name, then by the editor's language id. Unknown files are left
-//! alone, never guessed into noise. Adding a format is a row in one of the tables below.
+//! Format detection: by file name, then by extension or the editor's language id (for program
+//! source and XML only when the content holds mail settings), then by content. Unknown files are
+//! left alone, never guessed into noise. What each format is called lives in its row of
+//! [`super::formats::FORMATS`].
 
+use super::formats::{FormatSpec, Gate, FORMATS};
 use crate::vocab::Format;
-
-/// How a file name (the basename, lowercased) is matched.
-enum NamePattern {
-    /// The whole name.
-    Exact(&'static str),
-    /// A name ending with this (an extension, with its dot).
-    Suffix(&'static str),
-    /// A name starting with this (`.env.` for `.env.production`).
-    Prefix(&'static str),
-}
-
-use NamePattern::{Exact, Prefix, Suffix};
-
-/// File names, checked in order; the first match wins.
-const BY_NAME: &[(NamePattern, Format)] = &[
-    (Exact(".env"), Format::Env),
-    (Prefix(".env."), Format::Env),
-    (Suffix(".env"), Format::Env),
-    (Suffix(".yml"), Format::Yaml),
-    (Suffix(".yaml"), Format::Yaml),
-    (Suffix(".json"), Format::Json),
-    (Suffix(".jsonc"), Format::Json),
-    (Suffix(".toml"), Format::Toml),
-    (Suffix(".ini"), Format::Ini),
-    (Exact(".offlineimaprc"), Format::Ini),
-    (Exact("offlineimaprc"), Format::Ini),
-    (Exact("accounts.conf"), Format::Ini),
-    (Suffix(".properties"), Format::Properties),
-];
-
-/// Editor language ids.
-const BY_LANGUAGE_ID: &[(&str, Format)] = &[
-    ("dotenv", Format::Env),
-    ("yaml", Format::Yaml),
-    ("dockercompose", Format::Yaml),
-    ("json", Format::Json),
-    ("jsonc", Format::Json),
-    ("toml", Format::Toml),
-    ("ini", Format::Ini),
-    ("properties", Format::Properties),
-    ("java-properties", Format::Properties),
-];
 
 /// The format of a file, or `None` when mailport does not read it. `file_name` may be a path or
 /// a URI path; only its last component counts.
 pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
-    // Mail-client rc files, Postfix, autoconfig XML and program source (which needs the content).
-    if let Some(format) = detect_mail_format(file_name, language_id, text) {
-        return Some(format);
-    }
     let base = file_name
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or(file_name)
         .to_ascii_lowercase();
-    let by_name = BY_NAME.iter().find(|(pattern, _)| match pattern {
-        Exact(name) => base == *name,
-        Suffix(suffix) => base.len() > suffix.len() && base.ends_with(suffix),
-        Prefix(prefix) => base.len() > prefix.len() && base.starts_with(prefix),
-    });
-    if let Some((_, format)) = by_name {
-        return Some(*format);
+    let base = base.as_str();
+    // 1. A name that decides it, whatever the content (`main.cf`, `.env.production`, `x.yml`).
+    if let Some(row) = FORMATS
+        .iter()
+        .find(|row| row.names.iter().any(|name| name.matches(base)))
+    {
+        return Some(row.format);
     }
-    let by_language = language_id.and_then(|id| {
-        let id = id.to_ascii_lowercase();
-        BY_LANGUAGE_ID
+    // 2. The extension, then the editor's language id, each once the content agrees.
+    let extension = match base.rsplit_once('.') {
+        Some(("", _)) | None => None, // no extension, or a dot file such as `.bashrc`
+        Some((_, extension)) => Some(extension),
+    };
+    let language_id = language_id.map(str::to_ascii_lowercase);
+    for word in [extension, language_id.as_deref()].into_iter().flatten() {
+        if let Some(format) = FORMATS.iter().find_map(|row| claims(row, word, text)) {
+            return Some(format);
+        }
+    }
+    // 3. The content: an rc file without a telling name by its first statement, an autoconfig
+    //    document named after its domain, a modeline.
+    if extension.is_none_or(|extension| extension == "conf" || extension == "rc") {
+        if let Some(format) = sniff_rc_file(text) {
+            return Some(format);
+        }
+    }
+    sniff_content(text)
+}
+
+/// `row`'s format, when `word` (an extension or a language id) is one of its own and the
+/// content agrees.
+fn claims(row: &FormatSpec, word: &str, text: &str) -> Option<Format> {
+    let confirmed = if row.extensions.contains(&word) || row.language_ids.contains(&word) {
+        match row.gate {
+            Gate::Open => true,
+            Gate::MentionsMail => mentions_mail(text),
+            Gate::ClientConfig => text.contains("<clientConfig"),
+        }
+    } else {
+        // A shell script: only for a heredoc that writes this format's file.
+        row.heredoc_scripts.contains(&word) && writes_heredoc(row, text)
+    };
+    confirmed.then_some(row.format)
+}
+
+/// A line such as `cat > ~/.mailrc <<EOF` that writes a file the row names.
+fn writes_heredoc(row: &FormatSpec, text: &str) -> bool {
+    text.lines().filter(|line| line.contains("<<")).any(|line| {
+        let line = line.to_ascii_lowercase();
+        row.names
             .iter()
-            .find(|(known, _)| *known == id)
-            .map(|(_, format)| *format)
-    });
-    // Neither the name nor the editor says: the content may (an autoconfig document named after
-    // its domain, as Thunderbird's ISPDB and GNOME Evolution ship them).
-    by_language.or_else(|| sniff_content(text))
+            .any(|name| line.contains(name.text().trim_start_matches('.')))
+    })
 }
 
 /// How much of a file the content sniff looks at: its opening is enough to be sure.
@@ -148,114 +140,12 @@ fn modeline_format(head: &str) -> Option<Format> {
         } else {
             None
         };
-        let format = match name.unwrap_or("") {
-            "muttrc" | "neomuttrc" => Format::Muttrc,
-            "msmtp" | "msmtprc" => Format::Msmtp,
-            "mbsync" | "isync" | "mbsyncrc" => Format::Mbsync,
-            "fetchmail" | "fetchmailrc" => Format::Fetchmail,
-            "mailrc" => Format::Mailrc,
-            _ => continue,
-        };
-        return Some(format);
+        let name = name.unwrap_or("");
+        if let Some(row) = FORMATS.iter().find(|row| row.modelines.contains(&name)) {
+            return Some(row.format);
+        }
     }
     None
-}
-
-/// Mail-client rc files, Postfix, XML autoconfig, and mail settings in program source (Python,
-/// PHP, Ruby, JavaScript/TypeScript, Nix, a shell heredoc writing `.mailrc`).
-///
-/// Program source and XML are only read when the text mentions mail settings, so that the other
-/// files of a project are never guessed into noise. Files without an extension are recognised by
-/// their first statement (`set smtp_url …` is a muttrc, `IMAPAccount …` an mbsyncrc …).
-pub fn detect_mail_format(
-    file_name: &str,
-    language_id: Option<&str>,
-    text: &str,
-) -> Option<Format> {
-    let base = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(file_name)
-        .to_ascii_lowercase();
-    let base = base.as_str();
-    let by_name = match base {
-        "config-v1.1.xml" => Some(Format::Xml),
-        ".msmtprc" | "msmtprc" => Some(Format::Msmtp),
-        ".mbsyncrc" | "mbsyncrc" | ".isyncrc" | "isyncrc" => Some(Format::Mbsync),
-        ".muttrc" | "muttrc" | ".neomuttrc" | "neomuttrc" => Some(Format::Muttrc),
-        ".fetchmailrc" | "fetchmailrc" => Some(Format::Fetchmail),
-        "main.cf" => Some(Format::PostfixMain),
-        "master.cf" => Some(Format::PostfixMaster),
-        ".mailrc" | "mailrc" | ".nailrc" | "nail.rc" | "s-nail.rc" | "mail.rc" => {
-            Some(Format::Mailrc)
-        }
-        _ if base.ends_with(".msmtprc") => Some(Format::Msmtp),
-        _ if base.ends_with(".muttrc") || base.ends_with(".neomuttrc") => Some(Format::Muttrc),
-        _ => None,
-    };
-    if by_name.is_some() {
-        return by_name;
-    }
-    let extension = base.rsplit_once('.');
-    let by_extension = match extension {
-        Some(("", _)) => None, // a dot file such as `.bashrc`
-        Some((_, "xml")) => Some(Format::Xml),
-        Some((_, "py")) => Some(Format::Python),
-        Some((_, "php")) => Some(Format::Php),
-        Some((_, "rb")) => Some(Format::Ruby),
-        Some((_, "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx")) => {
-            Some(Format::JavaScript)
-        }
-        Some((_, "nix")) => Some(Format::Nix),
-        Some((_, "sh" | "bash")) => Some(Format::Mailrc),
-        _ => None,
-    };
-    let by_language = language_id.and_then(|id| match id.to_ascii_lowercase().as_str() {
-        "xml" => Some(Format::Xml),
-        "python" => Some(Format::Python),
-        "php" => Some(Format::Php),
-        "ruby" => Some(Format::Ruby),
-        "javascript" | "typescript" | "javascriptreact" | "typescriptreact" => {
-            Some(Format::JavaScript)
-        }
-        "nix" => Some(Format::Nix),
-        "sh" | "shellscript" | "bash" => Some(Format::Mailrc),
-        "muttrc" | "neomuttrc" => Some(Format::Muttrc),
-        "msmtp" | "msmtprc" => Some(Format::Msmtp),
-        "mbsync" | "isync" | "mbsyncrc" => Some(Format::Mbsync),
-        "fetchmail" | "fetchmailrc" => Some(Format::Fetchmail),
-        "pfmain" => Some(Format::PostfixMain),
-        "mailrc" => Some(Format::Mailrc),
-        _ => None,
-    });
-    if let Some(format) = by_extension.or(if extension.is_some_and(|(s, _)| !s.is_empty()) {
-        None
-    } else {
-        by_language
-    }) {
-        return content_confirms(format, text).then_some(format);
-    }
-    if extension.is_none()
-        || extension.is_some_and(|(stem, ext)| stem.is_empty() || ext == "conf" || ext == "rc")
-    {
-        return sniff_rc_file(text);
-    }
-    None
-}
-
-/// Program source, XML and shell scripts are read only when they hold mail settings.
-fn content_confirms(format: Format, text: &str) -> bool {
-    match format {
-        Format::Xml => text.contains("<clientConfig"),
-        Format::Python | Format::Php | Format::Ruby | Format::JavaScript | Format::Nix => {
-            mentions_mail(text)
-        }
-        // A shell script: only for a heredoc that writes a mailrc.
-        Format::Mailrc => text.lines().any(|line| {
-            line.contains("<<") && (line.contains("mailrc") || line.contains("nailrc"))
-        }),
-        _ => true,
-    }
 }
 
 fn mentions_mail(text: &str) -> bool {

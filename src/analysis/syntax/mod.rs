@@ -6,6 +6,7 @@ use crate::vocab::{Format, Span};
 
 pub mod detect;
 pub mod env;
+pub mod formats;
 pub mod hostport;
 pub mod ini;
 pub mod json;
@@ -187,27 +188,7 @@ impl Parsed {
 
 /// Reads `text` as `format`. Never panics; a broken document yields what can be read plus errors.
 pub fn parse(format: Format, text: &str) -> Parsed {
-    match format {
-        Format::Env => env::parse(text),
-        Format::Yaml => yaml::parse(text),
-        Format::Json => json::parse(text),
-        Format::Toml => toml::parse(text),
-        Format::Ini => ini::parse(text),
-        Format::Properties => properties::parse(text),
-        Format::Xml => xml::parse(text),
-        Format::Python => python::parse(text),
-        Format::Php => php::parse(text),
-        Format::Ruby => ruby::parse(text),
-        Format::JavaScript => javascript::parse(text),
-        Format::Nix => nix::parse(text),
-        Format::Msmtp => msmtp::parse(text),
-        Format::Mbsync => mbsync::parse(text),
-        Format::Muttrc => muttrc::parse(text),
-        Format::Fetchmail => fetchmail::parse(text),
-        Format::PostfixMain => postfix::parse_main(text),
-        Format::PostfixMaster => postfix::parse_master(text),
-        Format::Mailrc => mailrc::parse(text),
-    }
+    (formats::spec(format).read)(text)
 }
 
 pub mod bounded;

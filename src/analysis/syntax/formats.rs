@@ -1,0 +1,319 @@
+//! The format table: one row per file format, with everything mailport needs to know about it
+//! besides its adapter — how to read it, how its files are named, what editors call it and how its
+//! comments and values are written. Adding a format is its adapter module, its word in
+//! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
+
+use super::{
+    env, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix, php, postfix,
+    properties, python, ruby, toml, xml, yaml, Parsed,
+};
+use crate::vocab::Format;
+
+/// How a file's basename (lowercased) is matched.
+pub enum NamePattern {
+    /// The whole name.
+    Exact(&'static str),
+    /// A name ending with this, longer than it (`.yml`, `.msmtprc`).
+    Suffix(&'static str),
+    /// A name starting with this, longer than it (`.env.` for `.env.production`).
+    Prefix(&'static str),
+}
+
+use NamePattern::{Exact, Prefix, Suffix};
+
+/// What a file's content must show before an extension or a language id that many other files
+/// share (`.py`, `.xml`, `python`) is taken to mean this format: the rest of a project's files are
+/// never guessed into noise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// The extension or language id is enough.
+    Open,
+    /// Program source: only when it mentions mail settings.
+    MentionsMail,
+    /// XML: only a Mozilla autoconfig document (`<clientConfig>`).
+    ClientConfig,
+}
+
+/// One format's row.
+pub struct FormatSpec {
+    pub format: Format,
+    /// The adapter: text in, settings out. Never panics.
+    pub read: fn(&str) -> Parsed,
+    /// File names that decide the format whatever the content, in order.
+    pub names: &'static [NamePattern],
+    /// Extensions (without the dot) that mean this format once the [`Gate`] agrees.
+    pub extensions: &'static [&'static str],
+    /// Editor language ids that mean this format once the [`Gate`] agrees.
+    pub language_ids: &'static [&'static str],
+    pub gate: Gate,
+    /// Names in a vim (`ft=`) or Emacs (`mode:`) modeline that mean this format.
+    pub modelines: &'static [&'static str],
+    /// Shell scripts (by extension or language id) that count when they write this format in a
+    /// heredoc (`cat > ~/.mailrc <<EOF`).
+    pub heredoc_scripts: &'static [&'static str],
+    /// The line-comment marker a suppression comment is written with (`None`: no line comments).
+    pub comment: Option<&'static str>,
+    /// Values are typed (numbers and booleans written bare) rather than always text.
+    pub typed_values: bool,
+    /// Program source: settings are variables and calls of a program.
+    pub program: bool,
+}
+
+/// A row with no names, extensions, language ids or modelines, for the struct update syntax.
+const NONE: FormatSpec = FormatSpec {
+    format: Format::Env,
+    read: env::parse,
+    names: &[],
+    extensions: &[],
+    language_ids: &[],
+    gate: Gate::Open,
+    modelines: &[],
+    heredoc_scripts: &[],
+    comment: Some("#"),
+    typed_values: false,
+    program: false,
+};
+
+/// Every format, in the order of [`Format::ALL`]. Names are matched across rows in this order.
+pub const FORMATS: &[FormatSpec] = &[
+    FormatSpec {
+        format: Format::Env,
+        read: env::parse,
+        names: &[Exact(".env"), Prefix(".env."), Suffix(".env")],
+        language_ids: &["dotenv"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Yaml,
+        read: yaml::parse,
+        names: &[Suffix(".yml"), Suffix(".yaml")],
+        language_ids: &["yaml", "dockercompose"],
+        typed_values: true,
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Json,
+        read: json::parse,
+        names: &[Suffix(".json"), Suffix(".jsonc")],
+        language_ids: &["json", "jsonc"],
+        // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
+        comment: None,
+        typed_values: true,
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Toml,
+        read: toml::parse,
+        names: &[Suffix(".toml")],
+        language_ids: &["toml"],
+        typed_values: true,
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Ini,
+        read: ini::parse,
+        names: &[
+            Suffix(".ini"),
+            Exact(".offlineimaprc"),
+            Exact("offlineimaprc"),
+            Exact("accounts.conf"),
+        ],
+        language_ids: &["ini"],
+        comment: Some(";"),
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Properties,
+        read: properties::parse,
+        names: &[Suffix(".properties")],
+        language_ids: &["properties", "java-properties"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Xml,
+        read: xml::parse,
+        names: &[Exact("config-v1.1.xml")],
+        extensions: &["xml"],
+        language_ids: &["xml"],
+        gate: Gate::ClientConfig,
+        // XML comments are not line comments (`<!-- -->`).
+        comment: None,
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Python,
+        read: python::parse,
+        extensions: &["py"],
+        language_ids: &["python"],
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::Php,
+        read: php::parse,
+        extensions: &["php"],
+        language_ids: &["php"],
+        comment: Some("//"),
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::Ruby,
+        read: ruby::parse,
+        extensions: &["rb"],
+        language_ids: &["ruby"],
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::JavaScript,
+        read: javascript::parse,
+        extensions: &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"],
+        language_ids: &[
+            "javascript",
+            "typescript",
+            "javascriptreact",
+            "typescriptreact",
+        ],
+        comment: Some("//"),
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::Nix,
+        read: nix::parse,
+        extensions: &["nix"],
+        language_ids: &["nix"],
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::Msmtp,
+        read: msmtp::parse,
+        names: &[Exact(".msmtprc"), Exact("msmtprc"), Suffix(".msmtprc")],
+        language_ids: &["msmtp", "msmtprc"],
+        modelines: &["msmtp", "msmtprc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Mbsync,
+        read: mbsync::parse,
+        names: &[
+            Exact(".mbsyncrc"),
+            Exact("mbsyncrc"),
+            Exact(".isyncrc"),
+            Exact("isyncrc"),
+        ],
+        language_ids: &["mbsync", "isync", "mbsyncrc"],
+        modelines: &["mbsync", "isync", "mbsyncrc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Muttrc,
+        read: muttrc::parse,
+        names: &[
+            Exact(".muttrc"),
+            Exact("muttrc"),
+            Exact(".neomuttrc"),
+            Exact("neomuttrc"),
+            Suffix(".muttrc"),
+            Suffix(".neomuttrc"),
+        ],
+        language_ids: &["muttrc", "neomuttrc"],
+        modelines: &["muttrc", "neomuttrc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Fetchmail,
+        read: fetchmail::parse,
+        names: &[Exact(".fetchmailrc"), Exact("fetchmailrc")],
+        language_ids: &["fetchmail", "fetchmailrc"],
+        modelines: &["fetchmail", "fetchmailrc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::PostfixMain,
+        read: postfix::parse_main,
+        names: &[Exact("main.cf")],
+        language_ids: &["pfmain"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::PostfixMaster,
+        read: postfix::parse_master,
+        names: &[Exact("master.cf")],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Mailrc,
+        read: mailrc::parse,
+        names: &[
+            Exact(".mailrc"),
+            Exact("mailrc"),
+            Exact(".nailrc"),
+            Exact("nail.rc"),
+            Exact("s-nail.rc"),
+            Exact("mail.rc"),
+        ],
+        language_ids: &["mailrc"],
+        modelines: &["mailrc"],
+        heredoc_scripts: &["sh", "bash", "shellscript"],
+        ..NONE
+    },
+];
+
+/// The common part of the program-source rows.
+const PROGRAM: FormatSpec = FormatSpec {
+    gate: Gate::MentionsMail,
+    typed_values: true,
+    program: true,
+    ..NONE
+};
+
+/// The row of `format`.
+pub fn spec(format: Format) -> &'static FormatSpec {
+    // Every format has a row (a test checks it); the first row is never reached.
+    FORMATS
+        .iter()
+        .find(|row| row.format == format)
+        .unwrap_or(&FORMATS[0])
+}
+
+impl NamePattern {
+    /// The name, suffix or prefix itself.
+    pub fn text(&self) -> &'static str {
+        match self {
+            Exact(text) | Suffix(text) | Prefix(text) => text,
+        }
+    }
+
+    /// Whether the lowercased basename `base` matches.
+    pub fn matches(&self, base: &str) -> bool {
+        match self {
+            Exact(name) => base == *name,
+            Suffix(suffix) => base.len() > suffix.len() && base.ends_with(suffix),
+            Prefix(prefix) => base.len() > prefix.len() && base.starts_with(prefix),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_format_in_vocabulary_order() {
+        let rows: Vec<Format> = FORMATS.iter().map(|row| row.format).collect();
+        assert_eq!(rows, Format::ALL);
+        for &format in Format::ALL {
+            assert_eq!(spec(format).format, format);
+        }
+    }
+
+    #[test]
+    fn every_row_can_be_found() {
+        // A row that no name, extension, language id or modeline reaches would be dead.
+        for row in FORMATS {
+            let reachable = !row.names.is_empty()
+                || !row.extensions.is_empty()
+                || !row.language_ids.is_empty()
+                || !row.modelines.is_empty();
+            assert!(reachable, "{:?}", row.format);
+        }
+    }
+}
