@@ -370,6 +370,20 @@ mod mail_format_tests {
             Some(Format::Python)
         );
         assert_eq!(detect_format("untitled", Some("python"), "x = 1"), None);
+        // The editor's word counts whatever the extension, after a name that decides.
+        let mailrc = "set smtp=smtps://smtp.example.com:465\n";
+        assert_eq!(
+            detect_format("notes.txt", Some("mailrc"), mailrc),
+            Some(Format::Mailrc)
+        );
+        assert_eq!(
+            detect_format(".env", Some("python"), "EMAIL_PORT=587\n"),
+            Some(Format::Env)
+        );
+        assert_eq!(
+            detect_format("setup.txt", Some("shellscript"), "make\n"),
+            None
+        );
     }
 
     #[test]
