@@ -1,6 +1,7 @@
 //! Benchmark: what the language server does after each keystroke on big YAML, `.env` and TOML
 //! documents — `IncrementalDoc::edit` (syntax) and then `IncrementalAnalysis::analyze` (endpoints,
-//! rules, fixes) — plus the first full analysis. Prints medians per edit.
+//! rules, fixes) — plus the first full analysis, and completion at a port and the inlay hints
+//! (issue #12: each within 5 ms at 5,000 lines). Prints medians per edit.
 //!
 //! `cargo bench --bench analysis`. The inputs come from `inputs/mod.rs` (deterministic; the kind
 //! of files docs/performance.md measures). `cargo bench --bench analysis -- --write-inputs DIR`
@@ -12,10 +13,10 @@ mod inputs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mailport::analysis::endpoints;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::parse;
+use mailport::analysis::{complete, endpoints, outline};
 use mailport::config::Config;
 use mailport::vocab::Format;
 
@@ -139,6 +140,28 @@ fn bench(format: Format, lines: usize, text: &str) {
         whole.push(started.elapsed());
         assert_eq!(settings, full.settings.len()); // `full` holds the kept share
     }
+    // Completion at the port value (cursor at its start: every candidate is checked) and the
+    // document's inlay hints, as the server answers them after an analysis.
+    let mut completion = Vec::with_capacity(EDITS);
+    let mut hints = Vec::with_capacity(EDITS);
+    let mut offered = 0;
+    for _ in 0..EDITS {
+        let started = Instant::now();
+        offered = complete::complete(
+            doc.text(),
+            format,
+            &config,
+            doc.parsed(),
+            analysis.last(),
+            Some(&analysis),
+            value_at,
+        )
+        .len();
+        completion.push(started.elapsed());
+        let started = Instant::now();
+        std::hint::black_box(outline::inlay_hints(analysis.last()));
+        hints.push(started.elapsed());
+    }
     // Also typing a character into a key and deleting it again (structure changes a little).
     let mut typing = Vec::with_capacity(EDITS);
     for round in 0..EDITS {
@@ -196,6 +219,15 @@ fn bench(format: Format, lines: usize, text: &str) {
         ms(median(&mut whole)),
         ms(percentile(&mut whole, 90)),
         ms(first_analysis),
+    );
+    println!(
+        "{:<5} {:>6} lines: completion at a port median {:>7.3} ms (p90 {:.3}, {offered} offered); inlay hints median {:>7.3} ms (p90 {:.3})",
+        format.name(),
+        lines,
+        ms(median(&mut completion)),
+        ms(percentile(&mut completion, 90)),
+        ms(median(&mut hints)),
+        ms(percentile(&mut hints, 90)),
     );
     println!(
         "{:<5} {:>6} lines: syntax only: edit value median {:>7.3} ms (p90 {:.3}), type in key {:>7.3} ms (p90 {:.3}), new entry line {:>7.3} ms (p90 {:.3}), new top-level line {:>7.3} ms (p90 {:.3}); full parse {:.1} ms, {} settings",

@@ -4,8 +4,9 @@
 //! rule would flag is never offered.
 
 use super::endpoints::Endpoint;
+use super::incremental::{IncrementalAnalysis, ValueTrial};
 use super::syntax::Parsed;
-use super::{analyze, Analysis};
+use super::{analyze, Analysis, Finding};
 use crate::config::Config;
 use crate::knowledge::{ports, providers};
 use crate::vocab::{Format, Protocol, Severity, Span};
@@ -26,13 +27,15 @@ pub struct Completion {
 const CHECK_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 /// The values to offer at `offset`: empty unless it is in (or at the end of) the port or host
-/// value of an endpoint whose protocol is known.
+/// value of an endpoint whose protocol is known. `kept` is the analysis kept between edits that
+/// gave `analysis`, when there is one: candidates are then checked on the endpoint alone.
 pub fn complete(
     text: &str,
     format: Format,
     config: &Config,
     parsed: &Parsed,
     analysis: &Analysis,
+    kept: Option<&IncrementalAnalysis>,
     offset: usize,
 ) -> Vec<Completion> {
     let Some((endpoint, field, replace)) = field_at(parsed, analysis, offset) else {
@@ -47,41 +50,77 @@ pub fn complete(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    let current = text.get(replace.clone()).unwrap_or("").trim();
     let candidates = match field {
         Field::Port => port_candidates(endpoint, protocol),
         Field::Host => host_candidates(endpoint, protocol),
     };
-    let checks = CHECK_BUDGET_BYTES / text.len().max(1);
-    let flagged_before = flagged(&analysis.findings);
+    let mut check = Check {
+        trial: kept.and_then(|kept| kept.trial(text, parsed, &replace)),
+        whole_checks_left: CHECK_BUDGET_BYTES / text.len().max(1),
+        text,
+        format,
+        config,
+        flagged_before: flagged(&analysis.findings),
+        replace: replace.clone(),
+    };
     candidates
         .into_iter()
-        .filter(|(value, _)| value.starts_with(&typed))
-        .take(checks)
-        .filter(|(value, _)| {
-            let current = text.get(replace.clone()).unwrap_or("");
-            if current.trim() == value {
-                return false;
-            }
-            let mut changed = String::with_capacity(text.len() + value.len());
-            changed.push_str(&text[..replace.start]);
-            changed.push_str(value);
-            changed.push_str(&text[replace.end..]);
-            let after = analyze(&changed, format, config);
-            let new_end = replace.start + value.len();
-            // Nothing new to warn about, and nothing at all on the value put in.
-            flagged(&after.findings) <= flagged_before
-                && !after.findings.iter().any(|f| {
-                    f.severity >= Severity::Warning
-                        && f.span.start <= new_end
-                        && replace.start <= f.span.end
-                })
-        })
+        .filter(|(value, _)| value.starts_with(&typed) && value != current)
+        .filter(|(value, _)| check.flags_nothing(value))
         .map(|(label, detail)| Completion {
             label,
             detail,
             replace: replace.clone(),
         })
         .collect()
+}
+
+/// Whether a candidate, put in place of the value at `replace`, gives a rule something to flag.
+struct Check<'a> {
+    /// On the endpoint's group alone, when the kept analysis allows it.
+    trial: Option<ValueTrial<'a>>,
+    /// Otherwise each candidate costs an analysis of the whole text: at most this many more.
+    whole_checks_left: usize,
+    text: &'a str,
+    format: Format,
+    config: &'a Config,
+    flagged_before: usize,
+    replace: Span,
+}
+
+impl Check<'_> {
+    /// Nothing new to warn about, and nothing at all on the value put in.
+    fn flags_nothing(&mut self, value: &str) -> bool {
+        let on_value = |f: &Finding, end: usize| {
+            f.severity >= Severity::Warning
+                && f.span.start <= end
+                && self.replace.start <= f.span.end
+        };
+        if let Some(trial) = &mut self.trial {
+            let before = trial
+                .current()
+                .filter(|f| f.severity >= Severity::Warning)
+                .count();
+            if let Some(after) = trial.findings_with(value) {
+                // the trial's spans are those of the analysed text
+                let end = self.replace.end;
+                return flagged(&after) <= before && !after.iter().any(|f| on_value(f, end));
+            }
+        }
+        if self.whole_checks_left == 0 {
+            return false;
+        }
+        self.whole_checks_left -= 1;
+        let mut changed = String::with_capacity(self.text.len() + value.len());
+        changed.push_str(&self.text[..self.replace.start]);
+        changed.push_str(value);
+        changed.push_str(&self.text[self.replace.end..]);
+        let after = analyze(&changed, self.format, self.config);
+        let end = self.replace.start + value.len();
+        flagged(&after.findings) <= self.flagged_before
+            && !after.findings.iter().any(|f| on_value(f, end))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,7 +130,7 @@ enum Field {
 }
 
 /// How many findings a user is warned about.
-fn flagged(findings: &[super::Finding]) -> usize {
+fn flagged(findings: &[Finding]) -> usize {
     findings
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
@@ -200,7 +239,21 @@ mod tests {
         let config = Config::default();
         let parsed = syntax::parse(format, text);
         let analysis = super::super::analyze_parsed(text, format, &parsed, &config);
-        complete(text, format, &config, &parsed, &analysis, offset)
+        let whole = complete(text, format, &config, &parsed, &analysis, None, offset);
+        // Checked on the endpoint alone (as the language server does), the same values come.
+        let mut kept = IncrementalAnalysis::new();
+        let analysis = kept.analyze(text, format, &parsed, &config, None).clone();
+        let on_endpoint = complete(
+            text,
+            format,
+            &config,
+            &parsed,
+            &analysis,
+            Some(&kept),
+            offset,
+        );
+        assert_eq!(whole, on_endpoint, "{text}");
+        whole
             .into_iter()
             .map(|c| format!("{} ({})", c.label, c.detail))
             .collect()
@@ -241,6 +294,23 @@ mod tests {
         assert!(
             !offered.iter().any(|l| l.starts_with("imap.")),
             "{offered:?}"
+        );
+    }
+
+    #[test]
+    fn a_written_value_is_replaced_by_what_fits() {
+        // Values already there: candidates are checked on the endpoint alone (and the test
+        // helper checks that this gives what analysing the whole text does).
+        let compose = "services:\n  app:\n    environment:\n      SMTP_HOST: smtp.gmail.com\n      SMTP_PORT: 587\n      SMTP_SECURE: \"true\"\n";
+        assert_eq!(
+            labels(compose, Format::Yaml, "SMTP_PORT: "),
+            ["465 (implicit TLS · Gmail / Google Workspace)"]
+        );
+        let django = "EMAIL_HOST=mail.example.com\nEMAIL_PORT=465\nEMAIL_USE_SSL=True\n";
+        let hosts = labels(django, Format::Env, "EMAIL_HOST=");
+        assert!(
+            hosts.iter().any(|l| l.starts_with("smtp.gmail.com ")),
+            "{hosts:?}"
         );
     }
 

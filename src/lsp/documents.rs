@@ -320,9 +320,14 @@ impl Analyzer {
             self.pending = Pending::Clean;
             self.current = Some((version, config_epoch));
         }
+        self.last().0
+    }
+
+    /// The last analysis, and the state kept between edits that gave it (none after a fallback).
+    pub fn last(&self) -> (&Analysis, Option<&IncrementalAnalysis>) {
         match &self.fallback {
-            Some(analysis) => analysis,
-            None => self.incremental.last(),
+            Some(analysis) => (analysis, None),
+            None => (self.incremental.last(), Some(&self.incremental)),
         }
     }
 }

@@ -770,7 +770,9 @@ impl LanguageServer for Backend {
         let items = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                let (rope, source, analysis, _, _) = engine.parts(config, epoch)?;
+                engine.parts(config, epoch)?; // brings the analysis up to date
+                let (rope, source) = (&engine.rope, engine.source.as_ref()?);
+                let (analysis, kept) = engine.analyzer.last();
                 let offset = position::to_byte(rope, at.position, encoding);
                 let completions = analysis::complete::complete(
                     source.text(),
@@ -778,6 +780,7 @@ impl LanguageServer for Backend {
                     config,
                     source.parsed(),
                     analysis,
+                    kept,
                     offset,
                 );
                 Some(outline::completion_items(completions, rope, encoding))
