@@ -1,15 +1,16 @@
 //! Completion of the values of a connection mailport recognises: ports that fit the protocol and
-//! the mode already configured (a known provider's documented ports first), and the hosts of
-//! known providers. Every candidate is checked by analysing the text with it in place: one that a
-//! rule would flag is never offered.
+//! the mode already configured (a known provider's documented ports first), the hosts of known
+//! providers, and the values a security key of the application accepts, with what each means.
+//! Every candidate is checked with it in place: one that a rule would flag is never offered.
 
-use super::endpoints::Endpoint;
+use super::endpoints::{self, Endpoint};
 use super::incremental::{IncrementalAnalysis, ValueTrial};
 use super::syntax::Parsed;
 use super::{analyze, Analysis, Finding};
 use crate::config::Config;
+use crate::knowledge::profiles::{self, Profile, SecurityKey};
 use crate::knowledge::{ports, providers};
-use crate::vocab::{Format, Protocol, Severity, Span};
+use crate::vocab::{Format, Protocol, Security, Severity, Span};
 
 /// One value to offer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,11 +39,14 @@ pub fn complete(
     kept: Option<&IncrementalAnalysis>,
     offset: usize,
 ) -> Vec<Completion> {
-    let Some((endpoint, field, replace)) = field_at(parsed, analysis, offset) else {
+    let Some((endpoint, field, replace)) = field_at(format, parsed, analysis, offset) else {
         return Vec::new();
     };
-    let Some(protocol) = endpoint.protocol else {
-        return Vec::new();
+    let protocol = match (endpoint.protocol, field) {
+        (Some(protocol), _) => protocol,
+        // a security key's values mean the same whatever the protocol
+        (None, Field::Security(..)) => Protocol::Smtp,
+        (None, _) => return Vec::new(),
     };
     // What is typed before the cursor narrows the candidates (the editor filters the same way).
     let typed = text
@@ -54,6 +58,7 @@ pub fn complete(
     let candidates = match field {
         Field::Port => port_candidates(endpoint, protocol),
         Field::Host => host_candidates(endpoint, protocol),
+        Field::Security(profile, key) => security_candidates(profile, key, format, current),
     };
     let mut check = Check {
         trial: kept.and_then(|kept| kept.trial(text, parsed, &replace)),
@@ -123,10 +128,12 @@ impl Check<'_> {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Field {
     Port,
     Host,
+    /// A key of the application's profile that sets the TLS mode.
+    Security(&'static Profile, &'static SecurityKey),
 }
 
 /// How many findings a user is warned about.
@@ -140,6 +147,7 @@ fn flagged(findings: &[Finding]) -> usize {
 /// The endpoint, the field and the value's span under `offset`. A value the endpoint read (its
 /// port, its host) or an empty one of a key named `…port` / `…host` among its settings.
 fn field_at<'a>(
+    format: Format,
     parsed: &Parsed,
     analysis: &'a Analysis,
     offset: usize,
@@ -153,7 +161,13 @@ fn field_at<'a>(
             return Some((e, Field::Host, host.span.clone()));
         }
         for setting in e.settings.iter().filter_map(|&i| parsed.settings.get(i)) {
-            if !inside(&setting.value_span) || !setting.value.trim().is_empty() {
+            if !inside(&setting.value_span) {
+                continue;
+            }
+            if let Some((profile, key)) = security_key(format, e, setting) {
+                return Some((e, Field::Security(profile, key), setting.value_span.clone()));
+            }
+            if !setting.value.trim().is_empty() {
                 continue;
             }
             let key = setting.path.last().map(|k| k.to_ascii_lowercase());
@@ -169,6 +183,94 @@ fn field_at<'a>(
         }
     }
     None
+}
+
+/// The security key of the endpoint's application that `setting` is, if any (matched as the
+/// endpoint was read).
+fn security_key(
+    format: Format,
+    e: &Endpoint,
+    setting: &super::syntax::Setting,
+) -> Option<(&'static Profile, &'static SecurityKey)> {
+    let profile = profiles::by_id(e.profile)?;
+    let pattern = endpoints::key_pattern(format, e.profile, setting)?;
+    let key = profile
+        .security
+        .iter()
+        .find(|sk| sk.key.eq_ignore_ascii_case(pattern))?;
+    Some((profile, key))
+}
+
+/// How the application writes `value` of `key`: as a fix writes it, else as its documentation
+/// quotes it (`MandatoryStartTLS`), else as the data has it.
+fn spelling(profile: &Profile, key: &SecurityKey, value: &str) -> String {
+    let written = profile
+        .write
+        .values()
+        .flatten()
+        .find(|w| w.key.eq_ignore_ascii_case(&key.key) && w.value.eq_ignore_ascii_case(value));
+    if let Some(w) = written {
+        return w.value.clone();
+    }
+    let quoted = profile
+        .docs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(&key.key))
+        .flat_map(|(_, doc)| doc.split('`').skip(1).step_by(2))
+        .find(|word| word.eq_ignore_ascii_case(value));
+    quoted.map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// The values `key` gives a meaning to, each with that meaning, the safest first; a switch that only means something when on is
+/// offered off too. Booleans are written as the value already there writes them (`True` in
+/// Python).
+fn security_candidates(
+    profile: &Profile,
+    key: &SecurityKey,
+    format: Format,
+    current: &str,
+) -> Vec<(String, String)> {
+    // (A fix's `write` entries are not meanings: `EMAIL_USE_SSL = False` is written beside
+    // `EMAIL_USE_TLS = True` for STARTTLS, but alone it means no TLS key is set.)
+    let mut meanings: Vec<(Security, String)> = key
+        .values
+        .iter()
+        .filter(|(value, _)| value.as_str() != "*")
+        .filter_map(|(value, mode)| Some((profiles::mode(mode)?, spelling(profile, key, value))))
+        .collect();
+    meanings.sort_by_key(|(security, _)| *security);
+    let mut out: Vec<(String, String)> = meanings
+        .into_iter()
+        .filter_map(|(security, value)| Some((value, mode_words(security)?.to_string())))
+        .collect();
+    if out
+        .iter()
+        .all(|(value, _)| value.eq_ignore_ascii_case("true"))
+        && !out.is_empty()
+    {
+        out.push((
+            "false".to_string(),
+            "off: the other settings decide".to_string(),
+        ));
+    }
+    let capitalised = format == Format::Python || current.starts_with(['T', 'F']);
+    for (value, _) in &mut out {
+        let boolean = value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false");
+        if capitalised && boolean {
+            value[..1].make_ascii_uppercase();
+        }
+    }
+    out
+}
+
+fn mode_words(security: Security) -> Option<&'static str> {
+    match security {
+        Security::ImplicitTls => Some("implicit TLS"),
+        Security::StarttlsRequired => Some("STARTTLS required"),
+        Security::StarttlsOpportunistic => Some("STARTTLS if the server offers it"),
+        Security::None => Some("no TLS"),
+        Security::Unknown => None,
+    }
 }
 
 /// Ports for the protocol: a known provider's documented ones, else the two standard ones,
@@ -311,6 +413,43 @@ mod tests {
         assert!(
             hosts.iter().any(|l| l.starts_with("smtp.gmail.com ")),
             "{hosts:?}"
+        );
+    }
+
+    #[test]
+    fn a_security_key_offers_the_values_its_application_accepts() {
+        // Only what fits the port: implicit TLS on 465, never a mode a rule would flag.
+        let django = "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=465\nEMAIL_USE_SSL=False\n";
+        assert_eq!(
+            labels(django, Format::Env, "EMAIL_USE_SSL="),
+            ["True (implicit TLS)"]
+        );
+        let laravel =
+            "MAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_SCHEME=smtps\n";
+        assert_eq!(
+            labels(laravel, Format::Env, "MAIL_SCHEME="),
+            ["smtp (STARTTLS if the server offers it)"]
+        );
+        // A switch that only means something when on is offered off.
+        let compose = "services:\n  app:\n    environment:\n      SMTP_HOST: smtp.example.com\n      SMTP_PORT: 587\n      SMTP_SECURE: \"true\"\n";
+        assert_eq!(
+            labels(compose, Format::Yaml, "SMTP_SECURE: \""),
+            ["false (off: the other settings decide)"]
+        );
+        // Spelled as the application writes it: `True` in Python, Grafana's camel case.
+        let py = "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = 587\nEMAIL_USE_TLS = False\n";
+        assert_eq!(
+            labels(py, Format::Python, "EMAIL_USE_TLS = "),
+            ["True (STARTTLS required)"]
+        );
+        let grafana =
+            "[smtp]\nenabled = true\nhost = smtp.example.com:587\nstartTLS_policy = NoStartTLS\n";
+        assert_eq!(
+            labels(grafana, Format::Ini, "startTLS_policy = "),
+            [
+                "MandatoryStartTLS (STARTTLS required)",
+                "OpportunisticStartTLS (STARTTLS if the server offers it)"
+            ]
         );
     }
 

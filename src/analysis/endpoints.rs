@@ -514,6 +514,29 @@ fn match_patterns(
     }
 }
 
+/// The key pattern (lowercase, as the profile writes it) by which profile `profile` reads
+/// `setting` in a document of `format`, if it does.
+pub fn key_pattern(format: Format, profile: &str, setting: &Setting) -> Option<&'static str> {
+    let pi = profiles::all().iter().position(|p| p.id == profile)?;
+    let idx = index();
+    let mut pattern = None;
+    match_patterns(
+        setting,
+        readers(format),
+        &mut String::new(),
+        |p, _, _, ki| {
+            if p == pi && pattern.is_none() {
+                pattern = idx
+                    .patterns
+                    .get(p)
+                    .and_then(|pats| pats.get(ki))
+                    .map(|pat| pat.text.as_str());
+            }
+        },
+    );
+    pattern
+}
+
 /// Could some profile read this setting? A document's settings that cannot are never looked at
 /// by grouping, rules, fixes or hover, so a long-lived document may drop them to save memory.
 pub fn could_be_member(format: Format, s: &Setting) -> bool {
