@@ -1127,6 +1127,49 @@ async fn document_symbols_list_each_endpoint() {
     client.shutdown().await;
 }
 
+/// A key being typed beside an endpoint's keys: the keys it lacks, a TLS switch with the port
+/// its mode needs as an additional edit, the application's documentation beside each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_of_a_key_brings_the_port_its_mode_needs() {
+    let (mut client, _) = Client::start(false, no_debounce(), None).await;
+    let text = "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_\n";
+    client.open(ENV_URI, "dotenv", text).await;
+    let response = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": ENV_URI}, "position": {"line": 2, "character": 10}}),
+        )
+        .await;
+    let items = response["result"].as_array().expect("a list");
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, ["EMAIL_USE_SSL", "EMAIL_USE_TLS"], "{response}");
+    let ssl = &items[0];
+    assert_eq!(ssl["kind"], 10, "a property: {ssl}");
+    assert_eq!(
+        ssl["textEdit"],
+        json!({"range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 10}},
+               "newText": "EMAIL_USE_SSL=true"})
+    );
+    assert_eq!(
+        ssl["additionalTextEdits"],
+        json!([{"range": {"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 14}},
+                "newText": "465"}])
+    );
+    assert!(
+        ssl["documentation"]["value"]
+            .as_str()
+            .is_some_and(|d| d.contains("SMTP_SSL")),
+        "{ssl}"
+    );
+    assert!(
+        items[1]
+            .get("additionalTextEdits")
+            .is_none_or(Value::is_null),
+        "{response}"
+    );
+    client.shutdown().await;
+}
+
 /// On a port value, the ports that fit the mode already set; nothing a rule would flag.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completion_on_a_port_offers_the_ports_that_fit() {

@@ -6,21 +6,36 @@
 use super::endpoints::{self, Endpoint};
 use super::incremental::{IncrementalAnalysis, ValueTrial};
 use super::syntax::Parsed;
-use super::{analyze, Analysis, Finding};
+use super::{analyze, Analysis, Edit, Finding};
 use crate::config::Config;
 use crate::knowledge::profiles::{self, Profile, SecurityKey};
 use crate::knowledge::{ports, providers};
 use crate::vocab::{Format, Protocol, Security, Severity, Span};
 
-/// One value to offer.
+mod keys;
+
+/// One value or key to offer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Completion {
-    /// What is shown and inserted (`465`, `smtp.gmail.com`).
+    /// What is shown (`465`, `smtp.gmail.com`, `EMAIL_USE_SSL`).
     pub label: String,
     /// One line beside it (`implicit TLS (recommended, RFC 8314)`).
     pub detail: String,
-    /// The bytes the value replaces.
+    /// The bytes the completion replaces.
     pub replace: Span,
+    /// What replaces them: the label, or a key with its separator and value (`EMAIL_USE_SSL=True`).
+    pub insert: String,
+    /// Edits elsewhere that go with it: the port a TLS mode needs.
+    pub also: Vec<Edit>,
+    /// The application's documentation of a key (Markdown).
+    pub documentation: Option<String>,
+    pub kind: CompletionKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionKind {
+    Value,
+    Key,
 }
 
 /// Each candidate is checked by a full analysis of the text with it in place: at most this many
@@ -39,8 +54,16 @@ pub fn complete(
     kept: Option<&IncrementalAnalysis>,
     offset: usize,
 ) -> Vec<Completion> {
-    let Some((endpoint, field, replace)) = field_at(format, parsed, analysis, offset) else {
-        return Vec::new();
+    let line_start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let Some((endpoint, field, replace)) = field_at(format, parsed, analysis, offset)
+        // a value that began on an earlier line has taken in a key being typed (YAML)
+        .filter(|(_, _, replace)| replace.start >= line_start)
+    else {
+        // Not in a value: maybe a key being typed beside an endpoint's keys.
+        return keys::complete_key(text, format, config, offset);
     };
     let protocol = match (endpoint.protocol, field) {
         (Some(protocol), _) => protocol,
@@ -74,9 +97,13 @@ pub fn complete(
         .filter(|(value, _)| value.starts_with(&typed) && value != current)
         .filter(|(value, _)| check.flags_nothing(value))
         .map(|(label, detail)| Completion {
+            insert: label.clone(),
             label,
             detail,
             replace: replace.clone(),
+            also: Vec::new(),
+            documentation: None,
+            kind: CompletionKind::Value,
         })
         .collect()
 }
@@ -202,15 +229,16 @@ fn security_key(
 }
 
 /// How the application writes `value` of `key`: as a fix writes it, else as its documentation
-/// quotes it (`MandatoryStartTLS`), else as the data has it.
-fn spelling(profile: &Profile, key: &SecurityKey, value: &str) -> String {
+/// quotes it (`MandatoryStartTLS`); a boolean or a number as it is. `None` when neither says
+/// (the data keeps values lowercased, and `javax.net.ssl.sslsocketfactory` is no class name).
+fn spelling(profile: &Profile, key: &SecurityKey, value: &str) -> Option<String> {
     let written = profile
         .write
         .values()
         .flatten()
         .find(|w| w.key.eq_ignore_ascii_case(&key.key) && w.value.eq_ignore_ascii_case(value));
     if let Some(w) = written {
-        return w.value.clone();
+        return Some(w.value.clone());
     }
     let quoted = profile
         .docs
@@ -218,11 +246,15 @@ fn spelling(profile: &Profile, key: &SecurityKey, value: &str) -> String {
         .filter(|(k, _)| k.eq_ignore_ascii_case(&key.key))
         .flat_map(|(_, doc)| doc.split('`').skip(1).step_by(2))
         .find(|word| word.eq_ignore_ascii_case(value));
-    quoted.map_or_else(|| value.to_string(), str::to_string)
+    if let Some(word) = quoted {
+        return Some(word.to_string());
+    }
+    let plain = matches!(value, "true" | "false") || value.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| value.to_string())
 }
 
-/// The values `key` gives a meaning to, each with that meaning, the safest first; a switch that only means something when on is
-/// offered off too. Booleans are written as the value already there writes them (`True` in
+/// The values `key` gives a meaning to, each with that meaning, the safest first; a switch that
+/// only means something when on is offered off too. Booleans are written as the value already there writes them (`True` in
 /// Python).
 fn security_candidates(
     profile: &Profile,
@@ -236,7 +268,7 @@ fn security_candidates(
         .values
         .iter()
         .filter(|(value, _)| value.as_str() != "*")
-        .filter_map(|(value, mode)| Some((profiles::mode(mode)?, spelling(profile, key, value))))
+        .filter_map(|(value, mode)| Some((profiles::mode(mode)?, spelling(profile, key, value)?)))
         .collect();
     meanings.sort_by_key(|(security, _)| *security);
     let mut out: Vec<(String, String)> = meanings

@@ -124,7 +124,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
 }
 
 /// The endpoint's setting whose key (relative to the endpoint) is `key`.
-fn find_key(doc: &Doc, e: &Endpoint, flat: bool, key: &str) -> Option<usize> {
+pub(crate) fn find_key(doc: &Doc, e: &Endpoint, flat: bool, key: &str) -> Option<usize> {
     let segs: Vec<&str> = key.split('.').collect();
     e.settings.iter().copied().find(|&si| {
         let path = &doc.settings[si].path;
@@ -173,6 +173,26 @@ fn styled_value(value: &str, like: &Setting) -> String {
 
 /// Inserts `key = value` next to the endpoint's anchor, in the anchor's style.
 fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str) -> Option<Edit> {
+    let anchor = doc.settings.get(e.anchor)?;
+    let style = &anchor.style;
+    let entry = new_entry(doc, e, profile, key, value, false)?;
+    Some(Edit {
+        span: style.insert_at..style.insert_at,
+        new_text: format!("{}{}{entry}", style.lead, style.item_prefix),
+    })
+}
+
+/// A new entry `key` = `value` of the endpoint, written as its anchor entry is, without the line
+/// break and indentation (or list marker) before it: `EMAIL_USE_SSL=True`, `secure: true`. An
+/// empty value writes a flag (the key alone), or the key and its separator with `with_separator`.
+pub(crate) fn new_entry(
+    doc: &Doc,
+    e: &Endpoint,
+    profile: &Profile,
+    key: &str,
+    value: &str,
+    with_separator: bool,
+) -> Option<String> {
     let anchor = doc.settings.get(e.anchor)?;
     let style = &anchor.style;
     let key_text = if profile.flat {
@@ -228,36 +248,28 @@ fn insert_key(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str
         quoted_like,
         like,
     );
-    let entry = if style.env_in_string {
-        format!(
-            "{}{}{}={}",
-            style.lead,
-            style.item_prefix,
-            key_text,
+    if style.env_in_string {
+        return Some(format!(
+            "{key_text}={}",
             literal(Format::Env, value, true, false, like)
-        )
+        ));
+    }
+    // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`). An empty
+    // value writes a flag: the key alone.
+    let separator = if value.is_empty() && !with_separator {
+        ""
     } else {
-        // `suffix` closes the entry where the format needs it (`;`, `);`, `</{key}>`). An empty
-        // value writes a flag: the key alone.
-        let separator = if value.is_empty() {
-            ""
-        } else {
-            &style.separator
-        };
-        format!(
-            "{}{}{}{}{}{}",
-            style.lead,
-            style.item_prefix,
-            key_text,
-            separator,
-            value_text,
-            style.suffix.replace("{key}", key)
-        )
+        &*style.separator
     };
-    Some(Edit {
-        span: style.insert_at..style.insert_at,
-        new_text: entry,
-    })
+    let value_text = if value.is_empty() && with_separator {
+        String::new()
+    } else {
+        value_text
+    };
+    Some(format!(
+        "{key_text}{separator}{value_text}{}",
+        style.suffix.replace("{key}", key)
+    ))
 }
 
 /// A new value in the format's syntax.

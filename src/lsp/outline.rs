@@ -1,14 +1,15 @@
 //! Inlay hints (`SMTP · implicit TLS` after a port), document symbols (one per endpoint) and
-//! completion of ports and hosts in LSP terms: positions for analysis's byte offsets.
+//! completion of values and keys in LSP terms: positions for analysis's byte offsets.
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
-    CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentSymbol, InlayHint,
-    InlayHintKind, InlayHintLabel, InlayHintTooltip, Range, SymbolKind, TextEdit,
+    CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentSymbol, Documentation,
+    InlayHint, InlayHintKind, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Range,
+    SymbolKind, TextEdit,
 };
 
 use super::position::{self, Encoding};
-use crate::analysis::complete::Completion;
+use crate::analysis::complete::{Completion, CompletionKind};
 use crate::analysis::{outline, Analysis};
 
 /// The hints whose place lies in `range`.
@@ -59,24 +60,42 @@ pub fn document_symbols(
         .collect()
 }
 
-/// Completion items that replace the whole value, in the order given (the best first).
+/// Completion items in the order given (the best first): a value replaces the whole value; a key
+/// replaces what was typed of it, and may bring edits elsewhere (the port its mode needs).
 pub fn completion_items(
     completions: Vec<Completion>,
     rope: &Rope,
     encoding: Encoding,
 ) -> Vec<CompletionItem> {
+    let edit = |span: &std::ops::Range<usize>, new_text: String| TextEdit {
+        range: position::to_range(rope, span, encoding),
+        new_text,
+    };
     completions
         .into_iter()
         .enumerate()
         .map(|(rank, c)| CompletionItem {
             label: c.label.clone(),
-            kind: Some(CompletionItemKind::VALUE),
+            kind: Some(match c.kind {
+                CompletionKind::Value => CompletionItemKind::VALUE,
+                CompletionKind::Key => CompletionItemKind::PROPERTY,
+            }),
             detail: Some(c.detail),
+            documentation: c.documentation.map(|value| {
+                Documentation::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value,
+                })
+            }),
             sort_text: Some(format!("{rank:04}")),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                range: position::to_range(rope, &c.replace, encoding),
-                new_text: c.label,
-            })),
+            filter_text: Some(c.label),
+            text_edit: Some(CompletionTextEdit::Edit(edit(&c.replace, c.insert))),
+            additional_text_edits: (!c.also.is_empty()).then(|| {
+                c.also
+                    .into_iter()
+                    .map(|e| edit(&e.span, e.new_text))
+                    .collect()
+            }),
             ..CompletionItem::default()
         })
         .collect()
