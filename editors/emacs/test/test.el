@@ -119,6 +119,36 @@ timers (eglot sends didChange and flymake re-checks from them)."
   (setq mailport-test-skipped (1+ mailport-test-skipped))
   (mailport-test-say "skip .msmtprc: this mailport does not read the format yet"))
 
+(mailport-test-check "completion on a port offers what fits the TLS mode"
+  (let ((file (expand-file-name "complete/.env" mailport-test-work)))
+    (make-directory (file-name-directory file) t)
+    (with-temp-file file
+      (insert "EMAIL_HOST=smtp.example.com\nEMAIL_PORT=25\nEMAIL_USE_SSL=True\n"))
+    (find-file file)
+    (mailport-test-wait "eglot to connect" #'eglot-current-server)
+    (goto-char (point-min))
+    (forward-line 1)
+    (forward-char (length "EMAIL_PORT="))
+    ;; What `completion-at-point' asks eglot for: the table at point, all its candidates.
+    (let* ((capf (eglot-completion-at-point))
+           (candidates (and capf (all-completions "" (nth 2 capf)))))
+      (unless (and (member "465" candidates) (not (member "587" candidates)))
+        (error "unexpected candidates %S" candidates)))))
+
+;; Inlay hints need eglot 1.12 (Emacs 29); Debian 12 ships Emacs 28 with eglot 1.9, which has
+;; none: the check runs where the editor can show them, and says so where it cannot.
+(if (not (fboundp 'eglot-inlay-hints-mode))
+    (progn (setq mailport-test-skipped (1+ mailport-test-skipped))
+           (mailport-test-say "skip inlay hint: this eglot has no eglot-inlay-hints-mode"))
+  (mailport-test-check "an inlay hint after the port says what the connection is"
+    (find-file (expand-file-name "complete/.env" mailport-test-work))
+    (eglot-inlay-hints-mode 1)
+    (mailport-test-wait "an inlay hint"
+                        (lambda ()
+                          (mailport-test-idle)
+                          (seq-some (lambda (o) (overlay-get o 'eglot--inlay-hint))
+                                    (overlays-in (point-min) (point-max)))))))
+
 (mailport-test-check "a shell script does not get mailport-conf-mode"
   (find-file (expand-file-name "deploy.sh" mailport-test-work))
   (when (eq major-mode 'mailport-conf-mode)

@@ -206,6 +206,56 @@ check('an inlay hint after the port says what the connection is', function()
   end
 end)
 
+--- The completion items the server offers at (0-based) row, col of bufnr, as Neovim asks.
+local function completion_items(bufnr, row, col)
+  -- (the position as in insert mode: normal mode's cursor cannot sit after the last character)
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    position = { line = row, character = col },
+  }
+  local replies = vim.lsp.buf_request_sync(bufnr, 'textDocument/completion', params, TIMEOUT) or {}
+  local items = {}
+  for _, reply in pairs(replies) do
+    local result = reply.result or {}
+    for _, item in ipairs(result.items or result) do
+      table.insert(items, item)
+    end
+  end
+  return items
+end
+
+check('completion on a port offers what fits the TLS mode, never 587 with EMAIL_USE_SSL', function()
+  local path = work .. '/complete/.env'
+  vim.fn.mkdir(work .. '/complete', 'p')
+  vim.fn.writefile({ 'EMAIL_HOST=smtp.example.com', 'EMAIL_PORT=25', 'EMAIL_USE_SSL=True' }, path)
+  local bufnr = open(path)
+  local labels = vim.tbl_map(function(item)
+    return item.label
+  end, completion_items(bufnr, 1, 11))
+  if labels[1] ~= '465' or vim.tbl_contains(labels, '587') then
+    error('unexpected completion: ' .. vim.inspect(labels), 0)
+  end
+end)
+
+check('completing a TLS key brings the port its mode needs', function()
+  local path = work .. '/complete-key/.env'
+  vim.fn.mkdir(work .. '/complete-key', 'p')
+  vim.fn.writefile({ 'EMAIL_HOST=smtp.example.com', 'EMAIL_PORT=587', 'EMAIL_USE_S' }, path)
+  local bufnr = open(path)
+  local items = completion_items(bufnr, 2, 11)
+  local ssl = items[1]
+  if not ssl or ssl.label ~= 'EMAIL_USE_SSL' then
+    error('unexpected completion: ' .. vim.inspect(items), 0)
+  end
+  -- Accept it as the completion menu does: the item's edit, then its additional edits.
+  vim.lsp.util.apply_text_edits({ ssl.textEdit }, bufnr, 'utf-16')
+  vim.lsp.util.apply_text_edits(ssl.additionalTextEdits or {}, bufnr, 'utf-16')
+  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  if lines[2] ~= 'EMAIL_PORT=465' or lines[3] ~= 'EMAIL_USE_SSL=true' then
+    error('after the completion: ' .. vim.inspect(lines), 0)
+  end
+end)
+
 check('a file that is no mail config gets no mailport client', function()
   local path = work .. '/notes.md'
   vim.fn.writefile({ '# Notes', '', 'The relay listens on port 587 with SSL.' }, path)
