@@ -12,6 +12,7 @@ pub mod fixes;
 pub mod hover;
 pub mod incremental;
 pub mod outline;
+pub mod prefilter;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;

@@ -161,6 +161,38 @@ fn modeline_format(head: &str) -> Option<Format> {
     None
 }
 
+/// Mail-client rc files, Postfix and autoconfig files by their whole (lowercase) name.
+pub const MAIL_FILE_NAMES: &[(&str, Format)] = &[
+    ("config-v1.1.xml", Format::Xml),
+    (".msmtprc", Format::Msmtp),
+    ("msmtprc", Format::Msmtp),
+    (".mbsyncrc", Format::Mbsync),
+    ("mbsyncrc", Format::Mbsync),
+    (".isyncrc", Format::Mbsync),
+    ("isyncrc", Format::Mbsync),
+    (".muttrc", Format::Muttrc),
+    ("muttrc", Format::Muttrc),
+    (".neomuttrc", Format::Muttrc),
+    ("neomuttrc", Format::Muttrc),
+    (".fetchmailrc", Format::Fetchmail),
+    ("fetchmailrc", Format::Fetchmail),
+    ("main.cf", Format::PostfixMain),
+    ("master.cf", Format::PostfixMaster),
+    (".mailrc", Format::Mailrc),
+    ("mailrc", Format::Mailrc),
+    (".nailrc", Format::Mailrc),
+    ("nail.rc", Format::Mailrc),
+    ("s-nail.rc", Format::Mailrc),
+    ("mail.rc", Format::Mailrc),
+];
+
+/// Mail-client rc files by the end of their name (`work.msmtprc`).
+pub const MAIL_FILE_SUFFIXES: &[(&str, Format)] = &[
+    (".msmtprc", Format::Msmtp),
+    (".muttrc", Format::Muttrc),
+    (".neomuttrc", Format::Muttrc),
+];
+
 /// Mail-client rc files, Postfix, XML autoconfig, and mail settings in program source (Python,
 /// PHP, Ruby, JavaScript/TypeScript, Nix, a shell heredoc writing `.mailrc`).
 ///
@@ -178,23 +210,16 @@ pub fn detect_mail_format(
         .unwrap_or(file_name)
         .to_ascii_lowercase();
     let base = base.as_str();
-    let by_name = match base {
-        "config-v1.1.xml" => Some(Format::Xml),
-        ".msmtprc" | "msmtprc" => Some(Format::Msmtp),
-        ".mbsyncrc" | "mbsyncrc" | ".isyncrc" | "isyncrc" => Some(Format::Mbsync),
-        ".muttrc" | "muttrc" | ".neomuttrc" | "neomuttrc" => Some(Format::Muttrc),
-        ".fetchmailrc" | "fetchmailrc" => Some(Format::Fetchmail),
-        "main.cf" => Some(Format::PostfixMain),
-        "master.cf" => Some(Format::PostfixMaster),
-        ".mailrc" | "mailrc" | ".nailrc" | "nail.rc" | "s-nail.rc" | "mail.rc" => {
-            Some(Format::Mailrc)
-        }
-        _ if base.ends_with(".msmtprc") => Some(Format::Msmtp),
-        _ if base.ends_with(".muttrc") || base.ends_with(".neomuttrc") => Some(Format::Muttrc),
-        _ => None,
-    };
-    if by_name.is_some() {
-        return by_name;
+    let by_name = MAIL_FILE_NAMES
+        .iter()
+        .find(|(name, _)| *name == base)
+        .or_else(|| {
+            MAIL_FILE_SUFFIXES
+                .iter()
+                .find(|(suffix, _)| base.ends_with(suffix))
+        });
+    if let Some((_, format)) = by_name {
+        return Some(*format);
     }
     let extension = base.rsplit_once('.');
     let by_extension = match extension {
