@@ -16,6 +16,7 @@ pub mod prefilter;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
+pub mod words;
 
 pub use endpoints::Endpoint;
 pub use findings::{Edit, Finding, Fix};

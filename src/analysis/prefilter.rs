@@ -23,8 +23,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
-
+use super::words::AnyWord;
 use super::{embedded, endpoints, syntax::detect};
 use crate::knowledge::profiles;
 use crate::vocab::Format;
@@ -45,7 +44,7 @@ pub fn could_hold_mail(format: Format, text: &str) -> bool {
         return true;
     }
     let bytes = text.as_bytes();
-    matcher().is_none_or(|m| m.is_match(bytes)) || has_escape(bytes)
+    matcher().is_match(bytes) || has_escape(bytes)
 }
 
 /// The strings the test looks for (lowercase, none inside another), sorted.
@@ -83,18 +82,9 @@ pub fn needles() -> Vec<String> {
     kept
 }
 
-/// The automaton over [`needles`]; `None` (every document let through) should it fail to build,
-/// which a few hundred short strings never make it do.
-fn matcher() -> Option<&'static AhoCorasick> {
-    static MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    MATCHER
-        .get_or_init(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(needles())
-                .ok()
-        })
-        .as_ref()
+fn matcher() -> &'static AnyWord {
+    static MATCHER: OnceLock<AnyWord> = OnceLock::new();
+    MATCHER.get_or_init(|| AnyWord::new(&needles()))
 }
 
 /// A backslash that may start an escape spelling a letter (`\u0073`, `\x73`, `\163`,

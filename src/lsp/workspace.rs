@@ -329,10 +329,13 @@ async fn apply<H: Host>(host: &Arc<H>, number: u64, found: Found) {
         let id = state.counter;
         let mut files = BTreeMap::new();
         for (path, uri, diagnostics) in found.files {
+            // A file seen for the first time counts as clean before.
             let file = match state.files.remove(&path) {
                 Some(old) if old.diagnostics == diagnostics => old,
-                _ => {
-                    changed.push(uri.clone());
+                old => {
+                    if old.is_some() || !diagnostics.is_empty() {
+                        changed.push(uri.clone());
+                    }
                     DiskFile {
                         uri,
                         diagnostics,
@@ -422,7 +425,7 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
             let before = state.files.get(&path).map(|f| f.diagnostics.clone());
             match diagnostics {
                 Some(diagnostics) => {
-                    if before.as_ref() != Some(&diagnostics) {
+                    if before.unwrap_or_default() != diagnostics {
                         changed.push(uri.clone());
                     }
                     state.files.insert(
