@@ -15,7 +15,7 @@ use super::syntax::{self, detect, Setting};
 use crate::vocab::{Format, Span};
 
 /// Values named like this hold a document of that format, wherever they appear.
-const BY_VARIABLE: &[(&str, Format)] = &[
+pub const BY_VARIABLE: &[(&str, Format)] = &[
     // GitLab Omnibus docker image: evaluated as `/etc/gitlab/gitlab.rb` (docs.gitlab.com,
     // "Install GitLab in a Docker container": "Pre-configure Docker container").
     ("GITLAB_OMNIBUS_CONFIG", Format::Ruby),

@@ -119,15 +119,33 @@ fn is_blank(value: &str) -> bool {
     )
 }
 
-/// The mail protocol named by a word in a key or section (`smtp`, `IMAP`, `pop3` …).
+/// Words in a key or section that name a mail protocol (`smtp`, `IMAP`, `pop3` …).
+const PROTOCOL_WORDS: &[(&str, Protocol)] = &[
+    ("smtp", Protocol::Smtp),
+    ("smtps", Protocol::Smtp),
+    ("smtp_settings", Protocol::Smtp),
+    ("submission", Protocol::Smtp),
+    ("submissions", Protocol::Smtp),
+    ("sendmail", Protocol::Smtp),
+    ("outgoing", Protocol::Smtp),
+    ("mailer", Protocol::Smtp),
+    ("smtpserver", Protocol::Smtp),
+    ("outgoingserver", Protocol::Smtp),
+    ("imap", Protocol::Imap),
+    ("imaps", Protocol::Imap),
+    ("imapserver", Protocol::Imap),
+    ("pop", Protocol::Pop3),
+    ("pop3", Protocol::Pop3),
+    ("pop3s", Protocol::Pop3),
+    ("pops", Protocol::Pop3),
+];
+
+/// The mail protocol named by a word in a key or section.
 fn protocol_word(word: &str) -> Option<Protocol> {
-    match word.to_ascii_lowercase().as_str() {
-        "smtp" | "smtps" | "smtp_settings" | "submission" | "submissions" | "sendmail"
-        | "outgoing" | "mailer" | "smtpserver" | "outgoingserver" => Some(Protocol::Smtp),
-        "imap" | "imaps" | "imapserver" => Some(Protocol::Imap),
-        "pop" | "pop3" | "pop3s" | "pops" => Some(Protocol::Pop3),
-        _ => None,
-    }
+    PROTOCOL_WORDS
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        .map(|(_, p)| *p)
 }
 
 /// Protocol from the words of a key path (last words first): `[notifications, smtp]`, `SMTP_PORT`.
@@ -145,17 +163,45 @@ fn protocol_from_words<'a>(words: impl Iterator<Item = &'a str>) -> Option<Proto
     None
 }
 
-/// Protocol from a host name: `smtp.`, `imap.`, `pop.`/`pop3.`.
+/// First labels of host names that name a mail protocol (`smtp.`, `imap.`, `pop.`/`pop3.`).
+const HOST_LABELS: &[(&str, Protocol)] = &[
+    ("smtp", Protocol::Smtp),
+    ("smtps", Protocol::Smtp),
+    ("smtp-mail", Protocol::Smtp),
+    ("smtp-relay", Protocol::Smtp),
+    ("securesmtp", Protocol::Smtp),
+    ("imap", Protocol::Imap),
+    ("imaps", Protocol::Imap),
+    ("secureimap", Protocol::Imap),
+    ("pop", Protocol::Pop3),
+    ("pop3", Protocol::Pop3),
+    ("pops", Protocol::Pop3),
+    ("securepop", Protocol::Pop3),
+];
+
+/// Protocol from a host name's first label.
 fn protocol_from_host(host: &str) -> Option<Protocol> {
     let first = host.trim().split('.').next()?.to_ascii_lowercase();
     let first = first.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
-    match first {
-        "smtp" | "smtps" | "smtp-mail" | "smtp-relay" | "securesmtp" => Some(Protocol::Smtp),
-        "imap" | "imaps" | "secureimap" => Some(Protocol::Imap),
-        "pop" | "pop3" | "pops" | "securepop" => Some(Protocol::Pop3),
-        _ => None,
-    }
+    HOST_LABELS
+        .iter()
+        .find(|(label, _)| *label == first)
+        .map(|(_, p)| *p)
 }
+
+/// URL schemes of the mail protocols, and whether each starts TLS at once.
+const SCHEMES: &[(&str, Protocol, bool)] = &[
+    ("smtp", Protocol::Smtp, false),
+    ("submission", Protocol::Smtp, false),
+    ("smtps", Protocol::Smtp, true),
+    ("submissions", Protocol::Smtp, true),
+    ("imap", Protocol::Imap, false),
+    ("imaps", Protocol::Imap, true),
+    ("pop", Protocol::Pop3, false),
+    ("pop3", Protocol::Pop3, false),
+    ("pops", Protocol::Pop3, true),
+    ("pop3s", Protocol::Pop3, true),
+];
 
 /// What a URL scheme says: protocol, and the mode when the scheme alone decides it.
 fn scheme_facts(scheme: &str) -> Option<(Protocol, SchemeMode)> {
@@ -163,15 +209,7 @@ fn scheme_facts(scheme: &str) -> Option<(Protocol, SchemeMode)> {
     let (base, rest) = s.split_once('+').unwrap_or((s.as_str(), ""));
     let insecure = rest.split('+').any(|r| r == "insecure");
     let starttls = rest.split('+').any(|r| r == "starttls" || r == "startls");
-    let (protocol, implicit) = match base {
-        "smtp" | "submission" => (Protocol::Smtp, false),
-        "smtps" | "submissions" => (Protocol::Smtp, true),
-        "imap" => (Protocol::Imap, false),
-        "imaps" => (Protocol::Imap, true),
-        "pop" | "pop3" => (Protocol::Pop3, false),
-        "pops" | "pop3s" => (Protocol::Pop3, true),
-        _ => return None,
-    };
+    let (_, protocol, implicit) = *SCHEMES.iter().find(|(name, _, _)| *name == base)?;
     let mode = if implicit {
         SchemeMode::Implicit
     } else if insecure {
@@ -349,12 +387,79 @@ fn index() -> &'static Index {
 
 /// Mail words a generic variable prefix must contain (`SMTP_`, `SVC_0007_SMTP_`, `MAIL_`).
 fn mail_prefix(prefix: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "smtp", "smtps", "imap", "imaps", "pop", "pop3", "mail", "email", "mailer", "sendmail",
-    ];
     prefix
         .split(['_', '-', '.'])
-        .any(|w| WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
+        .any(|w| MAIL_PREFIX_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w)))
+}
+
+const MAIL_PREFIX_WORDS: &[&str] = &[
+    "smtp", "smtps", "imap", "imaps", "pop", "pop3", "mail", "email", "mailer", "sendmail",
+];
+
+/// Every word from which the endpoint reader takes a protocol when the profile has none of its
+/// own: key and section words, host labels, URL schemes (and so the values of protocol keys,
+/// which are schemes or protocol names), and the words a generic variable prefix must contain.
+/// An endpoint of a profile without a default protocol always has one of these in its text.
+pub fn protocol_words() -> impl Iterator<Item = &'static str> {
+    PROTOCOL_WORDS
+        .iter()
+        .map(|(w, _)| *w)
+        .chain(HOST_LABELS.iter().map(|(w, _)| *w))
+        .chain(SCHEMES.iter().map(|(w, _, _)| *w))
+        .chain(MAIL_PREFIX_WORDS.iter().copied())
+}
+
+/// Text that any document in which `p` forms a group contains (one of the returned strings, ASCII
+/// case aside, before escapes are decoded), as the matching below reads key paths: for a tree
+/// profile a context segment or a segment of a key pattern, for a flat profile a whole variable
+/// name. `None` for flat profiles behind any prefix: those form groups only behind a prefix with
+/// a word of [`protocol_words`].
+pub fn signature_literals(p: &Profile) -> Option<Vec<String>> {
+    let patterns: Vec<String> = if p.identify.is_empty() {
+        profile_patterns(p).into_iter().map(|(k, _)| k).collect()
+    } else {
+        p.identify.iter().map(|k| k.to_ascii_lowercase()).collect()
+    };
+    if p.flat {
+        if p.prefixes.iter().any(|x| x == "*") {
+            return None;
+        }
+        if p.prefixes.is_empty() {
+            return Some(patterns);
+        }
+        let prefixed = p.prefixes.iter().flat_map(|prefix| {
+            patterns
+                .iter()
+                .map(move |k| format!("{}{k}", prefix.to_ascii_lowercase()))
+        });
+        return Some(prefixed.collect());
+    }
+    // A context segment every alternative of which names something (`*` names nothing).
+    let context = p.context.iter().find_map(|segment| {
+        let alternatives: Vec<String> = segment
+            .split('|')
+            .map(|alt| alt.trim_end_matches('*').to_ascii_lowercase())
+            .collect();
+        alternatives
+            .iter()
+            .all(|alt| !alt.is_empty())
+            .then_some(alternatives)
+    });
+    if let Some(alternatives) = context {
+        return Some(alternatives);
+    }
+    // The longest segment of each key pattern.
+    Some(
+        patterns
+            .iter()
+            .map(|k| {
+                k.split('.')
+                    .max_by_key(|segment| segment.len())
+                    .unwrap_or(k)
+                    .to_string()
+            })
+            .collect(),
+    )
 }
 
 /// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,

@@ -37,6 +37,8 @@ struct State {
     settings_len: usize,
     /// The parse's syntax errors (a value edit must leave them as they were, moved).
     errors: Vec<SyntaxError>,
+    /// The text could hold mail settings (`prefilter`): its syntax errors are reported.
+    reads_mail: bool,
     /// Where each setting's value was and how it was written (a value edit must lie inside the
     /// same value before and after, and leave it a value of the same kind: the new parse alone
     /// cannot tell).
@@ -131,7 +133,9 @@ impl IncrementalAnalysis {
                     && !state.embedded
                     && format != Format::Xml
                     && state.config == *config
-                    && state.settings_len == parsed.settings.len() =>
+                    && state.settings_len == parsed.settings.len()
+                    && (parsed.errors.is_empty()
+                        || super::prefilter::could_hold_mail(format, text) == state.reads_mail) =>
             {
                 state.apply_value_change(text, parsed, change)
             }
@@ -322,7 +326,10 @@ impl State {
         }
         let mut claimed = Vec::new();
         let mut endpoints: Vec<(usize, Endpoint)> = Vec::new();
-        let mut findings: Vec<(usize, Finding)> = syntax_errors(&parsed.errors)
+        // MP000 only where mail settings could be: see `prefilter`.
+        let reads_mail = super::prefilter::could_hold_mail(format, text);
+        let errors: &[_] = if reads_mail { &parsed.errors } else { &[] };
+        let mut findings: Vec<(usize, Finding)> = syntax_errors(errors)
             .into_iter()
             .map(|f| (usize::MAX, f))
             .collect();
@@ -377,6 +384,7 @@ impl State {
             config: config.clone(),
             settings_len: settings.len(),
             errors: parsed.errors.clone(),
+            reads_mail,
             values: settings
                 .iter()
                 .map(|s| (s.value_span.clone(), s.kind))

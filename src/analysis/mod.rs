@@ -12,9 +12,11 @@ pub mod fixes;
 pub mod hover;
 pub mod incremental;
 pub mod outline;
+pub mod prefilter;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
+pub mod words;
 
 pub use endpoints::Endpoint;
 pub use findings::{Edit, Finding, Fix};

@@ -11,9 +11,9 @@ use clap::ValueEnum;
 
 use super::fix;
 use super::output::{self, CheckedFile, Report};
-use super::walk::{self, one_line, Candidate};
 use crate::analysis::{self, Finding};
 use crate::config::{self, Config};
+use crate::files::walk::{self, one_line, Candidate};
 use crate::vocab::{Format, Severity};
 
 /// Files larger than this are not configuration files; they are skipped with a note.
@@ -195,52 +195,21 @@ fn check_paths(
     trouble: &mut bool,
 ) -> Result<Report, CheckError> {
     let candidates = walk::candidates(&args.paths, &mut |warning| note(&warning))?;
-    // Analysis panics print their own message through the panic hook; keep stderr to our notes.
+    // Every core checks files; the outcomes come back in path order.
+    let outcomes = walk::map_parallel(&candidates, |candidate| {
+        check_file(candidate, args.fix, config)
+    });
     let mut report = Report::default();
     let mut fixes_applied = 0;
     let mut files_fixed = 0;
-    for candidate in candidates {
-        let Some((text, format)) = read_candidate(&candidate, trouble) else {
-            continue;
-        };
-        let (text, applied) = if args.fix {
-            let fixed = fix::fix_text(&text, format, config, &findings_or_none);
-            if fixed.applied > 0 && fixed.text != text {
-                match fix::write_atomically(&candidate.path, &fixed.text) {
-                    Ok(()) => {
-                        files_fixed += 1;
-                        (fixed.text, fixed.applied)
-                    }
-                    Err(e) => {
-                        note(&format!("cannot write {}: {e}", candidate.display));
-                        *trouble = true;
-                        (text, 0)
-                    }
-                }
-            } else {
-                (text, 0)
-            }
-        } else {
-            (text, 0)
-        };
-        fixes_applied += applied;
-        let findings = match analyze(&text, format, config) {
-            Ok(findings) => findings,
-            Err(reason) => {
-                note(&format!(
-                    "internal error while checking {}: {reason}",
-                    candidate.display
-                ));
-                *trouble = true;
-                continue;
-            }
-        };
-        report.files.push(CheckedFile {
-            path: candidate.display,
-            text,
-            format,
-            findings,
-        });
+    for outcome in outcomes {
+        for message in &outcome.notes {
+            note(message);
+        }
+        *trouble |= outcome.trouble;
+        fixes_applied += outcome.fixes_applied;
+        files_fixed += usize::from(outcome.fixes_applied > 0);
+        report.files.extend(outcome.checked);
     }
     if args.fix {
         note(&format!(
@@ -252,10 +221,86 @@ fn check_paths(
     Ok(report)
 }
 
+/// What checking one file gave: its place in the report, the notes for stderr, and what `--fix`
+/// did to it.
+#[derive(Default)]
+struct FileOutcome {
+    checked: Option<CheckedFile>,
+    notes: Vec<String>,
+    /// Exit status 2: a named file could not be read, a fix could not be written, a bug.
+    trouble: bool,
+    /// Fixes written to the file.
+    fixes_applied: usize,
+}
+
+fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome {
+    let mut outcome = FileOutcome::default();
+    let Some((text, format)) = read_candidate(candidate, &mut outcome) else {
+        return outcome;
+    };
+    // A file that cannot hold mail settings is checked without being parsed (`prefilter`): it has
+    // no findings, and so no fixes.
+    if !analysis::prefilter::could_hold_mail(format, &text) {
+        outcome.checked = Some(CheckedFile {
+            path: candidate.display.clone(),
+            text: String::new(),
+            format,
+            findings: Vec::new(),
+        });
+        return outcome;
+    }
+    let text = if fix {
+        let fixed = fix::fix_text(&text, format, config, &findings_or_none);
+        if fixed.applied > 0 && fixed.text != text {
+            match fix::write_atomically(&candidate.path, &fixed.text) {
+                Ok(()) => {
+                    outcome.fixes_applied = fixed.applied;
+                    fixed.text
+                }
+                Err(e) => {
+                    outcome
+                        .notes
+                        .push(format!("cannot write {}: {e}", candidate.display));
+                    outcome.trouble = true;
+                    text
+                }
+            }
+        } else {
+            text
+        }
+    } else {
+        text
+    };
+    let findings = match analyze(&text, format, config) {
+        Ok(findings) => findings,
+        Err(reason) => {
+            outcome.notes.push(format!(
+                "internal error while checking {}: {reason}",
+                candidate.display
+            ));
+            outcome.trouble = true;
+            return outcome;
+        }
+    };
+    // The text is kept only to show the lines of findings: a tree of clean files stays small.
+    let text = if findings.is_empty() {
+        String::new()
+    } else {
+        text
+    };
+    outcome.checked = Some(CheckedFile {
+        path: candidate.display.clone(),
+        text,
+        format,
+        findings,
+    });
+    outcome
+}
+
 /// Reads a candidate and decides its format. `None` when it is skipped: not a format mailport
 /// reads (silently when the walk found it), or unreadable (with a note; a file named on the command
 /// line that cannot be read makes the exit status 2).
-fn read_candidate(candidate: &Candidate, trouble: &mut bool) -> Option<(String, Format)> {
+fn read_candidate(candidate: &Candidate, outcome: &mut FileOutcome) -> Option<(String, Format)> {
     let shown = &candidate.display;
     // Does the name alone say this is a mail config? Such a file deserves a note when it cannot
     // be read; any other file the walk meets (images, binaries) is skipped without a word.
@@ -263,9 +308,9 @@ fn read_candidate(candidate: &Candidate, trouble: &mut bool) -> Option<(String, 
         candidate.explicit || analysis::syntax::detect_format(shown, None, "").is_some();
     let mut skip = |reason: String| {
         if named_config {
-            note(&format!("skipped {shown}: {reason}"));
+            outcome.notes.push(format!("skipped {shown}: {reason}"));
             if candidate.explicit {
-                *trouble = true;
+                outcome.trouble = true;
             }
         }
         None
@@ -283,7 +328,9 @@ fn read_candidate(candidate: &Candidate, trouble: &mut bool) -> Option<(String, 
         Some(format) => Some((text, format)),
         None => {
             if candidate.explicit {
-                note(&format!("skipped {shown}: not a format mailport reads"));
+                outcome
+                    .notes
+                    .push(format!("skipped {shown}: not a format mailport reads"));
             }
             None
         }

@@ -9,7 +9,6 @@ pub(crate) mod fix;
 pub mod output;
 pub mod probe;
 pub mod rule;
-mod walk;
 
 #[derive(Parser)]
 #[command(

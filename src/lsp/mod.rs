@@ -11,6 +11,7 @@ mod screen;
 mod server;
 mod settings;
 mod stdio;
+mod workspace;
 
 use std::process::ExitCode;
 use std::sync::{Mutex, MutexGuard};

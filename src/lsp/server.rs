@@ -20,6 +20,7 @@ use super::outline;
 use super::position::{self, Encoding};
 use super::probe_command::{self, Probes, Request, COMMAND};
 use super::settings::{CheckedSettings, Root, SettingsState};
+use super::workspace::{self, Caps, Host, Workspace};
 use crate::analysis;
 use crate::config::{self, Config};
 use crate::probe::{Report, Target};
@@ -34,6 +35,9 @@ pub struct Session {
     pub supports_code_lens_refresh: bool,
     pub supports_inlay_hint_refresh: bool,
     pub hover_markdown: bool,
+    /// `textDocument/diagnostic`: the workspace scan's results are pulled.
+    pub supports_pull_diagnostics: bool,
+    pub supports_diagnostic_refresh: bool,
 }
 
 /// State shared by the handlers and the tasks they spawn.
@@ -47,6 +51,35 @@ pub struct Inner {
     probes: Probes,
     /// Turns true on `shutdown`: running probes end.
     shutdown: watch::Sender<bool>,
+    /// The disk diagnostics of files that are not open (`workspace`).
+    workspace: Workspace,
+}
+
+impl Host for Inner {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+    fn docs(&self) -> &Documents {
+        &self.docs
+    }
+    fn settings(&self) -> &Mutex<SettingsState> {
+        &self.settings
+    }
+    fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+    fn caps(&self) -> Caps {
+        let session = self.session();
+        Caps {
+            encoding: session.encoding,
+            progress: session.supports_progress,
+            pull: session.supports_pull_diagnostics,
+            refresh: session.supports_diagnostic_refresh,
+        }
+    }
+    fn shutdown(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
 }
 
 pub struct Backend {
@@ -65,6 +98,7 @@ impl Backend {
                 startup_errors: Mutex::new(Vec::new()),
                 probes: Probes::default(),
                 shutdown: stop,
+                workspace: Workspace::default(),
             }),
         }
     }
@@ -263,6 +297,7 @@ impl Inner {
 
     async fn settings_changed(self: &Arc<Self>) {
         self.republish_all();
+        workspace::scan(self);
         if self.session().supports_code_lens_refresh {
             let _ = self.unless_shut_down(self.client.code_lens_refresh()).await;
         }
@@ -462,6 +497,14 @@ fn session_of(capabilities: &ClientCapabilities) -> Session {
             .and_then(|t| t.hover.as_ref())
             .and_then(|h| h.content_format.as_ref())
             .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+        supports_pull_diagnostics: capabilities
+            .text_document
+            .as_ref()
+            .is_some_and(|t| t.diagnostic.is_some()),
+        supports_diagnostic_refresh: workspace
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            == Some(true),
     }
 }
 
@@ -524,6 +567,15 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions::default()),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                // Pulled diagnostics carry the workspace scan (open documents are published).
+                diagnostic_provider: session.supports_pull_diagnostics.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("mailport".to_string()),
+                        inter_file_dependencies: false,
+                        workspace_diagnostics: true,
+                        ..DiagnosticOptions::default()
+                    })
+                }),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -548,10 +600,13 @@ impl LanguageServer for Backend {
         let session = self.inner.session();
         if session.supports_watch_registration {
             let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
-                    kind: None,
-                }],
+                watchers: vec![
+                    FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
+                        kind: None,
+                    },
+                    workspace::watcher(),
+                ],
             };
             let registration = Registration {
                 id: "mailport-config-watcher".to_string(),
@@ -567,6 +622,7 @@ impl LanguageServer for Backend {
         if session.supports_configuration {
             self.inner.pull_settings().await;
         }
+        workspace::scan(&self.inner);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -614,11 +670,14 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.remove(&uri) else {
             return;
         };
-        let _gate = entry.publish_gate.lock().await;
-        self.inner
-            .client
-            .publish_diagnostics(uri, Vec::new(), None)
-            .await;
+        {
+            let _gate = entry.publish_gate.lock().await;
+            self.inner
+                .client
+                .publish_diagnostics(uri.clone(), Vec::new(), None)
+                .await;
+        }
+        workspace::document_closed(&self.inner, &uri).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -641,6 +700,24 @@ impl LanguageServer for Backend {
         if !changed.is_empty() {
             self.inner.reload_config_files(&changed).await;
         }
+        workspace::files_changed(&self.inner, &params.changes).await;
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        Ok(workspace::document_diagnostic(
+            &*self.inner,
+            &params.text_document.uri,
+        ))
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        Ok(workspace::workspace_diagnostic(&self.inner, params).await)
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

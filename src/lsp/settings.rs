@@ -34,6 +34,7 @@ pub struct EditorSettings {
     /// What each connection really is (`SMTP · implicit TLS`), after its port.
     pub inlay_hints: bool,
     pub probe: ProbeSettings,
+    pub workspace: WorkspaceSettings,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -52,6 +53,29 @@ impl Default for EditorSettings {
             code_lens: true,
             inlay_hints: true,
             probe: ProbeSettings::default(),
+            workspace: WorkspaceSettings::default(),
+        }
+    }
+}
+
+/// The scan's settings (`mailport.workspace`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspaceSettings {
+    /// Read the workspace folders' mail configs and report problems in files that are not open.
+    pub scan: bool,
+    /// At most this many files are looked at (the rest of the tree is left out).
+    pub max_files: usize,
+    /// At most this many bytes are read in one scan.
+    pub max_bytes: u64,
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        WorkspaceSettings {
+            scan: true,
+            max_files: 50_000,
+            max_bytes: 256 * 1024 * 1024,
         }
     }
 }

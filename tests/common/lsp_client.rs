@@ -91,6 +91,15 @@ impl Client {
         initialization_options: Value,
         root: Option<&str>,
     ) -> (Client, Value) {
+        Client::start_with(capabilities(utf8), initialization_options, root).await
+    }
+
+    /// [`Client::start`] with the given client capabilities.
+    pub async fn start_with(
+        capabilities: Value,
+        initialization_options: Value,
+        root: Option<&str>,
+    ) -> (Client, Value) {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         let server = tokio::spawn(mailport::lsp::serve(server_read, server_write));
@@ -144,7 +153,7 @@ impl Client {
                     "processId": null,
                     "rootUri": root_uri,
                     "workspaceFolders": workspace_folders,
-                    "capabilities": capabilities(utf8),
+                    "capabilities": capabilities,
                     "initializationOptions": initialization_options,
                 }),
             )

@@ -31,7 +31,10 @@ smtp:
 ## When it stays silent
 
 The file parses. Only the first unreadable place is reported: what follows it is usually fallout of
-the same mistake.
+the same mistake. A `.env`, YAML, JSON, TOML, INI or `.properties` file that says nothing about
+mail (no protocol word such as `smtp`, `imap` or `mail`, no key of an application profile that
+sends mail) is not reported either: it cannot hold mail settings, and its syntax is another tool's
+business.
 
 ## Fix
 

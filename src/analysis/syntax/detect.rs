@@ -4,6 +4,7 @@
 //! [`super::formats::FORMATS`].
 
 use super::formats::{FormatSpec, Gate, FORMATS};
+use crate::analysis::words::AnyWord;
 use crate::vocab::Format;
 
 /// The format of a file, or `None` when mailport does not read it. `file_name` may be a path or
@@ -117,8 +118,9 @@ fn sniff_content(text: &str) -> Option<Format> {
 /// A vim or Emacs modeline in the first or last lines of the opening that names a mail format:
 /// `# vim: filetype=muttrc`, `# vim: set ft=neomuttrc :`, `# -*- mode: muttrc -*-`.
 fn modeline_format(head: &str) -> Option<Format> {
-    let lines: Vec<&str> = head.lines().collect();
-    let candidates = lines.iter().take(5).chain(lines.iter().rev().take(5));
+    // The first and the last five lines, without splitting the lines between.
+    let last = head.trim_end_matches(['\n', '\r']).rsplit('\n').take(5);
+    let candidates = head.lines().take(5).chain(last);
     for line in candidates {
         let line = line.trim();
         if !line.starts_with('#') {
@@ -162,8 +164,12 @@ fn mentions_mail(text: &str) -> bool {
         "createtransport",
         "accounts.email",
     ];
-    let lower = text.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
+    // One fast pass over the text for all markers (a tree of source files is read by every
+    // whole-tree check).
+    static MARKER_WORDS: std::sync::OnceLock<AnyWord> = std::sync::OnceLock::new();
+    MARKER_WORDS
+        .get_or_init(|| AnyWord::new(MARKERS))
+        .is_match(text.as_bytes())
 }
 
 /// A file without a telling name, recognised by its first statement.

@@ -2,6 +2,8 @@
 //! sits at the path — a symlink to `/dev/zero`, a FIFO nobody writes, a device, a huge file —
 //! reading it must end, quickly, with a bounded amount of memory.
 
+pub mod walk;
+
 use std::io::Read;
 use std::path::Path;
 
