@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
+use super::crossfile::{self, RunFiles};
 use super::fix;
 use super::output::{self, CheckedFile, Report};
 use super::walk::{self, one_line, Candidate};
@@ -199,6 +200,7 @@ fn check_paths(
     let mut report = Report::default();
     let mut fixes_applied = 0;
     let mut files_fixed = 0;
+    let mut run_files = RunFiles::new();
     for candidate in candidates {
         let Some((text, format)) = read_candidate(&candidate, trouble) else {
             continue;
@@ -235,6 +237,7 @@ fn check_paths(
                 continue;
             }
         };
+        run_files.checked(report.files.len(), &candidate.path, &text, format);
         report.files.push(CheckedFile {
             path: candidate.display,
             text,
@@ -242,6 +245,16 @@ fn check_paths(
             findings,
         });
     }
+    // Values that live in another file: compose files with their `.env` and `env_file:`s.
+    let mut unwritten = false;
+    let (applied, written) =
+        crossfile::finish(&mut report, &mut run_files, config, args.fix, &mut |m| {
+            note(&m);
+            unwritten = true;
+        });
+    fixes_applied += applied;
+    files_fixed += written;
+    *trouble |= unwritten;
     if args.fix {
         note(&format!(
             "applied {fixes_applied} fix{} in {files_fixed} file{}",

@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
+use super::crossfile::{self, CrossFiles};
 use super::documents::{file_path, guarded, DocEntry, Documents, Engine};
 use super::lock;
 use super::outline;
@@ -34,6 +35,7 @@ pub struct Session {
     pub supports_code_lens_refresh: bool,
     pub supports_inlay_hint_refresh: bool,
     pub hover_markdown: bool,
+    pub related_information: bool,
 }
 
 /// State shared by the handlers and the tasks they spawn.
@@ -45,6 +47,8 @@ pub struct Inner {
     /// Messages for the user found before `initialized` (a broken `.mailport.toml`, bad options).
     startup_errors: Mutex<Vec<String>>,
     probes: Probes,
+    /// Values that live in another file: what open documents place on other files.
+    cross: CrossFiles,
     /// Turns true on `shutdown`: running probes end.
     shutdown: watch::Sender<bool>,
 }
@@ -64,6 +68,7 @@ impl Backend {
                 session: Mutex::new(Session::default()),
                 startup_errors: Mutex::new(Vec::new()),
                 probes: Probes::default(),
+                cross: CrossFiles::default(),
                 shutdown: stop,
             }),
         }
@@ -175,14 +180,28 @@ impl Inner {
                     return;
                 }
             }
+            let (inner, at, path) = (self.clone(), uri.clone(), entry.path.clone());
+            let related = self.session().related_information;
             let computed = self
-                .on_engine_costed(entry.clone(), |engine, config, epoch, encoding| {
-                    diagnostics(engine, config, epoch, encoding)
+                .on_engine_costed(entry.clone(), move |engine, config, epoch, encoding| {
+                    let cross = &inner.cross;
+                    let (own, changed) =
+                        cross.analyse(&inner.docs, &at, engine, config, encoding, related);
+                    let mut out = diagnostics(engine, config, epoch, encoding, own);
+                    if let Some((_, list)) = &mut out {
+                        cross.merge_into(path.as_deref(), list);
+                    }
+                    (out, changed)
                 })
                 .await;
             if let Some((_, cost)) = &computed {
                 entry.lock().note_analysis(*cost);
             }
+            let (computed, changed) = match computed {
+                Some(((out, changed), cost)) => (Some((out, cost)), changed),
+                None => (None, Vec::new()),
+            };
+            self.republish_files(changed).await;
             if let Some((Some((version, diagnostics)), _)) = computed {
                 let _gate = entry.publish_gate.lock().await;
                 let current = {
@@ -199,6 +218,36 @@ impl Inner {
             if !doc.publish_wanted || doc.closed {
                 doc.publisher_running = false;
                 return;
+            }
+        }
+    }
+
+    /// Publishes the files given again: an open one through its publisher (which adds what
+    /// other documents place on it), one not open with only that.
+    async fn republish_files(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        for path in paths {
+            let open = self
+                .docs
+                .all()
+                .into_iter()
+                .find(|(_, e)| e.path.as_deref() == Some(path.as_path()));
+            match open {
+                Some((uri, entry)) => self.schedule_publish(uri, entry),
+                None => {
+                    if let Some(uri) = Uri::from_file_path(&path) {
+                        let placed = self.cross.placed_on(&path);
+                        self.client.publish_diagnostics(uri, placed, None).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Analyses again the open documents that read values from the file at `path`.
+    fn republish_readers(self: &Arc<Self>, path: &std::path::Path) {
+        for uri in self.cross.readers_of(path) {
+            if let Some(entry) = self.docs.get(&uri) {
+                self.schedule_publish(uri, entry);
             }
         }
     }
@@ -387,6 +436,7 @@ fn diagnostics(
     config: &Config,
     epoch: u64,
     encoding: Encoding,
+    own: Option<Vec<Diagnostic>>,
 ) -> Option<(i32, Vec<Diagnostic>)> {
     let version = engine.version?;
     let started = timing().then(std::time::Instant::now);
@@ -394,11 +444,14 @@ fn diagnostics(
         return Some((version, Vec::new()));
     };
     let analysed = timing().then(std::time::Instant::now);
-    let mut out: Vec<Diagnostic> = analysis
-        .findings
-        .iter()
-        .map(|f| actions::diagnostic(rope, encoding, version, f))
-        .collect();
+    // `own`: the findings read together with other files (`crossfile`).
+    let mut out: Vec<Diagnostic> = own.unwrap_or_else(|| {
+        analysis
+            .findings
+            .iter()
+            .map(|f| actions::diagnostic(rope, encoding, version, f))
+            .collect()
+    });
     if !probe_marks.is_empty() {
         out.extend(probe_command::diagnostics(
             probe_marks,
@@ -462,6 +515,12 @@ fn session_of(capabilities: &ClientCapabilities) -> Session {
             .and_then(|t| t.hover.as_ref())
             .and_then(|h| h.content_format.as_ref())
             .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+        related_information: capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.publish_diagnostics.as_ref())
+            .and_then(|p| p.related_information)
+            == Some(true),
     }
 }
 
@@ -524,6 +583,7 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions::default()),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -547,12 +607,12 @@ impl LanguageServer for Backend {
         }
         let session = self.inner.session();
         if session.supports_watch_registration {
-            let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
-                    kind: None,
-                }],
-            };
+            let mut watchers = vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
+                kind: None,
+            }];
+            watchers.extend(crossfile::watchers());
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers };
             let registration = Registration {
                 id: "mailport-config-watcher".to_string(),
                 method: "workspace/didChangeWatchedFiles".to_string(),
@@ -606,6 +666,9 @@ impl LanguageServer for Backend {
                 started.elapsed()
             );
         }
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
         self.inner.schedule_publish(uri, entry);
     }
 
@@ -614,11 +677,20 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.remove(&uri) else {
             return;
         };
-        let _gate = entry.publish_gate.lock().await;
-        self.inner
-            .client
-            .publish_diagnostics(uri, Vec::new(), None)
-            .await;
+        let placed = entry
+            .path
+            .as_deref()
+            .map(|p| self.inner.cross.placed_on(p))
+            .unwrap_or_default();
+        {
+            let _gate = entry.publish_gate.lock().await;
+            self.inner
+                .client
+                .publish_diagnostics(uri.clone(), placed, None)
+                .await;
+        }
+        let changed = self.inner.cross.forget(&uri);
+        self.inner.republish_files(changed).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -632,6 +704,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        for path in params.changes.iter().filter_map(|c| file_path(&c.uri)) {
+            self.inner.republish_readers(&path);
+        }
         let changed: Vec<PathBuf> = params
             .changes
             .iter()
@@ -641,6 +716,25 @@ impl LanguageServer for Backend {
         if !changed.is_empty() {
             self.inner.reload_config_files(&changed).await;
         }
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        let uri = at.text_document.uri;
+        let Some(entry) = self.inner.docs.get(&uri) else {
+            return Ok(None);
+        };
+        let offset = self
+            .inner
+            .on_engine(entry, move |engine, _, _, encoding| {
+                position::to_byte(&engine.rope, at.position, encoding)
+            })
+            .await;
+        let found = offset.and_then(|offset| self.inner.cross.definition(&uri, offset));
+        Ok(found.map(GotoDefinitionResponse::Scalar))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

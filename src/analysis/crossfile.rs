@@ -1,0 +1,573 @@
+//! Values that live in another file: a docker-compose file whose settings say `${SMTP_PORT}` and
+//! whose `.env` says `SMTP_PORT=587`, or whose service lists `env_file:` entries.
+//!
+//! Compose's own rules (docs.docker.com, "Interpolation" and "Environment variables precedence"):
+//!
+//! - Every value of the compose file is interpolated from the shell and from the `.env` beside it.
+//!   mailport reads the `.env` only, never the shell environment, so that a result does not depend
+//!   on the machine that computed it: a variable the `.env` does not set counts as unset.
+//! - `${VAR}` / `$VAR`: VAR's value. `${VAR:-default}`: the default when VAR is unset or empty;
+//!   `${VAR-default}`: only when unset. `${VAR:?err}` / `${VAR?err}`: VAR's value when set
+//!   (non-empty for `:?`). `$$` is a literal `$`. A value that only partly is a reference
+//!   (`smtp.${DOMAIN}`), the `+` forms and nested references stay unresolved (unknown, never
+//!   wrong).
+//! - A service's environment is its `env_file:` files (in order, a later file overriding an
+//!   earlier one) overlaid by its `environment:` entries, which win.
+//!
+//! Analysis stays pure: the caller reads the files [`wanted`] names (relative to the compose
+//! file's folder) and passes their text in. The compose document and its neighbours are analysed
+//! as one text, the compose file first and each neighbour after a line break, with each
+//! substituted value's span pointing at the neighbour's bytes that hold it; the findings are then
+//! handed back to the file they fall in. So a finding on `${SMTP_PORT}` lands on the `.env` line
+//! `SMTP_PORT=587`, and its fixes edit that line, never the reference.
+
+use std::collections::HashMap;
+
+use super::findings::Finding;
+use super::syntax::{self, Parsed, Setting, ValueKind};
+use super::Analysis;
+use crate::config::Config;
+use crate::vocab::{Format, Span};
+
+/// The file compose reads variables from, beside the compose file.
+pub const DOT_ENV: &str = ".env";
+
+/// At most this many `env_file:` entries are read per compose document.
+const MAX_ENV_FILES: usize = 32;
+
+/// A file the document reads values from, as the caller found it.
+#[derive(Clone, Copy, Debug)]
+pub struct Neighbour<'a> {
+    /// The path as [`wanted`] gave it (relative to the document's folder, `/`-separated).
+    pub path: &'a str,
+    /// Its text; `None` when it is missing or could not be read.
+    pub text: Option<&'a str>,
+}
+
+/// A place in the document (`file: None`) or in neighbour `file`, with what it has to do with
+/// the finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub file: Option<usize>,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A finding that belongs in neighbour `file` (its spans and fixes are that file's bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub file: usize,
+    pub finding: Finding,
+    pub related: Vec<Related>,
+}
+
+/// A `${VAR}` of the document whose value comes from a neighbour: go to definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// The reference as written in the document.
+    pub span: Span,
+    pub name: String,
+    pub file: usize,
+    /// The neighbour's entry (`SMTP_PORT=587`).
+    pub target: Span,
+}
+
+/// The analysis of a document together with the files it reads values from.
+#[derive(Clone, Debug, Default)]
+pub struct CrossAnalysis {
+    /// Findings in the document itself, and for each, the places in other files it depends on.
+    pub findings: Vec<Finding>,
+    pub related: Vec<Vec<Related>>,
+    /// Findings that belong in a neighbour.
+    pub placed: Vec<Placed>,
+    pub references: Vec<Reference>,
+}
+
+/// Is this a compose document (a top-level `services:` mapping with services under it)?
+fn is_compose(format: Format, parsed: &Parsed) -> bool {
+    format == Format::Yaml
+        && parsed
+            .settings
+            .iter()
+            .any(|s| s.path.len() >= 3 && &*s.path[0] == "services")
+}
+
+/// A cheap look at the text before it is parsed: could it read values from another file?
+pub fn may_read_neighbours(text: &str, format: Format) -> bool {
+    format == Format::Yaml
+        && text.contains("services")
+        && (text.contains('$') || text.contains("env_file"))
+}
+
+/// The files a compose document reads values from, relative to its folder: `.env` first, then
+/// the `env_file:` entries of every service, each once. Empty for any other document. Absolute
+/// paths and paths with a variable in them are left out (a repository's file must not make
+/// mailport read elsewhere on the machine).
+pub fn wanted(text: &str, format: Format) -> Vec<String> {
+    if !may_read_neighbours(text, format) {
+        return Vec::new();
+    }
+    let parsed = syntax::parse(format, text);
+    if !is_compose(format, &parsed) {
+        return Vec::new();
+    }
+    let mut out = vec![DOT_ENV.to_string()];
+    for (_, path) in env_file_entries(&parsed) {
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `path` written relative to the document's folder, `/`-separated, without `.` segments;
+/// `None` for an absolute path, a home path or one holding a variable.
+fn relative_path(written: &str) -> Option<String> {
+    let p = written.trim().replace('\\', "/");
+    if p.is_empty()
+        || p.starts_with('/')
+        || p.starts_with('~')
+        || p.contains('$')
+        || p.contains(':')
+    {
+        return None;
+    }
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// `(service, path)` of every `env_file:` entry, in document order: `env_file: a.env`,
+/// `env_file: [a.env, b.env]` and the long form `- path: a.env` (with `required:`).
+fn env_file_entries(parsed: &Parsed) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for s in &parsed.settings {
+        let p = &s.path;
+        if p.len() < 3 || &*p[0] != "services" || &*p[2] != "env_file" {
+            continue;
+        }
+        let is_entry = match p.len() {
+            3 => true,
+            4 => p[3].bytes().all(|b| b.is_ascii_digit()),
+            5 => p[3].bytes().all(|b| b.is_ascii_digit()) && &*p[4] == "path",
+            _ => false,
+        };
+        if !is_entry {
+            continue;
+        }
+        if let Some(path) = relative_path(&s.value) {
+            if out.len() < MAX_ENV_FILES {
+                out.push((p[1].to_string(), path));
+            }
+        }
+    }
+    out
+}
+
+/// How a whole-value reference picks its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// `${VAR}`, `$VAR`, `${VAR?err}`: the value when set.
+    Value,
+    /// `${VAR:?err}`: the value when set and not empty.
+    NonEmptyValue,
+    /// `${VAR:-default}`.
+    DefaultUnlessNonEmpty,
+    /// `${VAR-default}`.
+    DefaultUnlessSet,
+}
+
+/// What a value says about interpolation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Interpolated<'v> {
+    /// Nothing to do: no `$` at all.
+    Plain,
+    /// `$$` only: the value with each `$$` read as `$`.
+    Escaped(String),
+    /// The whole value is one reference; `default` is the default's byte range in the value.
+    Whole {
+        name: &'v str,
+        op: Op,
+        default: Option<Span>,
+    },
+    /// A partial reference, a nested one or a form mailport does not resolve.
+    Unresolved,
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Reads a value as compose interpolates it.
+fn interpolation(value: &str) -> Interpolated<'_> {
+    if !value.contains('$') {
+        return Interpolated::Plain;
+    }
+    let bytes = value.as_bytes();
+    if let Some(inner) = value.strip_prefix("${") {
+        let name_len = inner.bytes().take_while(|&b| is_name_byte(b)).count();
+        if name_len == 0 || !is_name_start(bytes[2]) || !value.ends_with('}') {
+            return Interpolated::Unresolved;
+        }
+        let name = &inner[..name_len];
+        let rest = &inner[name_len..inner.len() - 1];
+        let rest_at = 2 + name_len;
+        if rest.is_empty() {
+            return Interpolated::Whole {
+                name,
+                op: Op::Value,
+                default: None,
+            };
+        }
+        let (op, operand_at) = if rest.starts_with(":-") {
+            (Op::DefaultUnlessNonEmpty, 2)
+        } else if rest.starts_with(":?") {
+            (Op::NonEmptyValue, 2)
+        } else if rest.starts_with('-') {
+            (Op::DefaultUnlessSet, 1)
+        } else if rest.starts_with('?') {
+            (Op::Value, 1)
+        } else {
+            return Interpolated::Unresolved; // `:+`, `+`, anything else
+        };
+        let operand = &rest[operand_at..];
+        // A nested reference, or a brace the simple reading cannot place.
+        if operand.contains(['$', '{', '}']) {
+            return Interpolated::Unresolved;
+        }
+        let start = rest_at + operand_at;
+        let default = matches!(op, Op::DefaultUnlessNonEmpty | Op::DefaultUnlessSet)
+            .then_some(start..start + operand.len());
+        return Interpolated::Whole { name, op, default };
+    }
+    if bytes.len() > 1 && bytes[0] == b'$' && is_name_start(bytes[1]) {
+        if bytes[1..].iter().all(|&b| is_name_byte(b)) {
+            return Interpolated::Whole {
+                name: &value[1..],
+                op: Op::Value,
+                default: None,
+            };
+        }
+        return Interpolated::Unresolved;
+    }
+    // `$$` is a literal `$`; any other `$` starts a reference somewhere inside the value.
+    let unescaped = value.replace("$$", "");
+    if unescaped.contains('$') {
+        Interpolated::Unresolved
+    } else {
+        Interpolated::Escaped(value.replace("$$", "$"))
+    }
+}
+
+/// One file of the combined text: where it starts and how long it is.
+struct Region {
+    base: usize,
+    len: usize,
+}
+
+/// Where a value read into the document came from.
+#[derive(Clone, Debug)]
+struct Origin {
+    /// Region index (0: the document).
+    region: usize,
+    /// The entry in that file (`SMTP_PORT=587`), in combined offsets.
+    entry: Span,
+    /// What the document wrote instead (the reference, or the `env_file:` entry).
+    written: Span,
+    name: String,
+    via_env_file: bool,
+}
+
+/// Analyses a compose document with the files it reads values from (`neighbours`, as [`wanted`]
+/// named them; missing ones with `text: None`). `None` when the document reads no value from
+/// another file or from a default: its own analysis is the whole story.
+pub fn analyze(
+    text: &str,
+    format: Format,
+    config: &Config,
+    neighbours: &[Neighbour],
+) -> Option<CrossAnalysis> {
+    if !may_read_neighbours(text, format) {
+        return None;
+    }
+    let parsed = syntax::parse(format, text);
+    if !is_compose(format, &parsed) {
+        return None;
+    }
+    // The combined text: the document, then each neighbour after a line break.
+    let mut combined = String::with_capacity(
+        text.len()
+            + neighbours
+                .iter()
+                .map(|n| n.text.map_or(0, str::len) + 1)
+                .sum::<usize>(),
+    );
+    combined.push_str(text);
+    let mut regions = vec![Region {
+        base: 0,
+        len: text.len(),
+    }];
+    let mut read: Vec<Option<Parsed>> = Vec::with_capacity(neighbours.len());
+    for n in neighbours {
+        combined.push('\n');
+        let base = combined.len();
+        let t = n.text.unwrap_or("");
+        combined.push_str(t);
+        regions.push(Region { base, len: t.len() });
+        read.push(n.text.map(|t| {
+            let mut p = syntax::parse(Format::Env, t);
+            p.shift(base as isize);
+            p
+        }));
+    }
+    let index_of = |path: &str| neighbours.iter().position(|n| n.path == path);
+    // `.env`: the variables interpolation reads (a later line wins).
+    let mut variables: HashMap<&str, (usize, &Setting)> = HashMap::new();
+    if let Some(ni) = index_of(DOT_ENV) {
+        if let Some(Some(p)) = read.get(ni) {
+            for s in &p.settings {
+                if s.path.len() == 1 {
+                    variables.insert(s.key(), (ni + 1, s));
+                }
+            }
+        }
+    }
+
+    let mut settings = parsed.settings.clone();
+    let mut origins: Vec<Option<Origin>> = vec![None; settings.len()];
+    let mut references = Vec::new();
+    let mut changed = false;
+    for (si, s) in settings.iter_mut().enumerate() {
+        let written_ok = text.get(s.value_span.clone()) == Some(s.value.as_str());
+        let value = s.value.clone();
+        match interpolation(&value) {
+            Interpolated::Plain | Interpolated::Unresolved => {}
+            Interpolated::Escaped(literal) => {
+                s.value = literal;
+                changed = true;
+            }
+            Interpolated::Whole { name, op, default } => {
+                let set = variables.get(name).copied();
+                let use_value = match (op, set) {
+                    (_, None) => false,
+                    (Op::Value | Op::DefaultUnlessSet, Some(_)) => true,
+                    (Op::NonEmptyValue | Op::DefaultUnlessNonEmpty, Some((_, v))) => {
+                        !v.value.is_empty()
+                    }
+                };
+                let written = s.value_span.clone();
+                if use_value {
+                    let Some((region, v)) = set else { continue };
+                    let entry = v.key_span.start..v.value_span.end.max(v.key_span.end);
+                    s.value = v.value.clone();
+                    s.kind = v.kind;
+                    s.value_span = v.value_span.clone();
+                    origins[si] = Some(Origin {
+                        region,
+                        entry: entry.clone(),
+                        written: written.clone(),
+                        name: name.to_string(),
+                        via_env_file: false,
+                    });
+                    references.push(Reference {
+                        span: written,
+                        name: name.to_string(),
+                        file: region - 1,
+                        target: entry.start - regions[region].base
+                            ..entry.end - regions[region].base,
+                    });
+                    changed = true;
+                } else if let (Some(d), true) = (default, written_ok) {
+                    // The default, written inside the reference: a fix edits the default only.
+                    let d_span = s.value_span.start + d.start..s.value_span.start + d.end;
+                    s.value = value[d].to_string();
+                    s.kind = ValueKind::Plain;
+                    s.value_span = d_span;
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    // `env_file:`: variables the service's `environment:` does not set.
+    let mut environment_keys: HashMap<&str, Vec<&str>> = HashMap::new();
+    for s in &parsed.settings {
+        let p = &s.path;
+        if p.len() == 4 && &*p[0] == "services" && &*p[2] == "environment" {
+            let name = if p[3].bytes().all(|b| b.is_ascii_digit()) {
+                // `- NAME` passes the shell's value through: set, whatever it is.
+                s.value.trim()
+            } else {
+                &p[3]
+            };
+            environment_keys.entry(&p[1]).or_default().push(name);
+        }
+    }
+    let mut by_service: Vec<(String, Vec<(usize, Span)>)> = Vec::new();
+    for s in &parsed.settings {
+        let p = &s.path;
+        if p.len() < 3 || &*p[0] != "services" || &*p[2] != "env_file" {
+            continue;
+        }
+        let Some(path) = relative_path(&s.value) else {
+            continue;
+        };
+        let Some(ni) = index_of(&path) else { continue };
+        let service = p[1].to_string();
+        match by_service.iter_mut().find(|(name, _)| *name == service) {
+            Some((_, files)) => files.push((ni, s.value_span.clone())),
+            None => by_service.push((service, vec![(ni, s.value_span.clone())])),
+        }
+    }
+    for (service, files) in &by_service {
+        let set_here = environment_keys.get(service.as_str());
+        let mut from_files: Vec<(usize, Span, &Setting)> = Vec::new();
+        for (ni, written) in files {
+            let Some(Some(p)) = read.get(*ni) else {
+                continue;
+            };
+            for v in &p.settings {
+                if v.path.len() != 1 || set_here.is_some_and(|keys| keys.contains(&v.key())) {
+                    continue;
+                }
+                // A later file (or line) overrides an earlier one.
+                from_files.retain(|(_, _, old)| old.key() != v.key());
+                from_files.push((*ni, written.clone(), v));
+            }
+        }
+        for (ni, written, v) in from_files {
+            let mut added = v.clone();
+            added.path = syntax::segments(["services", service.as_str(), "environment", v.key()]);
+            origins.push(Some(Origin {
+                region: ni + 1,
+                entry: v.key_span.start..v.value_span.end.max(v.key_span.end),
+                written,
+                name: v.key().to_string(),
+                via_env_file: true,
+            }));
+            settings.push(added);
+            changed = true;
+        }
+    }
+    if !changed {
+        return None;
+    }
+
+    let combined_parsed = Parsed {
+        settings,
+        errors: parsed.errors.clone(),
+    };
+    let Analysis {
+        findings,
+        endpoints,
+    } = super::analyze_parsed(&combined, format, &combined_parsed, config);
+    let region_of = |at: usize| {
+        regions
+            .iter()
+            .rposition(|r| r.base <= at)
+            .filter(|&i| at <= regions[i].base + regions[i].len)
+    };
+    let to_local = |region: usize, span: &Span| {
+        let base = regions[region].base;
+        span.start - base..span.end - base
+    };
+    let related_of = |region: usize, span: &Span| -> Vec<Related> {
+        let mut out = Vec::new();
+        for o in origins.iter().flatten() {
+            if o.region != region {
+                continue;
+            }
+            let holds = o.entry.start <= span.start && span.end <= o.entry.end;
+            if !holds {
+                continue;
+            }
+            out.push(Related {
+                file: None,
+                span: o.written.clone(),
+                message: if o.via_env_file {
+                    format!("{} is read from this env_file", o.name)
+                } else {
+                    format!("the compose file reads {} here", o.name)
+                },
+            });
+        }
+        out
+    };
+    let mut out = CrossAnalysis {
+        references,
+        ..CrossAnalysis::default()
+    };
+    for mut f in findings {
+        let Some(region) = region_of(f.span.start) else {
+            continue;
+        };
+        // Fixes are offered where the finding is shown: one that would edit another file goes.
+        f.fixes.retain(|fix| {
+            fix.edits.iter().all(|e| {
+                region_of(e.span.start) == Some(region) && region_of(e.span.end) == Some(region)
+            })
+        });
+        let span = f.span.clone();
+        f.span = to_local(region, &f.span);
+        for fix in &mut f.fixes {
+            for e in &mut fix.edits {
+                e.span = to_local(region, &e.span);
+            }
+        }
+        if region == 0 {
+            // The values from elsewhere that the finding's endpoint read.
+            let mut related = Vec::new();
+            for e in &endpoints {
+                let about = e.settings.iter().any(|&si| {
+                    combined_parsed.settings.get(si).is_some_and(|s| {
+                        (s.value_span.start <= span.start && span.end <= s.value_span.end)
+                            || (s.key_span.start <= span.start && span.end <= s.key_span.end)
+                    })
+                }) && f.endpoint.as_ref()
+                    == Some(&super::findings::EndpointSummary::of(e));
+                if !about {
+                    continue;
+                }
+                for &si in &e.settings {
+                    let Some(Some(o)) = origins.get(si) else {
+                        continue;
+                    };
+                    if o.region == 0 {
+                        continue;
+                    }
+                    let r = Related {
+                        file: Some(o.region - 1),
+                        span: to_local(o.region, &o.entry),
+                        message: format!("{} is set here", o.name),
+                    };
+                    if !related.contains(&r) {
+                        related.push(r);
+                    }
+                }
+            }
+            out.findings.push(f);
+            out.related.push(related);
+        } else {
+            let related = related_of(region, &span);
+            let placed = Placed {
+                file: region - 1,
+                finding: f,
+                related,
+            };
+            // Two services reading one `.env` line give the same finding twice.
+            if !out.placed.contains(&placed) {
+                out.placed.push(placed);
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+use expect_test::{expect, Expect};
+
+use super::*;
+
+/// 1-based `line:column` of a byte offset (columns in bytes: the tests are ASCII).
+fn at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("{line}:{column}")
+}
+
+/// The cross-file analysis of `compose` with `files` (path, text) as one readable report.
+fn show(compose: &str, files: &[(&str, Option<&str>)]) -> String {
+    let neighbours: Vec<Neighbour> = files
+        .iter()
+        .map(|&(path, text)| Neighbour { path, text })
+        .collect();
+    let Some(cross) = analyze(compose, Format::Yaml, &Config::default(), &neighbours) else {
+        return "(nothing read from other files)\n".to_string();
+    };
+    let name = |file: Option<usize>| file.map_or("compose.yaml", |i| files[i].0);
+    let text_of = |file: Option<usize>| match file {
+        None => compose,
+        Some(i) => files[i].1.unwrap_or(""),
+    };
+    let mut out = String::new();
+    let mut one = |file: Option<usize>, f: &Finding, related: &[Related]| {
+        let text = text_of(file);
+        out.push_str(&format!(
+            "{} {} {} {:?}\n",
+            name(file),
+            at(text, f.span.start),
+            f.code.as_str(),
+            &text[f.span.clone()]
+        ));
+        for fix in &f.fixes {
+            let fixed = fix
+                .apply(text)
+                .unwrap_or_else(|| "<fix does not apply>".into());
+            let changed: Vec<&str> = fixed
+                .lines()
+                .filter(|l| !text.lines().any(|o| o == *l))
+                .collect();
+            out.push_str(&format!("  fix {:?} → {changed:?}\n", fix.title));
+        }
+        for r in related {
+            out.push_str(&format!(
+                "  related {} {} {:?}: {}\n",
+                name(r.file),
+                at(text_of(r.file), r.span.start),
+                &text_of(r.file)[r.span.clone()],
+                r.message
+            ));
+        }
+    };
+    for (f, related) in cross.findings.iter().zip(&cross.related) {
+        one(None, f, related);
+    }
+    for p in &cross.placed {
+        one(Some(p.file), &p.finding, &p.related);
+    }
+    for r in &cross.references {
+        out.push_str(&format!(
+            "reference {} {:?} → {} {:?}\n",
+            at(compose, r.span.start),
+            &compose[r.span.clone()],
+            files[r.file].0,
+            &files[r.file].1.unwrap_or("")[r.target.clone()]
+        ));
+    }
+    out
+}
+
+fn check(compose: &str, files: &[(&str, Option<&str>)], want: Expect) {
+    want.assert_eq(&show(compose, files));
+}
+
+const APP: &str = "services:\n  app:\n    image: example/app\n    environment:\n      SMTP_HOST: smtp.example.com\n";
+
+#[test]
+fn a_port_from_dot_env_is_reported_on_the_dot_env_line() {
+    let compose = format!("{APP}      SMTP_PORT: ${{SMTP_PORT}}\n      SMTP_SECURE: \"true\"\n");
+    check(
+        &compose,
+        &[(".env", Some("# mail\nSMTP_PORT=587\n"))],
+        expect![[r#"
+            .env 2:11 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
+              related compose.yaml 6:18 "${SMTP_PORT}": the compose file reads SMTP_PORT here
+            reference 6:18 "${SMTP_PORT}" → .env "SMTP_PORT=587"
+        "#]],
+    );
+    // Changing the .env line to 465 clears it.
+    check(
+        &compose,
+        &[(".env", Some("# mail\nSMTP_PORT=465\n"))],
+        expect![[r#"
+            reference 6:18 "${SMTP_PORT}" → .env "SMTP_PORT=465"
+        "#]],
+    );
+}
+
+#[test]
+fn a_flag_from_dot_env_relates_the_finding_on_the_compose_port() {
+    let compose = format!("{APP}      SMTP_PORT: 587\n      SMTP_SECURE: ${{SMTP_SECURE}}\n");
+    check(
+        &compose,
+        &[(".env", Some("SMTP_SECURE=true\n"))],
+        expect![[r#"
+            compose.yaml 6:18 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["      SMTP_PORT: 465"]
+              related .env 1:1 "SMTP_SECURE=true": SMTP_SECURE is set here
+            reference 7:20 "${SMTP_SECURE}" → .env "SMTP_SECURE=true"
+        "#]],
+    );
+}
+
+#[test]
+fn defaults_follow_compose_rules() {
+    let with = |reference: &str| {
+        format!("{APP}      SMTP_PORT: \"{reference}\"\n      SMTP_SECURE: \"true\"\n")
+    };
+    // No .env: the default is the value, and a fix edits the default only.
+    check(
+        &with("${SMTP_PORT:-587}"),
+        &[(".env", None)],
+        expect![[r#"
+            compose.yaml 6:32 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["      SMTP_PORT: \"${SMTP_PORT:-465}\""]
+        "#]],
+    );
+    // `:-` takes the default for an empty value too; `-` only for an unset one.
+    check(
+        &with("${SMTP_PORT:-587}"),
+        &[(".env", Some("SMTP_PORT=\n"))],
+        expect![[r#"
+            compose.yaml 6:32 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["      SMTP_PORT: \"${SMTP_PORT:-465}\""]
+        "#]],
+    );
+    check(
+        &with("${SMTP_PORT-587}"),
+        &[(".env", Some("SMTP_PORT=\n"))],
+        expect![[r#"
+            reference 6:19 "${SMTP_PORT-587}" → .env "SMTP_PORT="
+        "#]],
+    );
+    // A value in .env wins over the default.
+    check(
+        &with("${SMTP_PORT:-465}"),
+        &[(".env", Some("SMTP_PORT=587\n"))],
+        expect![[r#"
+            .env 1:11 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
+              related compose.yaml 6:19 "${SMTP_PORT:-465}": the compose file reads SMTP_PORT here
+            reference 6:19 "${SMTP_PORT:-465}" → .env "SMTP_PORT=587"
+        "#]],
+    );
+}
+
+#[test]
+fn partial_references_and_escapes_stay_as_written() {
+    let compose =
+        format!("{APP}      SMTP_PORT: \"${{SMTP_PORT}}7\"\n      SMTP_SECURE: \"true\"\n");
+    check(
+        &compose,
+        &[(".env", Some("SMTP_PORT=58\n"))],
+        expect![[r#"
+            (nothing read from other files)
+        "#]],
+    );
+    assert_eq!(interpolation("smtp.example.com"), Interpolated::Plain);
+    assert_eq!(
+        interpolation("pa$$word"),
+        Interpolated::Escaped("pa$word".to_string())
+    );
+    assert_eq!(
+        interpolation("$${SMTP_PORT}"),
+        Interpolated::Escaped("${SMTP_PORT}".to_string())
+    );
+    assert_eq!(interpolation("smtp.${DOMAIN}"), Interpolated::Unresolved);
+    assert_eq!(interpolation("${A:-${B}}"), Interpolated::Unresolved);
+    assert_eq!(interpolation("${A:+x}"), Interpolated::Unresolved);
+    assert_eq!(interpolation("${1A}"), Interpolated::Unresolved);
+    assert_eq!(
+        interpolation("$SMTP_PORT"),
+        Interpolated::Whole {
+            name: "SMTP_PORT",
+            op: Op::Value,
+            default: None
+        }
+    );
+    assert_eq!(
+        interpolation("${P:-587}"),
+        Interpolated::Whole {
+            name: "P",
+            op: Op::DefaultUnlessNonEmpty,
+            default: Some(5..8)
+        }
+    );
+    assert_eq!(
+        interpolation("${P?missing}"),
+        Interpolated::Whole {
+            name: "P",
+            op: Op::Value,
+            default: None
+        }
+    );
+}
+
+#[test]
+fn a_missing_dot_env_leaves_references_unknown() {
+    let compose = format!("{APP}      SMTP_PORT: ${{SMTP_PORT}}\n      SMTP_SECURE: \"true\"\n");
+    check(
+        &compose,
+        &[(".env", None)],
+        expect![[r#"
+            (nothing read from other files)
+        "#]],
+    );
+}
+
+#[test]
+fn env_files_are_read_in_order_and_environment_wins() {
+    let compose = "services:\n  app:\n    env_file:\n      - common.env\n      - path: ./mail.env\n        required: false\n    environment:\n      SMTP_SECURE: \"true\"\n";
+    assert_eq!(
+        wanted(compose, Format::Yaml),
+        [".env", "common.env", "mail.env"]
+    );
+    // mail.env overrides common.env.
+    check(
+        compose,
+        &[
+            (".env", None),
+            (
+                "common.env",
+                Some("SMTP_HOST=smtp.example.com\nSMTP_PORT=465\n"),
+            ),
+            ("mail.env", Some("SMTP_PORT=587\n")),
+        ],
+        expect![[r#"
+            mail.env 1:11 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
+              related compose.yaml 5:15 "./mail.env": SMTP_PORT is read from this env_file
+        "#]],
+    );
+    // The service's own environment overrides both.
+    let own = compose.replace(
+        "SMTP_SECURE: \"true\"",
+        "SMTP_SECURE: \"true\"\n      SMTP_PORT: 465",
+    );
+    check(
+        &own,
+        &[
+            (".env", None),
+            (
+                "common.env",
+                Some("SMTP_HOST=smtp.example.com\nSMTP_PORT=465\n"),
+            ),
+            ("mail.env", Some("SMTP_PORT=587\n")),
+        ],
+        expect![""],
+    );
+    // Only relative paths are read.
+    let elsewhere = "services:\n  app:\n    env_file: [/etc/passwd, ~/.env, \"${HOME}/x.env\", ../shared/mail.env]\n";
+    assert_eq!(
+        wanted(elsewhere, Format::Yaml),
+        [".env", "../shared/mail.env"]
+    );
+    assert!(wanted("smtp:\n  port: ${P}\n", Format::Yaml).is_empty());
+}
