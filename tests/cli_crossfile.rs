@@ -1,0 +1,105 @@
+//! `mailport check` on values that live in another file: a compose file whose port is in `.env`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const MAILPORT: &str = env!("CARGO_BIN_EXE_mailport");
+
+const COMPOSE: &str = "services:\n  app:\n    image: example/app\n    environment:\n      SMTP_HOST: smtp.example.com\n      SMTP_PORT: ${SMTP_PORT}\n      SMTP_SECURE: \"true\"\n";
+
+fn check(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(MAILPORT)
+        .arg("check")
+        .args(["--format", "json"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run mailport");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+/// `(path, line, column, code)` of each diagnostic.
+fn located(report: &Value) -> Vec<(String, u64, u64, String)> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["column"].as_u64().unwrap_or_default(),
+                d["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn project(env: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("app")).expect("folder");
+    std::fs::write(dir.path().join("app/compose.yaml"), COMPOSE).expect("compose");
+    std::fs::write(dir.path().join("app/.env"), env).expect(".env");
+    dir
+}
+
+#[test]
+fn the_finding_is_reported_under_the_dot_env_once() {
+    // The .env also holds the TLS flag: its own analysis finds MP003 on the same line.
+    for env in [
+        "# mail\nSMTP_PORT=587\n",
+        "# mail\nSMTP_PORT=587\nSMTP_SECURE=true\n",
+    ] {
+        let dir = project(env);
+        // The whole folder (both files checked) and the compose file alone.
+        // (The walk shows paths under `.` as `./…`.)
+        for (args, shown) in [(".", "./app/.env"), ("app/compose.yaml", "app/.env")] {
+            let (code, report, stderr) = check(dir.path(), &[args]);
+            assert_eq!(code, 1, "{args:?}: {stderr}");
+            assert_eq!(
+                located(&report),
+                [(shown.to_string(), 2, 11, "MP003".to_string())],
+                "{args:?} with {env:?}: {report:#}"
+            );
+            assert_eq!(
+                report["diagnostics"][0]["fixes"][0]["edits"][0]["path"],
+                shown
+            );
+            assert_eq!(report["files_checked"], 2);
+        }
+    }
+    // 465 in the .env: nothing to say.
+    let dir = project("SMTP_PORT=465\n");
+    let (code, report, _) = check(dir.path(), &["."]);
+    assert_eq!((code, located(&report)), (0, Vec::new()));
+    // Without a .env the reference stays unknown: nothing either.
+    std::fs::remove_file(dir.path().join("app/.env")).expect("remove");
+    let (code, report, _) = check(dir.path(), &["app/compose.yaml"]);
+    assert_eq!((code, located(&report)), (0, Vec::new()));
+}
+
+#[test]
+fn fix_writes_the_dot_env_and_leaves_the_reference() {
+    let dir = project("# mail\nSMTP_PORT=587\n");
+    let (_, report, stderr) = check(dir.path(), &["--fix", "app/compose.yaml"]);
+    assert_eq!(located(&report), Vec::new(), "{stderr}");
+    assert!(stderr.contains("applied 1 fix in 1 file"), "{stderr}");
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect("read");
+    assert_eq!(read("app/.env"), "# mail\nSMTP_PORT=465\n");
+    assert_eq!(read("app/compose.yaml"), COMPOSE);
+    // No temporary file is left beside it.
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("app"))
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    let (code, _, _) = check(dir.path(), &["."]);
+    assert_eq!(code, 0);
+}
