@@ -104,20 +104,45 @@ pub fn may_read_neighbours(text: &str, format: Format) -> bool {
 /// paths and paths with a variable in them are left out (a repository's file must not make
 /// mailport read elsewhere on the machine).
 pub fn wanted(text: &str, format: Format) -> Vec<String> {
-    if !may_read_neighbours(text, format) {
-        return Vec::new();
-    }
-    let parsed = syntax::parse(format, text);
-    if !is_compose(format, &parsed) {
-        return Vec::new();
-    }
-    let mut out = vec![DOT_ENV.to_string()];
-    for (_, path) in env_file_entries(&parsed) {
-        if !out.contains(&path) {
-            out.push(path);
+    Compose::read(text, format).map_or_else(Vec::new, |c| c.wanted())
+}
+
+/// A compose document, read once for [`Compose::wanted`] and [`Compose::analyze`].
+pub struct Compose<'t> {
+    text: &'t str,
+    format: Format,
+    parsed: Parsed,
+}
+
+impl<'t> Compose<'t> {
+    /// `None` when the document is no compose file or cannot read values from other files.
+    pub fn read(text: &'t str, format: Format) -> Option<Compose<'t>> {
+        if !may_read_neighbours(text, format) {
+            return None;
         }
+        let parsed = syntax::parse(format, text);
+        is_compose(format, &parsed).then_some(Compose {
+            text,
+            format,
+            parsed,
+        })
     }
-    out
+
+    /// See [`wanted`].
+    pub fn wanted(&self) -> Vec<String> {
+        let mut out = vec![DOT_ENV.to_string()];
+        for (_, path) in env_file_entries(&self.parsed) {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// See [`analyze`].
+    pub fn analyze(&self, config: &Config, neighbours: &[Neighbour]) -> Option<CrossAnalysis> {
+        analyze_read(self.text, self.format, &self.parsed, config, neighbours)
+    }
 }
 
 /// `path` written relative to the document's folder, `/`-separated, without `.` segments;
@@ -293,13 +318,16 @@ pub fn analyze(
     config: &Config,
     neighbours: &[Neighbour],
 ) -> Option<CrossAnalysis> {
-    if !may_read_neighbours(text, format) {
-        return None;
-    }
-    let parsed = syntax::parse(format, text);
-    if !is_compose(format, &parsed) {
-        return None;
-    }
+    Compose::read(text, format)?.analyze(config, neighbours)
+}
+
+fn analyze_read(
+    text: &str,
+    format: Format,
+    parsed: &Parsed,
+    config: &Config,
+    neighbours: &[Neighbour],
+) -> Option<CrossAnalysis> {
     // The combined text: the document, then each neighbour after a line break.
     let mut combined = String::with_capacity(
         text.len()

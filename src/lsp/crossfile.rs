@@ -237,7 +237,9 @@ impl CrossFiles {
         if text.len() > MAX_COMPOSE_BYTES || !crossfile::may_read_neighbours(text, format) {
             return None;
         }
-        let reads: Vec<Read> = crossfile::wanted(text, format)
+        let compose = super::documents::guarded(|| crossfile::Compose::read(text, format))??;
+        let reads: Vec<Read> = compose
+            .wanted()
             .into_iter()
             .map(|rel| {
                 let path = joined(&folder, &rel);
@@ -267,8 +269,7 @@ impl CrossFiles {
                 text: r.text.as_deref(),
             })
             .collect();
-        let cross =
-            super::documents::guarded(|| crossfile::analyze(text, format, config, &neighbours))??;
+        let cross = super::documents::guarded(|| compose.analyze(config, &neighbours))??;
         Some((cross, reads))
     }
 

@@ -647,6 +647,10 @@ impl LanguageServer for Backend {
             );
         }
         let entry = self.inner.docs.insert(item.uri.clone(), entry);
+        // Documents reading values from it now read the editor's text (and its version).
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
         self.inner.schedule_publish(item.uri, entry);
     }
 
@@ -691,6 +695,10 @@ impl LanguageServer for Backend {
         }
         let changed = self.inner.cross.forget(&uri);
         self.inner.republish_files(changed).await;
+        // Documents reading values from it read the file on disk again.
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
