@@ -34,6 +34,11 @@ pub const DOT_ENV: &str = ".env";
 
 /// At most this many `env_file:` entries are read per compose document.
 const MAX_ENV_FILES: usize = 32;
+/// At most this many settings are carried over from `env_file`s into a compose document (every
+/// service may list the same big file).
+const MAX_ADDED_SETTINGS: usize = 10_000;
+/// Related places listed per finding at most.
+const MAX_RELATED: usize = 8;
 
 /// A file the document reads values from, as the caller found it.
 #[derive(Clone, Copy, Debug)]
@@ -424,7 +429,7 @@ fn analyze_read(
     }
 
     // `env_file:`: variables the service's `environment:` does not set.
-    let mut environment_keys: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut environment_keys: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
     for s in &parsed.settings {
         let p = &s.path;
         if p.len() == 4 && &*p[0] == "services" && &*p[2] == "environment" {
@@ -434,10 +439,12 @@ fn analyze_read(
             } else {
                 &p[3]
             };
-            environment_keys.entry(&p[1]).or_default().push(name);
+            environment_keys.entry(&p[1]).or_default().insert(name);
         }
     }
-    let mut by_service: Vec<(String, Vec<(usize, Span)>)> = Vec::new();
+    // Service → its env files in order (neighbour index, where the entry is written).
+    let mut by_service: Vec<(&str, Vec<(usize, Span)>)> = Vec::new();
+    let mut service_at: HashMap<&str, usize> = HashMap::new();
     for s in &parsed.settings {
         let p = &s.path;
         if p.len() < 3 || &*p[0] != "services" || &*p[2] != "env_file" {
@@ -447,36 +454,63 @@ fn analyze_read(
             continue;
         };
         let Some(ni) = index_of(&path) else { continue };
-        let service = p[1].to_string();
-        match by_service.iter_mut().find(|(name, _)| *name == service) {
-            Some((_, files)) => files.push((ni, s.value_span.clone())),
-            None => by_service.push((service, vec![(ni, s.value_span.clone())])),
-        }
+        let at = *service_at.entry(&p[1]).or_insert_with(|| {
+            by_service.push((&p[1], Vec::new()));
+            by_service.len() - 1
+        });
+        by_service[at].1.push((ni, s.value_span.clone()));
     }
+    // Per neighbour, once: the variables a profile could read (only those are carried over).
+    let readable: Vec<Vec<&Setting>> = read
+        .iter()
+        .map(|p| {
+            p.iter()
+                .flat_map(|p| &p.settings)
+                .filter(|v| {
+                    v.path.len() == 1 && super::endpoints::could_have_member_key(format, v.key())
+                })
+                .collect()
+        })
+        .collect();
+    let mut added_count = 0;
     for (service, files) in &by_service {
-        let set_here = environment_keys.get(service.as_str());
-        let mut from_files: Vec<(usize, Span, &Setting)> = Vec::new();
+        // A bound on the settings added, whatever the number of services and files.
+        if added_count >= MAX_ADDED_SETTINGS {
+            break;
+        }
+        let set_here = environment_keys.get(service);
+        // Name → (neighbour, written, setting): a later file (or line) overrides an earlier one.
+        let mut from_files: HashMap<&str, (usize, Span, &Setting)> = HashMap::new();
+        let mut order: Vec<&str> = Vec::new();
         for (ni, written) in files {
-            let Some(Some(p)) = read.get(*ni) else {
+            let Some(candidates) = readable.get(*ni) else {
                 continue;
             };
-            for v in &p.settings {
-                if v.path.len() != 1 || set_here.is_some_and(|keys| keys.contains(&v.key())) {
+            for &v in candidates {
+                let key = v.key();
+                if set_here.is_some_and(|keys| keys.contains(key)) {
                     continue;
                 }
-                // A later file (or line) overrides an earlier one.
-                from_files.retain(|(_, _, old)| old.key() != v.key());
-                from_files.push((*ni, written.clone(), v));
+                if from_files.insert(key, (*ni, written.clone(), v)).is_none() {
+                    order.push(key);
+                }
             }
         }
-        for (ni, written, v) in from_files {
+        for key in order {
+            let Some((ni, written, v)) = from_files.remove(key) else {
+                continue;
+            };
+            if added_count >= MAX_ADDED_SETTINGS {
+                break;
+            }
+            added_count += 1;
             let mut added = v.clone();
-            added.path = syntax::segments(["services", service.as_str(), "environment", v.key()]);
+            added.path = syntax::segments(["services", service, "environment", key]);
             origins.push(Some(Origin {
                 region: ni + 1,
                 entry: v.key_span.start..v.value_span.end.max(v.key_span.end),
                 written,
-                name: v.key().to_string(),
+                name: key.to_string(),
                 via_env_file: true,
             }));
             settings.push(added);
@@ -505,16 +539,23 @@ fn analyze_read(
         let base = regions[region].base;
         span.start - base..span.end - base
     };
-    let related_of = |region: usize, span: &Span| -> Vec<Related> {
+    // The values read from elsewhere by where their entry starts (combined offsets are unique
+    // across files): a finding in a neighbour finds the entry it is on.
+    let mut by_entry: std::collections::BTreeMap<usize, Vec<&Origin>> = Default::default();
+    for o in origins.iter().flatten().filter(|o| o.region != 0) {
+        by_entry.entry(o.entry.start).or_default().push(o);
+    }
+    let related_of = |span: &Span| -> Vec<Related> {
         let mut out = Vec::new();
-        for o in origins.iter().flatten() {
-            if o.region != region {
-                continue;
-            }
-            let holds = o.entry.start <= span.start && span.end <= o.entry.end;
-            if !holds {
-                continue;
-            }
+        let Some((_, on)) = by_entry.range(..=span.start).next_back() else {
+            return out;
+        };
+        // Many services may read one line: a few of them say enough.
+        for o in on
+            .iter()
+            .filter(|o| span.end <= o.entry.end)
+            .take(MAX_RELATED)
+        {
             out.push(Related {
                 file: None,
                 span: o.written.clone(),
@@ -527,6 +568,38 @@ fn analyze_read(
         }
         out
     };
+    // Endpoints that read a value from another file, by where their settings' keys and values
+    // start: a finding in the document finds the endpoints it may be about.
+    let mut reading: HashMap<usize, Vec<&super::Endpoint>> = HashMap::new();
+    for e in &endpoints {
+        let elsewhere = e.settings.iter().any(|&si| {
+            origins
+                .get(si)
+                .is_some_and(|o| o.as_ref().is_some_and(|o| o.region != 0))
+        });
+        if !elsewhere {
+            continue;
+        }
+        for s in e
+            .settings
+            .iter()
+            .filter_map(|&si| combined_parsed.settings.get(si))
+        {
+            for at in [s.value_span.start, s.key_span.start] {
+                let list = reading.entry(at).or_default();
+                if !list.iter().any(|known| std::ptr::eq(*known, e)) {
+                    list.push(e);
+                }
+            }
+        }
+    }
+    let mut placed_seen: std::collections::HashSet<(
+        usize,
+        usize,
+        usize,
+        crate::vocab::RuleCode,
+        String,
+    )> = Default::default();
     let mut out = CrossAnalysis {
         references,
         ..CrossAnalysis::default()
@@ -551,15 +624,8 @@ fn analyze_read(
         if region == 0 {
             // The values from elsewhere that the finding's endpoint read.
             let mut related = Vec::new();
-            for e in &endpoints {
-                let about = e.settings.iter().any(|&si| {
-                    combined_parsed.settings.get(si).is_some_and(|s| {
-                        (s.value_span.start <= span.start && span.end <= s.value_span.end)
-                            || (s.key_span.start <= span.start && span.end <= s.key_span.end)
-                    })
-                }) && f.endpoint.as_ref()
-                    == Some(&super::findings::EndpointSummary::of(e));
-                if !about {
+            for e in reading.get(&span.start).into_iter().flatten() {
+                if f.endpoint.as_ref() != Some(&super::findings::EndpointSummary::of(e)) {
                     continue;
                 }
                 for &si in &e.settings {
@@ -574,7 +640,7 @@ fn analyze_read(
                         span: to_local(o.region, &o.entry),
                         message: format!("{} is set here", o.name),
                     };
-                    if !related.contains(&r) {
+                    if !related.contains(&r) && related.len() < MAX_RELATED {
                         related.push(r);
                     }
                 }
@@ -582,15 +648,14 @@ fn analyze_read(
             out.findings.push(f);
             out.related.push(related);
         } else {
-            let related = related_of(region, &span);
-            let placed = Placed {
-                file: region - 1,
-                finding: f,
-                related,
-            };
             // Two services reading one `.env` line give the same finding twice.
-            if !out.placed.contains(&placed) {
-                out.placed.push(placed);
+            let key = (region, f.span.start, f.span.end, f.code, f.message.clone());
+            if placed_seen.insert(key) {
+                out.placed.push(Placed {
+                    file: region - 1,
+                    related: related_of(&span),
+                    finding: f,
+                });
             }
         }
     }

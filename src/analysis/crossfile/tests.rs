@@ -270,3 +270,49 @@ fn env_files_are_read_in_order_and_environment_wins() {
     );
     assert!(wanted("smtp:\n  port: ${P}\n", Format::Yaml).is_empty());
 }
+
+#[test]
+fn many_services_reading_one_big_env_file_stay_within_budget() {
+    // 300 services list the same env file of 12,000 variables (4,000 endpoints): at most
+    // MAX_ADDED_SETTINGS settings are carried over in all, and a finding read by every service
+    // is placed once, with a few related places.
+    let mut compose = String::from("services:\n");
+    for i in 0..300 {
+        compose.push_str(&format!(
+            "  s{i}:\n    env_file: [big.env]\n    environment:\n      SMTP_HOST: smtp.example.com\n      SMTP_PORT: ${{SMTP_PORT}}\n      SMTP_SECURE: \"true\"\n"
+        ));
+    }
+    let big: String = (0..4000)
+        .map(|i| {
+            format!("S{i}_SMTP_HOST=smtp.example.com\nS{i}_SMTP_PORT=587\nS{i}_SMTP_SECURE=true\n")
+        })
+        .collect();
+    let neighbours = [
+        Neighbour {
+            path: ".env",
+            text: Some("SMTP_PORT=587\n"),
+        },
+        Neighbour {
+            path: "big.env",
+            text: Some(&big),
+        },
+    ];
+    let started = std::time::Instant::now();
+    let cross = analyze(&compose, Format::Yaml, &Config::default(), &neighbours)
+        .expect("values are read from other files");
+    let in_big = cross.placed.iter().filter(|p| p.file == 1).count();
+    assert!(
+        (3000..=MAX_ADDED_SETTINGS / 3).contains(&in_big),
+        "{in_big} findings in big.env"
+    );
+    let on_dot_env: Vec<&Placed> = cross.placed.iter().filter(|p| p.file == 0).collect();
+    assert_eq!(
+        on_dot_env.len(),
+        1,
+        "one MP003 on SMTP_PORT=587, not one per service"
+    );
+    assert_eq!(on_dot_env[0].related.len(), MAX_RELATED);
+    // Linear work: seconds at most even in a debug build on a busy machine (it was minutes
+    // when each service re-read the whole file).
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
