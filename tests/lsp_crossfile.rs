@@ -195,3 +195,30 @@ async fn a_flag_in_dot_env_relates_the_compose_finding_to_it() {
     assert_eq!(related["location"]["range"]["start"]["line"], 0);
     client.shutdown().await;
 }
+
+/// A `.env` that does not set the variable yet: adding the line brings the finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variable_added_to_dot_env_later_is_read() {
+    let project = Project::new("APP_NAME=demo\n");
+    let (compose, env) = (project.uri("compose.yaml"), project.uri(".env"));
+    let (mut client, _) = Client::start(false, json!({"debounceMs": 0}), Some(&project.root)).await;
+    client.open(&compose, "yaml", COMPOSE).await;
+    client.open(&env, "dotenv", "APP_NAME=demo\n").await;
+    client.diagnostics(&env, |p| p["version"] == 1).await;
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": env, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+                "text": "SMTP_PORT=587\n"}]}),
+        )
+        .await;
+    let params = client
+        .diagnostics(&env, |p| p["version"] == 2 && has(p, "MP003"))
+        .await;
+    assert_eq!(
+        the(&params, "MP003")["range"]["start"],
+        json!({"line": 1, "character": 10})
+    );
+    client.shutdown().await;
+}

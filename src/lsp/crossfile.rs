@@ -100,12 +100,16 @@ impl CrossFiles {
         encoding: Encoding,
         related_support: bool,
     ) -> (Option<Vec<Diagnostic>>, Vec<PathBuf>) {
-        let cross = self.read_with_neighbours(docs, uri, engine, config);
+        let (cross, reads) = self
+            .read_with_neighbours(docs, uri, engine, config)
+            .unwrap_or_default();
+        // A document that reads other files is analysed again when they change, also when they
+        // say nothing yet (a `${SMTP_PORT}` the `.env` does not set).
+        let reads_now: Vec<PathBuf> = reads.iter().map(|r| r.path.clone()).collect();
         let mut placed_now: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
         let mut definitions = Vec::new();
-        let mut reads_now = Vec::new();
         let mut own = None;
-        if let (Some((cross, reads)), Some(version)) = (cross, engine.version) {
+        if let (Some(cross), Some(version)) = (cross, engine.version) {
             let ropes: Vec<Option<Rope>> = reads
                 .iter()
                 .map(|r| r.text.as_deref().map(Rope::from_str))
@@ -181,7 +185,6 @@ impl CrossFiles {
                     },
                 ));
             }
-            reads_now = reads.into_iter().map(|r| r.path).collect();
         }
         let mut state = lock(&self.state);
         let mut changed = Vec::new();
@@ -223,14 +226,15 @@ impl CrossFiles {
         (own, changed)
     }
 
-    /// The compose document's cross-file analysis and what it read, when it reads other files.
+    /// The compose document's cross-file analysis (`None`: nothing read changes it) and what it
+    /// read, when it is a document that reads other files.
     fn read_with_neighbours(
         &self,
         docs: &Documents,
         uri: &Uri,
         engine: &mut Engine,
         config: &Config,
-    ) -> Option<(CrossAnalysis, Vec<Read>)> {
+    ) -> Option<(Option<CrossAnalysis>, Vec<Read>)> {
         let folder = file_path(uri)?.parent()?.to_path_buf();
         let source = engine.source.as_ref()?;
         let (text, format) = (source.text(), source.format());
@@ -269,7 +273,7 @@ impl CrossFiles {
                 text: r.text.as_deref(),
             })
             .collect();
-        let cross = super::documents::guarded(|| compose.analyze(config, &neighbours))??;
+        let cross = super::documents::guarded(|| compose.analyze(config, &neighbours)).flatten();
         Some((cross, reads))
     }
 
