@@ -103,3 +103,81 @@ fn fix_writes_the_dot_env_and_leaves_the_reference() {
     let (code, _, _) = check(dir.path(), &["."]);
     assert_eq!(code, 0);
 }
+
+/// `mailport check ARGS` in `dir`: (stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = Command::new(MAILPORT)
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mailport");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn human_and_sarif_name_the_compose_line_that_reads_the_value() {
+    let dir = project("# mail\nSMTP_PORT=587\n");
+    let (human, stderr) = run(dir.path(), &["app/compose.yaml"]);
+    assert!(
+        human.contains("= note: the compose file reads SMTP_PORT here (app/compose.yaml:6:18)"),
+        "{human}{stderr}"
+    );
+    let (sarif, stderr) = run(dir.path(), &["--format", "sarif", "app/compose.yaml"]);
+    let log: Value = serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let related = &log["runs"][0]["results"][0]["relatedLocations"][0];
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "app/compose.yaml"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 6);
+    validate_sarif(&sarif);
+}
+
+/// The log against the official SARIF 2.1.0 schema (Python's jsonschema, as tests/cli.rs does;
+/// skipped with a note where it is missing, outside CI).
+fn validate_sarif(sarif: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let script = "\
+import json, sys
+try:
+    import jsonschema
+except ImportError:
+    sys.exit(3)
+schema = json.load(open(sys.argv[1], encoding='utf-8'))
+errors = list(jsonschema.Draft4Validator(schema).iter_errors(json.load(sys.stdin)))
+for e in errors[:20]:
+    print('/'.join(str(p) for p in e.path), e.message)
+sys.exit(1 if errors else 0)
+";
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .arg(&schema)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(sarif.as_bytes())
+        .expect("write SARIF");
+    let out = child.wait_with_output().expect("python3");
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if out.status.code() == Some(3) && !in_ci {
+        eprintln!("note: python3 jsonschema missing; SARIF schema validation skipped");
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "SARIF does not validate:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -243,6 +243,7 @@ fn check_paths(
             text,
             format,
             findings,
+            related: Vec::new(),
         });
     }
     // Values that live in another file: compose files with their `.env` and `env_file:`s.
@@ -358,6 +359,7 @@ fn check_stdin(
             text,
             format,
             findings,
+            related: Vec::new(),
         }],
     })
 }

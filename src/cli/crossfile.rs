@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::fix;
-use super::output::{CheckedFile, Report};
+use super::output::{CheckedFile, LineIndex, RelatedPlace, Report};
 use crate::analysis::crossfile::{self, Neighbour};
 use crate::analysis::fixes::{self, FIX_ALL_PASSES};
 use crate::analysis::{Finding, Fix};
 use crate::config::Config;
-use crate::vocab::Format;
+use crate::vocab::{Format, RuleCode, Span};
 
 /// Neighbours larger than this are not read (a `.env` is a few kilobytes).
 const MAX_NEIGHBOUR_BYTES: u64 = 1024 * 1024;
@@ -124,15 +124,53 @@ pub fn finish(
         let Some(cross) = analyze(&text, format, &reads, config) else {
             continue;
         };
-        if let Some(f) = report.files.get_mut(index) {
-            f.findings = cross.findings;
-        }
         let display_folder = report
             .files
             .get(index)
             .and_then(|f| Path::new(&f.path).parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        for placed in cross.placed {
+        let compose_shown = report.files.get(index).map(|f| f.path.clone());
+        // A related place, in lines and columns of its file, under the path the report shows.
+        let place = |file: Option<usize>, r: &crossfile::Related| -> Option<RelatedPlace> {
+            let (path, text) = match file {
+                None => (compose_shown.clone()?, text.as_str()),
+                Some(i) => {
+                    let read = reads.get(i)?;
+                    let shown = match read.entry.and_then(|e| report.files.get(e)) {
+                        Some(f) => f.path.clone(),
+                        None => display_folder.join(&read.rel).display().to_string(),
+                    };
+                    (shown, read.text.as_deref()?)
+                }
+            };
+            let index = LineIndex::new(text);
+            Some(RelatedPlace {
+                path,
+                start: index.position(r.span.start),
+                end: index.position(r.span.end),
+                message: r.message.clone(),
+            })
+        };
+        let own_related: Vec<(Span, RuleCode, RelatedPlace)> = cross
+            .findings
+            .iter()
+            .zip(&cross.related)
+            .flat_map(|(f, related)| {
+                related
+                    .iter()
+                    .filter_map(|r| Some((f.span.clone(), f.code, place(r.file, r)?)))
+            })
+            .collect();
+        let placed_related: Vec<Vec<RelatedPlace>> = cross
+            .placed
+            .iter()
+            .map(|p| p.related.iter().filter_map(|r| place(r.file, r)).collect())
+            .collect();
+        if let Some(f) = report.files.get_mut(index) {
+            f.findings = cross.findings;
+            f.related = own_related;
+        }
+        for (placed, related) in cross.placed.into_iter().zip(placed_related) {
             let Some(read) = reads.get_mut(placed.file) else {
                 continue;
             };
@@ -145,6 +183,7 @@ pub fn finish(
                         text: read.text.clone().unwrap_or_default(),
                         format: Format::Env,
                         findings: Vec::new(),
+                        related: Vec::new(),
                     });
                     files.real.insert(identity(&read.path), entry);
                     read.entry = Some(entry);
@@ -160,6 +199,9 @@ pub fn finish(
                 .iter()
                 .any(|old| old.span == f.span && old.code == f.code);
             if !seen {
+                for r in related {
+                    target.related.push((f.span.clone(), f.code, r));
+                }
                 target.findings.push(f);
             }
         }
