@@ -116,6 +116,7 @@ pub fn check_analysis(data: &[u8]) {
             text: text.into_owned(),
             format,
             findings: result.findings,
+            related: Vec::new(),
         }],
     };
     let _ = output::human::render(&report, true);
