@@ -316,3 +316,15 @@ fn many_services_reading_one_big_env_file_stay_within_budget() {
     // when each service re-read the whole file).
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn a_suppression_comment_in_the_dot_env_silences_the_finding_placed_there() {
+    let compose = format!("{APP}      SMTP_PORT: ${{SMTP_PORT}}\n      SMTP_SECURE: \"true\"\n");
+    check(
+        &compose,
+        &[(".env", Some("# mailport: ignore MP003\nSMTP_PORT=587\n"))],
+        expect![[r#"
+            reference 6:18 "${SMTP_PORT}" → .env "SMTP_PORT=587"
+        "#]],
+    );
+}
