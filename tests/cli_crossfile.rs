@@ -124,7 +124,7 @@ fn human_and_sarif_name_the_compose_line_that_reads_the_value() {
     let dir = project("# mail\nSMTP_PORT=587\n");
     let (human, stderr) = run(dir.path(), &["app/compose.yaml"]);
     assert!(
-        human.contains("= note: the compose file reads SMTP_PORT here (app/compose.yaml:6:18)"),
+        human.contains("= note: SMTP_PORT is read here (app/compose.yaml:6:18)"),
         "{human}{stderr}"
     );
     let (sarif, stderr) = run(dir.path(), &["--format", "sarif", "app/compose.yaml"]);
@@ -179,5 +179,31 @@ sys.exit(1 if errors else 0)
         out.status.success(),
         "SARIF does not validate:\n{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn django_settings_read_the_project_dot_env_one_level_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("site/site")).expect("folders");
+    std::fs::write(
+        dir.path().join("site/site/settings.py"),
+        "import environ\nenv = environ.Env()\nEMAIL_HOST = env(\"EMAIL_HOST\", default=\"smtp.example.com\")\nEMAIL_PORT = env.int(\"EMAIL_PORT\", default=465)\nEMAIL_USE_SSL = True\n",
+    )
+    .expect("settings");
+    std::fs::write(dir.path().join("site/.env"), "EMAIL_PORT=587\n").expect(".env");
+    let (code, report, stderr) = check(dir.path(), &["site/site/settings.py"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        located(&report),
+        [("site/.env".to_string(), 1, 12, "MP003".to_string())],
+        "{report:#}"
+    );
+    // The whole project: the same finding, once.
+    let (_, report, _) = check(dir.path(), &["."]);
+    assert_eq!(
+        located(&report),
+        [("./site/.env".to_string(), 1, 12, "MP003".to_string())],
+        "{report:#}"
     );
 }

@@ -1,5 +1,8 @@
 //! Values that live in another file: a docker-compose file whose settings say `${SMTP_PORT}` and
-//! whose `.env` says `SMTP_PORT=587`, or whose service lists `env_file:` entries.
+//! whose `.env` says `SMTP_PORT=587`, or whose service lists `env_file:` entries; and settings in
+//! program source that read the environment (`env('MAIL_PORT', 587)` in a Laravel config,
+//! `env.int("EMAIL_PORT", default=587)` in Django settings) from the project's `.env`: a variable
+//! set there replaces the default, one that is not leaves it.
 //!
 //! Compose's own rules (docs.docker.com, "Interpolation" and "Environment variables precedence"):
 //!
@@ -97,11 +100,79 @@ fn is_compose(format: Format, parsed: &Parsed) -> bool {
             .any(|s| s.path.len() >= 3 && &*s.path[0] == "services")
 }
 
+/// Program source whose settings read the environment (`env('MAIL_PORT', 587)` in a Laravel
+/// config, `env.int("EMAIL_PORT", default=587)` in Django settings): the project's `.env` fills
+/// them in. Laravel reads the `.env` at the project's root (config/ is one level down); Django
+/// projects read it beside `manage.py`, one or two levels above the settings.
+fn is_source(format: Format) -> bool {
+    matches!(format, Format::Php | Format::Python)
+}
+
+/// Where program source finds the project's `.env`, nearest first (the first that exists is read).
+const SOURCE_ENV_FILES: &[&str] = &[".env", "../.env", "../../.env"];
+
 /// A cheap look at the text before it is parsed: could it read values from another file?
 pub fn may_read_neighbours(text: &str, format: Format) -> bool {
-    format == Format::Yaml
-        && text.contains("services")
-        && (text.contains('$') || text.contains("env_file"))
+    match format {
+        Format::Yaml => {
+            text.contains("services") && (text.contains('$') || text.contains("env_file"))
+        }
+        Format::Php | Format::Python => ["env", "environ", "config("]
+            .iter()
+            .any(|word| text.contains(word)),
+        _ => false,
+    }
+}
+
+/// The environment variable a setting of program source reads, and where the lookup is written:
+/// a whole lookup (`env('MAIL_USERNAME')`, `os.environ["X"]`, read as `${X}`), or the literal
+/// default of one (`587` in `env('MAIL_PORT', 587)`, `env.int("EMAIL_PORT", default=587)`). A
+/// lookup inside a larger expression (`os.environ.get("X") == "True"`) is not one.
+fn source_lookup<'a>(text: &'a str, s: &'a Setting) -> Option<(&'a str, Span)> {
+    let written = text.get(s.value_span.clone())?;
+    if let Some(name) = s.value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
+        let plain = name.bytes().next().is_some_and(is_name_start)
+            && name.bytes().all(is_name_byte)
+            && (written.ends_with(')') || written.ends_with(']'))
+            && !["==", "!=", " or ", "||", "?", " if "]
+                .iter()
+                .any(|op| written.contains(op));
+        return plain.then(|| (name, s.value_span.clone()));
+    }
+    // A default: the call's first argument, a quoted name, right before it on the same line.
+    let line_start = text
+        .get(..s.value_span.start)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let mut before = text.get(line_start..s.value_span.start)?;
+    if s.kind == ValueKind::Quoted {
+        before = before.strip_suffix(['\'', '"'])?;
+    }
+    let mut before = before.trim_end();
+    if let Some(rest) = before.strip_suffix("default=") {
+        before = rest.trim_end();
+    }
+    let before = before.strip_suffix(',')?.trim_end();
+    let quote = before.chars().last().filter(|c| matches!(c, '\'' | '"'))?;
+    let inner = &before[..before.len() - 1];
+    let open = inner.rfind(quote)?;
+    let name = &inner[open + 1..];
+    let valid = name.bytes().next().is_some_and(is_name_start) && name.bytes().all(is_name_byte);
+    let callee = inner[..open].trim_end().strip_suffix('(')?.trim_end();
+    let lookup = [
+        "env",
+        "getenv",
+        "environ.get",
+        "env.int",
+        "env.bool",
+        "env.str",
+        "config",
+    ]
+    .iter()
+    .any(|c| callee.ends_with(c));
+    // The lookup from its name to the end of the default (its closing quote included).
+    let end = s.value_span.end + usize::from(s.kind == ValueKind::Quoted);
+    (valid && lookup).then(|| (name, line_start + open + 1..end.min(text.len())))
 }
 
 /// The files a compose document reads values from, relative to its folder: `.env` first, then
@@ -109,24 +180,25 @@ pub fn may_read_neighbours(text: &str, format: Format) -> bool {
 /// paths and paths with a variable in them are left out (a repository's file must not make
 /// mailport read elsewhere on the machine).
 pub fn wanted(text: &str, format: Format) -> Vec<String> {
-    Compose::read(text, format).map_or_else(Vec::new, |c| c.wanted())
+    Document::read(text, format).map_or_else(Vec::new, |c| c.wanted())
 }
 
-/// A compose document, read once for [`Compose::wanted`] and [`Compose::analyze`].
-pub struct Compose<'t> {
+/// A document that reads values from other files (a compose file, or settings in program source
+/// that read the environment), read once for [`Document::wanted`] and [`Document::analyze`].
+pub struct Document<'t> {
     text: &'t str,
     format: Format,
     parsed: Parsed,
 }
 
-impl<'t> Compose<'t> {
-    /// `None` when the document is no compose file or cannot read values from other files.
-    pub fn read(text: &'t str, format: Format) -> Option<Compose<'t>> {
+impl<'t> Document<'t> {
+    /// `None` when the document cannot read values from other files.
+    pub fn read(text: &'t str, format: Format) -> Option<Document<'t>> {
         if !may_read_neighbours(text, format) {
             return None;
         }
         let parsed = syntax::parse(format, text);
-        is_compose(format, &parsed).then_some(Compose {
+        (is_source(format) || is_compose(format, &parsed)).then_some(Document {
             text,
             format,
             parsed,
@@ -135,6 +207,9 @@ impl<'t> Compose<'t> {
 
     /// See [`wanted`].
     pub fn wanted(&self) -> Vec<String> {
+        if is_source(self.format) {
+            return SOURCE_ENV_FILES.iter().map(|p| p.to_string()).collect();
+        }
         let mut out = vec![DOT_ENV.to_string()];
         for (_, path) in env_file_entries(&self.parsed) {
             if !out.contains(&path) {
@@ -323,7 +398,7 @@ pub fn analyze(
     config: &Config,
     neighbours: &[Neighbour],
 ) -> Option<CrossAnalysis> {
-    Compose::read(text, format)?.analyze(config, neighbours)
+    Document::read(text, format)?.analyze(config, neighbours)
 }
 
 fn analyze_read(
@@ -360,9 +435,16 @@ fn analyze_read(
         }));
     }
     let index_of = |path: &str| neighbours.iter().position(|n| n.path == path);
-    // `.env`: the variables interpolation reads (a later line wins).
+    // `.env`: the variables interpolation reads (a later line wins). Program source reads the
+    // nearest of the project's `.env` files that exists.
+    let source = is_source(format);
+    let env_at = if source {
+        read.iter().position(Option::is_some)
+    } else {
+        index_of(DOT_ENV)
+    };
     let mut variables: HashMap<&str, (usize, &Setting)> = HashMap::new();
-    if let Some(ni) = index_of(DOT_ENV) {
+    if let Some(ni) = env_at {
         if let Some(Some(p)) = read.get(ni) {
             for s in &p.settings {
                 if s.path.len() == 1 {
@@ -377,6 +459,34 @@ fn analyze_read(
     let mut references = Vec::new();
     let mut changed = false;
     for (si, s) in settings.iter_mut().enumerate() {
+        if source {
+            let Some((name, written)) = source_lookup(text, s) else {
+                continue;
+            };
+            // Set in the `.env` (even empty): its value; else the default stays.
+            let Some(&(region, v)) = variables.get(name) else {
+                continue;
+            };
+            let entry = v.key_span.start..v.value_span.end.max(v.key_span.end);
+            origins[si] = Some(Origin {
+                region,
+                entry: entry.clone(),
+                written: written.clone(),
+                name: name.to_string(),
+                via_env_file: false,
+            });
+            references.push(Reference {
+                span: written,
+                name: name.to_string(),
+                file: region - 1,
+                target: entry.start - regions[region].base..entry.end - regions[region].base,
+            });
+            s.value = v.value.clone();
+            s.kind = v.kind;
+            s.value_span = v.value_span.clone();
+            changed = true;
+            continue;
+        }
         let written_ok = text.get(s.value_span.clone()) == Some(s.value.as_str());
         let value = s.value.clone();
         match interpolation(&value) {
@@ -473,7 +583,7 @@ fn analyze_read(
         })
         .collect();
     let mut added_count = 0;
-    for (service, files) in &by_service {
+    for (service, files) in by_service.iter().filter(|_| !source) {
         // A bound on the settings added, whatever the number of services and files.
         if added_count >= MAX_ADDED_SETTINGS {
             break;
@@ -560,9 +670,9 @@ fn analyze_read(
                 file: None,
                 span: o.written.clone(),
                 message: if o.via_env_file {
-                    format!("{} is read from this env_file", o.name)
+                    format!("{} comes from this env_file", o.name)
                 } else {
-                    format!("the compose file reads {} here", o.name)
+                    format!("{} is read here", o.name)
                 },
             });
         }

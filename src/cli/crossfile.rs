@@ -27,6 +27,26 @@ pub struct RunFiles {
     composes: Vec<(usize, PathBuf)>,
 }
 
+/// `folder/rel` as the report shows it: `config/../.env` is `.env`.
+fn shown(folder: &Path, rel: &str) -> String {
+    let mut out = PathBuf::new();
+    for c in folder.join(rel).components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.display().to_string()
+}
+
 /// The same file whatever way its path was written.
 fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -138,7 +158,7 @@ pub fn finish(
                     let read = reads.get(i)?;
                     let shown = match read.entry.and_then(|e| report.files.get(e)) {
                         Some(f) => f.path.clone(),
-                        None => display_folder.join(&read.rel).display().to_string(),
+                        None => shown(&display_folder, &read.rel),
                     };
                     (shown, read.text.as_deref()?)
                 }
@@ -179,7 +199,7 @@ pub fn finish(
                 None => {
                     let entry = report.files.len();
                     report.files.push(CheckedFile {
-                        path: display_folder.join(&read.rel).display().to_string(),
+                        path: shown(&display_folder, &read.rel),
                         text: read.text.clone().unwrap_or_default(),
                         format: Format::Env,
                         findings: Vec::new(),

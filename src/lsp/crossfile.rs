@@ -241,7 +241,7 @@ impl CrossFiles {
         if text.len() > MAX_COMPOSE_BYTES || !crossfile::may_read_neighbours(text, format) {
             return None;
         }
-        let compose = super::documents::guarded(|| crossfile::Compose::read(text, format))??;
+        let compose = super::documents::guarded(|| crossfile::Document::read(text, format))??;
         let reads: Vec<Read> = compose
             .wanted()
             .into_iter()

@@ -12,11 +12,16 @@ fn at(text: &str, offset: usize) -> String {
 
 /// The cross-file analysis of `compose` with `files` (path, text) as one readable report.
 fn show(compose: &str, files: &[(&str, Option<&str>)]) -> String {
+    show_as(Format::Yaml, compose, files)
+}
+
+/// [`show`] for a document of `format` (shown as `compose.yaml` whatever it is).
+fn show_as(format: Format, compose: &str, files: &[(&str, Option<&str>)]) -> String {
     let neighbours: Vec<Neighbour> = files
         .iter()
         .map(|&(path, text)| Neighbour { path, text })
         .collect();
-    let Some(cross) = analyze(compose, Format::Yaml, &Config::default(), &neighbours) else {
+    let Some(cross) = analyze(compose, format, &Config::default(), &neighbours) else {
         return "(nothing read from other files)\n".to_string();
     };
     let name = |file: Option<usize>| file.map_or("compose.yaml", |i| files[i].0);
@@ -87,7 +92,7 @@ fn a_port_from_dot_env_is_reported_on_the_dot_env_line() {
         expect![[r#"
             .env 2:11 MP003 "587"
               fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
-              related compose.yaml 6:18 "${SMTP_PORT}": the compose file reads SMTP_PORT here
+              related compose.yaml 6:18 "${SMTP_PORT}": SMTP_PORT is read here
             reference 6:18 "${SMTP_PORT}" → .env "SMTP_PORT=587"
         "#]],
     );
@@ -153,7 +158,7 @@ fn defaults_follow_compose_rules() {
         expect![[r#"
             .env 1:11 MP003 "587"
               fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
-              related compose.yaml 6:19 "${SMTP_PORT:-465}": the compose file reads SMTP_PORT here
+              related compose.yaml 6:19 "${SMTP_PORT:-465}": SMTP_PORT is read here
             reference 6:19 "${SMTP_PORT:-465}" → .env "SMTP_PORT=587"
         "#]],
     );
@@ -242,7 +247,7 @@ fn env_files_are_read_in_order_and_environment_wins() {
         expect![[r#"
             mail.env 1:11 MP003 "587"
               fix "Use port 465 (implicit TLS)" → ["SMTP_PORT=465"]
-              related compose.yaml 5:15 "./mail.env": SMTP_PORT is read from this env_file
+              related compose.yaml 5:15 "./mail.env": SMTP_PORT comes from this env_file
         "#]],
     );
     // The service's own environment overrides both.
@@ -327,4 +332,77 @@ fn a_suppression_comment_in_the_dot_env_silences_the_finding_placed_there() {
             reference 6:18 "${SMTP_PORT}" → .env "SMTP_PORT=587"
         "#]],
     );
+}
+
+const LARAVEL_MAIL_PHP: &str = "<?php\nreturn [\n    'default' => env('MAIL_MAILER', 'smtp'),\n    'mailers' => [\n        'smtp' => [\n            'transport' => 'smtp',\n            'host' => env('MAIL_HOST', 'smtp.mailgun.org'),\n            'port' => env('MAIL_PORT', 587),\n            'scheme' => env('MAIL_SCHEME'),\n            'username' => env('MAIL_USERNAME'),\n        ],\n    ],\n];\n";
+
+#[test]
+fn laravel_config_reads_the_project_dot_env_over_its_defaults() {
+    assert_eq!(
+        wanted(LARAVEL_MAIL_PHP, Format::Php),
+        [".env", "../.env", "../../.env"]
+    );
+    // config/mail.php: the project's .env is one level up; its port replaces the default 587.
+    let files = |env: &'static str| [(".env", None), ("../.env", Some(env)), ("../../.env", None)];
+    check_as(
+        Format::Php,
+        LARAVEL_MAIL_PHP,
+        &files("MAIL_HOST=smtp.example.com\nMAIL_PORT=465\nMAIL_USERNAME=app\n"),
+        expect![[r#"
+            reference 7:28 "MAIL_HOST', 'smtp.mailgun.org'" → ../.env "MAIL_HOST=smtp.example.com"
+            reference 8:28 "MAIL_PORT', 587" → ../.env "MAIL_PORT=465"
+            reference 10:27 "env('MAIL_USERNAME')" → ../.env "MAIL_USERNAME=app"
+        "#]],
+    );
+    // An implicit-TLS scheme from .env on the default port 587: the finding stays on the
+    // default in config/mail.php and names the .env line.
+    check_as(
+        Format::Php,
+        LARAVEL_MAIL_PHP,
+        &files("MAIL_HOST=smtp.example.com\nMAIL_SCHEME=smtps\n"),
+        expect![[r#"
+            compose.yaml 8:40 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["            'port' => env('MAIL_PORT', 465),"]
+              related ../.env 1:1 "MAIL_HOST=smtp.example.com": MAIL_HOST is set here
+              related ../.env 2:1 "MAIL_SCHEME=smtps": MAIL_SCHEME is set here
+            reference 7:28 "MAIL_HOST', 'smtp.mailgun.org'" → ../.env "MAIL_HOST=smtp.example.com"
+            reference 9:25 "env('MAIL_SCHEME')" → ../.env "MAIL_SCHEME=smtps"
+        "#]],
+    );
+    // Not set in .env: the default is read, as without the .env.
+    check_as(
+        Format::Php,
+        LARAVEL_MAIL_PHP,
+        &files("MAIL_HOST=smtp.example.com\n"),
+        expect![[r#"
+            reference 7:28 "MAIL_HOST', 'smtp.mailgun.org'" → ../.env "MAIL_HOST=smtp.example.com"
+        "#]],
+    );
+}
+
+const DJANGO_SETTINGS: &str = "import environ\nenv = environ.Env()\nEMAIL_BACKEND = \"django.core.mail.backends.smtp.EmailBackend\"\nEMAIL_HOST = env(\"EMAIL_HOST\", default=\"smtp.example.com\")\nEMAIL_PORT = env.int(\"EMAIL_PORT\", default=465)\nEMAIL_USE_SSL = True\n";
+
+#[test]
+fn django_settings_read_the_project_dot_env() {
+    let files = |env: &'static str| [(".env", None), ("../.env", Some(env)), ("../../.env", None)];
+    check_as(
+        Format::Python,
+        DJANGO_SETTINGS,
+        &files("EMAIL_PORT=587\n"),
+        expect![[r#"
+            ../.env 1:12 MP003 "587"
+              fix "Use port 465 (implicit TLS)" → ["EMAIL_PORT=465"]
+              related compose.yaml 5:23 "EMAIL_PORT\", default=465": EMAIL_PORT is read here
+            reference 5:23 "EMAIL_PORT\", default=465" → ../.env "EMAIL_PORT=587"
+        "#]],
+    );
+    // A lookup inside a comparison is decided by the environment, not replaced by its value.
+    let compared = "EMAIL_USE_TLS = os.environ.get(\"EMAIL_USE_TLS\", \"False\") == \"True\"\n";
+    let parsed = syntax::parse(Format::Python, compared);
+    assert_eq!(parsed.settings.len(), 1);
+    assert_eq!(source_lookup(compared, &parsed.settings[0]), None);
+}
+
+fn check_as(format: Format, doc: &str, files: &[(&str, Option<&str>)], want: Expect) {
+    want.assert_eq(&show_as(format, doc, files));
 }
