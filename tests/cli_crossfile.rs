@@ -207,3 +207,25 @@ fn django_settings_read_the_project_dot_env_one_level_up() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_spring_profile_file_is_checked_over_application_yml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("application.yml"),
+        "spring:\n  mail:\n    host: smtp.example.com\n    port: 587\n    username: app\n",
+    )
+    .expect("base");
+    std::fs::write(
+        dir.path().join("application-prod.yml"),
+        "spring:\n  mail:\n    properties:\n      mail.smtp.ssl.enable: true\n",
+    )
+    .expect("profile");
+    let (code, report, stderr) = check(dir.path(), &["."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        located(&report),
+        [("./application.yml".to_string(), 4, 11, "MP003".to_string())],
+        "{report:#}"
+    );
+}

@@ -90,7 +90,7 @@ pub fn check_analysis(data: &[u8]) {
     check_parsed(format, &text, &parsed);
     let result = analysis::analyze_parsed(&text, format, &parsed, &config);
     check_findings(format, &text, &result);
-    check_crossfile(format, &text);
+    check_crossfile(&name, format, &text);
 
     // Hover where the findings point, as an editor does under the mouse.
     for offset in result
@@ -133,9 +133,9 @@ pub fn check_analysis(data: &[u8]) {
 /// A compose document read with its neighbours (`analysis::crossfile`): here the input itself
 /// stands for the `.env` and every `env_file`, so one input exercises both sides. Every span
 /// addresses the file it belongs to and every kept fix applies to it.
-pub fn check_crossfile(format: Format, text: &str) {
+pub fn check_crossfile(name: &str, format: Format, text: &str) {
     use mailport::analysis::crossfile::{self, Neighbour};
-    let wanted = crossfile::wanted(text, format);
+    let wanted = crossfile::wanted(name, text, format);
     let neighbours: Vec<Neighbour> = wanted
         .iter()
         .map(|path| Neighbour {
@@ -143,7 +143,8 @@ pub fn check_crossfile(format: Format, text: &str) {
             text: Some(text),
         })
         .collect();
-    let Some(cross) = crossfile::analyze(text, format, &Config::default(), &neighbours) else {
+    let Some(cross) = crossfile::analyze(name, text, format, &Config::default(), &neighbours)
+    else {
         return;
     };
     let own = Analysis {

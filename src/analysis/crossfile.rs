@@ -2,7 +2,8 @@
 //! whose `.env` says `SMTP_PORT=587`, or whose service lists `env_file:` entries; and settings in
 //! program source that read the environment (`env('MAIL_PORT', 587)` in a Laravel config,
 //! `env.int("EMAIL_PORT", default=587)` in Django settings) from the project's `.env`: a variable
-//! set there replaces the default, one that is not leaves it.
+//! set there replaces the default, one that is not leaves it; and a Spring profile file
+//! (`application-prod.yml`) read over its `application.yml` / `.properties`.
 //!
 //! Compose's own rules (docs.docker.com, "Interpolation" and "Environment variables precedence"):
 //!
@@ -112,7 +113,10 @@ fn is_source(format: Format) -> bool {
 const SOURCE_ENV_FILES: &[&str] = &[".env", "../.env", "../../.env"];
 
 /// A cheap look at the text before it is parsed: could it read values from another file?
-pub fn may_read_neighbours(text: &str, format: Format) -> bool {
+pub fn may_read_neighbours(name: &str, text: &str, format: Format) -> bool {
+    if spring_profile(name).is_some() {
+        return matches!(format, Format::Yaml | Format::Properties);
+    }
     match format {
         Format::Yaml => {
             text.contains("services") && (text.contains('$') || text.contains("env_file"))
@@ -179,8 +183,34 @@ fn source_lookup<'a>(text: &'a str, s: &'a Setting) -> Option<(&'a str, Span)> {
 /// the `env_file:` entries of every service, each once. Empty for any other document. Absolute
 /// paths and paths with a variable in them are left out (a repository's file must not make
 /// mailport read elsewhere on the machine).
-pub fn wanted(text: &str, format: Format) -> Vec<String> {
-    Document::read(text, format).map_or_else(Vec::new, |c| c.wanted())
+pub fn wanted(name: &str, text: &str, format: Format) -> Vec<String> {
+    Document::read(name, text, format).map_or_else(Vec::new, |c| c.wanted())
+}
+
+/// A Spring Boot profile file (`application-prod.yml`, `application-dev.properties`): it is read
+/// over the `application.yml` / `.properties` beside it (docs.spring.io, "Profile Specific
+/// Files"). Its profile name.
+fn spring_profile(name: &str) -> Option<&str> {
+    let stem = ["yml", "yaml", "properties"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext)?.strip_suffix('.'))?;
+    stem.strip_prefix("application-").filter(|p| !p.is_empty())
+}
+
+/// The files a Spring profile file is read over, in the order Spring reads them (a later one
+/// wins: `.properties` over `.yml` in one folder).
+const SPRING_BASES: &[&str] = &[
+    "application.yml",
+    "application.yaml",
+    "application.properties",
+];
+
+/// What kind of document reads values from other files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Compose,
+    Source,
+    SpringProfile,
 }
 
 /// A document that reads values from other files (a compose file, or settings in program source
@@ -189,26 +219,40 @@ pub struct Document<'t> {
     text: &'t str,
     format: Format,
     parsed: Parsed,
+    kind: Kind,
 }
 
 impl<'t> Document<'t> {
-    /// `None` when the document cannot read values from other files.
-    pub fn read(text: &'t str, format: Format) -> Option<Document<'t>> {
-        if !may_read_neighbours(text, format) {
+    /// `None` when the document (file name `name`, its last path component) cannot read values
+    /// from other files.
+    pub fn read(name: &str, text: &'t str, format: Format) -> Option<Document<'t>> {
+        if !may_read_neighbours(name, text, format) {
             return None;
         }
         let parsed = syntax::parse(format, text);
-        (is_source(format) || is_compose(format, &parsed)).then_some(Document {
+        let kind = if spring_profile(name).is_some() {
+            Kind::SpringProfile
+        } else if is_source(format) {
+            Kind::Source
+        } else if is_compose(format, &parsed) {
+            Kind::Compose
+        } else {
+            return None;
+        };
+        Some(Document {
             text,
             format,
             parsed,
+            kind,
         })
     }
 
     /// See [`wanted`].
     pub fn wanted(&self) -> Vec<String> {
-        if is_source(self.format) {
-            return SOURCE_ENV_FILES.iter().map(|p| p.to_string()).collect();
+        match self.kind {
+            Kind::Source => return SOURCE_ENV_FILES.iter().map(|p| p.to_string()).collect(),
+            Kind::SpringProfile => return SPRING_BASES.iter().map(|p| p.to_string()).collect(),
+            Kind::Compose => {}
         }
         let mut out = vec![DOT_ENV.to_string()];
         for (_, path) in env_file_entries(&self.parsed) {
@@ -221,7 +265,14 @@ impl<'t> Document<'t> {
 
     /// See [`analyze`].
     pub fn analyze(&self, config: &Config, neighbours: &[Neighbour]) -> Option<CrossAnalysis> {
-        analyze_read(self.text, self.format, &self.parsed, config, neighbours)
+        analyze_read(
+            self.text,
+            self.format,
+            self.kind,
+            &self.parsed,
+            config,
+            neighbours,
+        )
     }
 }
 
@@ -383,8 +434,9 @@ struct Origin {
     region: usize,
     /// The entry in that file (`SMTP_PORT=587`), in combined offsets.
     entry: Span,
-    /// What the document wrote instead (the reference, or the `env_file:` entry).
-    written: Span,
+    /// What the document wrote instead (the reference, or the `env_file:` entry); `None` for a
+    /// setting of a Spring base file the profile file does not override.
+    written: Option<Span>,
     name: String,
     via_env_file: bool,
 }
@@ -393,17 +445,37 @@ struct Origin {
 /// named them; missing ones with `text: None`). `None` when the document reads no value from
 /// another file or from a default: its own analysis is the whole story.
 pub fn analyze(
+    name: &str,
     text: &str,
     format: Format,
     config: &Config,
     neighbours: &[Neighbour],
 ) -> Option<CrossAnalysis> {
-    Document::read(text, format)?.analyze(config, neighbours)
+    Document::read(name, text, format)?.analyze(config, neighbours)
+}
+
+/// Spring's relaxed binding: `mail.smtp.starttls-enable`, `mail.smtp.starttlsEnable` and
+/// `MAIL_SMTP_STARTTLS_ENABLE` are one key.
+fn relaxed_key(s: &Setting) -> String {
+    let mut key = String::new();
+    for segment in &s.path {
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.extend(
+            segment
+                .chars()
+                .filter(|c| !matches!(c, '-' | '_'))
+                .map(|c| c.to_ascii_lowercase()),
+        );
+    }
+    key
 }
 
 fn analyze_read(
     text: &str,
     format: Format,
+    kind: Kind,
     parsed: &Parsed,
     config: &Config,
     neighbours: &[Neighbour],
@@ -428,8 +500,14 @@ fn analyze_read(
         let t = n.text.unwrap_or("");
         combined.push_str(t);
         regions.push(Region { base, len: t.len() });
+        // Env files are dotenv whatever their name; Spring bases are YAML or properties.
+        let neighbour_format = match kind {
+            Kind::SpringProfile if n.path.ends_with(".properties") => Format::Properties,
+            Kind::SpringProfile => Format::Yaml,
+            Kind::Compose | Kind::Source => Format::Env,
+        };
         read.push(n.text.map(|t| {
-            let mut p = syntax::parse(Format::Env, t);
+            let mut p = syntax::parse(neighbour_format, t);
             p.shift(base as isize);
             p
         }));
@@ -437,7 +515,7 @@ fn analyze_read(
     let index_of = |path: &str| neighbours.iter().position(|n| n.path == path);
     // `.env`: the variables interpolation reads (a later line wins). Program source reads the
     // nearest of the project's `.env` files that exists.
-    let source = is_source(format);
+    let source = kind == Kind::Source;
     let env_at = if source {
         read.iter().position(Option::is_some)
     } else {
@@ -471,7 +549,7 @@ fn analyze_read(
             origins[si] = Some(Origin {
                 region,
                 entry: entry.clone(),
-                written: written.clone(),
+                written: Some(written.clone()),
                 name: name.to_string(),
                 via_env_file: false,
             });
@@ -514,7 +592,7 @@ fn analyze_read(
                     origins[si] = Some(Origin {
                         region,
                         entry: entry.clone(),
-                        written: written.clone(),
+                        written: Some(written.clone()),
                         name: name.to_string(),
                         via_env_file: false,
                     });
@@ -619,11 +697,44 @@ fn analyze_read(
             origins.push(Some(Origin {
                 region: ni + 1,
                 entry: v.key_span.start..v.value_span.end.max(v.key_span.end),
-                written,
+                written: Some(written),
                 name: key.to_string(),
                 via_env_file: true,
             }));
             settings.push(added);
+            changed = true;
+        }
+    }
+    // A Spring profile file over its bases: each base setting the profile file does not set
+    // (relaxed names) is read as if it were written in the profile file.
+    if kind == Kind::SpringProfile {
+        let own: std::collections::HashSet<String> =
+            parsed.settings.iter().map(relaxed_key).collect();
+        let mut from_bases: HashMap<String, (usize, &Setting)> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for (ni, p) in read.iter().enumerate() {
+            for v in p.iter().flat_map(|p| &p.settings) {
+                let key = relaxed_key(v);
+                if own.contains(&key) {
+                    continue;
+                }
+                if from_bases.insert(key.clone(), (ni, v)).is_none() {
+                    order.push(key);
+                }
+            }
+        }
+        for key in order.into_iter().take(MAX_ADDED_SETTINGS) {
+            let Some((ni, v)) = from_bases.remove(&key) else {
+                continue;
+            };
+            origins.push(Some(Origin {
+                region: ni + 1,
+                entry: v.key_span.start..v.value_span.end.max(v.key_span.end),
+                written: None,
+                name: v.path.join("."),
+                via_env_file: false,
+            }));
+            settings.push(v.clone());
             changed = true;
         }
     }
@@ -661,14 +772,15 @@ fn analyze_read(
             return out;
         };
         // Many services may read one line: a few of them say enough.
-        for o in on
+        for (o, written) in on
             .iter()
             .filter(|o| span.end <= o.entry.end)
+            .filter_map(|o| Some((o, o.written.clone()?)))
             .take(MAX_RELATED)
         {
             out.push(Related {
                 file: None,
-                span: o.written.clone(),
+                span: written,
                 message: if o.via_env_file {
                     format!("{} comes from this env_file", o.name)
                 } else {
@@ -761,9 +873,29 @@ fn analyze_read(
             // Two services reading one `.env` line give the same finding twice.
             let key = (region, f.span.start, f.span.end, f.code, f.message.clone());
             if placed_seen.insert(key) {
+                let mut related = related_of(&span);
+                if kind == Kind::SpringProfile {
+                    // A base file's line: the profile file's settings of the same endpoint.
+                    for e in reading.get(&span.start).into_iter().flatten() {
+                        if f.endpoint.as_ref() != Some(&super::findings::EndpointSummary::of(e)) {
+                            continue;
+                        }
+                        let own = e.settings.iter().filter(|&&si| si < parsed.settings.len());
+                        for s in own
+                            .filter_map(|&si| parsed.settings.get(si))
+                            .take(MAX_RELATED)
+                        {
+                            related.push(Related {
+                                file: None,
+                                span: s.key_span.start..s.value_span.end.max(s.key_span.end),
+                                message: format!("{} is set here", s.path.join(".")),
+                            });
+                        }
+                    }
+                }
                 out.placed.push(Placed {
                     file: region - 1,
-                    related: related_of(&span),
+                    related,
                     finding: f,
                 });
             }

@@ -47,6 +47,13 @@ fn shown(folder: &Path, rel: &str) -> String {
     out.display().to_string()
 }
 
+/// The last component of a path (what decides a Spring profile file).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The same file whatever way its path was written.
 fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -63,7 +70,7 @@ impl RunFiles {
     /// Notes that report entry `index` is the file at `path`.
     pub fn checked(&mut self, index: usize, path: &Path, text: &str, format: Format) {
         self.real.insert(identity(path), index);
-        if crossfile::may_read_neighbours(text, format) {
+        if crossfile::may_read_neighbours(&file_name(path), text, format) {
             self.composes.push((index, path.to_path_buf()));
         }
     }
@@ -98,7 +105,8 @@ pub fn finish(
             continue;
         };
         let format = file.format;
-        let wanted = crossfile::wanted(&file.text, format);
+        let name = file_name(&path);
+        let wanted = crossfile::wanted(&name, &file.text, format);
         if wanted.is_empty() {
             continue;
         }
@@ -122,7 +130,7 @@ pub fn finish(
             .collect();
         let mut text = file.text.clone();
         if fix {
-            let (fixed, count) = fix_together(&mut text, format, &mut reads, config);
+            let (fixed, count) = fix_together(&name, &mut text, format, &mut reads, config);
             applied += count;
             if fixed[0] {
                 written += usize::from(write(&path, &text, note));
@@ -141,7 +149,7 @@ pub fn finish(
                 }
             }
         }
-        let Some(cross) = analyze(&text, format, &reads, config) else {
+        let Some(cross) = analyze(&name, &text, format, &reads, config) else {
             continue;
         };
         let display_folder = report
@@ -230,6 +238,7 @@ pub fn finish(
 }
 
 fn analyze(
+    name: &str,
     text: &str,
     format: Format,
     reads: &[Read],
@@ -243,7 +252,7 @@ fn analyze(
         })
         .collect();
     // A bug that panics on one file must not stop the check of the others.
-    std::panic::catch_unwind(|| crossfile::analyze(text, format, config, &neighbours))
+    std::panic::catch_unwind(|| crossfile::analyze(name, text, format, config, &neighbours))
         .ok()
         .flatten()
 }
@@ -252,6 +261,7 @@ fn analyze(
 /// fixes of the findings in each file, then analyses again. Returns which files changed (the
 /// compose file first) and how many fixes were applied.
 fn fix_together(
+    name: &str,
     text: &mut String,
     format: Format,
     reads: &mut [Read],
@@ -260,7 +270,7 @@ fn fix_together(
     let mut changed = vec![false; reads.len() + 1];
     let mut applied = 0;
     for _ in 0..FIX_ALL_PASSES {
-        let Some(cross) = analyze(text, format, reads, config) else {
+        let Some(cross) = analyze(name, text, format, reads, config) else {
             break;
         };
         let mut per_file: Vec<Vec<Finding>> = vec![Vec::new(); reads.len() + 1];

@@ -235,13 +235,19 @@ impl CrossFiles {
         engine: &mut Engine,
         config: &Config,
     ) -> Option<(Option<CrossAnalysis>, Vec<Read>)> {
-        let folder = file_path(uri)?.parent()?.to_path_buf();
+        let path = file_path(uri)?;
+        let folder = path.parent()?.to_path_buf();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let source = engine.source.as_ref()?;
         let (text, format) = (source.text(), source.format());
-        if text.len() > MAX_COMPOSE_BYTES || !crossfile::may_read_neighbours(text, format) {
+        if text.len() > MAX_COMPOSE_BYTES || !crossfile::may_read_neighbours(&name, text, format) {
             return None;
         }
-        let compose = super::documents::guarded(|| crossfile::Document::read(text, format))??;
+        let compose =
+            super::documents::guarded(|| crossfile::Document::read(&name, text, format))??;
         let reads: Vec<Read> = compose
             .wanted()
             .into_iter()
@@ -346,13 +352,19 @@ impl CrossFiles {
     }
 }
 
-/// The files whose changes on disk matter here (besides `.mailport.toml`): env files.
+/// The files whose changes on disk matter here (besides `.mailport.toml`): env files and the
+/// Spring files profile files are read over.
 pub fn watchers() -> Vec<FileSystemWatcher> {
-    ["**/.env", "**/*.env", "**/.env.*"]
-        .into_iter()
-        .map(|glob| FileSystemWatcher {
-            glob_pattern: GlobPattern::String(glob.to_string()),
-            kind: None,
-        })
-        .collect()
+    [
+        "**/.env",
+        "**/*.env",
+        "**/.env.*",
+        "**/application.{yml,yaml,properties}",
+    ]
+    .into_iter()
+    .map(|glob| FileSystemWatcher {
+        glob_pattern: GlobPattern::String(glob.to_string()),
+        kind: None,
+    })
+    .collect()
 }

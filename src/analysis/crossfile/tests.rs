@@ -21,7 +21,13 @@ fn show_as(format: Format, compose: &str, files: &[(&str, Option<&str>)]) -> Str
         .iter()
         .map(|&(path, text)| Neighbour { path, text })
         .collect();
-    let Some(cross) = analyze(compose, format, &Config::default(), &neighbours) else {
+    let Some(cross) = analyze(
+        "compose.yaml",
+        compose,
+        format,
+        &Config::default(),
+        &neighbours,
+    ) else {
         return "(nothing read from other files)\n".to_string();
     };
     let name = |file: Option<usize>| file.map_or("compose.yaml", |i| files[i].0);
@@ -230,7 +236,7 @@ fn a_missing_dot_env_leaves_references_unknown() {
 fn env_files_are_read_in_order_and_environment_wins() {
     let compose = "services:\n  app:\n    env_file:\n      - common.env\n      - path: ./mail.env\n        required: false\n    environment:\n      SMTP_SECURE: \"true\"\n";
     assert_eq!(
-        wanted(compose, Format::Yaml),
+        wanted("compose.yaml", compose, Format::Yaml),
         [".env", "common.env", "mail.env"]
     );
     // mail.env overrides common.env.
@@ -270,10 +276,10 @@ fn env_files_are_read_in_order_and_environment_wins() {
     // Only relative paths are read.
     let elsewhere = "services:\n  app:\n    env_file: [/etc/passwd, ~/.env, \"${HOME}/x.env\", ../shared/mail.env]\n";
     assert_eq!(
-        wanted(elsewhere, Format::Yaml),
+        wanted("compose.yaml", elsewhere, Format::Yaml),
         [".env", "../shared/mail.env"]
     );
-    assert!(wanted("smtp:\n  port: ${P}\n", Format::Yaml).is_empty());
+    assert!(wanted("compose.yaml", "smtp:\n  port: ${P}\n", Format::Yaml).is_empty());
 }
 
 #[test]
@@ -303,8 +309,14 @@ fn many_services_reading_one_big_env_file_stay_within_budget() {
         },
     ];
     let started = std::time::Instant::now();
-    let cross = analyze(&compose, Format::Yaml, &Config::default(), &neighbours)
-        .expect("values are read from other files");
+    let cross = analyze(
+        "compose.yaml",
+        &compose,
+        Format::Yaml,
+        &Config::default(),
+        &neighbours,
+    )
+    .expect("values are read from other files");
     let in_big = cross.placed.iter().filter(|p| p.file == 1).count();
     assert!(
         (3000..=MAX_ADDED_SETTINGS / 3).contains(&in_big),
@@ -339,7 +351,7 @@ const LARAVEL_MAIL_PHP: &str = "<?php\nreturn [\n    'default' => env('MAIL_MAIL
 #[test]
 fn laravel_config_reads_the_project_dot_env_over_its_defaults() {
     assert_eq!(
-        wanted(LARAVEL_MAIL_PHP, Format::Php),
+        wanted("mail.php", LARAVEL_MAIL_PHP, Format::Php),
         [".env", "../.env", "../../.env"]
     );
     // config/mail.php: the project's .env is one level up; its port replaces the default 587.
@@ -405,4 +417,85 @@ fn django_settings_read_the_project_dot_env() {
 
 fn check_as(format: Format, doc: &str, files: &[(&str, Option<&str>)], want: Expect) {
     want.assert_eq(&show_as(format, doc, files));
+}
+
+#[test]
+fn a_spring_profile_file_is_read_over_application_yml() {
+    let base = "spring:\n  mail:\n    host: smtp.example.com\n    port: 587\n    username: app\n";
+    let prod = "spring:\n  mail:\n    properties:\n      mail.smtp.ssl.enable: true\n";
+    assert_eq!(
+        wanted("application-prod.yml", prod, Format::Yaml),
+        [
+            "application.yml",
+            "application.yaml",
+            "application.properties"
+        ]
+    );
+    assert!(wanted("application.yml", prod, Format::Yaml).is_empty());
+    let show_profile = |profile: &str, files: &[(&str, Option<&str>)]| {
+        let neighbours: Vec<Neighbour> = files
+            .iter()
+            .map(|&(path, text)| Neighbour { path, text })
+            .collect();
+        let cross = analyze(
+            "application-prod.yml",
+            profile,
+            Format::Yaml,
+            &Config::default(),
+            &neighbours,
+        );
+        let Some(cross) = cross else {
+            return "(nothing read)".to_string();
+        };
+        let mut out = Vec::new();
+        for f in &cross.findings {
+            out.push(format!(
+                "own {} {:?}",
+                f.code.as_str(),
+                &profile[f.span.clone()]
+            ));
+        }
+        for p in &cross.placed {
+            let text = files[p.file].1.unwrap_or("");
+            let related: Vec<&str> = p.related.iter().map(|r| &profile[r.span.clone()]).collect();
+            out.push(format!(
+                "{} {} {:?} related {related:?}",
+                files[p.file].0,
+                p.finding.code.as_str(),
+                &text[p.finding.span.clone()]
+            ));
+        }
+        out.join("\n")
+    };
+    // The profile turns on implicit TLS; the base's port 587 does not speak it: MP003 on the
+    // base's port line, related to the profile's switch.
+    expect![[r#"application.yml MP003 "587" related ["mail.smtp.ssl.enable: true"]"#]].assert_eq(
+        &show_profile(
+            prod,
+            &[
+                ("application.yml", Some(base)),
+                ("application.yaml", None),
+                ("application.properties", None),
+            ],
+        ),
+    );
+    // The profile also sets the port: nothing to say, the base's 587 is not used.
+    let prod_465 = format!("{prod}    port: 465\n");
+    expect![[r#""#]].assert_eq(&show_profile(
+        &prod_465,
+        &[
+            ("application.yml", Some(base)),
+            ("application.yaml", None),
+            ("application.properties", None),
+        ],
+    ));
+    // application.properties over application.yml, relaxed names.
+    expect![[r#""#]].assert_eq(&show_profile(
+        prod,
+        &[
+            ("application.yml", Some(base)),
+            ("application.yaml", None),
+            ("application.properties", Some("spring.mail.port=465\n")),
+        ],
+    ));
 }
