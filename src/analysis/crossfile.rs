@@ -18,12 +18,12 @@
 //! - A service's environment is its `env_file:` files (in order, a later file overriding an
 //!   earlier one) overlaid by its `environment:` entries, which win.
 //!
-//! Analysis stays pure: the caller reads the files [`wanted`] names (relative to the compose
-//! file's folder) and passes their text in. The compose document and its neighbours are analysed
-//! as one text, the compose file first and each neighbour after a line break, with each
-//! substituted value's span pointing at the neighbour's bytes that hold it; the findings are then
-//! handed back to the file they fall in. So a finding on `${SMTP_PORT}` lands on the `.env` line
-//! `SMTP_PORT=587`, and its fixes edit that line, never the reference.
+//! Analysis stays pure: the caller reads the files [`wanted`] names (relative to the document's
+//! folder) and passes their text in. The document and its neighbours are analysed as one text,
+//! the document first and each neighbour after a line break, with each value read from a
+//! neighbour keeping its span there; the findings are then handed back to the file they fall in.
+//! So a finding on `${SMTP_PORT}` lands on the `.env` line `SMTP_PORT=587`, and its fixes edit
+//! that line, never the reference.
 
 use std::collections::HashMap;
 
@@ -179,10 +179,11 @@ fn source_lookup<'a>(text: &'a str, s: &'a Setting) -> Option<(&'a str, Span)> {
     (valid && lookup).then(|| (name, line_start + open + 1..end.min(text.len())))
 }
 
-/// The files a compose document reads values from, relative to its folder: `.env` first, then
-/// the `env_file:` entries of every service, each once. Empty for any other document. Absolute
-/// paths and paths with a variable in them are left out (a repository's file must not make
-/// mailport read elsewhere on the machine).
+/// The files a document (file name `name`) reads values from, relative to its folder: for a
+/// compose file `.env` first, then the `env_file:` entries of every service, each once; for
+/// program source the project's `.env` candidates; for a Spring profile file its bases. Empty for
+/// any other document. Absolute paths and paths with a variable in them are left out (a
+/// repository's file must not make mailport read elsewhere on the machine).
 pub fn wanted(name: &str, text: &str, format: Format) -> Vec<String> {
     Document::read(name, text, format).map_or_else(Vec::new, |c| c.wanted())
 }
@@ -441,7 +442,7 @@ struct Origin {
     via_env_file: bool,
 }
 
-/// Analyses a compose document with the files it reads values from (`neighbours`, as [`wanted`]
+/// Analyses a document with the files it reads values from (`neighbours`, as [`wanted`]
 /// named them; missing ones with `text: None`). `None` when the document reads no value from
 /// another file or from a default: its own analysis is the whole story.
 pub fn analyze(

@@ -1,6 +1,7 @@
 //! `mailport check` for values that live in another file (`analysis::crossfile`): a compose file
-//! is analysed with the `.env` beside it and its `env_file:` entries; a finding on a value one of
-//! them holds is reported under that file's path, and `--fix` edits that file.
+//! is analysed with the `.env` beside it and its `env_file:` entries (Laravel/Django settings with
+//! the project's `.env`, a Spring profile file with its `application.yml`); a finding on a value
+//! one of them holds is reported under that file's path, and `--fix` edits that file.
 //!
 //! This runs after every file of the run was checked on its own, so a neighbour that is also
 //! checked is read as it is then (after its own fixes), and a finding both analyses place on the

@@ -1,6 +1,7 @@
 //! Values that live in another file, in the editor (`analysis::crossfile`): a compose document
-//! is analysed with the `.env` beside it and its `env_file:` entries, read from the editor when
-//! they are open there and from disk otherwise.
+//! is analysed with the `.env` beside it and its `env_file:` entries (Laravel/Django settings with
+//! the project's `.env`, a Spring profile file with its `application.yml`), read from the editor
+//! when they are open there and from disk otherwise.
 //!
 //! - The compose document's diagnostics are its own findings, with the lines of other files they
 //!   depend on as `relatedInformation` (when the client supports it).
