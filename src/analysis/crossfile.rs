@@ -43,6 +43,9 @@ const MAX_ENV_FILES: usize = 32;
 const MAX_ADDED_SETTINGS: usize = 10_000;
 /// Related places listed per finding at most.
 const MAX_RELATED: usize = 8;
+/// Documents larger than this are analysed alone (a compose file or a settings module is small;
+/// the editor and `mailport check` draw the line at the same place).
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
 /// A file the document reads values from, as the caller found it.
 #[derive(Clone, Copy, Debug)]
@@ -114,6 +117,9 @@ const SOURCE_ENV_FILES: &[&str] = &[".env", "../.env", "../../.env"];
 
 /// A cheap look at the text before it is parsed: could it read values from another file?
 pub fn may_read_neighbours(name: &str, text: &str, format: Format) -> bool {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return false;
+    }
     if spring_profile(name).is_some() {
         return matches!(format, Format::Yaml | Format::Properties);
     }

@@ -26,8 +26,6 @@ use super::position::{self, Encoding};
 use crate::analysis::crossfile::{self, CrossAnalysis, Neighbour, Related};
 use crate::config::Config;
 
-/// Documents larger than this are not read with their neighbours (a compose file is small).
-const MAX_COMPOSE_BYTES: usize = 1024 * 1024;
 /// Neighbours larger than this are not read.
 const MAX_NEIGHBOUR_BYTES: u64 = 1024 * 1024;
 
@@ -244,7 +242,7 @@ impl CrossFiles {
             .unwrap_or_default();
         let source = engine.source.as_ref()?;
         let (text, format) = (source.text(), source.format());
-        if text.len() > MAX_COMPOSE_BYTES || !crossfile::may_read_neighbours(&name, text, format) {
+        if !crossfile::may_read_neighbours(&name, text, format) {
             return None;
         }
         let compose =
