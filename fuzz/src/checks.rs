@@ -90,6 +90,7 @@ pub fn check_analysis(data: &[u8]) {
     check_parsed(format, &text, &parsed);
     let result = analysis::analyze_parsed(&text, format, &parsed, &config);
     check_findings(format, &text, &result);
+    check_crossfile(&name, format, &text);
 
     // Hover where the findings point, as an editor does under the mouse.
     for offset in result
@@ -116,6 +117,7 @@ pub fn check_analysis(data: &[u8]) {
             text: text.into_owned(),
             format,
             findings: result.findings,
+            related: Vec::new(),
         }],
     };
     let _ = output::human::render(&report, true);
@@ -125,6 +127,55 @@ pub fn check_analysis(data: &[u8]) {
     if let Some(fixed) = fixed {
         let again = analysis::analyze(&fixed, format, &config);
         check_findings(format, &fixed, &again);
+    }
+}
+
+/// A compose document read with its neighbours (`analysis::crossfile`): here the input itself
+/// stands for the `.env` and every `env_file`, so one input exercises both sides. Every span
+/// addresses the file it belongs to and every kept fix applies to it.
+pub fn check_crossfile(name: &str, format: Format, text: &str) {
+    use mailport::analysis::crossfile::{self, Neighbour};
+    let wanted = crossfile::wanted(name, text, format);
+    let neighbours: Vec<Neighbour> = wanted
+        .iter()
+        .map(|path| Neighbour {
+            path,
+            text: Some(text),
+        })
+        .collect();
+    let Some(cross) = crossfile::analyze(name, text, format, &Config::default(), &neighbours)
+    else {
+        return;
+    };
+    let own = Analysis {
+        findings: cross.findings.clone(),
+        endpoints: Vec::new(),
+    };
+    check_findings(format, text, &own);
+    let placed = Analysis {
+        findings: cross.placed.iter().map(|p| p.finding.clone()).collect(),
+        endpoints: Vec::new(),
+    };
+    check_findings(Format::Env, text, &placed);
+    for p in &cross.placed {
+        assert!(
+            p.file < neighbours.len(),
+            "placed in file {} of {}",
+            p.file,
+            neighbours.len()
+        );
+    }
+    let related = cross
+        .related
+        .iter()
+        .flatten()
+        .chain(cross.placed.iter().flat_map(|p| &p.related));
+    for r in related {
+        check_span(format, text, &r.span, "related span", r);
+    }
+    for r in &cross.references {
+        check_span(format, text, &r.span, "reference span", r);
+        check_span(Format::Env, text, &r.target, "reference target", r);
     }
 }
 

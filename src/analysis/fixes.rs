@@ -431,7 +431,7 @@ pub fn mode_words(s: Security) -> &'static str {
 
 /// Passes of fix-all over one document: a fix held back because it touched another gets its turn
 /// in the next pass, after a fresh analysis.
-const FIX_ALL_PASSES: usize = 4;
+pub const FIX_ALL_PASSES: usize = 4;
 
 /// What fix-all did to a document.
 #[derive(Debug)]

@@ -5,6 +5,7 @@
 //! findings, each with fixes as byte-range edits.
 
 pub mod complete;
+pub mod crossfile;
 pub mod embedded;
 pub mod endpoints;
 pub mod findings;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
+use super::crossfile::{self, RunFiles};
 use super::fix;
 use super::output::{self, CheckedFile, Report};
 use crate::analysis::{self, Finding};
@@ -202,15 +203,34 @@ fn check_paths(
     let mut report = Report::default();
     let mut fixes_applied = 0;
     let mut files_fixed = 0;
-    for outcome in outcomes {
+    let mut run_files = RunFiles::new();
+    for (candidate, outcome) in candidates.iter().zip(outcomes) {
         for message in &outcome.notes {
             note(message);
         }
         *trouble |= outcome.trouble;
         fixes_applied += outcome.fixes_applied;
         files_fixed += usize::from(outcome.fixes_applied > 0);
-        report.files.extend(outcome.checked);
+        if let Some(checked) = outcome.checked {
+            run_files.checked(
+                report.files.len(),
+                &candidate.path,
+                &checked.text,
+                checked.format,
+            );
+            report.files.push(checked);
+        }
     }
+    // Values that live in another file: compose files with their `.env` and `env_file:`s.
+    let mut unwritten = false;
+    let (applied, written) =
+        crossfile::finish(&mut report, &mut run_files, config, args.fix, &mut |m| {
+            note(&m);
+            unwritten = true;
+        });
+    fixes_applied += applied;
+    files_fixed += written;
+    *trouble |= unwritten;
     if args.fix {
         note(&format!(
             "applied {fixes_applied} fix{} in {files_fixed} file{}",
@@ -246,6 +266,7 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
             text: String::new(),
             format,
             findings: Vec::new(),
+            related: Vec::new(),
         });
         return outcome;
     }
@@ -282,17 +303,22 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
             return outcome;
         }
     };
-    // The text is kept only to show the lines of findings: a tree of clean files stays small.
-    let text = if findings.is_empty() {
-        String::new()
-    } else {
-        text
-    };
+    // The text is kept only to show the lines of findings, and for a file that may read values
+    // from another (`crossfile`): a tree of clean files stays small.
+    let name = candidate
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let keep =
+        !findings.is_empty() || analysis::crossfile::may_read_neighbours(&name, &text, format);
+    let text = if keep { text } else { String::new() };
     outcome.checked = Some(CheckedFile {
         path: candidate.display.clone(),
         text,
         format,
         findings,
+        related: Vec::new(),
     });
     outcome
 }
@@ -392,6 +418,7 @@ fn check_stdin(
             text,
             format,
             findings,
+            related: Vec::new(),
         }],
     })
 }

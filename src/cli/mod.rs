@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+mod crossfile;
 pub(crate) mod fix;
 pub mod output;
 pub mod probe;

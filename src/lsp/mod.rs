@@ -2,6 +2,7 @@
 //! positions are converted to byte offsets here and nowhere else.
 
 mod actions;
+mod crossfile;
 mod documents;
 mod framing;
 mod outline;

@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
+use super::crossfile::{self, CrossFiles};
 use super::documents::{file_path, guarded, DocEntry, Documents, Engine};
 use super::lock;
 use super::outline;
@@ -38,6 +39,7 @@ pub struct Session {
     /// `textDocument/diagnostic`: the workspace scan's results are pulled.
     pub supports_pull_diagnostics: bool,
     pub supports_diagnostic_refresh: bool,
+    pub related_information: bool,
 }
 
 /// State shared by the handlers and the tasks they spawn.
@@ -49,6 +51,8 @@ pub struct Inner {
     /// Messages for the user found before `initialized` (a broken `.mailport.toml`, bad options).
     startup_errors: Mutex<Vec<String>>,
     probes: Probes,
+    /// Values that live in another file: what open documents place on other files.
+    cross: CrossFiles,
     /// Turns true on `shutdown`: running probes end.
     shutdown: watch::Sender<bool>,
     /// The disk diagnostics of files that are not open (`workspace`).
@@ -67,6 +71,9 @@ impl Host for Inner {
     }
     fn workspace(&self) -> &Workspace {
         &self.workspace
+    }
+    fn placed_on(&self, path: &std::path::Path) -> Vec<Diagnostic> {
+        self.cross.placed_on(path)
     }
     fn caps(&self) -> Caps {
         let session = self.session();
@@ -97,6 +104,7 @@ impl Backend {
                 session: Mutex::new(Session::default()),
                 startup_errors: Mutex::new(Vec::new()),
                 probes: Probes::default(),
+                cross: CrossFiles::default(),
                 shutdown: stop,
                 workspace: Workspace::default(),
             }),
@@ -209,14 +217,28 @@ impl Inner {
                     return;
                 }
             }
+            let (inner, at, path) = (self.clone(), uri.clone(), entry.path.clone());
+            let related = self.session().related_information;
             let computed = self
-                .on_engine_costed(entry.clone(), |engine, config, epoch, encoding| {
-                    diagnostics(engine, config, epoch, encoding)
+                .on_engine_costed(entry.clone(), move |engine, config, epoch, encoding| {
+                    let cross = &inner.cross;
+                    let (own, changed) =
+                        cross.analyse(&inner.docs, &at, engine, config, encoding, related);
+                    let mut out = diagnostics(engine, config, epoch, encoding, own);
+                    if let Some((_, list)) = &mut out {
+                        cross.merge_into(path.as_deref(), list);
+                    }
+                    (out, changed)
                 })
                 .await;
             if let Some((_, cost)) = &computed {
                 entry.lock().note_analysis(*cost);
             }
+            let (computed, changed) = match computed {
+                Some(((out, changed), cost)) => (Some((out, cost)), changed),
+                None => (None, Vec::new()),
+            };
+            self.republish_files(changed).await;
             if let Some((Some((version, diagnostics)), _)) = computed {
                 let _gate = entry.publish_gate.lock().await;
                 let current = {
@@ -233,6 +255,43 @@ impl Inner {
             if !doc.publish_wanted || doc.closed {
                 doc.publisher_running = false;
                 return;
+            }
+        }
+    }
+
+    /// Publishes the files given again: an open one through its publisher (which adds what
+    /// other documents place on it), one not open with only that.
+    async fn republish_files(self: &Arc<Self>, paths: Vec<PathBuf>) {
+        for path in paths {
+            let open = self
+                .docs
+                .all()
+                .into_iter()
+                .find(|(_, e)| e.path.as_deref() == Some(path.as_path()));
+            match open {
+                Some((uri, entry)) => self.schedule_publish(uri, entry),
+                None => {
+                    if let Some(uri) = Uri::from_file_path(&path) {
+                        // a pulling client has the scan's diagnostics from the pull
+                        let diagnostics = if self.session().supports_pull_diagnostics {
+                            self.cross.placed_on(&path)
+                        } else {
+                            workspace::closed_file_diagnostics(&**self, &uri)
+                        };
+                        self.client
+                            .publish_diagnostics(uri, diagnostics, None)
+                            .await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Analyses again the open documents that read values from the file at `path`.
+    fn republish_readers(self: &Arc<Self>, path: &std::path::Path) {
+        for uri in self.cross.readers_of(path) {
+            if let Some(entry) = self.docs.get(&uri) {
+                self.schedule_publish(uri, entry);
             }
         }
     }
@@ -422,6 +481,7 @@ fn diagnostics(
     config: &Config,
     epoch: u64,
     encoding: Encoding,
+    own: Option<Vec<Diagnostic>>,
 ) -> Option<(i32, Vec<Diagnostic>)> {
     let version = engine.version?;
     let started = timing().then(std::time::Instant::now);
@@ -429,11 +489,14 @@ fn diagnostics(
         return Some((version, Vec::new()));
     };
     let analysed = timing().then(std::time::Instant::now);
-    let mut out: Vec<Diagnostic> = analysis
-        .findings
-        .iter()
-        .map(|f| actions::diagnostic(rope, encoding, version, f))
-        .collect();
+    // `own`: the findings read together with other files (`crossfile`).
+    let mut out: Vec<Diagnostic> = own.unwrap_or_else(|| {
+        analysis
+            .findings
+            .iter()
+            .map(|f| actions::diagnostic(rope, encoding, version, f))
+            .collect()
+    });
     if !probe_marks.is_empty() {
         out.extend(probe_command::diagnostics(
             probe_marks,
@@ -504,6 +567,12 @@ fn session_of(capabilities: &ClientCapabilities) -> Session {
         supports_diagnostic_refresh: workspace
             .and_then(|w| w.diagnostics.as_ref())
             .and_then(|d| d.refresh_support)
+            == Some(true),
+        related_information: capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.publish_diagnostics.as_ref())
+            .and_then(|p| p.related_information)
             == Some(true),
     }
 }
@@ -576,6 +645,7 @@ impl LanguageServer for Backend {
                         ..DiagnosticOptions::default()
                     })
                 }),
+                definition_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -599,15 +669,15 @@ impl LanguageServer for Backend {
         }
         let session = self.inner.session();
         if session.supports_watch_registration {
-            let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![
-                    FileSystemWatcher {
-                        glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
-                        kind: None,
-                    },
-                    workspace::watcher(),
-                ],
-            };
+            let mut watchers = vec![
+                FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!("**/{}", config::FILE_NAME)),
+                    kind: None,
+                },
+                workspace::watcher(),
+            ];
+            watchers.extend(crossfile::watchers());
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers };
             let registration = Registration {
                 id: "mailport-config-watcher".to_string(),
                 method: "workspace/didChangeWatchedFiles".to_string(),
@@ -643,6 +713,10 @@ impl LanguageServer for Backend {
             );
         }
         let entry = self.inner.docs.insert(item.uri.clone(), entry);
+        // Documents reading values from it now read the editor's text (and its version).
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
         self.inner.schedule_publish(item.uri, entry);
     }
 
@@ -662,6 +736,9 @@ impl LanguageServer for Backend {
                 started.elapsed()
             );
         }
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
         self.inner.schedule_publish(uri, entry);
     }
 
@@ -670,13 +747,25 @@ impl LanguageServer for Backend {
         let Some(entry) = self.inner.docs.remove(&uri) else {
             return;
         };
+        let placed = entry
+            .path
+            .as_deref()
+            .map(|p| self.inner.cross.placed_on(p))
+            .unwrap_or_default();
         {
             let _gate = entry.publish_gate.lock().await;
             self.inner
                 .client
-                .publish_diagnostics(uri.clone(), Vec::new(), None)
+                .publish_diagnostics(uri.clone(), placed, None)
                 .await;
         }
+        let changed = self.inner.cross.forget(&uri);
+        self.inner.republish_files(changed).await;
+        // Documents reading values from it read the file on disk again.
+        if let Some(path) = &entry.path {
+            self.inner.republish_readers(path);
+        }
+        // The scan's disk diagnostics of the file come back (with what others place on it).
         workspace::document_closed(&self.inner, &uri).await;
     }
 
@@ -691,6 +780,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        for path in params.changes.iter().filter_map(|c| file_path(&c.uri)) {
+            self.inner.republish_readers(&path);
+        }
         let changed: Vec<PathBuf> = params
             .changes
             .iter()
@@ -718,6 +810,25 @@ impl LanguageServer for Backend {
         params: WorkspaceDiagnosticParams,
     ) -> Result<WorkspaceDiagnosticReportResult> {
         Ok(workspace::workspace_diagnostic(&self.inner, params).await)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        let uri = at.text_document.uri;
+        let Some(entry) = self.inner.docs.get(&uri) else {
+            return Ok(None);
+        };
+        let offset = self
+            .inner
+            .on_engine(entry, move |engine, _, _, encoding| {
+                position::to_byte(&engine.rope, at.position, encoding)
+            })
+            .await;
+        let found = offset.and_then(|offset| self.inner.cross.definition(&uri, offset));
+        Ok(found.map(GotoDefinitionResponse::Scalar))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

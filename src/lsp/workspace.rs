@@ -86,6 +86,8 @@ pub trait Host: Send + Sync + 'static {
     fn caps(&self) -> Caps;
     /// Turns true when the session ends.
     fn shutdown(&self) -> watch::Receiver<bool>;
+    /// What open documents place on the file at `path` (values that live in another file).
+    fn placed_on(&self, path: &std::path::Path) -> Vec<Diagnostic>;
 }
 
 /// What the client can do, as far as the scan cares.
@@ -374,17 +376,29 @@ async fn report<H: Host>(host: &Arc<H>, uris: Vec<Uri>) {
         if host.docs().get(&uri).is_some() {
             continue; // the open document wins
         }
-        let diagnostics = diagnostics_of(&**host, &uri).unwrap_or_default();
+        let diagnostics = closed_file_diagnostics(&**host, &uri);
         host.client()
             .publish_diagnostics(uri, diagnostics, None)
             .await;
     }
 }
 
+/// The scan's diagnostics of a file (`None` when the scan did not read it).
 fn diagnostics_of<H: Host>(host: &H, uri: &Uri) -> Option<Vec<Diagnostic>> {
     let path = file_path(uri)?;
     let state = lock(&host.workspace().state);
     state.files.get(&path).map(|f| f.diagnostics.clone())
+}
+
+/// What a file that is not open shows when published: the scan's diagnostics and what open
+/// documents place on it. (A pulling client gets the scan's through the pull, and the placed
+/// ones published, in its two collections.)
+pub fn closed_file_diagnostics<H: Host>(host: &H, uri: &Uri) -> Vec<Diagnostic> {
+    let mut out = diagnostics_of(host, uri).unwrap_or_default();
+    if let Some(path) = file_path(uri) {
+        out.extend(host.placed_on(&path));
+    }
+    out
 }
 
 /// `workspace/didChangeWatchedFiles`: each changed file under a workspace folder that the walk
@@ -462,7 +476,7 @@ pub async fn document_closed<H: Host>(host: &Arc<H>, uri: &Uri) {
     files_changed(host, std::slice::from_ref(&event)).await;
     // Unchanged on disk since the scan: nothing above republished it.
     if known && !host.caps().pull && host.docs().get(uri).is_none() {
-        let diagnostics = diagnostics_of(&**host, uri).unwrap_or_default();
+        let diagnostics = closed_file_diagnostics(&**host, uri);
         host.client()
             .publish_diagnostics(uri.clone(), diagnostics, None)
             .await;

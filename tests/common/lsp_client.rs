@@ -48,7 +48,7 @@ pub fn capabilities(utf8: bool) -> Value {
         "window": {"workDoneProgress": true},
         "textDocument": {
             "hover": {"contentFormat": ["markdown", "plaintext"]},
-            "publishDiagnostics": {"versionSupport": true},
+            "publishDiagnostics": {"versionSupport": true, "relatedInformation": true},
             "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source.fixAll"]}}}
         }
     })

@@ -6,7 +6,9 @@
 ;; (copies of the fixtures), waits for mailport's MP003 diagnostic in flymake,
 ;; applies the preferred quick fix through `eglot-code-actions' (accepting the
 ;; default choice, which eglot sets to the preferred action), checks the new text
-;; and that the diagnostic went away.  Exits 0 only if every check passed.
+;; and that the diagnostic went away.  Then a value that lives in another file: a Spring
+;; profile file read over application.properties puts MP003 on the base file's line,
+;; and an edit of that line clears it.  Exits 0 only if every check passed.
 
 ;;; Code:
 
@@ -148,6 +150,29 @@ timers (eglot sends didChange and flymake re-checks from them)."
                           (mailport-test-idle)
                           (seq-some (lambda (o) (overlay-get o 'eglot--inlay-hint))
                                     (overlays-in (point-min) (point-max)))))))
+
+(mailport-test-check "a Spring profile file read over application.properties: MP003 on the base's line"
+  ;; The profile turns on implicit TLS; the port 587 is in the base file, which alone is fine.
+  (let ((dir (expand-file-name "spring-profile" mailport-test-work)))
+    (make-directory dir t)
+    (with-temp-file (expand-file-name "application.properties" dir)
+      (insert "spring.mail.host=smtp.example.com\nspring.mail.port=587\nspring.mail.username=app\n"))
+    (with-temp-file (expand-file-name "application-prod.properties" dir)
+      (insert "spring.mail.properties.mail.smtp.ssl.enable=true\n"))
+    (find-file (expand-file-name "application-prod.properties" dir))
+    (mailport-test-wait "eglot to manage the profile file" #'eglot-managed-p)
+    (find-file (expand-file-name "application.properties" dir))
+    (mailport-test-wait "eglot to manage the base file" #'eglot-managed-p)
+    (mailport-test-wait "MP003 on line 2 of application.properties"
+                        (lambda ()
+                          (seq-some (lambda (d) (= (line-number-at-pos (flymake-diagnostic-beg d)) 2))
+                                    (mailport-test-diagnostics "MP003"))))
+    ;; 587 → 465 in the base file: the profile file is read again and the finding goes.
+    (goto-char (point-min))
+    (search-forward "587")
+    (replace-match "465")
+    (mailport-test-wait "MP003 to go after the edit"
+                        (lambda () (null (mailport-test-diagnostics "MP003"))))))
 
 (mailport-test-check "a shell script does not get mailport-conf-mode"
   (find-file (expand-file-name "deploy.sh" mailport-test-work))

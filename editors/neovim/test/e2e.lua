@@ -5,7 +5,9 @@
 -- Only editors/neovim is added to 'runtimepath'. For fixtures of several formats
 -- it opens the file, waits for the mailport diagnostic, applies the preferred
 -- quick fix with vim.lsp.buf.code_action(), checks the new text and that the
--- diagnostic is gone; then runs mailport.server.testConnection against a
+-- diagnostic is gone; checks a compose file reading its port from .env (the
+-- finding on the .env line, go to definition, an edit clearing it); then runs
+-- mailport.server.testConnection against a
 -- loopback SMTP server started here. Exit status 0 only if every check passed.
 
 local test_dir = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
@@ -254,6 +256,41 @@ check('completing a TLS key brings the port its mode needs', function()
   if lines[2] ~= 'EMAIL_PORT=465' or lines[3] ~= 'EMAIL_USE_SSL=true' then
     error('after the completion: ' .. vim.inspect(lines), 0)
   end
+end)
+
+check('a port in .env read by the compose file: the finding is on the .env line, an edit clears it', function()
+  local dir = work .. '/crossfile'
+  vim.fn.mkdir(dir, 'p')
+  vim.fn.writefile({
+    'services:',
+    '  app:',
+    '    image: example/app',
+    '    environment:',
+    '      SMTP_HOST: smtp.example.com',
+    '      SMTP_PORT: ${SMTP_PORT}',
+    '      SMTP_SECURE: "true"',
+  }, dir .. '/compose.yaml')
+  vim.fn.writefile({ 'SMTP_PORT=587' }, dir .. '/.env')
+  local compose = open(dir .. '/compose.yaml')
+  local env = open(dir .. '/.env')
+  wait_for('MP003 on line 1 of the .env', function()
+    local d = diagnostics_with(env, 'MP003')[1]
+    return d ~= nil and d.lnum == 0 and d.col == 10
+  end)
+  if #diagnostics_with(compose, 'MP003') > 0 then
+    error('MP003 is shown in the compose file as well', 0)
+  end
+  -- Go to definition on ${SMTP_PORT} opens the .env line.
+  vim.api.nvim_set_current_buf(compose)
+  vim.api.nvim_win_set_cursor(0, { 6, 20 })
+  vim.lsp.buf.definition()
+  wait_for('go to definition to open the .env', function()
+    return vim.api.nvim_get_current_buf() == env
+  end)
+  vim.api.nvim_buf_set_lines(env, 0, 1, false, { 'SMTP_PORT=465' })
+  wait_for('MP003 to go after the .env edit', function()
+    return #diagnostics_with(env, 'MP003') == 0
+  end)
 end)
 
 check('a file that is no mail config gets no mailport client', function()

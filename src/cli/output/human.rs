@@ -111,6 +111,18 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
             fix.title
         );
     }
+    for place in d.file.related_to(d.finding) {
+        let _ = writeln!(
+            out,
+            " {gutter} {} {}: {} ({}:{}:{})",
+            paint.paint(DIM_BLUE, "="),
+            paint.paint(BOLD, "note"),
+            place.message,
+            place.path,
+            place.start.line,
+            place.start.column
+        );
+    }
     out.push('\n');
 }
 

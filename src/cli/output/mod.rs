@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::analysis::Finding;
 
-use crate::vocab::{Format, Severity};
+use crate::vocab::{Format, RuleCode, Severity, Span};
 
 pub mod human;
 pub mod json;
@@ -21,6 +21,31 @@ pub struct CheckedFile {
     pub text: String,
     pub format: Format,
     pub findings: Vec<Finding>,
+    /// Places in other files that findings depend on (a compose file's `${SMTP_PORT}` for a
+    /// finding on the `.env` line that sets it): the finding's span and code, then the place.
+    pub related: Vec<(Span, RuleCode, RelatedPlace)>,
+}
+
+/// A place in another file that a finding depends on, already placed in lines and columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedPlace {
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+}
+
+impl CheckedFile {
+    /// The places in other files that `finding` depends on.
+    pub fn related_to<'a>(
+        &'a self,
+        finding: &'a Finding,
+    ) -> impl Iterator<Item = &'a RelatedPlace> {
+        self.related
+            .iter()
+            .filter(move |(span, code, _)| *span == finding.span && *code == finding.code)
+            .map(|(_, _, place)| place)
+    }
 }
 
 /// Everything one run found.

@@ -124,6 +124,25 @@ fn result(d: &Diagnostic<'_>) -> Value {
         if !fixes.is_empty() {
             object.insert("fixes".into(), Value::Array(fixes));
         }
+        // Places in other files the finding depends on (a compose file's `${SMTP_PORT}`).
+        let related: Vec<Value> = d
+            .file
+            .related_to(d.finding)
+            .enumerate()
+            .map(|(id, place)| {
+                json!({
+                    "id": id,
+                    "message": {"text": place.message},
+                    "physicalLocation": {
+                        "artifactLocation": artifact_location(&artifact_uri(&place.path)),
+                        "region": region(place.start, place.end),
+                    },
+                })
+            })
+            .collect();
+        if !related.is_empty() {
+            object.insert("relatedLocations".into(), Value::Array(related));
+        }
     }
     result
 }
