@@ -581,3 +581,45 @@ fn gitea_infers_the_protocol_from_the_port() {
         "#]],
     );
 }
+
+#[test]
+fn nextcloud_helm_chart_values() {
+    // `secure: tls` on 587 with the chart's name/password: STARTTLS only if offered.
+    check(
+        "values.yaml",
+        r#"image:
+  repository: nextcloud
+ingress:
+  enabled: true
+nextcloud:
+  host: cloud.example.com
+  mail:
+    enabled: true
+    fromAddress: cloud
+    domain: example.com
+    smtp:
+      host: smtp.example.com
+      secure: tls
+      port: 587
+      authtype: LOGIN
+      name: cloud@example.com
+      password: secret
+internalDatabase:
+  enabled: false
+"#,
+        expect![[r#"
+            13:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=tls): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=ssl)
+                |       secure: ssl
+                |       port: 465
+        "#]],
+    );
+    // The chart's defaults (ssl on 465): clean.
+    check(
+        "values.yaml",
+        "nextcloud:\n  mail:\n    enabled: false\n    smtp:\n      host: domain.com\n      secure: ssl\n      port: 465\n      authtype: LOGIN\n      name: user\n      password: pass\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
