@@ -491,3 +491,28 @@ fn vaultwarden_generations() {
         "#]],
     );
 }
+
+#[test]
+fn outline_secure_false_also_switches_certificate_checks_off() {
+    // Outline's mailer sets `tls.rejectUnauthorized = false` whenever SMTP_SECURE is false.
+    check(
+        "URL=https://docs.example.com\nSECRET_KEY=${SECRET_KEY}\nSMTP_HOST=smtp-relay.mail.svc.cluster.local\nSMTP_PORT=25\nSMTP_FROM_EMAIL=outline@example.com\nSMTP_SECURE=false\n",
+        expect![[r#"
+            6:13 warning MP008 certificate checking is switched off (SMTP_SECURE=false) for smtp-relay.mail.svc.cluster.local: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    // Implicit TLS on 465: clean.
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=465\nSMTP_USERNAME=outline@example.com\nSMTP_PASSWORD=secret\nSMTP_FROM_EMAIL=outline@example.com\nSMTP_REPLY_EMAIL=noreply@example.com\nSMTP_SECURE=true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Mealie also names SMTP_FROM_EMAIL; its SMTP_AUTH_STRATEGY is not Outline's: silent.
+    check(
+        "SMTP_HOST=smtp.gmail.com\nSMTP_PORT=587\nSMTP_FROM_NAME=Mealie\nSMTP_AUTH_STRATEGY=TLS\nSMTP_FROM_EMAIL=mealie@example.com\nSMTP_USER=mealie@example.com\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

@@ -232,6 +232,87 @@ return [
 }
 
 #[test]
+fn laravel_config_mail_php_generation_from_the_skeleton() {
+    // laravel/laravel 9.x+ (Symfony Mailer) ships `local_domain`: `encryption` is ignored there and
+    // the port decides, so 'tls' on 587 with a password is opportunistic STARTTLS.
+    check(
+        "config/mail.php",
+        r#"<?php
+
+return [
+    'default' => env('MAIL_MAILER', 'smtp'),
+    'mailers' => [
+        'smtp' => [
+            'transport' => 'smtp',
+            'host' => env('MAIL_HOST', 'smtp.mailgun.org'),
+            'port' => env('MAIL_PORT', 587),
+            'encryption' => env('MAIL_ENCRYPTION', 'tls'),
+            'username' => env('MAIL_USERNAME'),
+            'password' => env('MAIL_PASSWORD'),
+            'timeout' => null,
+            'local_domain' => env('MAIL_EHLO_DOMAIN'),
+        ],
+        'ses' => ['transport' => 'ses'],
+    ],
+    'from' => ['address' => env('MAIL_FROM_ADDRESS', 'hello@example.com'), 'name' => env('MAIL_FROM_NAME', 'Example')],
+];
+"#,
+        expect![[r#"
+            9:40 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Laravel (config/mail.php) on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                |             'port' => env('MAIL_PORT', 465),
+        "#]],
+    );
+    // 10.x adds `url`; 'ssl' on 465 is implicit TLS there too: clean.
+    check(
+        "config/mail.php",
+        r#"<?php
+return [
+    'mailers' => [
+        'smtp' => [
+            'transport' => 'smtp',
+            'url' => env('MAIL_URL'),
+            'host' => env('MAIL_HOST', 'smtp.example.com'),
+            'port' => env('MAIL_PORT', 465),
+            'encryption' => env('MAIL_ENCRYPTION', 'ssl'),
+            'username' => env('MAIL_USERNAME'),
+            'password' => env('MAIL_PASSWORD'),
+        ],
+    ],
+];
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // The 7.x/8.x skeleton (`auth_mode`, SwiftMailer honours 'tls') may also run on 9+ after an
+    // upgrade: the generation, and so the mode, is not decided: silent.
+    check(
+        "config/mail.php",
+        r#"<?php
+return [
+    'default' => env('MAIL_MAILER', 'smtp'),
+    'mailers' => [
+        'smtp' => [
+            'transport' => 'smtp',
+            'host' => env('MAIL_HOST', 'smtp.mailgun.org'),
+            'port' => env('MAIL_PORT', 587),
+            'encryption' => env('MAIL_ENCRYPTION', 'tls'),
+            'username' => env('MAIL_USERNAME'),
+            'password' => env('MAIL_PASSWORD'),
+            'timeout' => null,
+            'auth_mode' => null,
+        ],
+    ],
+];
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
 fn gitlab_rb() {
     check(
         "gitlab.rb",

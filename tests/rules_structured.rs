@@ -260,6 +260,128 @@ fn ghost_nodemailer_json() {
 }
 
 #[test]
+fn ghost_environment_in_compose() {
+    // Ghost reads `mail__options__*` with nconf's `__` separator and hands them to nodemailer:
+    // no `secure` on 587 is STARTTLS only if offered. 'Google' is not a nodemailer well-known
+    // service (its alias is 'Google Mail'), so the explicit host and port stay.
+    check(
+        "docker-compose.yml",
+        r#"services:
+  ghost:
+    image: ghost:5-alpine
+    restart: always
+    environment:
+      url: https://blog.example.com
+      database__client: mysql
+      database__connection__host: db
+      database__connection__port: 3306
+      mail__transport: SMTP
+      mail__options__service: Google
+      mail__options__host: smtp.gmail.com
+      mail__options__port: 587
+      mail__options__auth__user: ${GMAIL_USERNAME}
+      mail__options__auth__pass: ${GMAIL_PASSWORD}
+      mail__from: "'Blog' <blog@example.com>"
+"#,
+        expect![[r#"
+            13:28 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Ghost (nodemailer, environment)'s default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |       mail__options__port: 465
+                |       mail__options__secure: "true"
+              fix: Require STARTTLS (secure=false, requireTLS=true)
+                |       mail__options__secure: "false"
+                |       mail__options__requireTLS: "true"
+        "#]],
+    );
+    // A known service (Mailgun: 465, secure) is merged last, and 465 with `secure: true` is right.
+    check(
+        "docker-compose.yml",
+        r#"services:
+  ghost:
+    image: ghost:5
+    environment:
+      - mail__transport=SMTP
+      - mail__options__service=Mailgun
+      - mail__options__auth__user=postmaster@mg.example.com
+      - mail__options__auth__pass=${MAILGUN_PASSWORD}
+  blog2:
+    image: ghost:5
+    environment:
+      - mail__transport=SMTP
+      - mail__options__host=smtp.example.com
+      - mail__options__port=465
+      - mail__options__secure=true
+      - mail__options__auth__user=blog@example.com
+      - mail__options__auth__pass=${SMTP_PASSWORD}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn nextcloud_image_environment() {
+    // The Nextcloud image writes SMTP_SECURE into mail_smtpsecure, and Nextcloud honours only
+    // 'ssl': 'tls' on 587 is STARTTLS only if offered, with the LOGIN credentials.
+    check(
+        "externalsecret.yaml",
+        r#"apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: nextcloud
+spec:
+  target:
+    template:
+      data:
+        MAIL_DOMAIN: example.com
+        MAIL_FROM_ADDRESS: no-reply
+        POSTGRES_HOST: postgres-rw.databases.svc.cluster.local
+        SMTP_AUTHTYPE: LOGIN
+        SMTP_HOST: mail.example.com
+        SMTP_NAME: "{{ .EMAIL_USER }}"
+        SMTP_PASSWORD: "{{ .EMAIL_PASSWORD }}"
+        SMTP_PORT: "587"
+        SMTP_SECURE: tls
+"#,
+        expect![[r#"
+            17:22 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_SECURE=tls): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_SECURE=ssl)
+                |         SMTP_PORT: "465"
+                |         SMTP_SECURE: ssl
+        "#]],
+    );
+    // 'ssl' on 465 is implicit TLS: clean. (Another application's SMTP_SECURE=tls, without the
+    // image's MAIL_DOMAIN or SMTP_AUTHTYPE, stays ambiguous: silent.)
+    check(
+        "docker-compose.yml",
+        r#"services:
+  nextcloud:
+    image: nextcloud:29
+    environment:
+      - "SMTP_HOST=mail.example.com"
+      - "SMTP_SECURE=ssl"
+      - "SMTP_PORT=465"
+      - "SMTP_NAME=admin@example.com"
+      - SMTP_PASSWORD
+      - "MAIL_FROM_ADDRESS=admin"
+      - "MAIL_DOMAIN=example.com"
+  other:
+    image: example/app
+    environment:
+      SMTP_HOST: smtp.example.com
+      SMTP_PORT: "587"
+      SMTP_SECURE: tls
+      SMTP_USER: app
+      SMTP_PASSWORD: secret
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
 fn keycloak_realm() {
     check(
         "realm-export.json",
@@ -454,6 +576,48 @@ fn gitea_infers_the_protocol_from_the_port() {
     check(
         "app.ini",
         "[mailer]\nENABLED = true\nSMTP_ADDR = smtp.example.com\nSMTP_PORT = 587\nUSER = gitea@example.com\nPASSWD = secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn nextcloud_helm_chart_values() {
+    // `secure: tls` on 587 with the chart's name/password: STARTTLS only if offered.
+    check(
+        "values.yaml",
+        r#"image:
+  repository: nextcloud
+ingress:
+  enabled: true
+nextcloud:
+  host: cloud.example.com
+  mail:
+    enabled: true
+    fromAddress: cloud
+    domain: example.com
+    smtp:
+      host: smtp.example.com
+      secure: tls
+      port: 587
+      authtype: LOGIN
+      name: cloud@example.com
+      password: secret
+internalDatabase:
+  enabled: false
+"#,
+        expect![[r#"
+            13:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=tls): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=ssl)
+                |       secure: ssl
+                |       port: 465
+        "#]],
+    );
+    // The chart's defaults (ssl on 465): clean.
+    check(
+        "values.yaml",
+        "nextcloud:\n  mail:\n    enabled: false\n    smtp:\n      host: domain.com\n      secure: ssl\n      port: 465\n      authtype: LOGIN\n      name: user\n      password: pass\n",
         expect![[r#"
             clean
         "#]],

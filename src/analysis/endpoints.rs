@@ -1144,6 +1144,8 @@ fn read_endpoint(
     if scheme_mode == Some(SchemeMode::Implicit) {
         mode = Some(Security::ImplicitTls);
     }
+    // A combination that names the generation in which the port decides: nothing from the keys.
+    let combo = combo.filter(|c| c.mode != "port");
     if let Some(c) = combo {
         for k in c.when.keys() {
             if let Some(m) = value_of(k) {

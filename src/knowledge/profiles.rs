@@ -57,7 +57,9 @@ pub struct SecurityKey {
 pub struct Combo {
     /// Key pattern → normalised value, or `absent`, or `present`.
     pub when: BTreeMap<String, String>,
-    /// A mode, or `conflict` (MP010).
+    /// A mode, `conflict` (MP010), or `port`: the combination tells the application's generation
+    /// and in it the port decides, as `port_decides` says (a Laravel `config/mail.php` with the
+    /// `local_domain` of the Symfony Mailer skeletons ignores `encryption`).
     pub mode: String,
 }
 
@@ -244,7 +246,13 @@ pub fn validate() -> Result<usize, String> {
                 }
             }
             for c in &p.combos {
-                if bad_mode(&c.mode) {
+                if c.mode == "port" && p.port_decides.is_none() {
+                    return Err(format!(
+                        "{file}: {}: combo mode port needs port_decides",
+                        p.id
+                    ));
+                }
+                if bad_mode(&c.mode) && c.mode != "port" {
                     return Err(format!("{file}: {}: unknown combo mode {}", p.id, c.mode));
                 }
             }

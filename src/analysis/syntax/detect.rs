@@ -7,9 +7,39 @@ use super::formats::{FormatSpec, Gate, FORMATS};
 use crate::analysis::words::AnyWord;
 use crate::vocab::Format;
 
+/// Suffixes of template and example copies of a config file (`gitlab.rb.j2` in an Ansible role,
+/// `application.yml.tpl` rendered by a generator, `config.php.dist`): the name under the suffix
+/// decides the format. Their placeholders are templates, which the rules already leave alone.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tpl",
+    ".tmpl",
+    ".template",
+    ".dist",
+    ".example",
+    ".sample",
+];
+
 /// The format of a file, or `None` when mailport does not read it. `file_name` may be a path or
-/// a URI path; only its last component counts.
+/// a URI path; only its last component counts. A template or example copy (`main.cf.j2`) is read
+/// as the file it stands for.
 pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
+    detect_by_name(file_name, language_id, text).or_else(|| {
+        let lower = file_name.to_ascii_lowercase();
+        let suffix = TEMPLATE_SUFFIXES.iter().find(|s| lower.ends_with(*s))?;
+        let stem = file_name.get(..file_name.len() - suffix.len())?;
+        // `.j2` alone, or a directory: nothing left to name a format.
+        let base = stem.rsplit(['/', '\\']).next().unwrap_or(stem);
+        if base.is_empty() {
+            return None;
+        }
+        detect_by_name(stem, language_id, text)
+    })
+}
+
+fn detect_by_name(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
     let base = file_name
         .rsplit(['/', '\\'])
         .next()
@@ -260,6 +290,14 @@ mod tests {
             ("application.properties", Some(Format::Properties)),
             ("main.cf", Some(Format::PostfixMain)),
             (".msmtprc", Some(Format::Msmtp)),
+            // Template and example copies read as the file they stand for.
+            ("backend/templates/application.yml.tpl", Some(Format::Yaml)),
+            ("templates/main.cf.j2", Some(Format::PostfixMain)),
+            ("dotfiles/msmtprc.tmpl", Some(Format::Msmtp)),
+            ("app.ini.sample", Some(Format::Ini)),
+            ("README.md.j2", None),
+            ("templates/.j2", None),
+            (".tpl", None),
             ("README.md", None),
             ("environment", None),
             (".envrc", None),
@@ -268,6 +306,21 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(detect_format(name, None, ""), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn program_source_templates_need_mail_content_like_the_source_itself() {
+        let gitlab = "gitlab_rails['smtp_enable'] = true\ngitlab_rails['smtp_port'] = {{ gitlab_smtp_port }}\n";
+        assert_eq!(
+            detect_format("roles/gitlab/templates/gitlab.rb.j2", None, gitlab),
+            Some(Format::Ruby)
+        );
+        let django = "EMAIL_HOST = '{{ email_host }}'\nEMAIL_PORT = 587\nEMAIL_USE_TLS = True\n";
+        assert_eq!(
+            detect_format("settings.py.example", None, django),
+            Some(Format::Python)
+        );
+        assert_eq!(detect_format("tasks.py.j2", None, "print('hi')\n"), None);
     }
 
     #[test]
