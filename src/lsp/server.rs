@@ -235,6 +235,7 @@ impl Inner {
                 Some((uri, entry)) => self.schedule_publish(uri, entry),
                 None => {
                     if let Some(uri) = Uri::from_file_path(&path) {
+                        let _gate = self.cross.unopened_gate.lock().await;
                         let placed = self.cross.placed_on(&path);
                         self.client.publish_diagnostics(uri, placed, None).await;
                     }
