@@ -222,3 +222,29 @@ async fn a_variable_added_to_dot_env_later_is_read() {
     );
     client.shutdown().await;
 }
+
+/// Django settings read the project's `.env` one level up: the finding on its line is published
+/// for it although it is not open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_settings_place_their_finding_on_the_project_dot_env() {
+    let project = Project::new("EMAIL_PORT=587\n");
+    let settings = "import environ\nenv = environ.Env()\nEMAIL_HOST = env(\"EMAIL_HOST\", default=\"smtp.example.com\")\nEMAIL_PORT = env.int(\"EMAIL_PORT\", default=465)\nEMAIL_USE_SSL = True\n";
+    std::fs::create_dir(format!("{}/site", project.root)).unwrap();
+    let uri = project.uri("site/settings.py");
+    let (mut client, _) = Client::start(false, json!({"debounceMs": 0}), Some(&project.root)).await;
+    client.open(&uri, "python", settings).await;
+    let params = client
+        .diagnostics(&project.uri(".env"), |p| has(p, "MP003"))
+        .await;
+    assert_eq!(
+        the(&params, "MP003")["range"]["start"],
+        json!({"line": 0, "character": 11})
+    );
+    let own = client
+        .wait_for("the settings' diagnostics", |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        })
+        .await;
+    assert!(!has(&own["params"], "MP003"), "{own}");
+    client.shutdown().await;
+}

@@ -33,6 +33,9 @@ const MAX_NEIGHBOUR_BYTES: u64 = 1024 * 1024;
 #[derive(Default)]
 pub struct CrossFiles {
     state: std::sync::Mutex<State>,
+    /// Held while the diagnostics of a file that is not open are read and published, so that
+    /// the last publish for it is of the newest state.
+    pub unopened_gate: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]

@@ -272,6 +272,7 @@ impl Inner {
                 Some((uri, entry)) => self.schedule_publish(uri, entry),
                 None => {
                     if let Some(uri) = Uri::from_file_path(&path) {
+                        let _gate = self.cross.unopened_gate.lock().await;
                         // a pulling client has the scan's diagnostics from the pull
                         let diagnostics = if self.session().supports_pull_diagnostics {
                             self.cross.placed_on(&path)
