@@ -204,6 +204,7 @@ export interface ExtensionSettings {
   debounceMs?: unknown;
   codeLens?: unknown;
   inlayHints?: unknown;
+  workspace?: { scan?: unknown; maxFiles?: unknown; maxBytes?: unknown };
   probe?: { timeoutSecs?: unknown };
   trace?: { server?: unknown };
 }
@@ -221,6 +222,7 @@ export interface ServerSettings {
   debounceMs?: number;
   codeLens?: boolean;
   inlayHints?: boolean;
+  workspace?: { scan?: boolean; maxFiles?: number; maxBytes?: number };
   probe?: { timeoutSecs: number };
 }
 
@@ -266,6 +268,13 @@ export function toServerSettings(s: ExtensionSettings): ServerSettings {
   }
   if (typeof s.codeLens === "boolean") out.codeLens = s.codeLens;
   if (typeof s.inlayHints === "boolean") out.inlayHints = s.inlayHints;
+  const workspace: { scan?: boolean; maxFiles?: number; maxBytes?: number } = {};
+  if (typeof s.workspace?.scan === "boolean") workspace.scan = s.workspace.scan;
+  for (const key of ["maxFiles", "maxBytes"] as const) {
+    const n = s.workspace?.[key];
+    if (typeof n === "number" && Number.isSafeInteger(n) && n >= 1) workspace[key] = n;
+  }
+  if (Object.keys(workspace).length > 0) out.workspace = workspace;
   const timeout = s.probe?.timeoutSecs;
   if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
     out.probe = { timeoutSecs: timeout };

@@ -46,6 +46,11 @@ function readSettings(scope?: vscode.ConfigurationScope): ExtensionSettings {
     debounceMs: cfg.get("debounceMs"),
     codeLens: cfg.get("codeLens"),
     inlayHints: cfg.get("inlayHints"),
+    workspace: {
+      scan: cfg.get("workspace.scan"),
+      maxFiles: cfg.get("workspace.maxFiles"),
+      maxBytes: cfg.get("workspace.maxBytes"),
+    },
     probe: { timeoutSecs: cfg.get("probe.timeoutSecs") },
     trace: { server: cfg.get("trace.server") },
   };

@@ -182,6 +182,7 @@ describe("settings", () => {
       debounceMs: 25.4,
       codeLens: false,
       inlayHints: false,
+      workspace: { scan: false, maxFiles: 2000, maxBytes: -1 },
       probe: { timeoutSecs: 5 },
       trace: { server: "verbose" },
     });
@@ -192,20 +193,43 @@ describe("settings", () => {
       debounceMs: 25,
       codeLens: false,
       inlayHints: false,
+      workspace: { scan: false, maxFiles: 2000 },
       probe: { timeoutSecs: 5 },
     });
   });
 
   it("leaves unset and invalid values to the server's defaults", () => {
     assert.deepEqual(
-      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", inlayHints: 1, probe: { timeoutSecs: 0 } }),
+      toServerSettings({
+        prefer: "tls",
+        rules: [],
+        allow: "x",
+        debounceMs: null,
+        codeLens: "yes",
+        inlayHints: 1,
+        workspace: { scan: "no", maxFiles: 1.5, maxBytes: null },
+        probe: { timeoutSecs: 0 },
+      }),
       {},
     );
   });
 
   it("declares every server setting in package.json", () => {
     const declared = Object.keys(packageJson.contributes.configuration.properties);
-    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "inlayHints", "probe.timeoutSecs", "trace.server", "server.path"]) {
+    for (const key of [
+      "prefer",
+      "rules",
+      "allow",
+      "debounceMs",
+      "codeLens",
+      "inlayHints",
+      "workspace.scan",
+      "workspace.maxFiles",
+      "workspace.maxBytes",
+      "probe.timeoutSecs",
+      "trace.server",
+      "server.path",
+    ]) {
       assert.ok(declared.includes(`mailport.${key}`), `mailport.${key} is not declared`);
     }
   });

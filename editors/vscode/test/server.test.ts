@@ -236,6 +236,31 @@ describe("extension settings and commands against the real server", { skip }, ()
     }
   });
 
+  it("a mail config that is never opened gets its diagnostic; mailport.workspace.scan turns it off", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "mailport-scan-"));
+    const file = path.join(root, ".env");
+    fs.writeFileSync(file, DJANGO_ENV);
+    const uri = pathToFileURL(file).toString();
+    const on = new Session(toServerSettings({ debounceMs: 0 }));
+    try {
+      await on.start(root);
+      const found = await on.diagnostics(uri, (d) => d.some((x) => x.code === "MP003"));
+      assert.equal(found.find((x) => x.code === "MP003")?.range.start.line, 1);
+    } finally {
+      await on.stop();
+    }
+    const off = new Session(toServerSettings({ debounceMs: 0, workspace: { scan: false } }));
+    try {
+      await off.start(root);
+      // the scan would have published within a second of `initialized`
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(off.published.get(uri) ?? [], []);
+    } finally {
+      await off.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("Test connection at cursor: the extension's arguments and report summary", async () => {
     const smtp = net.createServer((sock) => {
       sock.write("220 test ESMTP\r\n");
