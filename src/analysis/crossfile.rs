@@ -448,6 +448,38 @@ struct Origin {
     via_env_file: bool,
 }
 
+/// Puts the value of `.env` entry `v` (in region `region`) in place of what setting `s` wrote at
+/// `written` (a `${NAME}` reference, an `env('NAME')` lookup): where it came from, and the
+/// reference for go-to-definition.
+fn taken(
+    s: &mut Setting,
+    region: usize,
+    v: &Setting,
+    name: &str,
+    written: Span,
+    regions: &[Region],
+) -> (Origin, Reference) {
+    let entry = v.key_span.start..v.value_span.end.max(v.key_span.end);
+    s.value.clone_from(&v.value);
+    s.kind = v.kind;
+    s.value_span = v.value_span.clone();
+    let base = regions.get(region).map_or(0, |r| r.base);
+    let reference = Reference {
+        span: written.clone(),
+        name: name.to_string(),
+        file: region - 1,
+        target: entry.start - base..entry.end - base,
+    };
+    let origin = Origin {
+        region,
+        entry,
+        written: Some(written),
+        name: name.to_string(),
+        via_env_file: false,
+    };
+    (origin, reference)
+}
+
 /// Analyses a document with the files it reads values from (`neighbours`, as [`wanted`]
 /// named them; missing ones with `text: None`). `None` when the document reads no value from
 /// another file or from a default: its own analysis is the whole story.
@@ -552,23 +584,10 @@ fn analyze_read(
             let Some(&(region, v)) = variables.get(name) else {
                 continue;
             };
-            let entry = v.key_span.start..v.value_span.end.max(v.key_span.end);
-            origins[si] = Some(Origin {
-                region,
-                entry: entry.clone(),
-                written: Some(written.clone()),
-                name: name.to_string(),
-                via_env_file: false,
-            });
-            references.push(Reference {
-                span: written,
-                name: name.to_string(),
-                file: region - 1,
-                target: entry.start - regions[region].base..entry.end - regions[region].base,
-            });
-            s.value = v.value.clone();
-            s.kind = v.kind;
-            s.value_span = v.value_span.clone();
+            let name = name.to_string();
+            let (origin, reference) = taken(s, region, v, &name, written, &regions);
+            origins[si] = Some(origin);
+            references.push(reference);
             changed = true;
             continue;
         }
@@ -592,24 +611,9 @@ fn analyze_read(
                 let written = s.value_span.clone();
                 if use_value {
                     let Some((region, v)) = set else { continue };
-                    let entry = v.key_span.start..v.value_span.end.max(v.key_span.end);
-                    s.value = v.value.clone();
-                    s.kind = v.kind;
-                    s.value_span = v.value_span.clone();
-                    origins[si] = Some(Origin {
-                        region,
-                        entry: entry.clone(),
-                        written: Some(written.clone()),
-                        name: name.to_string(),
-                        via_env_file: false,
-                    });
-                    references.push(Reference {
-                        span: written,
-                        name: name.to_string(),
-                        file: region - 1,
-                        target: entry.start - regions[region].base
-                            ..entry.end - regions[region].base,
-                    });
+                    let (origin, reference) = taken(s, region, v, name, written, &regions);
+                    origins[si] = Some(origin);
+                    references.push(reference);
                     changed = true;
                 } else if let (Some(d), true) = (default, written_ok) {
                     // The default, written inside the reference: a fix edits the default only.
