@@ -17,6 +17,7 @@ pub struct Candidate {
     /// The path as the user gave it (or as the walk joined it under a folder they gave).
     pub display: String,
     /// Named on the command line: always read, and trouble reading it is the user's business.
+    /// Otherwise the walk listed it as a regular file (symbolic links are not followed).
     pub explicit: bool,
 }
 

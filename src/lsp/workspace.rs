@@ -172,7 +172,7 @@ fn check_all(
         }
         let path = &candidate.path;
         let config = configs(path);
-        let read = disk_diagnostics(path, &config, encoding, &|len| {
+        let read = disk_diagnostics(path, true, &config, encoding, &|len| {
             let total = bytes.fetch_add(len, Ordering::Relaxed) + len;
             let within = total <= max_bytes;
             if !within {
@@ -193,11 +193,17 @@ fn check_all(
 /// reads (or `budget`, told its size, refuses it).
 fn disk_diagnostics(
     path: &Path,
+    listed: bool,
     config: &Config,
     encoding: Encoding,
     budget: &dyn Fn(u64) -> bool,
 ) -> Option<Vec<Diagnostic>> {
-    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES).ok()?;
+    // A file the walk just listed as regular; one a watcher named may be anything.
+    let bytes = if listed {
+        crate::files::read_listed_regular(path, MAX_FILE_BYTES).ok()?
+    } else {
+        crate::files::read_regular(path, MAX_FILE_BYTES).ok()?
+    };
     if !budget(bytes.len() as u64) {
         return None;
     }
@@ -409,7 +415,7 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
             .into_iter()
             .map(|(path, uri)| {
                 let config = lock(inner.settings()).config_for(Some(&path));
-                let diagnostics = disk_diagnostics(&path, &config, encoding, &|_| true);
+                let diagnostics = disk_diagnostics(&path, false, &config, encoding, &|_| true);
                 (path, uri, diagnostics)
             })
             .collect::<Vec<_>>()
