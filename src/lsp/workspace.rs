@@ -6,7 +6,9 @@
 //! - It runs after `initialized`, again when the settings change (a new scan supersedes a
 //!   running one, which stops), and file by file on `workspace/didChangeWatchedFiles`.
 //! - Its results go out as pull diagnostics (`workspace/diagnostic`, `textDocument/diagnostic`)
-//!   when the client can pull them, else with `publishDiagnostics`.
+//!   when the client pulls them (it supports `textDocument/diagnostic` and
+//!   `workspace/diagnostic/refresh`, as VS Code does), else with `publishDiagnostics` (Neovim 0.12
+//!   pulls open documents but never the workspace).
 //! - An open document always wins: its own diagnostics are published by the server as it is
 //!   edited, and the scan says nothing about it. When it is closed, its disk copy is read again.
 //! - `workspace.maxFiles` and `workspace.maxBytes` bound a scan, so a monorepo does not stall the
