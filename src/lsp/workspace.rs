@@ -297,10 +297,7 @@ async fn run_scan<H: Host>(
         }
     };
     let summary = match &found {
-        Some(found) if stop.load(Ordering::Relaxed) => {
-            let _ = found;
-            "stopped".to_string()
-        }
+        Some(_) if stop.load(Ordering::Relaxed) => "stopped".to_string(),
         Some(found) => {
             let with = found.files.iter().filter(|f| !f.2.is_empty()).count();
             let cut = if found.truncated {
@@ -405,7 +402,7 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
     let paths: Vec<(PathBuf, Uri)> = changes
         .iter()
         .filter_map(|c| Some((file_path(&c.uri)?, c.uri.clone())))
-        .filter(|(p, _)| roots.iter().any(|root| walk::admits(root, p)))
+        .filter(|(p, _)| roots.iter().any(|root| p.starts_with(root)))
         .collect();
     if paths.is_empty() {
         return;
@@ -416,8 +413,12 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
         paths
             .into_iter()
             .map(|(path, uri)| {
+                // A file the walk would not read (deleted, ignored, in `node_modules`) has none.
+                let walked = roots.iter().any(|root| walk::admits(root, &path));
                 let config = lock(inner.settings()).config_for(Some(&path));
-                let diagnostics = disk_diagnostics(&path, false, &config, encoding, &|_| true);
+                let diagnostics = walked
+                    .then(|| disk_diagnostics(&path, false, &config, encoding, &|_| true))
+                    .flatten();
                 (path, uri, diagnostics)
             })
             .collect::<Vec<_>>()
