@@ -410,11 +410,18 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
     let encoding = host.caps().encoding;
     let inner = host.clone();
     let read = tokio::task::spawn_blocking(move || {
+        // A file the walk would not read (deleted, ignored, in `node_modules`) has none.
+        let listed: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+        let mut walked = vec![false; listed.len()];
+        for root in &roots {
+            for (w, admitted) in walked.iter_mut().zip(walk::admitted(root, &listed)) {
+                *w |= admitted;
+            }
+        }
         paths
             .into_iter()
-            .map(|(path, uri)| {
-                // A file the walk would not read (deleted, ignored, in `node_modules`) has none.
-                let walked = roots.iter().any(|root| walk::admits(root, &path));
+            .zip(walked)
+            .map(|((path, uri), walked)| {
                 let config = lock(inner.settings()).config_for(Some(&path));
                 let diagnostics = walked
                     .then(|| disk_diagnostics(&path, false, &config, encoding, &|_| true))
