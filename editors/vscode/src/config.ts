@@ -205,6 +205,7 @@ export interface ExtensionSettings {
   codeLens?: unknown;
   inlayHints?: unknown;
   probe?: { timeoutSecs?: unknown };
+  workspace?: { scan?: unknown; maxFiles?: unknown; maxBytes?: unknown };
   trace?: { server?: unknown };
 }
 
@@ -222,6 +223,7 @@ export interface ServerSettings {
   codeLens?: boolean;
   inlayHints?: boolean;
   probe?: { timeoutSecs: number };
+  workspace?: { scan?: boolean; maxFiles?: number; maxBytes?: number };
 }
 
 const RULE_CODE = /^MP\d{3}$/;
@@ -270,6 +272,14 @@ export function toServerSettings(s: ExtensionSettings): ServerSettings {
   if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
     out.probe = { timeoutSecs: timeout };
   }
+  const ws = s.workspace;
+  const workspace: { scan?: boolean; maxFiles?: number; maxBytes?: number } = {};
+  if (typeof ws?.scan === "boolean") workspace.scan = ws.scan;
+  for (const key of ["maxFiles", "maxBytes"] as const) {
+    const n = ws?.[key];
+    if (typeof n === "number" && Number.isInteger(n) && n >= 0) workspace[key] = n;
+  }
+  if (Object.keys(workspace).length > 0) out.workspace = workspace;
   return out;
 }
 

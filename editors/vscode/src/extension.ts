@@ -47,6 +47,11 @@ function readSettings(scope?: vscode.ConfigurationScope): ExtensionSettings {
     codeLens: cfg.get("codeLens"),
     inlayHints: cfg.get("inlayHints"),
     probe: { timeoutSecs: cfg.get("probe.timeoutSecs") },
+    workspace: {
+      scan: cfg.get("workspace.scan"),
+      maxFiles: cfg.get("workspace.maxFiles"),
+      maxBytes: cfg.get("workspace.maxBytes"),
+    },
     trace: { server: cfg.get("trace.server") },
   };
 }

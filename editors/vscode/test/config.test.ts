@@ -183,6 +183,7 @@ describe("settings", () => {
       codeLens: false,
       inlayHints: false,
       probe: { timeoutSecs: 5 },
+      workspace: { scan: false, maxFiles: 1000, maxBytes: -1 },
       trace: { server: "verbose" },
     });
     assert.deepEqual(s, {
@@ -193,19 +194,20 @@ describe("settings", () => {
       codeLens: false,
       inlayHints: false,
       probe: { timeoutSecs: 5 },
+      workspace: { scan: false, maxFiles: 1000 },
     });
   });
 
   it("leaves unset and invalid values to the server's defaults", () => {
     assert.deepEqual(
-      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", inlayHints: 1, probe: { timeoutSecs: 0 } }),
+      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", inlayHints: 1, probe: { timeoutSecs: 0 }, workspace: { scan: "no", maxFiles: 1.5 } }),
       {},
     );
   });
 
   it("declares every server setting in package.json", () => {
     const declared = Object.keys(packageJson.contributes.configuration.properties);
-    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "inlayHints", "probe.timeoutSecs", "trace.server", "server.path"]) {
+    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "inlayHints", "probe.timeoutSecs", "workspace.scan", "workspace.maxFiles", "workspace.maxBytes", "trace.server", "server.path"]) {
       assert.ok(declared.includes(`mailport.${key}`), `mailport.${key} is not declared`);
     }
   });
