@@ -87,6 +87,17 @@ async fn an_unopened_bad_env_is_published_and_follows_the_disk() {
     client
         .diagnostics(&uri, |p| codes(&p["diagnostics"]) == ["MP003"])
         .await;
+    // Deleted: the diagnostic goes.
+    std::fs::remove_file(root.path().join(".env")).unwrap();
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri, "type": 3}]}),
+        )
+        .await;
+    client
+        .diagnostics(&uri, |p| codes(&p["diagnostics"]).is_empty())
+        .await;
     // Nothing the walk of `mailport check` leaves out was read (all the scan's publishes came
     // before the ones above).
     let ignored = format!("file://{root_path}/build/.env");
@@ -175,5 +186,32 @@ async fn the_scan_can_be_turned_off() {
     assert!(!client.seen.iter().any(|m| {
         m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
     }));
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settings_change_scans_again_and_the_last_scan_wins() {
+    let (_root, root_path) = workspace();
+    let (mut client, _) = Client::start(false, json!({"debounceMs": 0}), Some(&root_path)).await;
+    let uri = format!("file://{root_path}/.env");
+    client
+        .diagnostics(&uri, |p| codes(&p["diagnostics"]) == ["MP003"])
+        .await;
+    // Two changes in a row: the first scan is superseded; the result follows the second.
+    let settings = |level: &str| json!({"settings": {"mailport": {"debounceMs": 0, "rules": {"MP003": level}}}});
+    client
+        .notify("workspace/didChangeConfiguration", settings("off"))
+        .await;
+    client
+        .notify("workspace/didChangeConfiguration", settings("info"))
+        .await;
+    let params = client
+        .diagnostics(&uri, |p| {
+            p["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.len() == 1 && d[0]["severity"] == 3)
+        })
+        .await;
+    assert_eq!(codes(&params["diagnostics"]), ["MP003"], "{params}");
     client.shutdown().await;
 }

@@ -1,5 +1,6 @@
 //! The pre-filter of whole-tree checks (`analysis::prefilter`) never hides a finding: over every
-//! document the corpus tests read, a document the filter turns away has no endpoint and no
+//! document the corpus tests read (the examples, the rule tests' documents, the corpora) and the
+//! editors' test fixtures, a document the filter turns away has no endpoint and no
 //! finding; and the same documents with every string the filter looks for blotted out are turned
 //! away and, analysed all the same, show nothing. The second half fails if the filter's words miss
 //! a way the analysis finds an endpoint (a profile whose keys it does not know, say).
@@ -42,7 +43,13 @@ fn the_filter_turns_away_only_documents_without_findings() {
     let needles = needles();
     let (mut documents, mut with_findings, mut blotted_checked) = (0, 0, 0);
     let mut wrong = Vec::new();
-    for (_, source) in documents::sources() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = documents::sources();
+    for editor in ["neovim", "emacs"] {
+        let fixtures = root.join("editors").join(editor).join("test/fixtures");
+        sources.push(("editor fixtures", documents::files_under(&fixtures)));
+    }
+    for (_, source) in sources {
         for document in source {
             let Some(format) = detect_format(&document.name, None, &document.text) else {
                 continue;

@@ -342,7 +342,12 @@ fn read_candidate(candidate: &Candidate, outcome: &mut FileOutcome) -> Option<(S
         None
     };
     // a FIFO, a device or a symlink to one is not read (it could block or never end)
-    let bytes = match crate::files::read_regular(&candidate.path, MAX_FILE_BYTES) {
+    let read = if candidate.explicit {
+        crate::files::read_regular(&candidate.path, MAX_FILE_BYTES)
+    } else {
+        crate::files::read_listed_regular(&candidate.path, MAX_FILE_BYTES)
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => return skip(e.to_string()),
     };

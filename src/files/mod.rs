@@ -54,6 +54,27 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// [`read_regular`] for a file that a walk of its folder just listed as a regular file (not a
+/// symbolic link): the type was checked from the folder listing, so only the opened file is checked
+/// again, and the buffer is sized once from its length.
+pub fn read_listed_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if metadata.len() > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    // The length is at most `limit` here; one byte more lets the read see the end.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
 /// [`read_regular`] as UTF-8 text.
 pub fn read_regular_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     let bytes = read_regular(path, limit)?;
@@ -85,6 +106,15 @@ mod tests {
         ));
         assert!(matches!(
             read_regular(dir.path(), 100),
+            Err(ReadError::NotRegular)
+        ));
+        assert_eq!(read_listed_regular(&file, 100).unwrap(), b"x = 1\n");
+        assert!(matches!(
+            read_listed_regular(&file, 3),
+            Err(ReadError::TooLarge(3))
+        ));
+        assert!(matches!(
+            read_listed_regular(dir.path(), 100),
             Err(ReadError::NotRegular)
         ));
         #[cfg(unix)]

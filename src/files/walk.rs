@@ -4,6 +4,7 @@
 //! hidden files that are mail configs. Folders are walked on every core; the result is sorted by
 //! path, so it does not depend on which thread found what.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -17,6 +18,7 @@ pub struct Candidate {
     /// The path as the user gave it (or as the walk joined it under a folder they gave).
     pub display: String,
     /// Named on the command line: always read, and trouble reading it is the user's business.
+    /// Otherwise the walk listed it as a regular file (symbolic links are not followed).
     pub explicit: bool,
 }
 
@@ -195,15 +197,11 @@ fn walk_folder(root: &Path, implicit: bool, limits: &WalkLimits, found: &Found) 
     walk_folder_to(root, implicit, limits, found, None);
 }
 
-fn walk_folder_to(
-    root: &Path,
-    implicit: bool,
-    limits: &WalkLimits,
-    found: &Found,
-    max_depth: Option<usize>,
-) {
-    let walker = WalkBuilder::new(root)
-        .max_depth(max_depth)
+/// The walk's rules: `.gitignore` (also outside git repositories), no dependency folders, no
+/// hidden folders but `.github`, no hidden files but mail configs.
+fn builder(root: &Path) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
         // Hidden entries are filtered below: some hidden files are mail configs.
         .hidden(false)
         // Honour .gitignore in folders that are not (yet) git repositories too: a linter should
@@ -226,8 +224,18 @@ fn walk_folder_to(
             } else {
                 is_hidden_mail_config(&name)
             }
-        })
-        .build_parallel();
+        });
+    builder
+}
+
+fn walk_folder_to(
+    root: &Path,
+    implicit: bool,
+    limits: &WalkLimits,
+    found: &Found,
+    max_depth: Option<usize>,
+) {
+    let walker = builder(root).max_depth(max_depth).build_parallel();
     walker.run(|| {
         Box::new(|entry| {
             let entry = match entry {
@@ -265,36 +273,54 @@ fn walk_folder_to(
 /// folder rules on each folder between, then `.gitignore` and the hidden-file rule, by a walk of
 /// the file's own folder.)
 pub fn admits(root: &Path, path: &Path) -> bool {
-    let Ok(relative) = path.strip_prefix(root) else {
-        return false;
+    admitted(root, std::slice::from_ref(&path.to_path_buf()))
+        .first()
+        .copied()
+        .unwrap_or(false)
+}
+
+/// [`admits`] for each of `paths`, each folder listed once (a checkout changes many files of a
+/// folder at once). Each folder from `root` down must list the next one (an ignored folder's
+/// files are ignored), and the file's folder must list the file.
+pub fn admitted(root: &Path, paths: &[PathBuf]) -> Vec<bool> {
+    let mut listings: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
+    let mut listed = |folder: &Path, entry: &Path| {
+        listings
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| entries_in(folder))
+            .contains(entry)
     };
-    let folders: Vec<_> = relative
-        .parent()
-        .into_iter()
-        .flat_map(Path::components)
-        .collect();
-    let folders_walked = folders.iter().all(|c| {
-        let name = c.as_os_str().to_string_lossy();
-        !is_dependency_folder(&name) && (!name.starts_with('.') || is_walked_hidden_folder(&name))
-    });
-    let Some(folder) = path.parent() else {
-        return false;
-    };
-    if !folders_walked || !folder.is_dir() {
-        return false;
+    paths
+        .iter()
+        .map(|path| {
+            if !path.starts_with(root) || path == root {
+                return false;
+            }
+            // root, root/a, root/a/b, …, the file
+            let mut steps: Vec<&Path> = path
+                .ancestors()
+                .take_while(|a| a.starts_with(root))
+                .collect();
+            steps.reverse();
+            steps.windows(2).all(|pair| listed(pair[0], pair[1]))
+        })
+        .collect()
+}
+
+/// What a walk of `folder` meets in it: its files and the folders it walks into.
+fn entries_in(folder: &Path) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    if !folder.is_dir() {
+        return out;
     }
-    let found = Found {
-        candidates: Mutex::new(Vec::new()),
-        warnings: Mutex::new(Vec::new()),
-        count: AtomicUsize::new(0),
-        truncated: AtomicBool::new(false),
-    };
-    walk_folder_to(folder, false, &WalkLimits::NONE, &found, Some(1));
-    let candidates = found
-        .candidates
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    candidates.iter().any(|c| c.path == path)
+    for entry in builder(folder).max_depth(Some(1)).build().flatten() {
+        // Symbolic links are not followed by the walk, so not listed here either.
+        let kind = entry.file_type();
+        if entry.depth() == 1 && kind.is_some_and(|t| t.is_file() || t.is_dir()) {
+            out.insert(entry.into_path());
+        }
+    }
+    out
 }
 
 /// `f` of each item, computed on every core, in the items' order.
@@ -340,6 +366,33 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_file_is_admitted_as_the_walk_would_read_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["app", "build", "node_modules/x", ".cache"] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+        let files = [
+            ("app/.env", true),
+            ("app/config.yml", true),
+            ("app/.bashrc", false),
+            ("build/.env", false),
+            ("node_modules/x/.env", false),
+            (".cache/.env", false),
+            ("app/missing.yml", false),
+        ];
+        for (file, _) in &files[..6] {
+            std::fs::write(root.join(file), "x").unwrap();
+        }
+        let paths: Vec<PathBuf> = files.iter().map(|(f, _)| root.join(f)).collect();
+        let expected: Vec<bool> = files.iter().map(|(_, a)| *a).collect();
+        assert_eq!(admitted(root, &paths), expected);
+        assert!(admits(root, &root.join("app/.env")));
+        assert!(!admits(Path::new("/elsewhere"), &root.join("app/.env")));
+    }
 
     #[test]
     fn dependency_folders_are_not_walked() {

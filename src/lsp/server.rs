@@ -561,10 +561,16 @@ fn session_of(capabilities: &ClientCapabilities) -> Session {
             .and_then(|t| t.hover.as_ref())
             .and_then(|h| h.content_format.as_ref())
             .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+        // Pulled only by a client that can be told to pull again (VS Code): one that pulls
+        // documents but not the workspace (Neovim 0.12) would never show an unopened file.
         supports_pull_diagnostics: capabilities
             .text_document
             .as_ref()
-            .is_some_and(|t| t.diagnostic.is_some()),
+            .is_some_and(|t| t.diagnostic.is_some())
+            && workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                == Some(true),
         supports_diagnostic_refresh: workspace
             .and_then(|w| w.diagnostics.as_ref())
             .and_then(|d| d.refresh_support)

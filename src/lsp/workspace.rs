@@ -6,7 +6,9 @@
 //! - It runs after `initialized`, again when the settings change (a new scan supersedes a
 //!   running one, which stops), and file by file on `workspace/didChangeWatchedFiles`.
 //! - Its results go out as pull diagnostics (`workspace/diagnostic`, `textDocument/diagnostic`)
-//!   when the client can pull them, else with `publishDiagnostics`.
+//!   when the client pulls them (it supports `textDocument/diagnostic` and
+//!   `workspace/diagnostic/refresh`, as VS Code does), else with `publishDiagnostics` (Neovim 0.12
+//!   pulls open documents but never the workspace).
 //! - An open document always wins: its own diagnostics are published by the server as it is
 //!   edited, and the scan says nothing about it. When it is closed, its disk copy is read again.
 //! - `workspace.maxFiles` and `workspace.maxBytes` bound a scan, so a monorepo does not stall the
@@ -174,7 +176,7 @@ fn check_all(
         }
         let path = &candidate.path;
         let config = configs(path);
-        let read = disk_diagnostics(path, &config, encoding, &|len| {
+        let read = disk_diagnostics(path, true, &config, encoding, &|len| {
             let total = bytes.fetch_add(len, Ordering::Relaxed) + len;
             let within = total <= max_bytes;
             if !within {
@@ -195,11 +197,17 @@ fn check_all(
 /// reads (or `budget`, told its size, refuses it).
 fn disk_diagnostics(
     path: &Path,
+    listed: bool,
     config: &Config,
     encoding: Encoding,
     budget: &dyn Fn(u64) -> bool,
 ) -> Option<Vec<Diagnostic>> {
-    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES).ok()?;
+    // A file the walk just listed as regular; one a watcher named may be anything.
+    let bytes = if listed {
+        crate::files::read_listed_regular(path, MAX_FILE_BYTES).ok()?
+    } else {
+        crate::files::read_regular(path, MAX_FILE_BYTES).ok()?
+    };
     if !budget(bytes.len() as u64) {
         return None;
     }
@@ -291,10 +299,7 @@ async fn run_scan<H: Host>(
         }
     };
     let summary = match &found {
-        Some(found) if stop.load(Ordering::Relaxed) => {
-            let _ = found;
-            "stopped".to_string()
-        }
+        Some(_) if stop.load(Ordering::Relaxed) => "stopped".to_string(),
         Some(found) => {
             let with = found.files.iter().filter(|f| !f.2.is_empty()).count();
             let cut = if found.truncated {
@@ -411,7 +416,7 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
     let paths: Vec<(PathBuf, Uri)> = changes
         .iter()
         .filter_map(|c| Some((file_path(&c.uri)?, c.uri.clone())))
-        .filter(|(p, _)| roots.iter().any(|root| walk::admits(root, p)))
+        .filter(|(p, _)| roots.iter().any(|root| p.starts_with(root)))
         .collect();
     if paths.is_empty() {
         return;
@@ -419,11 +424,22 @@ pub async fn files_changed<H: Host>(host: &Arc<H>, changes: &[FileEvent]) {
     let encoding = host.caps().encoding;
     let inner = host.clone();
     let read = tokio::task::spawn_blocking(move || {
+        // A file the walk would not read (deleted, ignored, in `node_modules`) has none.
+        let listed: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+        let mut walked = vec![false; listed.len()];
+        for root in &roots {
+            for (w, admitted) in walked.iter_mut().zip(walk::admitted(root, &listed)) {
+                *w |= admitted;
+            }
+        }
         paths
             .into_iter()
-            .map(|(path, uri)| {
+            .zip(walked)
+            .map(|((path, uri), walked)| {
                 let config = lock(inner.settings()).config_for(Some(&path));
-                let diagnostics = disk_diagnostics(&path, &config, encoding, &|_| true);
+                let diagnostics = walked
+                    .then(|| disk_diagnostics(&path, false, &config, encoding, &|_| true))
+                    .flatten();
                 (path, uri, diagnostics)
             })
             .collect::<Vec<_>>()

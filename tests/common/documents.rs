@@ -71,7 +71,7 @@ fn synthetic_documents() -> Vec<Document> {
 }
 
 /// Every readable file below `dir` (not the READMEs, scorers and records beside the files).
-fn files_under(dir: &Path) -> Vec<Document> {
+pub fn files_under(dir: &Path) -> Vec<Document> {
     let mut paths = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {

@@ -111,6 +111,15 @@ def shapes(family):
                 lambda n: garbage(n).replace("\n", "\u2028")))
     out.append(("repeated settings", [1000, 3000, 10000, 30000, 100000],
                 lambda n: "".join(f.settings[i % len(f.settings)] + "\n" for i in range(n))))
+    # A call opening an object literal, never closed, line after line (a truncated handler
+    # pasted many times): the reader once asked tree-sitter for each object's parent, which
+    # walks every sibling (20,000 lines took 6 s of CPU).
+    open_call = {"javascript": "res.status(500).json({", "ruby": "render(json: {",
+                 "python": "return jsonify({", "php": "$res->status(500)->json(["}.get(family)
+    if open_call:
+        lead = "<?php\n" if family == "php" else ""
+        out.append(("open call repeated", [1000, 3000, 10000, 30000],
+                    lambda n, c=open_call, l=lead: l + (c + "\n") * n))
     broken = setting + (f.openers[0] if f.openers else "{")
     out.append(("broken line repeated", [1000, 3000, 10000, 30000, 100000],
                 lambda n: (broken + "\n") * n))

@@ -5,9 +5,10 @@
 -- Only editors/neovim is added to 'runtimepath'. For fixtures of several formats
 -- it opens the file, waits for the mailport diagnostic, applies the preferred
 -- quick fix with vim.lsp.buf.code_action(), checks the new text and that the
--- diagnostic is gone; checks a compose file reading its port from .env (the
--- finding on the .env line, go to definition, an edit clearing it); then runs
--- mailport.server.testConnection against a
+-- diagnostic is gone; checks completion, an inlay hint, a compose file reading its
+-- port from .env (the finding on the .env line, go to definition, an edit clearing
+-- it) and that a bad .env nobody opened is reported (the server's workspace scan);
+-- then runs mailport.server.testConnection against a
 -- loopback SMTP server started here. Exit status 0 only if every check passed.
 
 local test_dir = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
@@ -178,6 +179,25 @@ for _, case in ipairs(cases) do
   end)
   ::continue::
 end
+
+check('a diagnostic in an unopened file is reported (workspace scan)', function()
+  -- A project of its own (`.mailport.toml` marks the root): a bad `.env` that is never opened,
+  -- and a YAML file that is, so that the client starts there.
+  local project = work .. '/unopened'
+  vim.fn.mkdir(project, 'p')
+  vim.fn.writefile({}, project .. '/.mailport.toml')
+  vim.fn.writefile({ 'EMAIL_HOST=smtp.example.com', 'EMAIL_PORT=587', 'EMAIL_USE_SSL=True' }, project .. '/.env')
+  vim.fn.writefile({ 'name: app', 'replicas: 2' }, project .. '/app.yml')
+  open(project .. '/app.yml')
+  local env_buf = vim.uri_to_bufnr(vim.uri_from_fname(project .. '/.env'))
+  if vim.api.nvim_buf_is_loaded(env_buf) then
+    error('.env was opened', 0)
+  end
+  wait_for('MP003 on the unopened .env', function()
+    return #diagnostics_with(env_buf, 'MP003') > 0
+  end)
+  vim.cmd('bwipeout!')
+end)
 
 check('an inlay hint after the port says what the connection is', function()
   local path = work .. '/hint/.env'

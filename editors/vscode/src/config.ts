@@ -204,8 +204,8 @@ export interface ExtensionSettings {
   debounceMs?: unknown;
   codeLens?: unknown;
   inlayHints?: unknown;
-  workspace?: { scan?: unknown; maxFiles?: unknown; maxBytes?: unknown };
   probe?: { timeoutSecs?: unknown };
+  workspace?: { scan?: unknown; maxFiles?: unknown; maxBytes?: unknown };
   trace?: { server?: unknown };
 }
 
@@ -222,8 +222,8 @@ export interface ServerSettings {
   debounceMs?: number;
   codeLens?: boolean;
   inlayHints?: boolean;
-  workspace?: { scan?: boolean; maxFiles?: number; maxBytes?: number };
   probe?: { timeoutSecs: number };
+  workspace?: { scan?: boolean; maxFiles?: number; maxBytes?: number };
 }
 
 const RULE_CODE = /^MP\d{3}$/;
@@ -268,17 +268,18 @@ export function toServerSettings(s: ExtensionSettings): ServerSettings {
   }
   if (typeof s.codeLens === "boolean") out.codeLens = s.codeLens;
   if (typeof s.inlayHints === "boolean") out.inlayHints = s.inlayHints;
-  const workspace: { scan?: boolean; maxFiles?: number; maxBytes?: number } = {};
-  if (typeof s.workspace?.scan === "boolean") workspace.scan = s.workspace.scan;
-  for (const key of ["maxFiles", "maxBytes"] as const) {
-    const n = s.workspace?.[key];
-    if (typeof n === "number" && Number.isSafeInteger(n) && n >= 1) workspace[key] = n;
-  }
-  if (Object.keys(workspace).length > 0) out.workspace = workspace;
   const timeout = s.probe?.timeoutSecs;
   if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
     out.probe = { timeoutSecs: timeout };
   }
+  const ws = s.workspace;
+  const workspace: { scan?: boolean; maxFiles?: number; maxBytes?: number } = {};
+  if (typeof ws?.scan === "boolean") workspace.scan = ws.scan;
+  for (const key of ["maxFiles", "maxBytes"] as const) {
+    const n = ws?.[key];
+    if (typeof n === "number" && Number.isInteger(n) && n >= 0) workspace[key] = n;
+  }
+  if (Object.keys(workspace).length > 0) out.workspace = workspace;
   return out;
 }
 

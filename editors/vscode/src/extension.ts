@@ -46,12 +46,12 @@ function readSettings(scope?: vscode.ConfigurationScope): ExtensionSettings {
     debounceMs: cfg.get("debounceMs"),
     codeLens: cfg.get("codeLens"),
     inlayHints: cfg.get("inlayHints"),
+    probe: { timeoutSecs: cfg.get("probe.timeoutSecs") },
     workspace: {
       scan: cfg.get("workspace.scan"),
       maxFiles: cfg.get("workspace.maxFiles"),
       maxBytes: cfg.get("workspace.maxBytes"),
     },
-    probe: { timeoutSecs: cfg.get("probe.timeoutSecs") },
     trace: { server: cfg.get("trace.server") },
   };
 }

@@ -182,8 +182,8 @@ describe("settings", () => {
       debounceMs: 25.4,
       codeLens: false,
       inlayHints: false,
-      workspace: { scan: false, maxFiles: 2000, maxBytes: -1 },
       probe: { timeoutSecs: 5 },
+      workspace: { scan: false, maxFiles: 1000, maxBytes: -1 },
       trace: { server: "verbose" },
     });
     assert.deepEqual(s, {
@@ -193,43 +193,21 @@ describe("settings", () => {
       debounceMs: 25,
       codeLens: false,
       inlayHints: false,
-      workspace: { scan: false, maxFiles: 2000 },
       probe: { timeoutSecs: 5 },
+      workspace: { scan: false, maxFiles: 1000 },
     });
   });
 
   it("leaves unset and invalid values to the server's defaults", () => {
     assert.deepEqual(
-      toServerSettings({
-        prefer: "tls",
-        rules: [],
-        allow: "x",
-        debounceMs: null,
-        codeLens: "yes",
-        inlayHints: 1,
-        workspace: { scan: "no", maxFiles: 1.5, maxBytes: null },
-        probe: { timeoutSecs: 0 },
-      }),
+      toServerSettings({ prefer: "tls", rules: [], allow: "x", debounceMs: null, codeLens: "yes", inlayHints: 1, probe: { timeoutSecs: 0 }, workspace: { scan: "no", maxFiles: 1.5 } }),
       {},
     );
   });
 
   it("declares every server setting in package.json", () => {
     const declared = Object.keys(packageJson.contributes.configuration.properties);
-    for (const key of [
-      "prefer",
-      "rules",
-      "allow",
-      "debounceMs",
-      "codeLens",
-      "inlayHints",
-      "workspace.scan",
-      "workspace.maxFiles",
-      "workspace.maxBytes",
-      "probe.timeoutSecs",
-      "trace.server",
-      "server.path",
-    ]) {
+    for (const key of ["prefer", "rules", "allow", "debounceMs", "codeLens", "inlayHints", "probe.timeoutSecs", "workspace.scan", "workspace.maxFiles", "workspace.maxBytes", "trace.server", "server.path"]) {
       assert.ok(declared.includes(`mailport.${key}`), `mailport.${key} is not declared`);
     }
   });

@@ -29,7 +29,7 @@ pub fn parse(text: &str) -> Parsed {
                 text,
                 out: Vec::new(),
             };
-            reader.visit(root);
+            reader.visit(root, &mut Vec::new());
             reader.out
         },
     )
@@ -40,11 +40,17 @@ struct Reader<'a> {
     out: Vec<Setting>,
 }
 
+/// The nodes above the one being read, outermost first, each with the position among its named
+/// children of the next one down. (tree-sitter's `Node::parent` walks down from the root through
+/// every sibling: asked for each of 10,000 statements of one file, it took seconds.)
+type Ancestors<'t> = Vec<(Node<'t>, usize)>;
+
 /// The object is a member value of another object (read by the recursion from its root).
-fn is_nested(object: Node) -> bool {
-    match object.parent() {
-        Some(p) if p.kind() == "pair" => true,
-        Some(p) if p.kind() == "array" => p.parent().is_some_and(|g| g.kind() == "pair"),
+fn is_nested(ancestors: &[(Node, usize)]) -> bool {
+    let mut up = ancestors.iter().rev().map(|(n, _)| n.kind());
+    match up.next() {
+        Some("pair") => true,
+        Some("array") => up.next() == Some("pair"),
         _ => false,
     }
 }
@@ -54,27 +60,33 @@ impl<'a> Reader<'a> {
         node_text(self.text, node)
     }
 
-    fn visit(&mut self, node: Node) {
-        if node.kind() == "object" && !is_nested(node) {
-            let path = self.context(node);
+    fn visit<'t>(&mut self, node: Node<'t>, ancestors: &mut Ancestors<'t>) {
+        if node.kind() == "object" && !is_nested(ancestors) {
+            let path = self.context(ancestors);
             self.object(node, &path);
         }
         if node.kind() == "call_expression" {
-            self.transport_url(node);
+            self.transport_url(node, ancestors);
         }
-        for child in named_children(node) {
-            self.visit(child);
+        ancestors.push((node, 0));
+        for (index, child) in named_children(node).into_iter().enumerate() {
+            if let Some(last) = ancestors.last_mut() {
+                last.1 = index;
+            }
+            self.visit(child, ancestors);
         }
+        ancestors.pop();
     }
 
-    /// Where an outermost object literal is (see the module docs).
-    fn context(&self, object: Node) -> Vec<String> {
+    /// Where an outermost object literal (or a call) is, from the nodes above it (see the module
+    /// docs).
+    fn context(&self, ancestors: &[(Node, usize)]) -> Vec<String> {
         let mut reversed: Vec<String> = Vec::new();
-        let mut node = object;
-        while let Some(parent) = node.parent() {
+        let mut up = ancestors.iter().rev().copied();
+        while let Some((parent, child_index)) = up.next() {
             match parent.kind() {
                 "arguments" => {
-                    let Some(call) = parent.parent() else { break };
+                    let Some((call, _)) = up.next() else { break };
                     if let Some(function) = call.child_by_field_name("function") {
                         let name = self.src(function);
                         let last = name.rsplit('.').next().unwrap_or(name);
@@ -82,11 +94,8 @@ impl<'a> Reader<'a> {
                             reversed.push(last.to_string());
                         }
                     }
-                    node = call;
                 }
-                "parenthesized_expression" | "arrow_function" | "await_expression" | "ERROR" => {
-                    node = parent
-                }
+                "parenthesized_expression" | "arrow_function" | "await_expression" | "ERROR" => {}
                 "variable_declarator" => {
                     if let Some(name) = parent.child_by_field_name("name") {
                         reversed.push(self.src(name).to_string());
@@ -117,17 +126,12 @@ impl<'a> Reader<'a> {
                     {
                         reversed.push(key);
                     }
-                    let Some(outer) = parent.parent() else { break };
-                    node = outer;
+                    // the object the pair is in
+                    if up.next().is_none() {
+                        break;
+                    }
                 }
-                "array" => {
-                    let index = named_children(parent)
-                        .iter()
-                        .position(|c| c.id() == node.id())
-                        .unwrap_or(0);
-                    reversed.push(format!("#{index}"));
-                    node = parent;
-                }
+                "array" => reversed.push(format!("#{child_index}")),
                 _ => break,
             }
         }
@@ -137,7 +141,7 @@ impl<'a> Reader<'a> {
 
     /// `nodemailer.createTransport("smtps://user:pass@smtp.example.com")`: the URL argument is a
     /// setting `[…, "createTransport", "url"]`.
-    fn transport_url(&mut self, call: Node) {
+    fn transport_url(&mut self, call: Node, ancestors: &[(Node, usize)]) {
         let Some(function) = call.child_by_field_name("function") else {
             return;
         };
@@ -155,7 +159,7 @@ impl<'a> Reader<'a> {
         let Some(value) = self.read(first) else {
             return;
         };
-        let mut path = self.context(call);
+        let mut path = self.context(ancestors);
         path.push("createTransport".to_string());
         path.push("url".to_string());
         let style = member_style(self.text, first.start_byte(), first.end_byte(), ": ", None);
