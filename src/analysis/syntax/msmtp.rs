@@ -8,9 +8,10 @@
 //! (a pure alias with no lines of its own) adds no endpoint: it is the same connection as NAME.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::literal::{line_end, line_style, setting, unescape};
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 use crate::vocab::Span;
 
 /// One `key value` line as written.
@@ -32,7 +33,7 @@ struct Account {
     parents: Vec<String>,
     /// `defaults` lines in force when the account starts.
     defaults: Effective,
-    own: Vec<Line>,
+    own: Vec<Rc<Line>>,
 }
 
 /// Keys inherited at most (from `defaults` or a parent): msmtp has about fifty commands, and a
@@ -40,16 +41,27 @@ struct Account {
 const MAX_INHERITED_KEYS: usize = 128;
 /// Parents of one account read at most.
 const MAX_PARENTS: usize = 16;
+/// Inherited values are repeated in every account that inherits them: their long parts all
+/// together at most this many times the document's size (and 1 MiB for any document), so that
+/// ten thousand accounts inheriting one long value stay linear in memory (it took 2.9 GB).
+const INHERITED_BYTES_PER_BYTE: usize = 4;
+/// msmtp's commands are words of at most about twenty letters: a longer first word is no command,
+/// and is not read (every account would copy and hash it).
+const MAX_KEY_LEN: usize = 64;
+/// Values up to this long are not counted (a host, a port, a path: a key's worth).
+const SHORT_VALUE: usize = 256;
+const INHERITED_BYTES_AT_LEAST: usize = 1 << 20;
 
-/// Lines by key, a later line replacing an earlier one, in the order keys first appear.
+/// Lines by key, a later line replacing an earlier one, in the order keys first appear. Lines are
+/// shared: every account starts from a copy of the defaults.
 #[derive(Clone, Default)]
 struct Effective {
-    lines: Vec<Line>,
+    lines: Vec<Rc<Line>>,
     index: HashMap<String, usize>,
 }
 
 impl Effective {
-    fn set(&mut self, line: Line) {
+    fn set(&mut self, line: Rc<Line>) {
         match self.index.get(&line.key) {
             Some(&i) => self.lines[i] = line,
             None => {
@@ -60,9 +72,9 @@ impl Effective {
     }
 
     /// Sets `line` unless that would be a new key past the inheritance bound.
-    fn inherit(&mut self, line: &Line) {
+    fn inherit(&mut self, line: &Rc<Line>) {
         if self.lines.len() < MAX_INHERITED_KEYS || self.index.contains_key(&line.key) {
-            self.set(line.clone());
+            self.set(Rc::clone(line));
         }
     }
 
@@ -114,10 +126,10 @@ pub fn parse(text: &str) -> Parsed {
             }
             _ if in_account => {
                 if let Some(account) = accounts.last_mut() {
-                    account.own.push(line);
+                    account.own.push(Rc::new(line));
                 }
             }
-            _ => defaults.inherit(&line),
+            _ => defaults.inherit(&Rc::new(line)),
         }
     }
 
@@ -131,6 +143,11 @@ pub fn parse(text: &str) -> Parsed {
     // msmtp copies a parent's settings when it reads `account NAME : PARENT`, so a parent is an
     // account defined before; the last of that name wins.
     let mut defined: HashMap<&str, Effective> = HashMap::new();
+    let mut inherited_left = text
+        .len()
+        .saturating_mul(INHERITED_BYTES_PER_BYTE)
+        .max(INHERITED_BYTES_AT_LEAST);
+    let mut errors = Vec::new();
     for account in &accounts {
         let mut effective = account.defaults.clone();
         for parent in &account.parents {
@@ -141,7 +158,7 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
         for line in &account.own {
-            effective.set(line.clone());
+            effective.set(Rc::clone(line));
         }
         if !account.own.is_empty() || account.parents.is_empty() {
             let own_end = account
@@ -152,15 +169,29 @@ pub fn parse(text: &str) -> Parsed {
             for line in &effective.lines {
                 // inherited lines are all written before the account
                 let own = line.key_span.start > account.header.start;
+                if !own {
+                    // short values are bounded by the number of keys; long ones are counted
+                    let cost = line.value.len().saturating_sub(SHORT_VALUE);
+                    if cost > inherited_left {
+                        if errors.is_empty() {
+                            errors.push(SyntaxError {
+                                span: account.header.clone(),
+                                message: "too many inherited settings to repeat in every account: \
+                                          from this account on, only an account's own lines are \
+                                          checked"
+                                    .to_string(),
+                            });
+                        }
+                        continue;
+                    }
+                    inherited_left -= cost;
+                }
                 settings.push(to_setting(text, &group, line, (!own).then_some(own_end)));
             }
         }
         defined.insert(&account.name, effective.inheritable());
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-    }
+    Parsed { settings, errors }
 }
 
 fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {
@@ -193,6 +224,9 @@ fn read_line(text: &str, start: usize, raw_line: &str) -> Option<Line> {
         return None;
     }
     let key_len = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
+    if key_len > MAX_KEY_LEN {
+        return None; // no msmtp command: msmtp itself rejects the line
+    }
     let key = body.get(..key_len)?.to_string();
     let key_start = start + lead;
     let rest = body.get(key_len..)?;
@@ -233,6 +267,36 @@ mod tests {
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
+    }
+
+    /// Ten thousand accounts inheriting one long value: the value is repeated only up to a
+    /// bound linear in the document, the rest of the accounts get their own lines, and the
+    /// document says where that starts. A word too long to be a command is not read at all.
+    #[test]
+    fn long_inherited_values_are_repeated_within_a_bound() {
+        let mut text = format!(
+            "defaults\npasswordeval {}\n{} x\n",
+            "p".repeat(100_000),
+            "k".repeat(1000)
+        );
+        for i in 0..10_000 {
+            text.push_str(&format!("account a{i}\nhost smtp.example.com\n"));
+        }
+        let parsed = parse(&text);
+        let repeated: usize = parsed.settings.iter().map(|s| s.value.len()).sum();
+        let bound = text.len() * INHERITED_BYTES_PER_BYTE + INHERITED_BYTES_AT_LEAST;
+        assert!(
+            repeated <= bound + 10_000 * (SHORT_VALUE + 64),
+            "{repeated} bytes"
+        );
+        assert_eq!(parsed.errors.len(), 1);
+        assert!(parsed.errors[0]
+            .message
+            .starts_with("too many inherited settings"));
+        // every account still has its own host
+        let hosts = parsed.settings.iter().filter(|s| s.key() == "host").count();
+        assert_eq!(hosts, 10_000);
+        assert!(!parsed.settings.iter().any(|s| s.key().starts_with("kkk")));
     }
 
     /// A long chain of accounts, each with keys of its own and inheriting the one before, reads
