@@ -623,3 +623,85 @@ internalDatabase:
         "#]],
     );
 }
+
+#[test]
+fn authentik_environment_and_chart_values() {
+    // USE_TLS (STARTTLS) on 465 waits for a greeting that never comes; both written false is plaintext.
+    check(
+        "docker-compose.yml",
+        r#"services:
+  server:
+    image: ghcr.io/goauthentik/server:2024.8
+    command: server
+    environment:
+      AUTHENTIK_REDIS__HOST: redis
+      AUTHENTIK_POSTGRESQL__HOST: postgresql
+      AUTHENTIK_POSTGRESQL__PORT: 5432
+      AUTHENTIK_EMAIL__HOST: smtp.example.com
+      AUTHENTIK_EMAIL__PORT: 465
+      AUTHENTIK_EMAIL__USERNAME: auth@example.com
+      AUTHENTIK_EMAIL__PASSWORD: ${EMAIL_PASSWORD}
+      AUTHENTIK_EMAIL__USE_TLS: "true"
+      AUTHENTIK_EMAIL__USE_SSL: "false"
+  worker:
+    image: ghcr.io/goauthentik/server:2024.8
+    command: worker
+    environment:
+      - AUTHENTIK_EMAIL__HOST=mail.example.com
+      - AUTHENTIK_EMAIL__PORT=587
+      - AUTHENTIK_EMAIL__USERNAME=auth@example.com
+      - AUTHENTIK_EMAIL__PASSWORD=${EMAIL_PASSWORD}
+      - AUTHENTIK_EMAIL__USE_TLS=false
+      - AUTHENTIK_EMAIL__USE_SSL=false
+  ldap:
+    image: ghcr.io/goauthentik/ldap:2024.8
+    environment:
+      # A Secret elsewhere holds the rest: no TLS key written, so authentik's plaintext default
+      # is not assumed.
+      AUTHENTIK_EMAIL__HOST: mail.example.com
+      AUTHENTIK_EMAIL__USERNAME: auth@example.com
+"#,
+        expect![[r#"
+            10:30 error MP003 port 465 starts with TLS (implicit TLS), but AUTHENTIK_EMAIL__USE_TLS=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (AUTHENTIK_EMAIL__USE_SSL=true, AUTHENTIK_EMAIL__USE_TLS=false)
+                |       AUTHENTIK_EMAIL__USE_TLS: "false"
+                |       AUTHENTIK_EMAIL__USE_SSL: "true"
+              fix: Use port 587 (STARTTLS)
+                |       AUTHENTIK_EMAIL__PORT: 587
+            23:34 error MP004 SMTP connection to mail.example.com without TLS (AUTHENTIK_EMAIL__USE_TLS=false with AUTHENTIK_EMAIL__USE_SSL=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (AUTHENTIK_EMAIL__USE_SSL=true)
+                |       - AUTHENTIK_EMAIL__PORT=465
+                |       - AUTHENTIK_EMAIL__USE_SSL=true
+              fix: Require STARTTLS (AUTHENTIK_EMAIL__USE_TLS=true)
+                |       - AUTHENTIK_EMAIL__USE_TLS=true
+        "#]],
+    );
+    // Implicit TLS on 465 in the chart's values: clean.
+    check(
+        "values.yaml",
+        r#"authentik:
+  secret_key: ""
+  email:
+    host: smtp.example.com
+    port: 465
+    username: auth@example.com
+    password: secret
+    use_tls: false
+    use_ssl: true
+    from: auth@example.com
+server:
+  replicas: 1
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // The chart's own defaults (no host, no credentials): nothing is sent anywhere: clean.
+    check(
+        "values.yaml",
+        "authentik:\n  email:\n    host: \"\"\n    port: 587\n    username: \"\"\n    password: \"\"\n    use_tls: false\n    use_ssl: false\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
