@@ -1040,6 +1040,29 @@ async fn a_slow_document_blocks_nothing_else_and_its_stale_analysis_is_not_publi
     client.shutdown().await;
 }
 
+/// Issue #12's case: `SMTP_PORT: 587` with `SMTP_SECURE: "true"` is implicit TLS, whatever the
+/// port says, and the hint says so (MP003 flags the port beside it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inlay_hint_says_what_the_application_reads_not_what_the_port_suggests() {
+    let (mut client, _) = Client::start(false, no_debounce(), None).await;
+    let uri = "file:///tmp/mailport-lsp-test/app/docker-compose.yml";
+    let text = "services:\n  app:\n    environment:\n      SMTP_HOST: smtp.example.com\n      SMTP_PORT: 587\n      SMTP_SECURE: \"true\"\n";
+    client.open(uri, "dockercompose", text).await;
+    client.diagnostics(uri, |p| p["version"] == 1).await;
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 6, "character": 0}});
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": whole}),
+        )
+        .await;
+    let hints = hints["result"].as_array().expect("hints");
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0]["position"], json!({"line": 4, "character": 20}));
+    assert_eq!(hints[0]["label"], "SMTP · implicit TLS");
+    client.shutdown().await;
+}
+
 /// After the port, what the connection is; off by a setting, refreshed when settings change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inlay_hints_say_what_the_connection_is_and_follow_the_setting() {
