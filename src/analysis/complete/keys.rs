@@ -73,7 +73,7 @@ pub(super) fn complete_key(
         let options = match role {
             Role::Port => port_option(endpoint),
             Role::Security(security_key) => security_options(profile, security_key, endpoint),
-            Role::Plain => vec![Option_ {
+            Role::Plain => vec![Choice {
                 value: String::new(),
                 detail: role_words(key, profile),
                 port: None,
@@ -284,8 +284,7 @@ fn key_tail(key: &str) -> String {
 }
 
 /// One value a key may be written with.
-#[allow(non_camel_case_types)]
-struct Option_ {
+struct Choice {
     value: String,
     detail: String,
     /// The port that goes with it, when the endpoint's does not fit.
@@ -307,7 +306,7 @@ fn role_words(key: &str, profile: &Profile) -> String {
 }
 
 /// The port that fits the endpoint's mode (implicit TLS when nothing says otherwise: RFC 8314).
-fn port_option(e: &Endpoint) -> Vec<Option_> {
+fn port_option(e: &Endpoint) -> Vec<Choice> {
     let protocol = e.protocol.unwrap_or(Protocol::Smtp);
     let (port, words) = if e.security.is_starttls() {
         (ports::starttls_port(protocol), "STARTTLS")
@@ -317,7 +316,7 @@ fn port_option(e: &Endpoint) -> Vec<Option_> {
             "implicit TLS (recommended, RFC 8314)",
         )
     };
-    vec![Option_ {
+    vec![Choice {
         value: port.to_string(),
         detail: words.to_string(),
         port: None,
@@ -327,7 +326,7 @@ fn port_option(e: &Endpoint) -> Vec<Option_> {
 
 /// The values that turn a mode on, the safest first, each with the port the mode needs when the
 /// endpoint's does not fit it.
-fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<Option_> {
+fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<Choice> {
     let protocol = e.protocol.unwrap_or(Protocol::Smtp);
     let mut modes: Vec<(Security, &String)> = key
         .values
@@ -354,7 +353,7 @@ fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<O
             };
             let port = (!fits).then_some(wanted);
             let words = mode_words(mode)?;
-            Some(Option_ {
+            Some(Choice {
                 value: super::spelling(profile, key, value)?,
                 detail: match port {
                     Some(port) => format!("{words}, with port {port}"),
