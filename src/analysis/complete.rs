@@ -38,8 +38,9 @@ pub enum CompletionKind {
     Key,
 }
 
-/// Each candidate is checked by a full analysis of the text with it in place: at most this many
-/// bytes are analysed per request (a larger document gets fewer candidates, a huge one none).
+/// A candidate that cannot be checked on its endpoint alone (no kept analysis, an empty value, a
+/// key being typed) is checked by a full analysis of the text with it in place: at most this many
+/// bytes are analysed per request (a larger document gets fewer such candidates, a huge one none).
 const CHECK_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 /// The values to offer at `offset`: empty unless it is in (or at the end of) the port or host
