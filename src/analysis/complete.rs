@@ -145,14 +145,56 @@ impl Check<'_> {
             return false;
         }
         self.whole_checks_left -= 1;
-        let mut changed = String::with_capacity(self.text.len() + value.len());
-        changed.push_str(&self.text[..self.replace.start]);
-        changed.push_str(value);
-        changed.push_str(&self.text[self.replace.end..]);
+        let whole = WholeText {
+            text: self.text,
+            format: self.format,
+            config: self.config,
+            flagged_before: self.flagged_before,
+        };
+        whole.flags_nothing(&self.replace, value, &[])
+    }
+}
+
+/// A candidate put in place of `at` (with edits elsewhere that go with it), checked by analysing
+/// the whole text: nothing new to warn about, and nothing at all on what was put in.
+struct WholeText<'a> {
+    text: &'a str,
+    format: Format,
+    config: &'a Config,
+    flagged_before: usize,
+}
+
+impl WholeText<'_> {
+    fn flags_nothing(&self, at: &Span, put: &str, also: &[Edit]) -> bool {
+        // (span, new text, is what was put in)
+        let mut edits: Vec<(Span, &str, bool)> = vec![(at.clone(), put, true)];
+        edits.extend(
+            also.iter()
+                .map(|e| (e.span.clone(), e.new_text.as_str(), false)),
+        );
+        edits.sort_by_key(|(span, _, _)| span.start);
+        if edits.windows(2).any(|w| w[0].0.end > w[1].0.start) {
+            return false;
+        }
+        let mut changed = String::with_capacity(self.text.len() + put.len() + 8);
+        let mut from = 0;
+        let mut put_span = 0..0;
+        for (span, new_text, is_put) in &edits {
+            changed.push_str(&self.text[from..span.start]);
+            if *is_put {
+                put_span = changed.len()..changed.len() + new_text.len();
+            }
+            changed.push_str(new_text);
+            from = span.end;
+        }
+        changed.push_str(&self.text[from..]);
         let after = analyze(&changed, self.format, self.config);
-        let end = self.replace.start + value.len();
         flagged(&after.findings) <= self.flagged_before
-            && !after.findings.iter().any(|f| on_value(f, end))
+            && !after.findings.iter().any(|f| {
+                f.severity >= Severity::Warning
+                    && f.span.start <= put_span.end
+                    && put_span.start <= f.span.end
+            })
     }
 }
 

@@ -5,15 +5,15 @@
 //! TLS with 465); a port key comes with the port that fits the mode already set. A combination
 //! that a rule would flag is never offered.
 
-use super::{flagged, mode_words, Completion, CompletionKind, CHECK_BUDGET_BYTES};
+use super::{flagged, mode_words, Completion, CompletionKind, WholeText, CHECK_BUDGET_BYTES};
 use crate::analysis::endpoints::Endpoint;
 use crate::analysis::fixes::{self, Doc};
 use crate::analysis::syntax::{formats, Parsed};
-use crate::analysis::{analyze, Analysis, Edit};
+use crate::analysis::Analysis;
 use crate::config::Config;
 use crate::knowledge::ports;
 use crate::knowledge::profiles::{self, Profile, SecurityKey};
-use crate::vocab::{Format, Protocol, Security, Severity, Span};
+use crate::vocab::{Format, Protocol, Security, Span};
 
 /// How far above or below the cursor a sibling entry is looked for.
 const NEAR_LINES: usize = 40;
@@ -110,13 +110,13 @@ pub(super) fn complete_key(
                     break;
                 }
                 checks_left -= 1;
-                let check = Trial {
+                let whole = WholeText {
                     text,
                     format,
                     config,
                     flagged_before,
                 };
-                if !check.flags_nothing(&typed.word, &entry, &also) {
+                if !whole.flags_nothing(&typed.word, &entry, &also) {
                     continue;
                 }
             }
@@ -364,49 +364,6 @@ fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<C
             })
         })
         .collect()
-}
-
-/// A key's entry put in place of the typed word (and its partner edits), checked by analysing
-/// the text whole.
-struct Trial<'a> {
-    text: &'a str,
-    format: Format,
-    config: &'a Config,
-    flagged_before: usize,
-}
-
-impl Trial<'_> {
-    fn flags_nothing(&self, word: &Span, entry: &str, also: &[Edit]) -> bool {
-        // (span, new text, is the entry)
-        let mut edits: Vec<(Span, &str, bool)> = vec![(word.clone(), entry, true)];
-        edits.extend(
-            also.iter()
-                .map(|e| (e.span.clone(), e.new_text.as_str(), false)),
-        );
-        edits.sort_by_key(|(span, _, _)| span.start);
-        if edits.windows(2).any(|w| w[0].0.end > w[1].0.start) {
-            return false;
-        }
-        let mut changed = String::with_capacity(self.text.len() + entry.len() + 8);
-        let mut at = 0;
-        let mut entry_span = 0..0;
-        for (span, new_text, is_entry) in &edits {
-            changed.push_str(&self.text[at..span.start]);
-            if *is_entry {
-                entry_span = changed.len()..changed.len() + new_text.len();
-            }
-            changed.push_str(new_text);
-            at = span.end;
-        }
-        changed.push_str(&self.text[at..]);
-        let after = analyze(&changed, self.format, self.config);
-        flagged(&after.findings) <= self.flagged_before
-            && !after.findings.iter().any(|f| {
-                f.severity >= Severity::Warning
-                    && f.span.start <= entry_span.end
-                    && entry_span.start <= f.span.end
-            })
-    }
 }
 
 #[cfg(test)]
