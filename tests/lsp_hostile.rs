@@ -787,6 +787,12 @@ async fn wrong_typed_params_for_every_method_get_invalid_params_or_are_dropped()
         "textDocument/hover",
         "textDocument/codeAction",
         "textDocument/codeLens",
+        "textDocument/completion",
+        "textDocument/inlayHint",
+        "textDocument/definition",
+        "textDocument/documentSymbol",
+        "textDocument/diagnostic",
+        "workspace/diagnostic",
         "workspace/executeCommand",
     ] {
         for params in &bad {
@@ -891,6 +897,48 @@ async fn edits_to_unknown_documents_and_odd_ranges_are_applied_as_documented() {
         expected(text, Format::Env, false),
         "{text}"
     );
+    lsp.finish().await;
+}
+
+#[tokio::test]
+async fn requests_at_odd_positions_are_answered_not_refused() {
+    let mut lsp = Lsp::start().await;
+    let uri = "file:///tmp/mailport-hostile/positions/.env";
+    let text = "A=😀\nEMAIL_HOST=smtp.example.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\n";
+    lsp.open(uri, "dotenv", 1, text).await;
+    lsp.diagnostics(uri, |p| p["version"] == 1).await;
+    let max = 4294967295u64;
+    // past the last line, past a line's end, inside the surrogate pair of 😀, the largest numbers
+    let positions = [
+        json!({"line": 1000, "character": 0}),
+        json!({"line": 2, "character": 400}),
+        json!({"line": 0, "character": 3}),
+        json!({"line": max, "character": max}),
+    ];
+    for position in &positions {
+        let at = json!({"textDocument": {"uri": uri}, "position": position});
+        let range = json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 3}, "end": position}});
+        let reversed = json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": {"line": 0, "character": 0}}});
+        for (method, params) in [
+            ("textDocument/hover", at.clone()),
+            ("textDocument/completion", at.clone()),
+            ("textDocument/definition", at.clone()),
+            ("textDocument/inlayHint", range.clone()),
+            ("textDocument/inlayHint", reversed.clone()),
+        ] {
+            let response = lsp.request(method, params.clone()).await;
+            assert!(
+                response.get("result").is_some(),
+                "{method} {params}: {response}"
+            );
+        }
+        let mut actions = range.clone();
+        actions["context"] = json!({"diagnostics": []});
+        let response = lsp.request("textDocument/codeAction", actions).await;
+        assert!(response.get("result").is_some(), "{response}");
+    }
+    // the server still reads the document as it is
+    lsp.assert_hover(uri, text, "587").await;
     lsp.finish().await;
 }
 
