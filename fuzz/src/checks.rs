@@ -11,7 +11,7 @@ use mailport::analysis::endpoints::MEMBERS;
 use mailport::analysis::incremental::{IncrementalAnalysis, TextChange};
 use mailport::analysis::syntax::incremental::IncrementalDoc;
 use mailport::analysis::syntax::{self, detect_format, Parsed};
-use mailport::analysis::{self, hover, Analysis};
+use mailport::analysis::{self, complete, hover, outline, Analysis};
 use mailport::cli::output::{self, CheckedFile, Report};
 use mailport::config::Config;
 use mailport::vocab::{Format, Span};
@@ -25,6 +25,9 @@ const MAX_EDITS: usize = 16;
 
 /// Hover requests per `analysis` input at most.
 const MAX_HOVERS: usize = 16;
+
+/// Completion requests per `analysis` input at most (each may analyse the text once per candidate).
+const MAX_COMPLETIONS: usize = 4;
 
 /// The input as text, the way a document reaches mailport: always valid UTF-8.
 pub fn text_of(data: &[u8]) -> Cow<'_, str> {
@@ -104,6 +107,8 @@ pub fn check_analysis(data: &[u8]) {
         }
     }
 
+    check_completion(format, &text, &config, &parsed, &result);
+
     // The first preferred fix, applied: the fixed text is analysed like any other.
     let fixed = result
         .findings
@@ -127,6 +132,64 @@ pub fn check_analysis(data: &[u8]) {
     if let Some(fixed) = fixed {
         let again = analysis::analyze(&fixed, format, &config);
         check_findings(format, &fixed, &again);
+    }
+}
+
+/// What the editor asks of an analysed document besides hovers: inlay hints, and completion at
+/// the ends of each endpoint's host and port and at the end of the text (a key being typed), both
+/// as the CLI would (every candidate checked on the whole text) and as the server does (on the
+/// analysis kept between edits). Every offered edit addresses the text and none overlap.
+fn check_completion(
+    format: Format,
+    text: &str,
+    config: &Config,
+    parsed: &Parsed,
+    result: &Analysis,
+) {
+    for hint in outline::inlay_hints(result) {
+        assert!(
+            text.is_char_boundary(hint.offset),
+            "{}: inlay hint at {} outside the text or inside a character: {hint:?}",
+            format.name(),
+            hint.offset
+        );
+    }
+    let offsets: Vec<usize> = result
+        .endpoints
+        .iter()
+        .flat_map(|e| [&e.host, &e.port])
+        .flatten()
+        .flat_map(|l| [l.span.start, l.span.end])
+        .chain([text.len()])
+        .take(MAX_COMPLETIONS)
+        .collect();
+    let kept = IncrementalDoc::keeping(format, text.to_string(), MEMBERS);
+    let mut incremental = IncrementalAnalysis::new();
+    let kept_result = incremental
+        .analyze(text, format, kept.parsed(), config, None)
+        .clone();
+    for &offset in &offsets {
+        let whole = complete::complete(text, format, config, parsed, result, None, offset);
+        let served = complete::complete(
+            text,
+            format,
+            config,
+            kept.parsed(),
+            &kept_result,
+            Some(&incremental),
+            offset,
+        );
+        for c in whole.iter().chain(&served) {
+            check_span(format, text, &c.replace, "completion span", c);
+            for edit in &c.also {
+                check_span(format, text, &edit.span, "completion edit", c);
+                assert!(
+                    edit.span.end <= c.replace.start || c.replace.end <= edit.span.start,
+                    "{}: a completion's edits overlap: {c:?}",
+                    format.name()
+                );
+            }
+        }
     }
 }
 
