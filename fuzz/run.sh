@@ -18,7 +18,7 @@ shift $(($# < 2 ? $# : 2))
 max_len=65536
 case "$target" in
     syntax_*) seeds=text/$target ;;
-    analysis) seeds=named ;;
+    analysis | completion) seeds=named ;;
     # Each edit is followed by three reads and three analyses: smaller documents, more edits.
     incremental_edits) seeds=edits max_len=16384 ;;
     *) echo "run.sh: unknown target $target (cargo fuzz list)" >&2; exit 2 ;;

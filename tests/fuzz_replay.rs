@@ -20,6 +20,7 @@ fn root() -> PathBuf {
 fn replay(target: &str, data: &[u8]) {
     match target {
         "analysis" => checks::check_analysis(data),
+        "completion" => checks::check_completion(data),
         "incremental_edits" => checks::check_incremental(data),
         _ => {
             let format = target
@@ -124,6 +125,7 @@ fn examples_pass_every_target_check() {
             checks::check_syntax(format, &text);
         }
         checks::check_analysis(&named(&name, &text));
+        checks::check_completion(&named(&name, &text));
         // Edits at the start, a quarter, the middle and the end.
         let mut edits = named(&name, &text);
         for (at, remove, insert) in [
@@ -280,6 +282,7 @@ fn mutated_examples_pass_every_target_check() {
         }
         let mut inputs = vec![
             ("analysis".to_string(), named(name, &mutated)),
+            ("completion".to_string(), named(name, &mutated)),
             ("incremental_edits".to_string(), edits),
         ];
         if let Some(format) = format {

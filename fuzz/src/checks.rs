@@ -26,7 +26,7 @@ const MAX_EDITS: usize = 16;
 /// Hover requests per `analysis` input at most.
 const MAX_HOVERS: usize = 16;
 
-/// Completion requests per `analysis` input at most (each may analyse the text once per candidate).
+/// Completion requests per `completion` input at most (each may analyse the text once per candidate).
 const MAX_COMPLETIONS: usize = 4;
 
 /// The input as text, the way a document reaches mailport: always valid UTF-8.
@@ -107,8 +107,6 @@ pub fn check_analysis(data: &[u8]) {
         }
     }
 
-    check_completion(format, &text, &config, &parsed, &result);
-
     // The first preferred fix, applied: the fixed text is analysed like any other.
     let fixed = result
         .findings
@@ -135,17 +133,23 @@ pub fn check_analysis(data: &[u8]) {
     }
 }
 
-/// What the editor asks of an analysed document besides hovers: inlay hints, and completion at
-/// the ends of each endpoint's host and port and at the end of the text (a key being typed), both
-/// as the CLI would (every candidate checked on the whole text) and as the server does (on the
-/// analysis kept between edits). Every offered edit addresses the text and none overlap.
-fn check_completion(
-    format: Format,
-    text: &str,
-    config: &Config,
-    parsed: &Parsed,
-    result: &Analysis,
-) {
+/// `completion` target: what the editor asks of a named document besides hovers — inlay hints,
+/// and completion at the ends of each endpoint's host and port and at the end of the text (a key
+/// being typed), the way the server asks: on the analysis kept between edits. Every hint is on a
+/// character boundary, every offered edit addresses the text and none overlap.
+pub fn check_completion(data: &[u8]) {
+    let (name, body) = split_named(data);
+    let text = text_of(body);
+    let Some(format) = detect_format(&name, None, &text) else {
+        return;
+    };
+    let text = text.as_ref();
+    let config = Config::default();
+    let result = analysis::analyze(text, format, &config);
+    check_completion_at(format, text, &config, &result);
+}
+
+fn check_completion_at(format: Format, text: &str, config: &Config, result: &Analysis) {
     for hint in outline::inlay_hints(result) {
         assert!(
             text.is_char_boundary(hint.offset),
@@ -169,7 +173,6 @@ fn check_completion(
         .analyze(text, format, kept.parsed(), config, None)
         .clone();
     for &offset in &offsets {
-        let whole = complete::complete(text, format, config, parsed, result, None, offset);
         let served = complete::complete(
             text,
             format,
@@ -179,7 +182,7 @@ fn check_completion(
             Some(&incremental),
             offset,
         );
-        for c in whole.iter().chain(&served) {
+        for c in &served {
             check_span(format, text, &c.replace, "completion span", c);
             for edit in &c.also {
                 check_span(format, text, &edit.span, "completion edit", c);
