@@ -111,6 +111,43 @@ async fn an_unopened_bad_env_is_published_and_follows_the_disk() {
     client.shutdown().await;
 }
 
+/// An editor opens its documents right after `initialized`: the scan, which starts a moment
+/// later, leaves them to the editor's text (never publishing the disk's beside it) and the disk
+/// counts again once the document is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_open_when_the_scan_runs_is_left_to_the_editor_until_closed() {
+    let (_root, root_path) = workspace();
+    let (mut client, _) = Client::start(false, json!({"debounceMs": 0}), Some(&root_path)).await;
+    let uri = format!("file://{root_path}/.env");
+    client.open(&uri, "dotenv", GOOD_ENV).await;
+    let params = client.diagnostics(&uri, |p| p["version"] == 1).await;
+    assert!(codes(&params["diagnostics"]).is_empty(), "{params}");
+    client
+        .wait_for("progress end", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        })
+        .await;
+    let published_from_disk = |client: &Client| {
+        client.seen.iter().any(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && !codes(&m["params"]["diagnostics"]).is_empty()
+        })
+    };
+    assert!(!published_from_disk(&client), "{:?}", client.seen);
+    client
+        .notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let params = client
+        .diagnostics(&uri, |p| !codes(&p["diagnostics"]).is_empty())
+        .await;
+    assert_eq!(codes(&params["diagnostics"]), ["MP003"], "{params}");
+    client.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pulling_client_gets_the_unopened_env_from_workspace_diagnostic() {
     let (root, root_path) = workspace();

@@ -38,6 +38,10 @@ use crate::files::walk::{self, Candidate, WalkLimits};
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 /// The result id of a file reported empty because the scan no longer has it.
 const GONE: &str = "gone";
+/// A scan waits this long before it reads: an editor opens its documents right after
+/// `initialized`, and those come first (the scan then skips them instead of analysing a second
+/// copy of each beside the editor's, at twice the memory).
+const SCAN_DELAY: Duration = Duration::from_millis(500);
 /// How often a running scan reports how far it got.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -158,9 +162,11 @@ struct Found {
     truncated: bool,
 }
 
-/// Reads and checks the candidates on every core within the byte budget.
+/// Reads and checks the candidates on every core within the byte budget, but for those `open`
+/// in the editor (their diagnostics come from the editor's text).
 fn check_all(
     candidates: &[Candidate],
+    open: &(dyn Fn(&Path) -> bool + Sync),
     configs: &(dyn Fn(&Path) -> Arc<Config> + Sync),
     encoding: Encoding,
     max_bytes: u64,
@@ -175,6 +181,9 @@ fn check_all(
             return None;
         }
         let path = &candidate.path;
+        if open(path) {
+            return None;
+        }
         let config = configs(path);
         let read = disk_diagnostics(path, true, &config, encoding, &|len| {
             let total = bytes.fetch_add(len, Ordering::Relaxed) + len;
@@ -237,6 +246,10 @@ async fn run_scan<H: Host>(
     roots: Vec<PathBuf>,
     stop: Arc<AtomicBool>,
 ) {
+    tokio::time::sleep(SCAN_DELAY).await;
+    if stop.load(Ordering::Relaxed) {
+        return;
+    }
     let caps = host.caps();
     let progress = if caps.progress {
         let token = ProgressToken::String(format!("mailport/workspace/{number}"));
@@ -271,8 +284,12 @@ async fn run_scan<H: Host>(
             let walked = walk::walk(&roots, limits).unwrap_or_default();
             total.store(walked.candidates.len(), Ordering::Relaxed);
             let configs = |path: &Path| lock(inner.settings()).config_for(Some(path));
+            let open = |path: &Path| {
+                Uri::from_file_path(path).is_some_and(|uri| inner.docs().get(&uri).is_some())
+            };
             let mut found = check_all(
                 &walked.candidates,
+                &open,
                 &configs,
                 caps.encoding,
                 settings.max_bytes,
