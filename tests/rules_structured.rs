@@ -705,3 +705,77 @@ server:
         "#]],
     );
 }
+
+/// The documents of a YAML stream stand alone (two ConfigMaps in one manifest are two
+/// configurations): nothing pairs the port of one with the TLS switch of another, and a mistake
+/// inside one document is still found.
+#[test]
+fn kubernetes_manifest_documents_stand_alone() {
+    check(
+        "configmaps.yaml",
+        r#"---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: billing-mail
+data:
+  SMTP_HOST: smtp.gmail.com
+  SMTP_PORT: "465"
+  SMTP_SECURE: "true"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: support-mail
+data:
+  SMTP_HOST: smtp.office365.com
+  SMTP_PORT: "587"
+  SMTP_SECURE: "false"
+...
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: alerts-mail
+data:
+  SMTP_HOST: smtp.example.com
+  SMTP_PORT: "587"
+  SMTP_SECURE: "true"
+"#,
+        expect![[r#"
+            27:15 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+        "#]],
+    );
+}
+
+/// Spring Boot reads the documents of `application.yml` as layers of one configuration: the
+/// profile document's port is read with the TLS switch of the document before it.
+#[test]
+fn spring_multi_document_yaml_is_read_as_layers() {
+    check(
+        "application.yml",
+        r#"spring:
+  mail:
+    host: smtp.example.com
+    port: 465
+    properties:
+      mail.smtp.ssl.enable: true
+---
+spring:
+  config:
+    activate:
+      on-profile: prod
+  mail:
+    port: 587
+"#,
+        expect![[r#"
+            13:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+              fix: Require STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true, properties.mail.smtp.ssl.enable=false)
+                |       mail.smtp.ssl.enable: false
+                |     properties.mail.smtp.starttls.enable: true
+                |     properties.mail.smtp.starttls.required: true
+        "#]],
+    );
+}

@@ -493,9 +493,10 @@ fn tree_match(path: &[Segment], segs: &[String]) -> Option<usize> {
 }
 
 /// Identifies a group: its root segments (and, for variables, the prefix).
-fn root_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
+fn root_hash<'a>(document: usize, parts: impl Iterator<Item = &'a str>) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    document.hash(&mut h);
     for p in parts {
         p.hash(&mut h);
     }
@@ -686,16 +687,23 @@ pub const MEMBERS: Keep = Keep {
 };
 
 /// Finds the candidate groups of a document, in claim order (profile priority, then position).
-pub fn candidate_groups(settings: &[Setting], format: Format) -> Vec<Group> {
+///
+/// `documents` are the offsets where the documents of a YAML stream begin
+/// (`syntax::yaml::document_starts`): a group never takes settings from two documents, unless
+/// its profile reads them as layers of one configuration.
+pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize]) -> Vec<Group> {
     let idx = index();
+    let all = profiles::all();
     let reads = readers(format);
     // (profile, root hash) → the group.
     let mut groups: HashMap<(usize, u64), Group> = HashMap::new();
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
+        let document = documents.partition_point(|&start| start <= s.key_span.start);
         match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
             let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
-            let root_hash = root_hash(parts);
+            let layered = all.get(pi).is_some_and(|p| p.layered_documents);
+            let root_hash = root_hash(if layered { 0 } else { document }, parts);
             let pattern = &idx.patterns[pi][ki];
             let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {
                 profile: pi,
@@ -785,9 +793,9 @@ pub fn member_setting(group: &Group, position: usize) -> Option<usize> {
     group.members.get(position).map(|m| m.setting)
 }
 
-/// Groups settings into endpoints using the application profiles.
+/// Groups the settings of one document into endpoints using the application profiles.
 pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
-    let groups = candidate_groups(settings, format);
+    let groups = candidate_groups(settings, format, &[]);
     let mut out: Vec<Endpoint> = claim(&groups, settings.len(), |gi, members| {
         read_group(&groups[gi], members, settings)
     })

@@ -315,7 +315,11 @@ fn order(findings: &mut [(usize, Finding)]) {
 impl State {
     fn full(text: &str, format: Format, parsed: &Parsed, config: &Config) -> State {
         let settings = &parsed.settings;
-        let candidates = endpoints::candidate_groups(settings, format);
+        let documents = match format {
+            Format::Yaml => super::syntax::yaml::document_starts(text),
+            _ => Vec::new(),
+        };
+        let candidates = endpoints::candidate_groups(settings, format, &documents);
         let mut in_candidate = vec![false; settings.len()];
         for g in &candidates {
             for si in g.settings() {

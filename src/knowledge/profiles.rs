@@ -183,6 +183,11 @@ pub struct Profile {
     /// be any host). Unset: not known, and the security rules stay silent on a missing host.
     #[serde(default)]
     pub default_host: Option<String>,
+    /// The documents of one YAML stream are read as layers of one configuration, a later one
+    /// over an earlier one (Spring Boot's multi-document `application.yml`). Unset: each
+    /// document stands alone (Kubernetes manifests, as the YAML spec has it).
+    #[serde(default)]
+    pub layered_documents: bool,
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
     pub write: BTreeMap<String, Vec<WriteKey>>,

@@ -37,6 +37,30 @@ pub fn parse(text: &str) -> Parsed {
     )
 }
 
+/// Where each document of a YAML stream after a marker begins: the offsets of the lines that
+/// are a document marker (`---` or `...` at the start of a line, alone or before a space). No
+/// scalar, quoted or block, can hold such a line (YAML 1.2, "c-forbidden"), so a line scan is
+/// exact. Linear in the text.
+pub fn document_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut line = 0;
+    loop {
+        if is_document_marker(&text.as_bytes()[line..]) {
+            starts.push(line);
+        }
+        match text[line..].find('\n') {
+            Some(i) => line += i + 1,
+            None => break starts,
+        }
+    }
+}
+
+/// Whether the line at the start of `line` is a document marker.
+pub fn is_document_marker(line: &[u8]) -> bool {
+    (line.starts_with(b"---") || line.starts_with(b"..."))
+        && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 /// Parses YAML within the limits of [`super::bounded`], never handing the grammar text nested
 /// deeper than it can hold (see [`nesting_cut`]).
 pub(crate) fn parse_within_limits(
