@@ -695,8 +695,10 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     let idx = index();
     let all = profiles::all();
     let reads = readers(format);
-    // (profile, root hash) → the group.
-    let mut groups: HashMap<(usize, u64), Group> = HashMap::new();
+    // (profile, root hash) → the group's place in `groups` (the groups themselves are not moved
+    // out of a map afterwards: a big document has thousands, and the copy doubled the peak).
+    let mut groups: Vec<Group> = Vec::new();
+    let mut place: HashMap<(usize, u64), usize> = HashMap::new();
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
         let document = documents.partition_point(|&start| start <= s.key_span.start);
@@ -705,25 +707,28 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
             let layered = all.get(pi).is_some_and(|p| p.layered_documents);
             let root_hash = root_hash(if layered { 0 } else { document }, parts);
             let pattern = &idx.patterns[pi][ki];
-            let group = groups.entry((pi, root_hash)).or_insert_with(|| Group {
-                profile: pi,
-                root_hash,
-                root_at: si,
-                root_len,
-                prefix_len: prefix.map(str::len),
-                members: Vec::new(),
-                first: si,
+            let gi = *place.entry((pi, root_hash)).or_insert_with(|| {
+                groups.push(Group {
+                    profile: pi,
+                    root_hash,
+                    root_at: si,
+                    root_len,
+                    prefix_len: prefix.map(str::len),
+                    members: Vec::new(),
+                    first: si,
+                });
+                groups.len() - 1
             });
-            group.members.push(Member {
+            groups[gi].members.push(Member {
                 setting: si,
                 role: pattern.role,
                 pattern: &pattern.text,
             });
         });
     }
-    let mut list: Vec<Group> = groups.into_values().collect();
-    list.sort_unstable_by_key(|g| (g.profile, g.first));
-    list
+    drop(place);
+    groups.sort_unstable_by_key(|g| (g.profile, g.first));
+    groups
 }
 
 /// Profiles claim groups in priority order; a setting belongs to one endpoint only, and a root read

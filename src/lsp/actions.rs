@@ -216,7 +216,7 @@ pub fn fix_all(
     encoding: Encoding,
     analyze: &dyn Fn(&str) -> Vec<Finding>,
 ) -> Option<CodeActionOrCommand> {
-    let text = rope.to_string();
+    let text = position::text(rope);
     let fixed = fixes::fix_all(&text, analyze);
     if fixed.edits.is_empty() {
         return None;

@@ -259,7 +259,7 @@ impl CrossFiles {
                     // Lock order: this engine, then another document's text side, briefly.
                     Some((_, entry)) => {
                         let doc = entry.lock();
-                        (Some(doc.rope.to_string()), Some(doc.version))
+                        (Some(position::text(&doc.rope)), Some(doc.version))
                     }
                     None => (
                         crate::files::read_regular_text(&path, MAX_NEIGHBOUR_BYTES).ok(),

@@ -177,12 +177,12 @@ impl Engine {
                 }
             }
             Queued::Edits(_) | Queued::Whole => {
-                self.source = self.read_source(rope.to_string());
+                self.source = self.read_source(position::text(&rope));
                 self.analyzer.pending = Pending::Many;
             }
         }
         if self.source.is_none() && rope.len_bytes() < REDETECT_BELOW_BYTES {
-            self.source = self.read_source(rope.to_string());
+            self.source = self.read_source(position::text(&rope));
             self.analyzer.pending = Pending::Many;
         }
         self.rope = rope;
@@ -217,7 +217,7 @@ impl Engine {
             self.source = None;
             self.analyzer.pending = Pending::Many;
             if rope.len_bytes() <= MAX_ANALYZED_BYTES {
-                self.source = self.read_source(rope.to_string());
+                self.source = self.read_source(position::text(&rope));
             }
             return true;
         }
