@@ -779,3 +779,49 @@ spring:
         "#]],
     );
 }
+
+/// A Kubernetes Secret's `data` values are base64 (`NTg3` is 587): as written they are not what
+/// the application gets, so nothing reads them (never "invalid port 'NTg3'"); its `stringData`
+/// and a ConfigMap's `data` are plain and read as usual.
+#[test]
+fn kubernetes_secret_data_is_base64_and_not_read_as_written() {
+    check(
+        "mail-secret.yaml",
+        r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: mail
+type: Opaque
+data:
+  SMTP_HOST: c210cC5nbWFpbC5jb20=
+  SMTP_PORT: NTg3
+  SMTP_SECURE: dHJ1ZQ==
+  SMTP_PASSWORD: c2VjcmV0
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: mail-plain
+stringData:
+  SMTP_HOST: smtp.example.com
+  SMTP_PORT: "587"
+  SMTP_SECURE: "true"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: mail-config
+data:
+  MAIL_HOST: smtp.example.com
+  MAIL_PORT: "2525x"
+binaryData:
+  SMTP_PORT: NDY1
+"#,
+        expect![[r#"
+            18:15 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |   SMTP_PORT: "465"
+            27:15 error MP001 invalid SMTP port: '2525x' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+        "#]],
+    );
+}

@@ -646,7 +646,7 @@ pub fn key_pattern(format: Format, profile: &str, setting: &Setting) -> Option<&
 /// Could some profile read this setting? A document's settings that cannot are never looked at
 /// by grouping, rules, fixes or hover, so a long-lived document may drop them to save memory.
 pub fn could_be_member(format: Format, s: &Setting) -> bool {
-    if super::embedded::could_hold_document(s.key()) {
+    if super::embedded::could_hold_document(s.key()) || is_manifest_kind(format, s) {
         return true;
     }
     let mut any = false;
@@ -659,7 +659,7 @@ pub fn could_be_member(format: Format, s: &Setting) -> bool {
 /// Could some profile read a setting whose last key is `key`? (True for every setting
 /// [`could_be_member`] accepts: it asks only the first half of the question.)
 pub fn could_have_member_key(format: Format, key: &str) -> bool {
-    if super::embedded::could_hold_document(key) {
+    if super::embedded::could_hold_document(key) || (format == Format::Yaml && key == "kind") {
         return true;
     }
     let idx = index();
@@ -678,6 +678,23 @@ pub fn could_have_member_key(format: Format, key: &str) -> bool {
             .tree
             .get(lc.as_str())
             .is_some_and(|hits| hits.iter().any(|&(pi, _)| reads(pi)))
+}
+
+/// The `kind` of a Kubernetes object (a top-level key of a YAML document): it decides whether
+/// the document's `data` values are written as the application reads them.
+pub fn is_manifest_kind(format: Format, s: &Setting) -> bool {
+    format == Format::Yaml && s.path.len() == 1 && &*s.path[0] == "kind"
+}
+
+/// A value the application gets base64-decoded (a Kubernetes Secret's `data`, any object's
+/// `binaryData`): as written it is not the value (`SMTP_PORT: NTg3` is 587), so no profile reads
+/// it, and no fix could write it.
+fn base64_encoded(s: &Setting, in_secret: bool) -> bool {
+    match s.path.first().map(|first| &**first) {
+        Some("data") => in_secret && s.path.len() == 2,
+        Some("binaryData") => s.path.len() == 2,
+        _ => false,
+    }
 }
 
 /// What a long-lived document keeps: the settings some profile could read.
@@ -699,9 +716,18 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     // out of a map afterwards: a big document has thousands, and the copy doubled the peak).
     let mut groups: Vec<Group> = Vec::new();
     let mut place: HashMap<(usize, u64), usize> = HashMap::new();
+    let document_of = |s: &Setting| documents.partition_point(|&start| start <= s.key_span.start);
+    let secrets: Vec<usize> = settings
+        .iter()
+        .filter(|s| is_manifest_kind(format, s) && s.value == "Secret")
+        .map(document_of)
+        .collect();
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
-        let document = documents.partition_point(|&start| start <= s.key_span.start);
+        let document = document_of(s);
+        if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
+            continue;
+        }
         match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
             let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
             let layered = all.get(pi).is_some_and(|p| p.layered_documents);

@@ -469,6 +469,15 @@ impl State {
         if touched.is_empty() {
             return false;
         }
+        // A manifest's `kind` decides which of its settings are read at all.
+        if touched.iter().any(|&si| {
+            parsed
+                .settings
+                .get(si)
+                .is_some_and(|s| endpoints::is_manifest_kind(self.format, s))
+        }) {
+            return false;
+        }
         // The change must have been inside the same values before: `env('X', 'a')` edited into
         // `465('X', 'a')` is one value in the new parse (an unknown call), but it was a key and
         // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed). And the value
