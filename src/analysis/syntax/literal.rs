@@ -201,7 +201,8 @@ const LONGEST_TEMPLATE: usize = 120;
 /// same length: `{{SMTP_PORT}}` → `__SMTP_PORT__`, `{{ .Values.port }}` → `____Values_port___`.
 /// Written bare into program source (`port: {{SMTP_PORT}},`, `:{{SMTP_AUTH}}`), such a
 /// placeholder is a syntax error that costs the parser the whole hash around it; as an
-/// identifier it reads as what it is, a value set elsewhere. Byte offsets do not move, so spans
+/// identifier it reads as what it is, a value set elsewhere (`={{`, a JSX attribute holding an
+/// object, is left as it is). Byte offsets do not move, so spans
 /// and values are still read from the original text. Each `{{` looks at most
 /// [`LONGEST_TEMPLATE`] bytes ahead: linear in the text.
 pub fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
@@ -213,6 +214,11 @@ pub fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some(found) = text.get(from..).and_then(|rest| rest.find("{{")) {
         let open = from + found;
         let inner_start = open + 2;
+        // `style={{ color: "red" }}`: a JSX attribute holding an object, not a placeholder.
+        if open > 0 && text.as_bytes()[open - 1] == b'=' {
+            from = inner_start;
+            continue;
+        }
         let window_end = (inner_start + LONGEST_TEMPLATE).min(text.len());
         let window = &text.as_bytes()[inner_start..window_end];
         let close = window
@@ -418,8 +424,10 @@ mod tests {
 
     #[test]
     fn braces_that_are_not_one_line_placeholders_stay() {
-        // JSX style objects over two lines, `{{{raw}}}`, an unclosed `{{` and a brace inside.
+        // JSX style objects (on one line and over two), `{{{raw}}}`, an unclosed `{{` and a
+        // brace inside.
         for text in [
+            "<p style={{ color: 'red' }}>",
             "style={{\n  color: 'red' }}",
             "{{{raw}}}",
             "x = {{ open",
