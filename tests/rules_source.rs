@@ -386,6 +386,66 @@ end
     );
 }
 
+/// Docker images ship their Ruby initializers as templates that the entrypoint fills in
+/// (`port: {{SMTP_PORT}},` bare, outside any string): the placeholders are values set elsewhere,
+/// and what the template writes literally still counts.
+#[test]
+fn rails_smtp_settings_template_of_an_image() {
+    check(
+        "assets/config/gitlab/smtp_settings.rb",
+        r#"# To enable smtp email delivery for your GitLab instance do next:
+# 1. Rename this file to smtp_settings.rb
+if Rails.env.production?
+  Gitlab::Application.config.action_mailer.delivery_method = :smtp
+
+  ActionMailer::Base.smtp_settings = {
+    address: "{{SMTP_HOST}}",
+    port: {{SMTP_PORT}},
+    user_name: "{{SMTP_USER}}",
+    password: "{{SMTP_PASSWORD}}",
+    domain: "{{SMTP_DOMAIN}}",
+    authentication: :{{SMTP_AUTH}},
+    enable_starttls_auto: true,
+    openssl_verify_mode: '{{SMTP_VERIFY}}'
+  }
+end
+"#,
+        expect![[r#"
+            13:27 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |     port: 465,
+                |     enable_starttls_auto: false,
+                |     openssl_verify_mode: '{{SMTP_VERIFY}}',
+                |     tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |     port: 587,
+                |     openssl_verify_mode: '{{SMTP_VERIFY}}',
+                |     enable_starttls: true
+        "#]],
+    );
+    // Every security value a placeholder too: nothing is decided here.
+    check(
+        "assets/runtime/config/gitlabhq/smtp_settings.rb",
+        r#"if Rails.env.production?
+  ActionMailer::Base.delivery_method = :smtp
+  ActionMailer::Base.smtp_settings = {
+    address: "{{SMTP_HOST}}",
+    port: {{SMTP_PORT}},
+    user_name: "{{SMTP_USER}}",
+    password: "{{SMTP_PASS}}",
+    authentication: "{{SMTP_AUTHENTICATION}}",
+    enable_starttls_auto: {{SMTP_STARTTLS}},
+    openssl_verify_mode: '{{SMTP_OPENSSL_VERIFY_MODE}}',
+    tls: {{SMTP_TLS}}
+  }
+end
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn nodemailer_transports() {
     check(

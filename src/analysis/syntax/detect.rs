@@ -66,12 +66,31 @@ fn detect_by_name(file_name: &str, language_id: Option<&str>, text: &str) -> Opt
     }
     // 3. The content: an rc file without a telling name by its first statement, an autoconfig
     //    document named after its domain, a modeline.
-    if extension.is_none_or(|extension| extension == "conf" || extension == "rc") {
+    if extension.is_none_or(rc_sniff_allowed) {
         if let Some(format) = sniff_rc_file(text) {
             return Some(format);
         }
     }
     sniff_content(text)
+}
+
+/// Prose and markup, whose opening may quote a config without being one.
+const PROSE_EXTENSIONS: &[&str] = &[
+    "md", "markdown", "rst", "txt", "html", "htm", "adoc", "org", "tex",
+];
+
+/// Whether a file with this extension may be an rc file told by its first statement. Mail-client
+/// account files are often named after the account (`profile.naver`, `dr.juniorf@gmail.com`,
+/// `account.work`), so the part after the last dot is a domain or a word, not a format: every
+/// extension no format claims is sniffed, except prose. An extension a format does claim (`.py`,
+/// `.sh` …) was decided in step 2.
+fn rc_sniff_allowed(extension: &str) -> bool {
+    extension == "conf"
+        || extension == "rc"
+        || !(PROSE_EXTENSIONS.contains(&extension)
+            || FORMATS.iter().any(|row| {
+                row.extensions.contains(&extension) || row.heredoc_scripts.contains(&extension)
+            }))
 }
 
 /// `row`'s format, when `word` (an extension or a language id) is one of its own and the
@@ -223,8 +242,12 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .take(20)
         .find(|l| {
-            let word = l.split_whitespace().next().unwrap_or("");
-            !MUTT_PREAMBLE.contains(&word)
+            let mut words = l.split_whitespace();
+            let word = words.next().unwrap_or("");
+            // `set my_user = …`: a variable of the user's own (mutt's `my_` prefix), set
+            // first so that the account's settings can use it.
+            let own_variable = word == "set" && words.next().is_some_and(|v| v.starts_with("my_"));
+            !MUTT_PREAMBLE.contains(&word) && !own_variable
         })?;
     let mut words = first.split_whitespace();
     let word = words.next()?;
@@ -467,5 +490,51 @@ mod mail_format_tests {
         );
         assert_eq!(detect_format("config", None, "set -e\n"), None);
         assert_eq!(detect_format("Makefile", None, "all:\n\tcc x.c\n"), None);
+    }
+
+    /// Account files named after the account: the part after the last dot is a domain or a
+    /// word. The first statement decides, as for a file without an extension; prose that quotes
+    /// a config, and source files, do not.
+    #[test]
+    fn account_files_named_after_the_account() {
+        let naver = "source $HOME/.mutt/auth.password\n\nset smtp_url = \"smtp://$imap_user@smtp.naver.com:587/\"\nset folder = 'imaps://imap.naver.com:993/'\n";
+        assert_eq!(
+            detect_format("profile.naver", None, naver),
+            Some(Format::Muttrc)
+        );
+        let gmail = "# This account is gone\n\nset my_username=\"dr.juniorf\"\nset from=\"$my_address\"\nset smtp_url=\"smtps://$my_address@smtp.gmail.com\"\n";
+        // `set my_…` variables of the user's own come first and decide nothing.
+        assert_eq!(
+            detect_format(".config/neomutt/accounts/dr.juniorf@gmail.com", None, gmail),
+            Some(Format::Muttrc)
+        );
+        let gmail = "set from=\"me@gmail.com\"\nset smtp_url=\"smtps://me@smtp.gmail.com\"\n";
+        assert_eq!(
+            detect_format("accounts/me@gmail.com", None, gmail),
+            Some(Format::Muttrc)
+        );
+        assert_eq!(
+            detect_format(
+                "work.account",
+                None,
+                "IMAPAccount work\nHost imap.example.com\n"
+            ),
+            Some(Format::Mbsync)
+        );
+        // Prose quoting a config, a shell script and program source stay what they are.
+        assert_eq!(
+            detect_format("notes.md", None, "poll pop.example.com proto pop3\n"),
+            None
+        );
+        assert_eq!(
+            detect_format("README.txt", None, "set smtp_url = \"smtp://x\"\n"),
+            None
+        );
+        assert_eq!(
+            detect_format("setup.sh", None, "set -e\npoll() { :; }\n"),
+            None
+        );
+        assert_eq!(detect_format("x.py", None, "poll = 1\n"), None);
+        assert_eq!(detect_format("report.pdf", None, "%PDF-1.4\n"), None);
     }
 }

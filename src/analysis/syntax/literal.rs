@@ -179,13 +179,70 @@ pub fn read_source(
     let Some(mut parser) = super::parser_for(&language) else {
         return Parsed::default();
     };
-    let tree = super::bounded::parse(&mut parser, text, None, grammar_cut);
+    // The tree comes from the masked text (same length, so every byte range is the same); the
+    // reader takes its values from the original text.
+    let masked = mask_templates(text);
+    let tree = super::bounded::parse(&mut parser, &masked, None, grammar_cut);
     Parsed {
         settings: tree
             .tree
             .as_ref()
             .map_or_else(Vec::new, |tree| read(tree.root_node())),
         errors: tree.limit.into_iter().collect(),
+    }
+}
+
+/// The longest `{{ … }}` placeholder [`mask_templates`] hides; a real one is a name or a short
+/// expression on one line.
+const LONGEST_TEMPLATE: usize = 120;
+
+/// `text` with every one-line `{{ … }}` placeholder of a template engine (Jinja, Go templates,
+/// mustache, the `{{SMTP_PORT}}` of Docker images' entrypoints) turned into an identifier of the
+/// same length: `{{SMTP_PORT}}` → `__SMTP_PORT__`, `{{ .Values.port }}` → `____Values_port___`.
+/// Written bare into program source (`port: {{SMTP_PORT}},`, `:{{SMTP_AUTH}}`), such a
+/// placeholder is a syntax error that costs the parser the whole hash around it; as an
+/// identifier it reads as what it is, a value set elsewhere (`={{`, a JSX attribute holding an
+/// object, is left as it is). Byte offsets do not move, so spans
+/// and values are still read from the original text. Each `{{` looks at most
+/// [`LONGEST_TEMPLATE`] bytes ahead: linear in the text.
+pub fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("{{") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find("{{")) {
+        let open = from + found;
+        let inner_start = open + 2;
+        // `style={{ color: "red" }}`: a JSX attribute holding an object, not a placeholder.
+        if open > 0 && text.as_bytes()[open - 1] == b'=' {
+            from = inner_start;
+            continue;
+        }
+        let window_end = (inner_start + LONGEST_TEMPLATE).min(text.len());
+        let window = &text.as_bytes()[inner_start..window_end];
+        let close = window
+            .iter()
+            .position(|b| matches!(b, b'}' | b'{' | b'\n'))
+            .filter(|&at| window[at] == b'}' && window.get(at + 1) == Some(&b'}'));
+        match close {
+            Some(at) => {
+                let end = inner_start + at + 2;
+                for byte in &mut bytes[open..end] {
+                    if !byte.is_ascii_alphanumeric() {
+                        *byte = b'_';
+                    }
+                }
+                from = end;
+            }
+            None => from = inner_start,
+        }
+    }
+    // Only ASCII bytes were written, each over a whole character (the span starts and ends at
+    // ASCII braces), so the bytes are still UTF-8; the fallback keeps the original text.
+    match String::from_utf8(bytes) {
+        Ok(masked) => std::borrow::Cow::Owned(masked),
+        Err(_) => std::borrow::Cow::Borrowed(text),
     }
 }
 
@@ -353,6 +410,35 @@ pub fn assert_prefixes_parse(text: &str, parse: fn(&str) -> super::Parsed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_placeholders_become_identifiers_of_the_same_length() {
+        let text = "port: {{SMTP_PORT}},\nauth: :{{ SMTP_AUTH }},\nhost: \"{{ .Values.host | quote }}\",\nné: {{é}}\n";
+        let masked = mask_templates(text);
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(
+            masked,
+            "port: __SMTP_PORT__,\nauth: :___SMTP_AUTH___,\nhost: \"____Values_host___quote___\",\nné: ______\n"
+        );
+    }
+
+    #[test]
+    fn braces_that_are_not_one_line_placeholders_stay() {
+        // JSX style objects (on one line and over two), `{{{raw}}}`, an unclosed `{{` and a
+        // brace inside.
+        for text in [
+            "<p style={{ color: 'red' }}>",
+            "style={{\n  color: 'red' }}",
+            "{{{raw}}}",
+            "x = {{ open",
+            "{{ a { b }}",
+            "no braces at all",
+        ] {
+            assert_eq!(mask_templates(text), text, "{text:?}");
+        }
+        let long = format!("{{{{{}}}}}", "x".repeat(LONGEST_TEMPLATE + 1));
+        assert_eq!(mask_templates(&long), long);
+    }
 
     #[test]
     fn unquote_handles_prefixes_and_triples() {
