@@ -654,3 +654,58 @@ fn n8n_environment() {
         "#]],
     );
 }
+
+/// Penpot: `PENPOT_SMTP_TLS` = STARTTLS required, `PENPOT_SMTP_SSL` = implicit TLS (it wins).
+#[test]
+fn penpot_environment() {
+    check(
+        "docker-compose.yaml",
+        r#"services:
+  penpot-backend:
+    image: "penpotapp/backend:latest"
+    environment:
+      PENPOT_FLAGS: enable-smtp disable-email-verification
+      PENPOT_SMTP_DEFAULT_FROM: no-reply@example.com
+      PENPOT_SMTP_HOST: smtp.example.com
+      PENPOT_SMTP_PORT: 465
+      PENPOT_SMTP_USERNAME: penpot
+      PENPOT_SMTP_PASSWORD: secret
+      PENPOT_SMTP_TLS: "true"
+"#,
+        expect![[r#"
+            8:25 error MP003 port 465 starts with TLS (implicit TLS), but PENPOT_SMTP_TLS=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (SSL=true, PENPOT_SMTP_TLS=false)
+                |       PENPOT_SMTP_TLS: "false"
+                |       PENPOT_SMTP_SSL: "true"
+              fix: Use port 587 (STARTTLS)
+                |       PENPOT_SMTP_PORT: 587
+        "#]],
+    );
+    check(
+        ".env",
+        "PENPOT_SMTP_HOST=mail.example.com\nPENPOT_SMTP_PORT=587\nPENPOT_SMTP_USERNAME=penpot\nPENPOT_SMTP_PASSWORD=secret\nPENPOT_SMTP_TLS=false\nPENPOT_SMTP_SSL=false\n",
+        expect![[r#"
+            5:17 error MP004 SMTP connection to mail.example.com without TLS (PENPOT_SMTP_TLS=false with PENPOT_SMTP_SSL=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (PENPOT_SMTP_SSL=true)
+                | PENPOT_SMTP_PORT=465
+                | PENPOT_SMTP_SSL=true
+              fix: Require STARTTLS (PENPOT_SMTP_TLS=true)
+                | PENPOT_SMTP_TLS=true
+        "#]],
+    );
+    // Trap: the shipped compose file points at its mail catcher: clean.
+    check(
+        ".env",
+        "PENPOT_SMTP_DEFAULT_FROM=no-reply@example.com\nPENPOT_SMTP_HOST=penpot-mailcatch\nPENPOT_SMTP_PORT=1025\nPENPOT_SMTP_USERNAME=\nPENPOT_SMTP_PASSWORD=\nPENPOT_SMTP_TLS=false\nPENPOT_SMTP_SSL=false\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        ".env",
+        "PENPOT_SMTP_HOST=smtp.example.com\nPENPOT_SMTP_PORT=465\nPENPOT_SMTP_USERNAME=penpot\nPENPOT_SMTP_PASSWORD=secret\nPENPOT_SMTP_TLS=true\nPENPOT_SMTP_SSL=true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
