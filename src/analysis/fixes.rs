@@ -54,13 +54,19 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             lower.as_str(),
             "smtps" | "submissions" | "imaps" | "pops" | "pop3s"
         );
-        let new_base = match (mode, implicit) {
+        let usual = match (mode, implicit) {
             (Security::ImplicitTls, false) => format!("{base}s"),
             (Security::StarttlsRequired | Security::StarttlsOpportunistic, true) => {
                 base[..base.len() - 1].to_string()
             }
             _ => base.to_string(),
         };
+        // The application's own scheme for the mode, where it has one (Authelia `submissions`).
+        let new_base = profile
+            .url_schemes
+            .get(mode.as_str())
+            .cloned()
+            .unwrap_or(usual);
         let plain_mode = profile.plain_scheme.as_deref();
         let reachable = match mode {
             Security::ImplicitTls => true,

@@ -12,6 +12,8 @@ const CATCHERS: &[&str] = &[
     "mailserver-dev",
     "fake-smtp",
     "smtp-sink",
+    // Penpot's shipped compose file: a mailcatcher service on port 1025.
+    "penpot-mailcatch",
 ];
 
 /// Loopback (`localhost`, `127.0.0.0/8`, `::1`, `0.0.0.0`) or a local mail catcher.

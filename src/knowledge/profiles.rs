@@ -27,6 +27,9 @@ const SOURCES: &[(&str, &str)] = &[
     ("php-apps.toml", include_str!("profiles/php-apps.toml")),
     ("ruby-apps.toml", include_str!("profiles/ruby-apps.toml")),
     ("javascript.toml", include_str!("profiles/javascript.toml")),
+    // Applications told apart by their own prefixes, sections and keys: before the environment
+    // names of web-frameworks.toml (Odoo's `smtp_server` is not Mastodon's `SMTP_SERVER`).
+    ("more-apps.toml", include_str!("profiles/more-apps.toml")),
     (
         "web-frameworks.toml",
         include_str!("profiles/web-frameworks.toml"),
@@ -191,6 +194,10 @@ pub struct Profile {
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
     pub write: BTreeMap<String, Vec<WriteKey>>,
+    /// The URL scheme a fix writes for a mode where the application does not take the usual one
+    /// (Authelia knows `submissions://`, not `smtps://`): mode → scheme.
+    #[serde(default)]
+    pub url_schemes: BTreeMap<String, String>,
     /// Hover text for security keys: key pattern → what it means for this application.
     #[serde(default)]
     pub docs: BTreeMap<String, String>,
@@ -268,6 +275,7 @@ pub fn validate() -> Result<usize, String> {
                 .chain(p.default_security.iter())
                 .chain(p.port_decides.iter())
                 .chain(p.port_modes.values())
+                .chain(p.url_schemes.keys())
             {
                 if mode(m).is_none() {
                     return Err(format!("{file}: {}: unknown mode {m}", p.id));

@@ -118,6 +118,7 @@ fn rule_test_documents(root: &Path) -> Vec<Document> {
         "rules_structured.rs",
         "rules_source.rs",
         "rules_mail_clients.rs",
+        "rules_apps.rs",
     ] {
         let Ok(source) = std::fs::read_to_string(root.join("tests").join(file)) else {
             continue;

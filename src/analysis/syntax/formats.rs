@@ -117,6 +117,11 @@ pub const FORMATS: &[FormatSpec] = &[
             Exact(".offlineimaprc"),
             Exact("offlineimaprc"),
             Exact("accounts.conf"),
+            // Apache Airflow and Odoo (also under its OpenERP name): configparser INI files.
+            Exact("airflow.cfg"),
+            Exact("odoo.conf"),
+            Exact("openerp-server.conf"),
+            Exact(".odoorc"),
         ],
         language_ids: &["ini"],
         comment: Some(";"),
