@@ -72,6 +72,18 @@ impl Security {
         }
     }
 
+    /// The mode in a few words, as the editor shows it beside a value (inlay hints, completion);
+    /// `None` when it is not known.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Security::ImplicitTls => Some("implicit TLS"),
+            Security::StarttlsRequired => Some("STARTTLS required"),
+            Security::StarttlsOpportunistic => Some("STARTTLS if offered"),
+            Security::None => Some("no TLS"),
+            Security::Unknown => None,
+        }
+    }
+
     pub fn is_starttls(self) -> bool {
         matches!(
             self,

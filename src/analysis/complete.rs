@@ -316,7 +316,7 @@ fn security_candidates(
     meanings.sort_by_key(|(security, _)| *security);
     let mut out: Vec<(String, String)> = meanings
         .into_iter()
-        .filter_map(|(security, value)| Some((value, mode_words(security)?.to_string())))
+        .filter_map(|(security, value)| Some((value, security.label()?.to_string())))
         .collect();
     if out
         .iter()
@@ -336,16 +336,6 @@ fn security_candidates(
         }
     }
     out
-}
-
-fn mode_words(security: Security) -> Option<&'static str> {
-    match security {
-        Security::ImplicitTls => Some("implicit TLS"),
-        Security::StarttlsRequired => Some("STARTTLS required"),
-        Security::StarttlsOpportunistic => Some("STARTTLS if the server offers it"),
-        Security::None => Some("no TLS"),
-        Security::Unknown => None,
-    }
 }
 
 /// Ports for the protocol: a known provider's documented ones, else the two standard ones,
@@ -503,7 +493,7 @@ mod tests {
             "MAIL_MAILER=smtp\nMAIL_HOST=smtp.example.com\nMAIL_PORT=587\nMAIL_SCHEME=smtps\n";
         assert_eq!(
             labels(laravel, Format::Env, "MAIL_SCHEME="),
-            ["smtp (STARTTLS if the server offers it)"]
+            ["smtp (STARTTLS if offered)"]
         );
         // A switch that only means something when on is offered off.
         let compose = "services:\n  app:\n    environment:\n      SMTP_HOST: smtp.example.com\n      SMTP_PORT: 587\n      SMTP_SECURE: \"true\"\n";
@@ -523,7 +513,7 @@ mod tests {
             labels(grafana, Format::Ini, "startTLS_policy = "),
             [
                 "MandatoryStartTLS (STARTTLS required)",
-                "OpportunisticStartTLS (STARTTLS if the server offers it)"
+                "OpportunisticStartTLS (STARTTLS if offered)"
             ]
         );
     }

@@ -5,7 +5,7 @@
 use super::endpoints::{Endpoint, SecurityFrom};
 use super::Analysis;
 use crate::knowledge::providers;
-use crate::vocab::{Security, Span};
+use crate::vocab::Span;
 
 /// A short label shown inside the text at `offset`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,17 +29,6 @@ pub struct OutlineEntry {
     pub selection: Span,
 }
 
-/// How the connection starts, the way a person says it.
-fn mode_label(security: Security) -> Option<&'static str> {
-    match security {
-        Security::ImplicitTls => Some("implicit TLS"),
-        Security::StarttlsRequired => Some("STARTTLS required"),
-        Security::StarttlsOpportunistic => Some("STARTTLS if offered"),
-        Security::None => Some("no TLS"),
-        Security::Unknown => None,
-    }
-}
-
 /// Where the mode was decided, for the tooltip.
 fn mode_source(e: &Endpoint) -> &'static str {
     match e.security_from {
@@ -59,7 +48,7 @@ fn connection_words(e: &Endpoint) -> Option<String> {
     if let Some(protocol) = e.protocol {
         parts.push(protocol.label().to_string());
     }
-    if let Some(mode) = mode_label(e.security) {
+    if let Some(mode) = e.security.label() {
         match e.security_from {
             SecurityFrom::Default => parts.push(format!("{mode} (default)")),
             _ => parts.push(mode.to_string()),
@@ -151,7 +140,7 @@ fn entry_name(e: &Endpoint) -> String {
         (None, Some(d)) => format!(":{d}"),
         (None, None) => String::new(),
     };
-    match mode_label(e.security) {
+    match e.security.label() {
         Some(mode) => format!("{protocol} {host}{port} · {mode}"),
         None => format!("{protocol} {host}{port}"),
     }

@@ -5,7 +5,7 @@
 //! TLS with 465); a port key comes with the port that fits the mode already set. A combination
 //! that a rule would flag is never offered.
 
-use super::{flagged, mode_words, Completion, CompletionKind, WholeText, CHECK_BUDGET_BYTES};
+use super::{flagged, Completion, CompletionKind, WholeText, CHECK_BUDGET_BYTES};
 use crate::analysis::endpoints::Endpoint;
 use crate::analysis::fixes::{self, Doc};
 use crate::analysis::syntax::{formats, Parsed};
@@ -352,7 +352,7 @@ fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<C
                 None => true,
             };
             let port = (!fits).then_some(wanted);
-            let words = mode_words(mode)?;
+            let words = mode.label()?;
             Some(Choice {
                 value: super::spelling(profile, key, value)?,
                 detail: match port {
