@@ -388,7 +388,7 @@ smtp_port = 465
 smtp_mail_from = airflow@example.com
 "#,
         expect![[r#"
-            6:12 error MP010 smtp_ssl=True ask for two TLS modes at once (implicit TLS and STARTTLS); Apache Airflow refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+            6:12 error MP010 smtp_ssl=True, with the default of the other TLS setting, asks for two TLS modes at once (implicit TLS and STARTTLS); Apache Airflow refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
               fix*: Use implicit TLS (smtp_starttls=False)
                 | smtp_starttls = False
               fix: Use port 587 with STARTTLS (smtp_starttls=True, smtp_ssl=False)

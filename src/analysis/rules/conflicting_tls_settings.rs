@@ -83,8 +83,12 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         RuleCode::Mp010,
         first.span.clone(),
         format!(
-            "{} ask for two TLS modes at once (implicit TLS and STARTTLS); {} refuses or picks one silently. Keep one: implicit TLS on {}, or STARTTLS on {}.",
-            keys.join(" and "),
+            "{} for two TLS modes at once (implicit TLS and STARTTLS); {} refuses or picks one silently. Keep one: implicit TLS on {}, or STARTTLS on {}.",
+            match keys.as_slice() {
+                // the other mode is the application's default (Airflow's `smtp_starttls`)
+                [one] => format!("{one}, with the default of the other TLS setting, asks"),
+                _ => format!("{} ask", keys.join(" and ")),
+            },
             ctx.profile.name,
             ports::implicit_port(protocol),
             ports::starttls_port(protocol)
