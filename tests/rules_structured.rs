@@ -825,3 +825,48 @@ binaryData:
         "#]],
     );
 }
+
+/// A Helm chart's template: lines that are one template action (`{{- if … }}`, `{{- end }}`,
+/// Jinja's `{% … %}`) are not YAML and are read as comments, so the settings between them are
+/// read (no MP000 at the first `{{`); a placeholder value is unknown, not wrong.
+#[test]
+fn helm_and_jinja_template_lines_are_read_as_comments() {
+    check(
+        "templates/mail-configmap.yaml",
+        r#"{{- if .Values.mail.enabled }}
+apiVersion: v1
+kind: ConfigMap
+data:
+  {{- if .Values.mail.legacy }}
+  SMTP_HOST: smtp.example.com
+  SMTP_PORT: "587"
+  SMTP_SECURE: "true"
+  {{- end }}
+  MAIL_HOST: smtp.example.com
+  MAIL_PORT: {{ .Values.mail.port | quote }}
+{{- end }}
+"#,
+        expect![[r#"
+            7:15 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |   SMTP_PORT: "465"
+        "#]],
+    );
+    check(
+        "roles/app/templates/mail.yml.j2",
+        r#"mail:
+{% if mail_enabled %}
+  smtp:
+    host: "{{ smtp_host }}"
+    port: 587
+    secure: true
+{% endif %}
+{# the relay is set per host #}
+"#,
+        expect![[r#"
+            5:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     port: 465
+        "#]],
+    );
+}

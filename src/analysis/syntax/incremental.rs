@@ -114,6 +114,16 @@ impl IncrementalDoc {
             }
             return;
         }
+        // A template action line made by the edit is read as a comment: read whole (see
+        // `yaml::mask_template_lines`).
+        let touched = self
+            .text
+            .get(super::line_start(&self.text, start)..super::line_end(&self.text, new_end))
+            .unwrap_or("");
+        if self.format == Format::Yaml && touched.lines().any(yaml::is_template_line) {
+            self.read_all();
+            return;
+        }
         match self.yaml.take() {
             Some((parser, tree)) if !super::chunked::read_in_chunks(self.line_starts.len() - 1) => {
                 self.edit_yaml_tree(parser, tree, &edit)
@@ -138,10 +148,15 @@ impl IncrementalDoc {
             let Some(mut parser) = yaml::parser() else {
                 return;
             };
-            let read = yaml::parse_within_limits(&mut parser, &self.text, None);
-            self.parsed = self.kept(yaml::extract(&read, &self.text, None, &[]));
-            // a document read only in part is read whole again on every edit
-            if let Some(tree) = read.tree.filter(|_| read.limit.is_none()) {
+            let masked = yaml::mask_template_lines(&self.text);
+            let read = yaml::parse_within_limits(&mut parser, &masked, None);
+            let parsed = yaml::extract(&read, &masked, None, &[]);
+            // a template's masked lines can change outside an edit's bytes (a closing `}}`
+            // typed makes its line a comment), so such a document, like one read only in part,
+            // is read whole again on every edit
+            let templated = matches!(masked, std::borrow::Cow::Owned(_));
+            self.parsed = self.kept(parsed);
+            if let Some(tree) = read.tree.filter(|_| read.limit.is_none() && !templated) {
                 self.yaml = Some((parser, tree));
             }
         } else {

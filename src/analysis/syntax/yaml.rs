@@ -29,12 +29,50 @@ pub fn parse(text: &str) -> Parsed {
     let Some(mut parser) = parser() else {
         return Parsed::default();
     };
+    let masked = mask_template_lines(text);
     extract(
-        &parse_within_limits(&mut parser, text, None),
-        text,
+        &parse_within_limits(&mut parser, &masked, None),
+        &masked,
         None,
         &[],
     )
+}
+
+/// Whether `line` is one template action and nothing else (see [`mask_template_lines`]).
+pub(crate) fn is_template_line(line: &str) -> bool {
+    let content = line.trim();
+    [("{{", "}}"), ("{%", "%}"), ("{#", "#}")]
+        .iter()
+        .any(|(open, close)| {
+            content.len() >= 4 && content.starts_with(open) && content.ends_with(close)
+        })
+}
+
+/// `text` with each line that is one template action and nothing else — Helm's
+/// `{{- if .Values.mail.enabled }}` and `{{- end }}`, Jinja's `{% for host in hosts %}` and
+/// `{# note #}` — turned into a comment (its first `{` becomes `#`). Such a line is not YAML, and
+/// read as written it breaks the document around it (a chart's every template would get MP000 and
+/// lose the settings after it); as a comment it is what it is to the YAML the template renders.
+/// A placeholder inside a value (`port: {{ .Values.port }}`) is left as it is. Lines keep their
+/// length, so every span is the same in both texts. Linear in the text.
+pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !(text.contains("{{") || text.contains("{%") || text.contains("{#")) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut masked: Option<Vec<u8>> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if is_template_line(line) {
+            let at = start + (line.len() - line.trim_start().len());
+            masked.get_or_insert_with(|| text.as_bytes().to_vec())[at] = b'#';
+        }
+        start += line.len();
+    }
+    // One ASCII `{` became one ASCII `#`: still UTF-8.
+    match masked.map(String::from_utf8) {
+        Some(Ok(masked)) => std::borrow::Cow::Owned(masked),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// Where each document of a YAML stream after a marker begins: the offsets of the lines that
@@ -408,14 +446,14 @@ fn parse_chunk(
     if chunk.place.header {
         return Parsed::default();
     }
-    let source = slice(text, chunk.start..chunk.end);
+    let source = mask_template_lines(slice(text, chunk.start..chunk.end));
     let prefix = &chunk.place.prefix;
     // Plain block YAML is read by a small reader that gives the same settings much faster;
     // anything else goes to tree-sitter.
-    let mut parsed = plain::read_wanted(source, prefix, wanted).unwrap_or_else(|| {
+    let mut parsed = plain::read_wanted(&source, prefix, wanted).unwrap_or_else(|| {
         extract(
-            &parse_within_limits(parser, source, None),
-            source,
+            &parse_within_limits(parser, &source, None),
+            &source,
             None,
             prefix,
         )
