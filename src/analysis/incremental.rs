@@ -39,10 +39,10 @@ struct State {
     errors: Vec<SyntaxError>,
     /// The text could hold mail settings (`prefilter`): its syntax errors are reported.
     reads_mail: bool,
-    /// Where each setting's value was and how it was written (a value edit must lie inside the
-    /// same value before and after, and leave it a value of the same kind: the new parse alone
-    /// cannot tell).
-    values: Vec<(Span, ValueKind)>,
+    /// Where each setting's value was, how it was written and a hash of its key path (a value
+    /// edit must lie inside the same value before and after, leave it a value of the same kind
+    /// and its key path as it was: the new parse alone cannot tell).
+    values: Vec<(Span, ValueKind, u64)>,
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
@@ -391,7 +391,7 @@ impl State {
             reads_mail,
             values: settings
                 .iter()
-                .map(|s| (s.value_span.clone(), s.kind))
+                .map(|s| (s.value_span.clone(), s.kind, path_hash(s)))
                 .collect(),
             sorted,
             candidates,
@@ -483,11 +483,16 @@ impl State {
         // a default before (fuzz/regressions/incremental_edits/php-env-call-renamed). And the value
         // keeps its kind: `secure: false,` edited into `secure: fa(,` turns the rest of the object
         // into call arguments (fuzz/regressions/incremental_edits/js-false-to-call).
+        // And the key path stays: a fetchmail server name is the value of its `poll` and the
+        // name of its block (fuzz/regressions/incremental_edits/fetchmail-poll-host-renamed).
         let was_inside = |si: usize| {
-            self.values.get(si).is_some_and(|(old, kind)| {
+            self.values.get(si).is_some_and(|(old, kind, path)| {
                 old.start <= change.start
                     && change.old_end <= old.end
-                    && parsed.settings.get(si).is_some_and(|s| s.kind == *kind)
+                    && parsed
+                        .settings
+                        .get(si)
+                        .is_some_and(|s| s.kind == *kind && path_hash(s) == *path)
             })
         };
         if !touched.iter().all(|&si| was_inside(si)) {
@@ -553,12 +558,20 @@ impl State {
         eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
         self.errors.clone_from(&parsed.errors);
-        for ((span, kind), setting) in self.values.iter_mut().zip(&parsed.settings) {
+        for ((span, kind, _), setting) in self.values.iter_mut().zip(&parsed.settings) {
             span.clone_from(&setting.value_span);
             *kind = setting.kind;
         }
         true
     }
+}
+
+/// A hash of a setting's key path.
+fn path_hash(setting: &Setting) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    setting.path.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Moves byte offsets at or after the end of a replaced range by the change in length.
