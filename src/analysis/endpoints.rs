@@ -250,11 +250,38 @@ enum Role {
     Identity,
 }
 
-/// A setting matched to a profile key: the setting, its role and the key pattern (lowercase).
+/// A setting matched to a profile key: the setting and the profile's key pattern. Eight bytes:
+/// a big document's candidate groups have tens of thousands of members, all alive at once during
+/// its first analysis (the peak of the server's memory).
+#[derive(Clone, Copy)]
 struct Member {
-    setting: usize,
-    role: Role,
-    pattern: &'static str,
+    /// The setting's index (a document is at most `MAX_ANALYZED_BYTES`, far fewer than 2³²
+    /// settings).
+    at: u32,
+    profile: u16,
+    key: u16,
+}
+
+impl Member {
+    fn setting(&self) -> usize {
+        self.at as usize
+    }
+
+    fn key(&self) -> Option<&'static Pattern> {
+        index()
+            .patterns
+            .get(usize::from(self.profile))?
+            .get(usize::from(self.key))
+    }
+
+    fn role(&self) -> Role {
+        self.key().map_or(Role::Identity, |k| k.role)
+    }
+
+    /// The key pattern, lowercase.
+    fn pattern(&self) -> &'static str {
+        self.key().map_or("", |k| &k.text)
+    }
 }
 
 /// Lowercase key patterns of a profile with their roles.
@@ -506,37 +533,37 @@ fn root_hash<'a>(document: usize, parts: impl Iterator<Item = &'a str>) -> u64 {
 /// The settings that one profile reads under one root: a candidate endpoint group. Which settings
 /// form groups depends only on key paths, never on values.
 pub struct Group {
-    profile: usize,
     root_hash: u64,
-    /// The root is the first `root_len` segments of setting `root_at`'s path, then for variables
-    /// the first `prefix_len` bytes of its next segment (`SMTP_` of `SMTP_PORT`). It is built
-    /// when the group is read rather than kept: a big document has thousands of groups.
-    root_at: usize,
-    root_len: usize,
-    prefix_len: Option<usize>,
     members: Vec<Member>,
-    first: usize,
+    /// The root is the first `root_len` segments of setting `root_at`'s path (its first
+    /// member), then for variables the first `prefix_len` bytes of its next segment (`SMTP_` of
+    /// `SMTP_PORT`). It is built when the group is read rather than kept: a big document has
+    /// thousands of groups, all alive during its first analysis (hence the narrow integers, as
+    /// in [`Member`]).
+    root_at: u32,
+    root_len: u32,
+    prefix_len: Option<u32>,
+    profile: u16,
 }
 
 impl Group {
     /// The root key path the group's settings sit under.
     fn root(&self, settings: &[Setting]) -> Vec<String> {
-        let path = settings.get(self.root_at).map_or(&[][..], |s| &s.path[..]);
-        let mut root: Vec<String> = path
-            .iter()
-            .take(self.root_len)
-            .map(|s| s.to_string())
-            .collect();
+        let path = settings
+            .get(self.root_at as usize)
+            .map_or(&[][..], |s| &s.path[..]);
+        let root_len = self.root_len as usize;
+        let mut root: Vec<String> = path.iter().take(root_len).map(|s| s.to_string()).collect();
         if let Some(len) = self.prefix_len {
-            let next = path.get(self.root_len).map_or("", |s| &**s);
-            root.push(next.get(..len).unwrap_or("").to_string());
+            let next = path.get(root_len).map_or("", |s| &**s);
+            root.push(next.get(..len as usize).unwrap_or("").to_string());
         }
         root
     }
 
     /// Indices of the member settings.
     pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
-        self.members.iter().map(|m| m.setting)
+        self.members.iter().map(|m| m.setting())
     }
 }
 
@@ -709,7 +736,6 @@ pub const MEMBERS: Keep = Keep {
 /// (`syntax::yaml::document_starts`): a group never takes settings from two documents, unless
 /// its profile reads them as layers of one configuration.
 pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize]) -> Vec<Group> {
-    let idx = index();
     let all = profiles::all();
     let reads = readers(format);
     // (profile, root hash) → the group's place in `groups` (the groups themselves are not moved
@@ -732,28 +758,31 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
             let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
             let layered = all.get(pi).is_some_and(|p| p.layered_documents);
             let root_hash = root_hash(if layered { 0 } else { document }, parts);
-            let pattern = &idx.patterns[pi][ki];
+            // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
+            let (Ok(at), Ok(profile), Ok(key), Ok(root_len)) = (
+                u32::try_from(si),
+                u16::try_from(pi),
+                u16::try_from(ki),
+                u32::try_from(root_len),
+            ) else {
+                return;
+            };
             let gi = *place.entry((pi, root_hash)).or_insert_with(|| {
                 groups.push(Group {
-                    profile: pi,
                     root_hash,
-                    root_at: si,
-                    root_len,
-                    prefix_len: prefix.map(str::len),
                     members: Vec::new(),
-                    first: si,
+                    root_at: at,
+                    root_len,
+                    prefix_len: prefix.and_then(|p| u32::try_from(p.len()).ok()),
+                    profile,
                 });
                 groups.len() - 1
             });
-            groups[gi].members.push(Member {
-                setting: si,
-                role: pattern.role,
-                pattern: &pattern.text,
-            });
+            groups[gi].members.push(Member { at, profile, key });
         });
     }
     drop(place);
-    groups.sort_unstable_by_key(|g| (g.profile, g.first));
+    groups.sort_unstable_by_key(|g| (g.profile, g.root_at));
     groups
 }
 
@@ -775,9 +804,9 @@ pub fn claim(
         if taken_roots.contains(&g.root_hash) {
             continue;
         }
-        let p = &all[g.profile];
+        let p = &all[usize::from(g.profile)];
         let free: Vec<usize> = (0..g.members.len())
-            .filter(|&i| !taken.get(g.members[i].setting).copied().unwrap_or(true))
+            .filter(|&i| !taken.get(g.members[i].setting()).copied().unwrap_or(true))
             .collect();
         if free.is_empty() {
             continue;
@@ -786,7 +815,7 @@ pub fn claim(
             && !free.iter().any(|&i| {
                 p.identify
                     .iter()
-                    .any(|id| id.eq_ignore_ascii_case(g.members[i].pattern))
+                    .any(|id| id.eq_ignore_ascii_case(g.members[i].pattern()))
             })
         {
             continue;
@@ -796,7 +825,7 @@ pub fn claim(
             continue;
         }
         for &i in &free {
-            if let Some(t) = taken.get_mut(g.members[i].setting) {
+            if let Some(t) = taken.get_mut(g.members[i].setting()) {
                 *t = true;
             }
         }
@@ -809,7 +838,7 @@ pub fn claim(
 /// Reads a claimed group's members (positions in the group) through its profile.
 pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec<Endpoint> {
     let all = profiles::all();
-    let Some(p) = all.get(group.profile) else {
+    let Some(p) = all.get(usize::from(group.profile)) else {
         return Vec::new();
     };
     let ms: Vec<&Member> = members
@@ -821,7 +850,7 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
 
 /// The setting index of a member position.
 pub fn member_setting(group: &Group, position: usize) -> Option<usize> {
-    group.members.get(position).map(|m| m.setting)
+    group.members.get(position).map(|m| m.setting())
 }
 
 /// Groups the settings of one document into endpoints using the application profiles.
@@ -849,7 +878,7 @@ fn decisive_members<'m>(members: &[&'m Member], settings: &[Setting]) -> Vec<&'m
     }
     let mut last_of_path: HashMap<&[Segment], usize> = HashMap::new();
     for (i, m) in members.iter().enumerate() {
-        if let Some(s) = settings.get(m.setting) {
+        if let Some(s) = settings.get(m.setting()) {
             last_of_path.insert(&s.path, i);
         }
     }
@@ -871,17 +900,19 @@ fn endpoints_of(
     let urls: Vec<&Member> = members
         .iter()
         .copied()
-        .filter(|m| m.role == Role::Url)
+        .filter(|m| m.role() == Role::Url)
         .collect();
     let plain: Vec<&Member> = members
         .iter()
         .copied()
-        .filter(|m| m.role != Role::Url)
+        .filter(|m| m.role() != Role::Url)
         .collect();
-    let mut out = Vec::new();
+    // Sized to what it can hold: `Vec::new()` would make room for four endpoints at the first
+    // push, and a big document's first analysis holds every group's result at once.
+    let mut out = Vec::with_capacity(1 + urls.len());
     let has_fields = plain
         .iter()
-        .any(|m| matches!(m.role, Role::Host | Role::Port | Role::HostPort));
+        .any(|m| matches!(m.role(), Role::Host | Role::Port | Role::HostPort));
     if has_fields || urls.is_empty() {
         if let Some(e) = read_endpoint(p, root, &plain, None, settings) {
             out.push(e);
@@ -891,7 +922,7 @@ fn endpoints_of(
         let mut ms: Vec<&Member> = plain
             .iter()
             .copied()
-            .filter(|m| !matches!(m.role, Role::Host | Role::Port | Role::HostPort))
+            .filter(|m| !matches!(m.role(), Role::Host | Role::Port | Role::HostPort))
             .collect();
         ms.push(u);
         if let Some(e) = read_endpoint(p, root, &ms, Some(u), settings) {
@@ -942,7 +973,7 @@ fn read_endpoint(
         security: Security::Unknown,
         security_from: SecurityFrom::Nothing,
         credentials: false,
-        settings: members.iter().map(|m| m.setting).collect(),
+        settings: members.iter().map(|m| m.setting()).collect(),
         url: None,
         verify_off: Vec::new(),
         old_tls: Vec::new(),
@@ -956,21 +987,21 @@ fn read_endpoint(
     e.settings.dedup();
     // A well-known service is merged last: its host, port and TLS keys replace the document's.
     let service = p.services.as_deref().and_then(|table| {
-        let m = members.iter().find(|m| m.role == Role::Service)?;
-        let found = crate::knowledge::services::lookup(table, &settings[m.setting].value)?;
-        Some((m.setting, found))
+        let m = members.iter().find(|m| m.role() == Role::Service)?;
+        let found = crate::knowledge::services::lookup(table, &settings[m.setting()].value)?;
+        Some((m.setting(), found))
     });
     let kept: Vec<&Member>;
     let members: &[&Member] = match service {
         Some((_, svc)) => {
             let replaced = |m: &Member| {
-                matches!(m.role, Role::Host | Role::Port | Role::HostPort)
-                    || svc.secure.is_some() && m.pattern.eq_ignore_ascii_case("secure")
+                matches!(m.role(), Role::Host | Role::Port | Role::HostPort)
+                    || svc.secure.is_some() && m.pattern().eq_ignore_ascii_case("secure")
             };
             e.overridden = members
                 .iter()
                 .filter(|m| replaced(m))
-                .map(|m| located(settings, m.setting))
+                .map(|m| located(settings, m.setting()))
                 .collect();
             kept = members.iter().copied().filter(|m| !replaced(m)).collect();
             &kept
@@ -980,17 +1011,17 @@ fn read_endpoint(
     let mut protocol_from_key = None;
     let mut scheme_mode = None;
     for m in members {
-        let s = &settings[m.setting];
-        match m.role {
-            Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting)),
+        let s = &settings[m.setting()];
+        match m.role() {
+            Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting())),
             // A blank port (`port: ""`) is not set: the application's default applies.
-            Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting)),
+            Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting())),
             Role::HostPort => {
                 if let Some(hp) = parse_host_port(&s.value) {
-                    e.host = Some(part(settings, m.setting, &hp.host.0, &hp.host.1));
-                    e.port = Some(part(settings, m.setting, &hp.port.0, &hp.port.1));
+                    e.host = Some(part(settings, m.setting(), &hp.host.0, &hp.host.1));
+                    e.port = Some(part(settings, m.setting(), &hp.port.0, &hp.port.1));
                 } else if !is_blank(&s.value) && !ports::is_reference(&s.value) {
-                    e.host = Some(located(settings, m.setting));
+                    e.host = Some(located(settings, m.setting()));
                 }
             }
             Role::User | Role::Password => {
@@ -1009,11 +1040,11 @@ fn read_endpoint(
                 // An "authenticate" switch counts only where no user or password key says
                 // otherwise: `mail.smtp.auth=true` with an empty user name sends nothing.
                 let blank_credentials = members.iter().any(|m| {
-                    matches!(m.role, Role::User | Role::Password)
-                        && is_blank(&settings[m.setting].value)
+                    matches!(m.role(), Role::User | Role::Password)
+                        && is_blank(&settings[m.setting()].value)
                 }) && !members.iter().any(|m| {
-                    matches!(m.role, Role::User | Role::Password)
-                        && !is_blank(&settings[m.setting].value)
+                    matches!(m.role(), Role::User | Role::Password)
+                        && !is_blank(&settings[m.setting()].value)
                 });
                 if normalise(&s.value) == "true" && !blank_credentials {
                     e.credentials = true;
@@ -1052,13 +1083,13 @@ fn read_endpoint(
         });
     }
     // The socket really goes to the override port (JavaMail's socketFactory.port).
-    if let Some(m) = members.iter().find(|m| m.role == Role::PortOverride) {
-        if !is_blank(&settings[m.setting].value) {
-            e.port = Some(located(settings, m.setting));
+    if let Some(m) = members.iter().find(|m| m.role() == Role::PortOverride) {
+        if !is_blank(&settings[m.setting()].value) {
+            e.port = Some(located(settings, m.setting()));
         }
     }
     if let Some(u) = url_member {
-        let s = &settings[u.setting];
+        let s = &settings[u.setting()];
         let url = parse_url(s.value.trim())?;
         let (proto, mode) = scheme_facts(&url.scheme)?;
         let lead = s.value.len() - s.value.trim_start().len();
@@ -1066,10 +1097,10 @@ fn read_endpoint(
         protocol_from_key = Some(proto);
         scheme_mode = Some(mode);
         e.url = Some(UrlParts {
-            scheme: part(settings, u.setting, &url.scheme, &shift(&url.scheme_span)),
+            scheme: part(settings, u.setting(), &url.scheme, &shift(&url.scheme_span)),
             port_insert_at: part(
                 settings,
-                u.setting,
+                u.setting(),
                 "",
                 &shift(&(url.host_end..url.host_end)),
             )
@@ -1077,10 +1108,10 @@ fn read_endpoint(
             .start,
         });
         if let Some((h, span)) = &url.host {
-            e.host = Some(part(settings, u.setting, h, &shift(span)));
+            e.host = Some(part(settings, u.setting(), h, &shift(span)));
         }
         if let Some((port, span)) = &url.port {
-            e.port = Some(part(settings, u.setting, port, &shift(span)));
+            e.port = Some(part(settings, u.setting(), port, &shift(span)));
         } else if mode == SchemeMode::Implicit || p.default_protocol() != Some(proto) {
             e.default_port = None;
         }
@@ -1092,7 +1123,7 @@ fn read_endpoint(
         for (k, v) in &url.query {
             let (k, v) = (k.to_ascii_lowercase(), normalise(v));
             if (k == "verify_peer" || k == "ssl_verify") && v == "false" {
-                let mut l = located(settings, u.setting);
+                let mut l = located(settings, u.setting());
                 l.value = format!("{k}=0");
                 e.verify_off.push(l);
             }
@@ -1107,7 +1138,7 @@ fn read_endpoint(
             // A key name that carries the protocol (`smtp_port`, `IMAP_HOST`).
             members
                 .iter()
-                .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting].key())))
+                .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting()].key())))
         })
         .or_else(|| p.default_protocol())
         .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)));
@@ -1116,7 +1147,7 @@ fn read_endpoint(
     if e.host.is_none() && e.port.is_none() && url_member.is_none() {
         // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts
         // and MP008/MP009, read below.
-        let any_security = members.iter().any(|m| m.role == Role::Other);
+        let any_security = members.iter().any(|m| m.role() == Role::Other);
         if !any_security {
             return None;
         }
@@ -1125,12 +1156,12 @@ fn read_endpoint(
         members
             .iter()
             .copied()
-            .find(|m| m.pattern.eq_ignore_ascii_case(pattern))
+            .find(|m| m.pattern().eq_ignore_ascii_case(pattern))
     };
     // Certificate checks and TLS versions.
     for (key, values) in &p.verify_off {
         if let Some(m) = value_of(key) {
-            let raw = &settings[m.setting].value;
+            let raw = &settings[m.setting()].value;
             let v = normalise(raw);
             // `<any>`: every value the document names switches checks off (Jakarta Mail's
             // `ssl.trust` trusts the hosts it lists without validating their chain).
@@ -1140,14 +1171,14 @@ fn read_endpoint(
                     || x == "<any>" && any_value
                     || normalise(x) == v
             }) {
-                e.verify_off.push(located(settings, m.setting));
+                e.verify_off.push(located(settings, m.setting()));
             }
         }
     }
     for key in &p.tls_versions {
         if let Some(m) = value_of(key) {
-            if allows_old_tls(&settings[m.setting].value) {
-                e.old_tls.push(located(settings, m.setting));
+            if allows_old_tls(&settings[m.setting()].value) {
+                e.old_tls.push(located(settings, m.setting()));
             }
         }
     }
@@ -1160,7 +1191,7 @@ fn read_endpoint(
             .all(|(k, want)| match (value_of(k), want.as_str()) {
                 (None, "absent") => true,
                 (Some(_), "present") => true,
-                (Some(m), w) => normalise(&settings[m.setting].value) == normalise(w),
+                (Some(m), w) => normalise(&settings[m.setting()].value) == normalise(w),
                 (None, _) => false,
             })
     });
@@ -1168,11 +1199,11 @@ fn read_endpoint(
     // A security key set from elsewhere (`SMTPSecure = SMTP_SECURE`, `${SMTP_TLS}`) decides the
     // mode where the document cannot see it: no combination and no default applies.
     let referenced = members.iter().any(|m| {
-        m.role == Role::Other
-            && ports::is_reference(&settings[m.setting].value)
+        m.role() == Role::Other
+            && ports::is_reference(&settings[m.setting()].value)
             && p.combos
                 .iter()
-                .any(|c| c.when.keys().any(|k| k.eq_ignore_ascii_case(m.pattern)))
+                .any(|c| c.when.keys().any(|k| k.eq_ignore_ascii_case(m.pattern())))
     });
     if combo.is_none() && referenced {
         mode = Some(Security::Unknown);
@@ -1188,7 +1219,7 @@ fn read_endpoint(
     if let Some(c) = combo {
         for k in c.when.keys() {
             if let Some(m) = value_of(k) {
-                keys_used.push(m.setting);
+                keys_used.push(m.setting());
             }
         }
         if c.mode == "conflict" {
@@ -1226,11 +1257,11 @@ fn read_endpoint(
                 continue;
             }
             let Some(m) = value_of(&sk.key) else { continue };
-            present_keys.push(m.setting);
-            let raw = &settings[m.setting].value;
+            present_keys.push(m.setting());
+            let raw = &settings[m.setting()].value;
             if ports::is_reference(raw) {
                 present = true;
-                found.push((Security::Unknown, m.setting));
+                found.push((Security::Unknown, m.setting()));
                 continue;
             }
             present = true;
@@ -1241,7 +1272,7 @@ fn read_endpoint(
                 .or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
             if let Some(m_name) = hit {
                 if let Some(sec) = profiles::mode(m_name) {
-                    found.push((sec, m.setting));
+                    found.push((sec, m.setting()));
                 }
             }
         }
@@ -1342,9 +1373,9 @@ fn read_endpoint(
     {
         for r in &p.require {
             if let Some(m) = value_of(r) {
-                if normalise(&settings[m.setting].value) == "true" {
+                if normalise(&settings[m.setting()].value) == "true" {
                     mode = Some(Security::StarttlsRequired);
-                    keys_used.push(m.setting);
+                    keys_used.push(m.setting());
                     if from == SecurityFrom::Nothing {
                         from = SecurityFrom::Keys(Vec::new());
                     }
@@ -1367,10 +1398,10 @@ fn read_endpoint(
     let depth = root.len() + 1;
     e.anchor = members
         .iter()
-        .map(|m| m.setting)
+        .map(|m| m.setting())
         .filter(|&si| settings[si].path.len() == depth || settings[si].path.len() == root.len())
         .max()
-        .or_else(|| members.iter().map(|m| m.setting).max())
+        .or_else(|| members.iter().map(|m| m.setting()).max())
         .unwrap_or(0);
     Some(e)
 }
