@@ -217,7 +217,7 @@ impl Engine {
             self.source = None;
             self.analyzer.pending = Pending::Many;
             if rope.len_bytes() <= MAX_ANALYZED_BYTES {
-                self.source = self.read_source(position::text(&rope));
+                self.source = self.read_source(position::text(rope));
             }
             return true;
         }

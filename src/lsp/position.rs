@@ -143,6 +143,16 @@ fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The rope's text in a string of exactly its size (`to_string` grows one by doubling: up to
+/// twice the text kept for as long as the string lives).
+pub fn text(rope: &Rope) -> String {
+    let mut text = String::with_capacity(rope.len_bytes());
+    for chunk in rope.chunks() {
+        text.push_str(chunk);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,14 +237,4 @@ mod tests {
         assert_eq!(to_byte(&rope, Position::new(3, 3), Encoding::Utf16), 0);
         assert_eq!(to_position(&rope, 5, Encoding::Utf16), Position::new(0, 0));
     }
-}
-
-/// The rope's text in a string of exactly its size (`to_string` grows one by doubling: up to
-/// twice the text kept for as long as the string lives).
-pub fn text(rope: &Rope) -> String {
-    let mut text = String::with_capacity(rope.len_bytes());
-    for chunk in rope.chunks() {
-        text.push_str(chunk);
-    }
-    text
 }
