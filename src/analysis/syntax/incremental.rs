@@ -115,12 +115,14 @@ impl IncrementalDoc {
             return;
         }
         // A template action line made by the edit is read as a comment: read whole (see
-        // `yaml::mask_template_lines`).
-        let touched = self
-            .text
-            .get(super::line_start(&self.text, start)..super::line_end(&self.text, new_end))
-            .unwrap_or("");
-        if self.format == Format::Yaml && touched.lines().any(yaml::is_template_line) {
+        // `yaml::mask_template_lines`; a document that already has one keeps no tree and is read
+        // whole anyway).
+        if self.format == Format::Yaml
+            && self
+                .text
+                .get(super::line_start(&self.text, start)..super::line_end(&self.text, new_end))
+                .is_some_and(|touched| touched.lines().any(yaml::is_template_line))
+        {
             self.read_all();
             return;
         }
