@@ -294,19 +294,26 @@ fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
 }
 
 /// Findings in one order whatever order the endpoints were read in: by position, then code, then
-/// (two endpoints can share a setting) the endpoint's host, port and profile, then the message.
+/// (two endpoints can share a setting) the endpoint's host, port and profile, then the message,
+/// then where the fixes edit (two msmtp accounts inheriting one `defaults` port differ only there).
 fn order(findings: &mut [(usize, Finding)]) {
     let key = |f: &Finding| {
         let endpoint = f
             .endpoint
             .as_ref()
             .map(|e| (e.host.clone(), e.port, e.profile));
+        let edits: Vec<(usize, usize)> = f
+            .fixes
+            .iter()
+            .flat_map(|fix| fix.edits.iter().map(|e| (e.span.start, e.span.end)))
+            .collect();
         (
             f.span.start,
             f.span.end,
             f.code,
             endpoint,
             f.message.clone(),
+            edits,
         )
     };
     findings.sort_by_cached_key(|(_, f)| key(f));
