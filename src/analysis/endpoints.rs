@@ -189,6 +189,15 @@ fn protocol_from_host(host: &str) -> Option<Protocol> {
         .map(|(_, p)| *p)
 }
 
+/// The one protocol a known provider's host serves (`mailtrap.io`: SMTP only); `None` for a host
+/// that serves several or is no provider's.
+fn provider_protocol(host: &str) -> Option<Protocol> {
+    match crate::knowledge::providers::for_host(host)?.protocols_of(host)[..] {
+        [only] => Some(only),
+        _ => None,
+    }
+}
+
 /// URL schemes of the mail protocols, and whether each starts TLS at once.
 const SCHEMES: &[(&str, Protocol, bool)] = &[
     ("smtp", Protocol::Smtp, false),
@@ -1141,7 +1150,8 @@ fn read_endpoint(
                 .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting()].key())))
         })
         .or_else(|| p.default_protocol())
-        .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)));
+        .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)))
+        .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
     if e.host.is_none() && e.port.is_none() && url_member.is_none() {

@@ -38,10 +38,12 @@ pub fn is_local(host: &str) -> bool {
         return ip.is_loopback();
     }
     // A bare name (no dot) of a catcher, as in `MAIL_HOST=mailpit` (a compose service name).
+    // Mailtrap's own hosts (`mailtrap.io`, `sandbox.smtp.mailtrap.io`) are on the Internet.
     let first = h.split('.').next().unwrap_or("");
+    let mailtrap_internet = h == "mailtrap.io" || h.ends_with(".mailtrap.io");
     CATCHERS
         .iter()
-        .any(|c| h == *c || (first == *c && !h.contains(".mailtrap.io")))
+        .any(|c| h == *c || (first == *c && !mailtrap_internet))
 }
 
 #[cfg(test)]
@@ -68,6 +70,7 @@ mod tests {
             "10.0.0.5",
             "sandbox.smtp.mailtrap.io",
             "live.smtp.mailtrap.io",
+            "mailtrap.io",
             "",
             "mail.example.com",
         ] {

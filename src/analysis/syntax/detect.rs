@@ -101,6 +101,7 @@ fn claims(row: &FormatSpec, word: &str, text: &str) -> Option<Format> {
             Gate::Open => true,
             Gate::MentionsMail => mentions_mail(text),
             Gate::ClientConfig => text.contains("<clientConfig"),
+            Gate::PhpCode => text.contains("<?") && mentions_mail(text),
         }
     } else {
         // A shell script: only for a heredoc that writes this format's file.
@@ -132,12 +133,17 @@ fn opening(text: &str) -> &str {
 }
 
 /// Strong signals only, in the opening of a file whose name decides nothing: an XML document
-/// whose root is `<clientConfig>` (Mozilla autoconfig), or an editor modeline naming a mail
-/// format (`# vim: ft=muttrc`). Prose that merely mentions SMTP never matches.
+/// whose root is `<clientConfig>` (Mozilla autoconfig), an editor modeline naming a mail
+/// format (`# vim: ft=muttrc`), or a list of environment variables with mail settings (a `.env`
+/// under another name: `env.blade.php`, `production.vars`). Prose that merely mentions SMTP never
+/// matches.
 fn sniff_content(text: &str) -> Option<Format> {
     let head = opening(text);
     if let Some(format) = modeline_format(head) {
         return Some(format);
+    }
+    if is_env_list(head) && mentions_mail(text) {
+        return Some(Format::Env);
     }
     let body = head.trim_start_matches('\u{feff}').trim_start();
     if !body.starts_with('<') {
@@ -197,6 +203,30 @@ fn modeline_format(head: &str) -> Option<Format> {
         }
     }
     None
+}
+
+/// Whether the opening is a list of environment variables: at least three `NAME=value` lines
+/// (`NAME` in capitals, as variables are named; `export` allowed), and nine lines in ten of those
+/// that are not blank or comments. A shell script, an INI file with sections or prose is not.
+fn is_env_list(head: &str) -> bool {
+    let (mut assignments, mut others) = (0usize, 0usize);
+    for line in head.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        let name = line.split_once('=').map_or("", |(name, _)| name);
+        let is_variable = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if is_variable {
+            assignments += 1;
+        } else {
+            others += 1;
+        }
+    }
+    assignments >= 3 && others * 10 <= assignments + others
 }
 
 fn mentions_mail(text: &str) -> bool {

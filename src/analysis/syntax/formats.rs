@@ -32,6 +32,10 @@ pub enum Gate {
     MentionsMail,
     /// XML: only a Mozilla autoconfig document (`<clientConfig>`).
     ClientConfig,
+    /// PHP: program source that mentions mail settings and has a PHP tag. PHP prints the text
+    /// outside `<?php … ?>` as it is, so a `.php` file without a tag is a template of some other
+    /// file (a Blade `env.blade.php` that renders a `.env`): its content decides.
+    PhpCode,
 }
 
 /// One format's row.
@@ -158,6 +162,7 @@ pub const FORMATS: &[FormatSpec] = &[
         extensions: &["php"],
         language_ids: &["php"],
         comment: Some("//"),
+        gate: Gate::PhpCode,
         ..PROGRAM
     },
     FormatSpec {

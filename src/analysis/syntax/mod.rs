@@ -75,10 +75,13 @@ pub type Segment = std::sync::Arc<str>;
 
 /// Key path segments from names.
 pub fn segments<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<Segment> {
-    names
-        .into_iter()
-        .map(|n| Segment::from(clip_segment(n.as_ref())))
-        .collect()
+    names.into_iter().map(|n| segment(n.as_ref())).collect()
+}
+
+/// One key path segment from a name, clipped to [`MAX_SEGMENT`] bytes as every adapter clips it
+/// (the fast YAML reader and tree-sitter must agree on a long name).
+pub fn segment(name: &str) -> Segment {
+    Segment::from(clip_segment(name))
 }
 
 /// Longest key path segment kept, in bytes. Mail keys are short, and an adapter copies its

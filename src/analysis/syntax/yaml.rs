@@ -1015,7 +1015,7 @@ pub(crate) fn fold_env_item(
         }
     };
     let mut path = name.path.get(..item_depth - 1).unwrap_or(&[]).to_vec();
-    path.push(name.value.as_str().into());
+    path.push(super::segment(&name.value));
     let folded = Setting {
         path,
         value: value_text,

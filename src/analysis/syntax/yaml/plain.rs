@@ -20,7 +20,7 @@
 //! in `yaml/plain/tests.rs` holds the two equal.
 
 use super::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
-use crate::analysis::syntax::{EntryStyle, Parsed, Segment, Setting, ValueKind};
+use crate::analysis::syntax::{segment, EntryStyle, Parsed, Segment, Setting, ValueKind};
 use crate::vocab::Span;
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
@@ -48,7 +48,7 @@ pub(crate) fn read_wanted(
         settings: Vec::new(),
         wanted,
     };
-    let mut path: Vec<Segment> = base.iter().map(|s| Segment::from(s.as_str())).collect();
+    let mut path: Vec<Segment> = base.iter().map(|s| segment(s)).collect();
     let first = reader.peek()?;
     if reader.is_item(&first) {
         return None; // a root sequence: left to tree-sitter
@@ -708,7 +708,7 @@ impl Reader<'_> {
         let value = decoded.split_once('=').map_or("", |(_, v)| v).to_string();
         let mut env_path = path.to_vec();
         env_path.pop(); // the list index: the variable name replaces it
-        env_path.push(Segment::from(name));
+        env_path.push(segment(name));
         let kind = if scalar.style == Style::Plain {
             ValueKind::Plain
         } else {
@@ -886,9 +886,9 @@ impl Reader<'_> {
 /// Adds a key's segments to `path`: dotted keys split, a key of dots only stays whole.
 fn push_key(path: &mut Vec<Segment>, key: &str) {
     let depth = path.len();
-    path.extend(key.split('.').filter(|s| !s.is_empty()).map(Segment::from));
+    path.extend(key.split('.').filter(|s| !s.is_empty()).map(segment));
     if path.len() == depth {
-        path.push(Segment::from(key));
+        path.push(segment(key));
     }
 }
 
