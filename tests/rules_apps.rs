@@ -709,3 +709,65 @@ fn penpot_environment() {
         "#]],
     );
 }
+
+/// Grafana's getStartTLSPolicy sends every value but `NoStartTLS`/`MandatoryStartTLS` to its
+/// `default:` branch, opportunistic STARTTLS: a typo is not a policy.
+#[test]
+fn grafana_unknown_starttls_policy_is_opportunistic() {
+    assert_codes(
+        &["MP005"],
+        "grafana.ini",
+        "[smtp]\nenabled = true\nhost = smtp.gmail.com:587\nuser = me@gmail.com\npassword = secret\nstartTLS_policy = RequireStartTLS\n",
+
+    );
+    // Stays silent: the real value, and a value set elsewhere.
+    assert_codes(
+        &[],
+        "grafana.ini",
+        "[smtp]\nenabled = true\nhost = smtp.gmail.com:587\nuser = me@gmail.com\npassword = secret\nstartTLS_policy = MandatoryStartTLS\n",
+
+    );
+    assert_codes(
+        &[],
+        "grafana.ini",
+        "[smtp]\nenabled = true\nhost = smtp.gmail.com:587\nuser = me@gmail.com\npassword = secret\nstartTLS_policy = ${SMTP_POLICY}\n",
+
+    );
+}
+
+/// `mailtrap.io` (Laravel 5's default MAIL_HOST) is Mailtrap's sandbox on the Internet, serving
+/// only SMTP: a settings array with implicit TLS on its STARTTLS port fails.
+#[test]
+fn mailtrap_legacy_host_is_the_sandbox() {
+    assert_codes(
+        &["MP003"],
+        "env.example.php",
+        "<?php\n$env = [\n    'mail_host' => 'mailtrap.io',\n    'mail_port' => 2525,\n    'mail_encryption' => 'ssl',\n];\n",
+
+    );
+    // Stays silent: STARTTLS there, and a bare `mailtrap` compose service (a local catcher).
+    assert_codes(
+        &[],
+        "env.example.php",
+        "<?php\n$env = [\n    'mail_host' => 'mailtrap.io',\n    'mail_port' => 2525,\n    'mail_encryption' => 'starttls',\n];\n",
+
+    );
+    assert_codes(
+        &[],
+        "env.example.php",
+        "<?php\n$env = [\n    'smtp_host' => 'mailtrap',\n    'smtp_port' => 1025,\n    'smtp_encryption' => 'none',\n    'smtp_password' => 'x',\n];\n",
+
+    );
+}
+
+/// The rule codes `mailport check` reports on one document, in order.
+fn assert_codes(want: &[&str], name: &str, text: &str) {
+    let analysis = mailport::analysis::analyze_file(name, text, &Config::default())
+        .unwrap_or_else(|| panic!("{name}: not a format mailport reads"));
+    let got: Vec<String> = analysis
+        .findings
+        .iter()
+        .map(|f| format!("{:?}", f.code).to_uppercase())
+        .collect();
+    assert_eq!(got, want, "{name}:\n{text}");
+}

@@ -322,6 +322,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn php_without_a_tag_is_read_by_its_content() {
+        let env = "APP_NAME=\"{{ $app_name }}\"\nMAIL_MAILER=smtp\nMAIL_HOST=smtp.mailgun.org\nMAIL_PORT=25\n";
+        assert_eq!(detect_format("env.blade.php", None, env), Some(Format::Env));
+        let php = "<?php\nreturn ['mail_host' => 'smtp.example.com', 'mail_port' => 587];\n";
+        assert_eq!(detect_format("settings.php", None, php), Some(Format::Php));
+        // Stays silent: an HTML template, an INI file with sections, a shell script, prose.
+        let html = "<html><body>Our SMTP relay is smtp.example.com</body></html>\n";
+        assert_eq!(detect_format("mail.blade.php", None, html), None);
+        let ini = "[mailer]\nHOST=smtp.example.com\nPORT=587\n[smtp]\nUSER=me\n";
+        assert_eq!(detect_format("settings.vars", None, ini), None);
+        let script = "SMTP_HOST=smtp.example.com\nSMTP_PORT=587\nMAIL_USER=me\nif [ -n \"$X\" ]; then\n  echo hi\nfi\n";
+        assert_eq!(detect_format("deploy.vars", None, script), None);
+        let no_mail = "A=1\nB=2\nC=3\n";
+        assert_eq!(detect_format("values.vars", None, no_mail), None);
+    }
+
+    #[test]
     fn by_file_name() {
         let cases = [
             (".env", Some(Format::Env)),
