@@ -89,7 +89,7 @@ pub fn segment(name: &str) -> Segment {
 /// settings must not be copied whole each time (memory would grow with their product).
 const MAX_SEGMENT: usize = 256;
 
-fn clip_segment(name: &str) -> &str {
+pub(crate) fn clip_segment(name: &str) -> &str {
     if name.len() <= MAX_SEGMENT {
         return name;
     }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::Setting;
+use super::{clip_segment, segment, Segment as PathSegment, Setting};
 use crate::vocab::Span;
 
 fn shift_setting(setting: &mut Setting, old_end: usize, new_end: usize) {
@@ -35,7 +35,7 @@ enum Segment {
         old: Range<usize>,
         fresh_before: usize,
         shift: bool,
-        prefix: Option<Vec<String>>,
+        prefix: Option<Vec<PathSegment>>,
     },
 }
 
@@ -77,11 +77,12 @@ impl Reuse {
         let Some(old_prefix) = head.path.get(..prefix.len()) else {
             return false;
         };
+        // Paths hold names clipped as every adapter clips them.
         let same = old_prefix
             .iter()
             .map(|s| &**s)
-            .eq(prefix.iter().map(String::as_str));
-        let prefix = (!same).then(|| prefix.to_vec());
+            .eq(prefix.iter().map(|p| clip_segment(p)));
+        let prefix = (!same).then(|| prefix.iter().map(|p| segment(p)).collect());
         if let Some(Segment::Old {
             old,
             fresh_before,
@@ -160,9 +161,7 @@ impl Reuse {
                     shift_setting(setting, old_end, new_end);
                 }
                 if let Some(prefix) = &prefix {
-                    setting
-                        .path
-                        .splice(..prefix.len(), prefix.iter().map(|p| p.as_str().into()));
+                    setting.path.splice(..prefix.len(), prefix.iter().cloned());
                 }
             }
         }
