@@ -451,11 +451,11 @@ fn defaults_decide_credentials_and_starttls() {
             3:6 warning MP004 SMTP connection to mail.example.com without TLS (msmtp's default): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
               fix*: Use port 465 with implicit TLS (tls=on, tls_starttls=off)
                 | port 465
-                | tls true
-                | tls_starttls false
+                | tls on
+                | tls_starttls off
               fix: Use port 587 with STARTTLS (tls=on)
                 | port 587
-                | tls true
+                | tls on
         "#]],
     );
     check(
@@ -479,5 +479,83 @@ fn defaults_decide_credentials_and_starttls() {
                 |   user "me" there with password "secret" is me here options no sslcertck port 995 ssl
             4:73 warning MP008 certificate checking is switched off (sslcertck=no) for pop.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
+    );
+}
+
+#[test]
+fn msmtp_port_follows_the_tls_mode_when_absent() {
+    // No port: 25 in clear with a password (MP004, MP006); 465 with `tls_starttls off` (clean).
+    check(
+        ".msmtprc",
+        "account qq\nhost smtp.qq.com\nauth login\nuser me@qq.com\npassword secret\n\naccount implicit\nhost smtp.example.com\ntls on\ntls_starttls off\nauth on\nuser me\npassword secret\n",
+        expect![[r#"
+            2:6 error MP004 SMTP connection to smtp.qq.com without TLS (msmtp's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=on, tls_starttls=off)
+                | port 465
+              fix: Use port 587 with STARTTLS (tls=on)
+                | port 587
+            2:6 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (tls=on, tls_starttls=off)
+                | port 465
+              fix: Use port 587 with STARTTLS (tls=on)
+                | port 587
+        "#]],
+    );
+    // Stays silent: an account without host (msmtp stops with "host not set").
+    check(
+        ".msmtprc",
+        "account default\nprotocol smtp\nauth on\ntls on\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn mutt_credentials_belong_to_their_protocol() {
+    // `imap_user` is sent to the IMAP server only: the SMTP URL carries no credentials, so
+    // opportunistic STARTTLS on it risks no password (no MP005).
+    let text = "set imap_user = \"me@posteo.de\"\nset folder = \"imaps://posteo.de\"\nset smtp_url = \"smtp://posteo.de:587/\"\nset ssl_starttls = yes\n";
+    check(
+        ".muttrc",
+        text,
+        expect![[r#"
+        clean
+    "#]],
+    );
+    // With `smtp_pass` it does.
+    let with_pass = format!("{text}set smtp_pass = \"secret\"\n");
+    check(
+        ".muttrc",
+        &with_pass,
+        expect![[r#"
+        4:20 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (ssl_starttls=yes): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+          fix*: Use port 465 with implicit TLS (smtps://)
+            | set smtp_url = "smtps://posteo.de:465/"
+    "#]],
+    );
+}
+
+#[test]
+fn mailx_later_set_replaces_the_earlier() {
+    // mailx runs `set` lines in order: the plaintext `smtp=` line is dead (MP012 hint only).
+    let dead_plain = "set smtp=smtp.qq.com\nset smtp-auth=login\nset smtp-auth-user=me@qq.com\nset smtp-auth-password=secret\nset smtp=smtps://smtp.qq.com:465\n";
+    check(
+        ".mailrc",
+        dead_plain,
+        expect![[r#"
+        1:10 hint MP012 smtp=smtp.qq.com has no effect: mailx / s-nail runs its settings in order, and a later line sets smtp again.
+    "#]],
+    );
+    // The other order: the plaintext line wins (MP004, MP006) and the smtps line is dead.
+    let live_plain = "set smtp=smtps://smtp.qq.com:465\nset smtp-auth=login\nset smtp-auth-user=me@qq.com\nset smtp-auth-password=secret\nset smtp=smtp.qq.com\n";
+    check(
+        ".mailrc",
+        live_plain,
+        expect![[r#"
+        1:10 hint MP012 smtp=smtps://smtp.qq.com:465 has no effect: mailx / s-nail runs its settings in order, and a later line sets smtp again.
+        5:10 error MP004 SMTP connection to smtp.qq.com without TLS (mailx / s-nail's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        5:10 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+    "#]],
     );
 }

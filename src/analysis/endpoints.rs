@@ -69,6 +69,9 @@ pub struct Endpoint {
     /// Settings the application replaces with another source's value (a nodemailer well-known
     /// `service` merged over `host`/`port`/`secure`): dead settings.
     pub overridden: Vec<Located>,
+    /// Connection settings a later setting of the same variable replaces (mailx `set smtp=…`
+    /// twice): dead settings.
+    pub replaced: Vec<Located>,
     /// Where the effective host and port come from when it is not a host or port key (the
     /// `service` value): fixes must not edit these spans as if they were a port.
     pub locked: Vec<Span>,
@@ -905,7 +908,12 @@ fn endpoints_of(
     members: &[&Member],
     settings: &[Setting],
 ) -> Vec<Endpoint> {
-    let members = decisive_members(members, settings);
+    let mut members = decisive_members(members, settings);
+    let replaced = if p.later_replaces {
+        drop_replaced(&mut members, settings)
+    } else {
+        Vec::new()
+    };
     let urls: Vec<&Member> = members
         .iter()
         .copied()
@@ -938,7 +946,59 @@ fn endpoints_of(
             out.push(e);
         }
     }
+    // The dead settings are reported once, on the endpoint of the setting that replaced them.
+    for (dead, by) in replaced {
+        if let Some(e) = out.iter_mut().find(|e| e.settings.contains(&by)) {
+            e.replaced.push(located(settings, dead));
+        }
+    }
     out
+}
+
+/// Removes the connection settings (URL, host, port) that a later setting of the same variable
+/// replaces; returns each as (dead setting, the setting that replaced it). A variable is the key
+/// path without the adapter's reading note (`smtp (host:port)` is mailx's `smtp`).
+fn drop_replaced(members: &mut Vec<&Member>, settings: &[Setting]) -> Vec<(usize, usize)> {
+    let connection = |m: &Member| {
+        matches!(
+            m.role(),
+            Role::Url | Role::Host | Role::Port | Role::HostPort
+        )
+    };
+    let variable = |si: usize| {
+        let path = &settings[si].path;
+        let (last, parents) = path.split_last()?;
+        let name = last.split_once(" (").map_or(&**last, |(name, _)| name);
+        Some((parents, name))
+    };
+    // Latest first: the first setting seen of each variable is the one that counts.
+    let mut latest: HashMap<(&[Segment], &str), usize> = HashMap::new();
+    let mut replaced = Vec::new();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(members[i].setting()));
+    let mut dead = vec![false; members.len()];
+    for i in order {
+        let m = members[i];
+        if !connection(m) {
+            continue;
+        }
+        let Some(var) = variable(m.setting()) else {
+            continue;
+        };
+        match latest.get(&var) {
+            Some(&by) => {
+                dead[i] = true;
+                replaced.push((m.setting(), by));
+            }
+            None => {
+                latest.insert(var, m.setting());
+            }
+        }
+    }
+    let mut flags = dead.into_iter();
+    members.retain(|_| !flags.next().unwrap_or(false));
+    replaced.sort_unstable();
+    replaced
 }
 
 fn located(settings: &[Setting], si: usize) -> Located {
@@ -988,6 +1048,7 @@ fn read_endpoint(
         old_tls: Vec::new(),
         conflicts: Vec::new(),
         overridden: Vec::new(),
+        replaced: Vec::new(),
         locked: Vec::new(),
         anchor: 0,
         root_len: if p.flat { usize::MAX } else { root.len() },
@@ -1019,6 +1080,7 @@ fn read_endpoint(
     };
     let mut protocol_from_key = None;
     let mut scheme_mode = None;
+    let mut credential_protocols: Vec<Option<Protocol>> = Vec::new();
     for m in members {
         let s = &settings[m.setting()];
         match m.role() {
@@ -1035,7 +1097,9 @@ fn read_endpoint(
             }
             Role::User | Role::Password => {
                 if !is_blank(&s.value) && !p.credentials_need_auth {
-                    e.credentials = true;
+                    // A key that names its protocol (mutt `imap_pass`, `smtp_user`) is sent
+                    // only on connections of that protocol: decided once the protocol is known.
+                    credential_protocols.push(protocol_from_words(std::iter::once(s.key())));
                 }
             }
             // `auth on` or a method (`auth plain`) where credentials need the switch.
@@ -1154,6 +1218,12 @@ fn read_endpoint(
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
+    if credential_protocols
+        .iter()
+        .any(|&proto| proto.is_none() || proto == e.protocol)
+    {
+        e.credentials = true;
+    }
     if e.host.is_none() && e.port.is_none() && url_member.is_none() {
         // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts
         // and MP008/MP009, read below.
@@ -1404,6 +1474,16 @@ fn read_endpoint(
     } else {
         from
     };
+    if e.security == Security::ImplicitTls && e.url.is_none() {
+        if let Some(port) = p.implicit_default_port {
+            e.default_port = Some(port);
+        }
+    }
+    // Where the application needs a host and the block names none (msmtp's `defaults`, an
+    // account that stops with "host not set"), no connection is made on a default port.
+    if e.host.is_none() && p.default_host.as_deref() == Some(profiles::HOST_REQUIRED) {
+        e.default_port = None;
+    }
     // New keys go after the last entry that sits directly in the root (not inside `auth: {…}`).
     let depth = root.len() + 1;
     e.anchor = members

@@ -173,7 +173,8 @@ fn styled_value(value: &str, like: &Setting) -> String {
         "Yes" | "No" => pick("Yes", "No"),
         "on" | "off" => pick("on", "off"),
         "1" | "0" => pick("1", "0"),
-        _ => pick("true", "false"),
+        // Nothing to copy: the profile's own spelling (msmtp knows `on`/`off`, not `true`).
+        _ => value.to_string(),
     }
 }
 

@@ -173,6 +173,10 @@ pub struct Profile {
     pub default_security: Option<String>,
     #[serde(default)]
     pub default_port: Option<u16>,
+    /// The port the application uses instead when the document gives none and the mode is
+    /// implicit TLS (msmtp: 465 with `tls_starttls off`, else 25).
+    #[serde(default)]
+    pub implicit_default_port: Option<u16>,
     /// The table of well-known services (`knowledge::services`) a `keys.service` value names; the
     /// application merges the service's host, port and TLS settings last, over the document's.
     #[serde(default)]
@@ -191,6 +195,10 @@ pub struct Profile {
     /// document stands alone (Kubernetes manifests, as the YAML spec has it).
     #[serde(default)]
     pub layered_documents: bool,
+    /// The settings are statements run in order (mailx and mutt `set` lines): a later setting of
+    /// a connection variable replaces an earlier one, which is dead (MP012).
+    #[serde(default)]
+    pub later_replaces: bool,
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
     pub write: BTreeMap<String, Vec<WriteKey>>,

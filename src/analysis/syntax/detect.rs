@@ -70,9 +70,91 @@ fn detect_by_name(file_name: &str, language_id: Option<&str>, text: &str) -> Opt
         if let Some(format) = sniff_rc_file(text) {
             return Some(format);
         }
+    } else if extension.is_some_and(is_script_extension) && is_client_rc(text) {
+        // A mutt or mailx rc file kept under a script's name (a test container copies
+        // `user (internal).sh` to `~/.muttrc`): its statements are client settings, not shell.
+        return sniff_rc_file(text);
     }
     sniff_content(text)
 }
+
+fn is_script_extension(extension: &str) -> bool {
+    FORMATS
+        .iter()
+        .any(|row| row.heredoc_scripts.contains(&extension))
+}
+
+/// Whether the opening is a mutt or mailx rc file: at least three statements set mail variables
+/// (`set smtp_url = …`, `set imap_user = …`, `set smtp=…`) and four in five statements are rc
+/// commands. A shell script's `set -e`, assignments and control flow never pass.
+fn is_client_rc(text: &str) -> bool {
+    let (mut mail_sets, mut commands, mut others) = (0usize, 0usize, 0usize);
+    for line in opening(text).lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some(word) if RC_COMMANDS.contains(&word) => commands += 1,
+            Some("set" | "unset") => {
+                commands += 1;
+                let var = words.next().unwrap_or("").split('=').next().unwrap_or("");
+                if MUTT_VARS.contains(&var) || var.starts_with("smtp") || var.starts_with("imap") {
+                    mail_sets += 1;
+                }
+            }
+            _ => others += 1,
+        }
+    }
+    mail_sets >= 3 && others * 5 <= commands + others
+}
+
+/// mutt and mailx commands besides `set`, as account files use them.
+const RC_COMMANDS: &[&str] = &[
+    "source",
+    "mailboxes",
+    "unmailboxes",
+    "bind",
+    "macro",
+    "color",
+    "my_hdr",
+    "alias",
+    "account",
+    "account-hook",
+    "folder-hook",
+    "send-hook",
+    "ignore",
+    "unignore",
+    "hdr_order",
+    "alternative_order",
+    "auto_view",
+    "mime_lookup",
+    "lists",
+    "subscribe",
+    "reset",
+];
+
+/// mutt variables that open an account file (a mailx file sets `smtp…` variables instead).
+const MUTT_VARS: &[&str] = &[
+    "smtp_url",
+    "smtp_pass",
+    "smtp_authenticators",
+    "folder",
+    "spoolfile",
+    "imap_user",
+    "imap_pass",
+    "imap_login",
+    "ssl_starttls",
+    "ssl_force_tls",
+    "realname",
+    "from",
+    "record",
+    "postponed",
+    "mbox_type",
+    "header_cache",
+    "message_cachedir",
+    "sendmail",
+];
 
 /// Prose and markup, whose opening may quote a config without being one.
 const PROSE_EXTENSIONS: &[&str] = &[
@@ -283,26 +365,6 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
     let word = words.next()?;
     let second = words.next().unwrap_or("");
     let var = second.split('=').next().unwrap_or("");
-    const MUTT_VARS: &[&str] = &[
-        "smtp_url",
-        "smtp_pass",
-        "smtp_authenticators",
-        "folder",
-        "spoolfile",
-        "imap_user",
-        "imap_pass",
-        "imap_login",
-        "ssl_starttls",
-        "ssl_force_tls",
-        "realname",
-        "from",
-        "record",
-        "postponed",
-        "mbox_type",
-        "header_cache",
-        "message_cachedir",
-        "sendmail",
-    ];
     match word {
         "set" if MUTT_VARS.contains(&var) => Some(Format::Muttrc),
         "set" if var.starts_with("smtp") || var == "mta" || var == "v15-compat" => {
@@ -336,6 +398,25 @@ mod tests {
         assert_eq!(detect_format("deploy.vars", None, script), None);
         let no_mail = "A=1\nB=2\nC=3\n";
         assert_eq!(detect_format("values.vars", None, no_mail), None);
+    }
+
+    #[test]
+    fn client_rc_under_a_script_name_is_read_by_its_content() {
+        let mutt = "# IMAP\nset folder    = 'imap://imap:143/'\nset imap_user = 'me'\nset imap_pass = 'x'\nmailboxes = '+INBOX'\nunset ssl_starttls\nset smtp_url  = 'smtp://smtp:25'\n";
+        assert_eq!(
+            detect_format("me (internal).sh", None, mutt),
+            Some(Format::Muttrc)
+        );
+        let mailx = "set smtp=smtps://smtp.example.com:465\nset smtp-auth=login\nset smtp-auth-user=me\nset from=me@example.com\n";
+        assert_eq!(
+            detect_format("mailrc.sh", None, mailx),
+            Some(Format::Mailrc)
+        );
+        // Stays silent: shell scripts, even ones that mention SMTP variables.
+        let script = "#!/bin/sh\nset -e\nunset SMTP_HOST\nSMTP_PORT=587\nexport SMTP_USER=me\nif [ -n \"$X\" ]; then\n  echo hi\nfi\n";
+        assert_eq!(detect_format("deploy.sh", None, script), None);
+        let few = "set smtp_url = 'smtp://x:25'\necho one\necho two\necho three\n";
+        assert_eq!(detect_format("setup.sh", None, few), None);
     }
 
     #[test]
