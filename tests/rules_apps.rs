@@ -761,6 +761,31 @@ fn mailtrap_legacy_host_is_the_sandbox() {
 }
 
 /// The rule codes `mailport check` reports on one document, in order.
+#[test]
+fn spring_protocol_smtp_is_the_default_not_a_tls_mode() {
+    let base = "spring.mail.host=smtp.gmail.com\nspring.mail.port=587\nspring.mail.username=me\nspring.mail.password=secret\n";
+    // Stays silent: `protocol=smtp` (the default) says nothing of STARTTLS, which another layer
+    // may set.
+    assert_codes(
+        &[],
+        "application-prod.properties",
+        &format!("{base}spring.mail.protocol=smtp\n"),
+    );
+    // Fires: STARTTLS switched off.
+    let off = format!("{base}spring.mail.properties.mail.smtp.starttls.enable=false\n");
+    assert_codes(&["MP004"], "application.properties", &off);
+}
+
+#[test]
+fn javamail_properties_without_a_host_are_checked() {
+    // The host is set in code; the session properties still decide the mode (MP005).
+    let text = "mail.smtp.auth=true\nmail.smtp.starttls.enable=true\nmail.smtp.quitwait=false\n";
+    assert_codes(&["MP005"], "javamail.properties", text);
+    // Stays silent: STARTTLS required.
+    let required = format!("{text}mail.smtp.starttls.required=true\n");
+    assert_codes(&[], "javamail.properties", &required);
+}
+
 fn assert_codes(want: &[&str], name: &str, text: &str) {
     let analysis = mailport::analysis::analyze_file(name, text, &Config::default())
         .unwrap_or_else(|| panic!("{name}: not a format mailport reads"));

@@ -186,6 +186,8 @@ set ssl_force_tls = yes
             clean
         "#]],
     );
+    // `ssl_force_tls` is set by default (mutt 2.0, NeoMutt) and supersedes `ssl_starttls`: a
+    // plain URL with nothing else said is STARTTLS, required.
     check(
         "muttrc",
         r#"set folder = "imap://imap.example.com:143/"
@@ -193,7 +195,19 @@ set imap_user = "jane"
 set ssl_starttls = no
 "#,
         expect![[r#"
-            3:20 error MP004 IMAP connection to imap.example.com without TLS (ssl_starttls=no): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+            clean
+        "#]],
+    );
+    // Unset, `ssl_starttls` decides: no TLS at all.
+    check(
+        "muttrc",
+        r#"set folder = "imap://imap.example.com:143/"
+set imap_user = "jane"
+unset ssl_force_tls
+set ssl_starttls = no
+"#,
+        expect![[r#"
+            3:20 error MP004 IMAP connection to imap.example.com without TLS (ssl_force_tls=no with ssl_starttls=no): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
               fix*: Use port 993 with implicit TLS (imaps://)
                 | set folder = "imaps://imap.example.com:993/"
         "#]],
@@ -515,7 +529,7 @@ fn msmtp_port_follows_the_tls_mode_when_absent() {
 fn mutt_credentials_belong_to_their_protocol() {
     // `imap_user` is sent to the IMAP server only: the SMTP URL carries no credentials, so
     // opportunistic STARTTLS on it risks no password (no MP005).
-    let text = "set imap_user = \"me@posteo.de\"\nset folder = \"imaps://posteo.de\"\nset smtp_url = \"smtp://posteo.de:587/\"\nset ssl_starttls = yes\n";
+    let text = "set imap_user = \"me@posteo.de\"\nset folder = \"imaps://posteo.de\"\nset smtp_url = \"smtp://posteo.de:587/\"\nunset ssl_force_tls\nset ssl_starttls = yes\n";
     check(
         ".muttrc",
         text,
@@ -529,10 +543,10 @@ fn mutt_credentials_belong_to_their_protocol() {
         ".muttrc",
         &with_pass,
         expect![[r#"
-        4:20 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (ssl_starttls=yes): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
-          fix*: Use port 465 with implicit TLS (smtps://)
-            | set smtp_url = "smtps://posteo.de:465/"
-    "#]],
+            4:20 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (ssl_force_tls=no): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | set smtp_url = "smtps://posteo.de:465/"
+        "#]],
     );
 }
 
