@@ -83,6 +83,33 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Calls `f` on every byte span the endpoint holds (an edit elsewhere moves them all). A new
+    /// field with a span belongs here.
+    pub fn for_each_span_mut(&mut self, mut f: impl FnMut(&mut Span)) {
+        for l in [&mut self.host, &mut self.port].into_iter().flatten() {
+            f(&mut l.span);
+        }
+        if let Some(u) = &mut self.url {
+            f(&mut u.scheme.span);
+            let mut at = u.port_insert_at..u.port_insert_at;
+            f(&mut at);
+            u.port_insert_at = at.start;
+        }
+        for l in self
+            .verify_off
+            .iter_mut()
+            .chain(self.old_tls.iter_mut())
+            .chain(self.conflicts.iter_mut())
+            .chain(self.overridden.iter_mut())
+            .chain(self.replaced.iter_mut())
+        {
+            f(&mut l.span);
+        }
+        for span in &mut self.locked {
+            f(span);
+        }
+    }
+
     /// A setting's key relative to the endpoint.
     pub fn key_label(&self, setting: &Setting) -> String {
         let start = self.root_len.min(setting.path.len().saturating_sub(1));

@@ -604,21 +604,7 @@ impl Shift {
     }
 
     fn endpoint(&self, e: &mut Endpoint) {
-        for l in [&mut e.host, &mut e.port].into_iter().flatten() {
-            self.span(&mut l.span);
-        }
-        if let Some(u) = &mut e.url {
-            self.span(&mut u.scheme.span);
-            u.port_insert_at = self.pos(u.port_insert_at);
-        }
-        for l in e
-            .verify_off
-            .iter_mut()
-            .chain(e.old_tls.iter_mut())
-            .chain(e.conflicts.iter_mut())
-        {
-            self.span(&mut l.span);
-        }
+        e.for_each_span_mut(|s| self.span(s));
     }
 
     fn finding(&self, f: &mut Finding) {

@@ -71,6 +71,14 @@ impl Reuse {
         if first >= last {
             return true; // the entry held no settings before and still holds none
         }
+        // A setting whose key starts in the entry but whose value ends past it (a plain key
+        // folded over lines, `// note\n pass: …`) is read with the next entry too: read again.
+        if self.old[first..last]
+            .iter()
+            .any(|s| s.value_span.end > old_extent.end || s.key_span.end > old_extent.end)
+        {
+            return false;
+        }
         let Some(head) = self.old.get(first) else {
             return false;
         };
