@@ -573,3 +573,32 @@ fn mailx_later_set_replaces_the_earlier() {
     "#]],
     );
 }
+
+/// An empty relayhost delivers to MX hosts; with SASL client authentication the passwords go to
+/// hosts set elsewhere (`smtp_sasl_password_maps`, a relayhost a script writes in).
+#[test]
+fn postfix_sasl_without_a_relayhost() {
+    let sasl = "relayhost =\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\nsmtp_sasl_security_options = noanonymous\n";
+    check(
+        "main.cf",
+        &format!("{sasl}smtp_use_tls = yes\n"),
+        expect![[r#"
+        5:16 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_use_tls=yes): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+    "#]],
+    );
+    // Stays silent: TLS required, or no client authentication.
+    check(
+        "main.cf",
+        &format!("{sasl}smtp_tls_security_level = encrypt\n"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "main.cf",
+        "relayhost =\nsmtp_tls_security_level = may\nsmtpd_sasl_auth_enable = yes\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

@@ -1507,8 +1507,12 @@ fn read_endpoint(
         }
     }
     // Where the application needs a host and the block names none (msmtp's `defaults`, an
-    // account that stops with "host not set"), no connection is made on a default port.
-    if e.host.is_none() && p.default_host.as_deref() == Some(profiles::HOST_REQUIRED) {
+    // account that stops with "host not set"), or the host is set elsewhere with its port
+    // (Postfix's empty relayhost), the default port says nothing.
+    if e.host.is_none()
+        && (p.default_host.as_deref() == Some(profiles::HOST_REQUIRED)
+            || p.authenticated_host_elsewhere)
+    {
         e.default_port = None;
     }
     // New keys go after the last entry that sits directly in the root (not inside `auth: {…}`).

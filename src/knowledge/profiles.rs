@@ -190,6 +190,11 @@ pub struct Profile {
     /// be any host). Unset: not known, and the security rules stay silent on a missing host.
     #[serde(default)]
     pub default_host: Option<String>,
+    /// Without a host the document names no connection, unless the client authenticates: then
+    /// the credentials go to a host set elsewhere (Postfix with an empty `relayhost` and
+    /// `smtp_sasl_auth_enable`: the relays and MX hosts of `smtp_sasl_password_maps`).
+    #[serde(default)]
+    pub authenticated_host_elsewhere: bool,
     /// The documents of one YAML stream are read as layers of one configuration, a later one
     /// over an earlier one (Spring Boot's multi-document `application.yml`). Unset: each
     /// document stands alone (Kubernetes manifests, as the YAML spec has it).

@@ -122,6 +122,9 @@ impl Ctx<'_> {
             Some(h) if crate::knowledge::hosts::is_local(h) => Reach::Local,
             Some(h) if catcher_port && crate::knowledge::ports::is_reference(h) => Reach::Local,
             Some(_) => Reach::Remote,
+            None if self.profile.authenticated_host_elsewhere && self.e.credentials => {
+                Reach::Remote
+            }
             None => match self.profile.default_host.as_deref() {
                 Some(profiles::HOST_REQUIRED) if catcher_port => Reach::Local,
                 Some(profiles::HOST_REQUIRED) => Reach::Remote,
