@@ -796,3 +796,42 @@ fn rails_frozen_settings_hash() {
         "#]],
     );
 }
+
+/// An empty fallback (`ENV.fetch("SMTP_USER", "")`, `os.getenv("EMAIL_USER", "")`) says only
+/// that the variable may be unset: its value decides, so the credentials count.
+#[test]
+fn empty_env_fallbacks_leave_the_variable() {
+    check(
+        "gitlab.rb",
+        "gitlab_rails['smtp_enable'] = true\ngitlab_rails['smtp_address'] = ENV.fetch('SMTP_HOST', 'smtp.gmail.com')\ngitlab_rails['smtp_port'] = ENV.fetch('SMTP_PORT', '587').to_i\ngitlab_rails['smtp_user_name'] = ENV.fetch('SMTP_USER', '')\ngitlab_rails['smtp_password'] = ENV.fetch('SMTP_PASS', '')\ngitlab_rails['smtp_enable_starttls_auto'] = true\ngitlab_rails['smtp_tls'] = false\n",
+        expect![[r#"
+            6:45 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = ENV.fetch('SMTP_PORT', '465').to_i
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_tls'] = true
+              fix: Require STARTTLS (smtp_enable_starttls=true)
+                | gitlab_rails['smtp_enable_starttls'] = true
+        "#]],
+    );
+    check(
+        "settings.py",
+        "import os\nEMAIL_HOST = 'smtp.gmail.com'\nEMAIL_PORT = 587\nEMAIL_HOST_USER = os.getenv('EMAIL_USER', '')\nEMAIL_HOST_PASSWORD = os.environ.get('EMAIL_PASS', '')\nEMAIL_USE_TLS = False\n",
+        expect![[r#"
+            6:17 error MP004 SMTP connection to smtp.gmail.com without TLS (EMAIL_USE_TLS=False): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true)
+                | EMAIL_PORT = 465
+                | EMAIL_USE_SSL = True
+              fix: Require STARTTLS (EMAIL_USE_TLS=True)
+                | EMAIL_USE_TLS = True
+        "#]],
+    );
+    // Stays silent: a literal empty user name is no credential (a relay without login).
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = 587\nEMAIL_HOST_USER = ''\nEMAIL_HOST_PASSWORD = ''\nEMAIL_USE_TLS = True\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

@@ -507,8 +507,12 @@ impl<'a> Reader<'a> {
         }
         let (var, _) = unquote(self.text, positional.first()?.byte_range())?;
         let default = keyword("default").or_else(|| positional.get(1).copied());
+        // An empty default (`os.getenv("EMAIL_USER", "")`) says only "may be unset": the
+        // variable's value decides, as without a default.
         match default.and_then(|d| self.read(d)) {
-            Some(literal @ Value::Literal { .. }) => Some(literal),
+            Some(Value::Literal { value, kind, span }) if !value.trim().is_empty() => {
+                Some(Value::Literal { value, kind, span })
+            }
             _ => Some(Value::Reference {
                 name: var,
                 span: node.byte_range(),

@@ -381,8 +381,12 @@ impl<'a> Reader<'a> {
                         .and_then(|b| b.named_children(&mut b.walk()).last())
                         .and_then(|body| body.named_child(0))
                 });
+                // An empty fallback (`ENV.fetch("SMTP_USER", "")`) says only "may be unset":
+                // the variable's value decides, as without a fallback.
                 return match default.and_then(|d| self.read(d)) {
-                    Some(v @ Value::Literal { .. }) => Some(v),
+                    Some(Value::Literal { value, kind, span }) if !value.trim().is_empty() => {
+                        Some(Value::Literal { value, kind, span })
+                    }
                     _ => Some(Value::Reference { name, span }),
                 };
             }
