@@ -294,14 +294,14 @@ fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
 }
 
 /// Findings in one order whatever order the endpoints were read in: by position, then code, then
-/// (two endpoints can share a setting) the endpoint's host, port and profile, then the message,
-/// then where the fixes edit (two msmtp accounts inheriting one `defaults` port differ only there).
+/// (two endpoints can share a setting) the endpoint's summary, then the message, then where the
+/// fixes edit (two msmtp accounts inheriting one `defaults` port differ only there).
 fn order(findings: &mut [(usize, Finding)]) {
     let key = |f: &Finding| {
         let endpoint = f
             .endpoint
             .as_ref()
-            .map(|e| (e.host.clone(), e.port, e.profile));
+            .map(|e| (e.host.clone(), e.port, e.profile, e.protocol, e.security));
         let edits: Vec<(usize, usize)> = f
             .fixes
             .iter()
