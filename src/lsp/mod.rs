@@ -18,16 +18,19 @@ use std::process::ExitCode;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
-};
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::SinkExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
-use tower_lsp_server::{LspService, Server};
+use tower_lsp_server::jsonrpc::Request;
+use tower_lsp_server::{ClientSocket, LspService};
+use tower_service::Service;
 
 #[doc(hidden)]
 pub use documents::{hold_analyses, AnalysisHold};
 pub use probe_command::COMMAND as TEST_CONNECTION_COMMAND;
 pub use screen::Ending;
+use screen::Inbound;
 use server::Backend;
 
 /// Locks a std mutex, surviving poisoning: a panic elsewhere must not take the server down.
@@ -40,22 +43,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Messages handled at once. tower-lsp's default (4) would let four running "test connection"
 /// requests stall every other message; probes have their own, smaller limit.
 const MAX_CONCURRENT_MESSAGES: usize = 32;
-/// Bytes in flight between the screen and tower-lsp, and between tower-lsp and the writer.
-const PIPE_BUFFER: usize = 64 * 1024;
-/// Error replies of the screen queued for the client.
-const QUEUED_REPLIES: usize = 16;
-/// How long tower-lsp may take to finish writing after the session ends.
+/// Frames queued for the client (the service's and the screen's).
+const QUEUED_FRAMES: usize = 64;
+/// How long the service may take to finish writing after the session ends.
 const GRACE: Duration = Duration::from_millis(500);
 
 /// Serves the protocol on `input`/`output` until the client says `exit` (or the input ends, or
 /// the client process named in `initialize` is gone).
 ///
 /// ```text
-/// input ─▶ screen ─▶ tower-lsp ───────┐
-///            └──── error replies ─────┴─▶ writer ─▶ output
+/// input ─▶ screen ─▶ dispatch ─▶ tower-lsp's service ─┐
+///            └──────── error replies ─────────────────┴─▶ writer ─▶ output
 /// ```
-/// The screen (see `screen`) passes tower-lsp only what it can decode and answers the rest
-/// itself; the writer streams tower-lsp's frames and puts the replies between them.
+/// The screen (see `screen`) reads and checks each frame, decodes what the service should handle
+/// and answers the rest itself; `dispatch` runs the service's handlers and routes the client's
+/// answers to the server's own requests; the writer frames everything for the client in the
+/// order it was produced.
 pub async fn serve<I, O>(input: I, output: O) -> Ending
 where
     I: AsyncRead + Unpin,
@@ -66,104 +69,100 @@ where
     let (service, socket) = LspService::build(move |client| Backend::new(client, backend_stop))
         .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
         .finish();
-    let (to_server, server_input) = tokio::io::duplex(PIPE_BUFFER);
-    let (server_output, from_server) = tokio::io::duplex(PIPE_BUFFER);
-    let (replies, outgoing) = mpsc::channel::<Vec<u8>>(QUEUED_REPLIES);
-    let mut server = tokio::spawn(
-        Server::new(server_input, server_output, socket)
-            .concurrency_level(MAX_CONCURRENT_MESSAGES)
-            .serve(service),
-    );
-    let mut writer = tokio::spawn(write_output(from_server, outgoing, output));
+    let (outgoing, frames) = mpsc::channel::<Vec<u8>>(QUEUED_FRAMES);
+    // one message in hand at a time: the screen reads no further ahead than the service takes
+    let (inbound, messages) = mpsc::channel::<Inbound>(1);
+    let mut dispatcher = tokio::spawn(dispatch(service, socket, messages, outgoing.clone()));
+    let mut writer = tokio::spawn(write_frames(frames, output));
     let (parent, parent_watch) = watch::channel(None);
-    let screen = screen::Screen::new(parent).run(input, to_server, replies);
+    let screen = screen::Screen::new(parent).run(input, inbound, outgoing);
     let ending = tokio::select! {
         biased;
         ending = screen => ending,
         _ = &mut writer => Ending::OutputClosed,
         _ = screen::parent_gone(parent_watch) => Ending::ParentGone,
     };
-    // round trips to the client and running probes end; tower-lsp finishes what it has
+    // round trips to the client and running probes end; the service finishes what it has
     stop.send_replace(true);
     if matches!(ending, Ending::Exit { .. } | Ending::InputEnded { .. }) {
         let _ = tokio::time::timeout(GRACE, async {
-            let _ = (&mut server).await;
+            let _ = (&mut dispatcher).await;
             let _ = (&mut writer).await;
         })
         .await;
     }
-    server.abort();
+    dispatcher.abort();
     writer.abort();
     ending
 }
 
-/// Writes to the client: tower-lsp's frames, streamed as they come, and the screen's error
-/// replies between them (never inside one). Ends when tower-lsp's output ends or the client
-/// stops reading.
-async fn write_output<R, O>(from_server: R, mut replies: mpsc::Receiver<Vec<u8>>, mut output: O)
-where
-    R: AsyncRead + Unpin,
-    O: AsyncWrite + Unpin,
-{
-    let mut next = Box::pin(next_header(tokio::io::BufReader::new(from_server)));
-    let mut replies_open = true;
-    loop {
-        // Replies first: one queued before tower-lsp's next frame is written before it, so the
-        // client sees answers in the order the screen gave them (a fair select could hold a
-        // reply back behind frames that came later).
-        tokio::select! {
-            biased;
-            reply = replies.recv(), if replies_open => match reply {
-                Some(frame) => {
-                    if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
-                        return;
-                    }
-                }
-                None => replies_open = false,
+/// Runs the service on the screened messages, at most [`MAX_CONCURRENT_MESSAGES`] handlers at
+/// once, started in the order the messages came (a handler changes its document before its first
+/// `.await`, so edits apply in order). Its responses and its own requests to the client go to
+/// `outgoing`. Ends when the messages end and the last handler has finished.
+async fn dispatch(
+    mut service: LspService<Backend>,
+    socket: ClientSocket,
+    mut messages: mpsc::Receiver<Inbound>,
+    outgoing: mpsc::Sender<Vec<u8>>,
+) {
+    let (mut to_client, mut answers) = socket.split();
+    let mut running = FuturesUnordered::new();
+    // a request taken from `messages`, waiting for the service to be ready (it is not while
+    // `initialize` runs)
+    let mut waiting: Option<Request> = None;
+    let mut messages_open = true;
+    while messages_open || waiting.is_some() || !running.is_empty() {
+        let take = messages_open && waiting.is_none() && running.len() < MAX_CONCURRENT_MESSAGES;
+        let frame = tokio::select! {
+            Some(done) = running.next(), if !running.is_empty() => match done {
+                Ok(Some(response)) => to_frame(&response),
+                Ok(None) | Err(_) => continue,
             },
-            (mut reader, header) = &mut next => {
-                let Some((header, length)) = header else {
-                    return;
-                };
-                let body = &mut (&mut reader).take(length as u64);
-                let written = async {
-                    output.write_all(&header).await?;
-                    tokio::io::copy(body, &mut output).await?;
-                    output.flush().await
-                };
-                if written.await.is_err() {
-                    return;
+            Some(request) = to_client.next() => to_frame(&request),
+            ready = std::future::poll_fn(|cx| service.poll_ready(cx)), if waiting.is_some() => {
+                if let (Ok(()), Some(request)) = (ready, waiting.take()) {
+                    running.push(service.call(request));
+                } else {
+                    messages_open = false; // the service has exited
+                    waiting = None;
                 }
-                next = Box::pin(next_header(reader));
+                continue;
             }
+            message = messages.recv(), if take => {
+                match message {
+                    Some(Inbound::Request(request)) => waiting = Some(request),
+                    Some(Inbound::Response(response)) => {
+                        let _ = answers.send(response).await;
+                    }
+                    None => messages_open = false,
+                }
+                continue;
+            }
+            else => return,
+        };
+        let Some(frame) = frame else { continue };
+        if outgoing.send(frame).await.is_err() {
+            return; // the client stopped reading
         }
     }
 }
 
-/// Reads the header block of tower-lsp's next frame: its bytes and the body's length; `None`
-/// when its output ended. The reader is handed back (the body is streamed from it).
-async fn next_header<R: AsyncBufRead + Unpin>(mut reader: R) -> (R, Option<(Vec<u8>, usize)>) {
-    let mut header = Vec::new();
-    let mut length = None;
-    loop {
-        let before = header.len();
-        match reader.read_until(b'\n', &mut header).await {
-            Ok(0) | Err(_) => return (reader, None),
-            Ok(_) => {}
+/// A message the service produced, framed; `None` if it cannot be written (never seen: tower-lsp's
+/// types always serialise).
+fn to_frame(message: &impl serde::Serialize) -> Option<Vec<u8>> {
+    serde_json::to_vec(message)
+        .ok()
+        .map(|body| screen::frame(&body))
+}
+
+/// Writes the frames to the client, flushing after each, until they end or the client stops
+/// reading.
+async fn write_frames<O: AsyncWrite + Unpin>(mut frames: mpsc::Receiver<Vec<u8>>, mut output: O) {
+    while let Some(frame) = frames.recv().await {
+        if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+            return;
         }
-        let line = String::from_utf8_lossy(&header[before..]);
-        let line = line.trim();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("Content-Length:") {
-            length = value.trim().parse::<usize>().ok();
-        }
-    }
-    // tower-lsp always writes a length; without one nothing more can be framed
-    match length {
-        Some(length) => (reader, Some((header, length))),
-        None => (reader, None),
     }
 }
 

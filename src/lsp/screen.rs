@@ -1,10 +1,10 @@
-//! The screen between the client and tower-lsp.
+//! The screen between the client and tower-lsp's service.
 //!
-//! tower-lsp's reader stops for good at the first message it cannot decode, answers nothing to
-//! requests for unknown `$/` methods, and does not know the lifecycle rules for `exit`. So every
-//! frame is read here first (see `framing`), checked, and either
-//! - forwarded to tower-lsp, re-framed, when tower-lsp can decode it and should handle it,
-//! - answered here with an error response (written to the client beside tower-lsp's output), or
+//! tower-lsp's own reader would stop for good at the first message it cannot decode; its service
+//! answers nothing to requests for unknown `$/` methods and does not know the lifecycle rules for
+//! `exit`. So every frame is read here (see `framing`), checked, and either
+//! - decoded and handed to the service (see `dispatch`) when it should handle it,
+//! - answered here with an error response (written to the client among the service's output), or
 //! - dropped with a line on stderr (notifications get no answer, by JSON-RPC's rules).
 //!
 //! The cases and the behaviour chosen for each are listed in docs/lsp-robustness.md.
@@ -14,8 +14,9 @@ use std::fmt;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncRead;
 use tokio::sync::{mpsc, watch};
+use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::InitializeParams;
 
 use super::framing::{self, Frame, FrameReader};
@@ -62,7 +63,7 @@ enum Phase {
 }
 
 /// A JSON-RPC message, as far as the screen needs to know it.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Kind {
     Request { id: Value, method: String },
     Notification { method: String },
@@ -72,7 +73,8 @@ enum Kind {
 /// What to do with a frame.
 #[derive(Debug, PartialEq)]
 enum Action {
-    Forward,
+    /// Hand the message to the service.
+    Forward(Kind),
     Reply {
         id: Value,
         code: i64,
@@ -90,13 +92,44 @@ fn reply(id: Value, code: i64, message: impl Into<String>) -> Action {
     }
 }
 
+/// A message for the service, decoded.
+pub enum Inbound {
+    /// A request or a notification from the client.
+    Request(Request),
+    /// The client's answer to a request of the server.
+    Response(Response),
+}
+
+/// A message body with its header: what goes to the client.
+pub fn frame(body: &[u8]) -> Vec<u8> {
+    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    frame.extend_from_slice(body);
+    frame
+}
+
 /// An error response, framed.
 pub fn error_frame(id: &Value, code: i64, message: &str) -> Vec<u8> {
-    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
-        .to_string();
-    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    frame.extend_from_slice(body.as_bytes());
-    frame
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    frame(body.to_string().as_bytes())
+}
+
+/// The message as the service takes it; the screen has checked its shape, so this fails only on
+/// what the shape check cannot see (an `id` or `params` tower-lsp's types refuse).
+fn decode(kind: &Kind, body: &[u8]) -> Result<Inbound, Action> {
+    let decoded = match kind {
+        Kind::Response => serde_json::from_slice(body).map(Inbound::Response),
+        Kind::Request { .. } | Kind::Notification { .. } => {
+            serde_json::from_slice(body).map(Inbound::Request)
+        }
+    };
+    decoded.map_err(|e| {
+        let why = format!("the message cannot be decoded: {e}");
+        match kind {
+            Kind::Request { id, .. } => reply(id.clone(), code::INVALID_REQUEST, why),
+            Kind::Notification { method } => Action::Drop(format!("notification {method}: {why}")),
+            Kind::Response => Action::Drop(format!("a response: {why}")),
+        }
+    })
 }
 
 /// Replaces every lone UTF-16 surrogate in `body` by U+FFFD, in place and at the same length:
@@ -416,14 +449,14 @@ impl Screen {
     /// What to do with one well-formed message.
     fn route(&mut self, kind: &Kind, body: &[u8]) -> Action {
         let (id, method) = match kind {
-            Kind::Response => return Action::Forward,
+            Kind::Response => return Action::Forward(Kind::Response),
             Kind::Notification { method } if method == "exit" => return Action::Exit,
             Kind::Notification { method } => {
                 return match self.phase {
                     Phase::Initialized if method == "shutdown" => {
                         Action::Drop("shutdown sent as a notification".to_string())
                     }
-                    Phase::Initialized => Action::Forward,
+                    Phase::Initialized => Action::Forward(kind.clone()),
                     Phase::Uninitialized => {
                         Action::Drop(format!("notification {method} before initialize"))
                     }
@@ -448,7 +481,7 @@ impl Screen {
                     Ok(params) => {
                         self.phase = Phase::Initialized;
                         self.parent.send_replace(params.process_id);
-                        Action::Forward
+                        Action::Forward(kind.clone())
                     }
                     Err(e) => reply(
                         id,
@@ -473,7 +506,7 @@ impl Screen {
                 if method == "shutdown" {
                     self.phase = Phase::ShutDown;
                 }
-                Action::Forward
+                Action::Forward(kind.clone())
             }
         }
     }
@@ -513,18 +546,14 @@ impl Screen {
         }
     }
 
-    /// Screens `input` into `server` (tower-lsp's input) until the client says `exit` or the
-    /// input ends; error replies go to `replies` (framed).
-    pub async fn run<R, W>(
+    /// Screens `input` until the client says `exit` or the input ends: the messages the service
+    /// should handle go to `inbound`, decoded; error replies go to `outgoing` (framed).
+    pub async fn run<R: AsyncRead + Unpin>(
         mut self,
         input: R,
-        mut server: W,
-        replies: mpsc::Sender<Vec<u8>>,
-    ) -> Ending
-    where
-        R: AsyncRead + Unpin,
-        W: AsyncWrite + Unpin,
-    {
+        inbound: mpsc::Sender<Inbound>,
+        outgoing: mpsc::Sender<Vec<u8>>,
+    ) -> Ending {
         let mut reader = FrameReader::new(input);
         loop {
             let mut frame = match reader.next().await {
@@ -543,33 +572,33 @@ impl Screen {
                 eprintln!("mailport lsp: a frame's Content-Length was wrong: {why}");
             }
             let action = self.action(&mut frame);
-            let body = match frame {
-                Frame::Message { body, .. } => body,
-                _ => Vec::new(),
-            };
-            // `exit` goes on in its canonical form (its params may be what made it unreadable)
-            let body = match action {
-                Action::Exit => br#"{"jsonrpc":"2.0","method":"exit"}"#.to_vec(),
-                _ => body,
+            let action = match (action, frame) {
+                (Action::Forward(kind), Frame::Message { body, .. }) => {
+                    match decode(&kind, &body) {
+                        Ok(message) => {
+                            // the body is freed first: a large document is not held twice
+                            drop(body);
+                            if inbound.send(message).await.is_err() {
+                                return self.exit(); // the service is gone
+                            }
+                            continue;
+                        }
+                        Err(action) => action,
+                    }
+                }
+                (action, _) => action,
             };
             match action {
-                Action::Forward | Action::Exit => {
-                    let header = format!("Content-Length: {}\r\n\r\n", body.len());
-                    let sent = async {
-                        server.write_all(header.as_bytes()).await?;
-                        server.write_all(&body).await?;
-                        server.flush().await
-                    };
-                    let sent = sent.await.is_ok();
-                    if action == Action::Exit || !sent {
-                        return Ending::Exit {
-                            after_shutdown: self.phase == Phase::ShutDown,
-                        };
-                    }
+                Action::Forward(_) => {} // only a message is forwarded (above)
+                Action::Exit => {
+                    // `exit` goes on in its canonical form (its params may be what made it unreadable)
+                    let exit = Request::build("exit").finish();
+                    let _ = inbound.send(Inbound::Request(exit)).await;
+                    return self.exit();
                 }
                 Action::Reply { id, code, message } => {
                     eprintln!("mailport lsp: answered {code} ({message})");
-                    if replies
+                    if outgoing
                         .send(error_frame(&id, code, &message))
                         .await
                         .is_err()
@@ -579,6 +608,12 @@ impl Screen {
                 }
                 Action::Drop(why) => eprintln!("mailport lsp: dropped {why}"),
             }
+        }
+    }
+
+    fn exit(&self) -> Ending {
+        Ending::Exit {
+            after_shutdown: self.phase == Phase::ShutDown,
         }
     }
 }
@@ -678,13 +713,13 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(
+        assert!(matches!(
             act(
                 &mut screen,
                 r#"{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"capabilities":{},"processId":12}}"#
             ),
-            Action::Forward
-        );
+            Action::Forward(_)
+        ));
         assert_eq!(*screen.parent.borrow(), Some(12));
         assert!(matches!(
             act(
@@ -696,17 +731,17 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(
+        assert!(matches!(
             act(&mut screen, r#"{"jsonrpc":"2.0","method":"$/unknown"}"#),
-            Action::Forward
-        );
-        assert_eq!(
+            Action::Forward(_)
+        ));
+        assert!(matches!(
             act(
                 &mut screen,
                 r#"{"jsonrpc":"2.0","id":5,"method":"shutdown"}"#
             ),
-            Action::Forward
-        );
+            Action::Forward(_)
+        ));
         assert!(matches!(
             act(
                 &mut screen,
@@ -781,10 +816,10 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(
+        assert!(matches!(
             act(&mut screen, r#"{"jsonrpc":"2.0","id":3,"result":null}"#),
-            Action::Forward
-        );
+            Action::Forward(_)
+        ));
         let mut latin1 = Frame::Message {
             body: br#"{"jsonrpc":"2.0","id":10,"method":"textDocument/hover"}"#.to_vec(),
             charset: Some("latin1".to_string()),
