@@ -104,6 +104,18 @@ fn msmtp_certificate_checks_off() {
     );
 }
 
+/// msmtp 1.2's flag `tls_nocertcheck` still switches checks off, in its own account only.
+#[test]
+fn msmtp_old_nocertcheck_flag() {
+    check(
+        "msmtprc",
+        "account work\nhost smtp.example.com\nport 587\nauth on\nuser me\npasswordeval pass mail\ntls on\ntls_nocertcheck\n\naccount home\nhost smtp.example.net\nport 587\nauth on\nuser me\npasswordeval pass home\ntls on\ntls_certcheck on\n",
+        expect![[r#"
+            8:1 warning MP008 certificate checking is switched off (tls_nocertcheck) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
 #[test]
 fn mbsync_accounts() {
     check(
@@ -234,7 +246,7 @@ poll mail.example.net proto IMAP
                 |     user "legacy" with pass "x" ssl is legacy here options fetchall
               fix: Use port 110 (STARTTLS)
                 | poll pop.example.org proto POP3 port 110
-            9:70 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            9:61 warning MP008 certificate checking is switched off (sslcertck=no) for mail.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );
 }
@@ -488,10 +500,10 @@ fn defaults_decide_credentials_and_starttls() {
         ".fetchmailrc",
         "poll imap.example.org proto IMAP\n  user \"me\" there with password \"secret\" is me here\npoll pop.example.net proto POP3\n  user \"me\" there with password \"secret\" is me here options no sslcertck\n",
         expect![[r#"
+            4:64 warning MP008 certificate checking is switched off (sslcertck=no) for pop.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
             4:73 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (sslcertck=no): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 995.
               fix*: Use port 995 with implicit TLS (ssl)
                 |   user "me" there with password "secret" is me here options no sslcertck port 995 ssl
-            4:73 warning MP008 certificate checking is switched off (sslcertck=no) for pop.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );
 }

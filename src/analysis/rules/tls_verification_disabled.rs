@@ -52,13 +52,21 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     for l in &ctx.e.verify_off {
-        let what = match ctx.doc.settings.get(l.setting) {
+        let setting = ctx.doc.settings.get(l.setting);
+        let what = match setting {
+            // a flag (msmtp's `tls_nocertcheck`): the key alone
+            Some(s) if l.value.trim().is_empty() => ctx.e.key_label(s).to_string(),
             Some(s) if s.value == l.value => format!("{}={}", ctx.e.key_label(s), l.value.trim()),
             _ => l.value.trim().to_string(),
         };
+        // a flag has no value to point at: its key
+        let span = match setting {
+            Some(s) if l.span.is_empty() => s.key_span.clone(),
+            _ => l.span.clone(),
+        };
         out.push(ctx.finding(
             RuleCode::Mp008,
-            l.span.clone(),
+            span,
             format!(
                 "certificate checking is switched off ({what}) for {}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.",
                 ctx.host().unwrap_or("this server")
