@@ -505,6 +505,20 @@ impl State {
         if !touched.iter().all(|&si| was_inside(si)) {
             return false;
         }
+        // A value that holds other settings is a broken container, not a value: the change may
+        // rename their paths (`user: process.envnst t = nodemailer.createTransport({ port: 587 …`
+        // edited to `creat465ansport`; fuzz/regressions/incremental_edits/js-stale-finding-after-port-edit).
+        let holds_settings = |si: usize| {
+            parsed.settings.get(si).is_some_and(|v| {
+                let v = &v.value_span;
+                parsed.settings.iter().enumerate().any(|(other, s)| {
+                    other != si && v.start <= s.key_span.start && s.key_span.end <= v.end
+                })
+            })
+        };
+        if touched.iter().any(|&si| holds_settings(si)) {
+            return false;
+        }
         let mut groups: Vec<usize> = Vec::new();
         for &si in &touched {
             match self.claimed_by.get(si).copied().flatten() {

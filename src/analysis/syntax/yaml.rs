@@ -617,10 +617,10 @@ impl<'t> Walker<'_, '_> {
     ) {
         if self.frozen == 0 {
             if let Some(reuse) = self.reuse.as_deref_mut() {
-                let extent = line_start(self.text, node.start_byte())
-                    ..line_end(self.text, last_byte(self.text, node));
+                let own = node.start_byte()..last_byte(self.text, node);
+                let extent = line_start(self.text, own.start)..line_end(self.text, own.end);
                 let shared = prefix.get(..depth).unwrap_or(prefix);
-                if reuse.take(extent, shared, self.settings.len()) {
+                if reuse.take(extent, own, shared, self.settings.len()) {
                     return;
                 }
             }
