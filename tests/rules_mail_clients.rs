@@ -5,6 +5,7 @@ mod support;
 
 use expect_test::{expect, Expect};
 use mailport::config::Config;
+use mailport::vocab::Format;
 
 fn check(name: &str, text: &str, expect: Expect) {
     expect.assert_eq(&support::render(name, text, &Config::default()));
@@ -113,6 +114,51 @@ fn msmtp_old_nocertcheck_flag() {
         expect![[r#"
             8:1 warning MP008 certificate checking is switched off (tls_nocertcheck) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
+    );
+}
+
+/// An account that inherits its port from a parent gets a fix of its own: the fix writes `port`
+/// into the inheriting account instead of rewriting the parent's line, which would change the
+/// parent (and every other account inheriting it) and leave half the fix in the child.
+#[test]
+fn msmtp_fix_of_an_inherited_port_stays_in_the_account() {
+    check(
+        "msmtprc",
+        "account work\nhost smtp.example.com\nport 25\nauth on\nuser me\npasswordeval pass work\ntls on\n\naccount default : work\nsyslog on\n",
+        expect![[r#"
+            3:6 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls_starttls=off)
+                | port 465
+                | tls_starttls off
+              fix: Use port 587 (STARTTLS)
+                | port 587
+            3:6 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls_starttls=off)
+                | port 465
+                | tls_starttls off
+              fix: Use port 587 (STARTTLS)
+                | port 587
+        "#]],
+    );
+}
+
+/// Where the inheriting account's fix writes: in its own block, and the parent is untouched.
+#[test]
+fn msmtp_inherited_port_fix_writes_into_the_inheriting_account() {
+    let parent = "account work\nhost smtp.example.com\nport 25\nauth on\nuser me\npasswordeval pass work\ntls on\n\n";
+    let text = format!("{parent}account default : work\nsyslog on\n");
+    let analysis = mailport::analysis::analyze(&text, Format::Msmtp, &Config::default());
+    let fixed: Vec<String> = analysis
+        .findings
+        .iter()
+        .filter_map(|f| f.fixes.first()?.apply(&text))
+        .collect();
+    assert_eq!(
+        fixed,
+        [
+            "account work\nhost smtp.example.com\nport 465\nauth on\nuser me\npasswordeval pass work\ntls on\ntls_starttls off\n\naccount default : work\nsyslog on\n".to_string(),
+            format!("{parent}account default : work\nsyslog on\nport 465\ntls_starttls off\n"),
+        ]
     );
 }
 

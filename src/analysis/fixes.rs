@@ -1,7 +1,7 @@
 //! Fixes: turn "use port P with mode M" into exact edits on an endpoint's spans, in the document's
 //! own syntax. A fix that changes the mode changes every key involved in one edit.
 
-use super::endpoints::{normalise, Endpoint, SecurityFrom};
+use super::endpoints::{normalise, Endpoint, Located, SecurityFrom};
 
 use super::findings::{Edit, Finding, Fix};
 use super::syntax::{formats, Setting, ValueKind};
@@ -14,16 +14,42 @@ pub struct Doc<'a> {
     pub settings: &'a [Setting],
 }
 
+/// The edit that writes `new_text` in place of `written`. An inherited value (an msmtp
+/// `defaults` or parent-account line) is not rewritten where it stands, which would change every
+/// account that inherits it: the endpoint's block gets a line of its own that overrides it.
+pub fn rewrite(doc: &Doc, written: &Located, new_text: &str) -> Option<Edit> {
+    let setting = doc.settings.get(written.setting)?;
+    let style = &setting.style;
+    if !style.inherited {
+        return Some(Edit {
+            span: written.span.clone(),
+            new_text: new_text.to_string(),
+        });
+    }
+    // Only a whole value can be written again on a line of its own.
+    if written.span != setting.value_span {
+        return None;
+    }
+    Some(Edit {
+        span: style.insert_at..style.insert_at,
+        new_text: format!(
+            "{}{}{}{}{}{new_text}",
+            style.lead,
+            style.item_prefix,
+            style.key_prefix,
+            setting.key(),
+            style.separator
+        ),
+    })
+}
+
 /// The edits that set the endpoint's port to `port`.
 pub fn set_port(doc: &Doc, e: &Endpoint, port: u16) -> Option<Vec<Edit>> {
     if let Some(p) = &e.port {
         if p.value.trim() == port.to_string() {
             return Some(Vec::new());
         }
-        return Some(vec![Edit {
-            span: p.span.clone(),
-            new_text: port.to_string(),
-        }]);
+        return Some(vec![rewrite(doc, p, &port.to_string())?]);
     }
     if let Some(u) = &e.url {
         return Some(vec![Edit {
@@ -103,11 +129,13 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                 let flag = w.value.is_empty() && s.value_span.is_empty();
                 if normalise(&s.value) != normalise(&w.value) && !flag {
                     let v = styled_value(&w.value, s);
+                    let written = Located {
+                        value: s.value.clone(),
+                        span: s.value_span.clone(),
+                        setting: si,
+                    };
                     edits.push((
-                        Edit {
-                            span: s.value_span.clone(),
-                            new_text: v.clone(),
-                        },
+                        rewrite(doc, &written, &v)?,
                         format!("{}={v}", e.key_label(s)),
                     ));
                     changed = true;

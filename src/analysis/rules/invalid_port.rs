@@ -1,7 +1,8 @@
 //! MP001 invalid-port.
 
 use super::{Ctx, Rule};
-use crate::analysis::findings::{Edit, Finding, Fix};
+use crate::analysis::findings::{Finding, Fix};
+use crate::analysis::fixes;
 use crate::knowledge::ports;
 use crate::vocab::{RuleCode, RuleDoc};
 
@@ -62,14 +63,13 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut fixes = Vec::new();
     if let Ok(Some(n)) = ports::parse_port(&folded) {
         if folded != port.value {
-            fixes.push(Fix {
-                title: format!("Use port {n}"),
-                preferred: true,
-                edits: vec![Edit {
-                    span: port.span.clone(),
-                    new_text: n.to_string(),
-                }],
-            });
+            if let Some(edit) = fixes::rewrite(&ctx.doc, port, &n.to_string()) {
+                fixes.push(Fix {
+                    title: format!("Use port {n}"),
+                    preferred: true,
+                    edits: vec![edit],
+                });
+            }
         }
     }
     let proto = ctx.e.protocol.map(|p| p.label()).unwrap_or("mail");

@@ -3,7 +3,8 @@
 use super::fix_choices::mode_fixes;
 use super::{a_protocol, mode_words, preferred_is_implicit, Ctx, Rule};
 use crate::analysis::endpoints::SecurityFrom;
-use crate::analysis::findings::{Edit, Finding, Fix};
+use crate::analysis::findings::{Finding, Fix};
+use crate::analysis::fixes;
 use crate::knowledge::providers;
 use crate::vocab::{Protocol, RuleCode, RuleDoc, Security};
 
@@ -161,13 +162,12 @@ fn provider_host_fix(ctx: &Ctx, provider: &providers::Provider, protocol: Protoc
         .into_iter()
         .filter(|new_host| port.is_none_or(|n| provider.documents_port(protocol, new_host, n)))
         .take(1)
-        .map(|new_host| Fix {
-            title: format!("Use {new_host}"),
-            preferred: true,
-            edits: vec![Edit {
-                span: h.span.clone(),
-                new_text: new_host.to_string(),
-            }],
+        .filter_map(|new_host| {
+            Some(Fix {
+                title: format!("Use {new_host}"),
+                preferred: true,
+                edits: vec![fixes::rewrite(&ctx.doc, h, new_host)?],
+            })
         })
         .collect()
 }

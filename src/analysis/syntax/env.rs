@@ -225,6 +225,7 @@ pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) ->
             key_quote: None,
             separator: separator.into(),
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         },
     });

@@ -216,6 +216,7 @@ fn setting(
                 " = ".into()
             },
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         },
     });

@@ -186,6 +186,7 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
                 "".into()
             },
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         },
     });

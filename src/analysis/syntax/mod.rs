@@ -64,6 +64,10 @@ pub struct EntryStyle {
     pub separator: Segment,
     /// The entry is a `KEY=VALUE` string inside a list (docker-compose `environment:` list form).
     pub env_in_string: bool,
+    /// The entry is written in another block and inherited (an msmtp `defaults` or parent
+    /// account line): a new value is written as the block's own entry at `insert_at`, since
+    /// rewriting the old one would change every block that inherits it.
+    pub inherited: bool,
     /// Written after the value: `;` (Nix, PHP statements), `);` (PHP `define`), `</{key}>` (XML;
     /// `{key}` stands for the new key).
     pub suffix: String,

@@ -200,6 +200,7 @@ fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>)
             insert_at: at,
             lead: "\n".into(),
             separator: " ".into(),
+            inherited: true,
             ..EntryStyle::default()
         },
         None => line_style(text, line.line_start, line.line_end, " "),

@@ -162,6 +162,7 @@ fn property(text: &str, node: Node) -> Option<Setting> {
                 separator.into()
             },
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         },
     })

@@ -383,6 +383,7 @@ impl Reader<'_> {
             key_quote: None,
             separator: separator.clone().into(),
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         };
         let Some(value) = value else {

@@ -782,6 +782,7 @@ impl<'t> Walker<'_, '_> {
                 key_quote: None,
                 separator: "=".into(),
                 env_in_string: true,
+                inherited: false,
                 suffix: String::new(),
             },
         });
@@ -836,6 +837,7 @@ impl<'t> Walker<'_, '_> {
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
                             .into(),
                         env_in_string: false,
+                        inherited: false,
                         suffix: String::new(),
                     },
                 )
@@ -853,6 +855,7 @@ impl<'t> Walker<'_, '_> {
                         separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
                             .into(),
                         env_in_string: false,
+                        inherited: false,
                         suffix: String::new(),
                     },
                 )
@@ -1030,6 +1033,7 @@ pub(crate) fn fold_env_item(
             key_quote: None,
             separator: format!("{line_break}{}value: ", " ".repeat(key_column)).into(),
             env_in_string: false,
+            inherited: false,
             suffix: String::new(),
         },
     };

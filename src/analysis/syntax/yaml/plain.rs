@@ -722,6 +722,7 @@ impl Reader<'_> {
             key_quote: None,
             separator: "=".into(),
             env_in_string: true,
+            inherited: false,
             suffix: String::new(),
         };
         self.settings.push(Setting {
