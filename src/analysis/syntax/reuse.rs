@@ -47,40 +47,27 @@ impl Reuse {
             .any(|d| span.start <= d.end && d.start <= span.end)
     }
 
-    /// Takes the old settings of the entry written in `own` (new offsets) on the lines `extent`
-    /// if the edit touched none of those lines. `prefix` is the entry's key path now; `fresh_len`
-    /// how many settings were read anew so far. Returns false when the entry must be read again.
-    pub(crate) fn take(
-        &mut self,
-        extent: Span,
-        own: Span,
-        prefix: &[String],
-        fresh_len: usize,
-    ) -> bool {
+    /// Takes the old settings of the entry whose lines are `extent` (new offsets) if the edit did
+    /// not touch it. `prefix` is the entry's key path now; `fresh_len` how many settings were read
+    /// anew so far. Returns false when the entry must be read again.
+    pub(crate) fn take(&mut self, extent: Span, prefix: &[String], fresh_len: usize) -> bool {
         if self.touches(extent.clone()) {
             return false;
         }
-        let (old_extent, old_own, shift) = if extent.end < self.start {
-            (extent, own, false)
+        let (old_extent, shift) = if extent.end < self.start {
+            (extent, false)
         } else if extent.start > self.new_end {
             let back = |at: usize| at - self.new_end + self.old_end;
-            (
-                back(extent.start)..back(extent.end),
-                back(own.start)..back(own.end),
-                true,
-            )
+            (back(extent.start)..back(extent.end), true)
         } else {
             return false;
         };
-        // The entry's settings are those whose key it holds: entries can share a line (`{ a: 1,
-        // b: 2 }`), so its lines would take a neighbour's too
-        // (fuzz/regressions/incremental_edits/yaml-newline-after-comment-key).
         let first = self
             .old
-            .partition_point(|s| s.key_span.start < old_own.start);
+            .partition_point(|s| s.key_span.start < old_extent.start);
         let last = self
             .old
-            .partition_point(|s| s.key_span.start <= old_own.end);
+            .partition_point(|s| s.key_span.start <= old_extent.end);
         if first >= last {
             return true; // the entry held no settings before and still holds none
         }

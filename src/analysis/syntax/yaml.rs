@@ -617,10 +617,15 @@ impl<'t> Walker<'_, '_> {
     ) {
         if self.frozen == 0 {
             if let Some(reuse) = self.reuse.as_deref_mut() {
-                let own = node.start_byte()..last_byte(self.text, node);
-                let extent = line_start(self.text, own.start)..line_end(self.text, own.end);
+                let (start, last) = (node.start_byte(), last_byte(self.text, node));
+                let extent = line_start(self.text, start)..line_end(self.text, last);
+                // An entry's old settings are those of its lines: one that shares a line with
+                // another entry (`{ a: 1, b: 2 }`) is read again, or it would take its
+                // neighbour's too (fuzz/regressions/incremental_edits/yaml-newline-after-comment-key).
                 let shared = prefix.get(..depth).unwrap_or(prefix);
-                if reuse.take(extent, own, shared, self.settings.len()) {
+                if !shares_a_line(self.text, start, last)
+                    && reuse.take(extent, shared, self.settings.len())
+                {
                     return;
                 }
             }
@@ -1058,6 +1063,16 @@ fn last_byte(text: &str, node: Node) -> usize {
     let written = slice(text, start..node.end_byte());
     let kept = written.trim_end_matches([' ', '\t', '\r', '\n']).len();
     start + kept.saturating_sub(1)
+}
+
+/// True when the entry written from `start` to `last` (its last byte) shares a line with
+/// another: anything but indentation and list markers before it, or anything but a comment after.
+fn shares_a_line(text: &str, start: usize, last: usize) -> bool {
+    let before = slice(text, line_start(text, start)..start);
+    let after = slice(text, (last + 1).min(text.len())..line_end(text, last));
+    let after = after.trim();
+    before.chars().any(|c| !matches!(c, ' ' | '\t' | '-'))
+        || !(after.is_empty() || after.starts_with('#'))
 }
 
 /// The content of a block/flow node (skipping anchors, tags and comments) and its tag.
