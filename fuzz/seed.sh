@@ -39,6 +39,7 @@ target_of() {
         *.yml | *.yaml) echo syntax_yaml ;;
         *.toml) echo syntax_toml ;;
         *.json | *.jsonc | *.json5) echo syntax_json ;;
+        ssmtp.conf) echo syntax_env ;;
         *.ini | *.conf | *.cfg | *rc.ini) echo syntax_ini ;;
         *.properties) echo syntax_properties ;;
         *.xml) echo syntax_xml ;;
@@ -49,6 +50,8 @@ target_of() {
         main.cf) echo syntax_postfix_main ;;
         master.cf) echo syntax_postfix_master ;;
         *mailrc* | *nailrc* | nail.rc | s-nail.rc | mail.rc | *.mailrc.sh) echo syntax_mailrc ;;
+        remotes) echo syntax_nullmailer ;;
+        *esmtprc) echo syntax_esmtp ;;
         .env* | *.env | *.env.*) echo syntax_env ;;
         *) echo other ;;
     esac

@@ -161,6 +161,12 @@ formats! {
     PostfixMaster = "postfix-master",
     /// mailx / s-nail `.mailrc` (also one written by a shell heredoc).
     Mailrc = "mailrc",
+    /// sSMTP `ssmtp.conf`: `Key=Value` lines (read by the `.env` adapter).
+    Ssmtp = "ssmtp",
+    /// nullmailer `remotes`: `HOST smtp --option…` lines.
+    Nullmailer = "nullmailer",
+    /// esmtp `~/.esmtprc`: `keyword[=]value` lines in `identity` blocks.
+    Esmtp = "esmtp",
 }
 
 /// Where the rule pages live: the repository's `docs/rules/` (there is no published site).

@@ -162,6 +162,120 @@ fn msmtp_inherited_port_fix_writes_into_the_inheriting_account() {
     );
 }
 
+/// sSMTP: no TLS unless `UseTLS` / `UseSTARTTLS` says so (keys ignore case), port 25 unless
+/// `mailhub` names one, and a later `mailhub` replaces an earlier one.
+#[test]
+fn ssmtp_defaults_and_keys() {
+    check(
+        "ssmtp.conf",
+        "root=postmaster\nmailhub=mail\nhostname=box.example.com\nmailhub=smtp.example.com:587\nAuthUser=me@example.com\nAuthPass=secret\n",
+        expect![[r#"
+            2:9 hint MP012 mailhub=mail has no effect: sSMTP runs its settings in order, and a later line sets mailhub again.
+            4:26 error MP004 SMTP connection to smtp.example.com without TLS (sSMTP's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (UseTLS=YES)
+                | mailhub=smtp.example.com:465
+                | UseTLS=YES
+              fix: Require STARTTLS (UseSTARTTLS=YES)
+                | UseSTARTTLS=YES
+        "#]],
+    );
+    check(
+        "ssmtp.conf",
+        "mailhub=smtp.example.com:587\nAuthUser=me@example.com\nAuthPass=secret # an app password\nuseSTARTTLS=YES\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "ssmtp.conf",
+        "mailhub=smtp.example.com:587\nUseTLS=YES\nAuthUser=me\nAuthPass=secret\n",
+        expect![[r#"
+            1:26 error MP003 port 587 expects a plaintext greeting and STARTTLS, but UseTLS=YES starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | mailhub=smtp.example.com:465
+              fix: Require STARTTLS (UseSTARTTLS=YES)
+                | UseSTARTTLS=YES
+        "#]],
+    );
+    check(
+        "ssmtp.conf",
+        "mailhub=localhost\nFromLineOverride=YES\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// nullmailer `remotes`: no TLS without `--ssl` or `--starttls`, 25 (465 with `--ssl`) unless
+/// `--port` says otherwise, and `--insecure` skips certificate checks.
+#[test]
+fn nullmailer_remotes() {
+    check(
+        "remotes",
+        "smtp.example.com smtp --port=587 --auth-login --user=me@example.com --pass=secret\nrelay.example.net smtp --user=me --pass=secret\n",
+        expect![[r#"
+            1:30 error MP004 SMTP connection to smtp.example.com without TLS (nullmailer's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (ssl)
+                | smtp.example.com smtp --port=465 --auth-login --user=me@example.com --pass=secret --ssl
+              fix: Require STARTTLS (starttls)
+                | smtp.example.com smtp --port=587 --auth-login --user=me@example.com --pass=secret --starttls
+            2:1 error MP004 SMTP connection to relay.example.net without TLS (nullmailer's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (ssl)
+                | relay.example.net smtp --user=me --pass=secret --port=465 --ssl
+              fix: Use port 587 with STARTTLS (starttls)
+                | relay.example.net smtp --user=me --pass=secret --port=587 --starttls
+            2:1 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (ssl)
+                | relay.example.net smtp --user=me --pass=secret --port=465 --ssl
+              fix: Use port 587 with STARTTLS (starttls)
+                | relay.example.net smtp --user=me --pass=secret --port=587 --starttls
+        "#]],
+    );
+    check(
+        "remotes",
+        "smtp.example.com smtp --port=465 --ssl --insecure --user=me --pass=secret\nsmtp.example.org smtp --starttls --port=587 --user=me --pass=secret\nbackup.example.net smtp --ssl --user=me --pass=secret\n",
+        expect![[r#"
+            1:42 warning MP008 certificate checking is switched off (insecure) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "remotes",
+        "localhost smtp --port=1025\nrelay.example.net qmqp\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// esmtp: `starttls enabled` is STARTTLS if offered, `required` is required, `disabled` (the
+/// default) none; the port is 587 unless `hostname` names one; esmtp has no implicit TLS, so no fix
+/// offers it.
+#[test]
+fn esmtp_identities() {
+    check(
+        ".esmtprc",
+        "identity me@example.com\nhostname=smtp.example.com:25\nusername=\"me\"\npassword=\"secret\"\nstarttls enabled\ndefault\n\nidentity other@example.org\nhostname mail.example.org\nusername other\npassword secret\n",
+        expect![[r#"
+            2:27 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses opportunistic STARTTLS.
+              fix*: Use port 587 with STARTTLS (starttls=required)
+                | hostname=smtp.example.com:587
+                | starttls required
+            5:10 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (starttls=enabled): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 587 with STARTTLS (starttls=required)
+                | hostname=smtp.example.com:587
+                | starttls required
+            9:10 error MP004 SMTP connection to mail.example.org without TLS (esmtp's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    check(
+        ".esmtprc",
+        "identity \"me@example.com\"\nhostname smtp.example.com:587\nusername \"me@example.com\"\nstarttls required \n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn mbsync_accounts() {
     check(

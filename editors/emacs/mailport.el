@@ -38,10 +38,10 @@
   (rx (or bos "/")
       (or ".env" (seq ".env." (+ (not (any "/")))) (seq (+ (not (any "/"))) ".env")
           (seq (? ".") (or "msmtprc" "mbsyncrc" "isyncrc" "fetchmailrc" "muttrc" "neomuttrc"
-                           "offlineimaprc" "mailrc" "nailrc"))
+                           "offlineimaprc" "mailrc" "nailrc" "esmtprc"))
           (seq (+ (not (any "/"))) (or ".msmtprc" ".muttrc" ".neomuttrc"))
           "nail.rc" "s-nail.rc" "mail.rc"
-          "main.cf" "master.cf"
+          "main.cf" "master.cf" "ssmtp.conf" "nullmailer/remotes"
           "aerc/accounts.conf")
       eos)
   "File names that get `mailport-conf-mode'.")

@@ -21,9 +21,11 @@ CLAIMED = [
     "etc/postfix/main.cf", "etc/postfix/master.cf", "home/.mailrc", "etc/s-nail.rc", "home/.isyncrc",
     "home/work.msmtprc", "home/.mutt/work.muttrc", "mail/config-v1.1.xml", "mysite/settings.py", "nextcloud/config/config.php",
     "wp-config.php", "config/mail.php", "etc/gitlab/gitlab.rb", "config/environments/production.rb",
+    "etc/ssmtp/ssmtp.conf", "etc/nullmailer/remotes", "home/.esmtprc",
 ]
 NOT_CLAIMED = ["README.md", "src/main.rs", "index.js", "environment.ts", "main.cfg", ".envrc", ".bashrc", "main.rc",
-               "docs/compose.md", "package.json", ".mailport.toml"]
+               "docs/compose.md", "package.json", ".mailport.toml",
+               ".git/remotes", "remotes"]
 
 
 def main() -> int:

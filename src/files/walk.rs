@@ -41,6 +41,7 @@ const HIDDEN_MAIL_CONFIGS: &[&str] = &[
     ".offlineimaprc",
     ".isyncrc",
     ".nailrc",
+    ".esmtprc",
 ];
 
 fn is_hidden_mail_config(name: &str) -> bool {

@@ -130,6 +130,10 @@ export const MAIL_CONFIG_PATTERNS: readonly string[] = [
   "**/{.fetchmailrc,fetchmailrc}",
   "**/{main,master}.cf",
   "**/{.mailrc,mailrc,.nailrc,nail.rc,s-nail.rc,mail.rc}",
+  // sSMTP, nullmailer, esmtp
+  "**/ssmtp.conf",
+  "**/nullmailer/remotes",
+  "**/{.esmtprc,esmtprc}",
   // Thunderbird autoconfig, application code that holds mail settings
   "**/config-v1.1.xml",
   "**/settings.py",

@@ -139,8 +139,11 @@ describe("document selector", () => {
     "/p/config/mail.php",
     "/etc/gitlab/gitlab.rb",
     "/p/config/environments/production.rb",
+    "/etc/ssmtp/ssmtp.conf",
+    "/etc/nullmailer/remotes",
+    "/home/me/.esmtprc",
   ];
-  const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg", "/p/.envrc"];
+  const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg", "/p/.envrc", "/p/.git/remotes"];
   const matches = (file: string) => MAIL_CONFIG_PATTERNS.some((p) => minimatch(file, p, { dot: true }));
 
   for (const file of claimed) {

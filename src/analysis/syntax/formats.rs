@@ -4,8 +4,8 @@
 //! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
 
 use super::{
-    env, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix, php, postfix,
-    properties, python, ruby, toml, xml, yaml, Parsed,
+    env, esmtp, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix, nullmailer,
+    php, postfix, properties, python, ruby, toml, xml, yaml, Parsed,
 };
 use crate::vocab::Format;
 
@@ -263,6 +263,29 @@ pub const FORMATS: &[FormatSpec] = &[
         language_ids: &["mailrc"],
         modelines: &["mailrc"],
         heredoc_scripts: &["sh", "bash", "shellscript"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Ssmtp,
+        // `Key=Value` lines and `#` comments, as a `.env` file (sSMTP compares keys ignoring case).
+        read: env::parse,
+        names: &[Exact("ssmtp.conf")],
+        language_ids: &["ssmtp"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Nullmailer,
+        read: nullmailer::parse,
+        // `/etc/nullmailer/remotes`: a line that names no mail protocol gives nothing.
+        names: &[Exact("remotes")],
+        language_ids: &["nullmailer"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Esmtp,
+        read: esmtp::parse,
+        names: &[Exact(".esmtprc"), Exact("esmtprc")],
+        language_ids: &["esmtprc"],
         ..NONE
     },
 ];

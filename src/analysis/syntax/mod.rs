@@ -6,6 +6,7 @@ use crate::vocab::{Format, Span};
 
 pub mod detect;
 pub mod env;
+pub mod esmtp;
 pub mod formats;
 pub mod hostport;
 pub mod ini;
@@ -22,6 +23,7 @@ pub mod mbsync;
 pub mod msmtp;
 pub mod muttrc;
 pub mod nix;
+pub mod nullmailer;
 pub mod php;
 pub mod postfix;
 pub mod python;

@@ -24,6 +24,7 @@ M.name_patterns = {
   '/%.?msmtprc$', '%.msmtprc$', '/%.?mbsyncrc$', '/%.?isyncrc$',
   '/%.?muttrc$', '%.muttrc$', '/%.?neomuttrc$', '%.neomuttrc$', '/%.?fetchmailrc$',
   '/main%.cf$', '/master%.cf$', '/%.?mailrc$', '/%.nailrc$', '/nail%.rc$', '/s%-nail%.rc$', '/mail%.rc$',
+  '/ssmtp%.conf$', '/nullmailer/remotes$', '/%.?esmtprc$',
   '/config%-v1%.1%.xml$',
   '/settings%.py$', '/settings/[^/]+%.py$',
   '/config%.php$', '/wp%-config%.php$', '/config/mail%.php$',
