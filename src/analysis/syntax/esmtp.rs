@@ -5,8 +5,8 @@
 //! `identity me@example.com` then `hostname=smtp.example.com:587` gives the setting
 //! `["identity me@example.com", "hostname"]`; options before any identity are `["global", …]`.
 
-use super::literal::{line_style, setting, unescape};
-use super::{Parsed, ValueKind};
+use super::literal::{line_style, setting, word_value};
+use super::Parsed;
 
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
@@ -33,20 +33,7 @@ pub fn parse(text: &str) -> Parsed {
         let after_equals = after_blank.strip_prefix('=').unwrap_or(after_blank);
         let written = after_equals.trim_start();
         let value_start = line_start + lead + body.len() - written.len();
-        let (value, kind, value_span) =
-            if written.len() >= 2 && written.starts_with('"') && written.ends_with('"') {
-                (
-                    unescape(&written[1..written.len() - 1]),
-                    ValueKind::Quoted,
-                    value_start + 1..value_start + written.len() - 1,
-                )
-            } else {
-                (
-                    written.to_string(),
-                    ValueKind::Plain,
-                    value_start..value_start + written.len(),
-                )
-            };
+        let (value, kind, value_span) = word_value(written, value_start);
         if key.eq_ignore_ascii_case("identity") {
             group = format!("identity {value}");
             continue;

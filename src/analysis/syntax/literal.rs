@@ -331,6 +331,26 @@ fn is_falsy(value: &str, kind: ValueKind, nullish: bool) -> bool {
         || kind != ValueKind::Quoted && matches!(v, "0" | "false" | "False" | "FALSE")
 }
 
+/// The value of a line-based command, written at `start`: in double quotes (unescaped, the span
+/// inside the quotes) or as it stands.
+pub fn word_value(written: &str, start: usize) -> (String, ValueKind, Span) {
+    match written
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(inner) => (
+            unescape(inner),
+            ValueKind::Quoted,
+            start + 1..start + 1 + inner.len(),
+        ),
+        None => (
+            written.to_string(),
+            ValueKind::Plain,
+            start..start + written.len(),
+        ),
+    }
+}
+
 /// A setting read from a document.
 pub fn setting(
     path: Vec<String>,

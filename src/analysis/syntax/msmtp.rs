@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::literal::{line_end, line_style, setting, unescape};
+use super::literal::{line_end, line_style, setting, word_value};
 use super::{EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 use crate::vocab::Span;
 
@@ -233,21 +233,7 @@ fn read_line(text: &str, start: usize, raw_line: &str) -> Option<Line> {
     let rest = body.get(key_len..)?;
     let value_text = rest.trim_start();
     let value_start = key_start + key_len + (rest.len() - value_text.len());
-    let (value, kind, value_span) =
-        if value_text.len() >= 2 && value_text.starts_with('"') && value_text.ends_with('"') {
-            let inner = value_text.get(1..value_text.len() - 1)?;
-            (
-                unescape(inner),
-                ValueKind::Quoted,
-                value_start + 1..value_start + value_text.len() - 1,
-            )
-        } else {
-            (
-                value_text.to_string(),
-                ValueKind::Plain,
-                value_start..value_start + value_text.len(),
-            )
-        };
+    let (value, kind, value_span) = word_value(value_text, value_start);
     Some(Line {
         key,
         value,
