@@ -1,5 +1,5 @@
 //! nullmailer `remotes` (`/etc/nullmailer/remotes`): one smarthost a line, tried in order,
-//! `HOST PROTOCOL [--option[=value]]…`, `#` comments.
+//! `HOST PROTOCOL [--option[=value]]…`, `#` comment lines.
 //!
 //! `mail.example.com smtp --port=587 --starttls --user=me --pass=secret` gives the settings
 //! `["remote 1", "host"]`, `["remote 1", "protocol"]`, `["remote 1", "port"]`, `["remote 1",
@@ -19,7 +19,11 @@ pub fn parse(text: &str) -> Parsed {
         let line_start = start;
         start += raw.len();
         let content = raw.trim_end_matches(['\n', '\r']);
-        let content = content.split('#').next().unwrap_or("");
+        // nullmailer-send skips a line that starts with `#`; a `#` further on is part of a word
+        // (`--pass=a#b`).
+        if content.trim_start().starts_with('#') {
+            continue;
+        }
         let words = words(content, line_start);
         let (Some(host), Some(protocol)) = (words.first(), words.get(1)) else {
             continue;
@@ -101,7 +105,7 @@ mod tests {
 
     #[test]
     fn options_with_and_without_values() {
-        let text = "# smarthosts, tried in order\nsmtp.example.com smtp --port=587 --starttls --user=me --pass=secret\nrelay.example.net  qmqp\nbackup.example.org SMTP ssl insecure # old style\n";
+        let text = "# smarthosts, tried in order\nsmtp.example.com smtp --port=587 --starttls --user=me --pass=secret\nrelay.example.net  qmqp\nbackup.example.org SMTP ssl insecure --pass=a#b\n";
         expect![[r#"
             remote 1 › host = "smtp.example.com" (Plain, line 2)
             remote 1 › protocol = "smtp" (Plain, line 2)
@@ -113,6 +117,7 @@ mod tests {
             remote 2 › protocol = "SMTP" (Plain, line 4)
             remote 2 › ssl = "" (Plain, line 4)
             remote 2 › insecure = "" (Plain, line 4)
+            remote 2 › pass = "a#b" (Plain, line 4)
         "#]]
         .assert_eq(&render(text, &parse(text)));
     }
