@@ -40,7 +40,8 @@ target_of() {
         *.toml) echo syntax_toml ;;
         *.json | *.jsonc | *.json5) echo syntax_json ;;
         ssmtp.conf) echo syntax_env ;;
-        *.ini | *.conf | *.cfg | *rc.ini) echo syntax_ini ;;
+        pine.conf) echo syntax_pinerc ;;
+        *.ini | *.conf | *.cfg | *rc.ini | getmailrc) echo syntax_ini ;;
         *.properties) echo syntax_properties ;;
         *.xml) echo syntax_xml ;;
         *msmtprc*) echo syntax_msmtp ;;
@@ -52,6 +53,8 @@ target_of() {
         *mailrc* | *nailrc* | nail.rc | s-nail.rc | mail.rc | *.mailrc.sh) echo syntax_mailrc ;;
         remotes) echo syntax_nullmailer ;;
         *esmtprc) echo syntax_esmtp ;;
+        accountrc) echo syntax_claws ;;
+        *pinerc) echo syntax_pinerc ;;
         .env* | *.env | *.env.*) echo syntax_env ;;
         *) echo other ;;
     esac

@@ -167,6 +167,10 @@ formats! {
     Nullmailer = "nullmailer",
     /// esmtp `~/.esmtprc`: `keyword[=]value` lines in `identity` blocks.
     Esmtp = "esmtp",
+    /// Claws Mail `accountrc`: `[Account: N]` sections of `key=value` lines.
+    Claws = "claws",
+    /// Alpine / Pine `.pinerc`: `variable=value` lines naming c-client servers.
+    Pinerc = "pinerc",
 }
 
 /// Where the rule pages live: the repository's `docs/rules/` (there is no published site).

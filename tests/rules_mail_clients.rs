@@ -265,6 +265,8 @@ fn esmtp_identities() {
                 | hostname=smtp.example.com:587
                 | starttls required
             9:10 error MP004 SMTP connection to mail.example.org without TLS (esmtp's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 587 with STARTTLS (starttls=required)
+                | starttls=required
         "#]],
     );
     check(
@@ -769,6 +771,115 @@ fn postfix_sasl_without_a_relayhost() {
     check(
         "main.cf",
         "relayhost =\nsmtp_tls_security_level = may\nsmtpd_sasl_auth_enable = yes\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn claws_accounts_send_and_receive() {
+    check(
+        "home/.claws-mail/accountrc",
+        "[Account: 1]\naccount_name=Outlook\nprotocol=1\nreceive_server=imap-mail.outlook.com\nsmtp_server=smtp-mail.outlook.com\nuser_id=me@outlook.com\nset_imapport=1\nimap_port=993\nssl_imap=1\nuse_smtp_auth=1\nset_smtpport=1\nsmtp_port=587\nssl_smtp=1\n\n[Account: 2]\nprotocol=0\nreceive_server=imap.gmail.com\nsmtp_server=smtp.gmail.com\nuser_id=me@gmail.com\nset_popport=1\npop_port=993\nssl_pop=1\nuse_smtp_auth=1\nset_smtpport=0\nsmtp_port=587\nssl_smtp=2\n\n[Account: 3]\nprotocol=0\nreceive_server=pop.example.org\nuser_id=me\nssl_pop=0\nsmtp_server=smtp.example.org\nset_smtpport=0\nsmtp_port=465\n",
+        expect![[r#"
+            12:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but ssl_smtp=1 starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Require STARTTLS (ssl_smtp=2)
+            17:16 error MP007 imap.gmail.com is Gmail / Google Workspace's IMAP server, but this is a POP3 connection. Use Gmail / Google Workspace's POP3 host.
+            18:13 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (ssl_smtp=1)
+              fix: Use port 587 (STARTTLS)
+            21:10 error MP002 port 993 is the IMAP port (imaps), but this is a POP3 connection: it will reach the wrong service. POP3 uses 995 (implicit TLS) or 110 (STARTTLS).
+              fix*: Use port 995 (implicit TLS)
+                | pop_port=995
+            32:9 error MP004 POP3 connection to pop.example.org without TLS (ssl_pop=0): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 995, or require STARTTLS.
+              fix*: Use port 995 with implicit TLS (ssl_pop=1)
+                | pop_port=995
+              fix: Use port 110 with STARTTLS (ssl_pop=2)
+                | ssl_pop=2
+                | pop_port=110
+        "#]],
+    );
+    // Defaults: POP3, implicit TLS on 995 and 465; the stored ports are not read without their
+    // switches; STARTTLS on 587 and 143 is required.
+    check(
+        "home/.claws-mail/accountrc",
+        "[Account: 1]\nreceive_server=pop.example.com\nsmtp_server=smtp.example.com\nuser_id=me\nuse_smtp_auth=1\nset_popport=0\npop_port=110\nset_smtpport=0\nsmtp_port=25\n\n[Account: 2]\nprotocol=1\nreceive_server=imap.example.com\nuser_id=me\nset_imapport=1\nimap_port=143\nssl_imap=2\nsmtp_server=smtp.example.com\nuse_smtp_auth=1\nset_smtpport=1\nsmtp_port=587\nssl_smtp=2\n\n[Account: 3]\nprotocol=2\nreceive_server=news.example.com\nnntp_port=119\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn alpine_servers_and_folders() {
+    check(
+        "home/.pinerc",
+        "# Alpine\nsmtp-server=smtp.example.com:587/ssl/user=me\ninbox-path={imap.example.com/novalidate-cert/user=me}INBOX\ndefault-fcc={imap.example.com/novalidate-cert/user=me}sent\nfolder-collections=Mail {mail.example.org:993/user=me}[]\n",
+        expect![[r#"
+            2:30 error MP003 port 587 expects a plaintext greeting and STARTTLS, but ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | smtp-server=smtp.example.com:465/ssl/user=me
+            3:13 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Alpine (IMAP)'s default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 993.
+              fix*: Use port 993 with implicit TLS (ssl)
+                | inbox-path={imap.example.com/novalidate-cert/user=me/ssl}INBOX
+              fix: Use port 143 with STARTTLS (tls)
+                | inbox-path={imap.example.com/novalidate-cert/user=me/tls}INBOX
+            3:30 warning MP008 certificate checking is switched off (novalidate-cert) for imap.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            4:14 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Alpine (IMAP)'s default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 993.
+              fix*: Use port 993 with implicit TLS (ssl)
+                | default-fcc={imap.example.com/novalidate-cert/user=me/ssl}sent
+              fix: Use port 143 with STARTTLS (tls)
+                | default-fcc={imap.example.com/novalidate-cert/user=me/tls}sent
+            4:31 warning MP008 certificate checking is switched off (novalidate-cert) for imap.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            5:43 error MP003 port 993 starts with TLS (implicit TLS), but Alpine (IMAP)'s default means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 993, or port 143 for STARTTLS.
+              fix*: Use implicit TLS (ssl)
+                | folder-collections=Mail {mail.example.org:993/user=me/ssl}[]
+              fix: Use port 143 with STARTTLS (tls)
+                | folder-collections=Mail {mail.example.org:143/user=me/tls}[]
+        "#]],
+    );
+    check(
+        "home/.pinerc",
+        "smtp-server=smtp.example.com/submit/tls/user=me,\n\tsmtp.example.com/ssl/user=me\ninbox-path={imap.example.com/ssl/user=me}INBOX\nfolder-collections=Local mail/[], Work #pop{pop.example.com/ssl/user=me}inbox\nnntp-server=news.example.com\n# smtp-server=old.example.com:25/user=me\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn goimapnotify_accounts() {
+    check(
+        "home/.config/goimapnotify/goimapnotify.yaml",
+        "configurations:\n  - host: imap.example.com\n    port: 993\n    tls: true\n    tlsOptions:\n      rejectUnauthorized: false\n    username: me\n    passwordCmd: pass mail\n    boxes:\n      - mailbox: INBOX\n        onNewMail: mbsync -a\n  - host: mail.example.org\n    port: 143\n    tls: false\n    username: me\n    password: secret\n    onNewMail: mbsync work\n",
+        expect![[r#"
+            6:27 warning MP008 certificate checking is switched off (tlsOptions.rejectUnauthorized=false) for imap.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            14:10 error MP004 IMAP connection to mail.example.org without TLS (tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (tls=true)
+        "#]],
+    );
+    check(
+        "imapnotify.json",
+        r#"{"host": "imap.example.com", "port": 143, "tls": true, "tlsOption": {"starttls": true, "reject_unauthorized": true}, "username": "me", "passwordCmd": "pass mail", "onNewMail": "mbsync -a", "boxes": ["INBOX"]}"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn getmail_retrievers() {
+    check(
+        "home/.getmail/getmailrc",
+        "[retriever]\ntype = SimpleIMAPRetriever\nserver = imap.example.com\nusername = me\npassword_command = (\"pass\", \"mail\")\n\n[destination]\ntype = Maildir\npath = ~/Mail/\n",
+        expect![[r#"
+            2:8 error MP004 IMAP connection to imap.example.com without TLS (type=SimpleIMAPRetriever): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+        "#]],
+    );
+    check(
+        "home/.getmail/getmailrc",
+        "[retriever]\ntype = SimplePOP3SSLRetriever\nserver = pop.example.com\nport = 995\nusername = me\n\n[options]\ntype = x\nverbose = 1\n",
         expect![[r#"
             clean
         "#]],

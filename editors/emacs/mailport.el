@@ -38,10 +38,11 @@
   (rx (or bos "/")
       (or ".env" (seq ".env." (+ (not (any "/")))) (seq (+ (not (any "/"))) ".env")
           (seq (? ".") (or "msmtprc" "mbsyncrc" "isyncrc" "fetchmailrc" "muttrc" "neomuttrc"
-                           "offlineimaprc" "mailrc" "nailrc" "esmtprc"))
+                           "offlineimaprc" "mailrc" "nailrc" "esmtprc" "pinerc"))
           (seq (+ (not (any "/"))) (or ".msmtprc" ".muttrc" ".neomuttrc"))
           "nail.rc" "s-nail.rc" "mail.rc"
           "main.cf" "master.cf" "ssmtp.conf" "nullmailer/remotes"
+          ".claws-mail/accountrc" "pine.conf" "getmailrc"
           "aerc/accounts.conf")
       eos)
   "File names that get `mailport-conf-mode'.")

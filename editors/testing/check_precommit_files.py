@@ -22,10 +22,11 @@ CLAIMED = [
     "home/work.msmtprc", "home/.mutt/work.muttrc", "mail/config-v1.1.xml", "mysite/settings.py", "nextcloud/config/config.php",
     "wp-config.php", "config/mail.php", "etc/gitlab/gitlab.rb", "config/environments/production.rb",
     "etc/ssmtp/ssmtp.conf", "etc/nullmailer/remotes", "home/.esmtprc",
+    "home/.claws-mail/accountrc", "home/.pinerc", "etc/pine.conf", "home/.getmail/getmailrc",
 ]
 NOT_CLAIMED = ["README.md", "src/main.rs", "index.js", "environment.ts", "main.cfg", ".envrc", ".bashrc", "main.rc",
                "docs/compose.md", "package.json", ".mailport.toml",
-               ".git/remotes", "remotes"]
+               ".git/remotes", "remotes", "accountrc"]
 
 
 def main() -> int:

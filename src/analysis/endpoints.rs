@@ -348,7 +348,8 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         .chain(p.combos.iter().flat_map(|c| c.when.keys()))
         .chain(p.require.iter())
         .chain(p.verify_off.keys())
-        .chain(p.tls_versions.iter());
+        .chain(p.tls_versions.iter())
+        .chain(p.port_switch.iter());
     for key in others {
         let key = key.to_ascii_lowercase();
         if !out.iter().any(|(k, _)| *k == key) {
@@ -1157,7 +1158,11 @@ fn read_endpoint(
                     if mode == SchemeMode::Implicit {
                         scheme_mode = Some(SchemeMode::Implicit);
                     }
-                } else if let Some(proto) = Protocol::parse(&v) {
+                } else if let Some(proto) = Protocol::parse(&v).or_else(|| {
+                    p.protocol_values
+                        .get(&v)
+                        .and_then(|named| Protocol::parse(named))
+                }) {
                     protocol_from_key = Some(proto);
                 }
             }
@@ -1168,6 +1173,16 @@ fn read_endpoint(
             | Role::PortOverride
             | Role::Service
             | Role::Identity => {}
+        }
+    }
+    // A port key behind a switch that is not on (Claws Mail `set_smtpport=0`) is not read.
+    if let Some(switch) = &p.port_switch {
+        let on = members.iter().any(|m| {
+            m.pattern().eq_ignore_ascii_case(switch)
+                && normalise(&settings[m.setting()].value) == "true"
+        });
+        if !on {
+            e.port = None;
         }
     }
     if let Some((si, svc)) = service {

@@ -59,7 +59,28 @@ pub fn set_port(doc: &Doc, e: &Endpoint, port: u16) -> Option<Vec<Edit>> {
     }
     let profile = profiles::by_id(e.profile)?;
     let key = profile.keys.port.first()?;
-    insert_key(doc, e, profile, key, &port.to_string()).map(|edit| vec![edit])
+    let Some(switch) = &profile.port_switch else {
+        return insert_key(doc, e, profile, key, &port.to_string()).map(|edit| vec![edit]);
+    };
+    // The port key is read only with its switch on (Claws Mail `set_smtpport=1`): write both, the
+    // port over the unread one where the document keeps it.
+    let mut edits = Vec::new();
+    for (key, value) in [(key, port.to_string()), (switch, "1".to_string())] {
+        edits.push(match find_key(doc, e, profile.flat, key) {
+            Some(si) if normalise(&doc.settings[si].value) == normalise(&value) => continue,
+            Some(si) => {
+                let s = &doc.settings[si];
+                let written = Located {
+                    value: s.value.clone(),
+                    span: s.value_span.clone(),
+                    setting: si,
+                };
+                rewrite(doc, &written, &styled_value(&value, s))?
+            }
+            None => insert_key(doc, e, profile, key, &value)?,
+        });
+    }
+    Some(edits)
 }
 
 /// The edits that make the endpoint use `mode`, or `None` when the document has no way to say it.
@@ -119,6 +140,21 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
     // No stand-in: an application that cannot require STARTTLS gets no STARTTLS fix (writing
     // "STARTTLS if offered" instead would trade one finding for MP005).
     let writes = profile.write.get(mode.as_str())?;
+    // A flag (`/ssl`, `--starttls`) is switched off only by deleting it: a fix that adds another
+    // flag beside one that decides the mode now would leave both (c-client rejects `/ssl/tls`).
+    if let SecurityFrom::Keys(used) = &e.security_from {
+        let flag_stays = used.iter().any(|&si| {
+            let s = &doc.settings[si];
+            s.value.is_empty()
+                && s.value_span.is_empty()
+                && !writes
+                    .iter()
+                    .any(|w| w.key.eq_ignore_ascii_case(&e.key_label(s)))
+        });
+        if flag_stays && writes.iter().any(|w| w.value.is_empty()) {
+            return None;
+        }
+    }
     let mut edits = Vec::new();
     let mut changed = false;
     for w in writes {
@@ -363,12 +399,27 @@ fn norm_or(value: &str, is_bool: bool, norm: &str) -> String {
 /// or nothing changes, and when the fix would leave the endpoint in a mode a rule reports:
 /// a fix never switches to "STARTTLS if offered" or to no TLS (only keeping the current mode
 /// while changing the port is allowed, and then the title does not praise that mode).
+/// The port the application uses without a port key once the endpoint is in `mode`.
+fn default_port_in(e: &Endpoint, mode: Option<Security>) -> Option<u16> {
+    let profile = profiles::by_id(e.profile)?;
+    match mode.unwrap_or(e.security) {
+        Security::ImplicitTls => profile.implicit_default_port.or(profile.default_port),
+        _ => profile.default_port,
+    }
+}
+
 pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>) -> Option<Fix> {
     let port = port
         .filter(|p| e.port_number() != Some(u32::from(*p)) || e.port.is_none() && e.url.is_none());
     let mut edits = Vec::new();
     if let Some(p) = port {
-        edits.extend(set_port(doc, e, p)?);
+        match set_port(doc, e, p) {
+            Some(more) => edits.extend(more),
+            // No port key to write (`host` alone in an Alpine `{host/ssl}`), but the application's
+            // default port in the new mode is the one wanted.
+            None if e.port.is_none() && default_port_in(e, mode) == Some(p) => {}
+            None => return None,
+        }
     }
     let mut labels = Vec::new();
     let mut result = e.security;

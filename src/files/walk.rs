@@ -42,6 +42,7 @@ const HIDDEN_MAIL_CONFIGS: &[&str] = &[
     ".isyncrc",
     ".nailrc",
     ".esmtprc",
+    ".pinerc",
 ];
 
 fn is_hidden_mail_config(name: &str) -> bool {
@@ -58,9 +59,10 @@ fn is_dependency_folder(name: &str) -> bool {
     )
 }
 
-/// Hidden folders that are walked anyway (GitHub workflows send mail too).
+/// Hidden folders that are walked anyway: GitHub workflows send mail too, and Claws Mail and
+/// getmail keep their accounts in folders of their own.
 fn is_walked_hidden_folder(name: &str) -> bool {
-    name == ".github"
+    matches!(name, ".github" | ".claws-mail" | ".getmail")
 }
 
 /// How far a walk may go.

@@ -177,6 +177,14 @@ pub struct Profile {
     /// implicit TLS (msmtp: 465 with `tls_starttls off`, else 25).
     #[serde(default)]
     pub implicit_default_port: Option<u16>,
+    /// A boolean key without which the application ignores the port key and uses its default
+    /// port (Claws Mail `set_smtpport=1` before `smtp_port`). A port fix switches it on.
+    #[serde(default)]
+    pub port_switch: Option<String>,
+    /// Values of a `keys.protocol` key that name a protocol in the application's own words,
+    /// normalised (getmail `type = SimpleIMAPRetriever` → `imap`).
+    #[serde(default)]
+    pub protocol_values: BTreeMap<String, String>,
     /// The table of well-known services (`knowledge::services`) a `keys.service` value names; the
     /// application merges the service's host, port and TLS settings last, over the document's.
     #[serde(default)]
@@ -303,6 +311,13 @@ pub fn validate() -> Result<usize, String> {
                 if crate::knowledge::services::lookup(t, "gmail").is_none() {
                     return Err(format!("{file}: {}: unknown services table {t}", p.id));
                 }
+            }
+            if let Some((v, proto)) = p
+                .protocol_values
+                .iter()
+                .find(|(_, proto)| Protocol::parse(proto).is_none())
+            {
+                return Err(format!("{file}: {}: {v}: unknown protocol {proto}", p.id));
             }
             if let Some(proto) = &p.protocol {
                 if Protocol::parse(proto).is_none() {

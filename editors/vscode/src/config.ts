@@ -134,6 +134,10 @@ export const MAIL_CONFIG_PATTERNS: readonly string[] = [
   "**/ssmtp.conf",
   "**/nullmailer/remotes",
   "**/{.esmtprc,esmtprc}",
+  // Claws Mail, Alpine, getmail
+  "**/.claws-mail/accountrc",
+  "**/{.pinerc,pinerc,pine.conf}",
+  "**/getmailrc",
   // Thunderbird autoconfig, application code that holds mail settings
   "**/config-v1.1.xml",
   "**/settings.py",

@@ -142,6 +142,9 @@ describe("document selector", () => {
     "/etc/ssmtp/ssmtp.conf",
     "/etc/nullmailer/remotes",
     "/home/me/.esmtprc",
+    "/home/me/.claws-mail/accountrc",
+    "/home/me/.pinerc",
+    "/home/me/.getmail/getmailrc",
   ];
   const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg", "/p/.envrc", "/p/.git/remotes"];
   const matches = (file: string) => MAIL_CONFIG_PATTERNS.some((p) => minimatch(file, p, { dot: true }));

@@ -96,7 +96,11 @@ impl Ctx<'_> {
             SecurityFrom::Keys(keys) => keys
                 .iter()
                 .filter_map(|&si| self.doc.settings.get(si))
-                .map(|s| format!("{}={}", self.e.key_label(s), s.value.trim()))
+                .map(|s| match s.value.trim() {
+                    // A flag (`/ssl`, `--starttls`) is its key alone.
+                    "" if s.value_span.is_empty() => self.e.key_label(s),
+                    value => format!("{}={value}", self.e.key_label(s)),
+                })
                 .collect::<Vec<_>>()
                 .join(" with "),
             SecurityFrom::Scheme => match &self.e.url {

@@ -94,8 +94,14 @@ pub fn check_endpoint(
     };
     let before = out.len();
     for rule in CANNOT_CONNECT {
+        let had = out.len();
         (rule.check)(&ctx, out);
-        if out.len() > before {
+        // A provider's host of another protocol (MP007) and a port of another protocol (MP002)
+        // are two mistakes in two settings, each with its own fix: both are reported.
+        let host_only = rule.doc.code == RuleCode::Mp007
+            && out.len() == had + 1
+            && provider_endpoint::serves_another_protocol(&ctx);
+        if out.len() > had && !host_only {
             break;
         }
     }

@@ -56,6 +56,18 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     out.extend(wrong_endpoint(ctx));
 }
 
+/// The host is a known provider's server of another protocol only (`imap.gmail.com` for POP3).
+pub(super) fn serves_another_protocol(ctx: &Ctx) -> bool {
+    let (Some(protocol), Some(host)) = (ctx.e.protocol, ctx.host()) else {
+        return false;
+    };
+    let Some(provider) = providers::for_host(host) else {
+        return false;
+    };
+    let serves = provider.protocols_of(host);
+    !serves.is_empty() && !serves.contains(&protocol)
+}
+
 fn wrong_endpoint(ctx: &Ctx) -> Option<Finding> {
     let protocol = ctx.e.protocol?;
     let host = ctx.host()?;
@@ -67,7 +79,7 @@ fn wrong_endpoint(ctx: &Ctx) -> Option<Finding> {
         .map(|h| h.span.clone())
         .unwrap_or_else(|| ctx.main_span());
     let serves = provider.protocols_of(host);
-    if !serves.is_empty() && !serves.contains(&protocol) {
+    if serves_another_protocol(ctx) {
         let what: Vec<&str> = serves.iter().map(|p| p.label()).collect();
         return Some(ctx.finding(
             RuleCode::Mp007,

@@ -35,6 +35,9 @@ MAIL_USERNAME=app@example.com
 - The protocol of the connection is not known (a generic `port` key with no SMTP/IMAP/POP3 hint).
 - The port is standard for the connection's own protocol, or not a mail port at all (MP011 may
   apply).
+- The mode contradicts the port (MP003), or a provider documents other ports (MP007): those are
+  reported instead. A provider's host of another protocol (MP007 on `imap.gmail.com` for POP3) is
+  a second mistake in another setting: both are reported.
 
 ## Fix
 

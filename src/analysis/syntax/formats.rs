@@ -4,8 +4,8 @@
 //! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
 
 use super::{
-    env, esmtp, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix, nullmailer,
-    php, postfix, properties, python, ruby, toml, xml, yaml, Parsed,
+    claws, env, esmtp, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix,
+    nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml, yaml, Parsed,
 };
 use crate::vocab::Format;
 
@@ -120,6 +120,8 @@ pub const FORMATS: &[FormatSpec] = &[
             Suffix(".ini"),
             Exact(".offlineimaprc"),
             Exact("offlineimaprc"),
+            // getmail6 (configparser INI; `getmailrc` is its default name).
+            Exact("getmailrc"),
             Exact("accounts.conf"),
             // Apache Airflow and Odoo (also under its OpenERP name): configparser INI files.
             Exact("airflow.cfg"),
@@ -286,6 +288,28 @@ pub const FORMATS: &[FormatSpec] = &[
         read: esmtp::parse,
         names: &[Exact(".esmtprc"), Exact("esmtprc")],
         language_ids: &["esmtprc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Claws,
+        read: claws::parse,
+        // `~/.claws-mail/accountrc` (no comments: prefs.c reads every `key=value` line).
+        names: &[Exact("accountrc")],
+        language_ids: &["claws-accountrc"],
+        comment: None,
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Pinerc,
+        read: pinerc::parse,
+        // `~/.pinerc`, and the system-wide `pine.conf` / `pine.conf.fixed`.
+        names: &[
+            Exact(".pinerc"),
+            Exact("pinerc"),
+            Exact("pine.conf"),
+            Exact("pine.conf.fixed"),
+        ],
+        language_ids: &["pinerc"],
         ..NONE
     },
 ];

@@ -4,6 +4,7 @@
 
 use crate::vocab::{Format, Span};
 
+pub mod claws;
 pub mod detect;
 pub mod env;
 pub mod esmtp;
@@ -25,6 +26,7 @@ pub mod muttrc;
 pub mod nix;
 pub mod nullmailer;
 pub mod php;
+pub mod pinerc;
 pub mod postfix;
 pub mod python;
 mod reuse;

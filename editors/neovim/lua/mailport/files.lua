@@ -25,6 +25,7 @@ M.name_patterns = {
   '/%.?muttrc$', '%.muttrc$', '/%.?neomuttrc$', '%.neomuttrc$', '/%.?fetchmailrc$',
   '/main%.cf$', '/master%.cf$', '/%.?mailrc$', '/%.nailrc$', '/nail%.rc$', '/s%-nail%.rc$', '/mail%.rc$',
   '/ssmtp%.conf$', '/nullmailer/remotes$', '/%.?esmtprc$',
+  '/%.claws%-mail/accountrc$', '/%.?pinerc$', '/pine%.conf$', '/getmailrc$',
   '/config%-v1%.1%.xml$',
   '/settings%.py$', '/settings/[^/]+%.py$',
   '/config%.php$', '/wp%-config%.php$', '/config/mail%.php$',
