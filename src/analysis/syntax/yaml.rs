@@ -618,7 +618,11 @@ impl<'t> Walker<'_, '_> {
         if self.frozen == 0 {
             if let Some(reuse) = self.reuse.as_deref_mut() {
                 let (start, last) = (node.start_byte(), last_byte(self.text, node));
-                let extent = line_start(self.text, start)..line_end(self.text, last);
+                // Up to the first byte of the line break: a `\n` typed after a `\r` ends the line
+                // there, where a lone `\r` did not (fuzz/regressions/incremental_edits/
+                // yaml-newline-after-carriage-return).
+                let end = (line_end(self.text, last) + 1).min(self.text.len());
+                let extent = line_start(self.text, start)..end;
                 // An entry's old settings are those of its lines: one that shares a line with
                 // another entry (`{ a: 1, b: 2 }`) is read again, or it would take its
                 // neighbour's too (fuzz/regressions/incremental_edits/yaml-newline-after-comment-key).
