@@ -590,11 +590,18 @@ jobs:
           body: ok
 ",
     );
+    // Claws Mail keeps its accounts in a hidden folder of its own.
+    write(
+        dir.path(),
+        ".claws-mail/accountrc",
+        "[Account: 1]\nprotocol=1\nreceive_server=imap.example.com\nuser_id=me\nset_imapport=1\nimap_port=993\nssl_imap=2\n",
+    );
     let run = run_in(dir.path(), &["--format", "json"], None);
     let report = json(&run);
     assert_eq!(
         paths(&report),
         vec![
+            ".claws-mail/accountrc".to_string(),
             ".env".to_string(),
             ".env.production".to_string(),
             ".github/workflows/notify.yml".to_string()

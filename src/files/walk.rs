@@ -413,6 +413,8 @@ mod tests {
         assert!(!is_hidden_mail_config(".bashrc"));
         assert!(!is_hidden_mail_config(".gitignore"));
         assert!(is_walked_hidden_folder(".github"));
+        assert!(is_walked_hidden_folder(".claws-mail"));
+        assert!(is_hidden_mail_config(".pinerc"));
         assert!(!is_walked_hidden_folder(".git"));
         assert!(!is_walked_hidden_folder(".cache"));
     }
