@@ -211,7 +211,14 @@ impl IncrementalDoc {
         }
         old_tree.edit(edit);
         let read = yaml::parse_within_limits(&mut parser, &self.text, Some(&old_tree));
-        let Some(tree) = read.tree.clone().filter(|_| read.complete()) else {
+        // Error recovery on an edited tree may place an error elsewhere than a fresh parse does
+        // (`unexpected '---'` at the start instead of a quote further on): a tree with errors is
+        // read whole (fuzz/regressions/incremental_edits/yaml-error-recovered-elsewhere).
+        let Some(tree) = read
+            .tree
+            .clone()
+            .filter(|t| read.complete() && !t.root_node().has_error())
+        else {
             self.read_all();
             return;
         };
