@@ -395,10 +395,6 @@ fn norm_or(value: &str, is_bool: bool, norm: &str) -> String {
     }
 }
 
-/// One fix: port and mode together, titled by what it changes; `None` when neither can be written
-/// or nothing changes, and when the fix would leave the endpoint in a mode a rule reports:
-/// a fix never switches to "STARTTLS if offered" or to no TLS (only keeping the current mode
-/// while changing the port is allowed, and then the title does not praise that mode).
 /// The port the application uses without a port key once the endpoint is in `mode`.
 fn default_port_in(e: &Endpoint, mode: Option<Security>) -> Option<u16> {
     let profile = profiles::by_id(e.profile)?;
@@ -408,6 +404,10 @@ fn default_port_in(e: &Endpoint, mode: Option<Security>) -> Option<u16> {
     }
 }
 
+/// One fix: port and mode together, titled by what it changes; `None` when neither can be written
+/// or nothing changes, and when the fix would leave the endpoint in a mode a rule reports:
+/// a fix never switches to "STARTTLS if offered" or to no TLS (only keeping the current mode
+/// while changing the port is allowed, and then the title does not praise that mode).
 pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>) -> Option<Fix> {
     let port = port
         .filter(|p| e.port_number() != Some(u32::from(*p)) || e.port.is_none() && e.url.is_none());
