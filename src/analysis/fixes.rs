@@ -145,8 +145,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
     if let SecurityFrom::Keys(used) = &e.security_from {
         let flag_stays = used.iter().any(|&si| {
             let s = &doc.settings[si];
-            s.value.is_empty()
-                && s.value_span.is_empty()
+            s.is_flag()
                 && !writes
                     .iter()
                     .any(|w| w.key.eq_ignore_ascii_case(&e.key_label(s)))

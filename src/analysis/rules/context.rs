@@ -96,10 +96,10 @@ impl Ctx<'_> {
             SecurityFrom::Keys(keys) => keys
                 .iter()
                 .filter_map(|&si| self.doc.settings.get(si))
-                .map(|s| match s.value.trim() {
+                .map(|s| match s.is_flag() {
                     // A flag (`/ssl`, `--starttls`) is its key alone.
-                    "" if s.value_span.is_empty() => self.e.key_label(s),
-                    value => format!("{}={value}", self.e.key_label(s)),
+                    true => self.e.key_label(s),
+                    false => format!("{}={}", self.e.key_label(s), s.value.trim()),
                 })
                 .collect::<Vec<_>>()
                 .join(" with "),

@@ -158,6 +158,13 @@ impl Setting {
     }
 
     /// The last key segment (`SMTP_PORT`, `port`).
+    /// A flag: a key written alone (`/ssl`, `--starttls`), its empty value right after it.
+    pub fn is_flag(&self) -> bool {
+        self.value.is_empty()
+            && self.value_span.is_empty()
+            && self.value_span.start == self.key_span.end
+    }
+
     pub fn key(&self) -> &str {
         self.path.last().map_or("", |k| k)
     }
