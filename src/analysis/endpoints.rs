@@ -1029,7 +1029,8 @@ fn drop_replaced(members: &mut Vec<&Member>, settings: &[Setting]) -> Vec<(usize
     replaced
 }
 
-fn located(settings: &[Setting], si: usize) -> Located {
+/// Setting `si`'s whole value, located.
+pub(crate) fn located(settings: &[Setting], si: usize) -> Located {
     let s = &settings[si];
     Located {
         value: s.value.clone(),

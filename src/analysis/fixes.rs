@@ -1,7 +1,7 @@
 //! Fixes: turn "use port P with mode M" into exact edits on an endpoint's spans, in the document's
 //! own syntax. A fix that changes the mode changes every key involved in one edit.
 
-use super::endpoints::{normalise, Endpoint, Located, SecurityFrom};
+use super::endpoints::{located, normalise, Endpoint, Located, SecurityFrom};
 
 use super::findings::{Edit, Finding, Fix};
 use super::syntax::{formats, Setting, ValueKind};
@@ -69,13 +69,8 @@ pub fn set_port(doc: &Doc, e: &Endpoint, port: u16) -> Option<Vec<Edit>> {
         edits.push(match find_key(doc, e, profile.flat, key) {
             Some(si) if normalise(&doc.settings[si].value) == normalise(&value) => continue,
             Some(si) => {
-                let s = &doc.settings[si];
-                let written = Located {
-                    value: s.value.clone(),
-                    span: s.value_span.clone(),
-                    setting: si,
-                };
-                rewrite(doc, &written, &styled_value(&value, s))?
+                let written = located(doc.settings, si);
+                rewrite(doc, &written, &styled_value(&value, &doc.settings[si]))?
             }
             None => insert_key(doc, e, profile, key, &value)?,
         });
@@ -164,11 +159,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                 let flag = w.value.is_empty() && s.value_span.is_empty();
                 if normalise(&s.value) != normalise(&w.value) && !flag {
                     let v = styled_value(&w.value, s);
-                    let written = Located {
-                        value: s.value.clone(),
-                        span: s.value_span.clone(),
-                        setting: si,
-                    };
+                    let written = located(doc.settings, si);
                     edits.push((
                         rewrite(doc, &written, &v)?,
                         format!("{}={v}", e.key_label(s)),
