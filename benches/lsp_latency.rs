@@ -10,10 +10,10 @@
 //! ```
 //!
 //! Knobs (environment): `LSP_BENCH_EDITS` (40 per run), `LSP_BENCH_REPEAT` (3 runs),
-//! `LSP_BENCH_LINES` (`5000,50000`), `LSP_BENCH_FORMATS` (`env,yaml`), `LSP_BENCH_GAP_MS` (20:
-//! the pause after each publish, a typist's pace), `LSP_BENCH_SETTINGS` (JSON sent as mailport's
-//! `initializationOptions`; unset: none, the defaults), `LSP_BENCH_SERVER` (another mailport
-//! binary).
+//! `LSP_BENCH_LINES` (`5000,50000`), `LSP_BENCH_FORMATS` (`env,yaml`; also `yaml-broken`),
+//! `LSP_BENCH_GAP_MS` (20: the pause after each publish, a typist's pace), `LSP_BENCH_SETTINGS`
+//! (JSON sent as mailport's `initializationOptions`; unset: none, the defaults),
+//! `LSP_BENCH_SERVER` (another mailport binary).
 //!
 //! The documents are generated here, deterministically: services of about ten settings each,
 //! every fourth with SMTP settings (some of them inconsistent, so there are findings to publish).
@@ -113,21 +113,26 @@ fn yaml_service(i: usize, out: &mut Vec<String>) {
     out.push("      LOG_LEVEL: info".to_string());
 }
 
-/// A document of at least `lines` lines in `format` (`env` or `yaml`).
+/// A document of at least `lines` lines in `format` (`env`, `yaml`, or `yaml-broken`: the YAML
+/// with a line that is no YAML near its start, as while typing).
 fn generate(format: &str, lines: usize) -> Doc {
+    let yaml = format.starts_with("yaml");
     let mut out = Vec::new();
-    if format == "yaml" {
+    if yaml {
         out.push("services:".to_string());
     }
     let mut i = 0;
     while out.len() < lines {
         match format {
-            "yaml" => yaml_service(i, &mut out),
+            "yaml" | "yaml-broken" => yaml_service(i, &mut out),
             _ => env_service(i, &mut out),
         }
         i += 1;
     }
-    let target = if format == "yaml" {
+    if format == "yaml-broken" {
+        out.insert(3, "    replicas: 2: [".to_string());
+    }
+    let target = if yaml {
         "        port: 587"
     } else {
         "_SMTP_PORT=587"
@@ -138,7 +143,7 @@ fn generate(format: &str, lines: usize) -> Doc {
         .find(|&n| out[n].ends_with(target))
         .expect("a 587 port line");
     let (name, language_id) = match format {
-        "yaml" => (format!("config-{lines}.yaml"), "yaml"),
+        "yaml" | "yaml-broken" => (format!("config-{lines}.yaml"), "yaml"),
         _ => (format!("app-{lines}.env"), "dotenv"),
     };
     Doc {

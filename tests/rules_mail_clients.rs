@@ -885,3 +885,86 @@ fn getmail_retrievers() {
         "#]],
     );
 }
+
+#[test]
+fn node_imapnotify_module() {
+    // A CommonJS config module: `exports.KEY = value` statements. `tls: true` is implicit TLS
+    // (993 matches); `rejectUnauthorized: false` accepts any certificate (MP008).
+    check(
+        "config.js",
+        r#"var child_process = require('child_process');
+exports.host = "imap.example.org";
+exports.port = 993;
+exports.tls = true;
+exports.tlsOptions = { "rejectUnauthorized": false };
+exports.username = "me@example.org";
+exports.password = child_process.execSync("pass mail").toString().trim();
+exports.onNotify = "mbsync example";
+exports.boxes = [ "INBOX" ];
+"#,
+        expect![[r#"
+            5:46 warning MP008 certificate checking is switched off (tlsOptions.rejectUnauthorized=false) for imap.example.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    // Without `tls` node-imap connects in clear; the fix adds `exports.tls = true;` and moves
+    // to 993. Stays silent: a module that is not imapnotify's (no onNotify), on 3000.
+    check(
+        "imapnotify.js",
+        r#"exports.host = "imap.example.org";
+exports.port = 143;
+exports.username = "me";
+exports.password = "secret";
+exports.onNotify = "mbsync example";
+"#,
+        expect![[r#"
+            2:16 error MP004 IMAP connection to imap.example.org without TLS (imapnotify (node)'s default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (tls=true)
+                | exports.port = 993;
+                | exports.tls = true;
+        "#]],
+    );
+    check(
+        "server.js",
+        "exports.host = \"0.0.0.0\";\nexports.port = 3000;\nexports.password = \"x\";\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
+fn mutt_old_ssl_versions_switched_on() {
+    // `ssl_use_sslv3=yes` lets mutt offer SSLv3 (MP009); `ssl_use_tlsv1_2` is no old version,
+    // and an old version switched off says nothing.
+    check(
+        ".muttrc",
+        r#"set folder = "imaps://imap.example.org/"
+set imap_user = "me"
+set ssl_use_sslv3 = yes
+set ssl_use_tlsv1 = no
+set ssl_use_tlsv1_2 = yes
+"#,
+        expect![[r#"
+            3:21 warning MP009 ssl_use_sslv3=yes allows TLS below 1.2, which is deprecated for mail (RFC 8996, RFC 8997). Allow TLS 1.2 and 1.3 only.
+        "#]],
+    );
+}
+
+#[test]
+fn m4_template_values_are_left_alone() {
+    // A config kept as an m4 template: the macro call is filled in later, it is no bad port.
+    check(
+        ".msmtprc",
+        r#"account work
+host ifdef(`WORK_SMTP_HOST', `WORK_SMTP_HOST', `smtp.example.com')
+port ifdef(`WORK_SMTP_PORT', `WORK_SMTP_PORT', `465')
+tls on
+tls_starttls off
+user me
+passwordeval `pass work`
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

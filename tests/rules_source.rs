@@ -447,6 +447,33 @@ end
 }
 
 #[test]
+fn nodemailer_options_under_a_compound_name() {
+    // The options object is built apart from `createTransport` under a name that ends with one of
+    // nodemailer's words (`…Transport`): read as nodemailer's. A name that merely starts with
+    // one (`transportLog`) is not.
+    check(
+        "emailSend.js",
+        r#"const nodemailerCreateTransport = {
+  host: "smtp.example.com",
+  port: 587,
+  secure: false,
+  auth: { user: process.env.SMTP_USER, pass: process.env.SMTP_PASS },
+};
+const transportLog = { host: "logs.example.com", port: 587, secure: false, auth: { user: "u", pass: "p" } };
+module.exports = { nodemailerCreateTransport };
+"#,
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: 465,
+                |   secure: true,
+              fix: Require STARTTLS (requireTLS=true)
+                |   requireTLS: true,
+        "#]],
+    );
+}
+
+#[test]
 fn nodemailer_transports() {
     check(
         "mailer.js",

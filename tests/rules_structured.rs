@@ -124,6 +124,48 @@ receivers:
                 |   smtp_smarthost: 'smtp.example.com:465'
               fix: Require STARTTLS (smtp_require_tls=true)
                 |   smtp_require_tls: true
+            6:21 error MP004 SMTP connection to smtp.gmail.com without TLS (smtp_require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 (implicit TLS)
+                |         smarthost: 'smtp.gmail.com:465'
+              fix: Require STARTTLS (smtp_require_tls=true)
+                |   smtp_require_tls: true
+        "#]],
+    );
+}
+
+#[test]
+fn alertmanager_receivers_inherit_global() {
+    // Each `email_configs` entry takes what it does not set from `global` (smtp_ prefixed):
+    // here the smarthost and the credentials, so `require_tls: false` sends them in clear.
+    // The entry with its own `require_tls: true` and the one on 465 stay silent.
+    check(
+        "alertmanager.yml",
+        r#"global:
+  smtp_smarthost: 'smtp.example.com:587'
+  smtp_from: 'alertmanager@example.com'
+  smtp_auth_username: 'alertmanager'
+  smtp_auth_password: 'secret'
+receivers:
+  - name: ops
+    email_configs:
+      - to: ops@example.com
+        require_tls: false
+  - name: team
+    email_configs:
+      - to: team@example.com
+        require_tls: true
+      - to: boss@example.com
+        smarthost: 'smtp.example.com:465'
+        require_tls: false
+  - name: web
+    webhook_configs:
+      - url: http://localhost:5001/
+"#,
+        expect![[r#"
+            10:22 error MP004 SMTP connection to smtp.example.com without TLS (require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 (implicit TLS)
+                |   smtp_smarthost: 'smtp.example.com:465'
+              fix: Require STARTTLS (require_tls=true)
         "#]],
     );
 }

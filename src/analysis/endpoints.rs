@@ -377,7 +377,7 @@ struct Pattern {
 struct Index {
     patterns: Vec<Vec<Pattern>>,
     /// Each profile's context, lowercase: per segment, the alternatives (`true` = prefix glob).
-    contexts: Vec<Vec<Vec<(String, bool)>>>,
+    contexts: Vec<Vec<Vec<Alternative>>>,
     /// Flat profiles with fixed prefixes: full lowercase variable name → (profile, pattern idx, prefix len).
     flat_exact: HashMap<String, Vec<(usize, usize, usize)>>,
     /// Flat profiles with any prefix (`*`): the pattern's last `_` word → (profile, pattern idx).
@@ -434,17 +434,7 @@ fn index() -> &'static Index {
             idx.contexts.push(
                 p.context
                     .iter()
-                    .map(|c| {
-                        c.split('|')
-                            .map(|alt| {
-                                let alt = alt.to_ascii_lowercase();
-                                match alt.strip_suffix('*') {
-                                    Some(prefix) => (prefix.to_string(), true),
-                                    None => (alt, false),
-                                }
-                            })
-                            .collect()
-                    })
+                    .map(|c| c.split('|').map(Alternative::parse).collect())
                     .collect(),
             );
         }
@@ -505,7 +495,7 @@ pub fn signature_literals(p: &Profile) -> Option<Vec<String>> {
     let context = p.context.iter().find_map(|segment| {
         let alternatives: Vec<String> = segment
             .split('|')
-            .map(|alt| alt.trim_end_matches('*').to_ascii_lowercase())
+            .map(|alt| alt.trim_matches('*').to_ascii_lowercase())
             .collect();
         alternatives
             .iter()
@@ -531,21 +521,59 @@ pub fn signature_literals(p: &Profile) -> Option<Vec<String>> {
 
 /// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,
 /// `Repository *` a prefix glob)?
-fn context_matches(context: &[Vec<(String, bool)>], root: &[Segment]) -> bool {
+fn context_matches(context: &[Vec<Alternative>], root: &[Segment]) -> bool {
     if root.len() < context.len() {
         return false;
     }
     let tail = &root[root.len() - context.len()..];
-    context.iter().zip(tail).all(|(alts, seg)| {
-        alts.iter().any(|(alt, glob)| {
-            if *glob {
-                seg.len() >= alt.len()
-                    && seg.as_bytes()[..alt.len()].eq_ignore_ascii_case(alt.as_bytes())
-            } else {
-                seg.eq_ignore_ascii_case(alt)
+    context
+        .iter()
+        .zip(tail)
+        .all(|(alts, seg)| alts.iter().any(|alt| alt.matches(seg)))
+}
+
+/// One alternative of a profile's context segment, lowercase.
+enum Alternative {
+    /// `smtp`: the whole segment.
+    Exact(String),
+    /// `Repository *`: the segment's start.
+    Prefix(String),
+    /// `*Transport`: the segment, or its last words in camelCase or snake_case
+    /// (`nodemailerCreateTransport`, `smtp_transport`).
+    WordSuffix(String),
+}
+
+impl Alternative {
+    fn parse(alt: &str) -> Alternative {
+        let alt = alt.to_ascii_lowercase();
+        if let Some(prefix) = alt.strip_suffix('*') {
+            Alternative::Prefix(prefix.to_string())
+        } else if let Some(suffix) = alt.strip_prefix('*') {
+            Alternative::WordSuffix(suffix.to_string())
+        } else {
+            Alternative::Exact(alt)
+        }
+    }
+
+    fn matches(&self, seg: &str) -> bool {
+        let seg = seg.as_bytes();
+        match self {
+            Alternative::Exact(alt) => seg.eq_ignore_ascii_case(alt.as_bytes()),
+            Alternative::Prefix(alt) => {
+                seg.len() >= alt.len() && seg[..alt.len()].eq_ignore_ascii_case(alt.as_bytes())
             }
-        })
-    })
+            Alternative::WordSuffix(alt) => {
+                let Some(start) = seg.len().checked_sub(alt.len()) else {
+                    return false;
+                };
+                let at_word = start == 0
+                    || seg[start].is_ascii_uppercase()
+                    || seg[start - 1] == b'_'
+                    || seg[start - 1] == b'-';
+                at_word && seg[start..].eq_ignore_ascii_case(alt.as_bytes())
+            }
+        }
+    }
 }
 
 /// Does the setting's path end with the pattern's segments (case-insensitive)? Returns the root
@@ -584,6 +612,9 @@ pub struct Group {
     root_len: u32,
     prefix_len: Option<u32>,
     profile: u16,
+    /// Settings of the profile's defaults block this group does not set itself
+    /// ([`Profile::inherit`]): read with the members, never claimed by the group.
+    inherited: Vec<Member>,
 }
 
 impl Group {
@@ -815,6 +846,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
                     root_len,
                     prefix_len: prefix.and_then(|p| u32::try_from(p.len()).ok()),
                     profile,
+                    inherited: Vec::new(),
                 });
                 groups.len() - 1
             });
@@ -823,7 +855,58 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     }
     drop(place);
     groups.sort_unstable_by_key(|g| (g.profile, g.root_at));
+    inherit_defaults(&mut groups, settings, |g| {
+        settings
+            .get(g.root_at as usize)
+            .map_or(0, |s| document_of(s))
+    });
     groups
+}
+
+/// Gives each group of a profile with [`Profile::inherit`] the settings of the defaults block (in
+/// the same document) that it does not set itself, compared by the key pattern's first segment
+/// without the defaults' prefix (`smtp_require_tls` is `require_tls`; a `tls_config` block is
+/// taken whole or not at all, as Alertmanager does).
+fn inherit_defaults(
+    groups: &mut [Group],
+    settings: &[Setting],
+    document: impl Fn(&Group) -> usize,
+) {
+    let all = profiles::all();
+    let first_segment = |m: &Member| m.pattern().split('.').next().unwrap_or("");
+    for pi in 0..all.len() {
+        let Some(inherit) = all[pi].inherit.as_ref() else {
+            continue;
+        };
+        let of_profile = |g: &Group| usize::from(g.profile) == pi;
+        let defaults: Vec<(usize, Vec<Member>)> = groups
+            .iter()
+            .filter(|g| of_profile(g) && g.root(settings) == [inherit.from.as_str()])
+            .map(|g| (document(g), g.members.clone()))
+            .collect();
+        if defaults.is_empty() {
+            continue;
+        }
+        for g in groups.iter_mut().filter(|g| of_profile(g)) {
+            let doc = document(g);
+            let Some((_, from)) = defaults.iter().find(|(d, _)| *d == doc) else {
+                continue;
+            };
+            if g.members.first().map(Member::setting) == from.first().map(Member::setting) {
+                continue;
+            }
+            let own: Vec<&str> = g.members.iter().map(first_segment).collect();
+            g.inherited = from
+                .iter()
+                .filter(|m| {
+                    let key = first_segment(m);
+                    let key = key.strip_prefix(inherit.prefix.as_str()).unwrap_or(key);
+                    !own.contains(&key)
+                })
+                .copied()
+                .collect();
+        }
+    }
 }
 
 /// Profiles claim groups in priority order; a setting belongs to one endpoint only, and a root read
@@ -851,12 +934,14 @@ pub fn claim(
         if free.is_empty() {
             continue;
         }
+        let identifies = |m: &Member| {
+            p.identify
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(m.pattern()))
+        };
         if !p.identify.is_empty()
-            && !free.iter().any(|&i| {
-                p.identify
-                    .iter()
-                    .any(|id| id.eq_ignore_ascii_case(g.members[i].pattern()))
-            })
+            && !free.iter().any(|&i| identifies(&g.members[i]))
+            && !g.inherited.iter().any(identifies)
         {
             continue;
         }
@@ -884,8 +969,14 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
     let ms: Vec<&Member> = members
         .iter()
         .filter_map(|&i| group.members.get(i))
+        .chain(&group.inherited)
         .collect();
     endpoints_of(p, &group.root(settings), &ms, settings)
+}
+
+/// The settings a group takes from its profile's defaults block ([`Profile::inherit`]).
+pub fn inherited_settings(group: &Group) -> impl Iterator<Item = usize> + '_ {
+    group.inherited.iter().map(|m| m.setting())
 }
 
 /// The setting index of a member position.
@@ -1300,7 +1391,8 @@ fn read_endpoint(
     }
     for key in &p.tls_versions {
         if let Some(m) = value_of(key) {
-            if allows_old_tls(&settings[m.setting()].value) {
+            let value = &settings[m.setting()].value;
+            if allows_old_tls(value) || (normalise(value) == "true" && names_old_tls(key)) {
                 e.old_tls.push(located(settings, m.setting()));
             }
         }
@@ -1549,6 +1641,14 @@ fn leak_id(p: &'static Profile) -> &'static str {
 }
 
 /// Does a TLS-version setting allow TLS below 1.2 (`TLSv1`, `TLSv1.1`, `SSLv3`, `+1.1`)?
+/// A boolean key that switches an old version on when true (mutt `ssl_use_sslv3`,
+/// `ssl_use_tlsv1_1`; not `ssl_use_tlsv1_2`): a version name ends the key.
+fn names_old_tls(key: &str) -> bool {
+    key.char_indices()
+        .filter(|&(_, c)| c == '_')
+        .any(|(i, _)| allows_old_tls(&key[i + 1..]))
+}
+
 pub fn allows_old_tls(value: &str) -> bool {
     let v = value.to_ascii_lowercase();
     // Exclusions (`!SSLv3`, `-TLSv1`) do not allow anything.

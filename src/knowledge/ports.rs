@@ -246,4 +246,8 @@ pub fn is_reference(value: &str) -> bool {
         || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
         || (v.starts_with('<') && v.ends_with('>') && v.len() > 2)
         || (v.starts_with("__") && v.ends_with("__") && v.len() > 4)
+        // an m4 macro call with quoted arguments (`ifdef(`PORT', `PORT', `993')` in a .m4
+        // template) or a shell command substitution (`` `pass show smtp` ``)
+        || v.contains("(`")
+        || (v.starts_with('`') && v.ends_with('`') && v.len() > 2)
 }

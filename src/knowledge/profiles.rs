@@ -208,6 +208,11 @@ pub struct Profile {
     /// document stands alone (Kubernetes manifests, as the YAML spec has it).
     #[serde(default)]
     pub layered_documents: bool,
+    /// Settings the application's connections take from a defaults block (Alertmanager's
+    /// `email_configs` from `global`): each other group of this profile takes, from the group
+    /// rooted at `from`, every setting it does not set itself.
+    #[serde(default)]
+    pub inherit: Option<Inherit>,
     /// The settings are statements run in order (mailx and mutt `set` lines): a later setting of
     /// a connection variable replaces an earlier one, which is dead (MP012).
     #[serde(default)]
@@ -222,6 +227,17 @@ pub struct Profile {
     /// Hover text for security keys: key pattern → what it means for this application.
     #[serde(default)]
     pub docs: BTreeMap<String, String>,
+}
+
+/// Where a profile's groups take the settings they do not set (see [`Profile::inherit`]).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Inherit {
+    /// The key of the defaults block (`global`).
+    pub from: String,
+    /// The prefix its keys carry that the groups' keys lack (`smtp_` of `smtp_smarthost`).
+    #[serde(default)]
+    pub prefix: String,
 }
 
 impl Profile {

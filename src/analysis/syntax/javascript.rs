@@ -4,7 +4,8 @@
 //! Every object literal is read as nested settings. The path of an outermost object says where it
 //! is: `const transporter = nodemailer.createTransport({ port: 465 })` →
 //! `["transporter", "createTransport", "port"]`; `module.exports = ({ env }) => ({ email: { … } })`
-//! → `["email", …]`; `export default { … }` → `[…]`; an object inside an array gets `#0`, `#1` ….
+//! → `["email", …]`; `export default { … }` → `[…]`; an object inside an array gets `#0`, `#1` …;
+//! `exports.port = 993` → `["port"]`.
 //!
 //! Values: literals; `process.env.SMTP_PORT || 587`, `Number(process.env.X) || 465`,
 //! `env('SMTP_PORT', 587)`, `env.int('SMTP_PORT', 587)` give the literal fallback;
@@ -15,7 +16,7 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{either, member_style, node_text, read_source, unquote, Value};
+use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
 use super::{Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
@@ -67,6 +68,9 @@ impl<'a> Reader<'a> {
         }
         if node.kind() == "call_expression" {
             self.transport_url(node, ancestors);
+        }
+        if node.kind() == "assignment_expression" {
+            self.exported_value(node, ancestors);
         }
         ancestors.push((node, 0));
         for (index, child) in named_children(node).into_iter().enumerate() {
@@ -165,6 +169,52 @@ impl<'a> Reader<'a> {
         let style = member_style(self.text, first.start_byte(), first.end_byte(), ": ", None);
         self.out
             .push(value.into_setting(path, first.byte_range(), style));
+    }
+
+    /// `exports.port = 993;` in a CommonJS config module (imapnotify's `config.js`): a setting
+    /// `["port"]`, and a new key is written as a sibling statement. (An object assigned is read as
+    /// one; see `context`.)
+    fn exported_value(&mut self, assignment: Node, ancestors: &[(Node, usize)]) {
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "member_expression" || right.kind() == "object" {
+            return;
+        }
+        let target = self.src(left);
+        let Some(names) = target
+            .strip_prefix("module.exports.")
+            .or_else(|| target.strip_prefix("exports."))
+        else {
+            return;
+        };
+        let path: Vec<String> = names.split('.').map(str::to_string).collect();
+        let plain = |name: &String| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        };
+        if !path.iter().all(plain) {
+            return;
+        }
+        let Some(key) = left.child_by_field_name("property") else {
+            return;
+        };
+        let statement = ancestors
+            .last()
+            .map(|(n, _)| *n)
+            .filter(|n| n.kind() == "expression_statement")
+            .unwrap_or(assignment)
+            .byte_range();
+        let style = copied_style(self.text, statement, key.byte_range(), right.byte_range());
+        if let Some(value) = self.read(right) {
+            self.out
+                .push(value.into_setting(path, key.byte_range(), style));
+        }
     }
 
     /// A key: `host`, `'host'`, `"host"`, `465` → text, span, quote character.
