@@ -61,9 +61,6 @@ struct State {
     /// Findings of embedded documents are part of the result (the next change is analysed
     /// whole, even if it leaves no embedded document).
     embedded: bool,
-    /// Claimed groups with a finding another group repeats (groups that read the same inherited
-    /// setting): a value edit of one of them is analysed whole, so the one shown stays the same.
-    repeating: Vec<usize>,
 }
 
 /// Analysis of one document, kept between edits.
@@ -322,26 +319,6 @@ fn order(findings: &mut [(usize, Finding)]) {
     findings.sort_by_cached_key(|(_, f)| key(f));
 }
 
-/// Keeps one of equal findings: the same thing said at the same place about the same connection,
-/// with the same fixes (Alertmanager receivers that inherit one `global` smarthost each find its
-/// port 25); returns the claimed groups involved, sorted.
-fn drop_repeats(findings: &mut Vec<(usize, Finding)>) -> Vec<usize> {
-    let same = |a: &Finding, b: &Finding| a == b;
-    let mut groups = Vec::new();
-    for pair in findings.windows(2) {
-        if same(&pair[0].1, &pair[1].1) {
-            groups.extend([pair[0].0, pair[1].0]);
-        }
-    }
-    if groups.is_empty() {
-        return groups;
-    }
-    findings.dedup_by(|b, a| same(&a.1, &b.1));
-    groups.sort_unstable();
-    groups.dedup();
-    groups
-}
-
 impl State {
     fn full(text: &str, format: Format, parsed: &Parsed, config: &Config) -> State {
         let settings = &parsed.settings;
@@ -421,7 +398,6 @@ impl State {
             findings.retain(|(_, f)| keep.contains(f));
         }
         order(&mut findings);
-        let repeating = drop_repeats(&mut findings);
         let sorted = settings
             .windows(2)
             .all(|w| w[0].value_span.start <= w[1].value_span.start);
@@ -449,7 +425,6 @@ impl State {
             finding_owner,
             endpoint_owner,
             embedded: false,
-            repeating,
         }
     }
 
@@ -568,12 +543,6 @@ impl State {
         }
         groups.sort_unstable();
         groups.dedup();
-        if groups
-            .iter()
-            .any(|g| self.repeating.binary_search(g).is_ok())
-        {
-            return false;
-        }
         // Re-read the touched groups first: if one now gives no endpoint, claims move: start over.
         let mut fresh_endpoints: Vec<(usize, Endpoint)> = Vec::new();
         let mut fresh_findings: Vec<(usize, Finding)> = Vec::new();
@@ -609,10 +578,6 @@ impl State {
             .collect();
         kept.extend(fresh_findings);
         order(&mut kept);
-        // A fresh finding that another group repeats: the whole analysis decides which is shown.
-        if !drop_repeats(&mut kept).is_empty() {
-            return false;
-        }
         (self.finding_owner, self.analysis.findings) = kept.into_iter().unzip();
         let mut eps: Vec<(usize, Endpoint)> = std::mem::take(&mut self.endpoint_owner)
             .into_iter()
