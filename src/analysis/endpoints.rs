@@ -856,9 +856,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     drop(place);
     groups.sort_unstable_by_key(|g| (g.profile, g.root_at));
     inherit_defaults(&mut groups, settings, |g| {
-        settings
-            .get(g.root_at as usize)
-            .map_or(0, |s| document_of(s))
+        settings.get(g.root_at as usize).map_or(0, &document_of)
     });
     groups
 }
@@ -874,8 +872,8 @@ fn inherit_defaults(
 ) {
     let all = profiles::all();
     let first_segment = |m: &Member| m.pattern().split('.').next().unwrap_or("");
-    for pi in 0..all.len() {
-        let Some(inherit) = all[pi].inherit.as_ref() else {
+    for (pi, profile) in all.iter().enumerate() {
+        let Some(inherit) = profile.inherit.as_ref() else {
             continue;
         };
         let of_profile = |g: &Group| usize::from(g.profile) == pi;
