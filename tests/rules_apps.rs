@@ -762,18 +762,28 @@ fn mailtrap_legacy_host_is_the_sandbox() {
 
 /// The rule codes `mailport check` reports on one document, in order.
 #[test]
-fn spring_protocol_smtp_is_the_default_not_a_tls_mode() {
-    let base = "spring.mail.host=smtp.gmail.com\nspring.mail.port=587\nspring.mail.username=me\nspring.mail.password=secret\n";
-    // Stays silent: `protocol=smtp` (the default) says nothing of STARTTLS, which another layer
-    // may set.
+fn spring_follows_jakarta_mail_defaults() {
+    // Jakarta Mail never starts TLS unless told (`starttls.enable`, `ssl.enable` default false),
+    // and its SMTP transport's default port is 25: `protocol=smtp` (the default) changes nothing.
+    let base =
+        "spring.mail.host=smtp.example.com\nspring.mail.username=me\nspring.mail.password=secret\n";
+    let on_587 = format!("{base}spring.mail.port=587\n");
+    assert_codes(&["MP004"], "application.properties", &on_587);
     assert_codes(
-        &[],
+        &["MP004"],
         "application-prod.properties",
-        &format!("{base}spring.mail.protocol=smtp\n"),
+        &format!("{on_587}spring.mail.protocol=smtp\n"),
     );
-    // Fires: STARTTLS switched off.
-    let off = format!("{base}spring.mail.properties.mail.smtp.starttls.enable=false\n");
+    assert_codes(&["MP004", "MP006"], "application.properties", base);
+    let off = format!("{on_587}spring.mail.properties.mail.smtp.starttls.enable=false\n");
     assert_codes(&["MP004"], "application.properties", &off);
+    // Stays silent: STARTTLS required; implicit TLS on its default port 465.
+    let required = format!(
+        "{on_587}spring.mail.properties.mail.smtp.starttls.enable=true\nspring.mail.properties.mail.smtp.starttls.required=true\n"
+    );
+    assert_codes(&[], "application.properties", &required);
+    let implicit = format!("{base}spring.mail.properties.mail.smtp.ssl.enable=true\n");
+    assert_codes(&[], "application.properties", &implicit);
 }
 
 #[test]
@@ -795,4 +805,17 @@ fn assert_codes(want: &[&str], name: &str, text: &str) {
         .map(|f| format!("{:?}", f.code).to_uppercase())
         .collect();
     assert_eq!(got, want, "{name}:\n{text}");
+}
+
+/// Mastodon reads SMTP_* from its environment only: WordPress constants of the same names are
+/// someone else's (PHPMailer's `SMTP_SECURE 'tls'` here), not Mastodon's defaults.
+#[test]
+fn smtp_constants_in_php_are_not_mastodon() {
+    check(
+        "wp-config.php",
+        "<?php\ndefine( 'SMTP_username', 'me@gmail.com' );\ndefine( 'SMTP_password', 'app-password' );\ndefine( 'SMTP_server', 'smtp.gmail.com' );\ndefine( 'SMTP_PORT', '587' );\ndefine( 'SMTP_SECURE', 'tls' );\ndefine( 'SMTP_AUTH', true );\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
 }

@@ -194,6 +194,53 @@ fn mastodon() {
     );
 }
 
+/// Mastodon's default (SMTP_ENABLE_STARTTLS unset: STARTTLS if offered) with a login is MP005; a
+/// PHP `define('SMTP_SERVER', …)` is not Mastodon's.
+#[test]
+fn mastodon_default_starttls_is_opportunistic() {
+    check(
+        "SMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587\nSMTP_LOGIN=postmaster@example.social\nSMTP_PASSWORD=secret\nSMTP_OPENSSL_VERIFY_MODE=none\n",
+        expect![[r#"
+            2:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Mastodon's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_TLS=true)
+                | SMTP_PORT=465
+                | SMTP_TLS=true
+              fix: Require STARTTLS (SMTP_ENABLE_STARTTLS=always)
+                | SMTP_ENABLE_STARTTLS=always
+            5:26 warning MP008 certificate checking is switched off (SMTP_OPENSSL_VERIFY_MODE=none) for smtp.mailgun.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "SMTP_SERVER=smtp.mailgun.org\nSMTP_PORT=587\nSMTP_LOGIN=postmaster@example.social\nSMTP_PASSWORD=secret\nSMTP_ENABLE_STARTTLS=always\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// `KEY: value` lines (read by the dotenv libraries of Node, Ruby and Compose) are settings:
+/// Grafana's environment written that way.
+#[test]
+fn yaml_style_env_lines() {
+    check(
+        "GF_SMTP_ENABLED: true\nGF_SMTP_HOST: smtp.gmail.com:587\nGF_SMTP_USER: me@example.com\nGF_SMTP_PASSWORD: app-password\nGF_SMTP_SKIP_VERIFY: true\n",
+        expect![[r#"
+            2:30 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Grafana's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                | GF_SMTP_HOST: smtp.gmail.com:465
+              fix: Require STARTTLS (STARTTLS_POLICY=MandatoryStartTLS)
+                | GF_SMTP_STARTTLS_POLICY: MandatoryStartTLS
+            5:22 warning MP008 certificate checking is switched off (GF_SMTP_SKIP_VERIFY=true) for smtp.gmail.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "GF_SMTP_ENABLED: true\nGF_SMTP_HOST: smtp.gmail.com:465\nGF_SMTP_USER: me@example.com\nGF_SMTP_PASSWORD: app-password\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn generic_env_secure_true_on_587() {
     check(
@@ -259,9 +306,9 @@ fn invalid_ports_and_references() {
 #[test]
 fn placeholder_ports_are_templates_and_words_are_not_ports() {
     check(
-        "A_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=PLACEHOLDER\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=your_port_here\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=xxx\nD_SMTP_HOST=smtp.example.com\nD_SMTP_PORT=@SMTP_PORT@\nE_SMTP_HOST=smtp.example.com\nE_SMTP_PORT=smtp\n",
+        "A_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=PLACEHOLDER\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=your_port_here\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=xxx\nD_SMTP_HOST=smtp.example.com\nD_SMTP_PORT=@SMTP_PORT@\nF_SMTP_HOST=smtp.example.com\nF_SMTP_PORT=your-smtp-port\nE_SMTP_HOST=smtp.example.com\nE_SMTP_PORT=smtp\n",
         expect![[r#"
-            10:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+            12:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
         "#]],
     );
 }

@@ -968,3 +968,25 @@ passwordeval `pass work`
         "#]],
     );
 }
+
+/// A mutt URL without a port goes to its scheme's port (smtp:// 25): Outlook.com takes
+/// submissions on 587 only. smtps:// is 465.
+#[test]
+fn mutt_url_without_a_port() {
+    check(
+        "muttrc",
+        "set smtp_url = \"smtp://me@example.com@smtp-mail.outlook.com\"\nset smtp_pass = \"secret\"\n",
+        expect![[r#"
+            1:39 error MP007 Outlook.com / Hotmail (Microsoft consumer) does not offer SMTP on smtp-mail.outlook.com:25: it documents only 587 (STARTTLS).
+              fix*: Use port 587 (STARTTLS)
+                | set smtp_url = "smtp://me@example.com@smtp-mail.outlook.com:587"
+        "#]],
+    );
+    check(
+        "muttrc",
+        "set smtp_url = \"smtps://me@gmail.com@smtp.gmail.com\"\nset smtp_pass = \"secret\"\nset folder = \"imaps://me@gmail.com@imap.gmail.com\"\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

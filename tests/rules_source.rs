@@ -862,3 +862,37 @@ fn empty_env_fallbacks_leave_the_variable() {
         "#]],
     );
 }
+
+/// nodemailer merges the service a variable names last: host, port and TLS mode are unknown (no
+/// MP005 from the defaults), but switching certificate checks off is still MP008.
+#[test]
+fn nodemailer_service_from_a_variable() {
+    check(
+        "mailer.js",
+        r#"const nodemailer = require('nodemailer');
+module.exports = function send(mailParams) {
+  const transporter = nodemailer.createTransport({
+    service: mailParams.service,
+    auth: { user: mailParams.user, pass: mailParams.pass },
+    tls: { rejectUnauthorized: false }
+  });
+  return transporter;
+};
+"#,
+        expect![[r#"
+            6:32 warning MP008 certificate checking is switched off (tls.rejectUnauthorized=false) for ${mailParams.service}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "mailer.js",
+        r#"const nodemailer = require('nodemailer');
+const transporter = nodemailer.createTransport({
+  service: process.env.MAIL_SERVICE,
+  auth: { user: process.env.MAIL_USER, pass: process.env.MAIL_PASS },
+});
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

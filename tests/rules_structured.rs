@@ -497,7 +497,14 @@ fn spring_properties_auth_switch_without_credentials() {
         "application.properties",
         "spring.mail.host=smtp.example.com\nspring.mail.port=25\nspring.mail.username=\nspring.mail.password=\nspring.mail.properties.mail.smtp.auth=true\n",
         expect![[r#"
-            clean
+            2:18 warning MP004 SMTP connection to smtp.example.com without TLS (Spring Boot / Jakarta Mail's default): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (properties.mail.smtp.ssl.enable=true)
+                | spring.mail.port=465
+                | spring.mail.properties.mail.smtp.ssl.enable=true
+              fix: Use port 587 with STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true)
+                | spring.mail.port=587
+                | spring.mail.properties.mail.smtp.starttls.enable=true
+                | spring.mail.properties.mail.smtp.starttls.required=true
         "#]],
     );
     check(
@@ -909,6 +916,65 @@ data:
             5:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 |     port: 465
+        "#]],
+    );
+}
+
+/// Redmine's configuration.yml hands `email_delivery.smtp_settings` to ActionMailer: the mail
+/// gem's default is STARTTLS only if offered.
+#[test]
+fn redmine_email_delivery() {
+    check(
+        "config/configuration.yml",
+        "default:\n  email_delivery:\n    delivery_method: :smtp\n    smtp_settings:\n      tls: false\n      address: mail.example.com\n      port: 25\n      authentication: :login\n      user_name: \"redmine@example.com\"\n      password: \"secret\"\n      openssl_verify_mode: 'none'\n",
+        expect![[r#"
+            7:13 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Redmine (Rails ActionMailer)'s default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |       tls: true
+                |       port: 465
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |       port: 587
+                |       enable_starttls: true
+            7:13 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses opportunistic STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |       tls: true
+                |       port: 465
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |       port: 587
+                |       enable_starttls: true
+            11:29 warning MP008 certificate checking is switched off (openssl_verify_mode=none) for mail.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "config/configuration.yml",
+        "production:\n  email_delivery:\n    delivery_method: :smtp\n    smtp_settings:\n      address: smtp.example.com\n      port: 465\n      tls: true\n      authentication: :login\n      user_name: \"redmine@example.com\"\n      password: <%= ENV['SMTP_PASSWORD'] %>\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// The Mastodon Helm chart's `mastodon.smtp` values become Mastodon's SMTP_* variables.
+#[test]
+fn mastodon_helm_values() {
+    check(
+        "values.yaml",
+        "mastodon:\n  smtp:\n    auth_method: plain\n    ca_file: /etc/ssl/certs/ca-certificates.crt\n    delivery_method: smtp\n    enable_starttls_auto: true\n    from_address: notifications@example.com\n    login: postmaster@example.com\n    password: secret\n    port: 587\n    server: smtp.mailgun.org\n    tls: false\n",
+        expect![[r#"
+            6:27 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |     enable_starttls_auto: false
+                |     port: 465
+                |     tls: true
+              fix: Require STARTTLS (enable_starttls=always)
+                |     enable_starttls: always
+        "#]],
+    );
+    check(
+        "values.yaml",
+        "mastodon:\n  smtp:\n    enable_starttls: always\n    from_address: notifications@example.com\n    login: postmaster@example.com\n    password: secret\n    port: 587\n    server: smtp.mailgun.org\n",
+        expect![[r#"
+            clean
         "#]],
     );
 }

@@ -323,6 +323,11 @@ impl Member {
     }
 }
 
+/// Lowercase key patterns of a profile, whatever their role.
+pub(crate) fn profile_keys(p: &Profile) -> Vec<String> {
+    profile_patterns(p).into_iter().map(|(k, _)| k).collect()
+}
+
 /// Lowercase key patterns of a profile with their roles.
 fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
     let mut out = Vec::new();
@@ -632,6 +637,16 @@ impl Group {
         root
     }
 
+    /// Whether the root is the one segment `segment` (no variable prefix), without building it.
+    fn root_is(&self, settings: &[Setting], segment: &str) -> bool {
+        self.root_len == 1
+            && self.prefix_len.is_none()
+            && settings
+                .get(self.root_at as usize)
+                .and_then(|s| s.path.first())
+                .is_some_and(|first| **first == *segment)
+    }
+
     /// Indices of the member settings.
     pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
         self.members.iter().map(|m| m.setting())
@@ -877,22 +892,24 @@ fn inherit_defaults(
             continue;
         };
         let of_profile = |g: &Group| usize::from(g.profile) == pi;
+        // The defaults block is the group whose root is exactly `from` (Alertmanager's `global`).
+        let is_defaults = |g: &Group| of_profile(g) && g.root_is(settings, &inherit.from);
         let defaults: Vec<(usize, Vec<Member>)> = groups
             .iter()
-            .filter(|g| of_profile(g) && g.root(settings) == [inherit.from.as_str()])
+            .filter(|g| is_defaults(g))
             .map(|g| (document(g), g.members.clone()))
             .collect();
         if defaults.is_empty() {
             continue;
         }
-        for g in groups.iter_mut().filter(|g| of_profile(g)) {
+        for g in groups.iter_mut() {
+            if !of_profile(g) || is_defaults(g) {
+                continue;
+            }
             let doc = document(g);
             let Some((_, from)) = defaults.iter().find(|(d, _)| *d == doc) else {
                 continue;
             };
-            if g.members.first().map(Member::setting) == from.first().map(Member::setting) {
-                continue;
-            }
             let own: Vec<&str> = g.members.iter().map(first_segment).collect();
             g.inherited = from
                 .iter()
@@ -1179,6 +1196,16 @@ fn read_endpoint(
         let found = crate::knowledge::services::lookup(table, &settings[m.setting()].value)?;
         Some((m.setting(), found))
     });
+    // A service named by a variable (`service: config.service`): nodemailer merges whatever it
+    // names last, so the host, port and TLS mode are the variable's: unknown, not the defaults.
+    let service_from_variable = match (&p.services, service) {
+        (Some(_), None) => members
+            .iter()
+            .find(|m| m.role() == Role::Service)
+            .map(|m| m.setting())
+            .filter(|&si| ports::is_reference(&settings[si].value)),
+        _ => None,
+    };
     let kept: Vec<&Member>;
     let members: &[&Member] = match service {
         Some((_, svc)) => {
@@ -1287,6 +1314,12 @@ fn read_endpoint(
             ..at
         });
     }
+    if let Some(si) = service_from_variable {
+        let at = located(settings, si);
+        e.locked.push(at.span.clone());
+        e.host = Some(at);
+        e.port = None;
+    }
     // The socket really goes to the override port (JavaMail's socketFactory.port).
     if let Some(m) = members.iter().find(|m| m.role() == Role::PortOverride) {
         if !is_blank(&settings[m.setting()].value) {
@@ -1317,6 +1350,11 @@ fn read_endpoint(
         }
         if let Some((port, span)) = &url.port {
             e.port = Some(part(settings, u.setting(), port, &shift(span)));
+        } else if p.url_scheme_ports {
+            e.default_port = Some(match mode {
+                SchemeMode::Implicit => ports::implicit_port(proto),
+                _ => ports::plaintext_port(proto),
+            });
         } else if mode == SchemeMode::Implicit || p.default_protocol() != Some(proto) {
             e.default_port = None;
         }
@@ -1451,6 +1489,9 @@ fn read_endpoint(
                 keys_used.push(si);
             }
         }
+    }
+    if service_from_variable.is_some() && e.conflicts.is_empty() {
+        mode = Some(Security::Unknown);
     }
     let port_implicit = port.is_some_and(|n| p.implicit_ports.iter().any(|&ip| u32::from(ip) == n));
     let mut from = SecurityFrom::Nothing;

@@ -1,7 +1,7 @@
 //! Fixes: turn "use port P with mode M" into exact edits on an endpoint's spans, in the document's
 //! own syntax. A fix that changes the mode changes every key involved in one edit.
 
-use super::endpoints::{located, normalise, Endpoint, Located, SecurityFrom};
+use super::endpoints::{self, located, normalise, Endpoint, Located, SecurityFrom};
 
 use super::findings::{Edit, Finding, Fix};
 use super::syntax::{formats, Setting, ValueKind};
@@ -259,20 +259,11 @@ pub(crate) fn new_entry(
     let key_text = if profile.flat {
         // Keep the variable prefix of the anchor (`GITEA__mailer__`, `SVC_0007_SMTP_`).
         let last = anchor.key();
-        let prefix = profile
-            .keys
-            .port
-            .iter()
-            .chain(&profile.keys.host)
-            .chain(profile.security.iter().map(|s| &s.key))
-            .chain(&profile.keys.hostport)
-            .chain(&profile.keys.url)
-            .chain(&profile.keys.user)
-            .chain(&profile.keys.password)
-            .filter(|k| {
-                last.len() >= k.len()
-                    && last.to_ascii_lowercase().ends_with(&k.to_ascii_lowercase())
-            })
+        // Any key of the profile may be the anchor (`GF_SMTP_SKIP_VERIFY`, a verify key).
+        let last_lc = last.to_ascii_lowercase();
+        let prefix = endpoints::profile_keys(profile)
+            .into_iter()
+            .filter(|k| last_lc.ends_with(k.as_str()))
             .map(|k| &last[..last.len() - k.len()])
             .min_by_key(|p| p.len())
             .unwrap_or("");

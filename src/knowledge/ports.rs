@@ -179,6 +179,16 @@ pub fn implicit_port(protocol: Protocol) -> u16 {
     }
 }
 
+/// The port a protocol's service is registered on, where the session starts in plaintext (SMTP's
+/// is 25, the relay port; 587 is submission).
+pub fn plaintext_port(protocol: Protocol) -> u16 {
+    match protocol {
+        Smtp => 25,
+        Imap => 143,
+        Pop3 => 110,
+    }
+}
+
 pub fn starttls_port(protocol: Protocol) -> u16 {
     match protocol {
         Smtp => 587,
@@ -213,9 +223,10 @@ pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
 }
 
 /// A port written as the name of what goes there, not as a wrong number: `PLACEHOLDER`,
-/// `YOUR_PORT`, `CHANGEME`, `xxx`, `port_hier_eintragen`, `@SMTP_PORT@` (autoconf), `*port` (a
-/// YAML alias). A name has no digit and is written as an identifier: all capitals, or words
-/// joined by `_`. A plain lowercase word (`smtp`, `ssl`) is a mistake and stays one.
+/// `YOUR_PORT`, `CHANGEME`, `xxx`, `port_hier_eintragen`, `your-smtp-port`, `@SMTP_PORT@`
+/// (autoconf), `*port` (a YAML alias). A name has no digit and is written as an identifier: all
+/// capitals, or words joined by `_` or `-`. A plain lowercase word (`smtp`, `ssl`) is a mistake
+/// and stays one.
 pub fn is_port_placeholder(value: &str) -> bool {
     let v = value.trim();
     let identifier = |s: &str| {
@@ -227,7 +238,9 @@ pub fn is_port_placeholder(value: &str) -> bool {
         return false;
     }
     let all_capitals = v.bytes().all(|b| !b.is_ascii_lowercase());
+    let words = |joiner: char| v.split(joiner).count() > 1 && v.split(joiner).all(identifier);
     (identifier(v) && (all_capitals || v.contains('_')))
+        || words('-')
         || v.len() >= 2 && v.bytes().all(|b| b == b'x' || b == b'X')
         || v.len() > 2 && v.starts_with('@') && v.ends_with('@') && identifier(&v[1..v.len() - 1])
         || v.len() > 1 && v.starts_with('*') && identifier(&v[1..])

@@ -217,6 +217,11 @@ pub struct Profile {
     /// a connection variable replaces an earlier one, which is dead (MP012).
     #[serde(default)]
     pub later_replaces: bool,
+    /// A URL without a port goes to its scheme's registered port (`smtp://` 25, `smtps://` 465,
+    /// `imap://` 143, `imaps://` 993, `pop://` 110, `pops://` 995), whatever protocol the profile
+    /// names: mutt asks `getservbyname` for the scheme's service.
+    #[serde(default)]
+    pub url_scheme_ports: bool,
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
     pub write: BTreeMap<String, Vec<WriteKey>>,

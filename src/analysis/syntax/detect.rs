@@ -324,6 +324,8 @@ fn mentions_mail(text: &str) -> bool {
         "mailer",
         "createtransport",
         "accounts.email",
+        // imapnotify's command keys: its configuration names no protocol.
+        "onnotify",
     ];
     // One fast pass over the text for all markers (a tree of source files is read by every
     // whole-tree check).
@@ -538,6 +540,11 @@ mod mail_format_tests {
             Some(Format::JavaScript)
         );
         assert_eq!(detect_format("server.js", None, "app.listen(3000)"), None);
+        let imapnotify = "exports.host = \"imap.example.com\";\nexports.onNotify = \"mbsync -a\";";
+        assert_eq!(
+            detect_format("posteo.js", None, imapnotify),
+            Some(Format::JavaScript)
+        );
         let nextcloud = "<?php\n$CONFIG = array('mail_smtpport' => 465);";
         assert_eq!(
             detect_format("config.php", None, nextcloud),

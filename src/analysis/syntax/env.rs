@@ -1,8 +1,8 @@
 //! `.env` adapter: a hand line lexer for `KEY=VALUE` files (`.env`, `.env.production`, `*.env`).
 //!
-//! Accepted: `KEY=VALUE`, `export KEY=VALUE`, `KEY = VALUE`, `'literal'`, `"escaped\n"` (may span
-//! lines), unquoted values ending at ` #` comments, full-line comments and blank lines. `${VAR}`
-//! references stay in the value verbatim.
+//! Accepted: `KEY=VALUE`, `export KEY=VALUE`, `KEY = VALUE`, `KEY: VALUE`, `'literal'`,
+//! `"escaped\n"` (may span lines), unquoted values ending at ` #` comments, full-line comments
+//! and blank lines. `${VAR}` references stay in the value verbatim.
 
 use tree_sitter::Parser;
 
@@ -153,7 +153,14 @@ pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) ->
     let key_end = pos;
     let sep_start = pos;
     pos = skip_blanks(bytes, pos);
-    if key_end == key_start || bytes.get(pos) != Some(&b'=') || pos >= eol {
+    // `KEY: value` is the YAML-style line the dotenv readers of Node, Ruby and Compose accept
+    // beside `KEY=value` (a colon, then a blank).
+    let separated = match bytes.get(pos) {
+        Some(b'=') => true,
+        Some(b':') => matches!(bytes.get(pos + 1), Some(b' ' | b'\t')),
+        _ => false,
+    };
+    if key_end == key_start || !separated || pos >= eol {
         let message = if key_end == key_start {
             "expected a variable name".to_string()
         } else {
@@ -301,6 +308,18 @@ mod tests {
                 KEY = "line1\nline2" Quoted value@47..58 "line1\nline2" style(at 63, lead "\n", prefix "" "", sep "=")
                 EMPTY = "" Plain value@70..70 "" style(at 70, lead "\n", prefix "" "", sep "=")
                 X = "" Plain value@75..75 "" style(at 91, lead "\n", prefix "" "", sep " = ")
+            "#]],
+        );
+    }
+
+    #[test]
+    fn yaml_style_lines_with_a_colon() {
+        check(
+            "GF_SMTP_HOST: smtp.gmail.com:587\nGF_SMTP_SKIP_VERIFY : true\nURL:http://x\n",
+            expect![[r#"
+                GF_SMTP_HOST = "smtp.gmail.com:587" Plain value@14..32 "smtp.gmail.com:587" style(at 32, lead "\n", prefix "" "", sep ": ")
+                GF_SMTP_SKIP_VERIFY = "true" Plain value@55..59 "true" style(at 59, lead "\n", prefix "" "", sep " : ")
+                error 60..72: expected '=' after URL
             "#]],
         );
     }
