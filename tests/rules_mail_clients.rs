@@ -990,3 +990,29 @@ fn mutt_url_without_a_port() {
         "#]],
     );
 }
+
+/// MP007 (a provider's host of another protocol) comes alone when the port is right for the
+/// connection's protocol; a port of the other protocol is MP002 as well, with its own fix.
+#[test]
+fn provider_host_of_another_protocol_with_and_without_a_wrong_port() {
+    let account = "account gmail\nhost imap.gmail.com\ntls on\ntls_starttls off\nauth on\nuser me@gmail.com\npassword secret\n";
+    check(
+        ".msmtprc",
+        &format!("{account}port 465\n"),
+        expect![[r#"
+            2:6 error MP007 imap.gmail.com is Gmail / Google Workspace's IMAP server, but this is an SMTP connection. Use Gmail / Google Workspace's SMTP host.
+              fix*: Use smtp.gmail.com
+                | host smtp.gmail.com
+        "#]],
+    );
+    check(
+        ".msmtprc",
+        &format!("{account}port 993\n"),
+        expect![[r#"
+            2:6 error MP007 imap.gmail.com is Gmail / Google Workspace's IMAP server, but this is an SMTP connection. Use Gmail / Google Workspace's SMTP host.
+            8:6 error MP002 port 993 is the IMAP port (imaps), but this is an SMTP connection: it will reach the wrong service. SMTP uses 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 (implicit TLS)
+                | port 465
+        "#]],
+    );
+}
