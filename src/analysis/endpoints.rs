@@ -323,9 +323,13 @@ impl Member {
     }
 }
 
-/// Lowercase key patterns of a profile, whatever their role.
-pub(crate) fn profile_keys(p: &Profile) -> Vec<String> {
-    profile_patterns(p).into_iter().map(|(k, _)| k).collect()
+/// Lowercase key patterns of a profile, whatever their role, as the index holds them.
+pub(crate) fn profile_keys(p: &Profile) -> impl Iterator<Item = &'static str> {
+    let at = profiles::all().iter().position(|q| q.id == p.id);
+    at.and_then(|pi| index().patterns.get(pi))
+        .into_iter()
+        .flatten()
+        .map(|pat| pat.text.as_str())
 }
 
 /// Lowercase key patterns of a profile with their roles.

@@ -262,8 +262,7 @@ pub(crate) fn new_entry(
         // Any key of the profile may be the anchor (`GF_SMTP_SKIP_VERIFY`, a verify key).
         let last_lc = last.to_ascii_lowercase();
         let prefix = endpoints::profile_keys(profile)
-            .into_iter()
-            .filter(|k| last_lc.ends_with(k.as_str()))
+            .filter(|k| last_lc.ends_with(k))
             .map(|k| &last[..last.len() - k.len()])
             .min_by_key(|p| p.len())
             .unwrap_or("");
