@@ -46,13 +46,15 @@ struct State {
     /// The settings are in document order (binary search finds the one an edit is in).
     sorted: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
-    /// a big document, are remembered only through `in_candidate`.
+    /// a big document, are remembered only through `may_move_claims`.
     candidates: Vec<Group>,
     claimed: Vec<Claimed>,
     /// Setting index → index into `claimed`, or `None` when no claimed group reads it.
     claimed_by: Vec<Option<usize>>,
-    /// The setting is a member of some candidate group (claimed or not).
-    in_candidate: Vec<bool>,
+    /// An edit of the setting's value may change which group claims what: no claimed group reads
+    /// it alone, or a group that would have read it gave no endpoint (and a new value may make
+    /// it give one, and claim first).
+    may_move_claims: Vec<bool>,
     /// The result, kept up to date in place; `*_owner` say which claimed group each entry came
     /// from (`usize::MAX`: a syntax error).
     analysis: Analysis,
@@ -335,6 +337,7 @@ impl State {
                 }
             }
         }
+        let mut read_empty = vec![false; settings.len()];
         let mut claimed = Vec::new();
         let mut endpoints: Vec<(usize, Endpoint)> = Vec::new();
         // MP000 only where mail settings could be: see `prefilter`.
@@ -345,7 +348,18 @@ impl State {
             .map(|f| (usize::MAX, f))
             .collect();
         for (group, members, eps) in endpoints::claim(&candidates, settings.len(), |gi, members| {
-            endpoints::read_group(&candidates[gi], members, settings)
+            let eps = endpoints::read_group(&candidates[gi], members, settings);
+            if eps.is_empty() {
+                // A new value may make this group give an endpoint and claim before a later one
+                // (fuzz/regressions/incremental_edits/mutt-later-smtp-url-scheme-edit).
+                for &pos in members {
+                    let si = endpoints::member_setting(&candidates[gi], pos);
+                    if let Some(slot) = si.and_then(|si| read_empty.get_mut(si)) {
+                        *slot = true;
+                    }
+                }
+            }
+            eps
         }) {
             let ci = claimed.len();
             let mut found = Vec::new();
@@ -386,6 +400,12 @@ impl State {
                 }
             }
         }
+        let may_move_claims = claimed_by
+            .iter()
+            .zip(in_candidate)
+            .zip(read_empty)
+            .map(|((by, candidate), empty)| empty || (candidate && by.is_none()))
+            .collect();
         let candidates = keep_claimed(candidates, &mut claimed);
         endpoints.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
         if format == Format::Xml {
@@ -417,7 +437,7 @@ impl State {
             candidates,
             claimed,
             claimed_by,
-            in_candidate,
+            may_move_claims,
             analysis: Analysis {
                 findings,
                 endpoints,
@@ -534,11 +554,12 @@ impl State {
         }
         let mut groups: Vec<usize> = Vec::new();
         for &si in &touched {
-            match self.claimed_by.get(si).copied().flatten() {
-                Some(ci) => groups.push(ci),
-                // A value of an unclaimed group may make it claim (a host that names the protocol).
-                None if self.in_candidate.get(si).copied().unwrap_or(false) => return false,
-                None => {}
+            // A value of an unclaimed group may make it claim (a host that names the protocol).
+            if self.may_move_claims.get(si).copied().unwrap_or(true) {
+                return false;
+            }
+            if let Some(ci) = self.claimed_by.get(si).copied().flatten() {
+                groups.push(ci);
             }
         }
         groups.sort_unstable();
@@ -734,6 +755,22 @@ mod tests {
             ],
         );
         assert!(n >= 6, "only {n} edits took the fast path");
+    }
+
+    /// A value edit that makes a group read an endpoint where it read none lets that group claim
+    /// its settings before another: mutt's later `smtp_url` becomes readable, mutt's group claims
+    /// both URLs from the generic one, and the earlier URL gets MP012.
+    #[test]
+    fn a_value_that_makes_a_group_readable_changes_the_claims() {
+        let text = "set smtp_url = \"smtp://me@smtp.example.com:587/\"\nset ssl_starttls = yes\nset smtp_url = \"smtpx://me@smtp.example.com:465/\"\nset ssl_force_tls = yes\n";
+        same_as_fresh(
+            Format::Muttrc,
+            text,
+            &[
+                ("smtpx", 4, 1, ""),
+                ("smtp://me@smtp.example.com:465", 0, 4, "smtq"),
+            ],
+        );
     }
 
     /// Edits inside a document held in a value (and the edit that turns it into a value no
