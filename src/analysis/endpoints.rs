@@ -1012,8 +1012,17 @@ pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
     .into_iter()
     .flat_map(|(_, _, e)| e)
     .collect();
-    out.sort_by_key(|e| e.settings.first().copied().unwrap_or(0));
+    out.sort_by(document_order);
     out
+}
+
+/// Endpoints in the order of their settings in the document. Endpoints of groups that inherit
+/// a defaults block (Alertmanager's `global`) start with the same setting: the rest of their
+/// settings, then the anchor, decide, so that every analysis lists them alike.
+pub fn document_order(a: &Endpoint, b: &Endpoint) -> std::cmp::Ordering {
+    a.settings
+        .cmp(&b.settings)
+        .then_with(|| a.anchor.cmp(&b.anchor))
 }
 
 /// Members of one group read at most. Real groups have a few dozen; a group this large is a

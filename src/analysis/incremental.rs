@@ -407,7 +407,7 @@ impl State {
             .map(|((by, candidate), empty)| empty || (candidate && by.is_none()))
             .collect();
         let candidates = keep_claimed(candidates, &mut claimed);
-        endpoints.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
+        endpoints.sort_by(|(_, a), (_, b)| endpoints::document_order(a, b));
         if format == Format::Xml {
             // An autoconfig file lists alternatives of one server: 25 after 465/587 is a fallback.
             let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
@@ -610,7 +610,7 @@ impl State {
             })
             .collect();
         eps.extend(fresh_endpoints);
-        eps.sort_by_key(|(_, e)| e.settings.first().copied().unwrap_or(0));
+        eps.sort_by(|(_, a), (_, b)| endpoints::document_order(a, b));
         (self.endpoint_owner, self.analysis.endpoints) = eps.into_iter().unzip();
         self.errors.clone_from(&parsed.errors);
         for ((span, kind, _), setting) in self.values.iter_mut().zip(&parsed.settings) {
@@ -769,6 +769,22 @@ mod tests {
             &[
                 ("smtpx", 4, 1, ""),
                 ("smtp://me@smtp.example.com:465", 0, 4, "smtq"),
+            ],
+        );
+    }
+
+    /// Alertmanager receivers inherit `global`: their endpoints start with the same setting, and
+    /// a value edit in one keeps the order a fresh analysis gives
+    /// (fuzz/regressions/incremental_edits/alertmanager-receiver-host-edit).
+    #[test]
+    fn endpoints_that_inherit_the_same_defaults_keep_their_order() {
+        let text = "global:\n  smtp_smarthost: 'smtp.example.com:587'\n  smtp_from: 'am@example.com'\n  smtp_auth_username: 'am'\n  smtp_auth_password: 'secret'\nroute:\n  receiver: ops\nreceivers:\n  - name: ops\n    email_configs:\n      - to: ops@example.com\n        smarthost: 'smtp.example.com:465'\n        require_tls: false\n      - to: oncall@example.com\n        smarthost: 'smtp.example.net:587'\n        require_tls: true\n";
+        same_as_fresh(
+            Format::Yaml,
+            text,
+            &[
+                ("example.com:465", 8, 3, "org"),
+                ("example.org:465", 12, 3, "25"),
             ],
         );
     }
