@@ -24,6 +24,27 @@ pub const BY_VARIABLE: &[(&str, Format)] = &[
 /// Parents whose entries are files by name (Kubernetes ConfigMap and Secret `data`/`stringData`).
 const FILE_MAPS: &[&str] = &["data", "stringData"];
 
+/// Nix options whose text Home Manager or NixOS writes into a client's or server's file: the
+/// option's key path, and the name of that file (which decides its format).
+const NIX_OPTIONS: &[(&[&str], &str)] = &[
+    // Home Manager: "Extra lines added to `$HOME/.config/aerc/accounts.conf`".
+    (&["programs", "aerc", "extraAccounts"], "accounts.conf"),
+    // Home Manager and NixOS: extra lines of the msmtp configuration.
+    (&["programs", "msmtp", "extraConfig"], "msmtprc"),
+    // Home Manager: extra lines of the mbsync and NeoMutt configurations.
+    (&["programs", "mbsync", "extraConfig"], "mbsyncrc"),
+    (&["programs", "neomutt", "extraConfig"], "neomuttrc"),
+    // NixOS (until 25.05): "Extra lines to be added verbatim to the main.cf configuration file".
+    (&["services", "postfix", "extraConfig"], "main.cf"),
+];
+
+/// Nix attribute sets whose entries are files by name, each written from its `text` attribute:
+/// Home Manager `home.file`, `xdg.configFile`, `xdg.dataFile`; NixOS `environment.etc`.
+const NIX_FILE_MAPS: &[&str] = &["file", "configFile", "dataFile", "etc"];
+
+/// Last keys of the Nix settings that can hold a document (see the two tables above).
+const NIX_DOCUMENT_KEYS: &[&str] = &["extraAccounts", "extraConfig", "text"];
+
 /// Embedded documents bigger than this are not read (a generated blob, not a config).
 const MAX_EMBEDDED_BYTES: usize = 256 * 1024;
 
@@ -41,9 +62,23 @@ pub struct Embedded {
 /// Could the setting whose last key is `key` hold an embedded document? (A long-lived document
 /// keeps such settings although no profile reads them.)
 pub fn could_hold_document(key: &str) -> bool {
-    // `key` is the last segment of a split dotted key: `ini` of `app.ini`.
-    const EXTENSIONS: &[&str] = &["env", "ini", "properties", "toml", "yml", "yaml", "json"];
+    // `key` is the last segment of a split dotted key: `ini` of `app.ini`, `cf` of `main.cf`, `conf`
+    // of `accounts.conf` (a test checks that every file name the format table decides by is here).
+    const EXTENSIONS: &[&str] = &[
+        "env",
+        "ini",
+        "properties",
+        "toml",
+        "yml",
+        "yaml",
+        "json",
+        "jsonc",
+        "cf",
+        "conf",
+        "cfg",
+    ];
     BY_VARIABLE.iter().any(|(name, _)| *name == key)
+        || NIX_DOCUMENT_KEYS.contains(&key)
         || EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(key))
         || file_name_format(key).is_some()
 }
@@ -64,12 +99,82 @@ fn file_name_format(name: &str) -> Option<Format> {
     (spec.gate == Gate::Open && spec.heredoc_scripts.is_empty()).then_some(format)
 }
 
-/// The embedded documents of an outer document of `format` (YAML only: compose files, Kubernetes
-/// manifests and Helm values are where they occur).
+/// The embedded documents of an outer document of `format`: YAML (compose files, Kubernetes
+/// manifests and Helm values) and Nix (Home Manager and NixOS options that hold a file's text).
 pub fn find(text: &str, format: Format, settings: &[Setting]) -> Vec<Embedded> {
-    if format != Format::Yaml {
-        return Vec::new();
+    match format {
+        Format::Yaml => find_in_yaml(text, settings),
+        Format::Nix => find_in_nix(text, settings),
+        _ => Vec::new(),
     }
+}
+
+fn find_in_nix(text: &str, settings: &[Setting]) -> Vec<Embedded> {
+    let mut out = Vec::new();
+    for s in settings {
+        if out.len() >= MAX_EMBEDDED {
+            break;
+        }
+        if !NIX_DOCUMENT_KEYS.contains(&s.key()) {
+            continue;
+        }
+        let path = &s.path;
+        let ends_with = |option: &[&str]| {
+            path.len() >= option.len()
+                && path[path.len() - option.len()..]
+                    .iter()
+                    .zip(option)
+                    .all(|(segment, name)| **segment == **name)
+        };
+        let by_option = NIX_OPTIONS
+            .iter()
+            .find(|(option, _)| ends_with(option))
+            .and_then(|(_, name)| file_name_format(name));
+        let inner = by_option.or_else(|| {
+            // `home.file.".msmtprc".text`, `xdg.configFile."aerc/accounts.conf".text`.
+            let [.., map, name, last] = path.as_slice() else {
+                return None;
+            };
+            let base = name.rsplit('/').next().unwrap_or(name);
+            (&**last == "text" && NIX_FILE_MAPS.contains(&&**map))
+                .then(|| file_name_format(base))
+                .flatten()
+        });
+        let Some(inner) = inner else { continue };
+        if let Some(span) = nix_indented_text(text, s) {
+            if span.len() <= MAX_EMBEDDED_BYTES {
+                out.push(Embedded {
+                    format: inner,
+                    span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Where the lines of a Nix indented string (`'' … ''`) are, when they map back byte for byte:
+/// no escape (`''$`, `'''`, `''\n`) inside. Nix removes the lines' common indentation when it
+/// writes the file; the inner formats read lines indented alike as the file's own.
+fn nix_indented_text(text: &str, s: &Setting) -> Option<Span> {
+    let written = text.get(s.value_span.clone())?;
+    let inner = written.strip_prefix("''")?.strip_suffix("''")?;
+    if inner.contains("''") {
+        return None;
+    }
+    // The text starts on the line after the opening quotes when nothing follows them.
+    let first_break = inner.find('\n')?;
+    let skip = if inner[..first_break].trim().is_empty() {
+        first_break + 1
+    } else {
+        0
+    };
+    let start = s.value_span.start + 2 + skip;
+    let end = s.value_span.end - 2;
+    (start <= end).then_some(start..end)
+}
+
+fn find_in_yaml(text: &str, settings: &[Setting]) -> Vec<Embedded> {
     let mut out = Vec::new();
     for s in settings {
         if out.len() >= MAX_EMBEDDED {
@@ -254,6 +359,22 @@ mod tests {
             "  gitlab_rails['smtp_port'] = 465\n".repeat(MAX_EMBEDDED_BYTES / 30)
         );
         assert!(embedded_of(&big).is_empty());
+    }
+
+    /// A long-lived document keeps every value a file name could make a document of.
+    #[test]
+    fn every_file_name_that_decides_a_format_is_kept() {
+        for row in formats::FORMATS {
+            for name in row.names {
+                let written = name.text().trim_start_matches('.');
+                // (`pine.conf.fixed`: no one names a ConfigMap entry so.)
+                if file_name_format(written).is_none() || written.matches('.').count() > 1 {
+                    continue;
+                }
+                let last = written.rsplit('.').next().unwrap_or(written);
+                assert!(could_hold_document(last), "{written}: `{last}` is not kept");
+            }
+        }
     }
 
     #[test]
