@@ -1,12 +1,14 @@
 //! Documents inside a value of another document: GitLab's `GITLAB_OMNIBUS_CONFIG` (Ruby, the
 //! `gitlab.rb` syntax) in a compose file or Kubernetes manifest, a ConfigMap's `data:` entry named
 //! like a config file (`app.ini`, `application.properties`, `.env`, `msmtprc` …) holding that
-//! file. Each is read with its own format's adapter and profiles, with offsets that are the outer
+//! file, a Nix option that Home Manager or NixOS writes into a client's file (`extraAccounts` of
+//! aerc, `home.file.".msmtprc".text`). Each is read with its own format's adapter and profiles, with offsets that are the outer
 //! document's, so findings land on the right line and fixes edit the right bytes.
 //!
 //! Only values whose text maps byte for byte back into the outer document are read: a literal
-//! block scalar (`|`: its lines as written, indentation included, which none of the inner formats
-//! minds), or a one-line string without escapes. One level only: a document found inside an
+//! block scalar (`|`: its lines as written, indentation included, which the inner formats read as
+//! the file's own: Postfix starts its lines at the first line's indentation), a Nix indented
+//! string without escapes, or a one-line string without escapes. One level only: a document found inside an
 //! embedded document is not read again.
 
 use super::syntax::formats::{self, Gate};
