@@ -104,55 +104,48 @@ fn file_name_format(name: &str) -> Option<Format> {
 /// The embedded documents of an outer document of `format`: YAML (compose files, Kubernetes
 /// manifests and Helm values) and Nix (Home Manager and NixOS options that hold a file's text).
 pub fn find(text: &str, format: Format, settings: &[Setting]) -> Vec<Embedded> {
-    match format {
-        Format::Yaml => find_in_yaml(text, settings),
-        Format::Nix => find_in_nix(text, settings),
-        _ => Vec::new(),
-    }
+    let in_value: fn(&str, &Setting) -> Option<Embedded> = match format {
+        Format::Yaml => in_yaml_value,
+        Format::Nix => in_nix_value,
+        _ => return Vec::new(),
+    };
+    settings
+        .iter()
+        .filter_map(|s| in_value(text, s))
+        .filter(|e| e.span.len() <= MAX_EMBEDDED_BYTES)
+        .take(MAX_EMBEDDED)
+        .collect()
 }
 
-fn find_in_nix(text: &str, settings: &[Setting]) -> Vec<Embedded> {
-    let mut out = Vec::new();
-    for s in settings {
-        if out.len() >= MAX_EMBEDDED {
-            break;
-        }
-        if !NIX_DOCUMENT_KEYS.contains(&s.key()) {
-            continue;
-        }
-        let path = &s.path;
-        let ends_with = |option: &[&str]| {
-            path.len() >= option.len()
-                && path[path.len() - option.len()..]
-                    .iter()
-                    .zip(option)
-                    .all(|(segment, name)| **segment == **name)
-        };
-        let by_option = NIX_OPTIONS
-            .iter()
-            .find(|(option, _)| ends_with(option))
-            .and_then(|(_, name)| file_name_format(name));
-        let inner = by_option.or_else(|| {
-            // `home.file.".msmtprc".text`, `xdg.configFile."aerc/accounts.conf".text`.
-            let [.., map, name, last] = path.as_slice() else {
-                return None;
-            };
-            let base = name.rsplit('/').next().unwrap_or(name);
-            (&**last == "text" && NIX_FILE_MAPS.contains(&&**map))
-                .then(|| file_name_format(base))
-                .flatten()
-        });
-        let Some(inner) = inner else { continue };
-        if let Some(span) = nix_indented_text(text, s) {
-            if span.len() <= MAX_EMBEDDED_BYTES {
-                out.push(Embedded {
-                    format: inner,
-                    span,
-                });
-            }
-        }
+/// The document in a Nix setting's value, if it holds one.
+fn in_nix_value(text: &str, s: &Setting) -> Option<Embedded> {
+    if !NIX_DOCUMENT_KEYS.contains(&s.key()) {
+        return None;
     }
-    out
+    let path = &s.path;
+    let ends_with = |option: &[&str]| {
+        path.len() >= option.len()
+            && path[path.len() - option.len()..]
+                .iter()
+                .zip(option)
+                .all(|(segment, name)| **segment == **name)
+    };
+    let by_option = NIX_OPTIONS
+        .iter()
+        .find(|(option, _)| ends_with(option))
+        .and_then(|(_, name)| file_name_format(name));
+    let format = by_option.or_else(|| {
+        // `home.file.".msmtprc".text`, `xdg.configFile."aerc/accounts.conf".text`.
+        let [.., map, name, last] = path.as_slice() else {
+            return None;
+        };
+        let base = name.rsplit('/').next().unwrap_or(name);
+        (&**last == "text" && NIX_FILE_MAPS.contains(&&**map))
+            .then(|| file_name_format(base))
+            .flatten()
+    })?;
+    let span = nix_indented_text(text, s)?;
+    Some(Embedded { format, span })
 }
 
 /// Where the lines of a Nix indented string (`'' … ''`) are, when they map back byte for byte:
@@ -176,43 +169,30 @@ fn nix_indented_text(text: &str, s: &Setting) -> Option<Span> {
     (start <= end).then_some(start..end)
 }
 
-fn find_in_yaml(text: &str, settings: &[Setting]) -> Vec<Embedded> {
-    let mut out = Vec::new();
-    for s in settings {
-        if out.len() >= MAX_EMBEDDED {
-            break;
-        }
-        let key = s.key();
-        let by_variable = BY_VARIABLE
-            .iter()
-            .find(|(name, _)| *name == key)
-            .map(|(_, f)| *f);
-        let inner = by_variable.or_else(|| {
-            // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
-            // key as written, its parent the segment before its parts.
-            let written = text.get(s.key_span.clone()).unwrap_or("");
-            let parts = written.split('.').filter(|p| !p.is_empty()).count().max(1);
-            let parent = s
-                .path
-                .len()
-                .checked_sub(parts + 1)
-                .and_then(|i| s.path.get(i))?;
-            FILE_MAPS
-                .contains(&&**parent)
-                .then(|| file_name_format(written))
-                .flatten()
-        });
-        let Some(inner) = inner else { continue };
-        if let Some(span) = mapped_text(text, s) {
-            if span.len() <= MAX_EMBEDDED_BYTES {
-                out.push(Embedded {
-                    format: inner,
-                    span,
-                });
-            }
-        }
-    }
-    out
+/// The document in a YAML setting's value, if it holds one.
+fn in_yaml_value(text: &str, s: &Setting) -> Option<Embedded> {
+    let key = s.key();
+    let by_variable = BY_VARIABLE
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, f)| *f);
+    let format = by_variable.or_else(|| {
+        // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
+        // key as written, its parent the segment before its parts.
+        let written = text.get(s.key_span.clone()).unwrap_or("");
+        let parts = written.split('.').filter(|p| !p.is_empty()).count().max(1);
+        let parent = s
+            .path
+            .len()
+            .checked_sub(parts + 1)
+            .and_then(|i| s.path.get(i))?;
+        FILE_MAPS
+            .contains(&&**parent)
+            .then(|| file_name_format(written))
+            .flatten()
+    })?;
+    let span = mapped_text(text, s)?;
+    Some(Embedded { format, span })
 }
 
 /// Where a value's text is in the document when it maps back byte for byte: the lines of a
