@@ -224,3 +224,63 @@ fn gitlab_omnibus_config_with_compose_variables() {
         "#]],
     );
 }
+
+/// Home Manager writes `programs.aerc.extraAccounts` into aerc's `accounts.conf`: the lines are
+/// read as that file (indented alike, as Nix writes them without the common indentation).
+#[test]
+fn nix_option_holding_a_client_file_is_read_as_that_file() {
+    check(
+        "home.nix",
+        "{ pkgs, ... }:\n{\n  programs.aerc = {\n    enable = true;\n    extraAccounts = ''\n      [Gmail]\n      source = imaps://me%40gmail.com@imap.gmail.com:993\n      outgoing = smtps://me%40gmail.com@smtp.gmail.com:587\n      outgoing-cred-cmd = pass show gmail\n    '';\n  };\n}\n",
+        expect![[r#"
+            8:56 error MP003 port 587 expects a plaintext greeting and STARTTLS, but the smtps:// scheme starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       outgoing = smtps://me%40gmail.com@smtp.gmail.com:465
+              fix: Require STARTTLS (smtp://)
+                |       outgoing = smtp://me%40gmail.com@smtp.gmail.com:587
+        "#]],
+    );
+    // A file by name: `home.file."…".text` (implicit TLS on 587 is found), `xdg.configFile."…".text`
+    // (aerc's `smtp+plain://` is STARTTLS on 587: clean).
+    check(
+        "home.nix",
+        "{\n  home.file.\".msmtprc\".text = ''\n    account default\n    host smtp.example.com\n    port 587\n    auth on\n    user me\n    passwordeval pass show mail\n    tls on\n    tls_starttls off\n  '';\n  xdg.configFile.\"aerc/accounts.conf\".text = ''\n    [Work]\n    outgoing = smtp+plain://me@smtp.example.com:587\n  '';\n}\n",
+        expect![[r#"
+            5:10 error MP003 port 587 expects a plaintext greeting and STARTTLS, but tls=on with tls_starttls=off starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     port 465
+              fix: Require STARTTLS (tls_starttls=on)
+                |     tls_starttls on
+        "#]],
+    );
+}
+
+/// Options that hold other text stay unread: another program's `extraConfig`, an msmtp account's
+/// own extra lines (they continue an account block the module writes), an escaped string.
+#[test]
+fn nix_text_that_is_no_client_file_stays_unread() {
+    check(
+        "home.nix",
+        "{\n  programs.git.extraConfig = ''\n    [sendemail]\n    smtpserver = smtp.example.com\n    smtpserverport = 25\n  '';\n  programs.msmtp.accounts.alerts.extraConfig = ''\n    port 465\n    tls_starttls on\n  '';\n  programs.neomutt.extraConfig = ''\n    set smtp_url = \"smtps://me@smtp.example.com:''${port}\"\n  '';\n}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// A ConfigMap's `main.cf: |` block is written out without its indentation: each line is a
+/// setting of its own, and the relay on 465 without wrapper mode is found.
+#[test]
+fn configmap_main_cf_lines_are_read_as_postfix_writes_them() {
+    check(
+        "postfix-configmap.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: postfix\ndata:\n  main.cf: |\n    relayhost = [smtp.gmail.com]:465\n    smtp_sasl_auth_enable = yes\n    smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n    smtp_tls_security_level = encrypt\n",
+        expect![[r#"
+            7:34 error MP003 port 465 starts with TLS (implicit TLS), but smtp_tls_security_level=encrypt means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (smtp_tls_wrappermode=yes)
+                |     smtp_tls_wrappermode = yes
+              fix: Use port 587 (STARTTLS)
+                |     relayhost = [smtp.gmail.com]:587
+        "#]],
+    );
+}

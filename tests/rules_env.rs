@@ -123,6 +123,36 @@ fn laravel_10_encryption_is_ignored_port_decides() {
     );
 }
 
+/// A `.env` of the Vite generation (laravel/laravel 9.x from June 2022 on) is one of Symfony
+/// Mailer's: MAIL_ENCRYPTION is ignored and the port decides. One of the Mix generation (8.x or
+/// early 9.x) stays undecided.
+#[test]
+fn laravel_vite_generation_ignores_encryption() {
+    let mail = "MAIL_MAILER=smtp\nMAIL_HOST=smtp.gmail.com\nMAIL_PORT=587\nMAIL_USERNAME=me@gmail.com\nMAIL_PASSWORD=app-password\nMAIL_ENCRYPTION=tls\n";
+    check(
+        &format!("APP_NAME=Shop\n{mail}\nVITE_PUSHER_APP_KEY=\"${{PUSHER_APP_KEY}}\"\n"),
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Laravel on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                | MAIL_PORT=465
+        "#]],
+    );
+    check(
+        &format!("{mail}VITE_APP_NAME=\"${{APP_NAME}}\"\n"),
+        expect![[r#"
+            3:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Laravel on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                | MAIL_PORT=465
+        "#]],
+    );
+    check(
+        &format!("{mail}MIX_PUSHER_APP_KEY=\"${{PUSHER_APP_KEY}}\"\n"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn laravel_opportunistic_on_587_with_password() {
     check(
@@ -306,9 +336,16 @@ fn invalid_ports_and_references() {
 #[test]
 fn placeholder_ports_are_templates_and_words_are_not_ports() {
     check(
-        "A_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=PLACEHOLDER\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=your_port_here\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=xxx\nD_SMTP_HOST=smtp.example.com\nD_SMTP_PORT=@SMTP_PORT@\nF_SMTP_HOST=smtp.example.com\nF_SMTP_PORT=your-smtp-port\nE_SMTP_HOST=smtp.example.com\nE_SMTP_PORT=smtp\n",
+        "A_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=PLACEHOLDER\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=your_port_here\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=xxx\nD_SMTP_HOST=smtp.example.com\nD_SMTP_PORT=@SMTP_PORT@\nF_SMTP_HOST=smtp.example.com\nF_SMTP_PORT=your-smtp-port\nG_SMTP_HOST=smtp.example.com\nG_SMTP_PORT=[port]\nH_SMTP_HOST=smtp.example.com\nH_SMTP_PORT={smtp port}\nE_SMTP_HOST=smtp.example.com\nE_SMTP_PORT=smtp\n",
         expect![[r#"
-            12:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+            16:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+        "#]],
+    );
+    // Brackets around something that is no name are still no port.
+    check(
+        "SMTP_HOST=smtp.example.com\nSMTP_PORT=[587]\n",
+        expect![[r#"
+            2:11 error MP001 invalid SMTP port: '[587]' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
         "#]],
     );
 }

@@ -1,12 +1,14 @@
 //! Documents inside a value of another document: GitLab's `GITLAB_OMNIBUS_CONFIG` (Ruby, the
 //! `gitlab.rb` syntax) in a compose file or Kubernetes manifest, a ConfigMap's `data:` entry named
 //! like a config file (`app.ini`, `application.properties`, `.env`, `msmtprc` …) holding that
-//! file. Each is read with its own format's adapter and profiles, with offsets that are the outer
+//! file, a Nix option that Home Manager or NixOS writes into a client's file (`extraAccounts` of
+//! aerc, `home.file.".msmtprc".text`). Each is read with its own format's adapter and profiles, with offsets that are the outer
 //! document's, so findings land on the right line and fixes edit the right bytes.
 //!
 //! Only values whose text maps byte for byte back into the outer document are read: a literal
-//! block scalar (`|`: its lines as written, indentation included, which none of the inner formats
-//! minds), or a one-line string without escapes. One level only: a document found inside an
+//! block scalar (`|`: its lines as written, indentation included, which the inner formats read as
+//! the file's own: Postfix starts its lines at the first line's indentation), a Nix indented
+//! string without escapes, or a one-line string without escapes. One level only: a document found inside an
 //! embedded document is not read again.
 
 use super::syntax::formats::{self, Gate};
@@ -23,6 +25,27 @@ pub const BY_VARIABLE: &[(&str, Format)] = &[
 
 /// Parents whose entries are files by name (Kubernetes ConfigMap and Secret `data`/`stringData`).
 const FILE_MAPS: &[&str] = &["data", "stringData"];
+
+/// Nix options whose text Home Manager or NixOS writes into a client's or server's file: the
+/// option's key path, and the name of that file (which decides its format).
+const NIX_OPTIONS: &[(&[&str], &str)] = &[
+    // Home Manager: "Extra lines added to `$HOME/.config/aerc/accounts.conf`".
+    (&["programs", "aerc", "extraAccounts"], "accounts.conf"),
+    // Home Manager and NixOS: extra lines of the msmtp configuration.
+    (&["programs", "msmtp", "extraConfig"], "msmtprc"),
+    // Home Manager: extra lines of the mbsync and NeoMutt configurations.
+    (&["programs", "mbsync", "extraConfig"], "mbsyncrc"),
+    (&["programs", "neomutt", "extraConfig"], "neomuttrc"),
+    // NixOS (until 25.05): "Extra lines to be added verbatim to the main.cf configuration file".
+    (&["services", "postfix", "extraConfig"], "main.cf"),
+];
+
+/// Nix attribute sets whose entries are files by name, each written from its `text` attribute:
+/// Home Manager `home.file`, `xdg.configFile`, `xdg.dataFile`; NixOS `environment.etc`.
+const NIX_FILE_MAPS: &[&str] = &["file", "configFile", "dataFile", "etc"];
+
+/// Last keys of the Nix settings that can hold a document (see the two tables above).
+const NIX_DOCUMENT_KEYS: &[&str] = &["extraAccounts", "extraConfig", "text"];
 
 /// Embedded documents bigger than this are not read (a generated blob, not a config).
 const MAX_EMBEDDED_BYTES: usize = 256 * 1024;
@@ -41,9 +64,23 @@ pub struct Embedded {
 /// Could the setting whose last key is `key` hold an embedded document? (A long-lived document
 /// keeps such settings although no profile reads them.)
 pub fn could_hold_document(key: &str) -> bool {
-    // `key` is the last segment of a split dotted key: `ini` of `app.ini`.
-    const EXTENSIONS: &[&str] = &["env", "ini", "properties", "toml", "yml", "yaml", "json"];
+    // `key` is the last segment of a split dotted key: `ini` of `app.ini`, `cf` of `main.cf`, `conf`
+    // of `accounts.conf` (a test checks that every file name the format table decides by is here).
+    const EXTENSIONS: &[&str] = &[
+        "env",
+        "ini",
+        "properties",
+        "toml",
+        "yml",
+        "yaml",
+        "json",
+        "jsonc",
+        "cf",
+        "conf",
+        "cfg",
+    ];
     BY_VARIABLE.iter().any(|(name, _)| *name == key)
+        || NIX_DOCUMENT_KEYS.contains(&key)
         || EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(key))
         || file_name_format(key).is_some()
 }
@@ -64,48 +101,98 @@ fn file_name_format(name: &str) -> Option<Format> {
     (spec.gate == Gate::Open && spec.heredoc_scripts.is_empty()).then_some(format)
 }
 
-/// The embedded documents of an outer document of `format` (YAML only: compose files, Kubernetes
-/// manifests and Helm values are where they occur).
+/// The embedded documents of an outer document of `format`: YAML (compose files, Kubernetes
+/// manifests and Helm values) and Nix (Home Manager and NixOS options that hold a file's text).
 pub fn find(text: &str, format: Format, settings: &[Setting]) -> Vec<Embedded> {
-    if format != Format::Yaml {
-        return Vec::new();
+    let in_value: fn(&str, &Setting) -> Option<Embedded> = match format {
+        Format::Yaml => in_yaml_value,
+        Format::Nix => in_nix_value,
+        _ => return Vec::new(),
+    };
+    settings
+        .iter()
+        .filter_map(|s| in_value(text, s))
+        .filter(|e| e.span.len() <= MAX_EMBEDDED_BYTES)
+        .take(MAX_EMBEDDED)
+        .collect()
+}
+
+/// The document in a Nix setting's value, if it holds one.
+fn in_nix_value(text: &str, s: &Setting) -> Option<Embedded> {
+    if !NIX_DOCUMENT_KEYS.contains(&s.key()) {
+        return None;
     }
-    let mut out = Vec::new();
-    for s in settings {
-        if out.len() >= MAX_EMBEDDED {
-            break;
-        }
-        let key = s.key();
-        let by_variable = BY_VARIABLE
-            .iter()
-            .find(|(name, _)| *name == key)
-            .map(|(_, f)| *f);
-        let inner = by_variable.or_else(|| {
-            // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
-            // key as written, its parent the segment before its parts.
-            let written = text.get(s.key_span.clone()).unwrap_or("");
-            let parts = written.split('.').filter(|p| !p.is_empty()).count().max(1);
-            let parent = s
-                .path
-                .len()
-                .checked_sub(parts + 1)
-                .and_then(|i| s.path.get(i))?;
-            FILE_MAPS
-                .contains(&&**parent)
-                .then(|| file_name_format(written))
-                .flatten()
-        });
-        let Some(inner) = inner else { continue };
-        if let Some(span) = mapped_text(text, s) {
-            if span.len() <= MAX_EMBEDDED_BYTES {
-                out.push(Embedded {
-                    format: inner,
-                    span,
-                });
-            }
-        }
+    let path = &s.path;
+    let ends_with = |option: &[&str]| {
+        path.len() >= option.len()
+            && path[path.len() - option.len()..]
+                .iter()
+                .zip(option)
+                .all(|(segment, name)| **segment == **name)
+    };
+    let by_option = NIX_OPTIONS
+        .iter()
+        .find(|(option, _)| ends_with(option))
+        .and_then(|(_, name)| file_name_format(name));
+    let format = by_option.or_else(|| {
+        // `home.file.".msmtprc".text`, `xdg.configFile."aerc/accounts.conf".text`.
+        let [.., map, name, last] = path.as_slice() else {
+            return None;
+        };
+        let base = name.rsplit('/').next().unwrap_or(name);
+        (&**last == "text" && NIX_FILE_MAPS.contains(&&**map))
+            .then(|| file_name_format(base))
+            .flatten()
+    })?;
+    let span = nix_indented_text(text, s)?;
+    Some(Embedded { format, span })
+}
+
+/// Where the lines of a Nix indented string (`'' … ''`) are, when they map back byte for byte:
+/// no escape (`''$`, `'''`, `''\n`) inside. Nix removes the lines' common indentation when it
+/// writes the file; the inner formats read lines indented alike as the file's own.
+fn nix_indented_text(text: &str, s: &Setting) -> Option<Span> {
+    let written = text.get(s.value_span.clone())?;
+    let inner = written.strip_prefix("''")?.strip_suffix("''")?;
+    if inner.contains("''") {
+        return None;
     }
-    out
+    // The text starts on the line after the opening quotes when nothing follows them.
+    let first_break = inner.find('\n')?;
+    let skip = if inner[..first_break].trim().is_empty() {
+        first_break + 1
+    } else {
+        0
+    };
+    let start = s.value_span.start + 2 + skip;
+    let end = s.value_span.end - 2;
+    (start <= end).then_some(start..end)
+}
+
+/// The document in a YAML setting's value, if it holds one.
+fn in_yaml_value(text: &str, s: &Setting) -> Option<Embedded> {
+    let key = s.key();
+    let by_variable = BY_VARIABLE
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, f)| *f);
+    let format = by_variable.or_else(|| {
+        // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
+        // key as written, its parent the segment before its parts.
+        let written = text.get(s.key_span.clone()).unwrap_or("");
+        let parts = written.split('.').filter(|p| !p.is_empty()).count().max(1);
+        let parent = s
+            .path
+            .len()
+            .checked_sub(parts + 1)
+            .and_then(|i| s.path.get(i))?;
+        FILE_MAPS
+            .contains(&&**parent)
+            .then(|| file_name_format(written))
+            .flatten()
+    })?;
+    let span = mapped_text(text, s)?;
+    Some(Embedded { format, span })
 }
 
 /// Where a value's text is in the document when it maps back byte for byte: the lines of a
@@ -254,6 +341,22 @@ mod tests {
             "  gitlab_rails['smtp_port'] = 465\n".repeat(MAX_EMBEDDED_BYTES / 30)
         );
         assert!(embedded_of(&big).is_empty());
+    }
+
+    /// A long-lived document keeps every value a file name could make a document of.
+    #[test]
+    fn every_file_name_that_decides_a_format_is_kept() {
+        for row in formats::FORMATS {
+            for name in row.names {
+                let written = name.text().trim_start_matches('.');
+                // (`pine.conf.fixed`: no one names a ConfigMap entry so.)
+                if file_name_format(written).is_none() || written.matches('.').count() > 1 {
+                    continue;
+                }
+                let last = written.rsplit('.').next().unwrap_or(written);
+                assert!(could_hold_document(last), "{written}: `{last}` is not kept");
+            }
+        }
     }
 
     #[test]

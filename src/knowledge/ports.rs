@@ -224,7 +224,8 @@ pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
 
 /// A port written as the name of what goes there, not as a wrong number: `PLACEHOLDER`,
 /// `YOUR_PORT`, `CHANGEME`, `xxx`, `port_hier_eintragen`, `your-smtp-port`, `@SMTP_PORT@`
-/// (autoconf), `*port` (a YAML alias). A name has no digit and is written as an identifier: all
+/// (autoconf), `*port` (a YAML alias), `[port]` or `{smtp port}` (a name in brackets, as READMEs
+/// and templates write what to fill in). A name has no digit and is written as an identifier: all
 /// capitals, or words joined by `_` or `-`. A plain lowercase word (`smtp`, `ssl`) is a mistake
 /// and stays one.
 pub fn is_port_placeholder(value: &str) -> bool {
@@ -244,6 +245,13 @@ pub fn is_port_placeholder(value: &str) -> bool {
         || v.len() >= 2 && v.bytes().all(|b| b == b'x' || b == b'X')
         || v.len() > 2 && v.starts_with('@') && v.ends_with('@') && identifier(&v[1..v.len() - 1])
         || v.len() > 1 && v.starts_with('*') && identifier(&v[1..])
+        || [('[', ']'), ('{', '}'), ('(', ')')]
+            .iter()
+            .any(|&(open, close)| {
+                v.strip_prefix(open)
+                    .and_then(|inner| inner.strip_suffix(close))
+                    .is_some_and(|inner| inner.split([' ', '-', '.']).all(identifier))
+            })
 }
 
 /// A value that stands for something filled in later: environment references, templates,

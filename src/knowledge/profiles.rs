@@ -255,11 +255,91 @@ impl Profile {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileFile {
-    #[serde(default)]
-    profile: Vec<Profile>,
+/// Tables whose entries a profile that `extends` another replaces one by one (`keys.port`,
+/// `docs.tls`); any other field it sets replaces the base's field whole.
+const MERGED_TABLES: &[&str] = &[
+    "keys",
+    "docs",
+    "write",
+    "verify_off",
+    "port_modes",
+    "url_schemes",
+];
+
+/// Reads the data files in order. A profile with `extends = "<id>"` starts from that profile (one
+/// defined before it, in this file or an earlier one) and replaces what it sets itself. A file
+/// that cannot be read is reported by name, and the files after it are still read.
+fn read_sources() -> Vec<(&'static str, Result<Vec<Profile>, String>)> {
+    let mut resolved: BTreeMap<String, toml::Table> = BTreeMap::new();
+    SOURCES
+        .iter()
+        .map(|&(file, text)| {
+            (
+                file,
+                read_file(text, &mut resolved).map_err(|e| format!("{file}: {e}")),
+            )
+        })
+        .collect()
+}
+
+fn read_file(
+    text: &str,
+    resolved: &mut BTreeMap<String, toml::Table>,
+) -> Result<Vec<Profile>, String> {
+    let mut file: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let tables = match file.remove("profile") {
+        Some(toml::Value::Array(tables)) => tables,
+        None => Vec::new(),
+        Some(_) => return Err("`profile` must be an array of tables ([[profile]])".into()),
+    };
+    if let Some(key) = file.keys().next() {
+        return Err(format!("unknown top-level key `{key}`"));
+    }
+    let mut out = Vec::with_capacity(tables.len());
+    for table in tables {
+        let toml::Value::Table(mut table) = table else {
+            return Err("a profile must be a table".into());
+        };
+        let id = table
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        if let Some(base) = table.remove("extends") {
+            let base = base.as_str().unwrap_or("");
+            let Some(mut merged) = resolved.get(base).cloned() else {
+                return Err(format!(
+                    "{id}: extends `{base}`, which no earlier profile is"
+                ));
+            };
+            for required in ["id", "name"] {
+                if !table.contains_key(required) {
+                    return Err(format!(
+                        "{id}: a profile that extends another sets its own `{required}`"
+                    ));
+                }
+            }
+            for (key, value) in table {
+                match (merged.get_mut(&key), value) {
+                    (Some(toml::Value::Table(into)), toml::Value::Table(entries))
+                        if MERGED_TABLES.contains(&key.as_str()) =>
+                    {
+                        into.extend(entries);
+                    }
+                    (_, value) => {
+                        merged.insert(key, value);
+                    }
+                }
+            }
+            table = merged;
+        }
+        let profile: Profile = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e| format!("{id}: {e}"))?;
+        resolved.insert(profile.id.clone(), table);
+        out.push(profile);
+    }
+    Ok(out)
 }
 
 /// `default_host` of an application that has no default host: one is set elsewhere.
@@ -270,10 +350,10 @@ pub const HOST_REQUIRED: &str = "required";
 pub fn all() -> &'static [Profile] {
     static PROFILES: OnceLock<Vec<Profile>> = OnceLock::new();
     PROFILES.get_or_init(|| {
-        SOURCES
-            .iter()
-            .filter_map(|(_, text)| toml::from_str::<ProfileFile>(text).ok())
-            .flat_map(|f| f.profile)
+        read_sources()
+            .into_iter()
+            .filter_map(|(_, profiles)| profiles.ok())
+            .flatten()
             .collect()
     })
 }
@@ -290,9 +370,8 @@ pub fn mode(name: &str) -> Option<Security> {
 /// Checks every data file: parses, known modes, known protocols. Used by tests.
 pub fn validate() -> Result<usize, String> {
     let mut n = 0;
-    for (file, text) in SOURCES {
-        let parsed: ProfileFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
-        for p in &parsed.profile {
+    for (file, profiles) in read_sources() {
+        for p in &profiles? {
             let bad_mode = |m: &str| mode(m).is_none() && m != "conflict";
             for s in &p.security {
                 if let Some((v, m)) = s.values.iter().find(|(_, m)| bad_mode(m)) {
@@ -358,10 +437,58 @@ pub fn validate() -> Result<usize, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     #[test]
     fn profile_data_is_valid() {
         let n = super::validate().unwrap_or_else(|e| panic!("{e}"));
         assert!(n >= 15, "only {n} profiles");
         assert_eq!(super::all().len(), n);
+        let mut ids: Vec<&str> = super::all().iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "two profiles share an id");
+    }
+
+    #[test]
+    fn a_profile_that_extends_another_replaces_only_what_it_sets() {
+        let (rails, redmine) = (super::by_id("rails"), super::by_id("redmine"));
+        let (Some(rails), Some(redmine)) = (rails, redmine) else {
+            panic!("rails and redmine profiles");
+        };
+        assert_eq!(redmine.keys, rails.keys);
+        assert_eq!(redmine.combos, rails.combos);
+        assert_eq!(redmine.write, rails.write);
+        assert_eq!(redmine.default_security, rails.default_security);
+        assert_eq!(redmine.formats, ["yaml"]);
+        assert_eq!(redmine.context, ["email_delivery", "smtp_settings"]);
+        assert!(redmine.docs["tls"].starts_with("Redmine"));
+        assert_eq!(redmine.docs.len(), rails.docs.len());
+
+        let mut read = BTreeMap::new();
+        let base =
+            "[[profile]]\nid = \"b\"\nname = \"B\"\nkeys.host = [\"h\"]\nkeys.port = [\"p\"]\n";
+        let err = super::read_file(
+            "[[profile]]\nid = \"a\"\nname = \"A\"\nextends = \"b\"\n",
+            &mut read,
+        );
+        assert_eq!(
+            err.err().as_deref(),
+            Some("a: extends `b`, which no earlier profile is")
+        );
+        assert!(super::read_file(base, &mut read).is_ok());
+        let err = super::read_file("[[profile]]\nname = \"C\"\nextends = \"b\"\n", &mut read);
+        assert_eq!(
+            err.err().as_deref(),
+            Some("?: a profile that extends another sets its own `id`")
+        );
+        let c = "[[profile]]\nid = \"c\"\nname = \"C\"\nextends = \"b\"\nkeys.port = [\"q\"]\n";
+        let c = super::read_file(c, &mut read).unwrap_or_default();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].keys.host.as_slice(), c[0].keys.port.as_slice()),
+            (&["h".to_string()][..], &["q".to_string()][..])
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! left alone, never guessed into noise. What each format is called lives in its row of
 //! [`super::formats::FORMATS`].
 
-use super::formats::{FormatSpec, Gate, FORMATS};
+use super::formats::{FormatSpec, Gate, NamePattern, FORMATS};
 use crate::analysis::words::AnyWord;
 use crate::vocab::Format;
 
@@ -46,18 +46,29 @@ fn detect_by_name(file_name: &str, language_id: Option<&str>, text: &str) -> Opt
         .unwrap_or(file_name)
         .to_ascii_lowercase();
     let base = base.as_str();
-    // 1. A name that decides it, whatever the content (`main.cf`, `.env.production`, `x.yml`).
-    if let Some(row) = FORMATS
-        .iter()
-        .find(|row| row.names.iter().any(|name| name.matches(base)))
-    {
-        return Some(row.format);
-    }
-    // 2. The extension, then the editor's language id, each once the content agrees.
     let extension = match base.rsplit_once('.') {
         Some(("", _)) | None => None, // no extension, or a dot file such as `.bashrc`
         Some((_, extension)) => Some(extension),
     };
+    // 1. A name that decides it, whatever the content (`main.cf`, `x.yml`, `.env.production`). A
+    //    prefix decides last: `.env.yml` is YAML and `.env.json` JSON, by the extension that
+    //    names a format; `.env.staging` is dotenv.
+    let named = |prefixed: bool| {
+        FORMATS.iter().find(|row| {
+            row.names.iter().any(|name| {
+                matches!(name, NamePattern::Prefix(_)) == prefixed && name.matches(base)
+            })
+        })
+    };
+    if let Some(row) = named(false) {
+        return Some(row.format);
+    }
+    if let Some(row) = named(true) {
+        let by_extension =
+            extension.and_then(|word| FORMATS.iter().find_map(|row| claims(row, word, text)));
+        return Some(by_extension.unwrap_or(row.format));
+    }
+    // 2. The extension, then the editor's language id, each once the content agrees.
     let language_id = language_id.map(str::to_ascii_lowercase);
     for word in [extension, language_id.as_deref()].into_iter().flatten() {
         if let Some(format) = FORMATS.iter().find_map(|row| claims(row, word, text)) {
@@ -427,7 +438,13 @@ mod tests {
             (".env", Some(Format::Env)),
             ("/srv/app/.env.production", Some(Format::Env)),
             (".env.example", Some(Format::Env)),
+            (".env.staging", Some(Format::Env)),
             ("mail.env", Some(Format::Env)),
+            // The extension names the format: a `.env.` prefix decides only the rest.
+            ("deploy/.env.yml", Some(Format::Yaml)),
+            (".env.yaml", Some(Format::Yaml)),
+            (".env.json", Some(Format::Json)),
+            (".env.toml", Some(Format::Toml)),
             ("docker-compose.yml", Some(Format::Yaml)),
             ("alertmanager.YML", Some(Format::Yaml)),
             ("src/main/resources/application.yaml", Some(Format::Yaml)),

@@ -20,6 +20,16 @@ struct Logical {
 
 fn logical_lines(text: &str) -> Vec<Logical> {
     let mut out: Vec<Logical> = Vec::new();
+    // Postfix starts a logical line at column 0. A whole document indented alike (a `main.cf: |`
+    // block of a Kubernetes ConfigMap, written out without the block's indentation) starts its
+    // lines at the indentation of its first line; only lines indented further continue.
+    let base = text
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .find(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map_or(0, |line| {
+            line.len() - line.trim_start_matches([' ', '\t']).len()
+        });
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
@@ -38,7 +48,8 @@ fn logical_lines(text: &str) -> Vec<Logical> {
             });
             continue;
         }
-        let continues = content.starts_with([' ', '\t']);
+        let indent = content.len() - content.trim_start_matches([' ', '\t']).len();
+        let continues = indent > base;
         match out.last_mut() {
             Some(last) if continues && !last.parts.is_empty() => {
                 last.parts.push((start, content.to_string()))
@@ -212,6 +223,20 @@ message_size_limit = 52428800
         assert_eq!(level.style.insert_at, text.find("=may").unwrap() + 4);
         let protocols = &parsed.settings[6];
         assert_eq!(protocols.style.insert_at, text.find("!TLSv1").unwrap() + 6);
+    }
+
+    /// A document indented as a whole (a ConfigMap's `main.cf: |` block) starts its lines at its
+    /// first line's indentation; only lines indented further continue.
+    #[test]
+    fn main_cf_indented_as_a_whole() {
+        let text = "    relayhost = [smtp.gmail.com]:465\n    smtp_tls_protocols = !SSLv2,\n      !SSLv3\n    smtp_tls_wrappermode = yes\n";
+        expect![[r#"
+            relayhost = "[smtp.gmail.com]:465" (Plain, line 1)
+            smtp_tls_protocols = "!SSLv2, !SSLv3" (Plain, line 2) written "!SSLv2,\n      !SSLv3"
+            smtp_tls_wrappermode = "yes" (Plain, line 4)
+        "#]]
+        .assert_eq(&render(text, &parse_main(text)));
+        assert_prefixes_parse(text, parse_main);
     }
 
     #[test]
