@@ -55,6 +55,8 @@ target_of() {
         *esmtprc) echo syntax_esmtp ;;
         accountrc) echo syntax_claws ;;
         *pinerc) echo syntax_pinerc ;;
+        *.el | .emacs | _emacs | .gnus) echo syntax_elisp ;;
+        *.hjson) echo syntax_hjson ;;
         .env* | *.env | *.env.*) echo syntax_env ;;
         *) echo other ;;
     esac

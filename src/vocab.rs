@@ -171,6 +171,10 @@ formats! {
     Claws = "claws",
     /// Alpine / Pine `.pinerc`: `variable=value` lines naming c-client servers.
     Pinerc = "pinerc",
+    /// Emacs Lisp (`init.el`, `.emacs`, `.gnus.el`): the variables a file sets (smtpmail, Gnus).
+    Elisp = "elisp",
+    /// Hjson (Lemmy's `lemmy.hjson`): JSON with unquoted keys and strings, and comments.
+    Hjson = "hjson",
 }
 
 /// Where the rule pages live: the repository's `docs/rules/` (there is no published site).

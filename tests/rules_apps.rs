@@ -819,3 +819,91 @@ fn smtp_constants_in_php_are_not_mastodon() {
         "#]],
     );
 }
+
+/// Jenkins saves its Mailer settings as `hudson.tasks.Mailer.xml`: neither `useSsl` nor `useTls`
+/// is plaintext (MP003 on 465, where the server starts with TLS), `useSsl` on 465 and `useTls`
+/// on 587 are right.
+#[test]
+fn jenkins_mailer_xml() {
+    check(
+        "hudson.tasks.Mailer.xml",
+        r#"<?xml version='1.1' encoding='UTF-8'?>
+<hudson.tasks.Mailer_-DescriptorImpl plugin="mailer@472.vf7c289a_4b_420">
+  <hudsonUrl>https://ci.example.com/</hudsonUrl>
+  <smtpHost>smtp.example.com</smtpHost>
+  <useSsl>false</useSsl>
+  <useTls>false</useTls>
+  <smtpPort>465</smtpPort>
+  <charset>UTF-8</charset>
+</hudson.tasks.Mailer_-DescriptorImpl>
+"#,
+        expect![[r#"
+            7:13 error MP003 port 465 starts with TLS (implicit TLS), but Jenkins Mailer's default means no TLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (useSsl=true)
+                |   <useSsl>true</useSsl>
+              fix: Use port 587 with STARTTLS (useTls=true)
+                |   <useTls>true</useTls>
+                |   <smtpPort>587</smtpPort>
+        "#]],
+    );
+    check(
+        "hudson.tasks.Mailer.xml",
+        r#"<?xml version='1.1' encoding='UTF-8'?>
+<hudson.tasks.Mailer_-DescriptorImpl plugin="mailer@472.vf7c289a_4b_420">
+  <smtpHost>smtp.gmail.com</smtpHost>
+  <authentication>
+    <username>ci@example.com</username>
+    <password>{AQAAABAAAAAQ}</password>
+  </authentication>
+  <useSsl>true</useSsl>
+  <useTls>false</useTls>
+  <smtpPort>465</smtpPort>
+</hudson.tasks.Mailer_-DescriptorImpl>
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// Lemmy's `email` block: `tls_type` `none` (its default) is plaintext, `starttls` on 587 is
+/// right.
+#[test]
+fn lemmy_hjson_email() {
+    check(
+        "lemmy.hjson",
+        r#"{
+  hostname: lemmy.example.org
+  email: {
+    smtp_server: "smtp.example.org:587"
+    smtp_login: "lemmy@example.org"
+    smtp_password: "secret"
+    smtp_from_address: "noreply@lemmy.example.org"
+    tls_type: "none"
+  }
+}
+"#,
+        expect![[r#"
+            8:16 error MP004 SMTP connection to smtp.example.org without TLS (tls_type=none): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls_type=tls)
+                |     smtp_server: "smtp.example.org:465"
+                |     tls_type: "tls"
+              fix: Require STARTTLS (tls_type=starttls)
+                |     tls_type: "starttls"
+        "#]],
+    );
+    check(
+        "lemmy.hjson",
+        r#"{
+  email: {
+    smtp_server: "smtp.example.org:587"
+    smtp_login: "lemmy@example.org"
+    tls_type: starttls
+  }
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

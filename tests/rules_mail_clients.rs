@@ -1016,3 +1016,76 @@ fn provider_host_of_another_protocol_with_and_without_a_wrong_port() {
         "#]],
     );
 }
+
+/// Emacs smtpmail: without `smtpmail-stream-type` STARTTLS is used only if the server offers it
+/// (MP005 once a user is set); `'starttls` on 587 and `'ssl` on 465 are right. The fix writes a
+/// quoted symbol in code, a bare one inside a quoted alist.
+#[test]
+fn emacs_smtpmail_stream_type_in_setq_and_in_mu4e_alists() {
+    check(
+        "init.el",
+        r#";;; mail
+(setq send-mail-function 'smtpmail-send-it
+      smtpmail-smtp-server "smtp.example.com"
+      smtpmail-smtp-service 587
+      smtpmail-smtp-user "me@example.com")
+
+(setq mu4e-contexts
+      (list (make-mu4e-context
+             :name "Work"
+             :vars '((smtpmail-smtp-server . "mail.work.example")
+                     (smtpmail-smtp-service . 587)
+                     (smtpmail-stream-type . nil)))))
+"#,
+        expect![[r#"
+            4:29 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Emacs smtpmail's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtpmail-stream-type='ssl)
+                |       smtpmail-smtp-service 465
+                |       smtpmail-smtp-user "me@example.com"
+                |       smtpmail-stream-type 'ssl)
+              fix: Require STARTTLS (smtpmail-stream-type='starttls)
+                |       smtpmail-smtp-user "me@example.com"
+                |       smtpmail-stream-type 'starttls)
+            12:46 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtpmail-stream-type=nil): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtpmail-stream-type='ssl)
+                |                      (smtpmail-smtp-service . 465)
+                |                      (smtpmail-stream-type . ssl)))))
+              fix: Require STARTTLS (smtpmail-stream-type='starttls)
+                |                      (smtpmail-stream-type . starttls)))))
+        "#]],
+    );
+}
+
+#[test]
+fn emacs_smtpmail_stays_silent_when_tls_is_required_or_local() {
+    check(
+        ".emacs",
+        r#"(custom-set-variables
+ '(smtpmail-smtp-server "smtp.fastmail.com")
+ '(smtpmail-smtp-service 465)
+ '(smtpmail-stream-type 'ssl)
+ '(smtpmail-smtp-user "me@fastmail.com"))
+
+(defun my/send-through-work ()
+  (interactive)
+  (setq smtpmail-smtp-server "smtp.work.example"
+        smtpmail-smtp-service 587
+        smtpmail-stream-type 'starttls))
+
+(defun my/send-through-bridge ()
+  "Proton Mail Bridge listens on loopback without TLS."
+  (interactive)
+  (setq smtpmail-smtp-server "127.0.0.1"
+        smtpmail-smtp-service 1025
+        smtpmail-stream-type 'plain))
+
+(use-package smtpmail
+  :custom
+  (smtpmail-queue-mail nil)
+  (smtpmail-debug-info t))
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

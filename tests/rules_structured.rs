@@ -127,8 +127,8 @@ receivers:
             6:21 error MP004 SMTP connection to smtp.gmail.com without TLS (smtp_require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
               fix*: Use port 465 (implicit TLS)
                 |         smarthost: 'smtp.gmail.com:465'
-              fix: Require STARTTLS (smtp_require_tls=true)
-                |   smtp_require_tls: true
+              fix: Require STARTTLS (require_tls=true)
+                |         require_tls: true
         "#]],
     );
 }
@@ -163,8 +163,6 @@ receivers:
 "#,
         expect![[r#"
             10:22 error MP004 SMTP connection to smtp.example.com without TLS (require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
-              fix*: Use port 465 (implicit TLS)
-                |   smtp_smarthost: 'smtp.example.com:465'
               fix: Require STARTTLS (require_tls=true)
         "#]],
     );
@@ -822,9 +820,94 @@ spring:
             13:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
               fix: Require STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true, properties.mail.smtp.ssl.enable=false)
-                |       mail.smtp.ssl.enable: false
                 |     properties.mail.smtp.starttls.enable: true
                 |     properties.mail.smtp.starttls.required: true
+                |     properties.mail.smtp.ssl.enable: false
+        "#]],
+    );
+}
+
+/// A document that names the profile it applies to (`spring.config.activate.on-profile`, before
+/// Boot 2.4 `spring.profiles`) is one configuration among alternatives: each is read over the
+/// unconditional documents, never under the next one. The `dev` document's mistake is reported
+/// although the `prod` document after it sets the port right.
+#[test]
+fn spring_profile_documents_are_alternatives_over_the_unconditional_ones() {
+    check(
+        "application.yml",
+        r#"spring:
+  mail:
+    host: smtp.example.com
+    username: app
+    password: ${MAIL_PASSWORD}
+    properties:
+      mail.smtp.ssl.enable: true
+---
+spring:
+  config:
+    activate:
+      on-profile: dev
+  mail:
+    port: 587
+---
+spring:
+  profiles: prod
+  mail:
+    port: 465
+"#,
+        expect![[r#"
+            14:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+              fix: Require STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true, properties.mail.smtp.ssl.enable=false)
+                |     properties.mail.smtp.starttls.enable: true
+                |     properties.mail.smtp.starttls.required: true
+                |     properties.mail.smtp.ssl.enable: false
+        "#]],
+    );
+}
+
+/// Profile documents that are each right stay silent, and so does an unconditional document for
+/// a local mail catcher that a profile document replaces with a real relay.
+#[test]
+fn spring_profile_documents_that_are_each_right_stay_silent() {
+    check(
+        "application.yml",
+        r#"spring:
+  mail:
+    host: localhost
+    port: 1025
+---
+spring:
+  config:
+    activate:
+      on-profile: "!real"
+  mail:
+    host: ${DEV_SMTP_HOST}
+    port: 465
+    username: ${DEV_MAIL_USERNAME}
+    password: ${DEV_MAIL_PASSWORD}
+    properties:
+      mail.smtp.ssl.enable: true
+---
+spring:
+  config:
+    activate:
+      on-profile: real
+  mail:
+    host: ${SMTP_HOST}
+    port: 587
+    username: ${MAIL_USERNAME}
+    password: ${MAIL_PASSWORD}
+    properties:
+      mail:
+        smtp:
+          auth: true
+          starttls:
+            enable: true
+            required: true
+"#,
+        expect![[r#"
+            clean
         "#]],
     );
 }

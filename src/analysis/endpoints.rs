@@ -77,6 +77,10 @@ pub struct Endpoint {
     pub locked: Vec<Span>,
     /// Index of the setting after which new keys are inserted.
     pub anchor: usize,
+    /// Settings taken from a block other connections read too (Alertmanager's `global`, Spring's
+    /// unconditional documents under a profile document): fixes never edit there, which would
+    /// change those connections as well.
+    pub shared: Vec<usize>,
     /// How many path segments the endpoint's root has: `path[root_len..]` names a key the way the
     /// application's documentation does (`properties.mail.smtp.ssl.enable`, `EMAIL_USE_SSL`).
     pub root_len: usize,
@@ -763,7 +767,10 @@ pub fn key_pattern(format: Format, profile: &str, setting: &Setting) -> Option<&
 /// Could some profile read this setting? A document's settings that cannot are never looked at
 /// by grouping, rules, fixes or hover, so a long-lived document may drop them to save memory.
 pub fn could_be_member(format: Format, s: &Setting) -> bool {
-    if super::embedded::could_hold_document(s.key()) || is_manifest_kind(format, s) {
+    if super::embedded::could_hold_document(s.key())
+        || is_manifest_kind(format, s)
+        || is_document_condition(s)
+    {
         return true;
     }
     let mut any = false;
@@ -776,7 +783,12 @@ pub fn could_be_member(format: Format, s: &Setting) -> bool {
 /// Could some profile read a setting whose last key is `key`? (True for every setting
 /// [`could_be_member`] accepts: it asks only the first half of the question.)
 pub fn could_have_member_key(format: Format, key: &str) -> bool {
-    if super::embedded::could_hold_document(key) || (format == Format::Yaml && key == "kind") {
+    if super::embedded::could_hold_document(key)
+        || (format == Format::Yaml && key == "kind")
+        || document_conditions()
+            .iter()
+            .any(|c| c == key || c.rsplit('.').next() == Some(key))
+    {
         return true;
     }
     let idx = index();
@@ -826,7 +838,6 @@ pub const MEMBERS: Keep = Keep {
 /// (`syntax::yaml::document_starts`): a group never takes settings from two documents, unless
 /// its profile reads them as layers of one configuration.
 pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize]) -> Vec<Group> {
-    let all = profiles::all();
     let reads = readers(format);
     // (profile, root hash) → the group's place in `groups` (the groups themselves are not moved
     // out of a map afterwards: a big document has thousands, and the copy doubled the peak).
@@ -838,6 +849,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         .filter(|s| is_manifest_kind(format, s) && s.value == "Secret")
         .map(document_of)
         .collect();
+    let conditional = conditional_documents(settings, reads, &document_of);
     let mut last_lc = String::new();
     for (si, s) in settings.iter().enumerate() {
         let document = document_of(s);
@@ -846,8 +858,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         }
         match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
             let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
-            let layered = all.get(pi).is_some_and(|p| p.layered_documents);
-            let root_hash = root_hash(if layered { 0 } else { document }, parts);
+            let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
             // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
             let (Ok(at), Ok(profile), Ok(key), Ok(root_len)) = (
                 u32::try_from(si),
@@ -877,7 +888,125 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     inherit_defaults(&mut groups, settings, |g| {
         settings.get(g.root_at as usize).map_or(0, &document_of)
     });
+    if !conditional.is_empty() {
+        inherit_layers(&mut groups, settings, &conditional);
+    }
     groups
+}
+
+/// Every profile's [`Profile::conditional_documents`] keys.
+fn document_conditions() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys: Vec<String> = profiles::all()
+            .iter()
+            .flat_map(|p| p.conditional_documents.iter().cloned())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    })
+}
+
+/// Whether the setting is one that makes its document conditional, its path written nested or
+/// dotted.
+fn is_document_condition(s: &Setting) -> bool {
+    let conditions = document_conditions();
+    !conditions.is_empty() && conditions.iter().any(|c| dotted_path_is(s, c))
+}
+
+fn dotted_path_is(s: &Setting, dotted: &str) -> bool {
+    let mut rest = dotted;
+    for (i, seg) in s.path.iter().enumerate() {
+        if i > 0 {
+            let Some(r) = rest.strip_prefix('.') else {
+                return false;
+            };
+            rest = r;
+        }
+        let Some(r) = rest.strip_prefix(&**seg) else {
+            return false;
+        };
+        rest = r;
+    }
+    rest.is_empty()
+}
+
+/// The documents, by profile, that a profile with [`Profile::conditional_documents`] reads as
+/// configurations of their own: `(profile, document)`, few.
+fn conditional_documents(
+    settings: &[Setting],
+    reads: &[bool],
+    document_of: &impl Fn(&Setting) -> usize,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (pi, p) in profiles::all().iter().enumerate() {
+        if !p.layered_documents
+            || p.conditional_documents.is_empty()
+            || !reads.get(pi).copied().unwrap_or(false)
+        {
+            continue;
+        }
+        for s in settings {
+            if p.conditional_documents.iter().any(|k| dotted_path_is(s, k)) {
+                let d = document_of(s);
+                if !out.contains(&(pi, d)) {
+                    out.push((pi, d));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The document a group's root hash is keyed by: its own, but 0 for every unconditional document
+/// of a profile that reads the stream as layers of one configuration ([`Profile::layered_documents`]);
+/// a conditional document of such a profile is keyed apart from them (`document + 1`).
+fn layer_key(conditional: &[(usize, usize)], profile: usize, document: usize) -> usize {
+    let layered = profiles::all()
+        .get(profile)
+        .is_some_and(|p| p.layered_documents);
+    if !layered {
+        document
+    } else if conditional.contains(&(profile, document)) {
+        document + 1
+    } else {
+        0
+    }
+}
+
+/// Gives each group in a conditional document ([`Profile::conditional_documents`]) the settings of
+/// the same root in the unconditional documents that it does not set itself (by key pattern): the
+/// configuration that applies when its condition holds.
+fn inherit_layers(groups: &mut [Group], settings: &[Setting], conditional: &[(usize, usize)]) {
+    let layered = |g: &Group| {
+        conditional
+            .iter()
+            .any(|&(p, _)| p == usize::from(g.profile))
+    };
+    let bases: Vec<(u16, u64, Vec<Member>)> = groups
+        .iter()
+        .filter(|g| layered(g))
+        .map(|g| (g.profile, g.root_hash, g.members.clone()))
+        .collect();
+    for g in groups.iter_mut().filter(|g| layered(g)) {
+        let base_hash = root_hash(0, g.root(settings).iter().map(String::as_str));
+        if base_hash == g.root_hash {
+            continue;
+        }
+        let Some((_, _, base)) = bases
+            .iter()
+            .find(|(p, h, _)| *p == g.profile && *h == base_hash)
+        else {
+            continue;
+        };
+        let own: Vec<&str> = g.members.iter().map(Member::pattern).collect();
+        g.inherited = base
+            .iter()
+            .filter(|m| !own.contains(&m.pattern()))
+            .copied()
+            .collect();
+    }
 }
 
 /// Gives each group of a profile with [`Profile::inherit`] the settings of the defaults block (in
@@ -990,7 +1119,18 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
         .filter_map(|&i| group.members.get(i))
         .chain(&group.inherited)
         .collect();
-    endpoints_of(p, &group.root(settings), &ms, settings)
+    let mut eps = endpoints_of(p, &group.root(settings), &ms, settings);
+    if !group.inherited.is_empty() {
+        for e in &mut eps {
+            e.shared = e
+                .settings
+                .iter()
+                .copied()
+                .filter(|&si| group.inherited.iter().any(|m| m.setting() == si))
+                .collect();
+        }
+    }
+    eps
 }
 
 /// The settings a group takes from its profile's defaults block ([`Profile::inherit`]).
@@ -1199,6 +1339,7 @@ fn read_endpoint(
         replaced: Vec::new(),
         locked: Vec::new(),
         anchor: 0,
+        shared: Vec::new(),
         root_len: if p.flat { usize::MAX } else { root.len() },
     };
     e.settings.sort_unstable();

@@ -20,6 +20,7 @@ pub struct Doc<'a> {
 pub fn rewrite(doc: &Doc, written: &Located, new_text: &str) -> Option<Edit> {
     let setting = doc.settings.get(written.setting)?;
     let style = &setting.style;
+    let new_text = as_data(style, new_text);
     if !style.inherited {
         return Some(Edit {
             span: written.span.clone(),
@@ -41,6 +42,16 @@ pub fn rewrite(doc: &Doc, written: &Located, new_text: &str) -> Option<Edit> {
             style.separator
         ),
     })
+}
+
+/// A value as written where values are data ([`EntryStyle::quoted_values`]): `'ssl` is `ssl`
+/// inside a quoted Lisp list.
+fn as_data<'a>(style: &super::syntax::EntryStyle, value: &'a str) -> &'a str {
+    if style.quoted_values {
+        value.strip_prefix('\'').unwrap_or(value)
+    } else {
+        value
+    }
 }
 
 /// The edits that set the endpoint's port to `port`.
@@ -167,7 +178,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                     changed = true;
                 }
             }
-            None if w.insert => {
+            None if w.insert || overrides_shared(doc, e, profile, &w.key, &w.value) => {
                 let edit = insert_key(doc, e, profile, &w.key, &w.value)?;
                 let label = if w.value.is_empty() {
                     w.key.clone()
@@ -183,10 +194,46 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
     changed.then_some(edits)
 }
 
+/// Whether the endpoint takes `key` from a block it shares with other connections with another
+/// value than `value`: then the endpoint's own block gets `key` to override it. The defaults
+/// block may spell its keys with a prefix (Alertmanager's `smtp_require_tls` in `global`,
+/// `require_tls` in a receiver): the override is written in the endpoint's spelling only.
+fn overrides_shared(doc: &Doc, e: &Endpoint, profile: &Profile, key: &str, value: &str) -> bool {
+    if e.shared.is_empty() {
+        return false;
+    }
+    let prefix = profile.inherit.as_ref().map_or("", |i| i.prefix.as_str());
+    if !prefix.is_empty() && key.starts_with(prefix) {
+        return false;
+    }
+    let spelled = [key.to_string(), format!("{prefix}{key}")];
+    spelled.iter().any(|k| {
+        find_key_among(doc, e.shared.iter().copied(), profile.flat, k)
+            .is_some_and(|si| normalise(&doc.settings[si].value) != normalise(value))
+    })
+}
+
 /// The endpoint's setting whose key (relative to the endpoint) is `key`.
 pub(crate) fn find_key(doc: &Doc, e: &Endpoint, flat: bool, key: &str) -> Option<usize> {
+    // A setting shared with other connections is not this endpoint's to edit: a new entry in its
+    // own block overrides it.
+    let own = e
+        .settings
+        .iter()
+        .copied()
+        .filter(|si| !e.shared.contains(si));
+    find_key_among(doc, own, flat, key)
+}
+
+/// The first of `settings` whose key is `key`.
+fn find_key_among(
+    doc: &Doc,
+    mut settings: impl Iterator<Item = usize>,
+    flat: bool,
+    key: &str,
+) -> Option<usize> {
     let segs: Vec<&str> = key.split('.').collect();
-    e.settings.iter().copied().find(|&si| {
+    settings.find(|&si| {
         let path = &doc.settings[si].path;
         if let Some(last) = path.last() {
             // Flat variables: `EMAIL_USE_SSL`, `GITEA__mailer__PROTOCOL`, `SVC_SMTP_SECURE`.
@@ -315,7 +362,7 @@ pub(crate) fn new_entry(
     let value_text = if value.is_empty() && with_separator {
         String::new()
     } else {
-        value_text
+        as_data(style, &value_text).to_string()
     };
     Some(format!(
         "{key_text}{separator}{value_text}{}",

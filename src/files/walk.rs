@@ -43,6 +43,10 @@ const HIDDEN_MAIL_CONFIGS: &[&str] = &[
     ".nailrc",
     ".esmtprc",
     ".pinerc",
+    // Emacs init files (the packages under `.emacs.d/elpa` are not the user's settings).
+    ".emacs",
+    ".gnus",
+    ".gnus.el",
 ];
 
 fn is_hidden_mail_config(name: &str) -> bool {

@@ -208,6 +208,11 @@ pub struct Profile {
     /// document stands alone (Kubernetes manifests, as the YAML spec has it).
     #[serde(default)]
     pub layered_documents: bool,
+    /// Keys (dotted paths from the document root) that make a document of a layered stream apply
+    /// only under a condition (Spring's `spring.config.activate.on-profile`): such a document is
+    /// a configuration of its own, over the unconditional documents, not a layer under the next.
+    #[serde(default)]
+    pub conditional_documents: Vec<String>,
     /// Settings the application's connections take from a defaults block (Alertmanager's
     /// `email_configs` from `global`): each other group of this profile takes, from the group
     /// rooted at `from`, every setting it does not set itself.

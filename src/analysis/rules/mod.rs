@@ -29,7 +29,7 @@ pub use port_25_submission::drop_port_25_fallbacks;
 pub use unreadable_document::syntax_errors;
 
 use super::endpoints::Endpoint;
-use super::findings::Finding;
+use super::findings::{Finding, Fix};
 use super::fixes::Doc;
 use super::syntax::Setting;
 use crate::config::Config;
@@ -109,12 +109,35 @@ pub fn check_endpoint(
     for rule in ALWAYS {
         (rule.check)(&ctx, out);
     }
-    if blocked || ctx.is_local() {
-        return;
+    if !blocked && !ctx.is_local() {
+        for rule in SECURITY {
+            (rule.check)(&ctx, out);
+        }
     }
-    for rule in SECURITY {
-        (rule.check)(&ctx, out);
+    if !e.shared.is_empty() {
+        for f in out.iter_mut().skip(before) {
+            f.fixes.retain(|fix| !edits_shared(settings, e, fix));
+        }
     }
+}
+
+/// Whether a fix edits a setting the endpoint shares with other connections, or inserts on the
+/// line after one ([`Endpoint::shared`]).
+fn edits_shared(settings: &[Setting], e: &Endpoint, fix: &Fix) -> bool {
+    let extents: Vec<(usize, usize)> = e
+        .shared
+        .iter()
+        .filter_map(|&si| settings.get(si))
+        .map(|s| {
+            let end = s.value_span.end.max(s.style.insert_at);
+            (s.key_span.start.min(s.value_span.start), end)
+        })
+        .collect();
+    fix.edits.iter().any(|edit| {
+        extents
+            .iter()
+            .any(|&(start, end)| edit.span.start <= end && edit.span.end >= start)
+    })
 }
 
 /// The documentation of every code analysis reports (MP000 and the endpoint rules), by code.

@@ -537,6 +537,9 @@ mod mail_format_tests {
             ("master.cf", Some(Format::PostfixMaster)),
             (".mailrc", Some(Format::Mailrc)),
             (".nailrc", Some(Format::Mailrc)),
+            ("/home/me/.emacs", Some(Format::Elisp)),
+            ("/home/me/.emacs.d/init.el", Some(Format::Elisp)),
+            (".gnus.el", Some(Format::Elisp)),
         ];
         for (name, expected) in cases {
             assert_eq!(detect_format(name, None, ""), expected, "{name}");
@@ -557,6 +560,15 @@ mod mail_format_tests {
             Some(Format::JavaScript)
         );
         assert_eq!(detect_format("server.js", None, "app.listen(3000)"), None);
+        let smtpmail = "(setq smtpmail-smtp-server \"smtp.example.com\")\n";
+        assert_eq!(
+            detect_format("lisp/mail.el", None, smtpmail),
+            Some(Format::Elisp)
+        );
+        assert_eq!(
+            detect_format("lisp/ui.el", None, "(load-theme 'modus)\n"),
+            None
+        );
         let imapnotify = "exports.host = \"imap.example.com\";\nexports.onNotify = \"mbsync -a\";";
         assert_eq!(
             detect_format("posteo.js", None, imapnotify),

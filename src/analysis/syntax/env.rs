@@ -233,6 +233,7 @@ pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) ->
             separator: separator.into(),
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         },
     });

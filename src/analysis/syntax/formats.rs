@@ -4,8 +4,9 @@
 //! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
 
 use super::{
-    claws, env, esmtp, fetchmail, ini, javascript, json, mailrc, mbsync, msmtp, muttrc, nix,
-    nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml, yaml, Parsed,
+    claws, elisp, env, esmtp, fetchmail, hjson, ini, javascript, json, mailrc, mbsync, msmtp,
+    muttrc, nix, nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml, yaml,
+    Parsed,
 };
 use crate::vocab::Format;
 
@@ -143,7 +144,8 @@ pub const FORMATS: &[FormatSpec] = &[
     FormatSpec {
         format: Format::Xml,
         read: xml::parse,
-        names: &[Exact("config-v1.1.xml")],
+        // Jenkins keeps its Mailer settings in `$JENKINS_HOME/hudson.tasks.Mailer.xml`.
+        names: &[Exact("config-v1.1.xml"), Exact("hudson.tasks.mailer.xml")],
         extensions: &["xml"],
         language_ids: &["xml"],
         gate: Gate::ClientConfig,
@@ -310,6 +312,33 @@ pub const FORMATS: &[FormatSpec] = &[
             Exact("pine.conf.fixed"),
         ],
         language_ids: &["pinerc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Elisp,
+        read: elisp::parse,
+        // An init file is always Lisp; any other `.el` file counts when it mentions mail.
+        names: &[
+            Exact(".emacs"),
+            Exact("_emacs"),
+            Exact(".gnus"),
+            Exact(".gnus.el"),
+            Exact("init.el"),
+        ],
+        extensions: &["el"],
+        language_ids: &["emacs-lisp", "elisp"],
+        modelines: &["emacs-lisp", "lisp-interaction"],
+        comment: Some(";;"),
+        // Values are written as Lisp: profiles write them as they are (`'ssl`, `465`).
+        typed_values: false,
+        ..PROGRAM
+    },
+    FormatSpec {
+        format: Format::Hjson,
+        read: hjson::parse,
+        names: &[Suffix(".hjson")],
+        language_ids: &["hjson"],
+        typed_values: true,
         ..NONE
     },
 ];

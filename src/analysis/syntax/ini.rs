@@ -217,6 +217,7 @@ fn setting(
             },
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         },
     });

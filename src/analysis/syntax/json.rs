@@ -187,6 +187,7 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
             },
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         },
     });

@@ -6,9 +6,11 @@ use crate::vocab::{Format, Span};
 
 pub mod claws;
 pub mod detect;
+pub mod elisp;
 pub mod env;
 pub mod esmtp;
 pub mod formats;
+pub mod hjson;
 pub mod hostport;
 pub mod ini;
 pub mod json;
@@ -75,6 +77,9 @@ pub struct EntryStyle {
     /// Written after the value: `;` (Nix, PHP statements), `);` (PHP `define`), `</{key}>` (XML;
     /// `{key}` stands for the new key).
     pub suffix: String,
+    /// Values here are data, not code (a quoted Lisp list): a value a profile writes quoted
+    /// (`'ssl`) is written without its quote.
+    pub quoted_values: bool,
 }
 
 /// One key path segment. Shared: a document's settings repeat the same few names thousands of

@@ -163,6 +163,7 @@ fn property(text: &str, node: Node) -> Option<Setting> {
             },
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         },
     })

@@ -384,6 +384,7 @@ impl Reader<'_> {
             separator: separator.clone().into(),
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         };
         let Some(value) = value else {

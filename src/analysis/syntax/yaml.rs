@@ -792,6 +792,7 @@ impl<'t> Walker<'_, '_> {
                 separator: "=".into(),
                 env_in_string: true,
                 inherited: false,
+                quoted_values: false,
                 suffix: String::new(),
             },
         });
@@ -847,6 +848,7 @@ impl<'t> Walker<'_, '_> {
                             .into(),
                         env_in_string: false,
                         inherited: false,
+                        quoted_values: false,
                         suffix: String::new(),
                     },
                 )
@@ -865,6 +867,7 @@ impl<'t> Walker<'_, '_> {
                             .into(),
                         env_in_string: false,
                         inherited: false,
+                        quoted_values: false,
                         suffix: String::new(),
                     },
                 )
@@ -1043,6 +1046,7 @@ pub(crate) fn fold_env_item(
             separator: format!("{line_break}{}value: ", " ".repeat(key_column)).into(),
             env_in_string: false,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         },
     };

@@ -723,6 +723,7 @@ impl Reader<'_> {
             separator: "=".into(),
             env_in_string: true,
             inherited: false,
+            quoted_values: false,
             suffix: String::new(),
         };
         self.settings.push(Setting {
