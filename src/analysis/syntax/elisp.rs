@@ -14,7 +14,7 @@
 //! The reader keeps a flat list of forms and walks it in order: nothing recurses, whatever the
 //! nesting.
 
-use super::literal::{indent_at, line_end, line_start, reference, setting};
+use super::literal::{indent_at, line_end, line_start, reference, setting, unescape};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
@@ -612,25 +612,6 @@ impl<'a> Reader<'a> {
 /// Names and labels are kept short (see `syntax::MAX_SEGMENT`).
 fn clip(name: &str) -> &str {
     super::clip_segment(name)
-}
-
-/// A string literal's text: `\"`, `\\`, `\n`, `\t` resolved, a backslash-newline dropped.
-fn unescape(inner: &str) -> String {
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('\n') | None => {}
-            Some(other) => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! (`["cors_origin", "0"]`). One pass over the text with a stack of open objects and arrays:
 //! nothing recurses, whatever the nesting.
 
-use super::literal::{line_end, line_style, setting};
+use super::literal::{line_end, line_style, setting, unescape};
 use super::{Parsed, Setting, SyntaxError, ValueKind};
 
 /// The deepest nesting read (real files nest a few levels); deeper, the rest of the file is not
@@ -234,26 +234,6 @@ fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> usize {
         }
     }
     bytes.len()
-}
-
-/// JSON escapes resolved (`\uXXXX` kept as written).
-fn unescape(inner: &str) -> String {
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('u') => out.push_str("\\u"),
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]
