@@ -150,8 +150,7 @@ fn read_key(text: &str, at: usize) -> Option<(String, std::ops::Range<usize>, us
     let bytes = text.as_bytes();
     let (key, span, after_key) = match bytes.get(at)? {
         q @ (b'"' | b'\'') => {
-            let end = quoted_end(bytes, at, *q);
-            let inner = at + 1..end.saturating_sub(1).max(at + 1);
+            let (inner, end) = quoted(bytes, at, *q);
             (unescape(text.get(inner.clone())?), inner, end)
         }
         _ => {
@@ -190,8 +189,7 @@ fn read_value(text: &str, at: usize) -> (String, ValueKind, std::ops::Range<usiz
         return (value, ValueKind::Quoted, inner, (end + 3).min(text.len()));
     }
     if let Some(q @ (b'"' | b'\'')) = bytes.get(at).copied() {
-        let end = quoted_end(bytes, at, q);
-        let inner = at + 1..end.saturating_sub(1).max(at + 1);
+        let (inner, end) = quoted(bytes, at, q);
         let value = unescape(text.get(inner.clone()).unwrap_or(""));
         return (value, ValueKind::Quoted, inner, end);
     }
@@ -221,19 +219,21 @@ fn read_value(text: &str, at: usize) -> (String, ValueKind, std::ops::Range<usiz
     (value.to_string(), ValueKind::Plain, at..end, line)
 }
 
-/// The offset after a quoted string's closing quote (or the end of the text).
-fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+/// A quoted string's text (inside the quotes) and the offset after its closing quote; an
+/// unclosed string runs to the end of the text.
+fn quoted(bytes: &[u8], start: usize, quote: u8) -> (std::ops::Range<usize>, usize) {
     let mut at = start + 1;
     while let Some(&b) = bytes.get(at) {
         if b == b'\\' {
             at += 2;
         } else if b == quote {
-            return at + 1;
+            return (start + 1..at, at + 1);
         } else {
             at += 1;
         }
     }
-    bytes.len()
+    let end = bytes.len();
+    ((start + 1).min(end)..end, end)
 }
 
 #[cfg(test)]
