@@ -161,13 +161,25 @@ FAMILIES = {
                ["set smtp=smtps://smtp.example.com:465", "set smtp-use-starttls",
                 "set mta=smtp://u@smtp.example.com:587", "account a {"],
                nest=[("account a {\n", "\n}")], openers=['"', "'", "<<EOF\n", "\\"]),
+        Family("elisp", ["init.el", ".emacs", "mail.el", ".gnus.el"],
+               ["(setq smtpmail-smtp-service 465)", "      smtpmail-stream-type 'ssl",
+                '(smtpmail-smtp-server . "smtp.example.com")', " '(smtpmail-smtp-service 587)",
+                "(use-package smtpmail :custom (smtpmail-stream-type 'starttls))"],
+               nest=[("(", ")"), ("'(", ")"), ("[", "]"), ("`(,(", "))"), ("(defun f () ", ")")],
+               openers=['"', ";", "?\\", "'", "`", ",", "#'"],
+               comment=";; ", marker=";; smtpmail"),
+        Family("hjson", ["lemmy.hjson", "config.hjson"],
+               ['smtp_server: "smtp.example.com:587"', "tls_type: starttls", "email: {",
+                "smtp_login: lemmy@example.com", "tls_type: none # a comment"],
+               nest=[("{", "}"), ("[", "]"), ("a: {\n", "\n}"), ("[\n", "\n]")],
+               openers=['"', "'", "'''", "/*", "#", "//"]),
     ]
 }
 
 # Names with no telling extension: the first statement decides (detect.rs sniff_rc_file).
 SNIFFED_NAMES = ["mailconfig", "mail.conf", "mutt.rc", "accountrc"]
 
-PROGRAM_SOURCE = {"python", "php", "ruby", "javascript", "nix"}
+PROGRAM_SOURCE = {"python", "php", "ruby", "javascript", "nix", "elisp"}
 
 
 def family_of(name):
@@ -182,6 +194,7 @@ def family_of(name):
         "master.cf": "postfix-master", ".mailrc": "mailrc", "mailrc": "mailrc",
         ".nailrc": "mailrc", "nail.rc": "mailrc", "s-nail.rc": "mailrc", "mail.rc": "mailrc",
         ".env": "env", ".offlineimaprc": "ini", "offlineimaprc": "ini", "accounts.conf": "ini",
+        ".emacs": "elisp", ".gnus.el": "elisp",
     }
     if base in exact:
         return exact[base]
@@ -193,7 +206,7 @@ def family_of(name):
     if dot and stem:
         by_ext = {
             "xml": "xml", "py": "python", "php": "php", "rb": "ruby", "nix": "nix",
-            "sh": "mailrc", "bash": "mailrc",
+            "sh": "mailrc", "bash": "mailrc", "el": "elisp", "hjson": "hjson",
         }
         if ext in by_ext:
             return by_ext[ext]
