@@ -933,13 +933,13 @@ fn dotted_path_is(s: &Setting, dotted: &str) -> bool {
 }
 
 /// The documents, by profile, that a profile with [`Profile::conditional_documents`] reads as
-/// configurations of their own: `(profile, document)`, few.
+/// configurations of their own: `(profile, document)`.
 fn conditional_documents(
     settings: &[Setting],
     reads: &[bool],
     document_of: &impl Fn(&Setting) -> usize,
-) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
+) -> std::collections::HashSet<(usize, usize)> {
+    let mut out = std::collections::HashSet::new();
     for (pi, p) in profiles::all().iter().enumerate() {
         if !p.layered_documents
             || p.conditional_documents.is_empty()
@@ -949,10 +949,7 @@ fn conditional_documents(
         }
         for s in settings {
             if p.conditional_documents.iter().any(|k| dotted_path_is(s, k)) {
-                let d = document_of(s);
-                if !out.contains(&(pi, d)) {
-                    out.push((pi, d));
-                }
+                out.insert((pi, document_of(s)));
             }
         }
     }
@@ -962,7 +959,11 @@ fn conditional_documents(
 /// The document a group's root hash is keyed by: its own, but 0 for every unconditional document
 /// of a profile that reads the stream as layers of one configuration ([`Profile::layered_documents`]);
 /// a conditional document of such a profile is keyed apart from them (`document + 1`).
-fn layer_key(conditional: &[(usize, usize)], profile: usize, document: usize) -> usize {
+fn layer_key(
+    conditional: &std::collections::HashSet<(usize, usize)>,
+    profile: usize,
+    document: usize,
+) -> usize {
     let layered = profiles::all()
         .get(profile)
         .is_some_and(|p| p.layered_documents);
@@ -978,26 +979,28 @@ fn layer_key(conditional: &[(usize, usize)], profile: usize, document: usize) ->
 /// Gives each group in a conditional document ([`Profile::conditional_documents`]) the settings of
 /// the same root in the unconditional documents that it does not set itself (by key pattern): the
 /// configuration that applies when its condition holds.
-fn inherit_layers(groups: &mut [Group], settings: &[Setting], conditional: &[(usize, usize)]) {
-    let layered = |g: &Group| {
-        conditional
-            .iter()
-            .any(|&(p, _)| p == usize::from(g.profile))
-    };
-    let bases: Vec<(u16, u64, Vec<Member>)> = groups
-        .iter()
-        .filter(|g| layered(g))
-        .map(|g| (g.profile, g.root_hash, g.members.clone()))
-        .collect();
+fn inherit_layers(
+    groups: &mut [Group],
+    settings: &[Setting],
+    conditional: &std::collections::HashSet<(usize, usize)>,
+) {
+    let mut profiles: Vec<usize> = conditional.iter().map(|&(p, _)| p).collect();
+    profiles.sort_unstable();
+    profiles.dedup();
+    let layered = |g: &Group| profiles.contains(&usize::from(g.profile));
+    // The unconditional documents' groups, by profile and root (the first of each).
+    let mut bases: HashMap<(u16, u64), Vec<Member>> = HashMap::new();
+    for g in groups.iter().filter(|g| layered(g)) {
+        bases
+            .entry((g.profile, g.root_hash))
+            .or_insert_with(|| g.members.clone());
+    }
     for g in groups.iter_mut().filter(|g| layered(g)) {
         let base_hash = root_hash(0, g.root(settings).iter().map(String::as_str));
         if base_hash == g.root_hash {
             continue;
         }
-        let Some((_, _, base)) = bases
-            .iter()
-            .find(|(p, h, _)| *p == g.profile && *h == base_hash)
-        else {
+        let Some(base) = bases.get(&(g.profile, base_hash)) else {
             continue;
         };
         let own: Vec<&str> = g.members.iter().map(Member::pattern).collect();
