@@ -500,18 +500,9 @@ impl<'a> Reader<'a> {
         let (Some(name), Some(value)) = (self.forms.get(name), self.forms.get(value)) else {
             return EntryStyle::default();
         };
-        let own_line = self
-            .text
-            .get(line_start(self.text, name.span.start)..name.span.start)
-            .is_some_and(|before| before.trim().is_empty());
-        let lead = if own_line {
-            format!("\n{}", indent_at(self.text, name.span.start))
-        } else {
-            " ".to_string()
-        };
         EntryStyle {
             insert_at: value.span.end,
-            lead: lead.into(),
+            lead: self.lead_before(name.span.start).into(),
             separator: " ".into(),
             ..EntryStyle::default()
         }
@@ -529,23 +520,28 @@ impl<'a> Reader<'a> {
         let Some(form) = self.forms.get(entry) else {
             return EntryStyle::default();
         };
-        let own_line = self
-            .text
-            .get(line_start(self.text, form.start)..form.start)
-            .is_some_and(|before| before.trim().is_empty());
-        let lead = if own_line {
-            format!("\n{}", indent_at(self.text, form.start))
-        } else {
-            " ".to_string()
-        };
         EntryStyle {
             insert_at: form.span.end,
-            lead: lead.into(),
+            lead: self.lead_before(form.start).into(),
             key_prefix: key_prefix.to_string(),
             separator: separator.into(),
             suffix: suffix.to_string(),
             quoted_values: quoted,
             ..EntryStyle::default()
+        }
+    }
+
+    /// What goes before a new sibling of the form at `start`: a new line at its indent when the
+    /// form begins its line, else a space.
+    fn lead_before(&self, start: usize) -> String {
+        let own_line = self
+            .text
+            .get(line_start(self.text, start)..start)
+            .is_some_and(|before| before.trim().is_empty());
+        if own_line {
+            format!("\n{}", indent_at(self.text, start))
+        } else {
+            " ".to_string()
         }
     }
 
