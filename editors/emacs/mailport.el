@@ -9,10 +9,13 @@
 ;; mailport checks SMTP/IMAP/POP3 ports and TLS modes in config files.  This file
 ;; 1. gives the mail config files Emacs has no mode for (.env, .env.*, *.env,
 ;;    msmtprc, mbsyncrc, fetchmailrc, muttrc, Postfix main.cf/master.cf, offlineimaprc,
-;;    aerc accounts.conf, mailx .mailrc) a major mode, `mailport-conf-mode';
-;; 2. tells eglot to start "mailport lsp" in that mode and in the conf modes Emacs
-;;    uses for .ini and .properties files;
-;; 3. starts eglot there automatically;
+;;    aerc accounts.conf, mailx .mailrc) a major mode, `mailport-conf-mode', and Hjson
+;;    files (Lemmy's lemmy.hjson) `mailport-hjson-mode';
+;; 2. tells eglot to start "mailport lsp" in those modes, in the conf modes Emacs
+;;    uses for .ini and .properties files, and in `emacs-lisp-mode';
+;; 3. starts eglot there automatically: in every buffer of those modes but
+;;    `emacs-lisp-mode', where only the init files (.emacs, init.el, .gnus.el …,
+;;    `mailport-emacs-lisp-file-regexp') get it;
 ;; 4. adds `mailport-test-connection' (probe the mail server configured at point).
 ;;
 ;; eglot runs one server per buffer: YAML/JSON/TOML modes are not claimed here
@@ -49,15 +52,121 @@
 
 (add-to-list 'auto-mode-alist (cons mailport-file-regexp 'mailport-conf-mode))
 
-(defconst mailport-modes '(mailport-conf-mode conf-windows-mode conf-javaprop-mode)
-  "Major modes in which eglot starts mailport (.ini files are `conf-windows-mode',
-.properties files `conf-javaprop-mode').")
+;; Hjson (Lemmy's lemmy.hjson) is JSON with comments (`#', `//', `/* */') and optional quotes
+;; and commas, and Emacs has no mode for it: the JSON mode (`js-json-mode', Emacs 29+), else
+;; `js-mode' on Emacs 28, highlights it well once `#' starts a comment too (`mailport-conf-mode'
+;; would miss the `//' and `/* */' comments and the braces).  It is a mode of its own rather than
+;; `js-json-mode' itself so that mailport's entry in `eglot-server-programs' claims no JSON or
+;; JavaScript buffer; its `auto-mode-alist' entry goes last, so that an hjson-mode package, if
+;; installed, keeps the files (and mailport starts there too).
+(defmacro mailport--define-hjson-mode (parent)
+  "Define `mailport-hjson-mode' on top of PARENT."
+  `(define-derived-mode mailport-hjson-mode ,parent "Hjson"
+     "Major mode for Hjson files (Lemmy's lemmy.hjson): JSON with `#' comments."))
 
-(add-to-list 'eglot-server-programs
-             (cons mailport-modes (lambda (&optional _interactive) (list mailport-program "lsp"))))
+(if (fboundp 'js-json-mode)
+    (mailport--define-hjson-mode js-json-mode)
+  (mailport--define-hjson-mode js-mode))
+(modify-syntax-entry ?# "< b" mailport-hjson-mode-syntax-table)
+
+(add-to-list 'auto-mode-alist '("\\.hjson\\'" . mailport-hjson-mode) t)
+
+(defconst mailport-modes '(mailport-conf-mode conf-windows-mode conf-javaprop-mode
+                           mailport-hjson-mode hjson-mode)
+  "Major modes in which eglot starts mailport in every buffer.
+.ini files are `conf-windows-mode', .properties files `conf-javaprop-mode';
+`hjson-mode' comes from a package of that name, when installed.")
+
+(defcustom mailport-emacs-lisp-file-regexp
+  (rx (or bos "/") (or ".emacs" "_emacs" ".gnus" ".gnus.el" "init.el") eos)
+  "Emacs Lisp files in which eglot starts mailport (smtpmail settings).
+The init files by default.  Any other Emacs Lisp file is left to Emacs's own
+Lisp tools: eglot does not manage it, even beside an init file it manages.
+To have mailport check another file (`mail-setup.el', say), add its name."
+  :type 'regexp)
+
+(defun mailport--contact (&optional _interactive)
+  "The server eglot starts: `mailport-program' lsp."
+  (list mailport-program "lsp"))
+
+(defconst mailport--eglot-entry
+  (cons (append (mapcar (lambda (mode)
+                          (if (memq mode '(mailport-hjson-mode hjson-mode))
+                              (list mode :language-id "hjson")
+                            mode))
+                        mailport-modes)
+                '(emacs-lisp-mode))
+        #'mailport--contact)
+  "mailport's entry in `eglot-server-programs': one server for all its modes.")
+
+(add-to-list 'eglot-server-programs mailport--eglot-entry)
 
 (dolist (mode mailport-modes)
   (add-hook (intern (format "%s-hook" mode)) #'eglot-ensure))
+
+;; Emacs Lisp: the mode of every .el file, but mail settings live in the init files.
+
+(defun mailport-emacs-lisp-file-p ()
+  "Non-nil when the buffer's file matches `mailport-emacs-lisp-file-regexp'."
+  (and buffer-file-name
+       (string-match-p mailport-emacs-lisp-file-regexp buffer-file-name)))
+
+(defun mailport--eglot-picks-mailport-p (mode)
+  "Non-nil when eglot's entry for MODE in `eglot-server-programs' is mailport's."
+  (let ((entry (seq-find
+                (lambda (entry)
+                  (let ((modes (car entry)))
+                    (seq-some (lambda (spec)
+                                (provided-mode-derived-p mode (if (consp spec) (car spec) spec)))
+                              (if (or (symbolp modes) (keywordp (cadr modes)))
+                                  (list modes)
+                                modes))))
+                eglot-server-programs)))
+    (eq (cdr entry) #'mailport--contact)))
+
+(defun mailport--emacs-lisp-ensure ()
+  "Start eglot in an Emacs Lisp buffer that visits an init file.
+See `mailport-emacs-lisp-file-p'.  Eglot leaves Emacs's own Lisp help there
+alone: eldoc, xref (\\[xref-find-definitions]) and imenu stay Emacs Lisp's, and
+mailport's completion (ports, TLS values) gives way to Lisp completion where
+it has no match."
+  (when (mailport-emacs-lisp-file-p)
+    (setq-local eglot-stay-out-of (append '(eldoc xref imenu) eglot-stay-out-of))
+    (eglot-ensure)))
+
+(add-hook 'emacs-lisp-mode-hook #'mailport--emacs-lisp-ensure)
+
+(defun mailport--keep-out-of-emacs-lisp-p (&rest _)
+  "Non-nil in an Emacs Lisp file that is no init file, when mailport serves Lisp.
+Advice for eglot's function that manages every buffer of a mode its server
+serves in the project: an ordinary .el file beside init.el is no business of
+mailport's."
+  (and buffer-file-name
+       (derived-mode-p 'emacs-lisp-mode)
+       (not (mailport-emacs-lisp-file-p))
+       (mailport--eglot-picks-mailport-p major-mode)))
+
+;; eglot has no public switch for this: its (internal) function has kept this name and role
+;; from eglot 1.0 to the eglot of Emacs 30, and an advice on a missing function does no harm.
+(advice-add 'eglot--maybe-activate-editing-mode
+            :before-until #'mailport--keep-out-of-emacs-lisp-p)
+
+(defun mailport--completion-at-point ()
+  "`eglot-completion-at-point', but Lisp completion runs where it has no match."
+  (let ((capf (and (eglot-managed-p) (eglot-completion-at-point))))
+    (and capf (append capf '(:exclusive no)))))
+
+(defun mailport--emacs-lisp-completion ()
+  "In a managed init file, use `mailport--completion-at-point' as eglot's capf."
+  (when (and (derived-mode-p 'emacs-lisp-mode) (mailport-emacs-lisp-file-p))
+    (if (and (eglot-managed-p)
+             (memq #'eglot-completion-at-point completion-at-point-functions))
+        (progn (remove-hook 'completion-at-point-functions #'eglot-completion-at-point t)
+               (add-hook 'completion-at-point-functions #'mailport--completion-at-point nil t))
+      (unless (eglot-managed-p)
+        (remove-hook 'completion-at-point-functions #'mailport--completion-at-point t)))))
+
+(add-hook 'eglot-managed-mode-hook #'mailport--emacs-lisp-completion)
 
 (defun mailport--format-report (report)
   "A readable summary of REPORT, a probe report plist."

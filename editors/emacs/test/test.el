@@ -2,11 +2,12 @@
 
 ;; emacs --batch -Q -l editors/emacs/test/test.el            (MAILPORT_BIN = the server binary)
 ;;
-;; Loads ../mailport.el as a user would, opens a .env and an application.properties
-;; (copies of the fixtures), waits for mailport's MP003 diagnostic in flymake,
-;; applies the preferred quick fix through `eglot-code-actions' (accepting the
-;; default choice, which eglot sets to the preferred action), checks the new text
-;; and that the diagnostic went away.  Then a value that lives in another file: a Spring
+;; Loads ../mailport.el as a user would, opens a .env, an application.properties, an
+;; Emacs init.el and a Lemmy lemmy.hjson (copies of the fixtures), waits for mailport's
+;; MP003 diagnostic in flymake, applies the preferred quick fix through
+;; `eglot-code-actions' (accepting the default choice, which eglot sets to the preferred
+;; action), checks the new text and that the diagnostic went away; checks that an
+;; ordinary .el file gets no eglot, and that init.el keeps Emacs Lisp's own tools.  Then a value that lives in another file: a Spring
 ;; profile file read over application.properties puts MP003 on the base file's line,
 ;; and an edit of that line clears that finding.  Exits 0 only if every check passed.
 
@@ -111,8 +112,68 @@ timers (eglot sends didChange and flymake re-checks from them)."
     (let ((report (ignore-errors (json-parse-buffer :object-type 'plist))))
       (and report (> (or (plist-get report :files_checked) 0) 0)))))
 
+;; An ordinary Emacs Lisp file that sets mail variables, open before any server starts: when
+;; eglot starts mailport (for the .env below), it manages the open buffers of the modes mailport
+;; serves, emacs-lisp-mode among them, and must leave this one alone.
+(defconst mailport-test-plain-el (expand-file-name "lisp/mail-setup.el" mailport-test-work))
+(make-directory (file-name-directory mailport-test-plain-el) t)
+(with-temp-file mailport-test-plain-el
+  (insert "(setq smtpmail-smtp-server \"smtp.example.com\"\n"
+          "      smtpmail-smtp-service 587\n"
+          "      smtpmail-stream-type 'ssl)\n"))
+(find-file mailport-test-plain-el)
+
 (mailport-test-fix ".env" 'mailport-conf-mode "MP003" "EMAIL_PORT=465")
 (mailport-test-fix "application.properties" 'conf-javaprop-mode "MP003" "spring.mail.port=465")
+
+;; Emacs Lisp: only the init files get mailport (a hook that looks at the name).
+(mailport-test-fix "init.el" 'emacs-lisp-mode "MP003" "      smtpmail-smtp-service 465")
+;; Hjson: Lemmy's configuration, in `mailport-hjson-mode'.
+(mailport-test-fix "lemmy.hjson" 'mailport-hjson-mode "MP003"
+                   "    smtp_server: \"smtp.example.com:465\"")
+
+(mailport-test-check "mailport-hjson-mode: `#' starts a comment, as in Hjson"
+  (find-file (expand-file-name "lemmy.hjson" mailport-test-work))
+  (goto-char (point-min))
+  (search-forward "# Lemmy's")
+  (unless (nth 4 (syntax-ppss))
+    (error "not in a comment after `# Lemmy's'"))
+  (forward-line 1)
+  (when (nth 3 (syntax-ppss))
+    (error "the apostrophe in the comment opened a string")))
+
+(mailport-test-check "an Emacs Lisp file that is no init file gets no mailport, beside one that has"
+  (dolist (file (list mailport-test-plain-el (expand-file-name "lisp/other.el" mailport-test-work)))
+    (find-file file)
+    (unless (eq major-mode 'emacs-lisp-mode)
+      (error "%s: major mode is %s" file major-mode))
+    (let ((deadline (+ (float-time) 0.5)))
+      (while (< (float-time) deadline)
+        (mailport-test-idle)
+        (accept-process-output nil 0.05)))
+    (when (eglot-managed-p)
+      (error "eglot manages %s" (file-name-nondirectory file)))))
+
+(mailport-test-check "init.el keeps Emacs Lisp's own xref, eldoc and completion"
+  (find-file (expand-file-name "init.el" mailport-test-work))
+  (unless (eglot-managed-p)
+    (error "init.el is not managed"))
+  (unless (eq (xref-find-backend) 'elisp)
+    (error "the xref backend is %s" (xref-find-backend)))
+  (unless (memq #'elisp-eldoc-funcall eldoc-documentation-functions)
+    (error "eldoc functions: %S" eldoc-documentation-functions))
+  (let ((capf-at (lambda (text)
+                   ;; The completion function that `completion-at-point' settles on after TEXT.
+                   (goto-char (point-max))
+                   (insert "\n" text)
+                   (prog1 (car (run-hook-wrapped 'completion-at-point-functions
+                                                 #'completion--capf-wrapper 'all))
+                     (delete-region (- (point) (length text) 1) (point))))))
+    (unless (eq (funcall capf-at "(requ") #'elisp-completion-at-point)
+      (error "no Lisp completion for a function name: %S" (funcall capf-at "(requ")))
+    (unless (eq (funcall capf-at "(setq smtpmail-smtp-service 46") #'mailport--completion-at-point)
+      (error "no mailport completion on a port: %S"
+             (funcall capf-at "(setq smtpmail-smtp-service 46")))))
 
 (defvar mailport-test-skipped 0)
 ;; A line format whose adapter may not be in this server yet: skipped, and said so, only then.

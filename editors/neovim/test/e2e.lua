@@ -99,6 +99,9 @@ local cases = {
   { file = 'laravel-compose/docker-compose.yml', filetype = 'yaml', code = 'MP003', fixed = '^%s+MAIL_PORT: "?465"?$' },
   { file = 'gitea/app.ini', filetype = 'dosini', code = 'MP003', fixed = '^SMTP_PORT%s*=%s*465$' },
   { file = 'spring/application.properties', filetype = 'jproperties', code = 'MP003', fixed = '^spring%.mail%.port=465$' },
+  -- An Emacs init file (filetype `lisp`, claimed by its name) and Lemmy's Hjson.
+  { file = 'emacs/init.el', filetype = 'lisp', code = 'MP003', fixed = '^%s+smtpmail%-smtp%-service 465$' },
+  { file = 'lemmy/lemmy.hjson', filetype = 'hjson', code = 'MP003', fixed = '^%s+smtp_server: "smtp%.example%.com:465"$' },
   -- `optional`: a format the server may not read yet (its adapter lands separately); the case is
   -- skipped, and says so, only while `mailport check` does not read the file at all.
   { file = 'msmtp/.msmtprc', filetype = 'msmtp', code = 'MP003', fixed = '^port%s+465$', optional = true },
@@ -311,6 +314,45 @@ check('a port in .env read by the compose file: the finding is on the .env line,
   wait_for('MP003 to go after the .env edit', function()
     return #diagnostics_with(env, 'MP003') == 0
   end)
+end)
+
+check('lsp/mailport.lua lists the filetypes of Emacs Lisp and Hjson', function()
+  local filetypes = vim.lsp.config.mailport.filetypes or {}
+  for _, ft in ipairs({ 'lisp', 'hjson' }) do
+    if not vim.tbl_contains(filetypes, ft) then
+      error(ft .. ' is not in filetypes: ' .. vim.inspect(filetypes), 0)
+    end
+  end
+end)
+
+check('every Emacs init name gets filetype lisp and the mailport client', function()
+  local dir = work .. '/emacs-names'
+  vim.fn.mkdir(dir, 'p')
+  for _, name in ipairs({ '.emacs', '_emacs', '.gnus', '.gnus.el', 'init.el' }) do
+    vim.fn.writefile({ '(setq smtpmail-smtp-server "smtp.example.com" smtpmail-smtp-service 465)' }, dir .. '/' .. name)
+    local bufnr = open(dir .. '/' .. name)
+    if vim.bo[bufnr].filetype ~= 'lisp' then
+      error(('%s: filetype is "%s", expected "lisp"'):format(name, vim.bo[bufnr].filetype), 0)
+    end
+  end
+end)
+
+check('an Emacs Lisp file that is no init file gets no mailport client', function()
+  -- Beside the init file of the case above, whose client is running, and about mail.
+  local path = work .. '/emacs/mail-setup.el'
+  vim.fn.writefile({
+    '(setq smtpmail-smtp-server "smtp.example.com"',
+    "      smtpmail-smtp-service 587 smtpmail-stream-type 'ssl)",
+  }, path)
+  vim.cmd.edit(vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  if vim.bo[bufnr].filetype ~= 'lisp' then
+    error(('filetype is "%s", expected "lisp"'):format(vim.bo[bufnr].filetype), 0)
+  end
+  vim.wait(300)
+  if mailport_client(bufnr) ~= nil then
+    error('mailport attached to mail-setup.el', 0)
+  end
 end)
 
 check('a file that is no mail config gets no mailport client', function()

@@ -138,6 +138,10 @@ export const MAIL_CONFIG_PATTERNS: readonly string[] = [
   "**/.claws-mail/accountrc",
   "**/{.pinerc,pinerc,pine.conf}",
   "**/getmailrc",
+  // Emacs init files (smtpmail): only these names, not every Emacs Lisp file
+  "**/{.emacs,_emacs,.gnus,.gnus.el,init.el}",
+  // Hjson: Lemmy's lemmy.hjson
+  "**/*.hjson",
   // Thunderbird autoconfig, application code that holds mail settings
   "**/config-v1.1.xml",
   "**/settings.py",

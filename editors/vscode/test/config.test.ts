@@ -145,8 +145,29 @@ describe("document selector", () => {
     "/home/me/.claws-mail/accountrc",
     "/home/me/.pinerc",
     "/home/me/.getmail/getmailrc",
+    "/home/me/.emacs",
+    "/home/me/_emacs",
+    "/home/me/.emacs.d/init.el",
+    "/home/me/.config/emacs/init.el",
+    "/home/me/.gnus",
+    "/home/me/.gnus.el",
+    "/srv/lemmy/lemmy.hjson",
+    "/p/config/config.hjson",
   ];
-  const notClaimed = ["/p/README.md", "/p/src/main.rs", "/p/index.js", "/p/environment.ts", "/p/main.cfg", "/p/.envrc", "/p/.git/remotes"];
+  const notClaimed = [
+    "/p/README.md",
+    "/p/src/main.rs",
+    "/p/index.js",
+    "/p/environment.ts",
+    "/p/main.cfg",
+    "/p/.envrc",
+    "/p/.git/remotes",
+    // Emacs Lisp that is no init file (the server reads it only when asked: mailport.files.include)
+    "/home/me/.emacs.d/lisp/mail-setup.el",
+    "/home/me/.emacs.d/custom.el",
+    "/p/lisp/init.elc",
+    "/p/data.hjson.bak",
+  ];
   const matches = (file: string) => MAIL_CONFIG_PATTERNS.some((p) => minimatch(file, p, { dot: true }));
 
   for (const file of claimed) {

@@ -162,6 +162,40 @@ describe("extension settings and commands against the real server", { skip }, ()
     }
   });
 
+  // VS Code has no language of its own for Emacs Lisp or Hjson: without an extension for them the
+  // document comes as plaintext, with one as emacs-lisp / hjson. The file name decides either way.
+  const byName: [string, string, string[], string][] = [
+    [
+      "init.el",
+      '(setq smtpmail-smtp-server "smtp.example.com"\n      smtpmail-smtp-service 587\n      smtpmail-stream-type \'ssl)\n',
+      ["plaintext", "emacs-lisp"],
+      "465",
+    ],
+    [
+      "lemmy.hjson",
+      '{\n  # Lemmy\n  email: {\n    smtp_server: "smtp.example.com:587"\n    tls_type: "tls"\n  }\n}\n',
+      ["plaintext", "hjson"],
+      "465",
+    ],
+  ];
+  for (const [name, text, languageIds, fixed] of byName) {
+    for (const languageId of languageIds) {
+      it(`${name} opened as ${languageId}: MP003, and the preferred fix moves to port ${fixed}`, async () => {
+        const s = new Session(toServerSettings({ debounceMs: 0 }));
+        try {
+          await s.start(dir);
+          const sub = fs.mkdtempSync(path.join(dir, "byname-"));
+          const uri = await s.open(path.join(sub, name), text, languageId);
+          const diags = await s.diagnostics(uri, (d) => d.some(isMP003));
+          const fix = await s.preferredFix(uri, diags.find(isMP003)!);
+          assert.ok(newTexts(fix).some((t) => t.includes(fixed)), JSON.stringify(newTexts(fix)));
+        } finally {
+          await s.stop();
+        }
+      });
+    }
+  }
+
   it("mailport.rules from VS Code turns a rule off (initializationOptions)", async () => {
     const s = new Session(toServerSettings({ debounceMs: 0, rules: { MP003: "off" } }));
     try {

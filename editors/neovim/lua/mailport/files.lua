@@ -9,10 +9,12 @@ local M = {}
 M.generic_filetypes = {
   'yaml', 'yaml.docker-compose', 'json', 'jsonc', 'toml', 'dosini', 'confini', 'jproperties',
   'msmtp', 'mbsync', 'muttrc', 'neomuttrc', 'fetchmail', 'pfmain',
+  'hjson', -- Lemmy's lemmy.hjson
 }
 
 --- Filetypes used by other files too: attach only when the name matches below.
-M.named_filetypes = { 'sh', 'conf', 'rc', 'xml', 'python', 'php', 'ruby', 'properties', 'text', '' }
+--- (`lisp` is every `.el` file: only the Emacs init files below are claimed.)
+M.named_filetypes = { 'sh', 'conf', 'rc', 'xml', 'python', 'php', 'ruby', 'properties', 'lisp', 'text', '' }
 
 --- Lua patterns matched against the full path (with `/` separators).
 M.name_patterns = {
@@ -30,6 +32,8 @@ M.name_patterns = {
   '/settings%.py$', '/settings/[^/]+%.py$',
   '/config%.php$', '/wp%-config%.php$', '/config/mail%.php$',
   '/gitlab%.rb$', '/config/environments/[^/]+%.rb$',
+  -- Emacs init files (smtpmail settings); any other .el file is left alone
+  '/%.emacs$', '/_emacs$', '/%.gnus$', '/%.gnus%.el$', '/init%.el$',
 }
 
 local generic = {}
