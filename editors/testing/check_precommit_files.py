@@ -23,11 +23,11 @@ CLAIMED = [
     "wp-config.php", "config/mail.php", "etc/gitlab/gitlab.rb", "config/environments/production.rb",
     "etc/ssmtp/ssmtp.conf", "etc/nullmailer/remotes", "home/.esmtprc",
     "home/.claws-mail/accountrc", "home/.pinerc", "etc/pine.conf", "home/.getmail/getmailrc",
-    "home/.emacs", "home/.emacs.d/init.el", "home/.gnus.el", "lemmy/lemmy.hjson",
+    "home/.emacs", "home/.emacs.d/init.el", "home/.config/emacs/init.el", "home/.gnus.el", "lemmy/lemmy.hjson",
 ]
 NOT_CLAIMED = ["README.md", "src/main.rs", "index.js", "environment.ts", "main.cfg", ".envrc", ".bashrc", "main.rc",
                "docs/compose.md", "package.json", ".mailport.toml",
-               ".git/remotes", "remotes", "accountrc", "lisp/ui.el"]
+               ".git/remotes", "remotes", "accountrc", "lisp/ui.el", "lisp/init-mail.el"]
 
 
 def main() -> int:
