@@ -6,11 +6,14 @@
 //!   `publishDiagnostics` of the scan; the server's peak RSS (`VmHWM`, Linux).
 //!
 //! ```sh
-//! python3 ../shared/tools/gen-tree.py --out /tmp/gen-tree --examples examples
-//! WORKSPACE_BENCH_TREE=/tmp/gen-tree cargo bench --bench workspace_scan
+//! WORKSPACE_BENCH_TREE=/tmp/mailport-tree WORKSPACE_BENCH_SERVICES=400 cargo bench --bench workspace_scan
 //! ```
-//! Without `WORKSPACE_BENCH_TREE` a small tree is generated from `examples/` (60 services of
-//! 3 mail configs and 60 other files). `WORKSPACE_BENCH_REPEAT` (5) runs of each.
+//! The tree is generated from `examples/`, deterministically: per service 3 mail configs and 60
+//! other files (valid YAML, TOML, JSON and text without mail settings); 400 services make 25,200
+//! files, 1,200 of them mail configs. A `WORKSPACE_BENCH_TREE` that does not exist yet is generated
+//! there and kept (for `hyperfine` against ripgrep, docs/performance.md); one that exists is used as
+//! it is; without it a tree of `WORKSPACE_BENCH_SERVICES` (60) services is generated in the
+//! temporary folder and removed. `WORKSPACE_BENCH_REPEAT` (5) runs of each.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -162,7 +165,7 @@ fn scan_once(mailport: &str, tree: &Path) -> (Duration, Duration, usize, Option<
     )
 }
 
-/// A small tree like `gen-tree.py`'s: per service 3 examples under `conf/` and 60 other files.
+/// The bench's tree: per service 3 examples under `conf/` and 60 other files under `src/`.
 fn generate(dir: &Path, services: usize) {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut mail = Vec::new();
@@ -195,7 +198,9 @@ fn generate(dir: &Path, services: usize) {
         }
         for k in 0..60 {
             let lines = 20 + (s * 7 + k * 13) % 280;
-            let (ext, body) = match k % 4 {
+            // As many of each kind as gen-tree.py made: data files, and source and text files of
+            // words (read only as far as the pre-filter, which finds no mail word in them).
+            let (ext, body) = match k % 10 {
                 0 => (
                     "yml",
                     (0..lines / 3)
@@ -218,8 +223,8 @@ fn generate(dir: &Path, services: usize) {
                             .join(",\n")
                     ),
                 ),
-                _ => (
-                    "md",
+                other => (
+                    ["py", "js", "rs", "go", "md", "ts", "txt"][other - 3],
                     (0..lines)
                         .map(|i| {
                             format!(
@@ -249,16 +254,19 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(5)
         .max(1);
-    let generated;
+    let services: usize = std::env::var("WORKSPACE_BENCH_SERVICES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(60)
+        .max(1);
+    let temporary = std::env::var_os("WORKSPACE_BENCH_TREE").is_none();
     let tree: PathBuf = match std::env::var_os("WORKSPACE_BENCH_TREE") {
         Some(tree) => PathBuf::from(tree),
-        None => {
-            generated =
-                std::env::temp_dir().join(format!("mailport-scan-bench-{}", std::process::id()));
-            generate(&generated, 60);
-            generated.clone()
-        }
+        None => std::env::temp_dir().join(format!("mailport-scan-bench-{}", std::process::id())),
     };
+    if !tree.exists() {
+        generate(&tree, services);
+    }
     let tree = std::fs::canonicalize(&tree).expect("the tree exists");
     let (mut checks, mut scans, mut published, mut rss) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -285,7 +293,7 @@ fn main() {
             .max()
             .map_or("-".to_string(), |k| format!("{:.1} MB", *k as f64 / 1024.0))
     );
-    if std::env::var_os("WORKSPACE_BENCH_TREE").is_none() {
+    if temporary {
         let _ = std::fs::remove_dir_all(&tree);
     }
 }
