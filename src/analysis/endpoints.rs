@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::syntax::hostport::{parse_host_port, parse_url};
+use super::syntax::hostport::{parse_host_port, parse_templated_host_port, parse_url};
 use super::syntax::incremental::Keep;
 use super::syntax::{Segment, Setting};
 use crate::knowledge::ports;
@@ -359,6 +359,7 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         .iter()
         .map(|s| &s.key)
         .chain(p.combos.iter().flat_map(|c| c.when.keys()))
+        .chain(p.default_ports.iter().flat_map(|d| d.when.keys()))
         .chain(p.require.iter())
         .chain(p.verify_off.keys())
         .chain(p.tls_versions.iter())
@@ -1400,6 +1401,7 @@ fn read_endpoint(
     };
     let mut protocol_from_key = None;
     let mut scheme_mode = None;
+    let mut port_from_reference = false;
     let mut credential_protocols: Vec<Option<Protocol>> = Vec::new();
     for m in members {
         let s = &settings[m.setting()];
@@ -1408,10 +1410,15 @@ fn read_endpoint(
             // A blank port (`port: ""`) is not set: the application's default applies.
             Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting())),
             Role::HostPort => {
-                if let Some(hp) = parse_host_port(&s.value) {
+                let hp = parse_host_port(&s.value)
+                    .or_else(|| parse_templated_host_port(&s.value, ports::is_reference));
+                if let Some(hp) = hp {
                     e.host = Some(part(settings, m.setting(), &hp.host.0, &hp.host.1));
                     e.port = Some(part(settings, m.setting(), &hp.port.0, &hp.port.1));
-                } else if !is_blank(&s.value) && !ports::is_reference(&s.value) {
+                } else if !is_blank(&s.value) {
+                    // A host filled in later (`mailhub={{ relay }}`) goes anywhere, and may
+                    // bring its own port: the default port says nothing.
+                    port_from_reference |= ports::is_reference(&s.value);
                     e.host = Some(located(settings, m.setting()));
                 }
             }
@@ -1608,19 +1615,24 @@ fn read_endpoint(
             }
         }
     }
-    // The mode.
-    let port = e.port_number();
-    let mut keys_used = Vec::new();
-    let combo = p.combos.iter().find(|c| {
-        c.when
-            .iter()
+    let holds = |when: &std::collections::BTreeMap<String, String>| {
+        when.iter()
             .all(|(k, want)| match (value_of(k), want.as_str()) {
                 (None, "absent") => true,
                 (Some(_), "present") => true,
                 (Some(m), w) => normalise(&settings[m.setting()].value) == normalise(w),
                 (None, _) => false,
             })
-    });
+    };
+    if e.url.is_none() {
+        if let Some(d) = p.default_ports.iter().find(|d| holds(&d.when)) {
+            e.default_port = Some(d.port);
+        }
+    }
+    // The mode.
+    let port = e.port_number();
+    let mut keys_used = Vec::new();
+    let combo = p.combos.iter().find(|c| holds(&c.when));
     let mut mode: Option<Security> = None;
     // A security key set from elsewhere (`SMTPSecure = SMTP_SECURE`, `${SMTP_TLS}`) decides the
     // mode where the document cannot see it: no combination and no default applies.
@@ -1827,6 +1839,9 @@ fn read_endpoint(
         if let Some(port) = p.implicit_default_port {
             e.default_port = Some(port);
         }
+    }
+    if port_from_reference && e.port.is_none() {
+        e.default_port = None;
     }
     // Where the application needs a host and the block names none (msmtp's `defaults`, an
     // account that stops with "host not set"), or the host is set elsewhere with its port

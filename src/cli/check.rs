@@ -255,7 +255,7 @@ struct FileOutcome {
 
 fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome {
     let mut outcome = FileOutcome::default();
-    let Some((text, format)) = read_candidate(candidate, &mut outcome) else {
+    let Some((text, format, latin1)) = read_candidate(candidate, &mut outcome) else {
         return outcome;
     };
     // A file that cannot hold mail settings is checked without being parsed (`prefilter`): it has
@@ -273,7 +273,12 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
     let text = if fix {
         let fixed = fix::fix_text(&text, format, config, &findings_or_none);
         if fixed.applied > 0 && fixed.text != text {
-            match fix::write_atomically(&candidate.path, &fixed.text) {
+            let bytes = if latin1 {
+                crate::files::string_to_latin1(&fixed.text)
+            } else {
+                fixed.text.as_bytes().to_vec()
+            };
+            match fix::write_atomically(&candidate.path, &bytes) {
                 Ok(()) => {
                     outcome.fixes_applied = fixed.applied;
                     fixed.text
@@ -323,10 +328,14 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
     outcome
 }
 
-/// Reads a candidate and decides its format. `None` when it is skipped: not a format mailport
-/// reads (silently when the walk found it), or unreadable (with a note; a file named on the command
-/// line that cannot be read makes the exit status 2).
-fn read_candidate(candidate: &Candidate, outcome: &mut FileOutcome) -> Option<(String, Format)> {
+/// Reads a candidate and decides its format, and whether it was read as ISO-8859-1
+/// ([`decode`]). `None` when it is skipped: not a format mailport reads (silently when the walk
+/// found it), or unreadable (with a note; a file named on the command line that cannot be read
+/// makes the exit status 2).
+fn read_candidate(
+    candidate: &Candidate,
+    outcome: &mut FileOutcome,
+) -> Option<(String, Format, bool)> {
     let shown = &candidate.display;
     // Does the name alone say this is a mail config? Such a file deserves a note when it cannot
     // be read; any other file the walk meets (images, binaries) is skipped without a word.
@@ -351,12 +360,12 @@ fn read_candidate(candidate: &Candidate, outcome: &mut FileOutcome) -> Option<(S
         Ok(bytes) => bytes,
         Err(e) => return skip(e.to_string()),
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => return skip(format!("not UTF-8 text ({})", e.utf8_error())),
+    let (text, latin1) = match decode(shown, bytes) {
+        Ok(decoded) => decoded,
+        Err(reason) => return skip(reason),
     };
     match analysis::syntax::detect_format(shown, None, &text) {
-        Some(format) => Some((text, format)),
+        Some(format) => Some((text, format, latin1)),
         None => {
             if candidate.explicit {
                 outcome
@@ -365,6 +374,18 @@ fn read_candidate(candidate: &Candidate, outcome: &mut FileOutcome) -> Option<(S
             }
             None
         }
+    }
+}
+
+/// A file's text: UTF-8, or for a `.properties` file that is not UTF-8, ISO-8859-1, the encoding
+/// Java reads it in (then `true`: a fix writes it back so).
+fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, bool), String> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, false)),
+        Err(e) if analysis::syntax::detect_format(name, None, "") == Some(Format::Properties) => {
+            Ok((crate::files::latin1_to_string(e.as_bytes()), true))
+        }
+        Err(e) => Err(format!("not UTF-8 text ({})", e.utf8_error())),
     }
 }
 
@@ -385,9 +406,15 @@ fn check_stdin(
             MAX_FILE_BYTES / 1024 / 1024
         )));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| CheckError::Stdin(format!("not UTF-8 text ({})", e.utf8_error())))?;
     let name = args.stdin_filename.clone().unwrap_or_default();
+    let (text, latin1) = decode(&name, bytes).map_err(CheckError::Stdin)?;
+    let encoded = |text: &str| {
+        if latin1 {
+            crate::files::string_to_latin1(text)
+        } else {
+            text.as_bytes().to_vec()
+        }
+    };
     let shown = if name.is_empty() {
         "<stdin>".to_string()
     } else {
@@ -397,13 +424,13 @@ fn check_stdin(
         note(&format!("skipped {shown}: not a format mailport reads"));
         if args.fix {
             // The caller expects the document back on stdout.
-            let _ = std::io::stdout().write_all(text.as_bytes());
+            let _ = std::io::stdout().write_all(&encoded(&text));
         }
         return Ok(Report::default());
     };
     let text = if args.fix {
         let fixed = fix::fix_text(&text, format, config, &findings_or_none);
-        let _ = std::io::stdout().write_all(fixed.text.as_bytes());
+        let _ = std::io::stdout().write_all(&encoded(&fixed.text));
         let _ = std::io::stdout().flush();
         fixed.text
     } else {

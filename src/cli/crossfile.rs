@@ -322,7 +322,7 @@ fn fix_together(
 
 /// Writes a fixed file; false (with a note) when it could not.
 fn write(path: &Path, text: &str, note: &mut dyn FnMut(String)) -> bool {
-    match fix::write_atomically(path, text) {
+    match fix::write_atomically(path, text.as_bytes()) {
         Ok(()) => true,
         Err(e) => {
             note(format!("cannot write {}: {e}", path.display()));

@@ -23,7 +23,7 @@ pub fn fix_text(
 /// Replaces the file at `path` with `text` so that a crash leaves either the old or the new file:
 /// a temporary file in the same folder, written and synced, keeps the old permissions, then is
 /// renamed over the original. A symbolic link is followed, so the link stays a link.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
     let name = target
@@ -33,7 +33,7 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let permissions = std::fs::metadata(&target)?.permissions();
     let (temp_path, mut temp) = create_temp(folder, &name)?;
     let written = (|| {
-        temp.write_all(text.as_bytes())?;
+        temp.write_all(bytes)?;
         temp.set_permissions(permissions)?;
         temp.sync_all()?;
         drop(temp);
@@ -82,7 +82,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640))?;
         }
-        write_atomically(&file, "MAIL_PORT=465\n")?;
+        write_atomically(&file, b"MAIL_PORT=465\n")?;
         assert_eq!(std::fs::read_to_string(&file)?, "MAIL_PORT=465\n");
         #[cfg(unix)]
         {

@@ -86,6 +86,31 @@ pub fn read_regular_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     })
 }
 
+/// ISO-8859-1 text: each byte is the character of that number. Java reads `.properties` files
+/// so (`Properties.load(InputStream)`, Spring Boot's `OriginTrackedPropertiesLoader`), whatever
+/// the editor wrote.
+pub fn latin1_to_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The reverse of [`latin1_to_string`]: a character above U+00FF (which a fix never writes, but a
+/// text may hold) becomes a `\uXXXX` escape, as in a `.properties` file.
+pub fn string_to_latin1(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match u8::try_from(u32::from(c)) {
+            Ok(b) => out.push(b),
+            Err(_) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.extend_from_slice(format!("\\u{unit:04X}").as_bytes());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +159,14 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn latin1_round_trips_and_escapes_what_it_cannot_hold() {
+        let bytes = b"# Gr\xfc\xdfe\nspring.mail.port=465\n";
+        let text = latin1_to_string(bytes);
+        assert_eq!(text, "# Grüße\nspring.mail.port=465\n");
+        assert_eq!(string_to_latin1(&text), bytes);
+        assert_eq!(string_to_latin1("a=€😀"), b"a=\\u20AC\\uD83D\\uDE00");
     }
 }

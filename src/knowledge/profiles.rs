@@ -66,6 +66,16 @@ pub struct Combo {
     pub mode: String,
 }
 
+/// A port the application uses without a port key when some keys say so (Jenkins `useTls` → 587,
+/// Alpine `/submit` → 587).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultPort {
+    /// As in [`Combo::when`].
+    pub when: BTreeMap<String, String>,
+    pub port: u16,
+}
+
 /// One key set to a value by a fix.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +187,10 @@ pub struct Profile {
     /// implicit TLS (msmtp: 465 with `tls_starttls off`, else 25).
     #[serde(default)]
     pub implicit_default_port: Option<u16>,
+    /// Ports the application uses instead of `default_port` when keys say so; the first that
+    /// holds applies (`implicit_default_port` still wins for implicit TLS).
+    #[serde(default)]
+    pub default_ports: Vec<DefaultPort>,
     /// A boolean key without which the application ignores the port key and uses its default
     /// port (Claws Mail `set_smtpport=1` before `smtp_port`). A port fix switches it on.
     #[serde(default)]

@@ -116,6 +116,24 @@ pub fn parse_host_port(value: &str) -> Option<HostPort> {
     (host_like && port_ok).then_some(HostPort { host, port })
 }
 
+/// Reads `${SMTP_HOST}:587`, `{{ host }}:{{ port }}` or `$HOST:25`: a host that `is_template`
+/// says is filled in later, then a port (digits, or also filled in later). `None` when the colon
+/// is inside the template (`${RELAY:-smtp.example.com:587}`: the port is the template's).
+pub fn parse_templated_host_port(
+    value: &str,
+    is_template: impl Fn(&str) -> bool,
+) -> Option<HostPort> {
+    let colon = value.rfind(':')?;
+    let (host, port) = (&value[..colon], &value[colon + 1..]);
+    let port_ok = (!port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()))
+        || is_template(port);
+    let host_closed = !host.contains("${") || host.ends_with('}');
+    (!host.trim().is_empty() && host_closed && is_template(host) && port_ok).then(|| HostPort {
+        host: (host.to_string(), 0..colon),
+        port: (port.to_string(), colon + 1..value.len()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +225,40 @@ mod tests {
             "",
         ] {
             assert_eq!(host_port(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn templated_host_ports() {
+        let template = |v: &str| v.contains("${") || v.contains("{{") || v.starts_with('$');
+        let read = |v: &str| {
+            parse_templated_host_port(v, template).map(|hp| (hp.host.0, hp.port.0, hp.port.1))
+        };
+        assert_eq!(
+            read("${SMTP_HOST}:587"),
+            Some(("${SMTP_HOST}".into(), "587".into(), 13..16))
+        );
+        assert_eq!(
+            read("{{ host }}:{{ port }}"),
+            Some(("{{ host }}".into(), "{{ port }}".into(), 11..21))
+        );
+        assert_eq!(
+            read("${SMTP_HOST:-smtp.example.com}:465"),
+            Some((
+                "${SMTP_HOST:-smtp.example.com}".into(),
+                "465".into(),
+                31..34
+            ))
+        );
+        assert_eq!(read("$HOST:25"), Some(("$HOST".into(), "25".into(), 6..8)));
+        for none in [
+            "${RELAY:-smtp.example.com:587}",
+            "${RELAY}",
+            "smtp.example.com:587",
+            "${HOST}:abc",
+            ":25",
+        ] {
+            assert_eq!(read(none), None, "{none}");
         }
     }
 }
