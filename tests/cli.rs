@@ -878,3 +878,26 @@ fn fifos_and_devices_are_not_read() {
         config.stderr
     );
 }
+
+/// Java reads `.properties` as ISO-8859-1: such a file is checked, not skipped as "not UTF-8", and
+/// `--fix` writes it back in ISO-8859-1 with every other byte as it was.
+#[test]
+fn latin1_properties_are_checked_and_fixed_in_latin1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let original: &[u8] = b"# Mailversand f\xfcr die \xc4nderungen\nspring.mail.host=smtp.example.com\nspring.mail.port=587\nspring.mail.username=app\nspring.mail.password=secret\nspring.mail.properties.mail.smtp.auth=true\nspring.mail.properties.mail.smtp.starttls.enable=true\n";
+    let path = dir.path().join("application.properties");
+    std::fs::write(&path, original).expect("write file");
+    let run = run_in(dir.path(), &["--format", "json"], None);
+    assert!(!run.stderr.contains("not UTF-8"), "{}", run.stderr);
+    assert_eq!(codes(&json(&run)), ["MP005"], "{}", run.stdout);
+    let fixed = run_in(dir.path(), &["--fix", "--format", "json"], None);
+    assert!(codes(&json(&fixed)).is_empty(), "{}", fixed.stdout);
+    let bytes = std::fs::read(&path).expect("read fixed file");
+    assert!(
+        bytes.starts_with(b"# Mailversand f\xfcr die \xc4nderungen\n"),
+        "the comment keeps its ISO-8859-1 bytes: {bytes:?}"
+    );
+    assert!(String::from_utf8(bytes.clone()).is_err());
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    assert!(text.contains("spring.mail.port=465"), "{text}");
+}

@@ -132,8 +132,9 @@ fn gitlab_omnibus_config_in_a_compose_file_is_read_as_gitlab_rb() {
               fix*: Use implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
                 |         gitlab_rails['smtp_enable_starttls_auto'] = false
                 |         gitlab_rails['smtp_tls'] = true
-              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true)
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true, smtp_enable_starttls_auto=false)
                 |         gitlab_rails['smtp_port'] = 587
+                |         gitlab_rails['smtp_enable_starttls_auto'] = false
                 |         gitlab_rails['smtp_enable_starttls'] = true
         "#]],
     );
@@ -159,8 +160,6 @@ fn configmap_files_are_read_with_their_own_format() {
             11:17 error MP003 port 587 expects a plaintext greeting and STARTTLS, but PROTOCOL=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 |     SMTP_PORT = 465
-              fix: Require STARTTLS (PROTOCOL=smtp+starttls)
-                |     PROTOCOL = smtp+starttls
         "#]],
     );
 }

@@ -337,7 +337,8 @@ nginx['listen_port'] = 80
                 | gitlab_rails['smtp_port'] = 465
                 | gitlab_rails['smtp_enable_starttls_auto'] = false
                 | gitlab_rails['smtp_tls'] = true
-              fix: Require STARTTLS (smtp_enable_starttls=true)
+              fix: Require STARTTLS (smtp_enable_starttls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
                 | gitlab_rails['smtp_enable_starttls'] = true
             13:45 warning MP008 certificate checking is switched off (smtp_openssl_verify_mode=none) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
@@ -346,7 +347,14 @@ nginx['listen_port'] = 80
         "gitlab.rb",
         "gitlab_rails['smtp_enable'] = true\ngitlab_rails['smtp_address'] = \"smtp.example.com\"\ngitlab_rails['smtp_port'] = 465\ngitlab_rails['smtp_user_name'] = \"gitlab@example.com\"\ngitlab_rails['smtp_password'] = \"secret\"\ngitlab_rails['smtp_tls'] = true\ngitlab_rails['smtp_enable_starttls_auto'] = true\n",
         expect![[r#"
-            clean
+            7:45 error MP010 smtp_enable_starttls_auto=true and smtp_tls=true ask for two TLS modes at once (implicit TLS and STARTTLS); GitLab Omnibus refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use implicit TLS (smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true, smtp_tls=false, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 587
+                | gitlab_rails['smtp_tls'] = false
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_enable_starttls'] = true
         "#]],
     );
 }
@@ -837,7 +845,8 @@ fn empty_env_fallbacks_leave_the_variable() {
                 | gitlab_rails['smtp_port'] = ENV.fetch('SMTP_PORT', '465').to_i
                 | gitlab_rails['smtp_enable_starttls_auto'] = false
                 | gitlab_rails['smtp_tls'] = true
-              fix: Require STARTTLS (smtp_enable_starttls=true)
+              fix: Require STARTTLS (smtp_enable_starttls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
                 | gitlab_rails['smtp_enable_starttls'] = true
         "#]],
     );

@@ -78,8 +78,6 @@ fn compose_environment_map_and_list() {
             9:34 error MP003 port 587 expects a plaintext greeting and STARTTLS, but GITEA__mailer__PROTOCOL=smtps starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 |       - GITEA__mailer__SMTP_PORT=465
-              fix: Require STARTTLS (GITEA__mailer__PROTOCOL=smtp+starttls)
-                |       - GITEA__mailer__PROTOCOL=smtp+starttls
             16:39 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Grafana's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
               fix*: Use port 465 (implicit TLS)
                 |       GF_SMTP_HOST: "smtp.example.com:465"
@@ -608,23 +606,20 @@ fn gitea_infers_the_protocol_from_the_port() {
               fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
                 | HOST = 192.168.100.2:465
                 | PROTOCOL = smtps
-              fix: Use port 587 with STARTTLS (PROTOCOL=smtp+starttls)
-                | HOST = 192.168.100.2:587
-                | PROTOCOL = smtp+starttls
             3:22 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
               fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
                 | HOST = 192.168.100.2:465
                 | PROTOCOL = smtps
-              fix: Use port 587 with STARTTLS (PROTOCOL=smtp+starttls)
-                | HOST = 192.168.100.2:587
-                | PROTOCOL = smtp+starttls
         "#]],
     );
     check(
         "app.ini",
         "[mailer]\nENABLED = true\nSMTP_ADDR = smtp.example.com\nSMTP_PORT = 587\nUSER = gitea@example.com\nPASSWD = secret\n",
         expect![[r#"
-            clean
+            4:13 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Gitea / Forgejo on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
+                | SMTP_PORT = 465
+                | PROTOCOL = smtps
         "#]],
     );
 }

@@ -360,6 +360,7 @@ fn profile_patterns(p: &Profile) -> Vec<(String, Role)> {
         .map(|s| &s.key)
         .chain(p.combos.iter().flat_map(|c| c.when.keys()))
         .chain(p.default_ports.iter().flat_map(|d| d.when.keys()))
+        .chain(p.disabled_when.keys())
         .chain(p.require.iter())
         .chain(p.verify_off.keys())
         .chain(p.tls_versions.iter())
@@ -1624,6 +1625,9 @@ fn read_endpoint(
                 (None, _) => false,
             })
     };
+    if !p.disabled_when.is_empty() && holds(&p.disabled_when) {
+        return None;
+    }
     if e.url.is_none() {
         if let Some(d) = p.default_ports.iter().find(|d| holds(&d.when)) {
             e.default_port = Some(d.port);

@@ -191,6 +191,10 @@ pub struct Profile {
     /// holds applies (`implicit_default_port` still wins for implicit TLS).
     #[serde(default)]
     pub default_ports: Vec<DefaultPort>,
+    /// Key values that switch the application's mail off (Gitea `[mailer] ENABLED = false`):
+    /// when every one holds (as in [`Combo::when`]), the group is no endpoint at all.
+    #[serde(default)]
+    pub disabled_when: BTreeMap<String, String>,
     /// A boolean key without which the application ignores the port key and uses its default
     /// port (Claws Mail `set_smtpport=1` before `smtp_port`). A port fix switches it on.
     #[serde(default)]

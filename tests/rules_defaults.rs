@@ -1,0 +1,227 @@
+//! What an application does with what a file leaves out or switches off, read from each
+//! application's source: default ports that keys choose, a mailer switched off, a template for a
+//! host, a STARTTLS that cannot be required. Each where it fires and where it stays silent.
+
+mod support;
+
+use expect_test::{expect, Expect};
+use mailport::config::Config;
+
+fn check(name: &str, text: &str, expect: Expect) {
+    expect.assert_eq(&support::render(name, text, &Config::default()));
+}
+
+/// Jenkins Mailer without `smtpPort`: Jakarta Mail's 25, 465 with `useSsl`, 587 with `useTls`.
+#[test]
+fn jenkins_mailer_default_ports() {
+    check(
+        "hudson.tasks.Mailer.xml",
+        r#"<?xml version='1.1' encoding='UTF-8'?>
+<hudson.tasks.Mailer_-DescriptorImpl plugin="mailer@1.20">
+  <smtpHost>smtp.example.com</smtpHost>
+  <smtpAuthUsername>jenkins</smtpAuthUsername>
+  <smtpAuthPassword>{AQAAABAAAAAQ}</smtpAuthPassword>
+  <useSsl>false</useSsl>
+  <charset>UTF-8</charset>
+</hudson.tasks.Mailer_-DescriptorImpl>
+"#,
+        expect![[r#"
+            3:13 error MP004 SMTP connection to smtp.example.com without TLS (Jenkins Mailer's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (useSsl=true)
+                |   <useSsl>true</useSsl>
+                |   <smtpPort>465</smtpPort>
+              fix: Use port 587 with STARTTLS (useTls=true)
+                |   <smtpPort>587</smtpPort>
+                |   <useTls>true</useTls>
+            3:13 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (useSsl=true)
+                |   <useSsl>true</useSsl>
+                |   <smtpPort>465</smtpPort>
+              fix: Use port 587 with STARTTLS (useTls=true)
+                |   <smtpPort>587</smtpPort>
+                |   <useTls>true</useTls>
+        "#]],
+    );
+    check(
+        "hudson.tasks.Mailer.xml",
+        r#"<?xml version='1.1' encoding='UTF-8'?>
+<hudson.tasks.Mailer_-DescriptorImpl plugin="mailer@472.vf7c289a_4b_420">
+  <smtpHost>smtp.example.com</smtpHost>
+  <useSsl>false</useSsl>
+  <useTls>true</useTls>
+  <charset>UTF-8</charset>
+</hudson.tasks.Mailer_-DescriptorImpl>
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// Alpine's `smtp-server` without a port: 25, 587 with `/submit`, 465 with `/ssl`.
+#[test]
+fn alpine_smtp_server_default_ports() {
+    check(
+        ".pinerc",
+        "personal-name=Me\nsmtp-server=smtp.example.com/tls/user=me\n",
+        expect![[r#"
+            2:13 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+        "#]],
+    );
+    check(
+        ".pinerc",
+        "personal-name=Me\nsmtp-server=smtp.example.com/submit/tls/user=me\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// GitLab refuses implicit TLS with a STARTTLS key (Omnibus since 15.10.8, its mail patch since
+/// 15.10.4), and without `smtp_enable` it does not use SMTP at all.
+#[test]
+fn gitlab_tls_with_starttls_and_smtp_switched_off() {
+    check(
+        "gitlab.rb",
+        r#"gitlab_rails['smtp_enable'] = true
+gitlab_rails['smtp_address'] = "smtp.example.com"
+gitlab_rails['smtp_port'] = 465
+gitlab_rails['smtp_user_name'] = "gitlab@example.com"
+gitlab_rails['smtp_password'] = "secret"
+gitlab_rails['smtp_enable_starttls_auto'] = true
+gitlab_rails['smtp_tls'] = true
+"#,
+        expect![[r#"
+            6:45 error MP010 smtp_enable_starttls_auto=true and smtp_tls=true ask for two TLS modes at once (implicit TLS and STARTTLS); GitLab Omnibus refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use implicit TLS (smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true, smtp_tls=false, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 587
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_tls'] = false
+                | gitlab_rails['smtp_enable_starttls'] = true
+        "#]],
+    );
+    check(
+        "gitlab.rb",
+        r#"gitlab_rails['smtp_enable'] = false
+gitlab_rails['smtp_address'] = "smtp.example.com"
+gitlab_rails['smtp_port'] = 587
+gitlab_rails['smtp_user_name'] = "gitlab@example.com"
+gitlab_rails['smtp_password'] = "secret"
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// Gitea's `smtp+starttls` goes on in clear when the server offers no STARTTLS (go-mail's
+/// TLSOpportunistic); a mailer with `ENABLED = false` sends nothing.
+#[test]
+fn gitea_starttls_is_opportunistic_and_a_disabled_mailer_is_silent() {
+    check(
+        "app.ini",
+        "[mailer]\nENABLED = true\nPROTOCOL = smtp+starttls\nSMTP_ADDR = smtp.example.com\nSMTP_PORT = 587\nUSER = gitea@example.com\nPASSWD = secret\n",
+        expect![[r#"
+            3:12 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (PROTOCOL=smtp+starttls): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
+                | PROTOCOL = smtps
+                | SMTP_PORT = 465
+        "#]],
+    );
+    check(
+        "app.ini",
+        "[mailer]\nENABLED = false\nHOST = smtp.example.com:587\nUSER = gitea@example.com\nPASSWD = secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// nodemailer: port 465 without `secure` is implicit TLS, whatever `ignoreTLS` says; an explicit
+/// `secure: false` on 465 is not.
+#[test]
+fn nodemailer_465_without_secure() {
+    check(
+        "mailer.js",
+        "const transport = nodemailer.createTransport({ host: 'smtp.example.com', port: 465, ignoreTLS: true });\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "mailer.js",
+        "const transport = nodemailer.createTransport({ host: 'smtp.example.com', port: 465, secure: false });\n",
+        expect![[r#"
+            1:80 error MP003 port 465 starts with TLS (implicit TLS), but secure=false means opportunistic STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (secure=true)
+                | const transport = nodemailer.createTransport({ host: 'smtp.example.com', port: 465, secure: true });
+              fix: Use port 587 with STARTTLS (requireTLS=true)
+                | const transport = nodemailer.createTransport({ host: 'smtp.example.com', port: 587, secure: false, requireTLS: true });
+        "#]],
+    );
+}
+
+/// CodeIgniter 3 without `smtp_crypto`: the library's default '' is no TLS at all.
+#[test]
+fn codeigniter_without_smtp_crypto() {
+    check(
+        "email.php",
+        "<?php\n$config['protocol'] = 'smtp';\n$config['smtp_host'] = 'mail.example.com';\n$config['smtp_port'] = 587;\n$config['smtp_user'] = 'me@example.com';\n$config['smtp_pass'] = 'secret';\n",
+        expect![[r#"
+            4:24 error MP004 SMTP connection to mail.example.com without TLS (CodeIgniter Email's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtp_crypto=ssl)
+                | $config['smtp_port'] = 465;
+                | $config['smtp_crypto'] = "ssl";
+              fix: Require STARTTLS (smtp_crypto=tls)
+                | $config['smtp_crypto'] = "tls";
+        "#]],
+    );
+    check(
+        "email.php",
+        "<?php\n$config['protocol'] = 'smtp';\n$config['smtp_host'] = 'mail.example.com';\n$config['smtp_port'] = 587;\n$config['smtp_crypto'] = 'tls';\n$config['smtp_user'] = 'me@example.com';\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// A templated `host:port`: the host may be anywhere; a whole template may carry its own port.
+#[test]
+fn ssmtp_templated_mailhub() {
+    check(
+        "ssmtp.conf",
+        "mailhub={{ SSMTP_SERVER }}\nAuthUser=me\nAuthPass=secret\n",
+        expect![[r#"
+            1:9 error MP004 SMTP connection to {{ SSMTP_SERVER }} without TLS (sSMTP's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    check(
+        "ssmtp.conf",
+        "mailhub=${SMTP_HOST}:25\nAuthUser=me\nAuthPass=secret\n",
+        expect![[r#"
+            1:22 error MP004 SMTP connection to ${SMTP_HOST} without TLS (sSMTP's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (UseTLS=YES)
+                | mailhub=${SMTP_HOST}:465
+                | UseTLS=YES
+              fix: Use port 587 with STARTTLS (UseSTARTTLS=YES)
+                | mailhub=${SMTP_HOST}:587
+                | UseSTARTTLS=YES
+            1:22 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (UseTLS=YES)
+                | mailhub=${SMTP_HOST}:465
+                | UseTLS=YES
+              fix: Use port 587 with STARTTLS (UseSTARTTLS=YES)
+                | mailhub=${SMTP_HOST}:587
+                | UseSTARTTLS=YES
+        "#]],
+    );
+    check(
+        "ssmtp.conf",
+        "mailhub=${SMTP_HOST}:465\nUseTLS=YES\nAuthUser=me\nAuthPass=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
