@@ -79,7 +79,8 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
         d.finding.message
     );
 
-    let line_text = printable(d.index.line_text(d.start.line));
+    let (shown, start_column, end) = window(d.index.line_text(d.start.line), d.start.column, d.end);
+    let line_text = printable(&shown);
     let line_text = line_text.as_str();
     let number = d.start.line.to_string();
     let gutter = " ".repeat(number.len());
@@ -93,14 +94,7 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
     let _ = writeln!(
         out,
         " {gutter} {bar} {}",
-        caret_line(
-            line_text,
-            d.start.column,
-            d.end,
-            d.start.line,
-            paint,
-            severity
-        )
+        caret_line(line_text, start_column, end, d.start.line, paint, severity)
     );
     if let Some(fix) = preferred_fix(d.finding) {
         let _ = writeln!(
@@ -124,6 +118,49 @@ fn render_one(out: &mut String, d: &Diagnostic<'_>, paint: &Paint) {
         );
     }
     out.push('\n');
+}
+
+/// Characters of a long line shown on each side of the span, and of the span itself: a minified or
+/// mangled file can hold a line of a megabyte, and every finding on it printed it whole (a 1 MB
+/// autoconfig file with `\v` line breaks made 12 GB of output).
+const CONTEXT_CHARS: usize = 80;
+
+/// The part of a line shown for a span that starts at `start_column` (1-based, in characters) and
+/// ends at `end`: the whole line when it is short, else the span with [`CONTEXT_CHARS`] on each
+/// side, an ellipsis for what is left out. Returns it with the span's start column and end in it.
+fn window(
+    line: &str,
+    start_column: usize,
+    end: super::Position,
+) -> (String, usize, super::Position) {
+    let before = start_column.saturating_sub(1);
+    let on_line = line.chars().count();
+    let width = if end.line > 0 && end.column > start_column {
+        end.column - start_column
+    } else {
+        1
+    };
+    if on_line <= before + width.min(CONTEXT_CHARS) + 2 * CONTEXT_CHARS + 1 {
+        return (line.to_string(), start_column, end);
+    }
+    let first = before.saturating_sub(CONTEXT_CHARS);
+    let shown_width = width.min(CONTEXT_CHARS);
+    let last = (before + shown_width + CONTEXT_CHARS).min(on_line);
+    let mut shown = String::new();
+    let mut column = start_column - first;
+    if first > 0 {
+        shown.push('…');
+        column += 1;
+    }
+    shown.extend(line.chars().skip(first).take(last - first));
+    if last < on_line {
+        shown.push('…');
+    }
+    let end = super::Position {
+        line: end.line,
+        column: column + shown_width,
+    };
+    (shown, column, end)
 }
 
 /// The source line as it can be shown on a terminal: control characters (an escape sequence in a
@@ -173,6 +210,28 @@ fn caret_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_the_span() {
+        let paint = Paint { colour: false };
+        let line = format!("{}port: 587{}", "x".repeat(5_000), "y".repeat(5_000));
+        let end = super::super::Position {
+            line: 1,
+            column: 5_010,
+        };
+        let (shown, column, end) = window(&line, 5_007, end);
+        assert!(shown.chars().count() < 200, "{shown}");
+        let carets = caret_line(&shown, column, end, 1, &paint, Severity::Error);
+        let at = carets.find('^').expect("a caret");
+        assert_eq!(shown.chars().skip(at).take(3).collect::<String>(), "587");
+        assert_eq!(carets.trim_start(), "^^^");
+        // A short line is shown whole.
+        let short = super::super::Position { line: 1, column: 8 };
+        assert_eq!(
+            window("port: 587", 7, short),
+            ("port: 587".to_string(), 7, short)
+        );
+    }
 
     #[test]
     fn control_characters_are_not_sent_to_the_terminal() {

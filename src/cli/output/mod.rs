@@ -140,13 +140,21 @@ pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset where each line starts.
     line_starts: Vec<usize>,
+    /// The last position asked for, as (byte offset, line index, column): diagnostics come in
+    /// document order, so the next column on the same line is counted from there, not from the
+    /// line's start (a line of a megabyte with thousands of findings was quadratic).
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        LineIndex {
+            text,
+            line_starts,
+            last: std::cell::Cell::new((0, 0, 0)),
+        }
     }
 
     /// The position of a byte offset. Offsets past the end or inside a character are moved back to
@@ -158,11 +166,20 @@ impl<'a> LineIndex<'a> {
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let (last_offset, last_line, last_column) = self.last.get();
+        let (from, counted) =
+            if last_line == line && last_offset >= line_start && last_offset <= offset {
+                (last_offset, last_column)
+            } else {
+                (line_start, 0)
+            };
+        let column = counted
+            + self
+                .text
+                .get(from..offset)
+                .map(|s| s.chars().count())
+                .unwrap_or(0);
+        self.last.set((offset, line, column));
         Position {
             line: line + 1,
             column: column + 1,
