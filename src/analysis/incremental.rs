@@ -195,7 +195,8 @@ impl IncrementalAnalysis {
 /// few microseconds each, where analysing the text whole with it in place takes milliseconds.
 pub struct ValueTrial<'a> {
     state: &'a State,
-    text: &'a str,
+    /// The analysed text's suppression comments.
+    comments: suppress::Comments<'a>,
     /// The analysed settings, the tried one's value changed in place.
     settings: Vec<Setting>,
     setting: usize,
@@ -228,7 +229,7 @@ impl IncrementalAnalysis {
         let claimed = state.claimed_by.get(setting).copied().flatten()?;
         Some(ValueTrial {
             state,
-            text,
+            comments: suppress::Comments::new(text),
             settings: parsed.settings.clone(),
             setting,
             claimed,
@@ -269,12 +270,7 @@ impl ValueTrial<'_> {
         for e in &eps {
             rules::check_endpoint(state.format, &self.settings, e, &state.config, &mut found);
         }
-        Some(suppress::apply(
-            self.text,
-            state.format,
-            found,
-            &state.config,
-        ))
+        Some(suppress::apply(&self.comments, found, &state.config))
     }
 }
 
@@ -340,6 +336,7 @@ impl State {
         let mut read_empty = vec![false; settings.len()];
         let mut claimed = Vec::new();
         let mut endpoints: Vec<(usize, Endpoint)> = Vec::new();
+        let comments = suppress::Comments::new(text);
         // MP000 only where mail settings could be: see `prefilter`.
         let reads_mail = super::prefilter::could_hold_mail(format, text);
         let errors: &[_] = if reads_mail { &parsed.errors } else { &[] };
@@ -367,7 +364,7 @@ impl State {
                 rules::check_endpoint(format, settings, e, config, &mut found);
             }
             findings.extend(
-                suppress::apply(text, format, found, config)
+                suppress::apply(&comments, found, config)
                     .into_iter()
                     .map(|f| (ci, f)),
             );
@@ -410,12 +407,8 @@ impl State {
         endpoints.sort_by(|(_, a), (_, b)| endpoints::document_order(a, b));
         if format == Format::Xml {
             // An autoconfig file lists alternatives of one server: 25 after 465/587 is a fallback.
-            let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
-            let keep = rules::drop_port_25_fallbacks(
-                findings.iter().map(|(_, f)| f.clone()).collect(),
-                &all,
-            );
-            findings.retain(|(_, f)| keep.contains(f));
+            let fallback = rules::port_25_fallback(endpoints.iter().map(|(_, e)| e));
+            findings.retain(|(_, f)| !fallback(f));
         }
         order(&mut findings);
         let sorted = settings
@@ -567,6 +560,7 @@ impl State {
         // Re-read the touched groups first: if one now gives no endpoint, claims move: start over.
         let mut fresh_endpoints: Vec<(usize, Endpoint)> = Vec::new();
         let mut fresh_findings: Vec<(usize, Finding)> = Vec::new();
+        let comments = suppress::Comments::new(text);
         for &ci in &groups {
             let Some(c) = self.claimed.get(ci) else {
                 return false;
@@ -582,7 +576,7 @@ impl State {
             for e in &eps {
                 rules::check_endpoint(self.format, &parsed.settings, e, &self.config, &mut found);
             }
-            let found = suppress::apply(text, self.format, found, &self.config);
+            let found = suppress::apply(&comments, found, &self.config);
             fresh_findings.extend(found.into_iter().map(|f| (ci, f)));
             fresh_endpoints.extend(eps.into_iter().map(|e| (ci, e)));
         }

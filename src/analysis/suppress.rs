@@ -1,6 +1,8 @@
 //! Inline suppression comments (`# mailport: ignore MP005`), `[[allow]]` entries and per-rule
 //! severities from the configuration.
 
+use std::collections::HashMap;
+
 use super::findings::{Edit, Finding};
 use super::syntax::formats;
 
@@ -11,11 +13,10 @@ use crate::vocab::{Format, RuleCode};
 pub const MARKER: &str = "mailport: ignore";
 
 /// Drops suppressed findings and applies configured severities.
-pub fn apply(text: &str, format: Format, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
-    let _ = format;
+pub fn apply(comments: &Comments, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
     findings
         .into_iter()
-        .filter(|f| !suppressed_inline(text, f))
+        .filter(|f| !comments.suppress(f))
         .filter(|f| !config.allow.iter().any(|a| allows(a, f)))
         .filter_map(|mut f| match config.rules.get(&f.code) {
             Some(RuleLevel::Off) => None,
@@ -26,6 +27,63 @@ pub fn apply(text: &str, format: Format, findings: Vec<Finding>, config: &Config
             None => Some(f),
         })
         .collect()
+}
+
+/// The lines of one text that mention [`MARKER`], found once: a finding then looks up its own
+/// line and the one above by number, however long the lines (a one-line document with thousands
+/// of findings costs a binary search each, not a scan of the line each). Lines are split at `\n`.
+pub struct Comments<'a> {
+    /// Where each `\n` is; empty when the text has no marker at all, the usual case.
+    newlines: Vec<usize>,
+    marked: HashMap<usize, &'a str>,
+    len: usize,
+}
+
+impl<'a> Comments<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut comments = Comments {
+            newlines: Vec::new(),
+            marked: HashMap::new(),
+            len: text.len(),
+        };
+        if !text.contains(MARKER) {
+            return comments;
+        }
+        comments.newlines = text.match_indices('\n').map(|(i, _)| i).collect();
+        for (at, _) in text.match_indices(MARKER) {
+            let n = comments.line_of(at);
+            let (start, end) = comments.line_bounds(n);
+            comments.marked.entry(n).or_insert(&text[start..end]);
+        }
+        comments
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&i| i < offset)
+    }
+
+    fn line_bounds(&self, n: usize) -> (usize, usize) {
+        let start = n
+            .checked_sub(1)
+            .and_then(|p| self.newlines.get(p))
+            .map_or(0, |i| i + 1);
+        let end = self.newlines.get(n).copied().unwrap_or(self.len);
+        (start, end)
+    }
+
+    /// The finding's line or the line above it says `mailport: ignore` with its code (or with no
+    /// code at all).
+    fn suppress(&self, f: &Finding) -> bool {
+        if self.marked.is_empty() {
+            return false;
+        }
+        let n = self.line_of(f.span.start.min(self.len));
+        [Some(n), n.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.marked.get(&n))
+            .any(|line| mentions(line, f.code))
+    }
 }
 
 /// The "suppress on this line" fix for a finding of `code` at byte `offset`: the format's comment
@@ -41,7 +99,7 @@ pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCod
     if !text.is_char_boundary(at) {
         return None;
     }
-    // Lines as [`suppressed_inline`] reads them: split at `\n`.
+    // Lines as [`Comments`] reads them: split at `\n`.
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = &text[line_start..line_end];
@@ -63,23 +121,6 @@ pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCod
         span: line_start..line_start,
         new_text: format!("{}{marker} {code}{line_break}", &line[..indent_len]),
     })
-}
-
-/// The line holding `offset` and the line above it mention `mailport: ignore` with this code (or
-/// with no code at all).
-fn suppressed_inline(text: &str, f: &Finding) -> bool {
-    let at = f.span.start.min(text.len());
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    let this_line = &text[line_start..line_end];
-    let prev_line = if line_start == 0 {
-        ""
-    } else {
-        let prev_end = line_start - 1;
-        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
-        &text[prev_start..prev_end]
-    };
-    [this_line, prev_line].iter().any(|l| mentions(l, f.code))
 }
 
 fn mentions(line: &str, code: RuleCode) -> bool {
@@ -109,4 +150,68 @@ fn allows(a: &Allow, f: &Finding) -> bool {
             .iter()
             .any(|r| r.eq_ignore_ascii_case(f.code.as_str()));
     host_ok && port_ok && rule_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::Severity;
+
+    fn finding(code: RuleCode, at: usize) -> Finding {
+        Finding {
+            code,
+            severity: Severity::Warning,
+            message: String::new(),
+            span: at..at + 1,
+            endpoint: None,
+            fixes: Vec::new(),
+        }
+    }
+
+    /// Which of findings at `offsets` the text's comments suppress.
+    fn suppressed(text: &str, code: RuleCode, offsets: &[usize]) -> Vec<bool> {
+        let comments = Comments::new(text);
+        offsets
+            .iter()
+            .map(|&at| comments.suppress(&finding(code, at)))
+            .collect()
+    }
+
+    #[test]
+    fn a_comment_covers_its_own_line_and_the_line_below() {
+        let text =
+            "a=1\r\n# mailport: ignore MP005, MP004\r\nb=2 # mailport: ignore MP001\r\nc=3\n";
+        let b = text.find("b=").unwrap_or_default();
+        let c = text.find("c=").unwrap_or_default();
+        assert_eq!(
+            suppressed(text, RuleCode::Mp005, &[0, b, c]),
+            [false, true, false]
+        );
+        assert_eq!(
+            suppressed(text, RuleCode::Mp001, &[0, b, c, text.len() + 5]),
+            [false, true, true, false]
+        );
+        assert_eq!(suppressed(text, RuleCode::Mp002, &[b, c]), [false, false]);
+        // A marker with no code silences every rule on its line and the next.
+        assert_eq!(
+            suppressed(
+                "x=1 # mailport: ignore\ny=2\nz=3",
+                RuleCode::Mp002,
+                &[0, 23, 27]
+            ),
+            [true, true, false]
+        );
+    }
+
+    #[test]
+    fn findings_on_one_long_line_share_its_comment() {
+        let line = "<port>25</port>".repeat(10_000);
+        let text = format!("<!-- mailport: ignore MP006 -->{line}");
+        let offsets: Vec<usize> = (0..10_000).map(|i| 31 + i * 15).collect();
+        let found = suppressed(&text, RuleCode::Mp006, &offsets);
+        assert!(found.iter().all(|&s| s));
+        assert!(suppressed(&line, RuleCode::Mp006, &offsets)
+            .iter()
+            .all(|&s| !s));
+    }
 }

@@ -25,7 +25,7 @@ mod unreadable_document;
 mod wrong_protocol_port;
 
 pub(crate) use context::{a_protocol, mode_words, per_setting, preferred_is_implicit, Ctx};
-pub use port_25_submission::drop_port_25_fallbacks;
+pub use port_25_submission::port_25_fallback;
 pub use unreadable_document::syntax_errors;
 
 use super::endpoints::Endpoint;

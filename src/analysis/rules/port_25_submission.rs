@@ -1,6 +1,8 @@
 //! MP006 port-25-submission, and the document-level pass that lets an autoconfig file offer 25
 //! as a fallback.
 
+use std::collections::HashSet;
+
 use super::fix_choices::{mode_fixes, target_port};
 use super::{mode_words, Ctx, Rule};
 use crate::analysis::endpoints::Endpoint;
@@ -87,28 +89,26 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 /// Document-level pass for autoconfig files, whose servers are alternatives of one account: MP006
 /// stays silent for a port-25 fallback when the file also offers that host for SMTP on 465 or
-/// 587. Elsewhere two endpoints are two configurations, each judged on its own.
-pub fn drop_port_25_fallbacks(findings: Vec<Finding>, endpoints: &[Endpoint]) -> Vec<Finding> {
-    let offered = |host: &str| {
-        endpoints.iter().any(|o| {
-            o.protocol == Some(Protocol::Smtp)
-                && matches!(o.port_number(), Some(465 | 587))
-                && o.host
-                    .as_ref()
-                    .is_some_and(|h| h.value.trim().eq_ignore_ascii_case(host.trim()))
-        })
-    };
-    findings
+/// 587. Elsewhere two endpoints are two configurations, each judged on its own. The offered hosts
+/// are gathered once, so a document with thousands of servers costs a set lookup a finding.
+pub fn port_25_fallback<'a>(
+    endpoints: impl IntoIterator<Item = &'a Endpoint>,
+) -> impl Fn(&Finding) -> bool {
+    let offered: HashSet<String> = endpoints
         .into_iter()
-        .filter(|f| {
-            f.code != RuleCode::Mp006
-                || !f
-                    .endpoint
-                    .as_ref()
-                    .and_then(|e| e.host.as_deref())
-                    .is_some_and(offered)
+        .filter(|o| {
+            o.protocol == Some(Protocol::Smtp) && matches!(o.port_number(), Some(465 | 587))
         })
-        .collect()
+        .filter_map(|o| o.host.as_ref())
+        .map(|h| h.value.trim().to_ascii_lowercase())
+        .collect();
+    move |f: &Finding| {
+        f.code == RuleCode::Mp006
+            && f.endpoint
+                .as_ref()
+                .and_then(|e| e.host.as_deref())
+                .is_some_and(|host| offered.contains(&host.trim().to_ascii_lowercase()))
+    }
 }
 
 #[cfg(test)]
