@@ -118,6 +118,50 @@ fn gitea_starttls_is_opportunistic_and_a_disabled_mailer_is_silent() {
     );
 }
 
+/// Grafana sends no mail with `[smtp] enabled = false` (`GF_SMTP_ENABLED=false`): its
+/// opportunistic STARTTLS policy is only worth a warning while the mailer is on.
+#[test]
+fn grafana_with_smtp_switched_off() {
+    let ini = "[smtp]\nenabled = true\nhost = smtp.example.com:587\nuser = grafana@example.com\npassword = secret\nstartTLS_policy = OpportunisticStartTLS\n";
+    check(
+        "grafana.ini",
+        ini,
+        expect![[r#"
+        6:19 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (startTLS_policy=OpportunisticStartTLS): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+          fix*: Use port 465 (implicit TLS)
+            | host = smtp.example.com:465
+          fix: Require STARTTLS (startTLS_policy=MandatoryStartTLS)
+            | startTLS_policy = MandatoryStartTLS
+    "#]],
+    );
+    check(
+        "grafana.ini",
+        &ini.replace("enabled = true", "enabled = false"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    let env = "GF_SMTP_ENABLED=true\nGF_SMTP_HOST=smtp.example.com:587\nGF_SMTP_USER=grafana@example.com\nGF_SMTP_PASSWORD=secret\nGF_SMTP_STARTTLS_POLICY=OpportunisticStartTLS\n";
+    check(
+        "grafana.env",
+        env,
+        expect![[r#"
+        5:25 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (GF_SMTP_STARTTLS_POLICY=OpportunisticStartTLS): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+          fix*: Use port 465 (implicit TLS)
+            | GF_SMTP_HOST=smtp.example.com:465
+          fix: Require STARTTLS (GF_SMTP_STARTTLS_POLICY=MandatoryStartTLS)
+            | GF_SMTP_STARTTLS_POLICY=MandatoryStartTLS
+    "#]],
+    );
+    check(
+        "grafana.env",
+        &env.replace("ENABLED=true", "ENABLED=false"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 /// nodemailer: port 465 without `secure` is implicit TLS, whatever `ignoreTLS` says; an explicit
 /// `secure: false` on 465 is not.
 #[test]

@@ -15,6 +15,7 @@ use super::output::{self, CheckedFile, Report};
 use crate::analysis::{self, Finding};
 use crate::config::{self, Config};
 use crate::files::walk::{self, one_line, Candidate};
+use crate::files::Encoding;
 use crate::vocab::{Format, Severity};
 
 /// Files larger than this are not configuration files; they are skipped with a note.
@@ -255,7 +256,7 @@ struct FileOutcome {
 
 fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome {
     let mut outcome = FileOutcome::default();
-    let Some((text, format, latin1)) = read_candidate(candidate, &mut outcome) else {
+    let Some((text, format, encoding)) = read_candidate(candidate, &mut outcome) else {
         return outcome;
     };
     // A file that cannot hold mail settings is checked without being parsed (`prefilter`): it has
@@ -273,12 +274,7 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
     let text = if fix {
         let fixed = fix::fix_text(&text, format, config, &findings_or_none);
         if fixed.applied > 0 && fixed.text != text {
-            let bytes = if latin1 {
-                crate::files::string_to_latin1(&fixed.text)
-            } else {
-                fixed.text.as_bytes().to_vec()
-            };
-            match fix::write_atomically(&candidate.path, &bytes) {
+            match fix::write_atomically(&candidate.path, &encoding.encode(&fixed.text)) {
                 Ok(()) => {
                     outcome.fixes_applied = fixed.applied;
                     fixed.text
@@ -328,14 +324,14 @@ fn check_file(candidate: &Candidate, fix: bool, config: &Config) -> FileOutcome 
     outcome
 }
 
-/// Reads a candidate and decides its format, and whether it was read as ISO-8859-1
+/// Reads a candidate and decides its format, and how its bytes were read
 /// ([`decode`]). `None` when it is skipped: not a format mailport reads (silently when the walk
 /// found it), or unreadable (with a note; a file named on the command line that cannot be read
 /// makes the exit status 2).
 fn read_candidate(
     candidate: &Candidate,
     outcome: &mut FileOutcome,
-) -> Option<(String, Format, bool)> {
+) -> Option<(String, Format, Encoding)> {
     let shown = &candidate.display;
     // Does the name alone say this is a mail config? Such a file deserves a note when it cannot
     // be read; any other file the walk meets (images, binaries) is skipped without a word.
@@ -360,12 +356,12 @@ fn read_candidate(
         Ok(bytes) => bytes,
         Err(e) => return skip(e.to_string()),
     };
-    let (text, latin1) = match decode(shown, bytes) {
+    let (text, encoding) = match decode(shown, bytes) {
         Ok(decoded) => decoded,
         Err(reason) => return skip(reason),
     };
     match analysis::syntax::detect_format(shown, None, &text) {
-        Some(format) => Some((text, format, latin1)),
+        Some(format) => Some((text, format, encoding)),
         None => {
             if candidate.explicit {
                 outcome
@@ -378,15 +374,10 @@ fn read_candidate(
 }
 
 /// A file's text: UTF-8, or for a `.properties` file that is not UTF-8, ISO-8859-1, the encoding
-/// Java reads it in (then `true`: a fix writes it back so).
-fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, bool), String> {
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok((text, false)),
-        Err(e) if analysis::syntax::detect_format(name, None, "") == Some(Format::Properties) => {
-            Ok((crate::files::latin1_to_string(e.as_bytes()), true))
-        }
-        Err(e) => Err(format!("not UTF-8 text ({})", e.utf8_error())),
-    }
+/// Java reads it in (a fix writes it back so).
+fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), String> {
+    let properties = analysis::syntax::detect_format(name, None, "") == Some(Format::Properties);
+    crate::files::decode_text(bytes, properties)
 }
 
 /// `--stdin`: one document. An empty report when its format is unknown (with a note).
@@ -407,14 +398,7 @@ fn check_stdin(
         )));
     }
     let name = args.stdin_filename.clone().unwrap_or_default();
-    let (text, latin1) = decode(&name, bytes).map_err(CheckError::Stdin)?;
-    let encoded = |text: &str| {
-        if latin1 {
-            crate::files::string_to_latin1(text)
-        } else {
-            text.as_bytes().to_vec()
-        }
-    };
+    let (text, encoding) = decode(&name, bytes).map_err(CheckError::Stdin)?;
     let shown = if name.is_empty() {
         "<stdin>".to_string()
     } else {
@@ -424,13 +408,13 @@ fn check_stdin(
         note(&format!("skipped {shown}: not a format mailport reads"));
         if args.fix {
             // The caller expects the document back on stdout.
-            let _ = std::io::stdout().write_all(&encoded(&text));
+            let _ = std::io::stdout().write_all(&encoding.encode(&text));
         }
         return Ok(Report::default());
     };
     let text = if args.fix {
         let fixed = fix::fix_text(&text, format, config, &findings_or_none);
-        let _ = std::io::stdout().write_all(&encoded(&fixed.text));
+        let _ = std::io::stdout().write_all(&encoding.encode(&fixed.text));
         let _ = std::io::stdout().flush();
         fixed.text
     } else {

@@ -86,29 +86,50 @@ pub fn read_regular_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     })
 }
 
-/// ISO-8859-1 text: each byte is the character of that number. Java reads `.properties` files
-/// so (`Properties.load(InputStream)`, Spring Boot's `OriginTrackedPropertiesLoader`), whatever
-/// the editor wrote.
-pub fn latin1_to_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+/// How a file's text was read from its bytes, so that a fix writes it back the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// ISO-8859-1: each byte is the character of that number. Java reads `.properties` files so
+    /// (`Properties.load(InputStream)`, Spring Boot's `OriginTrackedPropertiesLoader`), whatever
+    /// the editor wrote.
+    Latin1,
 }
 
-/// The reverse of [`latin1_to_string`]: a character above U+00FF (which a fix never writes, but a
-/// text may hold) becomes a `\uXXXX` escape, as in a `.properties` file.
-pub fn string_to_latin1(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for c in text.chars() {
-        match u8::try_from(u32::from(c)) {
-            Ok(b) => out.push(b),
-            Err(_) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.extend_from_slice(format!("\\u{unit:04X}").as_bytes());
+/// A file's text: UTF-8, or where `latin1_fallback` (a `.properties` file) and the bytes are not
+/// UTF-8, ISO-8859-1. The error says why the bytes are not text.
+pub fn decode_text(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding), String> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, Encoding::Utf8)),
+        Err(e) if latin1_fallback => Ok((
+            e.as_bytes().iter().map(|&b| char::from(b)).collect(),
+            Encoding::Latin1,
+        )),
+        Err(e) => Err(format!("not UTF-8 text ({})", e.utf8_error())),
+    }
+}
+
+impl Encoding {
+    /// The bytes of `text` in this encoding. In ISO-8859-1 a character above U+00FF (which a fix
+    /// never writes, but a text may hold) becomes a `\uXXXX` escape, as in a `.properties` file.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        if self == Encoding::Utf8 {
+            return text.as_bytes().to_vec();
+        }
+        let mut out = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            match u8::try_from(u32::from(c)) {
+                Ok(b) => out.push(b),
+                Err(_) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.extend_from_slice(format!("\\u{unit:04X}").as_bytes());
+                    }
                 }
             }
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]
@@ -164,9 +185,14 @@ mod tests {
     #[test]
     fn latin1_round_trips_and_escapes_what_it_cannot_hold() {
         let bytes = b"# Gr\xfc\xdfe\nspring.mail.port=465\n";
-        let text = latin1_to_string(bytes);
-        assert_eq!(text, "# Grüße\nspring.mail.port=465\n");
-        assert_eq!(string_to_latin1(&text), bytes);
-        assert_eq!(string_to_latin1("a=€😀"), b"a=\\u20AC\\uD83D\\uDE00");
+        let (text, encoding) = decode_text(bytes.to_vec(), true).unwrap();
+        assert_eq!(
+            (text.as_str(), encoding),
+            ("# Grüße\nspring.mail.port=465\n", Encoding::Latin1)
+        );
+        assert_eq!(encoding.encode(&text), bytes);
+        assert_eq!(Encoding::Latin1.encode("a=€😀"), b"a=\\u20AC\\uD83D\\uDE00");
+        assert_eq!(Encoding::Utf8.encode("a=€"), "a=€".as_bytes());
+        assert!(decode_text(bytes.to_vec(), false).is_err_and(|e| e.starts_with("not UTF-8 text")));
     }
 }

@@ -222,16 +222,9 @@ fn disk_diagnostics(
     }
     let name = path.to_string_lossy();
     // A `.properties` file that is not UTF-8 is ISO-8859-1, as Java reads it.
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e)
-            if analysis::syntax::detect_format(&name, None, "")
-                == Some(crate::vocab::Format::Properties) =>
-        {
-            crate::files::latin1_to_string(e.as_bytes())
-        }
-        Err(_) => return None,
-    };
+    let properties =
+        analysis::syntax::detect_format(&name, None, "") == Some(crate::vocab::Format::Properties);
+    let (text, _) = crate::files::decode_text(bytes, properties).ok()?;
     let format = analysis::syntax::detect_format(&name, None, &text)?;
     if !analysis::prefilter::could_hold_mail(format, &text) {
         return Some(Vec::new());

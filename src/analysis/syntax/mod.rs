@@ -221,7 +221,10 @@ pub mod incremental;
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by the adapters (line geometry, tree-sitter plumbing).
 
-/// Start of the line that contains `pos`.
+/// Start of the line that contains `pos`, however far back: exact, for line numbers (`bounded`
+/// names the line a read stops at) and for the table formats' insertion points. The literal
+/// adapters, which ask for every setting's line, use the bounded [`literal::line_start`]; the
+/// "repeated settings cr" shape of `tests/robustness/worst_cases.py` keeps both linear.
 pub(crate) fn line_start(text: &str, pos: usize) -> usize {
     let pos = pos.min(text.len());
     text.as_bytes()
@@ -230,7 +233,8 @@ pub(crate) fn line_start(text: &str, pos: usize) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-/// End of the line that contains `pos`: the offset of its `\r\n` / `\n`, or the end of the text.
+/// End of the line that contains `pos`: the offset of its `\r\n` / `\n`, or the end of the text
+/// (a `\r` that ends the text stays on the line; [`literal::line_end`] leaves it after the end).
 pub(crate) fn line_end(text: &str, pos: usize) -> usize {
     let bytes = text.as_bytes();
     let pos = pos.min(bytes.len());
