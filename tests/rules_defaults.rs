@@ -248,3 +248,63 @@ fn ssmtp_templated_mailhub() {
         "#]],
     );
 }
+
+/// Laravel 6.x and older keep one flat mailer in config/mail.php (`'driver' => 'smtp'` beside
+/// `host` and `encryption`), still read whole by later versions. SwiftMailer sends STARTTLS only
+/// with `encryption => 'tls'` (then required), and nothing without it.
+#[test]
+fn laravel_flat_mail_config() {
+    let skeleton = "<?php\n\nreturn [\n    'driver' => env('MAIL_DRIVER', 'smtp'),\n    'host' => env('MAIL_HOST', 'smtp.mailgun.org'),\n    'port' => env('MAIL_PORT', 587),\n    'from' => [\n        'address' => env('MAIL_FROM_ADDRESS', 'hello@example.com'),\n        'name' => env('MAIL_FROM_NAME', 'Example'),\n    ],\n    'encryption' => env('MAIL_ENCRYPTION', 'tls'),\n    'username' => env('MAIL_USERNAME'),\n    'password' => env('MAIL_PASSWORD'),\n    'sendmail' => '/usr/sbin/sendmail -bs',\n];\n";
+    check(
+        "config/mail.php",
+        skeleton,
+        expect![[r#"
+        clean
+    "#]],
+    );
+    check(
+        "config/mail.php",
+        &skeleton.replace("env('MAIL_ENCRYPTION', 'tls')", "null"),
+        expect![[r#"
+            11:21 error MP004 SMTP connection to smtp.mailgun.org without TLS (encryption=null): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (encryption=ssl)
+                |     'port' => env('MAIL_PORT', 465),
+                |     'encryption' => "ssl",
+              fix: Require STARTTLS (encryption=tls)
+                |     'encryption' => "tls",
+        "#]],
+    );
+    check(
+        "config/mail.php",
+        &skeleton.replace("env('MAIL_ENCRYPTION', 'tls')", "'ssl'"),
+        expect![[r#"
+            6:32 error MP003 port 587 expects a plaintext greeting and STARTTLS, but encryption=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     'port' => env('MAIL_PORT', 465),
+              fix: Require STARTTLS (encryption=tls)
+                |     'encryption' => 'tls',
+        "#]],
+    );
+    // Laravel 4.2: no `encryption` key at all, literal credentials.
+    let old = "<?php\n\nreturn array(\n    'driver' => 'smtp',\n    'host' => 'smtp.example.com',\n    'port' => 2525,\n    'from' => array('address' => 'app@example.com', 'name' => 'App'),\n    'username' => 'app',\n    'password' => 'secret',\n    'sendmail' => '/usr/sbin/sendmail -bs',\n    'pretend' => false,\n);\n";
+    check(
+        "app/config/mail.php",
+        old,
+        expect![[r#"
+        6:15 error MP004 SMTP connection to smtp.example.com without TLS (Laravel 6.x and older (config/mail.php)'s default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+          fix*: Use port 465 with implicit TLS (encryption=ssl)
+            |     'port' => 465,
+            |     'encryption' => "ssl",
+          fix: Require STARTTLS (encryption=tls)
+            |     'encryption' => "tls",
+    "#]],
+    );
+    // Another transport leaves the SMTP keys unused.
+    check(
+        "app/config/mail.php",
+        &old.replace("'driver' => 'smtp'", "'driver' => 'mailgun'"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

@@ -1089,3 +1089,29 @@ fn emacs_smtpmail_stays_silent_when_tls_is_required_or_local() {
         "#]],
     );
 }
+
+/// A mutt account file sets its account inside hooks (`folder-hook PATTERN "set …"`, continued
+/// over lines); mutt runs the hook's command over the top level's settings. A hook that sets only
+/// its folder keeps the top level's `smtp_url`: that endpoint is reported once, at top level.
+#[test]
+fn mutt_hooks_are_accounts_over_the_top_level() {
+    let text = "set ssl_force_tls = yes\nset smtp_url = \"smtps://me@smtp.example.org\"\nset smtp_pass = \"secret\"\n\nfolder-hook imaps://imap.example.net \"\\\n  set folder = imaps://imap.example.net \\\n      smtp_url = smtp://me@smtp.example.net \\\n      smtp_pass = $my_pass \\\n  \"\nfolder-hook 'imaps://imap.example.org' 'set folder=imaps://imap.example.org'\n";
+    check(
+        "c3.example.net",
+        text,
+        expect![[r#"
+            7:18 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                |       smtp_url = smtps://me@smtp.example.net:465 \
+              fix: Use port 587 (STARTTLS)
+                |       smtp_url = smtp://me@smtp.example.net:587 \
+        "#]],
+    );
+    check(
+        "c3.example.net",
+        &text.replace("smtp://me@smtp.example.net", "smtps://me@smtp.example.net"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

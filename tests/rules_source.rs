@@ -224,9 +224,12 @@ return [
         "app/config/mail.php",
         "<?php\n\nreturn array(\n    'driver' => 'smtp',\n    'host' => 'smtp.gmail.com',\n    'port' => 25,\n    'encryption' => 'ssl',\n    'username' => getenv('email_address'),\n    'password' => getenv('email_password'),\n);\n",
         expect![[r#"
-            6:15 error MP003 port 25 expects a plaintext greeting and STARTTLS, but encryption=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 25.
+            6:15 error MP003 port 25 expects a plaintext greeting and STARTTLS, but encryption=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 |     'port' => 465,
+              fix: Use port 587 with STARTTLS (encryption=tls)
+                |     'port' => 587,
+                |     'encryption' => 'tls',
         "#]],
     );
 }
@@ -737,7 +740,7 @@ end
             5:45 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
               fix*: Use port 465 with implicit TLS (mail_smtpsecure=ssl)
                 |   'mail_smtpport' => getenv('SMTP_PORT') ?: 465,
-                |   'mail_smtpsecure' => ssl,
+                |   'mail_smtpsecure' => "ssl",
               fix: Use port 587 (STARTTLS)
                 |   'mail_smtpport' => getenv('SMTP_PORT') ?: 587,
         "#]],

@@ -1133,6 +1133,11 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
     let mut eps = endpoints_of(p, &group.root(settings), &ms, settings);
     if !group.inherited.is_empty() {
         let inherited: HashSet<usize> = inherited_settings(group).collect();
+        // An endpoint made of inherited settings alone is the defaults block's own, reported
+        // there (a mutt hook that sets only `folder` inherits the top level's `smtp_url`).
+        eps.retain(|e| {
+            e.settings.is_empty() || !e.settings.iter().all(|si| inherited.contains(si))
+        });
         for e in &mut eps {
             e.shared = e
                 .settings
@@ -1621,8 +1626,16 @@ fn read_endpoint(
             .all(|(k, want)| match (value_of(k), want.as_str()) {
                 (None, "absent") => true,
                 (Some(_), "present") => true,
-                (Some(m), w) => normalise(&settings[m.setting()].value) == normalise(w),
-                (None, _) => false,
+                (None, w) => w.starts_with('!'),
+                (Some(m), w) => {
+                    let value = &settings[m.setting()].value;
+                    match w.strip_prefix('!') {
+                        Some(other) => {
+                            !ports::is_reference(value) && normalise(value) != normalise(other)
+                        }
+                        None => normalise(value) == normalise(w),
+                    }
+                }
             })
     };
     if !p.disabled_when.is_empty() && holds(&p.disabled_when) {

@@ -172,7 +172,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                     let v = styled_value(&w.value, s);
                     let written = located(doc.settings, si);
                     edits.push((
-                        rewrite(doc, &written, &v)?,
+                        rewrite(doc, &written, &over_unquoted(doc.format, s, &v))?,
                         format!("{}={v}", e.key_label(s)),
                     ));
                     changed = true;
@@ -259,6 +259,19 @@ fn find_key_among(
 }
 
 /// Writes `value` the way `like` writes its value: `True`/`true`/`yes`/`on`/`1` keep their style.
+/// `value` written where `s` holds no string literal: in a format with typed values a word there
+/// is a constant, not text (`'encryption' => null` becomes `"ssl"`, not PHP's constant `ssl`;
+/// `SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS` likewise). Booleans and numbers stay literals.
+fn over_unquoted(format: Format, s: &Setting, value: &str) -> String {
+    let norm = normalise(value);
+    let literal_value = matches!(norm.as_str(), "true" | "false")
+        || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()));
+    if s.kind == ValueKind::Quoted || literal_value || !formats::spec(format).typed_values {
+        return value.to_string();
+    }
+    literal(format, value, false, false, s)
+}
+
 fn styled_value(value: &str, like: &Setting) -> String {
     let norm = normalise(value);
     if norm != "true" && norm != "false" {

@@ -89,7 +89,8 @@ impl<'a> Comments<'a> {
 /// The "suppress on this line" fix for a finding of `code` at byte `offset`: the format's comment
 /// `mailport: ignore CODE` on a line of its own above, with the line's indentation and line break,
 /// or the code added to a suppression comment right above. `None` where the format has no line
-/// comments, for MP000 (an unreadable document is not silenced line by line) and probe results.
+/// comments, on a line that continues the one above, for MP000 (an unreadable document is not
+/// silenced line by line) and probe results.
 pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCode) -> Option<Edit> {
     if !RuleCode::STATIC.contains(&code) || code == RuleCode::Mp000 {
         return None;
@@ -107,6 +108,11 @@ pub fn suppression_edit(text: &str, format: Format, offset: usize, code: RuleCod
     if line_start > 0 {
         let above_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
         let above = text[above_start..line_start - 1].trim_end_matches('\r');
+        // The line continues the one above (a muttrc hook's quoted command, a `.properties`
+        // value): a comment line there would end it.
+        if above.ends_with('\\') {
+            return None;
+        }
         if above.trim_start().starts_with(&marker) {
             let end = above_start + above.len();
             return Some(Edit {

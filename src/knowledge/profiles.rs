@@ -58,7 +58,8 @@ pub struct SecurityKey {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Combo {
-    /// Key pattern → normalised value, or `absent`, or `present`.
+    /// Key pattern → normalised value, or `absent`, or `present`, or `!value`: any other value
+    /// the document names (not a reference, which may hold that value), or the key absent.
     pub when: BTreeMap<String, String>,
     /// A mode, `conflict` (MP010), or `port`: the combination tells the application's generation
     /// and in it the port decides, as `port_decides` says (a Laravel `config/mail.php` with the

@@ -6,7 +6,7 @@ use crate::analysis::endpoints::SecurityFrom;
 use crate::analysis::findings::Finding;
 use crate::knowledge::ports::{self, PortMode};
 use crate::knowledge::providers;
-use crate::vocab::{RuleCode, RuleDoc, Security};
+use crate::vocab::{Protocol, RuleCode, RuleDoc, Security};
 
 pub(super) const RULE: Rule = Rule {
     doc: RuleDoc {
@@ -92,11 +92,15 @@ fn mismatch(ctx: &Ctx) -> Option<Finding> {
     let (message, options) = if sec == Security::ImplicitTls {
         let mut opts = Vec::new();
         opts.extend(target_port(ctx, protocol, true).map(|p| (Some(p), Security::ImplicitTls)));
-        opts.push((None, Security::StarttlsRequired));
+        // STARTTLS stays on this port, but a login goes to the submission port, not to 25 (MP006).
+        let relay_login = n == 25 && protocol == Protocol::Smtp && ctx.e.credentials;
+        let starttls_port = relay_login.then(|| ports::starttls_port(protocol));
+        opts.push((starttls_port, Security::StarttlsRequired));
         (
             format!(
-                "port {n} expects a plaintext greeting and STARTTLS, but {source} starts TLS at once: the client fails with 'wrong version number'. Use {} for implicit TLS, or switch to STARTTLS on {n}.",
-                ports::implicit_port(protocol)
+                "port {n} expects a plaintext greeting and STARTTLS, but {source} starts TLS at once: the client fails with 'wrong version number'. Use {} for implicit TLS, or switch to STARTTLS on {}.",
+                ports::implicit_port(protocol),
+                starttls_port.map_or(n, u32::from)
             ),
             opts,
         )

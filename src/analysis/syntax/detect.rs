@@ -239,6 +239,15 @@ fn sniff_content(text: &str) -> Option<Format> {
         return Some(Format::Env);
     }
     let body = head.trim_start_matches('\u{feff}').trim_start();
+    // A JSON object that names mail servers (goimapnotify's `gmail.conf`): its first member's key
+    // is quoted, as Hjson's and JavaScript's need not be.
+    if body
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with('"'))
+        && mentions_mail(text)
+    {
+        return Some(Format::Json);
+    }
     if !body.starts_with('<') {
         return None;
     }
@@ -360,6 +369,18 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
         "unmy_hdr",
         "color",
         "uncolor",
+        "alternates",
+        "unalternates",
+        "alias",
+        "unalias",
+        "my_hdr",
+        "lists",
+        "subscribe",
+        "bind",
+        "macro",
+        "ignore",
+        "unignore",
+        "hdr_order",
     ];
     let first = opening(text)
         .lines()
@@ -380,6 +401,9 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
     let var = second.split('=').next().unwrap_or("");
     match word {
         "set" if MUTT_VARS.contains(&var) => Some(Format::Muttrc),
+        // An account file that sets its account in hooks; no other format has these commands.
+        "account-hook" | "folder-hook" | "send-hook" | "send2-hook" | "reply-hook"
+        | "message-hook" => Some(Format::Muttrc),
         "set" if var.starts_with("smtp") || var == "mta" || var == "v15-compat" => {
             Some(Format::Mailrc)
         }

@@ -1,7 +1,10 @@
 //! muttrc / neomuttrc: `set var = value` commands (several per line, `;`-separated commands,
-//! `# comments`), `set var` / `unset var` / `set novar` for booleans. Settings come out as
-//! `["smtp_url"]`, `["ssl_starttls"]` … Hooks (`account-hook … 'set …'`) are not read: their settings
-//! only apply to some folders.
+//! `# comments`, a `\` at the end of a line continues it), `set var` / `unset var` / `set novar`
+//! for booleans. Settings come out under their scope: what the file sets outside hooks as
+//! `["top level", "smtp_url"]`, what a hook runs (`account-hook`, `folder-hook`, `send-hook` …
+//! `PATTERN 'set …'`) as `["hook PATTERN", "smtp_url"]`. An account file sets its account in
+//! hooks; mutt runs them over the top level's settings when the folder, account or recipient
+//! matches, so profiles read each hook's scope over the top level (`inherit`).
 //!
 //! The `set` reader is shared with the mailx `.mailrc` adapter, whose syntax is the same minus the
 //! spaces around `=`.
@@ -10,20 +13,162 @@ use super::literal::{line_end, line_style, setting, unescape};
 use super::{Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
+/// The scope of the settings outside hooks (the name Emacs Lisp's top level has too).
+pub const TOP_LEVEL: &str = super::elisp::TOP_LEVEL;
+
+/// Hooks whose last argument is a command mutt runs when their pattern matches.
+const COMMAND_HOOKS: &[&str] = &[
+    "account-hook",
+    "folder-hook",
+    "send-hook",
+    "send2-hook",
+    "reply-hook",
+    "message-hook",
+];
+
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
-    let mut offset = 0;
-    for raw_line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw_line.len();
-        let content = raw_line.trim_end_matches(['\n', '\r']);
-        for (command, at) in commands(content) {
-            read_set_command(text, start + at, command, &[], " = ", &mut settings);
+    let top = [TOP_LEVEL.to_string()];
+    for (start, line) in logical_lines(text) {
+        for (command, at) in commands(line) {
+            let at = start + at;
+            match hook(command) {
+                Some((pattern, body_at, body)) => {
+                    let scope = [format!("hook {pattern}")];
+                    for (inner, inner_at) in commands(body) {
+                        let offset = at + body_at + inner_at;
+                        read_commands(text, offset, inner, &scope, true, &mut settings);
+                    }
+                }
+                None => {
+                    let continued = command.contains('\n');
+                    read_commands(text, at, command, &top, continued, &mut settings);
+                }
+            }
         }
     }
     Parsed {
         settings,
         errors: Vec::new(),
+    }
+}
+
+fn read_commands(
+    text: &str,
+    offset: usize,
+    command: &str,
+    scope: &[String],
+    same_command: bool,
+    out: &mut Vec<Setting>,
+) {
+    let from = out.len();
+    read_set_command(text, offset, command, scope, " = ", out);
+    if same_command {
+        // A new line inside a hook's quoted command, or after a continued line, would end or
+        // break it: a sibling goes into the same `set` command, right after this assignment
+        // (`set a = b c = d` sets both).
+        for s in &mut out[from..] {
+            let value_end = quoted_end(text, s.value_span.end);
+            s.style.insert_at = value_end;
+            s.style.lead = " ".into();
+            s.style.key_prefix = String::new();
+        }
+    }
+}
+
+/// Past a value's closing quote, if it has one.
+fn quoted_end(text: &str, end: usize) -> usize {
+    match text.as_bytes().get(end) {
+        Some(b'"' | b'\'') => end + 1,
+        _ => end,
+    }
+}
+
+/// The text's logical lines with their offsets: a line that ends in `\` goes on with the next.
+/// Each is a slice of the text, continuations included, without its final line break.
+fn logical_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for raw_line in text.split_inclusive('\n') {
+        offset += raw_line.len();
+        let content = raw_line.trim_end_matches(['\n', '\r']);
+        if content.ends_with('\\') && offset < text.len() {
+            continue;
+        }
+        let end = offset - (raw_line.len() - content.len());
+        out.push((start, text.get(start..end).unwrap_or("")));
+        start = offset;
+    }
+    out
+}
+
+/// A hook that runs a command (`folder-hook PATTERN 'set …'`): its pattern, and where its command
+/// starts in `command` and the command, unquoted.
+fn hook(command: &str) -> Option<(&str, usize, &str)> {
+    let trimmed = command.trim_start();
+    let verb_len = trimmed.find(char::is_whitespace)?;
+    if !COMMAND_HOOKS.contains(&trimmed.get(..verb_len)?) {
+        return None;
+    }
+    let mut pos = command.len() - trimmed.len() + verb_len;
+    let (mut pattern, mut next) = token(command, pos)?;
+    if pattern == "-noregex" {
+        (pattern, next) = token(command, next)?;
+    }
+    pos = skip_blanks(command.as_bytes(), next);
+    let rest = command.get(pos..)?;
+    match rest.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let end = closing_quote(rest, q).unwrap_or(rest.len());
+            Some((pattern, pos + 1, rest.get(1..end)?))
+        }
+        Some(_) => Some((pattern, pos, rest)),
+        None => None,
+    }
+}
+
+/// The token at or after `pos` (a quoted one without its quotes), and where reading goes on.
+fn token(command: &str, pos: usize) -> Option<(&str, usize)> {
+    let pos = skip_blanks(command.as_bytes(), pos);
+    let rest = command.get(pos..)?;
+    match rest.as_bytes().first()? {
+        &q @ (b'"' | b'\'') => {
+            let end = closing_quote(rest, q)?;
+            Some((rest.get(1..end)?, pos + end + 1))
+        }
+        _ => {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            Some((rest.get(..end)?, pos + end))
+        }
+    }
+}
+
+/// The offset of the quote that closes the one `text` starts with (backslash escapes skipped).
+fn closing_quote(text: &str, quote: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b == quote {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Past blanks and line continuations (`\` before a line break).
+fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
+    loop {
+        match bytes.get(pos) {
+            Some(b) if b.is_ascii_whitespace() => pos += 1,
+            Some(b'\\') if matches!(bytes.get(pos + 1), Some(b'\n' | b'\r')) => pos += 1,
+            _ => return pos,
+        }
     }
 }
 
@@ -70,8 +215,9 @@ pub(super) fn read_set_command(
     separator: &str,
     out: &mut Vec<Setting>,
 ) {
-    let trimmed = command.trim_start();
-    let mut pos = command.len() - trimmed.len();
+    // Blanks and line continuations (a hook's command often starts with one) before the verb.
+    let mut pos = skip_blanks(command.as_bytes(), 0);
+    let trimmed = command.get(pos..).unwrap_or("");
     let word_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
     let verb = trimmed.get(..word_len).unwrap_or("");
     let unset = match verb {
@@ -87,9 +233,7 @@ pub(super) fn read_set_command(
     style.key_prefix = "set ".to_string();
     let style_for = |_: usize| style.clone();
     loop {
-        while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-            pos += 1;
-        }
+        pos = skip_blanks(bytes, pos);
         if pos >= bytes.len() {
             return;
         }
@@ -218,13 +362,13 @@ mod tests {
     fn stray_equals_signs_end() {
         let text = "unset collapse index_format=\" %s\" = ==\nset = x =\nset smtp_url = smtps://a.example.com\n";
         expect![[r#"
-            collapse = "no" (Plain, line 1) written ""
-            index_format = "no" (Plain, line 1) written ""
-            " = "no" (Plain, line 1) written ""
-            %s" = "no" (Plain, line 1) written ""
-             = "x" (Plain, line 2)
-             = "" (Plain, line 2)
-            smtp_url = "smtps://a.example.com" (Plain, line 3)
+            top level › collapse = "no" (Plain, line 1) written ""
+            top level › index_format = "no" (Plain, line 1) written ""
+            top level › " = "no" (Plain, line 1) written ""
+            top level › %s" = "no" (Plain, line 1) written ""
+            top level ›  = "x" (Plain, line 2)
+            top level ›  = "" (Plain, line 2)
+            top level › smtp_url = "smtps://a.example.com" (Plain, line 3)
         "#]]
         .assert_eq(&render(text, &parse(text)));
     }
@@ -248,20 +392,21 @@ account-hook imaps://x 'set imap_user=other'
 source ~/.mutt/colors
 "#;
         expect![[r#"
-            realname = "Jane Doe" (Quoted, line 2)
-            from = "jane@example.com" (Quoted, line 3)
-            imap_user = "jane@example.com" (Quoted, line 4)
-            imap_pass = "`pass show mail/jane`" (Quoted, line 5)
-            folder = "imaps://imap.example.com:993/" (Quoted, line 6)
-            spoolfile = "+INBOX" (Quoted, line 7)
-            smtp_url = "smtp://jane@example.com@smtp.example.com:587/" (Quoted, line 8)
-            ssl_starttls = "yes" (Plain, line 9)
-            ssl_force_tls = "yes" (Plain, line 10) written ""
-            ssl_verify_host = "no" (Plain, line 11) written ""
-            ssl_use_sslv3 = "no" (Plain, line 12) written ""
-            sort = "threads" (Plain, line 12)
-            editor = "vim" (Quoted, line 13)
-            imap_keepalive = "300" (Plain, line 13)
+            top level › realname = "Jane Doe" (Quoted, line 2)
+            top level › from = "jane@example.com" (Quoted, line 3)
+            top level › imap_user = "jane@example.com" (Quoted, line 4)
+            top level › imap_pass = "`pass show mail/jane`" (Quoted, line 5)
+            top level › folder = "imaps://imap.example.com:993/" (Quoted, line 6)
+            top level › spoolfile = "+INBOX" (Quoted, line 7)
+            top level › smtp_url = "smtp://jane@example.com@smtp.example.com:587/" (Quoted, line 8)
+            top level › ssl_starttls = "yes" (Plain, line 9)
+            top level › ssl_force_tls = "yes" (Plain, line 10) written ""
+            top level › ssl_verify_host = "no" (Plain, line 11) written ""
+            top level › ssl_use_sslv3 = "no" (Plain, line 12) written ""
+            top level › sort = "threads" (Plain, line 12)
+            top level › editor = "vim" (Quoted, line 13)
+            top level › imap_keepalive = "300" (Plain, line 13)
+            hook imaps://x › imap_user = "other" (Plain, line 14)
         "#]]
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
