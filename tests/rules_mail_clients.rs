@@ -1115,3 +1115,35 @@ fn mutt_hooks_are_accounts_over_the_top_level() {
         "#]],
     );
 }
+
+/// Home Manager writes `programs.aerc.extraAccounts.NAME` as the `[NAME]` section of aerc's
+/// accounts.conf, keys verbatim: `source`/`outgoing` URLs mean what they mean there.
+#[test]
+fn aerc_accounts_in_home_manager() {
+    let text = "{ config, pkgs, ... }:\n{\n  programs.aerc.enable = true;\n  programs.aerc.extraAccounts = {\n    work = {\n      source = \"imaps://me%40example.org@imap.example.org\";\n      outgoing = \"smtp+insecure://me%40example.org@smtp.example.org:25\";\n      outgoing-cred-cmd = \"pass show work\";\n      from = \"Me <me@example.org>\";\n    };\n  };\n}\n";
+    check(
+        "home.nix",
+        text,
+        expect![[r#"
+        7:69 error MP004 SMTP connection to smtp.example.org without TLS (the smtp+insecure:// scheme): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+          fix*: Use port 465 with implicit TLS (smtps://)
+            |       outgoing = "smtps://me%40example.org@smtp.example.org:465";
+          fix: Use port 587 with STARTTLS (smtp://)
+            |       outgoing = "smtp://me%40example.org@smtp.example.org:587";
+        7:69 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+          fix*: Use port 465 with implicit TLS (smtps://)
+            |       outgoing = "smtps://me%40example.org@smtp.example.org:465";
+          fix: Use port 587 with STARTTLS (smtp://)
+            |       outgoing = "smtp://me%40example.org@smtp.example.org:587";
+    "#]],
+    );
+    check(
+        "home.nix",
+        &text
+            .replace("smtp+insecure://", "smtps://")
+            .replace(":25", ""),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
