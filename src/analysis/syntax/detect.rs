@@ -240,11 +240,14 @@ fn sniff_content(text: &str) -> Option<Format> {
     }
     let body = head.trim_start_matches('\u{feff}').trim_start();
     // A JSON object that names mail servers (goimapnotify's `gmail.conf`): its first member's key
-    // is quoted, as Hjson's and JavaScript's need not be.
+    // is quoted, as Hjson's and JavaScript's need not be, and the whole text is that one object
+    // (a JSON-lines log or data file, one object a line, is not a configuration).
     if body
         .strip_prefix('{')
         .is_some_and(|rest| rest.trim_start().starts_with('"'))
         && mentions_mail(text)
+        && serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{feff}'))
+            .is_ok()
     {
         return Some(Format::Json);
     }
@@ -435,6 +438,26 @@ mod tests {
         assert_eq!(detect_format("deploy.vars", None, script), None);
         let no_mail = "A=1\nB=2\nC=3\n";
         assert_eq!(detect_format("values.vars", None, no_mail), None);
+    }
+
+    /// Account files named after the account: a mutt file that sets its account in hooks, a
+    /// goimapnotify JSON object; a JSON-lines file that mentions mail is no configuration.
+    #[test]
+    fn account_files_by_their_content() {
+        let mutt = "mailboxes imaps://imap.example.org\nalternates 'me@example.org'\n\nfolder-hook imaps://imap.example.org 'set smtp_url=smtps://me@smtp.example.org'\n";
+        assert_eq!(
+            detect_format("example.de", None, mutt),
+            Some(Format::Muttrc)
+        );
+        let json = "{\n  \"host\": \"imap.example.org\",\n  \"port\": 993,\n  \"tls\": true\n}\n";
+        assert_eq!(detect_format("gmail.conf", None, json), Some(Format::Json));
+        assert_eq!(
+            detect_format("work", None, &format!("\u{feff}{json}")),
+            Some(Format::Json)
+        );
+        let lines =
+            "{\"host\": \"imap.example.org\", \"port\": 143}\n{\"host\": \"smtp.example.org\"}\n";
+        assert_eq!(detect_format("mail.jsonl", None, lines), None);
     }
 
     #[test]
