@@ -540,7 +540,6 @@ mod tests {
             let whole = match format {
                 Format::Toml => Some(toml::parse_whole(doc.text())),
                 Format::Ini => Some(ini::parse_whole(doc.text())),
-                Format::Properties => Some(properties::parse_whole(doc.text())),
                 _ => None,
             };
             if let Some(mut whole) = whole {
