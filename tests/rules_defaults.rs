@@ -308,3 +308,65 @@ fn laravel_flat_mail_config() {
         "#]],
     );
 }
+
+/// Flask-Mail reads `app.config` with its own defaults (`Mail.init_state`): port 25, neither
+/// `MAIL_USE_TLS` nor `MAIL_USE_SSL`. A Python file that sets the server and a login but no
+/// security key sends the password in clear on 25; one that names any security key, even as an
+/// expression, or a local server, says nothing of the kind.
+#[test]
+fn flask_mail_defaults() {
+    let update = "from flask_mail import Mail\n\napp.config.update(\n    MAIL_SERVER=settings.mail['server'],\n    MAIL_USERNAME=settings.mail['user'],\n    MAIL_PASSWORD=settings.mail['password'],\n)\nmail = Mail(app)\n";
+    check(
+        "mailer.py",
+        update,
+        expect![[r#"
+            4:17 error MP004 SMTP connection to ${server} without TLS (Flask-Mail's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (MAIL_USE_SSL=true)
+                |     MAIL_PORT=465,
+                |     MAIL_USE_SSL=True,
+              fix: Use port 587 with STARTTLS (MAIL_USE_TLS=true)
+                |     MAIL_PORT=587,
+                |     MAIL_USE_TLS=True,
+            4:17 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (MAIL_USE_SSL=true)
+                |     MAIL_PORT=465,
+                |     MAIL_USE_SSL=True,
+              fix: Use port 587 with STARTTLS (MAIL_USE_TLS=true)
+                |     MAIL_PORT=587,
+                |     MAIL_USE_TLS=True,
+        "#]],
+    );
+    check(
+        "mailer.py",
+        &update.replace(
+            "    MAIL_USERNAME",
+            "    MAIL_PORT=587,\n    MAIL_USE_TLS=True,\n    MAIL_USERNAME",
+        ),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // The mega-tutorial's shape: the security key is an expression (configured elsewhere).
+    let config_class = "import os\n\nclass Config:\n    MAIL_SERVER = os.environ.get('MAIL_SERVER')\n    MAIL_PORT = int(os.environ.get('MAIL_PORT') or 25)\n    MAIL_USE_TLS = os.environ.get('MAIL_USE_TLS') is not None\n    MAIL_USERNAME = os.environ.get('MAIL_USERNAME')\n    MAIL_PASSWORD = os.environ.get('MAIL_PASSWORD')\n";
+    check(
+        "config.py",
+        config_class,
+        expect![[r#"
+            5:52 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 with implicit TLS (MAIL_USE_SSL=true, MAIL_USE_TLS=false)
+                |     MAIL_PORT = int(os.environ.get('MAIL_PORT') or 465)
+                |     MAIL_USE_TLS = False
+                |     MAIL_USE_SSL = True
+              fix: Use port 587 with STARTTLS (MAIL_USE_TLS=true)
+                |     MAIL_PORT = int(os.environ.get('MAIL_PORT') or 587)
+                |     MAIL_USE_TLS = True
+        "#]],
+    );
+    check(
+        "config.py",
+        "class Config:\n    MAIL_SERVER = 'localhost'\n    MAIL_USERNAME = 'app'\n    MAIL_PASSWORD = 'secret'\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

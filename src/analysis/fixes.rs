@@ -264,8 +264,12 @@ fn find_key_among(
 /// `SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS` likewise). Booleans and numbers stay literals.
 fn over_unquoted(format: Format, s: &Setting, value: &str) -> String {
     let norm = normalise(value);
-    let literal_value = matches!(norm.as_str(), "true" | "false")
-        || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()));
+    let is_bool = matches!(norm.as_str(), "true" | "false");
+    if is_bool && format == Format::Python && s.kind != ValueKind::Quoted {
+        // Over an expression (`os.environ.get(…) is not None`) there is no style to copy.
+        return literal(format, value, false, false, s);
+    }
+    let literal_value = is_bool || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()));
     if s.kind == ValueKind::Quoted || literal_value || !formats::spec(format).typed_values {
         return value.to_string();
     }
