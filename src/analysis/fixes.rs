@@ -263,14 +263,16 @@ fn find_key_among(
 /// is a constant, not text (`'encryption' => null` becomes `"ssl"`, not PHP's constant `ssl`;
 /// `SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS` likewise). Booleans and numbers stay literals.
 fn over_unquoted(format: Format, s: &Setting, value: &str) -> String {
-    let norm = normalise(value);
-    let is_bool = matches!(norm.as_str(), "true" | "false");
+    let is_bool = is_bool(&normalise(value));
     if is_bool && format == Format::Python && s.kind != ValueKind::Quoted {
         // Over an expression (`os.environ.get(…) is not None`) there is no style to copy.
         return literal(format, value, false, false, s);
     }
-    let literal_value = is_bool || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()));
-    if s.kind == ValueKind::Quoted || literal_value || !formats::spec(format).typed_values {
+    if s.kind == ValueKind::Quoted
+        || is_bool
+        || is_number(value)
+        || !formats::spec(format).typed_values
+    {
         return value.to_string();
     }
     literal(format, value, false, false, s)
@@ -341,16 +343,14 @@ pub(crate) fn new_entry(
     };
     let quoted_like = e.settings.iter().any(|&si| {
         let s = &doc.settings[si];
-        s.kind == ValueKind::Quoted && matches!(normalise(&s.value).as_str(), "true" | "false")
+        s.kind == ValueKind::Quoted && is_bool(&normalise(&s.value))
     });
     // Booleans are written like the endpoint's other booleans (`True` in a Django .env).
     let like = e
         .settings
         .iter()
         .map(|&si| &doc.settings[si])
-        .find(|s| {
-            matches!(normalise(&s.value).as_str(), "true" | "false") && s.value.trim().len() > 1
-        })
+        .find(|s| is_bool(&normalise(&s.value)) && s.value.trim().len() > 1)
         .unwrap_or(anchor);
     // Environment names in YAML/JSON/TOML hold strings; in program source (`EMAIL_USE_SSL = True`)
     // they are variables with typed values.
@@ -387,6 +387,16 @@ pub(crate) fn new_entry(
     ))
 }
 
+/// A normalised boolean (see [`normalise`]).
+fn is_bool(norm: &str) -> bool {
+    matches!(norm, "true" | "false")
+}
+
+/// Digits only: a number in every format.
+fn is_number(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A new value in the format's syntax.
 fn literal(
     format: Format,
@@ -396,8 +406,8 @@ fn literal(
     like: &Setting,
 ) -> String {
     let norm = normalise(value);
-    let is_bool = norm == "true" || norm == "false";
-    let is_number = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    let is_bool = is_bool(&norm);
+    let is_number = is_number(value);
     let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
     if !formats::spec(format).typed_values {
         return if is_bool {

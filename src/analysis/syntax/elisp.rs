@@ -15,11 +15,8 @@
 //! nesting.
 
 use super::literal::{indent_at, line_end, line_start, reference, setting, unescape};
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryStyle, Parsed, Setting, ValueKind, TOP_LEVEL};
 use crate::vocab::Span;
-
-/// The scope of what a file sets outside any function or list.
-pub const TOP_LEVEL: &str = "top level";
 
 /// Forms that set variables pair by pair: `(setq NAME VALUE NAME VALUE …)`.
 const SETQ: &[&str] = &[

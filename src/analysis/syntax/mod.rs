@@ -86,6 +86,10 @@ pub struct EntryStyle {
 /// times, and a long-lived document keeps one copy of each (see `IncrementalDoc`).
 pub type Segment = std::sync::Arc<str>;
 
+/// The first key segment of what a file sets outside any scope of its own (an Emacs Lisp
+/// `defun` or alist, a mutt hook's command): profiles read those scopes over it (`inherit`).
+pub const TOP_LEVEL: &str = "top level";
+
 /// Key path segments from names.
 pub fn segments<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<Segment> {
     names.into_iter().map(|n| segment(n.as_ref())).collect()

@@ -10,11 +10,8 @@
 //! spaces around `=`.
 
 use super::literal::{line_end, line_style, setting, unescape};
-use super::{Parsed, Setting, ValueKind};
+use super::{Parsed, Setting, ValueKind, TOP_LEVEL};
 use crate::vocab::Span;
-
-/// The scope of the settings outside hooks (the name Emacs Lisp's top level has too).
-pub const TOP_LEVEL: &str = super::elisp::TOP_LEVEL;
 
 /// Hooks whose last argument is a command mutt runs when their pattern matches.
 const COMMAND_HOOKS: &[&str] = &[
@@ -37,12 +34,12 @@ pub fn parse(text: &str) -> Parsed {
                     let scope = [format!("hook {pattern}")];
                     for (inner, inner_at) in commands(body) {
                         let offset = at + body_at + inner_at;
-                        read_commands(text, offset, inner, &scope, true, &mut settings);
+                        read_command(text, offset, inner, &scope, true, &mut settings);
                     }
                 }
                 None => {
                     let continued = command.contains('\n');
-                    read_commands(text, at, command, &top, continued, &mut settings);
+                    read_command(text, at, command, &top, continued, &mut settings);
                 }
             }
         }
@@ -53,7 +50,7 @@ pub fn parse(text: &str) -> Parsed {
     }
 }
 
-fn read_commands(
+fn read_command(
     text: &str,
     offset: usize,
     command: &str,
