@@ -8,7 +8,8 @@ use crate::analysis::words::AnyWord;
 use crate::vocab::Format;
 
 /// Suffixes of template and example copies of a config file (`gitlab.rb.j2` in an Ansible role,
-/// `application.yml.tpl` rendered by a generator, `config.php.dist`): the name under the suffix
+/// `application.yml.tpl` rendered by a generator, `config.php.dist`, `offlineimaprc.m4` expanded
+/// by m4, `app.ini.in` by autoconf's `configure`): the name under the suffix
 /// decides the format. Their placeholders are templates, which the rules already leave alone.
 const TEMPLATE_SUFFIXES: &[&str] = &[
     ".j2",
@@ -20,6 +21,8 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
     ".dist",
     ".example",
     ".sample",
+    ".m4",
+    ".in",
 ];
 
 /// The format of a file, or `None` when mailport does not read it. `file_name` may be a path or
@@ -512,6 +515,10 @@ mod tests {
             ("templates/main.cf.j2", Some(Format::PostfixMain)),
             ("dotfiles/msmtprc.tmpl", Some(Format::Msmtp)),
             ("app.ini.sample", Some(Format::Ini)),
+            ("dotfiles/offlineimaprc.m4", Some(Format::Ini)),
+            ("etc/msmtprc.in", Some(Format::Msmtp)),
+            ("requirements.in", None),
+            ("configure.in", None),
             ("README.md.j2", None),
             ("templates/.j2", None),
             (".tpl", None),
