@@ -153,6 +153,35 @@ fn laravel_vite_generation_ignores_encryption() {
     );
 }
 
+/// Laravel 11 and 12's skeleton `.env`: `MAIL_SCHEME=null` and `VITE_APP_NAME="${APP_NAME}"`. The
+/// reference dates the skeleton and sets nothing about mail: the port decides, as without it.
+#[test]
+fn laravel_11_skeleton_env() {
+    let env = "APP_NAME=Shop\nMAIL_MAILER=smtp\nMAIL_SCHEME=null\nMAIL_HOST=smtp.gmail.com\nMAIL_PORT=587\nMAIL_USERNAME=me@gmail.com\nMAIL_PASSWORD=app-password\nMAIL_FROM_ADDRESS=\"hello@example.com\"\n\nVITE_APP_NAME=\"${APP_NAME}\"\n";
+    check(
+        env,
+        expect![[r#"
+            5:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Laravel on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (MAIL_SCHEME=smtps)
+                | MAIL_SCHEME=smtps
+                | MAIL_PORT=465
+        "#]],
+    );
+    check(
+        &env.replace("MAIL_SCHEME=null", "MAIL_SCHEME=smtps").replace("587", "465"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A scheme that comes from elsewhere still decides what the document cannot see.
+    check(
+        &env.replace("MAIL_SCHEME=null", "MAIL_SCHEME=${SCHEME}"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn laravel_opportunistic_on_587_with_password() {
     check(

@@ -1652,13 +1652,17 @@ fn read_endpoint(
     let combo = p.combos.iter().find(|c| holds(&c.when));
     let mut mode: Option<Security> = None;
     // A security key set from elsewhere (`SMTPSecure = SMTP_SECURE`, `${SMTP_TLS}`) decides the
-    // mode where the document cannot see it: no combination and no default applies.
+    // mode where the document cannot see it: no combination and no default applies. A key a
+    // combination only needs present or absent (Laravel's `VITE_APP_NAME="${APP_NAME}"`, which
+    // dates the skeleton) decides nothing by its value.
     let referenced = members.iter().any(|m| {
         m.role() == Role::Other
             && ports::is_reference(&settings[m.setting()].value)
-            && p.combos
-                .iter()
-                .any(|c| c.when.keys().any(|k| k.eq_ignore_ascii_case(m.pattern())))
+            && p.combos.iter().any(|c| {
+                c.when.iter().any(|(k, want)| {
+                    k.eq_ignore_ascii_case(m.pattern()) && want != "present" && want != "absent"
+                })
+            })
     });
     if combo.is_none() && referenced {
         mode = Some(Security::Unknown);
