@@ -162,6 +162,49 @@ fn grafana_with_smtp_switched_off() {
     );
 }
 
+/// The Grafana Helm chart writes `grafana.ini:` as grafana.ini: its `smtp:` is the `[smtp]`
+/// section, with Grafana's meaning (also nested in kube-prometheus-stack's `grafana:`).
+#[test]
+fn grafana_helm_values() {
+    let values = "grafana.ini:\n  server:\n    root_url: https://grafana.example.com\n  smtp:\n    enabled: true\n    host: smtp.gmail.com:587\n    user: alerts@example.com\n    password: app-password\n    from_address: alerts@example.com\n";
+    check(
+        "values.yaml",
+        values,
+        expect![[r#"
+            6:26 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Grafana (Helm values)'s default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                |     host: smtp.gmail.com:465
+              fix: Require STARTTLS (startTLS_policy=MandatoryStartTLS)
+                |     startTLS_policy: MandatoryStartTLS
+        "#]],
+    );
+    check(
+        "values.yaml",
+        &values.replace(
+            "    user:",
+            "    startTLS_policy: MandatoryStartTLS\n    user:",
+        ),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "values.yaml",
+        &values.replace("enabled: true", "enabled: false"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    let nested = "grafana:\n  adminPassword: admin\n  grafana.ini:\n    smtp:\n      enabled: true\n      host: smtp.gmail.com:465\n      skip_verify: true\n      user: alerts@example.com\n      password: app-password\n";
+    check(
+        "kube-prometheus-stack-values.yaml",
+        nested,
+        expect![[r#"
+            7:20 warning MP008 certificate checking is switched off (skip_verify=true) for smtp.gmail.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
 /// nodemailer: port 465 without `secure` is implicit TLS, whatever `ignoreTLS` says; an explicit
 /// `secure: false` on 465 is not.
 #[test]

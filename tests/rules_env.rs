@@ -168,7 +168,8 @@ fn laravel_11_skeleton_env() {
         "#]],
     );
     check(
-        &env.replace("MAIL_SCHEME=null", "MAIL_SCHEME=smtps").replace("587", "465"),
+        &env.replace("MAIL_SCHEME=null", "MAIL_SCHEME=smtps")
+            .replace("587", "465"),
         expect![[r#"
             clean
         "#]],
