@@ -205,6 +205,46 @@ fn grafana_helm_values() {
     );
 }
 
+/// Immich's system configuration (`notifications.smtp`): nodemailer under it, opportunistic
+/// STARTTLS unless `transport.secure`; mail is off unless `enabled: true` (Immich's default is off).
+#[test]
+fn immich_smtp_settings() {
+    let json = "{\n  \"notifications\": {\n    \"smtp\": {\n      \"enabled\": true,\n      \"from\": \"Immich <photos@example.com>\",\n      \"transport\": {\n        \"ignoreCert\": false,\n        \"host\": \"smtp.example.com\",\n        \"port\": 587,\n        \"username\": \"photos@example.com\",\n        \"password\": \"secret\"\n      }\n    }\n  }\n}\n";
+    check(
+        "immich.json",
+        json,
+        expect![[r#"
+            9:17 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Immich's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+        "#]],
+    );
+    check(
+        "immich.json",
+        &json.replace("\"enabled\": true", "\"enabled\": false"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "immich.json",
+        &json
+            .replace("587", "465")
+            .replace("\"ignoreCert\": false", "\"ignoreCert\": true"),
+        expect![[r#"
+            7:23 warning MP008 certificate checking is switched off (transport.ignoreCert=true) for smtp.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    let nix = "{ config, ... }:\n{\n  services.immich = {\n    enable = true;\n    settings.notifications.smtp = {\n      enabled = true;\n      transport.host = \"smtp.example.com\";\n      transport.port = 587;\n      transport.secure = true;\n      transport.username = \"photos@example.com\";\n      transport.password._secret = config.sops.secrets.smtp.path;\n    };\n  };\n}\n";
+    check(
+        "immich.nix",
+        nix,
+        expect![[r#"
+            8:24 error MP003 port 587 expects a plaintext greeting and STARTTLS, but transport.secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       transport.port = 465;
+        "#]],
+    );
+}
+
 /// nodemailer: port 465 without `secure` is implicit TLS, whatever `ignoreTLS` says; an explicit
 /// `secure: false` on 465 is not.
 #[test]
