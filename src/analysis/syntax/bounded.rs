@@ -8,6 +8,11 @@
 //!   (once: all attempts together stay within one and a half budgets).
 //! - **Depth**: the readers walk the tree recursively, so a tree deeper than [`MAX_TREE_DEPTH`] is
 //!   read only up to the line where it gets that deep.
+//! - **Bracket nesting**: tree-sitter's parse stack follows the nesting, and it releases a stack of
+//!   alternative parses (GLR) by recursion in C: a JavaScript file with 235,000 unclosed `{a: `
+//!   and one more line overflowed an 8 MiB stack. A text whose brackets nest deeper than
+//!   [`MAX_BRACKET_DEPTH`] (estimated before parsing, [`bracket_cut`]) is handed to tree-sitter
+//!   only up to the line where it gets that deep.
 //! - **Grammar limits**: a grammar may have a limit of its own that must never be reached (see
 //!   `yaml::nesting_cut`); the caller passes where the text crosses it.
 //!
@@ -24,6 +29,11 @@ use super::{line_start, tree_errors, SyntaxError};
 /// stack a level: 512 levels stay well inside a 2 MiB thread stack, and real configuration files
 /// (even minified bundles) are far shallower.
 pub const MAX_TREE_DEPTH: usize = 512;
+
+/// The deepest bracket nesting handed to tree-sitter: four times [`MAX_TREE_DEPTH`], whose cut
+/// comes first in any text that really nests (every bracket is a level of the tree or more), so
+/// this one only meets texts that no reader would walk that deep anyway.
+pub const MAX_BRACKET_DEPTH: usize = 4 * MAX_TREE_DEPTH;
 
 /// Parse operations allowed per byte of text, and for any text. Real files need about one
 /// operation per byte (see the `budget_fits_real_files` test); error recovery on garbage can need
@@ -98,7 +108,11 @@ pub fn parse(
 ) -> Bounded {
     let mut end = text.len();
     let mut cut = None;
-    if let Some(at) = grammar_cut.and_then(|find| find(text)) {
+    let first_cut = [grammar_cut.and_then(|find| find(text)), bracket_cut(text)]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(at) = first_cut {
         // A grammar's cut is already the start of a line, also one broken by a lone CR.
         end = if text.is_char_boundary(at) {
             at
@@ -144,6 +158,36 @@ pub fn parse(
         read_to: 0,
         limit: Some(limit_error(text, 0, cut.unwrap_or(Cut::TooComplex))),
     }
+}
+
+/// The start of the line where `(`, `[` and `{` first nest deeper than [`MAX_BRACKET_DEPTH`], if
+/// they do. An estimate for every grammar: brackets inside `"…"`, `'…'` and `` `…` `` on one line
+/// do not count, and a closing bracket never takes the depth below zero. Linear in the text.
+pub(crate) fn bracket_cut(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if let Some(q) = quote {
+            if b == b'\n' || b == b'\r' || (b == q && !escaped) {
+                quote = None;
+            }
+            escaped = b == b'\\' && !escaped;
+            continue;
+        }
+        match b {
+            b'"' | b'\'' | b'`' => quote = Some(b),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(line_start(text, i));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// One parse with an operation budget; `Err` holds how far it got when the budget ran out.
@@ -260,6 +304,40 @@ mod tests {
         let read = parse(&mut yaml(), text, None, Some(|t: &str| t.find("b:")));
         assert_eq!(read.read_to, 5);
         assert!(read.limit.unwrap().message.contains("from line 2"));
+    }
+
+    /// tree-sitter-javascript reads `{a: ` as a block or an object (a GLR split): 235,000 of them
+    /// left open and one more line made its C code release the alternatives by recursion deep
+    /// enough to overflow an 8 MiB stack (black-box run 4070 of session 21). The brackets are cut
+    /// before the parser sees them; what comes before is read, on a 2 MiB stack (a language server
+    /// thread's).
+    #[test]
+    fn deep_unclosed_brackets_never_reach_the_parser() {
+        use super::super::parse;
+        use crate::vocab::Format;
+        let text = format!(
+            "const transport = {{ port: 465, secure: true }};\n{}a\nset folder = \"imap://x\"\n",
+            "{a: ".repeat(235_000)
+        );
+        assert_eq!(bracket_cut(&text), text.find("{a: "));
+        let read = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse(Format::JavaScript, &text))
+            .unwrap()
+            .join()
+            .unwrap_or_else(|_| panic!("the parse overflowed a 2 MiB stack"));
+        assert!(read.settings.iter().any(|s| s.key() == "port"), "{read:?}");
+        assert!(
+            read.errors
+                .iter()
+                .any(|e| e.message.starts_with("nested too deeply to read on from line 2")),
+            "{:?}",
+            read.errors
+        );
+        // Brackets in strings do not count, nor closing ones below zero.
+        let quoted = format!("x = \"{}\"\n{}", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(bracket_cut(&quoted), None);
+        assert_eq!(bracket_cut(&"[]".repeat(5000)), None);
     }
 
     /// Deep nesting in every format read with tree-sitter: read up to where it gets too deep (or,
