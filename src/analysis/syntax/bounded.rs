@@ -328,9 +328,9 @@ mod tests {
             .unwrap_or_else(|_| panic!("the parse overflowed a 2 MiB stack"));
         assert!(read.settings.iter().any(|s| s.key() == "port"), "{read:?}");
         assert!(
-            read.errors
-                .iter()
-                .any(|e| e.message.starts_with("nested too deeply to read on from line 2")),
+            read.errors.iter().any(|e| e
+                .message
+                .starts_with("nested too deeply to read on from line 2")),
             "{:?}",
             read.errors
         );
