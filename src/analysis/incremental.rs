@@ -43,8 +43,9 @@ struct State {
     /// edit must lie inside the same value before and after, leave it a value of the same kind
     /// and its key path as it was: the new parse alone cannot tell).
     values: Vec<(Span, ValueKind, u64)>,
-    /// The settings are in document order (binary search finds the one an edit is in).
-    sorted: bool,
+    /// The settings are in document order and no value holds another (one value may be shared,
+    /// as an inherited msmtp default is): binary search finds the values an edit is in.
+    flat_values: bool,
     /// The claimed candidate groups (a value edit re-reads one). The unclaimed ones, thousands in
     /// a big document, are remembered only through `may_move_claims`.
     candidates: Vec<Group>,
@@ -411,9 +412,12 @@ impl State {
             findings.retain(|(_, f)| !fallback(f));
         }
         order(&mut findings);
-        let sorted = settings
-            .windows(2)
-            .all(|w| w[0].value_span.start <= w[1].value_span.start);
+        // A broken JavaScript value can hold other settings' values: an edit inside the inner one
+        // is inside the outer one too (fuzz/regressions/incremental_edits/js-value-spanning-an-edited-nested-value).
+        let flat_values = settings.windows(2).all(|w| {
+            let (a, b) = (&w[0].value_span, &w[1].value_span);
+            a.start <= b.start && (a.end <= b.start || a == b)
+        });
         let (endpoint_owner, endpoints) = endpoints.into_iter().unzip();
         let (finding_owner, findings) = findings.into_iter().unzip();
         State {
@@ -426,7 +430,7 @@ impl State {
                 .iter()
                 .map(|s| (s.value_span.clone(), s.kind, path_hash(s)))
                 .collect(),
-            sorted,
+            flat_values,
             candidates,
             claimed,
             claimed_by,
@@ -447,7 +451,7 @@ impl State {
         let holds = |s: &crate::analysis::syntax::Setting| {
             s.value_span.start <= change.start && change.new_end <= s.value_span.end
         };
-        if self.sorted {
+        if self.flat_values {
             // Settings whose value starts at or before the change, nearest first.
             let upto = parsed
                 .settings
