@@ -56,7 +56,7 @@ impl ChunkFormat for Chunks {
                 return text.len();
             }
             pos = line.next;
-            if line_hash(text, pos) % 16 == 0 {
+            if super::line_hash(text, pos) % 16 == 0 {
                 break;
             }
         }
@@ -72,17 +72,6 @@ impl ChunkFormat for Chunks {
     ) -> (Parsed, ()) {
         (read_entries(text, chunk.start..chunk.end, wanted), ())
     }
-}
-
-/// FNV-1a of the line that starts at `start`.
-fn line_hash(text: &str, start: usize) -> u64 {
-    let bytes = text.as_bytes().get(start..).unwrap_or(&[]);
-    bytes
-        .iter()
-        .take_while(|&&b| b != b'\n')
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
 }
 
 /// What one logical line (an entry may span several physical lines) holds.

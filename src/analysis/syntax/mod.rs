@@ -281,6 +281,18 @@ pub(crate) fn slice(text: &str, span: Span) -> &str {
     text.get(span).unwrap_or("")
 }
 
+/// FNV-1a of the line that starts at `start` (where chunks of line formats start: a hash of
+/// the line itself, so an edit moves no other chunk's start).
+pub(crate) fn line_hash(text: &str, start: usize) -> u64 {
+    let bytes = text.as_bytes().get(start..).unwrap_or(&[]);
+    bytes
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
 /// Where the run of lines that starts at `start` ends: at the next line after its first for
 /// which `starts_run(text, line_start)` holds, or at the end of the text.
 pub(crate) fn next_line_where(

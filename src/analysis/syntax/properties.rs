@@ -52,19 +52,7 @@ fn starts_chunk(text: &str, line: usize) -> bool {
     if backslashes % 2 == 1 {
         return false;
     }
-    let end = bytes
-        .get(line..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-        .map_or(bytes.len(), |i| line + i);
-    // FNV-1a
-    let hash = bytes
-        .get(line..end)
-        .unwrap_or(&[])
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-    hash % 16 == 0
+    super::line_hash(text, line) % 16 == 0
 }
 
 /// Documents are kept in chunks that start where [`starts_chunk`] says.
