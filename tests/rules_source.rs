@@ -192,6 +192,48 @@ $db = new PDO('mysql:host=db;port=3306', 'wp', 'secret');
 }
 
 #[test]
+fn phpmailer_logs_in_exactly_when_smtpauth_is_on() {
+    // A settings file with its host and credentials blanked before commit: SMTPAuth = true
+    // makes PHPMailer send AUTH with whatever is filled in, over STARTTLS only if offered.
+    check(
+        "settings.php",
+        r#"<?php
+use PHPMailer\PHPMailer\PHPMailer;
+$mail = new PHPMailer();
+$mail->isSMTP();
+$mail->Host = '';
+$mail->Port = 587;
+$mail->SMTPAuth = true;
+$mail->Username = '';
+$mail->Password = '';
+"#,
+        expect![[r#"
+            6:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (PHPMailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTPSecure=ssl)
+                | $mail->Port = 465;
+                | $mail->SMTPSecure = "ssl";
+              fix: Require STARTTLS (SMTPSecure=tls)
+                | $mail->SMTPSecure = "tls";
+        "#]],
+    );
+    // Without SMTPAuth (default false) PHPMailer never sends the user name and password.
+    check(
+        "mailer.php",
+        r#"<?php
+$mail = new PHPMailer\PHPMailer\PHPMailer();
+$mail->isSMTP();
+$mail->Host = 'smtp.example.com';
+$mail->Port = 587;
+$mail->Username = 'app@example.com';
+$mail->Password = getenv('SMTP_PASSWORD');
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
 fn laravel_config_mail_php() {
     // Laravel 11: `scheme` comes from the environment, so the mode is not decided here: silent.
     check(

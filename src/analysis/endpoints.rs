@@ -57,6 +57,9 @@ pub struct Endpoint {
     pub security: Security,
     pub security_from: SecurityFrom,
     pub credentials: bool,
+    /// The host key is there but empty, in an application that never falls back to its default
+    /// host for an empty one (see `Profile::blank_host_is_placeholder`): filled in elsewhere.
+    pub host_placeholder: bool,
     /// Every setting of the endpoint (indices into the parsed settings).
     pub settings: Vec<usize>,
     pub url: Option<UrlParts>,
@@ -1358,6 +1361,7 @@ fn read_endpoint(
         security: Security::Unknown,
         security_from: SecurityFrom::Nothing,
         credentials: false,
+        host_placeholder: false,
         settings: members.iter().map(|m| m.setting()).collect(),
         url: None,
         verify_off: Vec::new(),
@@ -1413,6 +1417,7 @@ fn read_endpoint(
         let s = &settings[m.setting()];
         match m.role() {
             Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting())),
+            Role::Host => e.host_placeholder |= p.blank_host_is_placeholder,
             // A blank port (`port: ""`) is not set: the application's default applies.
             Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting())),
             Role::HostPort => {
@@ -1471,8 +1476,7 @@ fn read_endpoint(
                     protocol_from_key = Some(proto);
                 }
             }
-            Role::Host
-            | Role::Port
+            Role::Port
             | Role::Url
             | Role::Other
             | Role::PortOverride

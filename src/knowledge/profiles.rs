@@ -217,6 +217,11 @@ pub struct Profile {
     /// be any host). Unset: not known, and the security rules stay silent on a missing host.
     #[serde(default)]
     pub default_host: Option<String>,
+    /// A host key set to an empty value is a placeholder filled in elsewhere (the application
+    /// rejects an empty host rather than fall back to `default_host`: PHPMailer's
+    /// `isValidHost('')`), so it may be any host.
+    #[serde(default)]
+    pub blank_host_is_placeholder: bool,
     /// Without a host the document names no connection, unless the client authenticates: then
     /// the credentials go to a host set elsewhere (Postfix with an empty `relayhost` and
     /// `smtp_sasl_auth_enable`: the relays and MX hosts of `smtp_sasl_password_maps`).

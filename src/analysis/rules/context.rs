@@ -129,6 +129,7 @@ impl Ctx<'_> {
             None if self.profile.authenticated_host_elsewhere && self.e.credentials => {
                 Reach::Remote
             }
+            None if self.e.host_placeholder => Reach::Remote,
             None => match self.profile.default_host.as_deref() {
                 Some(profiles::HOST_REQUIRED) if catcher_port => Reach::Local,
                 Some(profiles::HOST_REQUIRED) => Reach::Remote,
