@@ -177,6 +177,10 @@ fn in_yaml_value(text: &str, s: &Setting) -> Option<Embedded> {
         .find(|(name, _)| *name == key)
         .map(|(_, f)| *f);
     let format = by_variable.or_else(|| {
+        // Cheap first: this runs on every setting at every keystroke.
+        if !s.path.iter().any(|segment| FILE_MAPS.contains(&&**segment)) {
+            return None;
+        }
         // YAML splits dotted keys (`app.ini` is read as `app`, `ini`): the file name is the
         // key as written, its parent the segment before its parts.
         let written = text.get(s.key_span.clone()).unwrap_or("");

@@ -56,6 +56,9 @@ struct State {
     /// it alone, or a group that would have read it gave no endpoint (and a new value may make
     /// it give one, and claim first).
     may_move_claims: Vec<bool>,
+    /// The text may hold a suppression comment. Most hold none, and finding that out again by a
+    /// scan of a 50,000-line text costs more than the rest of a keystroke's analysis.
+    suppress_markers: bool,
     /// The result, kept up to date in place; `*_owner` say which claimed group each entry came
     /// from (`usize::MAX`: a syntax error).
     analysis: Analysis,
@@ -71,6 +74,15 @@ struct State {
 pub struct IncrementalAnalysis {
     state: Option<State>,
     empty: Analysis,
+}
+
+/// The suppression comments of `text`, looked up only where it may hold one.
+fn comments_of(text: &str, may_hold_markers: bool) -> suppress::Comments<'_> {
+    if may_hold_markers {
+        suppress::Comments::new(text)
+    } else {
+        suppress::Comments::none(text)
+    }
 }
 
 /// Characters that can change a document's structure (keys, nesting, quoting, comments) in some
@@ -230,7 +242,7 @@ impl IncrementalAnalysis {
         let claimed = state.claimed_by.get(setting).copied().flatten()?;
         Some(ValueTrial {
             state,
-            comments: suppress::Comments::new(text),
+            comments: comments_of(text, state.suppress_markers),
             settings: parsed.settings.clone(),
             setting,
             claimed,
@@ -435,6 +447,7 @@ impl State {
             claimed,
             claimed_by,
             may_move_claims,
+            suppress_markers: !comments.is_empty(),
             analysis: Analysis {
                 findings,
                 endpoints,
@@ -564,7 +577,8 @@ impl State {
         // Re-read the touched groups first: if one now gives no endpoint, claims move: start over.
         let mut fresh_endpoints: Vec<(usize, Endpoint)> = Vec::new();
         let mut fresh_findings: Vec<(usize, Finding)> = Vec::new();
-        let comments = suppress::Comments::new(text);
+        self.suppress_markers |= suppress::marker_within(text, change.start, change.new_end);
+        let comments = comments_of(text, self.suppress_markers);
         for &ci in &groups {
             let Some(c) = self.claimed.get(ci) else {
                 return false;
@@ -753,6 +767,36 @@ mod tests {
             ],
         );
         assert!(n >= 6, "only {n} edits took the fast path");
+    }
+
+    /// A value edit can complete a suppression comment's marker (the lookup reads the text, not
+    /// only comments): the fast path, which looks for markers only near the edit, sees it too.
+    #[test]
+    fn a_value_edit_that_writes_a_suppression_marker() {
+        let text = "EMAIL_HOST=smtp.example.com\nEMAIL_HOST_USER=\"mailport: ignor\"\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\n";
+        let n = same_as_fresh(
+            Format::Env,
+            text,
+            &[
+                ("ignor", 5, 0, "e"),
+                ("ignore", 5, 1, ""),
+                ("ignor", 5, 0, "e"),
+            ],
+        );
+        assert!(n >= 2, "only {n} edits took the fast path");
+        let fresh = |t: &str| {
+            analyze_parsed(
+                t,
+                Format::Env,
+                &syntax::parse(Format::Env, t),
+                &Config::default(),
+            )
+        };
+        assert!(
+            !fresh(text).findings.is_empty(),
+            "the test needs a finding to suppress"
+        );
+        assert!(fresh(&text.replace("ignor", "ignore")).findings.is_empty());
     }
 
     /// A value edit that makes a group read an endpoint where it read none lets that group claim

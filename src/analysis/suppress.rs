@@ -58,6 +58,20 @@ impl<'a> Comments<'a> {
         comments
     }
 
+    /// The comments of a text known to hold no marker: nothing to look up.
+    pub fn none(text: &str) -> Self {
+        Comments {
+            newlines: Vec::new(),
+            marked: HashMap::new(),
+            len: text.len(),
+        }
+    }
+
+    /// No line mentions [`MARKER`].
+    pub fn is_empty(&self) -> bool {
+        self.marked.is_empty()
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.newlines.partition_point(|&i| i < offset)
     }
@@ -84,6 +98,18 @@ impl<'a> Comments<'a> {
             .filter_map(|n| self.marked.get(&n))
             .any(|line| mentions(line, f.code))
     }
+}
+
+/// Does a [`MARKER`] overlap `text[start..end]`? A text with no marker before an edit has one
+/// after it only where the marker overlaps the edited bytes: a look at them, not a scan of the
+/// whole text at every keystroke.
+pub fn marker_within(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let from = start.saturating_sub(MARKER.len() - 1).min(bytes.len());
+    let to = end.saturating_add(MARKER.len() - 1).min(bytes.len());
+    bytes[from..to.max(from)]
+        .windows(MARKER.len())
+        .any(|w| w == MARKER.as_bytes())
 }
 
 /// The "suppress on this line" fix for a finding of `code` at byte `offset`: the format's comment
@@ -162,6 +188,22 @@ fn allows(a: &Allow, f: &Finding) -> bool {
 mod tests {
     use super::*;
     use crate::vocab::Severity;
+
+    #[test]
+    fn a_marker_is_found_where_it_overlaps_the_edited_bytes() {
+        let text = "X=1 # mailport: ignore MP004\n";
+        let at = text.find(MARKER).unwrap();
+        for (start, end) in [
+            (at, at + 1),
+            (at + 8, at + 9),
+            (at + MARKER.len() - 1, at + MARKER.len()),
+        ] {
+            assert!(marker_within(text, start, end), "{start}..{end}");
+        }
+        assert!(!marker_within(text, 0, 2));
+        assert!(!marker_within(text, at + MARKER.len(), text.len()));
+        assert!(!marker_within(text, text.len() + 5, text.len() + 9));
+    }
 
     fn finding(code: RuleCode, at: usize) -> Finding {
         Finding {
