@@ -796,6 +796,41 @@ fn javamail_properties_without_a_host_are_checked() {
     assert_codes(&[], "javamail.properties", &required);
 }
 
+#[test]
+fn javamail_properties_follow_jakarta_mail_defaults() {
+    // As in Spring: no TLS unless a key asks for it, port 25 without one.
+    let base = "mail.smtp.host=smtp.example.com\nmail.smtp.auth=true\n";
+    assert_codes(&["MP004", "MP006"], "mail.properties", base);
+    assert_codes(
+        &["MP004"],
+        "mail.properties",
+        &format!("{base}mail.smtp.port=587\n"),
+    );
+    // SSL first and STARTTLS skipped on it ("STARTTLS requested but already using SSL"): implicit
+    // TLS, on its default port 465, whichever SSL key asks for it.
+    for ssl in [
+        "mail.smtp.ssl.enable=true",
+        "mail.smtp.socketFactory.class=javax.net.ssl.SSLSocketFactory",
+        "mail.smtp.socketFactory.class=com.sun.mail.util.MailSSLSocketFactory",
+    ] {
+        let both = format!("{base}{ssl}\nmail.smtp.starttls.enable=true\n");
+        assert_codes(&[], "mail.properties", &both);
+        assert_codes(
+            &["MP003"],
+            "mail.properties",
+            &format!("{both}mail.smtp.port=587\n"),
+        );
+    }
+    // Stays silent: STARTTLS required on 587; a loopback relay.
+    let required = "mail.smtp.host=smtp.example.com\nmail.smtp.port=587\nmail.smtp.auth=true\nmail.smtp.starttls.enable=true\nmail.smtp.starttls.required=true\n";
+    assert_codes(&[], "mail.properties", required);
+    assert_codes(
+        &[],
+        "mail.properties",
+        "mail.smtp.host=localhost\nmail.smtp.port=25\n",
+    );
+}
+
 fn assert_codes(want: &[&str], name: &str, text: &str) {
     let analysis = mailport::analysis::analyze_file(name, text, &Config::default())
         .unwrap_or_else(|| panic!("{name}: not a format mailport reads"));

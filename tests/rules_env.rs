@@ -630,3 +630,29 @@ fn outline_secure_false_also_switches_certificate_checks_off() {
         "#]],
     );
 }
+
+#[test]
+fn plausible_ssl_on_587() {
+    // Plausible's SMTP mailers: SMTP_HOST_SSL_ENABLED=true is implicit TLS, so 587 never greets.
+    check(
+        "BASE_URL=https://plausible.example.com\nMAILER_EMAIL=site@example.com\nSMTP_HOST_ADDR=smtp.sendgrid.net\nSMTP_HOST_PORT=587\nSMTP_HOST_SSL_ENABLED=true\nSMTP_USER_NAME=apikey\nSMTP_USER_PWD=${SENDGRID_KEY}\n",
+        expect![[r#"
+            4:16 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_HOST_SSL_ENABLED=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | SMTP_HOST_PORT=465
+        "#]],
+    );
+    // The same on 465 is right; without the switch the release decides: silent.
+    check(
+        "SMTP_HOST_ADDR=smtp.sendgrid.net\nSMTP_HOST_PORT=465\nSMTP_HOST_SSL_ENABLED=true\nSMTP_USER_NAME=apikey\nSMTP_USER_PWD=${SENDGRID_KEY}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "SMTP_HOST_ADDR=smtp.sendgrid.net\nSMTP_HOST_PORT=587\nSMTP_HOST_SSL_ENABLED=false\nSMTP_USER_NAME=apikey\nSMTP_USER_PWD=${SENDGRID_KEY}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

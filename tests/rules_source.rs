@@ -234,6 +234,41 @@ $mail->Password = getenv('SMTP_PASSWORD');
 }
 
 #[test]
+fn nodemailer_ignore_tls_without_secure_sends_in_clear() {
+    // smtp-connection: `ignoreTLS` skips STARTTLS even when the server offers it.
+    check(
+        "mail.module.ts",
+        r#"MailerModule.forRoot({
+  transport: {
+    host: 'smtp.mailgun.org',
+    port: 587,
+    secure: false,
+    auth: { user: process.env.MAILER_USERNAME, pass: process.env.MAILER_PASSWORD },
+    ignoreTLS: true,
+  },
+});
+"#,
+        expect![[r#"
+            5:13 error MP004 SMTP connection to smtp.mailgun.org without TLS (secure=false with ignoreTLS=true): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |     port: 465,
+                |     secure: true,
+              fix: Require STARTTLS (requireTLS=true, ignoreTLS=false)
+                |     ignoreTLS: false,
+                |     requireTLS: true,
+        "#]],
+    );
+    // Implicit TLS does not care: `ignoreTLS` only skips STARTTLS.
+    check(
+        "mailer.js",
+        "nodemailer.createTransport({ host: 'smtp.mailgun.org', port: 465, secure: true, ignoreTLS: true, auth: { user: 'u', pass: 'p' } });\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+#[test]
 fn laravel_config_mail_php() {
     // Laravel 11: `scheme` comes from the environment, so the mode is not decided here: silent.
     check(

@@ -22,8 +22,10 @@ TLS and no TLS) at the same time.
 
 The application either refuses the configuration — Django raises `ValueError` when
 `EMAIL_USE_TLS` and `EMAIL_USE_SSL` are both true — or silently picks one of the two, so the
-connection does something other than one of the lines says. Examples: `ssl.enable` and
-`starttls.enable` both true in JavaMail, msmtp `tls off` with `tls_starttls on`.
+connection does something other than one of the lines says. Example: msmtp `tls off` with
+`tls_starttls on`. Where the application documents which one wins, that is no conflict but that
+mode: Jakarta Mail with `ssl.enable` and `starttls.enable` both true connects with implicit TLS
+and skips STARTTLS on it.
 
 ## Example
 
@@ -112,9 +114,13 @@ mod tests {
     }
 
     #[test]
-    fn fires_on_javamail_ssl_and_starttls() {
+    fn silent_where_the_application_says_which_mode_wins() {
+        // Jakarta Mail: SSL first, then "STARTTLS requested but already using SSL": implicit TLS,
+        // which port 587 does not speak.
         let text = "mail.smtp.host=smtp.example.com\nmail.smtp.port=587\nmail.smtp.ssl.enable=true\nmail.smtp.starttls.enable=true\n";
-        assert!(codes("mail.properties", text).contains(&RuleCode::Mp010));
+        assert_eq!(codes("mail.properties", text), [RuleCode::Mp003]);
+        let on_465 = text.replace("587", "465");
+        assert!(codes("mail.properties", &on_465).is_empty());
     }
 
     #[test]
