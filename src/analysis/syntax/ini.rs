@@ -20,12 +20,15 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 /// A big document is read in chunks (see [`super::chunked`]) that start at section lines:
-/// every line of a section belongs to it, so a chunk reads exactly as in one tree.
+/// every line of a section belongs to it, so a chunk reads exactly as in one tree. A line that
+/// opens a `[` it never closes is no section header but broken text: it stays in the chunk before
+/// it (a garbage file whose every line opened a chunk of its own paid a parse's minimum budget and
+/// time per line).
 fn starts_chunk(text: &str, line: usize) -> bool {
-    text.as_bytes()
-        .get(line..)
-        .and_then(|rest| rest.iter().find(|&&b| b != b' ' && b != b'\t'))
-        == Some(&b'[')
+    let rest = text.as_bytes().get(line..).unwrap_or_default();
+    let line = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
+    let trimmed = line.trim_ascii_start();
+    trimmed.first() == Some(&b'[') && trimmed.contains(&b']')
 }
 
 /// Big documents are read in chunks that start where [`starts_chunk`] says.
@@ -263,6 +266,18 @@ pub(crate) mod tests {
 
     fn check(text: &str, expect: Expect) {
         expect.assert_eq(&show(text, &parse(text)));
+    }
+
+    #[test]
+    fn chunks_start_at_lines_that_can_be_section_headers() {
+        let text = "[mailer]\nHOST = a\n  [smtp] ; indented\n[[[[ port: 465\n[unclosed\nx = [1]\n";
+        let starts: Vec<usize> = text
+            .match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .filter(|&at| at < text.len() && starts_chunk(text, at))
+            .collect();
+        assert_eq!(starts, [text.find("  [smtp]").unwrap()]);
+        assert!(starts_chunk(text, 0));
     }
 
     /// A big Gitea-like `app.ini`: keys before any section, sections (some indented, some with
