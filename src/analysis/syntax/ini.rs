@@ -27,8 +27,11 @@ pub fn parse(text: &str) -> Parsed {
 fn starts_chunk(text: &str, line: usize) -> bool {
     let rest = text.as_bytes().get(line..).unwrap_or_default();
     let line = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
-    let trimmed = line.trim_ascii_start();
-    trimmed.first() == Some(&b'[') && trimmed.contains(&b']')
+    let indent = line
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(line.len());
+    line.get(indent) == Some(&b'[') && line[indent..].contains(&b']')
 }
 
 /// Big documents are read in chunks that start where [`starts_chunk`] says.
