@@ -25,13 +25,11 @@ pub fn parse(text: &str) -> Parsed {
 /// it (a garbage file whose every line opened a chunk of its own paid a parse's minimum budget and
 /// time per line).
 fn starts_chunk(text: &str, line: usize) -> bool {
-    let rest = text.as_bytes().get(line..).unwrap_or_default();
-    let line = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
-    let indent = line
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(line.len());
-    line.get(indent) == Some(&b'[') && line[indent..].contains(&b']')
+    let header = text
+        .get(line..line_end(text, line))
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
+    header.starts_with('[') && header.contains(']')
 }
 
 /// Big documents are read in chunks that start where [`starts_chunk`] says.
