@@ -41,11 +41,7 @@ pub struct Comments<'a> {
 
 impl<'a> Comments<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut comments = Comments {
-            newlines: Vec::new(),
-            marked: HashMap::new(),
-            len: text.len(),
-        };
+        let mut comments = Comments::none(text);
         if !text.contains(MARKER) {
             return comments;
         }
