@@ -1147,3 +1147,37 @@ fn aerc_accounts_in_home_manager() {
         "#]],
     );
 }
+
+#[test]
+fn a_mailrc_command_goes_on_after_a_backslash() {
+    // s-nail joins a line that ends in `\` with the next: `smtp-use-starttls` is the second
+    // variable of the account's `set` command, so the connection upgrades (no MP004).
+    check(
+        ".mailrc",
+        r#"set ssl-verify=strict
+account work {
+  set mta=smtp://me@mail.example.org:587 \
+  smtp-use-starttls
+  set from='Me <me@example.org>'
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Without the continuation the next line is a command of its own (not `set`): in clear.
+    check(
+        ".mailrc",
+        r#"set ssl-verify=strict
+account work {
+  set mta=smtp://me@mail.example.org:587
+  smtp-use-starttls
+}
+"#,
+        expect![[r#"
+            3:38 error MP004 SMTP connection to mail.example.org without TLS (the smtp:// scheme): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                |   set mta=smtps://me@mail.example.org:465
+        "#]],
+    );
+}

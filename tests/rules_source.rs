@@ -985,3 +985,155 @@ const transporter = nodemailer.createTransport({
         "#]],
     );
 }
+
+#[test]
+fn a_host_written_with_a_tls_scheme_says_the_mode() {
+    // CodeIgniter hands `smtp_host` to fsockopen(): `ssl://` is TLS from the first byte, so 587
+    // is wrong; the STARTTLS fix must drop the scheme as well as set smtp_crypto.
+    check(
+        "config/email.php",
+        r#"<?php
+$config['protocol'] = 'smtp';
+$config['smtp_host'] = 'ssl://smtp.gmail.com';
+$config['smtp_port'] = 587;
+$config['smtp_user'] = 'app@gmail.com';
+$config['smtp_pass'] = 'app-password';
+"#,
+        expect![[r#"
+            4:24 error MP003 port 587 expects a plaintext greeting and STARTTLS, but smtp_host=ssl://smtp.gmail.com starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | $config['smtp_port'] = 465;
+              fix: Require STARTTLS (no ssl:// before the host, smtp_crypto=tls)
+                | $config['smtp_host'] = 'smtp.gmail.com';
+                | $config['smtp_crypto'] = "tls";
+        "#]],
+    );
+    // On 465 it is right, with `tls://` too (a PHP socket transport, not STARTTLS).
+    check(
+        "config/email.php",
+        r#"<?php
+$config['protocol'] = "smtp";
+$config['smtp_host'] = "ssl://smtp.googlemail.com";
+$config['smtp_port'] = "465";
+$config['smtp_user'] = "app@gmail.com";
+$config['smtp_pass'] = "app-password";
+$other['smtp_host'] = 'tls://smtp.gmail.com';
+$other['smtp_port'] = 465;
+$other['smtp_user'] = 'app@gmail.com';
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // PHPMailer reads `tls://` as STARTTLS, required: right on 587; `ssl://` on 587 is not, and
+    // its fixes rewrite the scheme.
+    check(
+        "mailer.php",
+        r#"<?php
+$mail = new PHPMailer\PHPMailer\PHPMailer();
+$mail->isSMTP();
+$mail->Host = 'tls://smtp.example.com';
+$mail->Port = 587;
+$mail->SMTPAuth = true;
+$mail->Username = 'app@example.com';
+$mail->Password = getenv('SMTP_PASSWORD');
+
+$backup = new PHPMailer\PHPMailer\PHPMailer();
+$backup->Host = 'ssl://smtp.example.net';
+$backup->Port = 587;
+$backup->SMTPAuth = true;
+"#,
+        expect![[r#"
+            12:17 error MP003 port 587 expects a plaintext greeting and STARTTLS, but Host=ssl://smtp.example.net starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | $backup->Port = 465;
+              fix: Require STARTTLS (tls://)
+                | $backup->Host = 'tls://smtp.example.net';
+        "#]],
+    );
+}
+
+#[test]
+fn php_expressions_leave_the_mode_to_the_program() {
+    // A mode chosen at run time is not PHPMailer's default; the constant's fallback idiom reads
+    // its literal default, as `getenv('X') ?: 'ssl'` does.
+    check(
+        "smtp-mailer.php",
+        r#"<?php
+function setup_phpmailer($phpmailer) {
+    $phpmailer->Mailer = 'smtp';
+    $phpmailer->Host = SMTP_HOST;
+    $phpmailer->Port = SMTP_PORT;
+    $phpmailer->SMTPAuth = true;
+    $phpmailer->Username = SMTP_USER;
+    $phpmailer->SMTPSecure = $debug ? '' : SMTP_ENCRYPTION;
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "smtp-mailer.php",
+        r#"<?php
+function setup_phpmailer($phpmailer) {
+    $phpmailer->Mailer = 'smtp';
+    $phpmailer->Host = 'smtp.example.com';
+    $phpmailer->Port = 587;
+    $phpmailer->SMTPAuth = true;
+    $phpmailer->Username = SMTP_USER;
+    $phpmailer->SMTPSecure = defined('SMTP_ENCRYPTION') ? (string) SMTP_ENCRYPTION : 'ssl';
+}
+"#,
+        expect![[r#"
+            5:24 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTPSecure=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     $phpmailer->Port = 465;
+              fix: Require STARTTLS (SMTPSecure=tls)
+                |     $phpmailer->SMTPSecure = defined('SMTP_ENCRYPTION') ? (string) SMTP_ENCRYPTION : 'tls';
+        "#]],
+    );
+}
+
+#[test]
+fn a_template_security_value_is_a_placeholder() {
+    // Every value of this sample is what goes there; 'security' is no mode CodeIgniter reads.
+    check(
+        "application/config/email.php",
+        r#"<?php defined('BASEPATH') OR exit('No direct script access allowed');
+$config = array(
+    'protocol' => 'smtp',
+    'smtp_host' => 'your_host',
+    'smtp_port' => your_port,
+    'smtp_user' => 'your_email',
+    'smtp_pass' => 'your_password',
+    'smtp_crypto' => 'security', //can be 'ssl' or 'tls'
+);
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A value CodeIgniter does not know is no placeholder: it sends in clear.
+    check(
+        "application/config/email.php",
+        r#"<?php
+$config = array(
+    'protocol' => 'smtp',
+    'smtp_host' => 'smtp.example.com',
+    'smtp_port' => 587,
+    'smtp_user' => 'app@example.com',
+    'smtp_pass' => 'secret',
+    'smtp_crypto' => 'starttls',
+);
+"#,
+        expect![[r#"
+            8:23 error MP004 SMTP connection to smtp.example.com without TLS (smtp_crypto=starttls): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtp_crypto=ssl)
+                |     'smtp_port' => 465,
+                |     'smtp_crypto' => 'ssl',
+              fix: Require STARTTLS (smtp_crypto=tls)
+                |     'smtp_crypto' => 'tls',
+        "#]],
+    );
+}

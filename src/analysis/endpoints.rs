@@ -63,6 +63,9 @@ pub struct Endpoint {
     /// Every setting of the endpoint (indices into the parsed settings).
     pub settings: Vec<usize>,
     pub url: Option<UrlParts>,
+    /// The scheme of a host written `ssl://host`, where the application reads it as the mode
+    /// (`Profile::host_schemes`): the scheme's letters, which a mode fix rewrites or removes.
+    pub host_scheme: Option<Located>,
     /// Settings that switch certificate checking off.
     pub verify_off: Vec<Located>,
     /// Settings that allow TLS below 1.2.
@@ -93,7 +96,10 @@ impl Endpoint {
     /// Calls `f` on every byte span the endpoint holds (an edit elsewhere moves them all). A new
     /// field with a span belongs here.
     pub fn for_each_span_mut(&mut self, mut f: impl FnMut(&mut Span)) {
-        for l in [&mut self.host, &mut self.port].into_iter().flatten() {
+        for l in [&mut self.host, &mut self.port, &mut self.host_scheme]
+            .into_iter()
+            .flatten()
+        {
             f(&mut l.span);
         }
         if let Some(u) = &mut self.url {
@@ -1345,6 +1351,51 @@ fn part(settings: &[Setting], si: usize, text: &str, rel: &Span) -> Located {
     }
 }
 
+/// A security value that names what goes there instead of saying it (`security`, `ssl/tls`,
+/// `your_encryption`): a template's placeholder, which decides no mode (rules.md, "Templates are
+/// not mistakes"). A value the application does not know (`starttls` where only `tls` is read)
+/// is no placeholder: the application's fallback applies to it.
+fn names_the_security_slot(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    let slot = |w: &str| {
+        matches!(
+            w,
+            "security" | "encryption" | "crypto" | "secure" | "protocol"
+        )
+    };
+    slot(&v)
+        || matches!(
+            v.as_str(),
+            "ssl/tls" | "tls/ssl" | "ssl|tls" | "tls|ssl" | "ssl or tls" | "tls or ssl"
+        )
+        || ["your_", "your-", "your "].iter().any(|p| {
+            v.strip_prefix(p)
+                .is_some_and(|rest| rest.split(['_', '-', ' ']).any(slot))
+        })
+}
+
+/// A host value `scheme://host` whose scheme the application reads as the mode: the scheme's and
+/// the host's byte ranges in the value, and the mode.
+fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
+    if p.host_schemes.is_empty() {
+        return None;
+    }
+    let lead = value.len() - value.trim_start().len();
+    let end = value.trim_end().len();
+    let (scheme, _) = value.get(lead..end)?.split_once("://")?;
+    let (_, mode) = p
+        .host_schemes
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(scheme))?;
+    let host_start = lead + scheme.len() + 3;
+    (host_start < end).then_some(())?;
+    Some((
+        lead..lead + scheme.len(),
+        host_start..end,
+        profiles::mode(mode)?,
+    ))
+}
+
 fn read_endpoint(
     p: &'static Profile,
     root: &[String],
@@ -1364,6 +1415,7 @@ fn read_endpoint(
         host_placeholder: false,
         settings: members.iter().map(|m| m.setting()).collect(),
         url: None,
+        host_scheme: None,
         verify_off: Vec::new(),
         old_tls: Vec::new(),
         conflicts: Vec::new(),
@@ -1411,12 +1463,26 @@ fn read_endpoint(
     };
     let mut protocol_from_key = None;
     let mut scheme_mode = None;
+    // `ssl://host` where the application reads the scheme: (mode, the host setting).
+    let mut host_mode: Option<(Security, usize)> = None;
     let mut port_from_reference = false;
     let mut credential_protocols: Vec<Option<Protocol>> = Vec::new();
     for m in members {
         let s = &settings[m.setting()];
         match m.role() {
-            Role::Host if !is_blank(&s.value) => e.host = Some(located(settings, m.setting())),
+            Role::Host if !is_blank(&s.value) => match host_scheme(p, &s.value) {
+                Some((scheme, host, mode)) => {
+                    e.host_scheme = Some(part(
+                        settings,
+                        m.setting(),
+                        &s.value[scheme.clone()],
+                        &scheme,
+                    ));
+                    e.host = Some(part(settings, m.setting(), &s.value[host.clone()], &host));
+                    host_mode = Some((mode, m.setting()));
+                }
+                None => e.host = Some(located(settings, m.setting())),
+            },
             Role::Host => e.host_placeholder |= p.blank_host_is_placeholder,
             // A blank port (`port: ""`) is not set: the application's default applies.
             Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting())),
@@ -1673,9 +1739,15 @@ fn read_endpoint(
     }
     // `smtps://`, `imaps://`: implicit TLS whatever the document's other security keys say (they
     // only apply to plain-scheme URLs: mutt `ssl_starttls`, himalaya `starttls`).
-    let combo = combo.filter(|_| scheme_mode != Some(SchemeMode::Implicit));
+    let combo = combo.filter(|_| scheme_mode != Some(SchemeMode::Implicit) && host_mode.is_none());
     if scheme_mode == Some(SchemeMode::Implicit) {
         mode = Some(Security::ImplicitTls);
+    }
+    // `ssl://host`: the scheme wins over the security keys (PHPMailer strips it and sets the mode
+    // from it; CodeIgniter's socket is TLS before any key is read).
+    if let Some((m, si)) = host_mode.filter(|_| mode.is_none()) {
+        mode = Some(m);
+        keys_used.push(si);
     }
     // A combination that names the generation in which the port decides: nothing from the keys.
     let combo = combo.filter(|c| c.mode != "port");
@@ -1736,6 +1808,11 @@ fn read_endpoint(
                 .values
                 .get(&v)
                 .or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
+            if hit.is_none() && names_the_security_slot(&v) {
+                // `'smtp_crypto' => 'security'` in a template: what goes there, not a mode.
+                found.push((Security::Unknown, m.setting()));
+                continue;
+            }
             if let Some(m_name) = hit {
                 if let Some(sec) = profiles::mode(m_name) {
                     found.push((sec, m.setting()));

@@ -143,6 +143,45 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             label,
         )]);
     }
+    if let Some(scheme) = &e.host_scheme {
+        // The host's `ssl://` decides the mode: write the scheme that says `mode`, or drop it and
+        // let the keys say it. Only where the value is written as it reads (no escapes): then the
+        // span is the scheme's letters, and `://` follows them.
+        let span = scheme.span.clone();
+        if span.len() != scheme.value.len() {
+            return None;
+        }
+        if let Some((new, _)) = profile
+            .host_schemes
+            .iter()
+            .find(|(_, m)| profiles::mode(m) == Some(mode))
+        {
+            let edit = Edit {
+                span,
+                new_text: new.clone(),
+            };
+            return Some(vec![(edit, format!("{new}://"))]);
+        }
+        let mut edits = write_mode(doc, e, profile, mode)?;
+        let drop = Edit {
+            span: span.start..span.end + 3,
+            new_text: String::new(),
+        };
+        edits.insert(0, (drop, format!("no {}:// before the host", scheme.value)));
+        return Some(edits);
+    }
+    let edits = write_mode(doc, e, profile, mode)?;
+    (!edits.is_empty()).then_some(edits)
+}
+
+/// The edits of the profile's `write` keys for `mode` (empty when the keys say it already), or
+/// `None` when the application has no keys for it.
+fn write_mode(
+    doc: &Doc,
+    e: &Endpoint,
+    profile: &Profile,
+    mode: Security,
+) -> Option<Vec<(Edit, String)>> {
     // No stand-in: an application that cannot require STARTTLS gets no STARTTLS fix (writing
     // "STARTTLS if offered" instead would trade one finding for MP005).
     let writes = profile.write.get(mode.as_str())?;
@@ -161,7 +200,6 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
         }
     }
     let mut edits = Vec::new();
-    let mut changed = false;
     for w in writes {
         match find_key(doc, e, profile.flat, &w.key) {
             Some(si) => {
@@ -175,7 +213,6 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                         rewrite(doc, &written, &over_unquoted(doc.format, s, &v))?,
                         format!("{}={v}", e.key_label(s)),
                     ));
-                    changed = true;
                 }
             }
             None if w.insert || overrides_shared(doc, e, profile, &w.key, &w.value) => {
@@ -186,12 +223,11 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
                     format!("{}={}", w.key, w.value)
                 };
                 edits.push((edit, label));
-                changed = true;
             }
             None => {}
         }
     }
-    changed.then_some(edits)
+    Some(edits)
 }
 
 /// Whether the endpoint takes `key` from a block it shares with other connections with another

@@ -222,6 +222,12 @@ pub struct Profile {
     /// `isValidHost('')`), so it may be any host.
     #[serde(default)]
     pub blank_host_is_placeholder: bool,
+    /// A host value written `scheme://host` whose scheme the application reads as the mode: scheme
+    /// → mode (PHPMailer's `ssl://host` is implicit TLS and `tls://host` STARTTLS; CodeIgniter
+    /// hands the host to `fsockopen`, for which both are TLS from the first byte). The scheme
+    /// then decides the mode over the security keys.
+    #[serde(default)]
+    pub host_schemes: BTreeMap<String, String>,
     /// Without a host the document names no connection, unless the client authenticates: then
     /// the credentials go to a host set elsewhere (Postfix with an empty `relayhost` and
     /// `smtp_sasl_auth_enable`: the relays and MX hosts of `smtp_sasl_password_maps`).
@@ -426,6 +432,7 @@ pub fn validate() -> Result<usize, String> {
                 .chain(p.port_decides.iter())
                 .chain(p.port_modes.values())
                 .chain(p.url_schemes.keys())
+                .chain(p.host_schemes.values())
             {
                 if mode(m).is_none() {
                     return Err(format!("{file}: {}: unknown mode {m}", p.id));

@@ -6,7 +6,7 @@
 //! A shell script that writes the file with a heredoc (`cat > ~/.mailrc <<EOF … EOF`) is read too:
 //! when the text holds such a heredoc, only the heredoc bodies are read.
 
-use super::muttrc::read_set_command;
+use super::muttrc::{logical_lines, read_command};
 use super::Parsed;
 
 /// The key a scheme-less `smtp=host[:port]` is read under.
@@ -15,10 +15,20 @@ pub const SMTP_HOST_PORT: &str = "smtp (host:port)";
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
     let lines = lines_with_offsets(text);
-    let bodies = mailrc_heredocs(&lines);
+    // Heredoc bodies as byte ranges: a command continued over lines is read as one.
+    let bodies: Vec<std::ops::Range<usize>> = mailrc_heredocs(&lines)
+        .into_iter()
+        .filter_map(|r| {
+            let start = lines.get(r.start)?.0;
+            let end = lines.get(r.end).map_or(text.len(), |l| l.0);
+            Some(start..end)
+        })
+        .collect();
     let mut group: Vec<String> = Vec::new();
-    for (index, &(start, content)) in lines.iter().enumerate() {
-        if !bodies.is_empty() && !bodies.iter().any(|r| r.contains(&index)) {
+    // A line that ends in `\` goes on with the next (s-nail, like mutt): `set mta=smtp://… \`
+    // then `smtp-use-starttls` is one `set` command of two variables.
+    for (start, content) in logical_lines(text) {
+        if !bodies.is_empty() && !bodies.iter().any(|r| r.contains(&start)) {
             group.clear();
             continue;
         }
@@ -36,7 +46,8 @@ pub fn parse(text: &str) -> Parsed {
             group.clear();
             continue;
         }
-        read_set_command(text, start, content, &group, "=", &mut settings);
+        let continued = content.contains('\n');
+        read_command(text, start, content, &group, "=", continued, &mut settings);
     }
     // Heirloom mailx also takes `smtp=host[:port]` without a scheme (plain SMTP, upgraded only with
     // `smtp-use-starttls`): that value is a `host:port`, not a URL, and is named so.

@@ -34,12 +34,12 @@ pub fn parse(text: &str) -> Parsed {
                     let scope = [format!("hook {pattern}")];
                     for (inner, inner_at) in commands(body) {
                         let offset = at + body_at + inner_at;
-                        read_command(text, offset, inner, &scope, true, &mut settings);
+                        read_command(text, offset, inner, &scope, " = ", true, &mut settings);
                     }
                 }
                 None => {
                     let continued = command.contains('\n');
-                    read_command(text, at, command, &top, continued, &mut settings);
+                    read_command(text, at, command, &top, " = ", continued, &mut settings);
                 }
             }
         }
@@ -50,16 +50,18 @@ pub fn parse(text: &str) -> Parsed {
     }
 }
 
-fn read_command(
+/// Reads one `set`/`unset` command; `same_command`: new siblings go into this command (see below).
+pub(super) fn read_command(
     text: &str,
     offset: usize,
     command: &str,
     scope: &[String],
+    separator: &str,
     same_command: bool,
     out: &mut Vec<Setting>,
 ) {
     let from = out.len();
-    read_set_command(text, offset, command, scope, " = ", out);
+    read_set_command(text, offset, command, scope, separator, out);
     if same_command {
         // A new line inside a hook's quoted command, or after a continued line, would end or
         // break it: a sibling goes into the same `set` command, right after this assignment
@@ -83,7 +85,7 @@ fn quoted_end(text: &str, end: usize) -> usize {
 
 /// The text's logical lines with their offsets: a line that ends in `\` goes on with the next.
 /// Each is a slice of the text, continuations included, without its final line break.
-fn logical_lines(text: &str) -> Vec<(usize, &str)> {
+pub(super) fn logical_lines(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut offset = 0;

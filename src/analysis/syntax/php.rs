@@ -56,6 +56,39 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An expression that is no literal and no fallback idiom: decided where the program runs, so
+    /// a value the document does not name (never "absent", which would let the application's
+    /// default decide). `defined('X') ? X : 'ssl'` and `isset($x) ? $x : 587` are the constant's
+    /// or variable's fallback idiom: the literal default is read, as for `getenv('X') ?: 587`. An
+    /// expression holding arrays is left to the walk, which reads their entries.
+    fn read_expression(&self, node: Node) -> Option<Value> {
+        let span = node.byte_range();
+        let parts = named_children(node);
+        if parts
+            .iter()
+            .any(|c| c.kind() == "array_creation_expression")
+        {
+            return None;
+        }
+        if node.kind() == "conditional_expression" {
+            let guard = node.child_by_field_name("condition");
+            let guard_call = guard
+                .filter(|g| g.kind() == "function_call_expression")
+                .and_then(|g| self.function_name(g));
+            if matches!(guard_call, Some("defined" | "isset")) {
+                let (body, alternative) = (
+                    node.child_by_field_name("body")?,
+                    node.child_by_field_name("alternative")?,
+                );
+                return either(self.read(body), || self.read(alternative), true, span);
+            }
+        }
+        Some(Value::Reference {
+            name: self.src(node).to_string(),
+            span,
+        })
+    }
+
     fn function_name(&self, call: Node) -> Option<&'a str> {
         call.child_by_field_name("function").map(|f| self.src(f))
     }
@@ -274,10 +307,10 @@ impl<'a> Reader<'a> {
                     .get(left.end_byte()..right.start_byte())
                     .unwrap_or("")
                     .trim();
-                if !matches!(operator, "??" | "?:" | "||" | "or") {
-                    return None;
+                if matches!(operator, "??" | "?:" | "||" | "or") {
+                    return either(self.read(left), || self.read(right), operator == "??", span);
                 }
-                either(self.read(left), || self.read(right), operator == "??", span)
+                self.read_expression(node)
             }
             "function_call_expression" => {
                 let function = self.function_name(node)?;
