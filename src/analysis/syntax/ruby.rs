@@ -69,7 +69,8 @@ pub(crate) fn heredoc_cut(text: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(found) = text.get(from..)?.find("<<") {
         let at = from + found;
-        from = at + 2;
+        // Openers overlap (`<<<'…` holds `<<'` at its second `<`): step one byte, not two.
+        from = at + 1;
         let mut rest = text.get(at + 2..)?;
         if let Some(after) = rest.strip_prefix(['~', '-']) {
             rest = after;
@@ -509,6 +510,17 @@ mod heredoc_tests {
         // the read stops there, without aborting, and what came before is still read
         let parsed = parse(&text);
         assert_eq!(parsed.settings.len(), 1, "{:?}", parsed.settings);
+        assert_eq!(parsed.errors.len(), 1);
+    }
+
+    #[test]
+    fn an_opener_inside_a_run_of_angle_brackets_is_found() {
+        // `<<<'…`: the search must not step over the `<<'` that starts at the second `<` (a
+        // fuzz input of session 23 aborted in the grammar this way).
+        let long = "<".repeat(300);
+        let text = format!("x = 1\ny <<<'{long}ail\n\0");
+        assert_eq!(heredoc_cut(&text), Some(6));
+        let parsed = parse(&text);
         assert_eq!(parsed.errors.len(), 1);
     }
 
