@@ -303,6 +303,18 @@ impl Value {
     }
 }
 
+/// A value the program reader cannot read that is a template's placeholder (`${smtp_tls}` in a
+/// `gitlab.rb` written by envsubst or Terraform, `{{ port }}` in a Jinja one): not valid source,
+/// so the grammar gives an error or an expression, but what it stands for is set elsewhere — a
+/// value the document does not name, never an absent key.
+pub fn placeholder(text: &str, span: Span) -> Option<Value> {
+    let text = text.trim();
+    (text.contains("${") || text.contains("{{")).then(|| Value::Reference {
+        name: text.to_string(),
+        span,
+    })
+}
+
 /// The value of `left || right` in program source (`or`, `||`, `?:`, and `??` when `nullish`): the
 /// left literal unless it is falsy (`25 or 465` is 25); else the right literal, the fallback of an
 /// unset variable (`getenv('X') ?: 587`). An empty fallback (`getenv('X') ?: ''`) only says "unset

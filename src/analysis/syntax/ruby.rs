@@ -18,7 +18,9 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
+use super::literal::{
+    copied_style, either, member_style, node_text, placeholder, read_source, unquote, Value,
+};
 use super::{Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
@@ -352,8 +354,13 @@ impl<'a> Reader<'a> {
                     Value::Literal { .. } => None,
                 }
             }
+            // `secure ? "ssl" : "tls"`: decided where the program runs.
+            "conditional" => Some(Value::Reference {
+                name: self.src(node).to_string(),
+                span,
+            }),
             "call" => self.read_call(node),
-            _ => None,
+            _ => placeholder(self.src(node), span),
         }
     }
 
