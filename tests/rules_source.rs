@@ -1208,3 +1208,46 @@ return [
         "#]],
     );
 }
+
+#[test]
+fn envsubst_placeholders_in_ruby_are_values_set_elsewhere() {
+    // A gitlab.rb template filled in by envsubst or Terraform: `${smtp_tls}` is no Ruby, but what
+    // it stands for is set elsewhere — not absent, so GitLab's default does not decide.
+    check(
+        "gitlab.rb.tpl",
+        r#"gitlab_rails['smtp_enable'] = ${smtp_enable}
+gitlab_rails['smtp_address'] = "${smtp_address}"
+gitlab_rails['smtp_port'] = ${smtp_port}
+gitlab_rails['smtp_user_name'] = "${smtp_user_name}"
+gitlab_rails['smtp_password'] = "${smtp_password}"
+gitlab_rails['smtp_enable_starttls_auto'] = ${smtp_enable_starttls_auto}
+gitlab_rails['smtp_tls'] = ${smtp_tls}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // With the TLS keys written out, the template's literal mode is read.
+    check(
+        "gitlab.rb",
+        r#"gitlab_rails['smtp_enable'] = true
+gitlab_rails['smtp_address'] = "${smtp_address}"
+gitlab_rails['smtp_port'] = ${smtp_port}
+gitlab_rails['smtp_user_name'] = "${smtp_user_name}"
+gitlab_rails['smtp_password'] = "${smtp_password}"
+gitlab_rails['smtp_enable_starttls_auto'] = true
+gitlab_rails['smtp_tls'] = false
+"#,
+        expect![[r#"
+            6:45 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 465
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_tls'] = true
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 587
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_enable_starttls'] = true
+        "#]],
+    );
+}

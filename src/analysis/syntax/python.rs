@@ -15,12 +15,13 @@
 use tree_sitter::Node;
 
 use super::literal::{
-    either, line_style, member_style, node_text, placeholder, read_source, unquote, Value,
+    either, line_style, member_style, node_text, placeholder, read_source_with_dollar_braces,
+    unquote, Value,
 };
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(
+    read_source_with_dollar_braces(
         tree_sitter_python::LANGUAGE.into(),
         text,
         Some(nesting_cut),

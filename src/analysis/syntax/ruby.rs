@@ -19,7 +19,8 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{
-    copied_style, either, member_style, node_text, placeholder, read_source, unquote, Value,
+    copied_style, either, member_style, node_text, placeholder, read_source_with_dollar_braces,
+    unquote, Value,
 };
 use super::{Parsed, Setting, ValueKind};
 use crate::vocab::Span;
@@ -42,7 +43,7 @@ fn hash_literal<'t>(text: &str, node: Node<'t>) -> Option<Node<'t>> {
 }
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(
+    read_source_with_dollar_braces(
         tree_sitter_ruby::LANGUAGE.into(),
         text,
         Some(heredoc_cut),
