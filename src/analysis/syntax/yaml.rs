@@ -314,7 +314,10 @@ impl ChunkFormat for Chunks {
         while pos < text.len() && pos <= new_end {
             let line = line_at(text, pos);
             if pos == chunk.start {
-                if !starts_entry(text, &line, under.level) {
+                // At the top, a line that no longer can be a key joins the unit before it.
+                if !starts_entry(text, &line, under.level)
+                    || under.level == 0 && !can_start_unit(text, &line)
+                {
                     return false;
                 }
             } else if line.content && line.indent <= under.level {
@@ -367,6 +370,41 @@ pub(crate) fn starts_entry(text: &str, line: &Line, level: usize) -> bool {
         && !rest.starts_with('%')
 }
 
+/// Whether a top-level line can start an entry of its own: a document marker, an explicit key
+/// (`? `), or a line whose first `:` followed by a blank or the line's end (before any ` #`
+/// comment) ends a text that can be a key (a plain or quoted key, or a flow mapping). Reads the
+/// one line.
+fn can_start_unit(text: &str, line: &Line) -> bool {
+    let bytes = text.as_bytes().get(line.start..line.next).unwrap_or(&[]);
+    if is_document_marker(bytes) || bytes.starts_with(b"? ") {
+        return true;
+    }
+    let mut previous = b'\n';
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' && matches!(previous, b' ' | b'\t') {
+            return false;
+        }
+        if b == b':' && matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            return can_be_key(bytes.get(..i).unwrap_or(&[]));
+        }
+        previous = b;
+    }
+    false
+}
+
+/// Whether the text before a line's first `: ` can be a key: a plain scalar (not starting with
+/// an indicator, not ending in a blank) or one quoted string, or a flow mapping's start.
+fn can_be_key(key: &[u8]) -> bool {
+    match (key.first(), key.last()) {
+        (Some(b'{'), _) => true,
+        (Some(&q @ (b'"' | b'\'')), Some(&last)) => key.len() > 1 && last == q,
+        (Some(first), Some(last)) => {
+            !b"-?:,[]}#&*!|>%@`".contains(first) && !matches!(last, b' ' | b'\t')
+        }
+        _ => false,
+    }
+}
+
 /// A top-level `key:` line with nothing after the colon but blanks or a comment: the key
 /// path its children sit under.
 fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
@@ -398,14 +436,19 @@ fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
 }
 
 /// Where the top-level chunk that starts at `start` ends: at the next line that starts a
-/// top-level entry (directives stay with the document they announce).
+/// top-level entry (directives stay with the document they announce). A line at column 0 that
+/// cannot be one — no `key:` on it, no document marker: broken text, or the rest of an entry
+/// the grammar rejects anyway — stays with the chunk before it, whose limits grow with its size,
+/// instead of paying a parse of its own (a megabyte of such lines took 1.2–1.5 s as thousands of
+/// one-line chunks; the INI reader does the same with its section headers).
 pub(crate) fn top_chunk_end(text: &str, start: usize) -> usize {
     let mut pos = start;
     let mut only_directives = true;
     let mut first = true;
     while pos < text.len() {
         let line = line_at(text, pos);
-        if !first && !only_directives && starts_entry(text, &line, 0) {
+        if !first && !only_directives && starts_entry(text, &line, 0) && can_start_unit(text, &line)
+        {
             return pos;
         }
         if line.content {
@@ -1496,6 +1539,42 @@ pub(crate) mod tests {
             crate::analysis::syntax::first_difference(&chunked, &whole),
             None
         );
+    }
+
+    #[test]
+    fn column_zero_lines_that_cannot_be_keys_stay_with_the_entry_before() {
+        // A pasted log: one chunk per line would cost a parse each.
+        let mut text = String::from("smtp:\n  host: smtp.example.com\n  port: 587\n");
+        for i in 0..1200 {
+            text.push_str(&format!("[{i}] INFO sent message: ok\n- plain line {i}\n"));
+        }
+        text.push_str("mail:\n  port: 465\n'quoted key': 1\n{a: 1}: 2\n? b\n");
+        let chunks = chunked::chunks::<Chunks>(&text).unwrap();
+        let starts: Vec<&str> = chunks
+            .iter()
+            .map(|c| text[c.start..].lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            starts,
+            // `mail:` is a header over its child; `smtp:` holds the log and stays whole.
+            [
+                "smtp:",
+                "mail:",
+                "  port: 465",
+                "'quoted key': 1",
+                "{a: 1}: 2",
+                "? b"
+            ]
+        );
+        // The settings around the log are read (one tree's error recovery loses some of them).
+        let parsed = parse(&text);
+        let read: Vec<String> = parsed
+            .settings
+            .iter()
+            .map(|s| s.path_names().join("."))
+            .filter(|p| p.contains("port") || p.contains("host"))
+            .collect();
+        assert_eq!(read, ["smtp.host", "smtp.port", "mail.port"]);
     }
 
     #[test]
