@@ -656,3 +656,55 @@ fn plausible_ssl_on_587() {
         "#]],
     );
 }
+
+#[test]
+fn an_endpoint_its_application_turns_off_is_read_by_no_profile() {
+    // sameersbn/docker-gitlab: `SMTP_ENABLED=false` installs no SMTP settings; the IMAP block has
+    // its own switch. Neither block's settings may be read as another endpoint.
+    check(
+        "SMTP_ENABLED=false\nSMTP_HOST=smtp.gmail.com\nSMTP_PORT=587\nSMTP_USER=git@example.com\nSMTP_PASS=password\nSMTP_STARTTLS=true\n\nIMAP_ENABLED=false\nIMAP_HOST=imap.gmail.com\nIMAP_PORT=993\nIMAP_USER=git@example.com\nIMAP_PASS=password\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Switched on, the same block is read.
+    check(
+        "SMTP_ENABLED=true\nSMTP_HOST=smtp.gmail.com\nSMTP_PORT=587\nSMTP_USER=git@example.com\nSMTP_PASS=password\nSMTP_STARTTLS=true\n",
+        expect![[r#"
+            6:15 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_STARTTLS=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_STARTTLS=false)
+                | SMTP_PORT=465
+                | SMTP_STARTTLS=false
+        "#]],
+    );
+}
+
+#[test]
+fn javamail_switch_names_in_an_environment() {
+    // OpenAEV's `.env` feeds SPRING_MAIL_PROPERTIES_MAIL_SMTP_SSL_ENABLE=${SMTP_SSL_ENABLE}.
+    check(
+        "SMTP_HOST=smtp.gmail.com\nSMTP_PORT=587\nSMTP_USERNAME=me@example.com\nSMTP_PASSWORD=secret\nSMTP_SSL_ENABLE=true\nSMTP_STARTTLS_ENABLE=false\n",
+        expect![[r#"
+            2:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SSL_ENABLE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | SMTP_PORT=465
+        "#]],
+    );
+    // With `ssl.enable` the socket is TLS already: `starttls.enable` beside it is no conflict.
+    check(
+        "SMTP_HOST=smtp.gmail.com\nSMTP_PORT=465\nSMTP_USERNAME=me@example.com\nSMTP_PASSWORD=secret\nSMTP_SSL_ENABLE=true\nSMTP_STARTTLS_ENABLE=true\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "SMTP_HOST=smtp.gmail.com\nSMTP_PORT=587\nSMTP_USERNAME=me@example.com\nSMTP_PASSWORD=secret\nSMTP_SSL_ENABLE=false\nSMTP_STARTTLS_ENABLE=true\n",
+        expect![[r#"
+            6:22 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_STARTTLS_ENABLE=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (SMTP_SSL_ENABLE=true, SMTP_STARTTLS_ENABLE=false)
+                | SMTP_PORT=465
+                | SMTP_SSL_ENABLE=true
+                | SMTP_STARTTLS_ENABLE=false
+        "#]],
+    );
+}

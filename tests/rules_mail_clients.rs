@@ -1181,3 +1181,90 @@ account work {
         "#]],
     );
 }
+
+#[test]
+fn msmtp_written_by_an_entrypoint_script() {
+    // The heredoc that writes /etc/msmtprc is the file; its literal defaults are what msmtp gets
+    // when the variables are unset (the shell expands an unquoted heredoc).
+    check(
+        "entrypoint.sh",
+        r#"#!/bin/sh
+set -e
+export PORT=8080
+cat > /etc/msmtprc <<EOF
+defaults
+tls ${SMTP_TLS:-on}
+tls_starttls off
+account default
+host ${SMTP_SERVER}
+port ${SMTP_PORT:-587}
+auth on
+user ${SMTP_USER}
+password ${SMTP_PASSWORD}
+tls_certcheck off
+EOF
+exec "$@"
+"#,
+        expect![[r#"
+            10:19 error MP003 port 587 expects a plaintext greeting and STARTTLS, but tls=on with tls_starttls=off starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | port ${SMTP_PORT:-465}
+              fix: Require STARTTLS (tls_starttls=on)
+                | tls_starttls on
+            14:15 warning MP008 certificate checking is switched off (tls_certcheck=off) for ${SMTP_SERVER}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    // A script named after msmtp that prints the file.
+    check(
+        "generate-msmtp.conf.sh",
+        "#! /bin/bash\ncat <<EOF\nhost ${SMTP_SERVER}\nport ${SMTP_PORT:-465}\ntls ${SMTP_USE_TLS:-on}\ntls_starttls on\nEOF\n",
+        expect![[r#"
+            4:19 error MP003 port 465 starts with TLS (implicit TLS), but tls=on means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (tls_starttls=off)
+                | tls_starttls off
+              fix: Use port 587 (STARTTLS)
+                | port ${SMTP_PORT:-587}
+        "#]],
+    );
+}
+
+#[test]
+fn msmtp_written_by_a_script_stays_silent_when_right() {
+    check(
+        "msmtprc.sh",
+        r#"#!/bin/sh
+cat >/etc/msmtprc << EOF
+defaults
+auth             on
+tls              on
+tls_starttls     on
+tls_trust_file   /etc/ssl/certs/ca-certificates.crt
+
+account relay
+host ${MAIL_RELAY_HOST}
+port ${MAIL_PORT}
+user ${MAIL_USER}
+password ${MAIL_PASSWORD}
+account default : relay
+EOF
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A quoted terminator writes `${SMTP_PORT:-25}` as it stands: msmtp gets no number from
+    // the script, so nothing is read from the default.
+    check(
+        "setup.sh",
+        "#!/bin/sh\ncat > ~/.msmtprc <<'EOF'\nhost smtp.example.com\nport ${SMTP_PORT:-25}\ntls on\ntls_starttls off\nauth on\nuser me\nEOF\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A shell script that only sends mail through msmtp is not its configuration.
+    let notify = "#!/bin/sh\nmsmtp -a default ops@example.com <<EOF\nSubject: backup done\n\nport 25 is open\nEOF\n";
+    assert_eq!(
+        mailport::analysis::syntax::detect_format("notify.sh", None, notify),
+        None
+    );
+}

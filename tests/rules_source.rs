@@ -1137,3 +1137,117 @@ $config = array(
         "#]],
     );
 }
+
+#[test]
+fn python_expressions_leave_the_mode_to_the_program() {
+    // Flask-Mail's switch computed from the environment: not its default (no TLS), so silent.
+    check(
+        "config.py",
+        r#"import os
+
+class Config:
+    MAIL_SERVER = os.environ.get('MAIL_SERVER', 'smtp.googlemail.com')
+    MAIL_PORT = int(os.environ.get('MAIL_PORT', '587'))
+    MAIL_USE_TLS = os.environ.get('MAIL_USE_TLS', 'true').lower() in \
+        ['true', 'on', '1']
+    MAIL_USERNAME = os.environ.get('MAIL_USERNAME')
+    MAIL_PASSWORD = os.environ.get('MAIL_PASSWORD')
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Without the switch Flask-Mail's default decides: in clear.
+    check(
+        "config.py",
+        r#"import os
+
+class Config:
+    MAIL_SERVER = os.environ.get('MAIL_SERVER', 'smtp.googlemail.com')
+    MAIL_PORT = int(os.environ.get('MAIL_PORT', '587'))
+    MAIL_USERNAME = os.environ.get('MAIL_USERNAME')
+    MAIL_PASSWORD = os.environ.get('MAIL_PASSWORD')
+"#,
+        expect![[r#"
+            5:50 error MP004 SMTP connection to smtp.googlemail.com without TLS (Flask-Mail's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (MAIL_USE_SSL=true)
+                |     MAIL_PORT = int(os.environ.get('MAIL_PORT', '465'))
+                |     MAIL_USE_SSL = True
+              fix: Require STARTTLS (MAIL_USE_TLS=true)
+                |     MAIL_USE_TLS = True
+        "#]],
+    );
+}
+
+#[test]
+fn laravel_symfony_mailer_reads_verify_peer_from_the_mailer() {
+    // Laravel 9+ hands the mailer array to Symfony's EsmtpTransportFactory as DSN options.
+    check(
+        "config/mail.php",
+        r#"<?php
+
+return [
+    'default' => env('MAIL_MAILER', 'smtp'),
+    'mailers' => [
+        'smtp' => [
+            'transport' => 'smtp',
+            'host' => env('MAIL_HOST', 'smtp.mailgun.org'),
+            'port' => env('MAIL_PORT', 465),
+            'encryption' => env('MAIL_ENCRYPTION', 'tls'),
+            'username' => env('MAIL_USERNAME'),
+            'password' => env('MAIL_PASSWORD'),
+            'timeout' => null,
+            'local_domain' => env('MAIL_EHLO_DOMAIN'),
+            'verify_peer' => false,
+        ],
+    ],
+];
+"#,
+        expect![[r#"
+            15:30 warning MP008 certificate checking is switched off (verify_peer=false) for smtp.mailgun.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+}
+
+#[test]
+fn envsubst_placeholders_in_ruby_are_values_set_elsewhere() {
+    // A gitlab.rb template filled in by envsubst or Terraform: `${smtp_tls}` is no Ruby, but what
+    // it stands for is set elsewhere — not absent, so GitLab's default does not decide.
+    check(
+        "gitlab.rb.tpl",
+        r#"gitlab_rails['smtp_enable'] = ${smtp_enable}
+gitlab_rails['smtp_address'] = "${smtp_address}"
+gitlab_rails['smtp_port'] = ${smtp_port}
+gitlab_rails['smtp_user_name'] = "${smtp_user_name}"
+gitlab_rails['smtp_password'] = "${smtp_password}"
+gitlab_rails['smtp_enable_starttls_auto'] = ${smtp_enable_starttls_auto}
+gitlab_rails['smtp_tls'] = ${smtp_tls}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // With the TLS keys written out, the template's literal mode is read.
+    check(
+        "gitlab.rb",
+        r#"gitlab_rails['smtp_enable'] = true
+gitlab_rails['smtp_address'] = "${smtp_address}"
+gitlab_rails['smtp_port'] = ${smtp_port}
+gitlab_rails['smtp_user_name'] = "${smtp_user_name}"
+gitlab_rails['smtp_password'] = "${smtp_password}"
+gitlab_rails['smtp_enable_starttls_auto'] = true
+gitlab_rails['smtp_tls'] = false
+"#,
+        expect![[r#"
+            6:45 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (smtp_enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_tls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 465
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_tls'] = true
+              fix: Use port 587 with STARTTLS (smtp_enable_starttls=true, smtp_enable_starttls_auto=false)
+                | gitlab_rails['smtp_port'] = 587
+                | gitlab_rails['smtp_enable_starttls_auto'] = false
+                | gitlab_rails['smtp_enable_starttls'] = true
+        "#]],
+    );
+}

@@ -447,6 +447,59 @@ fn keycloak_realm() {
     );
 }
 
+/// Keycloak sets `mail.smtp.port` only when the realm has a port: Jakarta Mail then uses 25, or
+/// 465 with `ssl` (its SSL port by default).
+#[test]
+fn keycloak_realm_without_a_port() {
+    check(
+        "realm-export.json",
+        r#"{
+  "realm": "example",
+  "smtpServer": {
+    "password": "**********",
+    "starttls": "true",
+    "auth": "true",
+    "host": "smtp.example.com",
+    "from": "sso@example.com",
+    "user": "sso@example.com"
+  }
+}
+"#,
+        expect![[r#"
+            5:18 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (starttls=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (ssl=true, starttls=false)
+                |     "starttls": "false",
+                |     "user": "sso@example.com",
+                |     "port": 465,
+                |     "ssl": "true"
+            7:14 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses opportunistic STARTTLS.
+              fix*: Use port 465 with implicit TLS (ssl=true, starttls=false)
+                |     "starttls": "false",
+                |     "user": "sso@example.com",
+                |     "port": 465,
+                |     "ssl": "true"
+        "#]],
+    );
+    check(
+        "realm-export.json",
+        r#"{
+  "realm": "example",
+  "smtpServer": {
+    "password": "**********",
+    "ssl": "true",
+    "auth": "true",
+    "host": "smtp.example.com",
+    "from": "sso@example.com",
+    "user": "sso@example.com"
+  }
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn himalaya_toml() {
     check(
@@ -994,6 +1047,43 @@ data:
             5:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but secure=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
               fix*: Use port 465 (implicit TLS)
                 |     port: 465
+        "#]],
+    );
+}
+
+/// A Jinja template's actions may hold quotes of their own (`"{{ USER or "synapse" }}"`,
+/// `{{ "True" if X else "False" }}`) and a statement may start a line with more after it: as
+/// written they break the YAML around them, and everything after the first would be lost.
+#[test]
+fn jinja_actions_with_quotes_of_their_own() {
+    check(
+        "conf/homeserver.yaml",
+        r#"server_name: "{{ SYNAPSE_SERVER_NAME }}"
+database:
+  args:
+    user: "{{ POSTGRES_USER or "synapse" }}"
+turn_uris:
+{% for uri in SYNAPSE_TURN_URIS.split(',') %}    - "{{ uri }}"
+{% endfor %}
+enable_registration: {{ "True" if SYNAPSE_ENABLE_REGISTRATION else "False" }}
+{% if SYNAPSE_SMTP_HOST %}
+email:
+   smtp_host: "{{ SYNAPSE_SMTP_HOST }}"
+   smtp_port: {{ SYNAPSE_SMTP_PORT or "25" }}
+   smtp_user: "{{ SYNAPSE_SMTP_USER }}"
+   smtp_pass: "{{ SYNAPSE_SMTP_PASSWORD }}"
+   require_transport_security: False
+   notif_from: "{{ SYNAPSE_SMTP_FROM or "hostmaster@" + SYNAPSE_SERVER_NAME }}"
+{% endif %}
+"#,
+        expect![[r#"
+            11:16 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Matrix Synapse's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (force_tls=true)
+                |    smtp_port: 465
+                |    force_tls: true
+              fix: Use port 587 with STARTTLS (require_transport_security=True)
+                |    require_transport_security: True
+                |    smtp_port: 587
         "#]],
     );
 }

@@ -97,8 +97,7 @@ fn file_name_format(name: &str) -> Option<Format> {
     }
     // Only names that decide a format: never program source, XML or a mailrc (shell scripts).
     let format = detect::detect_format(name, None, "")?;
-    let spec = formats::spec(format);
-    (spec.gate == Gate::Open && spec.heredoc_scripts.is_empty()).then_some(format)
+    (formats::spec(format).gate == Gate::Open && format != Format::Mailrc).then_some(format)
 }
 
 /// The embedded documents of an outer document of `format`: YAML (compose files, Kubernetes

@@ -1,6 +1,6 @@
 //! Endpoints: settings grouped into configured connections, read through application profiles.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::syntax::hostport::{parse_host_port, parse_templated_host_port, parse_url};
 use super::syntax::incremental::Keep;
@@ -1085,7 +1085,7 @@ fn inheritable(members: &[Member], settings: &[Setting]) -> Vec<Member> {
 pub fn claim(
     groups: &[Group],
     settings_len: usize,
-    mut read: impl FnMut(usize, &[usize]) -> Vec<Endpoint>,
+    mut read: impl FnMut(usize, &[usize]) -> Option<Vec<Endpoint>>,
 ) -> Vec<(usize, Vec<usize>, Vec<Endpoint>)> {
     let all = profiles::all();
     let mut taken = vec![false; settings_len];
@@ -1113,10 +1113,9 @@ pub fn claim(
         {
             continue;
         }
-        let made = read(gi, &free);
-        if made.is_empty() {
+        let Some(made) = read(gi, &free) else {
             continue;
-        }
+        };
         for &i in &free {
             if let Some(t) = taken.get_mut(g.members[i].setting()) {
                 *t = true;
@@ -1128,25 +1127,29 @@ pub fn claim(
     out
 }
 
-/// Reads a claimed group's members (positions in the group) through its profile.
-pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec<Endpoint> {
+/// Reads a group's members (positions in the group) through its profile: `None` when they make
+/// no endpoint of that profile, no endpoints when the application's own switch turns them off
+/// (the group is still the profile's: no other profile reads its settings).
+pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Option<Vec<Endpoint>> {
     let all = profiles::all();
-    let Some(p) = all.get(usize::from(group.profile)) else {
-        return Vec::new();
-    };
+    let p = all.get(usize::from(group.profile))?;
     let ms: Vec<&Member> = members
         .iter()
         .filter_map(|&i| group.members.get(i))
         .chain(&group.inherited)
         .collect();
-    let mut eps = endpoints_of(p, &group.root(settings), &ms, settings);
+    let mut eps = endpoints_of(p, &group.root(settings), &ms, settings)?;
     if !group.inherited.is_empty() {
         let inherited: HashSet<usize> = inherited_settings(group).collect();
         // An endpoint made of inherited settings alone is the defaults block's own, reported
         // there (a mutt hook that sets only `folder` inherits the top level's `smtp_url`).
+        let turned_off = eps.is_empty();
         eps.retain(|e| {
             e.settings.is_empty() || !e.settings.iter().all(|si| inherited.contains(si))
         });
+        if eps.is_empty() && !turned_off {
+            return None;
+        }
         for e in &mut eps {
             e.shared = e
                 .settings
@@ -1156,7 +1159,7 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Vec
                 .collect();
         }
     }
-    eps
+    Some(eps)
 }
 
 /// The settings a group takes from its profile's defaults block ([`Profile::inherit`]).
@@ -1225,14 +1228,18 @@ fn decisive<'m, M>(
 }
 
 /// Reads one group of settings through its profile. A group with URL values gives one endpoint per
-/// URL (aerc `source` and `outgoing`); otherwise one endpoint.
+/// URL (aerc `source` and `outgoing`); otherwise one endpoint. `None`: no endpoint of this
+/// profile; no endpoints: the profile's `disabled_when` holds.
 fn endpoints_of(
     p: &'static Profile,
     root: &[String],
     members: &[&Member],
     settings: &[Setting],
-) -> Vec<Endpoint> {
+) -> Option<Vec<Endpoint>> {
     let mut members = decisive_members(members, settings);
+    if !p.disabled_when.is_empty() && holds(&p.disabled_when, &members, settings) {
+        return Some(Vec::new());
+    }
     let replaced = if p.later_replaces {
         drop_replaced(&mut members, settings)
     } else {
@@ -1276,7 +1283,7 @@ fn endpoints_of(
             e.replaced.push(located(settings, dead));
         }
     }
-    out
+    (!out.is_empty()).then_some(out)
 }
 
 /// Removes the connection settings (URL, host, port) that a later setting of the same variable
@@ -1394,6 +1401,28 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
         host_start..end,
         profiles::mode(mode)?,
     ))
+}
+
+/// Whether every condition of `when` holds for the group's members: a key `absent` or `present`,
+/// a value (`true` and `yes` alike), or `!value` (set to anything else, not from elsewhere).
+fn holds(when: &BTreeMap<String, String>, members: &[&Member], settings: &[Setting]) -> bool {
+    when.iter().all(|(k, want)| {
+        let member = members.iter().find(|m| m.pattern().eq_ignore_ascii_case(k));
+        match (member, want.as_str()) {
+            (None, "absent") => true,
+            (Some(_), "present") => true,
+            (None, w) => w.starts_with('!'),
+            (Some(m), w) => {
+                let value = &settings[m.setting()].value;
+                match w.strip_prefix('!') {
+                    Some(other) => {
+                        !ports::is_reference(value) && normalise(value) != normalise(other)
+                    }
+                    None => normalise(value) == normalise(w),
+                }
+            }
+        }
+    })
 }
 
 fn read_endpoint(
@@ -1691,26 +1720,7 @@ fn read_endpoint(
             }
         }
     }
-    let holds = |when: &std::collections::BTreeMap<String, String>| {
-        when.iter()
-            .all(|(k, want)| match (value_of(k), want.as_str()) {
-                (None, "absent") => true,
-                (Some(_), "present") => true,
-                (None, w) => w.starts_with('!'),
-                (Some(m), w) => {
-                    let value = &settings[m.setting()].value;
-                    match w.strip_prefix('!') {
-                        Some(other) => {
-                            !ports::is_reference(value) && normalise(value) != normalise(other)
-                        }
-                        None => normalise(value) == normalise(w),
-                    }
-                }
-            })
-    };
-    if !p.disabled_when.is_empty() && holds(&p.disabled_when) {
-        return None;
-    }
+    let holds = |when: &BTreeMap<String, String>| holds(when, members, settings);
     if e.url.is_none() {
         if let Some(d) = p.default_ports.iter().find(|d| holds(&d.when)) {
             e.default_port = Some(d.port);

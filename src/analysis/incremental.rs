@@ -275,7 +275,7 @@ impl ValueTrial<'_> {
         let tried = self.settings.get_mut(self.setting)?;
         tried.value.clear();
         tried.value.push_str(value);
-        let eps = endpoints::read_group(group, &c.members, &self.settings);
+        let eps = endpoints::read_group(group, &c.members, &self.settings).unwrap_or_default();
         if eps.is_empty() {
             return None;
         }
@@ -359,8 +359,9 @@ impl State {
             .collect();
         for (group, members, eps) in endpoints::claim(&candidates, settings.len(), |gi, members| {
             let eps = endpoints::read_group(&candidates[gi], members, settings);
-            if eps.is_empty() {
-                // A new value may make this group give an endpoint and claim before a later one
+            if eps.as_ref().is_none_or(Vec::is_empty) {
+                // A new value may make this group give an endpoint (or turn it off) and claim
+                // before a later one, or not claim at all
                 // (fuzz/regressions/incremental_edits/mutt-later-smtp-url-scheme-edit).
                 for &pos in members {
                     let si = endpoints::member_setting(&candidates[gi], pos);
@@ -586,7 +587,9 @@ impl State {
             let Some(group) = self.candidates.get(c.group) else {
                 return false;
             };
-            let eps = endpoints::read_group(group, &c.members, &parsed.settings);
+            let eps =
+                endpoints::read_group(group, &c.members, &parsed.settings).unwrap_or_default();
+            // No endpoint now (or turned off): claims may move.
             if eps.is_empty() {
                 return false;
             }

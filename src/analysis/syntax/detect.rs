@@ -4,6 +4,7 @@
 //! [`super::formats::FORMATS`].
 
 use super::formats::{FormatSpec, Gate, NamePattern, FORMATS};
+use super::heredoc;
 use crate::analysis::words::AnyWord;
 use crate::vocab::Format;
 
@@ -77,6 +78,13 @@ fn detect_by_name(file_name: &str, language_id: Option<&str>, text: &str) -> Opt
         if let Some(format) = FORMATS.iter().find_map(|row| claims(row, word, text)) {
             return Some(format);
         }
+    }
+    if let Some(row) = extension.and_then(|word| {
+        FORMATS
+            .iter()
+            .find(|row| row.heredoc_scripts.contains(&word) && prints_heredoc(row, base, text))
+    }) {
+        return Some(row.format);
     }
     // 3. The content: an rc file without a telling name by its first statement, an autoconfig
     //    document named after its domain, a modeline.
@@ -210,10 +218,17 @@ fn claims(row: &FormatSpec, word: &str, text: &str) -> Option<Format> {
 fn writes_heredoc(row: &FormatSpec, text: &str) -> bool {
     text.lines().filter(|line| line.contains("<<")).any(|line| {
         let line = line.to_ascii_lowercase();
-        row.names
-            .iter()
-            .any(|name| line.contains(name.text().trim_start_matches('.')))
+        row.heredoc_names().any(|name| line.contains(name))
     })
+}
+
+/// A script named after the format (`generate-msmtp.conf.sh`, by a modeline name of its row)
+/// that prints the file in a heredoc ([`heredoc::script_bodies`] reads every body then).
+fn prints_heredoc(row: &FormatSpec, base: &str, text: &str) -> bool {
+    let stem = base.rsplit_once('.').map_or(base, |(stem, _)| stem);
+    text.starts_with("#!")
+        && row.modelines.iter().any(|name| stem.contains(name))
+        && heredoc::has_heredoc(opening(text))
 }
 
 /// How much of a file the content sniff looks at: its opening is enough to be sure.
@@ -388,6 +403,22 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
         "unignore",
         "hdr_order",
     ];
+    // mbsync's global channel options (isync's `mbsync.1`: "may also appear outside a Channel
+    // section"), often set before the first store; its keywords are case-insensitive.
+    const MBSYNC_PREAMBLE: &[&str] = &[
+        "sync",
+        "create",
+        "remove",
+        "expunge",
+        "syncstate",
+        "copyarrivaldate",
+        "maxmessages",
+        "expireunread",
+        "expireside",
+        "fsync",
+        "fielddelimiter",
+        "bufferlimit",
+    ];
     let first = opening(text)
         .lines()
         .map(str::trim)
@@ -396,6 +427,9 @@ fn sniff_rc_file(text: &str) -> Option<Format> {
         .find(|l| {
             let mut words = l.split_whitespace();
             let word = words.next().unwrap_or("");
+            if MBSYNC_PREAMBLE.contains(&word.to_ascii_lowercase().as_str()) {
+                return false;
+            }
             // `set my_user = …`: a variable of the user's own (mutt's `my_` prefix), set
             // first so that the account's settings can use it.
             let own_variable = word == "set" && words.next().is_some_and(|v| v.starts_with("my_"));
@@ -738,6 +772,17 @@ mod mail_format_tests {
                 "IMAPAccount work\nHost imap.example.com\n"
             ),
             Some(Format::Mbsync)
+        );
+        // Global channel options may come before the first store.
+        let mbsync = "Expunge None\nCreate Near\nSyncState *\n\nIMAPAccount me@gmail.com\nHost imap.gmail.com\n";
+        assert_eq!(
+            detect_format("me@gmail.com", None, mbsync),
+            Some(Format::Mbsync)
+        );
+        // Those options alone name no format.
+        assert_eq!(
+            detect_format("me@gmail.com", None, "Expunge None\nCreate Near\n"),
+            None
         );
         // Prose quoting a config, a shell script and program source stay what they are.
         assert_eq!(

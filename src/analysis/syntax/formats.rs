@@ -54,7 +54,7 @@ pub struct FormatSpec {
     /// Names in a vim (`ft=`) or Emacs (`mode:`) modeline that mean this format.
     pub modelines: &'static [&'static str],
     /// Shell scripts (by extension or language id) that count when they write this format in a
-    /// heredoc (`cat > ~/.mailrc <<EOF`).
+    /// heredoc (`cat > ~/.mailrc <<EOF`, [`super::heredoc`]).
     pub heredoc_scripts: &'static [&'static str],
     /// The line-comment marker a suppression comment is written with (`None`: no line comments).
     pub comment: Option<&'static str>,
@@ -202,6 +202,7 @@ pub const FORMATS: &[FormatSpec] = &[
         names: &[Exact(".msmtprc"), Exact("msmtprc"), Suffix(".msmtprc")],
         language_ids: &["msmtp", "msmtprc"],
         modelines: &["msmtp", "msmtprc"],
+        heredoc_scripts: SHELL_SCRIPTS,
         ..NONE
     },
     FormatSpec {
@@ -215,6 +216,7 @@ pub const FORMATS: &[FormatSpec] = &[
         ],
         language_ids: &["mbsync", "isync", "mbsyncrc"],
         modelines: &["mbsync", "isync", "mbsyncrc"],
+        heredoc_scripts: SHELL_SCRIPTS,
         ..NONE
     },
     FormatSpec {
@@ -238,6 +240,7 @@ pub const FORMATS: &[FormatSpec] = &[
         names: &[Exact(".fetchmailrc"), Exact("fetchmailrc")],
         language_ids: &["fetchmail", "fetchmailrc"],
         modelines: &["fetchmail", "fetchmailrc"],
+        heredoc_scripts: SHELL_SCRIPTS,
         ..NONE
     },
     FormatSpec {
@@ -266,7 +269,7 @@ pub const FORMATS: &[FormatSpec] = &[
         ],
         language_ids: &["mailrc"],
         modelines: &["mailrc"],
-        heredoc_scripts: &["sh", "bash", "shellscript"],
+        heredoc_scripts: SHELL_SCRIPTS,
         ..NONE
     },
     FormatSpec {
@@ -343,6 +346,9 @@ pub const FORMATS: &[FormatSpec] = &[
     },
 ];
 
+/// The shells whose scripts write mail clients' files in heredocs (container entrypoints).
+const SHELL_SCRIPTS: &[&str] = &["sh", "bash", "shellscript"];
+
 /// The common part of the program-source rows.
 const PROGRAM: FormatSpec = FormatSpec {
     gate: Gate::MentionsMail,
@@ -358,6 +364,16 @@ pub fn spec(format: Format) -> &'static FormatSpec {
         .iter()
         .find(|row| row.format == format)
         .unwrap_or(&FORMATS[0])
+}
+
+impl FormatSpec {
+    /// What a heredoc's opening line says when it writes this format's file: its names without
+    /// the leading dot (`cat > ~/.msmtprc <<EOF`).
+    pub fn heredoc_names(&self) -> impl Iterator<Item = &'static str> + Clone {
+        self.names
+            .iter()
+            .map(|name| name.text().trim_start_matches('.'))
+    }
 }
 
 impl NamePattern {

@@ -114,14 +114,15 @@ impl IncrementalDoc {
             }
             return;
         }
-        // A template action line made by the edit is read as a comment: read whole (see
+        // A template action line made by the edit is read as a comment, and quotes inside an
+        // action become the other quote: read whole (see
         // `yaml::mask_template_lines`; a document that already has one keeps no tree and is read
         // whole anyway).
         if self.format == Format::Yaml
             && self
                 .text
                 .get(super::line_start(&self.text, start)..super::line_end(&self.text, new_end))
-                .is_some_and(|touched| touched.lines().any(yaml::is_template_line))
+                .is_some_and(|touched| touched.lines().any(yaml::is_masked_line))
         {
             self.read_all();
             return;
@@ -591,6 +592,23 @@ mod tests {
         let seeds = seeds(8);
         for seed in 1..=seeds {
             random_edits(Format::Yaml, YAML, seed * 7919, 300);
+        }
+    }
+
+    /// A Jinja/Helm template: edits that make, unmake and move template actions and their quotes,
+    /// which change how a whole line is masked (`yaml::mask_template_lines`).
+    #[test]
+    fn yaml_template_random_edits_match_a_fresh_parse() {
+        const TEMPLATE: &str = "{% if smtp %}\nemail:\n  smtp_host: \"{{ HOST or \"mx\" }}\"\n  smtp_port: {{ PORT or \"25\" }}\n{% for u in us %}  - \"{{ u }}\"\n{% endfor %}\n  require_transport_security: False\n  tag: '{{ x | default('y') }}' # {{ \"c\" }}\n{{- end }}\n";
+        const TEMPLATE_PIECES: &[&str] = &[
+            "{{", "}}", "{%", "%}", "{#", "#}", "\"", "'", " ", "\n", ":", "# ", "x", "\\",
+        ];
+        // Untemplated at first: the document keeps its tree until an edit masks a line.
+        const PLAIN: &str = "email:\n  smtp_host: \"mx {{ h }}\"\n  smtp_port: 25\n  tag: 'a \"b\"'\n  x: {a: \"b\"}\n";
+        let seeds = seeds(8);
+        for seed in 1..=seeds {
+            random_edits_with(Format::Yaml, TEMPLATE, seed * 6151, 300, TEMPLATE_PIECES);
+            random_edits_with(Format::Yaml, PLAIN, seed * 7723, 300, TEMPLATE_PIECES);
         }
     }
 

@@ -187,12 +187,38 @@ pub fn read_source(
     grammar_cut: Option<fn(&str) -> Option<usize>>,
     read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
 ) -> Parsed {
+    read_template_source(language, text, grammar_cut, &["{{"], read)
+}
+
+/// [`read_source`] for a language in which `${…}` is no syntax of its own (Ruby, Python), so a
+/// `${smtp_tls}` written by envsubst or Terraform is a placeholder like `{{ … }}`.
+pub fn read_source_with_dollar_braces(
+    language: tree_sitter::Language,
+    text: &str,
+    grammar_cut: Option<fn(&str) -> Option<usize>>,
+    read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
+) -> Parsed {
+    read_template_source(language, text, grammar_cut, &["{{", "${"], read)
+}
+
+fn read_template_source(
+    language: tree_sitter::Language,
+    text: &str,
+    grammar_cut: Option<fn(&str) -> Option<usize>>,
+    openers: &[&str],
+    read: impl FnOnce(tree_sitter::Node) -> Vec<Setting>,
+) -> Parsed {
     let Some(mut parser) = super::parser_for(&language) else {
         return Parsed::default();
     };
     // The tree comes from the masked text (same length, so every byte range is the same); the
     // reader takes its values from the original text.
-    let masked = mask_templates(text);
+    let mut masked = std::borrow::Cow::Borrowed(text);
+    for opener in openers {
+        if let std::borrow::Cow::Owned(m) = mask_templates_opened_by(&masked, opener) {
+            masked = std::borrow::Cow::Owned(m);
+        }
+    }
     let tree = super::bounded::parse(&mut parser, &masked, None, grammar_cut);
     Parsed {
         settings: tree
@@ -217,16 +243,23 @@ const LONGEST_TEMPLATE: usize = 120;
 /// and values are still read from the original text. Each `{{` looks at most
 /// [`LONGEST_TEMPLATE`] bytes ahead: linear in the text.
 pub fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("{{") {
+    mask_templates_opened_by(text, "{{")
+}
+
+/// [`mask_templates`] for placeholders opened by `opener`: `{{ … }}`, or `${ … }` (closed by
+/// one brace).
+fn mask_templates_opened_by<'a>(text: &'a str, opener: &str) -> std::borrow::Cow<'a, str> {
+    if !text.contains(opener) {
         return std::borrow::Cow::Borrowed(text);
     }
+    let closer: &[u8] = if opener == "{{" { b"}}" } else { b"}" };
     let mut bytes = text.as_bytes().to_vec();
     let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find("{{")) {
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(opener)) {
         let open = from + found;
         let inner_start = open + 2;
         // `style={{ color: "red" }}`: a JSX attribute holding an object, not a placeholder.
-        if open > 0 && text.as_bytes()[open - 1] == b'=' {
+        if opener == "{{" && open > 0 && text.as_bytes()[open - 1] == b'=' {
             from = inner_start;
             continue;
         }
@@ -235,10 +268,10 @@ pub fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
         let close = window
             .iter()
             .position(|b| matches!(b, b'}' | b'{' | b'\n'))
-            .filter(|&at| window[at] == b'}' && window.get(at + 1) == Some(&b'}'));
+            .filter(|&at| window.get(at..at + closer.len()) == Some(closer));
         match close {
             Some(at) => {
-                let end = inner_start + at + 2;
+                let end = inner_start + at + closer.len();
                 for byte in &mut bytes[open..end] {
                     if !byte.is_ascii_alphanumeric() {
                         *byte = b'_';
@@ -301,6 +334,18 @@ impl Value {
             ),
         }
     }
+}
+
+/// A value the program reader cannot read that is a template's placeholder (`${smtp_tls}` in a
+/// `gitlab.rb` written by envsubst or Terraform, `{{ port }}` in a Jinja one): not valid source,
+/// so the grammar gives an error or an expression, but what it stands for is set elsewhere — a
+/// value the document does not name, never an absent key.
+pub fn placeholder(text: &str, span: Span) -> Option<Value> {
+    let text = text.trim();
+    (text.contains("${") || text.contains("{{")).then(|| Value::Reference {
+        name: text.to_string(),
+        span,
+    })
 }
 
 /// The value of `left || right` in program source (`or`, `||`, `?:`, and `??` when `nullish`): the

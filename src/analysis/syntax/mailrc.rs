@@ -4,7 +4,7 @@
 //! an account block.
 //!
 //! A shell script that writes the file with a heredoc (`cat > ~/.mailrc <<EOF … EOF`) is read too:
-//! when the text holds such a heredoc, only the heredoc bodies are read.
+//! [`super::parse`] hands over the heredoc bodies alone ([`super::heredoc`]).
 
 use super::muttrc::{logical_lines, read_command};
 use super::Parsed;
@@ -14,24 +14,10 @@ pub const SMTP_HOST_PORT: &str = "smtp (host:port)";
 
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
-    let lines = lines_with_offsets(text);
-    // Heredoc bodies as byte ranges: a command continued over lines is read as one.
-    let bodies: Vec<std::ops::Range<usize>> = mailrc_heredocs(&lines)
-        .into_iter()
-        .filter_map(|r| {
-            let start = lines.get(r.start)?.0;
-            let end = lines.get(r.end).map_or(text.len(), |l| l.0);
-            Some(start..end)
-        })
-        .collect();
     let mut group: Vec<String> = Vec::new();
     // A line that ends in `\` goes on with the next (s-nail, like mutt): `set mta=smtp://… \`
     // then `smtp-use-starttls` is one `set` command of two variables.
     for (start, content) in logical_lines(text) {
-        if !bodies.is_empty() && !bodies.iter().any(|r| r.contains(&start)) {
-            group.clear();
-            continue;
-        }
         let body = content.trim();
         if body.is_empty() || body.starts_with('#') {
             continue;
@@ -62,66 +48,6 @@ pub fn parse(text: &str) -> Parsed {
         settings,
         errors: Vec::new(),
     }
-}
-
-/// Lines without their line break, each with its byte offset.
-fn lines_with_offsets(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        out.push((offset, raw.trim_end_matches(['\n', '\r'])));
-        offset += raw.len();
-    }
-    out
-}
-
-/// Line-index ranges of heredoc bodies that write a mailrc (`… <<'EOF' … > ~/.mailrc`).
-fn mailrc_heredocs(lines: &[(usize, &str)]) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut index = 0;
-    while index < lines.len() {
-        let line = lines.get(index).map_or("", |l| l.1);
-        let Some(word) = heredoc_word(line) else {
-            index += 1;
-            continue;
-        };
-        let strip_tabs = line.contains("<<-");
-        let body_start = index + 1;
-        let mut end = body_start;
-        while end < lines.len() {
-            let l = lines.get(end).map_or("", |l| l.1);
-            let l = if strip_tabs {
-                l.trim_start_matches('\t')
-            } else {
-                l
-            };
-            if l == word {
-                break;
-            }
-            end += 1;
-        }
-        if line.contains("mailrc") || line.contains("nailrc") {
-            out.push(body_start..end);
-        }
-        index = end + 1;
-    }
-    out
-}
-
-/// The terminator word of a heredoc started on this line (`<<EOF`, `<<-'EOF'`, `<< "END"`).
-fn heredoc_word(line: &str) -> Option<String> {
-    let at = line.find("<<")?;
-    let rest = line.get(at + 2..)?;
-    if rest.starts_with('<') {
-        return None; // a here-string `<<<`
-    }
-    let rest = rest.strip_prefix('-').unwrap_or(rest).trim_start();
-    let word: String = rest
-        .chars()
-        .skip_while(|c| *c == '\'' || *c == '"')
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    (!word.is_empty()).then_some(word)
 }
 
 #[cfg(test)]
@@ -177,6 +103,11 @@ set noheader
         .assert_eq(&render(text, &parse(text)));
     }
 
+    /// As a shell script's text is read ([`super::super::parse`] hands over its heredocs).
+    fn in_script(text: &str) -> Parsed {
+        super::super::parse(crate::vocab::Format::Mailrc, text)
+    }
+
     #[test]
     fn heredoc_in_a_shell_script() {
         let text = r#"#!/bin/sh
@@ -197,7 +128,7 @@ EOF
             smtp-use-starttls = "yes" (Plain, line 6) written ""
             smtp-auth-user = "alerts@example.com" (Plain, line 7)
         "#]]
-        .assert_eq(&render(text, &parse(text)));
-        assert_prefixes_parse(text, parse);
+        .assert_eq(&render(text, &in_script(text)));
+        assert_prefixes_parse(text, in_script);
     }
 }

@@ -10,6 +10,7 @@ pub mod elisp;
 pub mod env;
 pub mod esmtp;
 pub mod formats;
+pub mod heredoc;
 pub mod hjson;
 pub mod hostport;
 pub mod ini;
@@ -215,7 +216,13 @@ impl Parsed {
 
 /// Reads `text` as `format`. Never panics; a broken document yields what can be read plus errors.
 pub fn parse(format: Format, text: &str) -> Parsed {
-    (formats::spec(format).read)(text)
+    let spec = formats::spec(format);
+    if !spec.heredoc_scripts.is_empty() {
+        if let Some(bodies) = heredoc::script_bodies(text, spec.heredoc_names()) {
+            return (spec.read)(&bodies);
+        }
+    }
+    (spec.read)(text)
 }
 
 pub mod bounded;

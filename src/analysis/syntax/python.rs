@@ -14,11 +14,14 @@
 
 use tree_sitter::Node;
 
-use super::literal::{either, line_style, member_style, node_text, read_source, unquote, Value};
+use super::literal::{
+    either, line_style, member_style, node_text, placeholder, read_source_with_dollar_braces,
+    unquote, Value,
+};
 use super::{EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(
+    read_source_with_dollar_braces(
         tree_sitter_python::LANGUAGE.into(),
         text,
         Some(nesting_cut),
@@ -427,18 +430,30 @@ impl<'a> Reader<'a> {
                 let left = node.child_by_field_name("left")?;
                 let operator = node.child_by_field_name("operator").map(|o| self.src(o));
                 if operator != Some("or") {
-                    return None;
+                    // `X and Y`: the program's.
+                    return Some(Value::Reference {
+                        name: self.src(node).to_string(),
+                        span,
+                    });
                 }
                 either(self.read(left), || self.read(right), false, span)
             }
-            "comparison_operator" => {
-                // `os.environ.get("X", "") == "True"`: decided by the environment.
-                let left = node.named_child(0)?;
-                let name = self.env_name(left)?;
+            // `os.environ.get("X", "") == "True"`, `"ssl" if X else "tls"`, `not DEBUG`: decided
+            // where the program runs, so a value the document does not name (never an absent key,
+            // which would let the application's default decide).
+            "comparison_operator"
+            | "conditional_expression"
+            | "not_operator"
+            | "binary_operator" => {
+                let name = node
+                    .named_child(0)
+                    .filter(|_| node.kind() == "comparison_operator")
+                    .and_then(|left| self.env_name(left))
+                    .unwrap_or_else(|| self.src(node).to_string());
                 Some(Value::Reference { name, span })
             }
             "call" => self.read_call(node),
-            _ => None,
+            _ => placeholder(self.src(node), span),
         }
     }
 

@@ -18,7 +18,10 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
+use super::literal::{
+    copied_style, either, member_style, node_text, placeholder, read_source_with_dollar_braces,
+    unquote, Value,
+};
 use super::{Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
@@ -40,7 +43,7 @@ fn hash_literal<'t>(text: &str, node: Node<'t>) -> Option<Node<'t>> {
 }
 
 pub fn parse(text: &str) -> Parsed {
-    read_source(
+    read_source_with_dollar_braces(
         tree_sitter_ruby::LANGUAGE.into(),
         text,
         Some(heredoc_cut),
@@ -352,8 +355,13 @@ impl<'a> Reader<'a> {
                     Value::Literal { .. } => None,
                 }
             }
+            // `secure ? "ssl" : "tls"`: decided where the program runs.
+            "conditional" => Some(Value::Reference {
+                name: self.src(node).to_string(),
+                span,
+            }),
             "call" => self.read_call(node),
-            _ => None,
+            _ => placeholder(self.src(node), span),
         }
     }
 

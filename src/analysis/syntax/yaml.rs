@@ -38,23 +38,33 @@ pub fn parse(text: &str) -> Parsed {
     )
 }
 
-/// Whether `line` is one template action and nothing else (see [`mask_template_lines`]).
+/// Whether [`mask_template_lines`] changes `line`: an edit that makes or unmakes such a line
+/// changes what is read outside its own bytes.
+pub(crate) fn is_masked_line(line: &str) -> bool {
+    is_template_line(line) || line.contains("{{") && !quotes_inside_actions(line).is_empty()
+}
+
+/// Whether `line` is one template action and nothing else, or starts with a Jinja statement or
+/// comment (`{% for uri in uris %}    - "{{ uri }}"`: what follows it on the line is the
+/// statement's body, not YAML of the line's own) (see [`mask_template_lines`]).
 pub(crate) fn is_template_line(line: &str) -> bool {
     let content = line.trim();
-    [("{{", "}}"), ("{%", "%}"), ("{#", "#}")]
-        .iter()
-        .any(|(open, close)| {
-            content.len() >= 4 && content.starts_with(open) && content.ends_with(close)
-        })
+    content.starts_with("{%")
+        || content.starts_with("{#")
+        || content.len() >= 4 && content.starts_with("{{") && content.ends_with("}}")
 }
 
 /// `text` with each line that is one template action and nothing else — Helm's
 /// `{{- if .Values.mail.enabled }}` and `{{- end }}`, Jinja's `{% for host in hosts %}` and
-/// `{# note #}` — turned into a comment (its first `{` becomes `#`). Such a line is not YAML, and
+/// `{# note #}` — or that starts with a Jinja statement, turned into a comment (its first `{` becomes `#`). Such a line is not YAML, and
 /// read as written it breaks the document around it (a chart's every template would get MP000 and
 /// lose the settings after it); as a comment it is what it is to the YAML the template renders.
-/// A placeholder inside a value (`port: {{ .Values.port }}`) is left as it is. Lines keep their
-/// length, so every span is the same in both texts. Linear in the text.
+/// A placeholder inside a value (`port: {{ .Values.port }}`) is left as it is, but for the
+/// quotes of its own inside a quoted value: `"{{ USER or "synapse" }}"` and Helm's
+/// `"{{ .Values.port | default "587" }}"` close the value early as written, so inside the
+/// action they become the other quote (`"{{ USER or 'synapse' }}"`), which the value can hold;
+/// in an unquoted value they become `_`.
+/// Lines keep their length, so every span is the same in both texts. Linear in the text.
 pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
     if !(text.contains("{{") || text.contains("{%") || text.contains("{#")) {
         return std::borrow::Cow::Borrowed(text);
@@ -65,14 +75,58 @@ pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
         if is_template_line(line) {
             let at = start + (line.len() - line.trim_start().len());
             masked.get_or_insert_with(|| text.as_bytes().to_vec())[at] = b'#';
+        } else if line.contains("{{") {
+            for (at, byte) in quotes_inside_actions(line) {
+                masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + at] = byte;
+            }
         }
         start += line.len();
     }
-    // One ASCII `{` became one ASCII `#`: still UTF-8.
+    // ASCII bytes replaced by ASCII bytes: still UTF-8.
     match masked.map(String::from_utf8) {
         Some(Ok(masked)) => std::borrow::Cow::Owned(masked),
         _ => std::borrow::Cow::Borrowed(text),
     }
+}
+
+/// In one line, the quotes inside `{{ … }}` actions that break the YAML around them, each with
+/// the byte it becomes: inside a quoted value, that value's own quote (which would end it)
+/// becomes the other quote; outside one, where the action reads as a flow mapping, every quote
+/// becomes `_` (`{{ "True" if X else "False" }}`, a quoted scalar followed by more text, is no
+/// key).
+fn quotes_inside_actions(line: &str) -> Vec<(usize, u8)> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut open: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], open) {
+            (b'{', _) if bytes.get(i + 1) == Some(&b'{') => {
+                let Some(len) = line.get(i + 2..).and_then(|rest| rest.find("}}")) else {
+                    return out;
+                };
+                let end = i + 2 + len;
+                let inside = bytes.get(i + 2..end).unwrap_or_default();
+                for (j, &b) in (i + 2..).zip(inside) {
+                    match (b, open) {
+                        (b'"', Some(b'"')) => out.push((j, b'\'')),
+                        (b'\'', Some(b'\'')) => out.push((j, b'"')),
+                        (b'"' | b'\'', None) => out.push((j, b'_')),
+                        _ => {}
+                    }
+                }
+                i = end + 2;
+                continue;
+            }
+            (b'#', None) if i == 0 || bytes[i - 1].is_ascii_whitespace() => return out,
+            (q @ (b'"' | b'\''), None) => open = Some(q),
+            (b'\\', Some(b'"')) => i += 1,
+            (q, Some(quote)) if q == quote => open = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Where each document of a YAML stream after a marker begins: the offsets of the lines that
@@ -260,7 +314,10 @@ impl ChunkFormat for Chunks {
         while pos < text.len() && pos <= new_end {
             let line = line_at(text, pos);
             if pos == chunk.start {
-                if !starts_entry(text, &line, under.level) {
+                // At the top, a line that no longer can be a key joins the unit before it.
+                if !starts_entry(text, &line, under.level)
+                    || under.level == 0 && !can_start_unit(text, &line)
+                {
                     return false;
                 }
             } else if line.content && line.indent <= under.level {
@@ -313,6 +370,41 @@ pub(crate) fn starts_entry(text: &str, line: &Line, level: usize) -> bool {
         && !rest.starts_with('%')
 }
 
+/// Whether a top-level line can start an entry of its own: a document marker, an explicit key
+/// (`? `), or a line whose first `:` followed by a blank or the line's end (before any ` #`
+/// comment) ends a text that can be a key (a plain or quoted key, or a flow mapping). Reads the
+/// one line.
+fn can_start_unit(text: &str, line: &Line) -> bool {
+    let bytes = text.as_bytes().get(line.start..line.next).unwrap_or(&[]);
+    if is_document_marker(bytes) || bytes.starts_with(b"? ") {
+        return true;
+    }
+    let mut previous = b'\n';
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' && matches!(previous, b' ' | b'\t') {
+            return false;
+        }
+        if b == b':' && matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            return can_be_key(bytes.get(..i).unwrap_or(&[]));
+        }
+        previous = b;
+    }
+    false
+}
+
+/// Whether the text before a line's first `: ` can be a key: a plain scalar (not starting with
+/// an indicator, not ending in a blank) or one quoted string, or a flow mapping's start.
+fn can_be_key(key: &[u8]) -> bool {
+    match (key.first(), key.last()) {
+        (Some(b'{'), _) => true,
+        (Some(&q @ (b'"' | b'\'')), Some(&last)) => key.len() > 1 && last == q,
+        (Some(first), Some(last)) => {
+            !b"-?:,[]}#&*!|>%@`".contains(first) && !matches!(last, b' ' | b'\t')
+        }
+        _ => false,
+    }
+}
+
 /// A top-level `key:` line with nothing after the colon but blanks or a comment: the key
 /// path its children sit under.
 fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
@@ -344,14 +436,19 @@ fn header_key(text: &str, line: &Line) -> Option<Vec<String>> {
 }
 
 /// Where the top-level chunk that starts at `start` ends: at the next line that starts a
-/// top-level entry (directives stay with the document they announce).
+/// top-level entry (directives stay with the document they announce). A line at column 0 that
+/// cannot be one — no `key:` on it, no document marker: broken text, or the rest of an entry
+/// the grammar rejects anyway — stays with the chunk before it, whose limits grow with its size,
+/// instead of paying a parse of its own (a megabyte of such lines took 1.2–1.5 s as thousands of
+/// one-line chunks; the INI reader does the same with its section headers).
 pub(crate) fn top_chunk_end(text: &str, start: usize) -> usize {
     let mut pos = start;
     let mut only_directives = true;
     let mut first = true;
     while pos < text.len() {
         let line = line_at(text, pos);
-        if !first && !only_directives && starts_entry(text, &line, 0) {
+        if !first && !only_directives && starts_entry(text, &line, 0) && can_start_unit(text, &line)
+        {
             return pos;
         }
         if line.content {
@@ -1305,6 +1402,17 @@ fn decode_block_scalar(raw: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_inside_template_actions_are_masked_in_place() {
+        let text = "a: \"{{ U or \"s\" }}\"\nb: {{ \"T\" if X }}\nc: 'it''s {{ x('y') }}'\nd: 'x' # {{ \"c\" }}\n{% for u in us %}  - \"{{ u }}\"\n";
+        let masked = mask_template_lines(text);
+        assert_eq!(
+            masked,
+            "a: \"{{ U or 's' }}\"\nb: {{ _T_ if X }}\nc: 'it''s {{ x(\"y\") }}'\nd: 'x' # {{ \"c\" }}\n#% for u in us %}  - \"{{ u }}\"\n"
+        );
+        assert_eq!(masked.len(), text.len());
+    }
     use crate::analysis::syntax::parse_tree;
     use crate::analysis::syntax::show_parsed as show;
     use expect_test::{expect, Expect};
@@ -1431,6 +1539,42 @@ pub(crate) mod tests {
             crate::analysis::syntax::first_difference(&chunked, &whole),
             None
         );
+    }
+
+    #[test]
+    fn column_zero_lines_that_cannot_be_keys_stay_with_the_entry_before() {
+        // A pasted log: one chunk per line would cost a parse each.
+        let mut text = String::from("smtp:\n  host: smtp.example.com\n  port: 587\n");
+        for i in 0..1200 {
+            text.push_str(&format!("[{i}] INFO sent message: ok\n- plain line {i}\n"));
+        }
+        text.push_str("mail:\n  port: 465\n'quoted key': 1\n{a: 1}: 2\n? b\n");
+        let chunks = chunked::chunks::<Chunks>(&text).unwrap();
+        let starts: Vec<&str> = chunks
+            .iter()
+            .map(|c| text[c.start..].lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            starts,
+            // `mail:` is a header over its child; `smtp:` holds the log and stays whole.
+            [
+                "smtp:",
+                "mail:",
+                "  port: 465",
+                "'quoted key': 1",
+                "{a: 1}: 2",
+                "? b"
+            ]
+        );
+        // The settings around the log are read (one tree's error recovery loses some of them).
+        let parsed = parse(&text);
+        let read: Vec<String> = parsed
+            .settings
+            .iter()
+            .map(|s| s.path_names().join("."))
+            .filter(|p| p.contains("port") || p.contains("host"))
+            .collect();
+        assert_eq!(read, ["smtp.host", "smtp.port", "mail.port"]);
     }
 
     #[test]
