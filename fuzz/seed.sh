@@ -44,7 +44,7 @@ target_of() {
         *.ini | *.conf | *.cfg | *rc.ini | getmailrc) echo syntax_ini ;;
         *.properties) echo syntax_properties ;;
         *.xml) echo syntax_xml ;;
-        *msmtprc*) echo syntax_msmtp ;;
+        *msmtp*) echo syntax_msmtp ;;
         *mbsyncrc* | *isyncrc*) echo syntax_mbsync ;;
         *muttrc*) echo syntax_muttrc ;;
         *fetchmailrc*) echo syntax_fetchmail ;;
