@@ -104,7 +104,7 @@ fn blank_default_markers(body: &mut [u8]) {
 
 /// Whether the opening of `text` holds a heredoc (a script that writes a file).
 pub fn has_heredoc(text: &str) -> bool {
-    text.lines().any(|line| heredoc_word(line).is_some())
+    !heredocs(text).is_empty()
 }
 
 struct Heredoc {
@@ -121,6 +121,10 @@ fn heredocs(text: &str) -> Vec<Heredoc> {
     let mut out = Vec::new();
     let mut lines = lines_with_offsets(text).peekable();
     while let Some((start, line)) = lines.next() {
+        // A comment opens nothing (`# cat > ~/.msmtprc <<EOF` in the file itself).
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
         let Some(word) = heredoc_word(line) else {
             continue;
         };
@@ -248,6 +252,11 @@ mod tests {
         // Not a script, and its heredoc writes another file.
         assert_eq!(
             script_bodies("cat > /tmp/x <<EOF\nport 25\nEOF\n", NAMES.into_iter()),
+            None
+        );
+        // A comment that shows how the file was made opens nothing.
+        assert_eq!(
+            script_bodies("# cat > ~/.msmtprc <<EOF\nhost a\n", NAMES.into_iter()),
             None
         );
         // A here-string is no heredoc.
