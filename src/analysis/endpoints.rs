@@ -1395,7 +1395,9 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(scheme))?;
     let host_start = lead + scheme.len() + 3;
-    (host_start < end).then_some(())?;
+    if host_start >= end {
+        return None;
+    }
     Some((
         lead..lead + scheme.len(),
         host_start..end,
