@@ -1268,3 +1268,29 @@ EOF
         None
     );
 }
+
+#[test]
+fn node_imapnotify_with_its_new_mail_commands() {
+    // a-sk/node-imapnotify names its commands `onNewMail`/`onNewMailPost`.
+    check(
+        "work.js",
+        r#"exports.host = "imap.example.org";
+exports.port = 993;
+exports.tls = true;
+exports.tlsOptions = { "rejectUnauthorized": false };
+exports.username = "me@example.org";
+exports.onNewMail = "mbsync work";
+exports.onNewMailPost = "notmuch new";
+"#,
+        expect![[r#"
+            4:46 warning MP008 certificate checking is switched off (tlsOptions.rejectUnauthorized=false) for imap.example.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "work.js",
+        "exports.host = \"imap.example.org\";\nexports.port = 993;\nexports.tls = true;\nexports.username = \"me@example.org\";\nexports.onNewMail = \"mbsync work\";\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

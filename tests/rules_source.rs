@@ -1251,3 +1251,51 @@ gitlab_rails['smtp_tls'] = false
         "#]],
     );
 }
+
+#[test]
+fn nodemailer_service_secure_leaves_ignore_tls_nothing_to_skip() {
+    // The service is merged last: Gmail's `secure: true` wins, and a TLS socket from the start
+    // has no STARTTLS for `ignoreTLS` to skip (a NestJS MailerModule transport).
+    check(
+        "mail.module.ts",
+        r#"import { MailerModule } from '@nestjs-modules/mailer';
+export const mail = MailerModule.forRoot({
+  transport: {
+    service: 'gmail',
+    host: process.env.MAIL_HOST,
+    port: Number(process.env.MAIL_PORT),
+    auth: { user: process.env.MAIL_USER, pass: process.env.MAIL_PASS },
+    ignoreTLS: true,
+  },
+});
+"#,
+        expect![[r#"
+            5:11 hint MP012 host=${MAIL_HOST} has no effect: Nodemailer uses the well-known service's smtp.gmail.com:465 instead (merged last).
+            6:11 hint MP012 port=${MAIL_PORT} has no effect: Nodemailer uses the well-known service's smtp.gmail.com:465 instead (merged last).
+        "#]],
+    );
+    // Without a service, `ignoreTLS` on a port that is not 465 still means no TLS at all.
+    check(
+        "mail.module.ts",
+        r#"import { MailerModule } from '@nestjs-modules/mailer';
+export const mail = MailerModule.forRoot({
+  transport: {
+    host: 'smtp.example.com',
+    port: 587,
+    auth: { user: process.env.MAIL_USER, pass: process.env.MAIL_PASS },
+    ignoreTLS: true,
+  },
+});
+"#,
+        expect![[r#"
+            7:16 error MP004 SMTP connection to smtp.example.com without TLS (ignoreTLS=true): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |     port: 465,
+                |     secure: true,
+              fix: Require STARTTLS (secure=false, requireTLS=true, ignoreTLS=false)
+                |     ignoreTLS: false,
+                |     secure: false,
+                |     requireTLS: true,
+        "#]],
+    );
+}

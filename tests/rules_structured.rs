@@ -1146,3 +1146,33 @@ fn mastodon_helm_values() {
         "#]],
     );
 }
+
+#[test]
+fn gitea_helm_values_are_its_app_ini() {
+    // The chart writes `gitea.config.mailer` as `[mailer]`: PROTOCOL smtp is no TLS at all.
+    check(
+        "values.yaml",
+        "gitea:\n  admin:\n    username: admin\n  config:\n    server:\n      DOMAIN: git.example.com\n    mailer:\n      ENABLED: true\n      SMTP_ADDR: smtp-relay.mail.svc.cluster.local\n      SMTP_PORT: 25\n      PROTOCOL: smtp\n      FROM: git@example.com\n",
+        expect![[r#"
+            11:17 warning MP004 SMTP connection to smtp-relay.mail.svc.cluster.local without TLS (PROTOCOL=smtp): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (PROTOCOL=smtps)
+                |       SMTP_PORT: 465
+                |       PROTOCOL: smtps
+        "#]],
+    );
+    // The port decides when PROTOCOL is unset (465: smtps), and a mailer that is off is silent.
+    check(
+        "values.yaml",
+        "gitea:\n  config:\n    mailer:\n      ENABLED: true\n      SMTP_ADDR: smtp.example.com\n      SMTP_PORT: 465\n      USER: git@example.com\n      PASSWD: secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "values.yaml",
+        "gitea:\n  config:\n    mailer:\n      ENABLED: false\n      SMTP_ADDR: smtp.example.com\n      SMTP_PORT: 25\n      PROTOCOL: smtp\n      USER: git@example.com\n      PASSWD: secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}

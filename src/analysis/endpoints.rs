@@ -1776,14 +1776,15 @@ fn read_endpoint(
         }
     }
     if let Some((si, svc)) = service {
-        if mode.is_none() && e.conflicts.is_empty() {
-            if svc.secure == Some(true) {
-                mode = Some(Security::ImplicitTls);
-                keys_used.push(si);
-            } else if svc.require_tls {
-                mode = Some(Security::StarttlsRequired);
-                keys_used.push(si);
-            }
+        // nodemailer merges the service last: its `secure: true` replaces the document's
+        // `secure`, and a TLS socket from the start leaves `ignoreTLS` nothing to skip.
+        if svc.secure == Some(true) && e.conflicts.is_empty() {
+            mode = Some(Security::ImplicitTls);
+            keys_used.clear();
+            keys_used.push(si);
+        } else if mode.is_none() && e.conflicts.is_empty() && svc.require_tls {
+            mode = Some(Security::StarttlsRequired);
+            keys_used.push(si);
         }
     }
     if service_from_variable.is_some() && e.conflicts.is_empty() {
