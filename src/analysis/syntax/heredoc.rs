@@ -193,41 +193,35 @@ mod tests {
 
     const NAMES: [&str; 2] = ["msmtprc", "msmtp/config"];
 
+    /// The lines the reader sees, trimmed, blank ones left out; the text keeps its length.
+    fn kept_lines(text: &str) -> Vec<String> {
+        let read = script_bodies(text, NAMES.into_iter()).unwrap_or_default();
+        assert_eq!(read.len(), text.len());
+        read.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
     #[test]
     fn only_the_bodies_that_write_the_file_are_kept() {
         let text = "#!/bin/sh\nset -e\ncat > /etc/msmtprc <<'EOF'\nhost smtp.example.com\nport 587\nEOF\nhost=ignored\ncat > /tmp/other <<EOF\nport 25\nEOF\n";
-        let read = script_bodies(text, NAMES.into_iter()).unwrap_or_default();
-        assert_eq!(read.len(), text.len());
-        let kept: Vec<&str> = read
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let kept = kept_lines(text);
         assert_eq!(kept, ["host smtp.example.com", "port 587"]);
     }
 
     #[test]
     fn a_script_that_names_no_file_keeps_every_body() {
         let text = "#! /bin/bash\ncat <<EOF\nhost ${SMTP_SERVER}\nport ${SMTP_PORT:-25}\nEOF\n";
-        let read = script_bodies(text, NAMES.into_iter()).unwrap_or_default();
-        let kept: Vec<&str> = read
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let kept = kept_lines(text);
         assert_eq!(kept, ["host ${SMTP_SERVER}", "port              25"]);
     }
 
     #[test]
     fn an_expanded_body_reads_literal_defaults() {
         let text = "#!/bin/sh\ncat > /etc/msmtprc <<EOF\nport ${SMTP_PORT:-25}\nhost ${HOST}\nuser ${USER:-}\ntls ${TLS-on} ${A:-${B}} ${1:-x}\nEOF\n";
-        let read = script_bodies(text, NAMES.into_iter()).unwrap_or_default();
-        assert_eq!(read.len(), text.len());
-        let kept: Vec<&str> = read
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let kept = kept_lines(text);
         assert_eq!(
             kept,
             [
@@ -269,12 +263,7 @@ mod tests {
     #[test]
     fn indented_terminators_and_an_unterminated_body() {
         let text = "#!/bin/sh\n\tcat > ~/.msmtprc <<-EOF\n\thost a.example.com\n\tEOF\ncat >> ~/.msmtprc <<EOF\nport 465";
-        let read = script_bodies(text, NAMES.into_iter()).unwrap_or_default();
-        let kept: Vec<&str> = read
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let kept = kept_lines(text);
         assert_eq!(kept, ["host a.example.com", "port 465"]);
         // Blanking keeps characters whole.
         let text =
