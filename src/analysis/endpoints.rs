@@ -6,7 +6,7 @@ use super::syntax::hostport::{parse_host_port, parse_templated_host_port, parse_
 use super::syntax::incremental::Keep;
 use super::syntax::{Segment, Setting};
 use crate::knowledge::ports;
-use crate::knowledge::profiles::{self, Profile};
+use crate::knowledge::profiles::{self, ComboMode, Profile};
 use crate::vocab::{Format, Protocol, Security, Span};
 
 /// A value of the document that an endpoint field came from.
@@ -1762,17 +1762,19 @@ fn read_endpoint(
         keys_used.push(si);
     }
     // A combination that names the generation in which the port decides: nothing from the keys.
-    let combo = combo.filter(|c| c.mode != "port");
+    let combo = combo.filter(|c| c.mode != ComboMode::Port);
     if let Some(c) = combo {
         for k in c.when.keys() {
             if let Some(m) = value_of(k) {
                 keys_used.push(m.setting());
             }
         }
-        if c.mode == "conflict" {
-            e.conflicts = keys_used.iter().map(|&si| located(settings, si)).collect();
-        } else {
-            mode = profiles::mode(&c.mode);
+        match c.mode {
+            ComboMode::Conflict => {
+                e.conflicts = keys_used.iter().map(|&si| located(settings, si)).collect();
+            }
+            ComboMode::Mode(m) => mode = Some(m),
+            ComboMode::Port => {}
         }
     }
     if let Some((si, svc)) = service {

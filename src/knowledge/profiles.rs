@@ -61,10 +61,37 @@ pub struct Combo {
     /// Key pattern → normalised value, or `absent`, or `present`, or `!value`: any other value
     /// the document names (not a reference, which may hold that value), or the key absent.
     pub when: BTreeMap<String, String>,
-    /// A mode, `conflict` (MP010), or `port`: the combination tells the application's generation
-    /// and in it the port decides, as `port_decides` says (a Laravel `config/mail.php` with the
-    /// `local_domain` of the Symfony Mailer skeletons ignores `encryption`).
-    pub mode: String,
+    /// Written as a mode, `conflict` or `port`.
+    pub mode: ComboMode,
+}
+
+/// What a combination decides (read from the data's words at load; another word is an error
+/// that names the profile).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub enum ComboMode {
+    /// The application's TLS mode.
+    Mode(Security),
+    /// Two modes asked for at once (MP010).
+    Conflict,
+    /// The combination tells the application's generation, and in it the port decides, as
+    /// `port_decides` says (a Laravel `config/mail.php` with the `local_domain` of the Symfony
+    /// Mailer skeletons ignores `encryption`).
+    Port,
+}
+
+impl TryFrom<String> for ComboMode {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<Self, String> {
+        match word.as_str() {
+            "conflict" => Ok(ComboMode::Conflict),
+            "port" => Ok(ComboMode::Port),
+            _ => mode(&word)
+                .map(ComboMode::Mode)
+                .ok_or_else(|| format!("unknown combo mode `{word}`")),
+        }
+    }
 }
 
 /// A port the application uses without a port key when some keys say so (Jenkins `useTls` → 587,
@@ -414,14 +441,11 @@ pub fn validate() -> Result<usize, String> {
                 }
             }
             for c in &p.combos {
-                if c.mode == "port" && p.port_decides.is_none() {
+                if c.mode == ComboMode::Port && p.port_decides.is_none() {
                     return Err(format!(
                         "{file}: {}: combo mode port needs port_decides",
                         p.id
                     ));
-                }
-                if bad_mode(&c.mode) && c.mode != "port" {
-                    return Err(format!("{file}: {}: unknown combo mode {}", p.id, c.mode));
                 }
             }
             for m in p
@@ -475,6 +499,8 @@ pub fn validate() -> Result<usize, String> {
 mod tests {
     use std::collections::BTreeMap;
 
+    use super::{ComboMode, Security};
+
     #[test]
     fn profile_data_is_valid() {
         let n = super::validate().unwrap_or_else(|e| panic!("{e}"));
@@ -525,6 +551,35 @@ mod tests {
         assert_eq!(
             (c[0].keys.host.as_slice(), c[0].keys.port.as_slice()),
             (&["h".to_string()][..], &["q".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn combination_modes_are_read_at_load() {
+        let mut read = BTreeMap::new();
+        let profile = |mode: &str| {
+            format!("[[profile]]\nid = \"x\"\nname = \"X\"\ncombos = [{{ when = {{ tls = \"true\" }}, mode = \"{mode}\" }}]\n")
+        };
+        let modes: Vec<ComboMode> = ["implicit-tls", "conflict", "port", "unknown"]
+            .iter()
+            .filter_map(|m| super::read_file(&profile(m), &mut read).ok())
+            .map(|p| p[0].combos[0].mode)
+            .collect();
+        assert_eq!(
+            modes,
+            [
+                ComboMode::Mode(Security::ImplicitTls),
+                ComboMode::Conflict,
+                ComboMode::Port,
+                ComboMode::Mode(Security::Unknown)
+            ]
+        );
+        let err = super::read_file(&profile("starttls-maybe"), &mut read).err();
+        assert!(
+            err.as_deref().is_some_and(
+                |e| e.starts_with("x: ") && e.contains("unknown combo mode `starttls-maybe`")
+            ),
+            "{err:?}"
         );
     }
 }
