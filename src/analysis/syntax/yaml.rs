@@ -315,9 +315,12 @@ impl ChunkFormat for Chunks {
             let line = line_at(text, pos);
             if pos == chunk.start {
                 // At the top, a line that no longer can be a key joins the unit before it.
-                if !starts_entry(text, &line, under.level)
-                    || under.level == 0 && !can_start_unit(text, &line)
-                {
+                let starts = if under.level == 0 {
+                    starts_unit(text, &line)
+                } else {
+                    starts_entry(text, &line, under.level)
+                };
+                if !starts {
                     return false;
                 }
             } else if line.content && line.indent <= under.level {
@@ -370,11 +373,14 @@ pub(crate) fn starts_entry(text: &str, line: &Line, level: usize) -> bool {
         && !rest.starts_with('%')
 }
 
-/// Whether a top-level line can start an entry of its own: a document marker, an explicit key
-/// (`? `), or a line whose first `:` followed by a blank or the line's end (before any ` #`
-/// comment) ends a text that can be a key (a plain or quoted key, or a flow mapping). Reads the
-/// one line.
-fn can_start_unit(text: &str, line: &Line) -> bool {
+/// Whether a line starts a top-level unit: it starts an entry at column 0 and can be one of its
+/// own — a document marker, an explicit key (`? `), or a line whose first `:` followed by a blank
+/// or the line's end (before any ` #` comment) ends a text that can be a key (a plain or quoted
+/// key, or a flow mapping). Reads the one line.
+fn starts_unit(text: &str, line: &Line) -> bool {
+    if !starts_entry(text, line, 0) {
+        return false;
+    }
     let bytes = text.as_bytes().get(line.start..line.next).unwrap_or(&[]);
     if is_document_marker(bytes) || bytes.starts_with(b"? ") {
         return true;
@@ -447,8 +453,7 @@ pub(crate) fn top_chunk_end(text: &str, start: usize) -> usize {
     let mut first = true;
     while pos < text.len() {
         let line = line_at(text, pos);
-        if !first && !only_directives && starts_entry(text, &line, 0) && can_start_unit(text, &line)
-        {
+        if !first && !only_directives && starts_unit(text, &line) {
             return pos;
         }
         if line.content {
