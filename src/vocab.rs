@@ -6,11 +6,21 @@ use std::ops::Range;
 
 use serde::{Serialize, Serializer};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A mail protocol. Profiles name it by its word (`smtp`, `imap`, `pop3`), read at load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Protocol {
     Smtp,
     Imap,
     Pop3,
+}
+
+impl TryFrom<String> for Protocol {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<Self, String> {
+        Protocol::parse(&word).ok_or_else(|| format!("unknown protocol `{word}`"))
+    }
 }
 
 impl Protocol {
@@ -41,13 +51,24 @@ impl Protocol {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A TLS mode. Profiles name it by its word (`implicit-tls` …), read at load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Security {
     ImplicitTls,
     StarttlsRequired,
     StarttlsOpportunistic,
     None,
     Unknown,
+}
+
+impl TryFrom<String> for Security {
+    type Error = String;
+
+    /// The word, as the profiles' data writes it; another word is an error naming it.
+    fn try_from(word: String) -> Result<Self, String> {
+        Security::parse(&word).ok_or_else(|| format!("unknown mode `{word}`"))
+    }
 }
 
 impl Security {

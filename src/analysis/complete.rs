@@ -311,7 +311,7 @@ fn security_candidates(
         .values
         .iter()
         .filter(|(value, _)| value.as_str() != "*")
-        .filter_map(|(value, mode)| Some((profiles::mode(mode)?, spelling(profile, key, value)?)))
+        .filter_map(|(value, &mode)| Some((mode, spelling(profile, key, value)?)))
         .collect();
     meanings.sort_by_key(|(security, _)| *security);
     let mut out: Vec<(String, String)> = meanings

@@ -1,12 +1,12 @@
 //! Endpoints: settings grouped into configured connections, read through application profiles.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::syntax::hostport::{parse_host_port, parse_templated_host_port, parse_url};
 use super::syntax::incremental::Keep;
 use super::syntax::{Segment, Setting};
 use crate::knowledge::ports;
-use crate::knowledge::profiles::{self, ComboMode, Profile};
+use crate::knowledge::profiles::{self, ComboMode, Condition, PlainScheme, Profile, When};
 use crate::vocab::{Format, Protocol, Security, Span};
 
 /// A value of the document that an endpoint field came from.
@@ -1390,7 +1390,7 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
     let lead = value.len() - value.trim_start().len();
     let end = value.trim_end().len();
     let (scheme, _) = value.get(lead..end)?.split_once("://")?;
-    let (_, mode) = p
+    let (_, &mode) = p
         .host_schemes
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(scheme))?;
@@ -1401,28 +1401,24 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
     Some((
         lead..lead + scheme.len(),
         host_start..end,
-        profiles::mode(mode)?,
+        mode,
     ))
 }
 
-/// Whether every condition of `when` holds for the group's members: a key `absent` or `present`,
-/// a value (`true` and `yes` alike), or `!value` (set to anything else, not from elsewhere).
-fn holds(when: &BTreeMap<String, String>, members: &[&Member], settings: &[Setting]) -> bool {
-    when.iter().all(|(k, want)| {
+/// Whether every condition of `when` holds for the group's members.
+fn holds(when: &When, members: &[&Member], settings: &[Setting]) -> bool {
+    when.iter().all(|(k, condition)| {
         let member = members.iter().find(|m| m.pattern().eq_ignore_ascii_case(k));
-        match (member, want.as_str()) {
-            (None, "absent") => true,
-            (Some(_), "present") => true,
-            (None, w) => w.starts_with('!'),
-            (Some(m), w) => {
-                let value = &settings[m.setting()].value;
-                match w.strip_prefix('!') {
-                    Some(other) => {
-                        !ports::is_reference(value) && normalise(value) != normalise(other)
-                    }
-                    None => normalise(value) == normalise(w),
-                }
+        let value = member.map(|m| settings[m.setting()].value.as_str());
+        match (condition, value) {
+            (Condition::Absent, value) => value.is_none(),
+            (Condition::Present, value) => value.is_some(),
+            (Condition::Is(want), Some(value)) => normalise(value) == normalise(want),
+            (Condition::IsNot(other), Some(value)) => {
+                !ports::is_reference(value) && normalise(value) != normalise(other)
             }
+            (Condition::Is(_), None) => false,
+            (Condition::IsNot(_), None) => true,
         }
     })
 }
@@ -1566,9 +1562,7 @@ fn read_endpoint(
                         scheme_mode = Some(SchemeMode::Implicit);
                     }
                 } else if let Some(proto) = Protocol::parse(&v).or_else(|| {
-                    p.protocol_values
-                        .get(&v)
-                        .and_then(|named| Protocol::parse(named))
+p.protocol_values.get(&v).copied()
                 }) {
                     protocol_from_key = Some(proto);
                 }
@@ -1644,7 +1638,7 @@ fn read_endpoint(
                 SchemeMode::Implicit => ports::implicit_port(proto),
                 _ => ports::plaintext_port(proto),
             });
-        } else if mode == SchemeMode::Implicit || p.default_protocol() != Some(proto) {
+        } else if mode == SchemeMode::Implicit || p.protocol != Some(proto) {
             e.default_port = None;
         }
         // else: a plain-scheme URL of the profile's own protocol without a port uses the profile's
@@ -1672,7 +1666,7 @@ fn read_endpoint(
                 .iter()
                 .find_map(|m| protocol_from_words(std::iter::once(settings[m.setting()].key())))
         })
-        .or_else(|| p.default_protocol())
+        .or(p.protocol)
         .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)))
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
@@ -1722,16 +1716,16 @@ fn read_endpoint(
             }
         }
     }
-    let holds = |when: &BTreeMap<String, String>| holds(when, members, settings);
+    let holds_here = |when: &When| holds(when, members, settings);
     if e.url.is_none() {
-        if let Some(d) = p.default_ports.iter().find(|d| holds(&d.when)) {
+        if let Some(d) = p.default_ports.iter().find(|d| holds_here(&d.when)) {
             e.default_port = Some(d.port);
         }
     }
     // The mode.
     let port = e.port_number();
     let mut keys_used = Vec::new();
-    let combo = p.combos.iter().find(|c| holds(&c.when));
+    let combo = p.combos.iter().find(|c| holds_here(&c.when));
     let mut mode: Option<Security> = None;
     // A security key set from elsewhere (`SMTPSecure = SMTP_SECURE`, `${SMTP_TLS}`) decides the
     // mode where the document cannot see it: no combination and no default applies. A key a
@@ -1741,8 +1735,8 @@ fn read_endpoint(
         m.role() == Role::Other
             && ports::is_reference(&settings[m.setting()].value)
             && p.combos.iter().any(|c| {
-                c.when.iter().any(|(k, want)| {
-                    k.eq_ignore_ascii_case(m.pattern()) && want != "present" && want != "absent"
+                c.when.iter().any(|(k, condition)| {
+                    k.eq_ignore_ascii_case(m.pattern()) && condition.names_a_value()
                 })
             })
     });
@@ -1829,9 +1823,7 @@ fn read_endpoint(
                 continue;
             }
             if let Some(m_name) = hit {
-                if let Some(sec) = profiles::mode(m_name) {
-                    found.push((sec, m.setting()));
-                }
+                found.push((*m_name, m.setting()));
             }
         }
         let implicit = found.iter().any(|(s, _)| *s == Security::ImplicitTls);
@@ -1854,7 +1846,7 @@ fn read_endpoint(
             keys_used.extend(found.iter().map(|&(_, si)| si));
             from = SecurityFrom::Keys(Vec::new());
         } else if present {
-            if let Some(o) = p.otherwise.as_deref().and_then(profiles::mode) {
+            if let Some(o) = p.otherwise {
                 mode = Some(o);
                 keys_used.extend(present_keys.iter().copied());
                 from = SecurityFrom::Keys(Vec::new());
@@ -1875,10 +1867,10 @@ fn read_endpoint(
                     mode = Some(Security::None);
                     from = SecurityFrom::Scheme;
                 }
-                Some(SchemeMode::Plain) => match p.plain_scheme.as_deref() {
+                Some(SchemeMode::Plain) => match p.plain_scheme {
                     // The port decides; a port from a variable decides nothing.
-                    Some("port") if port.is_none() => {}
-                    Some("port") => {
+                    Some(PlainScheme::Port) if port.is_none() => {}
+                    Some(PlainScheme::Port) => {
                         mode = Some(if port_implicit || port == Some(465) {
                             Security::ImplicitTls
                         } else {
@@ -1886,8 +1878,8 @@ fn read_endpoint(
                         });
                         from = SecurityFrom::Port;
                     }
-                    Some(m) => {
-                        mode = profiles::mode(m);
+                    Some(PlainScheme::Mode(m)) => {
+                        mode = Some(m);
                         from = SecurityFrom::Scheme;
                     }
                     None => {}
@@ -1899,21 +1891,20 @@ fn read_endpoint(
             if port_implicit {
                 mode = Some(Security::ImplicitTls);
                 from = SecurityFrom::Port;
-            } else if let Some(pd) = p.port_decides.as_deref().and_then(profiles::mode) {
+            } else if let Some(pd) = p.port_decides {
                 if port.is_some() {
                     mode = Some(pd);
                     from = SecurityFrom::Port;
                 }
             } else if let Some(pm) = port.filter(|_| !present).and_then(|n| {
-                let mode = p
-                    .port_modes
+                p.port_modes
                     .get(&n.to_string())
-                    .or_else(|| p.port_modes.get("*"))?;
-                profiles::mode(mode)
+                    .or_else(|| p.port_modes.get("*"))
+                    .copied()
             }) {
                 mode = Some(pm);
                 from = SecurityFrom::Port;
-            } else if let Some(d) = p.default_security.as_deref().and_then(profiles::mode) {
+            } else if let Some(d) = p.default_security {
                 if !present {
                     mode = Some(d);
                     from = SecurityFrom::Default;

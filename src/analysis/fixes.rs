@@ -5,7 +5,7 @@ use super::endpoints::{self, located, normalise, Endpoint, Located, SecurityFrom
 
 use super::findings::{Edit, Finding, Fix};
 use super::syntax::{formats, Setting, ValueKind};
-use crate::knowledge::profiles::{self, Profile};
+use crate::knowledge::profiles::{self, PlainScheme, Profile};
 use crate::vocab::{Format, Security};
 
 /// What a fix needs to know about the document.
@@ -117,16 +117,16 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
         // The application's own scheme for the mode, where it has one (Authelia `submissions`).
         let new_base = profile
             .url_schemes
-            .get(mode.as_str())
+            .get(&mode)
             .cloned()
             .unwrap_or(usual);
-        let plain_mode = profile.plain_scheme.as_deref();
-        let reachable = match mode {
-            Security::ImplicitTls => true,
-            Security::StarttlsRequired => plain_mode == Some("starttls-required"),
-            Security::StarttlsOpportunistic => {
-                plain_mode == Some("port") || plain_mode == Some("starttls-opportunistic")
-            }
+        let reachable = match (mode, profile.plain_scheme) {
+            (Security::ImplicitTls, _) => true,
+            (Security::StarttlsRequired, Some(PlainScheme::Mode(plain))) => plain == mode,
+            (
+                Security::StarttlsOpportunistic,
+                Some(PlainScheme::Port | PlainScheme::Mode(Security::StarttlsOpportunistic)),
+            ) => true,
             _ => false,
         };
         let rest = rest.replace("+starttls", "").replace("+insecure", "");
@@ -154,7 +154,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
         if let Some((new, _)) = profile
             .host_schemes
             .iter()
-            .find(|(_, m)| profiles::mode(m) == Some(mode))
+            .find(|(_, &m)| m == mode)
         {
             let edit = Edit {
                 span,
@@ -184,7 +184,7 @@ fn write_mode(
 ) -> Option<Vec<(Edit, String)>> {
     // No stand-in: an application that cannot require STARTTLS gets no STARTTLS fix (writing
     // "STARTTLS if offered" instead would trade one finding for MP005).
-    let writes = profile.write.get(mode.as_str())?;
+    let writes = profile.write.get(&mode)?;
     // A flag (`/ssl`, `--starttls`) is switched off only by deleting it: a fix that adds another
     // flag beside one that decides the mode now would leave both (c-client rejects `/ssl/tls`).
     if let SecurityFrom::Keys(used) = &e.security_from {
@@ -589,7 +589,7 @@ fn port_alone_gives(e: &Endpoint, port: Option<u16>, mode: Security) -> Option<S
     }
     // Leaving an implicit port for a plaintext one where the port decided the mode.
     if e.security_from == SecurityFrom::Port && !implicit_port && mode != Security::ImplicitTls {
-        return profile.port_decides.as_deref().and_then(profiles::mode);
+        return profile.port_decides;
     }
     None
 }

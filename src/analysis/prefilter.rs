@@ -53,7 +53,7 @@ pub fn needles() -> Vec<String> {
     let mut all: Vec<String> = endpoints::protocol_words().map(str::to_string).collect();
     for profile in profiles::all() {
         let reads_filtered = FILTERED.iter().any(|&f| profile.reads(f));
-        if profile.default_protocol().is_none() || !reads_filtered {
+        if profile.protocol.is_none() || !reads_filtered {
             continue;
         }
         all.extend(endpoints::signature_literals(profile).unwrap_or_default());

@@ -51,18 +51,56 @@ pub struct SecurityKey {
     /// Normalised value → mode. Values are lowercased and trimmed; booleans are normalised to
     /// `true`/`false` (`yes`, `on`, `1`, `True` …). `*` matches any other non-empty literal.
     /// A value mapped to nothing contributes nothing (e.g. `EMAIL_USE_TLS=False`).
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, Security>,
 }
 
 /// A combination of key values that decides the mode (msmtp `tls on` + `tls_starttls off`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Combo {
-    /// Key pattern → normalised value, or `absent`, or `present`, or `!value`: any other value
-    /// the document names (not a reference, which may hold that value), or the key absent.
-    pub when: BTreeMap<String, String>,
+    /// Key pattern → what the key must be; every condition holds.
+    pub when: When,
     /// Written as a mode, `conflict` or `port`.
     pub mode: ComboMode,
+}
+
+/// Conditions on keys, by key pattern: each must hold.
+pub type When = BTreeMap<String, Condition>;
+
+/// What a condition asks of one key, written in the data as `absent`, `present`, `!value` or a
+/// value (read at load, not compared as words at each use).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(from = "String")]
+pub enum Condition {
+    /// The document lacks the key.
+    Absent,
+    /// The document has the key, whatever its value.
+    Present,
+    /// The key is set to this value (compared normalised: `true` and `yes` alike).
+    Is(String),
+    /// `!value`: the key is set to any other value the document names (not a reference, which
+    /// may hold that value), or absent.
+    IsNot(String),
+}
+
+impl From<String> for Condition {
+    fn from(word: String) -> Self {
+        match word.as_str() {
+            "absent" => Condition::Absent,
+            "present" => Condition::Present,
+            _ => match word.strip_prefix('!') {
+                Some(other) => Condition::IsNot(other.to_string()),
+                None => Condition::Is(word),
+            },
+        }
+    }
+}
+
+impl Condition {
+    /// Whether the condition asks for a value (so a value from elsewhere may or may not meet it).
+    pub fn names_a_value(&self) -> bool {
+        matches!(self, Condition::Is(_) | Condition::IsNot(_))
+    }
 }
 
 /// What a combination decides (read from the data's words at load; another word is an error
@@ -87,9 +125,28 @@ impl TryFrom<String> for ComboMode {
         match word.as_str() {
             "conflict" => Ok(ComboMode::Conflict),
             "port" => Ok(ComboMode::Port),
-            _ => mode(&word)
-                .map(ComboMode::Mode)
-                .ok_or_else(|| format!("unknown combo mode `{word}`")),
+            _ => Security::try_from(word).map(ComboMode::Mode),
+        }
+    }
+}
+
+/// What a URL with a plain scheme means to an application (see [`Profile::plain_scheme`]).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub enum PlainScheme {
+    /// This mode.
+    Mode(Security),
+    /// The port decides: implicit TLS on 465, opportunistic STARTTLS on others.
+    Port,
+}
+
+impl TryFrom<String> for PlainScheme {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<Self, String> {
+        match word.as_str() {
+            "port" => Ok(PlainScheme::Port),
+            _ => Security::try_from(word).map(PlainScheme::Mode),
         }
     }
 }
@@ -100,7 +157,7 @@ impl TryFrom<String> for ComboMode {
 #[serde(deny_unknown_fields)]
 pub struct DefaultPort {
     /// As in [`Combo::when`].
-    pub when: BTreeMap<String, String>,
+    pub when: When,
     pub port: u16,
 }
 
@@ -148,7 +205,7 @@ pub struct Profile {
     pub name: String,
     /// The protocol when keys or values do not say (`smtp` for a web framework's mailer).
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Protocol>,
     /// Formats the profile reads (names from `Format::name`); empty = every format.
     #[serde(default)]
     pub formats: Vec<String>,
@@ -189,26 +246,26 @@ pub struct Profile {
     /// …and on the others this mode (`starttls-opportunistic` for Symfony); security keys are then
     /// ignored unless they are in `explicit`.
     #[serde(default)]
-    pub port_decides: Option<String>,
+    pub port_decides: Option<Security>,
     /// The mode the application infers from the port when no security key says it (Gitea:
     /// 25 → plaintext, 587 → STARTTLS, 465 and any other → implicit TLS): port → mode, `*` for
     /// any other port.
     #[serde(default)]
-    pub port_modes: BTreeMap<String, String>,
+    pub port_modes: BTreeMap<String, Security>,
     /// Security keys that still count when the port decides (Laravel 11 `MAIL_SCHEME`).
     #[serde(default)]
     pub explicit: Vec<String>,
     /// What a URL with a plain scheme (`smtp://`, `imap://`) means here: a mode, or `port` (the
     /// port decides, as in Symfony). Unset: unknown. `smtps://`-style schemes are always implicit.
     #[serde(default)]
-    pub plain_scheme: Option<String>,
+    pub plain_scheme: Option<PlainScheme>,
     /// Mode when security keys are present but none maps to a mode (Django both false → none).
     #[serde(default)]
-    pub otherwise: Option<String>,
+    pub otherwise: Option<Security>,
     /// Mode when the document has no security key at all (only where the document is the
     /// application's own configuration, so its defaults apply).
     #[serde(default)]
-    pub default_security: Option<String>,
+    pub default_security: Option<Security>,
     #[serde(default)]
     pub default_port: Option<u16>,
     /// The port the application uses instead when the document gives none and the mode is
@@ -222,7 +279,7 @@ pub struct Profile {
     /// Key values that switch the application's mail off (Gitea `[mailer] ENABLED = false`):
     /// when every one holds (as in [`Combo::when`]), the group is no endpoint at all.
     #[serde(default)]
-    pub disabled_when: BTreeMap<String, String>,
+    pub disabled_when: When,
     /// A boolean key without which the application ignores the port key and uses its default
     /// port (Claws Mail `set_smtpport=1` before `smtp_port`). A port fix switches it on.
     #[serde(default)]
@@ -230,7 +287,7 @@ pub struct Profile {
     /// Values of a `keys.protocol` key that name a protocol in the application's own words,
     /// normalised (getmail `type = SimpleIMAPRetriever` → `imap`).
     #[serde(default)]
-    pub protocol_values: BTreeMap<String, String>,
+    pub protocol_values: BTreeMap<String, Protocol>,
     /// The table of well-known services (`knowledge::services`) a `keys.service` value names; the
     /// application merges the service's host, port and TLS settings last, over the document's.
     #[serde(default)]
@@ -254,7 +311,7 @@ pub struct Profile {
     /// hands the host to `fsockopen`, for which both are TLS from the first byte). The scheme
     /// then decides the mode over the security keys.
     #[serde(default)]
-    pub host_schemes: BTreeMap<String, String>,
+    pub host_schemes: BTreeMap<String, Security>,
     /// Without a host the document names no connection, unless the client authenticates: then
     /// the credentials go to a host set elsewhere (Postfix with an empty `relayhost` and
     /// `smtp_sasl_auth_enable`: the relays and MX hosts of `smtp_sasl_password_maps`).
@@ -286,11 +343,11 @@ pub struct Profile {
     pub url_scheme_ports: bool,
     /// How each mode is written by a fix: mode → keys.
     #[serde(default)]
-    pub write: BTreeMap<String, Vec<WriteKey>>,
+    pub write: BTreeMap<Security, Vec<WriteKey>>,
     /// The URL scheme a fix writes for a mode where the application does not take the usual one
     /// (Authelia knows `submissions://`, not `smtps://`): mode → scheme.
     #[serde(default)]
-    pub url_schemes: BTreeMap<String, String>,
+    pub url_schemes: BTreeMap<Security, String>,
     /// Hover text for security keys: key pattern → what it means for this application.
     #[serde(default)]
     pub docs: BTreeMap<String, String>,
@@ -308,10 +365,6 @@ pub struct Inherit {
 }
 
 impl Profile {
-    pub fn default_protocol(&self) -> Option<Protocol> {
-        self.protocol.as_deref().and_then(Protocol::parse)
-    }
-
     pub fn reads(&self, format: Format) -> bool {
         self.formats.is_empty() || self.formats.iter().any(|f| f == format.name())
     }
@@ -424,22 +477,11 @@ pub fn by_id(id: &str) -> Option<&'static Profile> {
     all().iter().find(|p| p.id == id)
 }
 
-/// Parses a mode name used in the data.
-pub fn mode(name: &str) -> Option<Security> {
-    Security::parse(name)
-}
-
 /// Checks every data file: parses, known modes, known protocols. Used by tests.
 pub fn validate() -> Result<usize, String> {
     let mut n = 0;
     for (file, profiles) in read_sources() {
         for p in &profiles? {
-            let bad_mode = |m: &str| mode(m).is_none() && m != "conflict";
-            for s in &p.security {
-                if let Some((v, m)) = s.values.iter().find(|(_, m)| bad_mode(m)) {
-                    return Err(format!("{file}: {}: {}={v}: unknown mode {m}", p.id, s.key));
-                }
-            }
             for c in &p.combos {
                 if c.mode == ComboMode::Port && p.port_decides.is_none() {
                     return Err(format!(
@@ -448,40 +490,9 @@ pub fn validate() -> Result<usize, String> {
                     ));
                 }
             }
-            for m in p
-                .write
-                .keys()
-                .chain(p.otherwise.iter())
-                .chain(p.default_security.iter())
-                .chain(p.port_decides.iter())
-                .chain(p.port_modes.values())
-                .chain(p.url_schemes.keys())
-                .chain(p.host_schemes.values())
-            {
-                if mode(m).is_none() {
-                    return Err(format!("{file}: {}: unknown mode {m}", p.id));
-                }
-            }
-            if let Some(m) = &p.plain_scheme {
-                if mode(m).is_none() && m != "port" {
-                    return Err(format!("{file}: {}: unknown plain_scheme {m}", p.id));
-                }
-            }
             if let Some(t) = &p.services {
                 if crate::knowledge::services::lookup(t, "gmail").is_none() {
                     return Err(format!("{file}: {}: unknown services table {t}", p.id));
-                }
-            }
-            if let Some((v, proto)) = p
-                .protocol_values
-                .iter()
-                .find(|(_, proto)| Protocol::parse(proto).is_none())
-            {
-                return Err(format!("{file}: {}: {v}: unknown protocol {proto}", p.id));
-            }
-            if let Some(proto) = &p.protocol {
-                if Protocol::parse(proto).is_none() {
-                    return Err(format!("{file}: {}: unknown protocol {proto}", p.id));
                 }
             }
             for f in &p.formats {
@@ -499,7 +510,7 @@ pub fn validate() -> Result<usize, String> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{ComboMode, Security};
+    use super::{ComboMode, Condition, PlainScheme, Protocol, Security};
 
     #[test]
     fn profile_data_is_valid() {
@@ -577,9 +588,55 @@ mod tests {
         let err = super::read_file(&profile("starttls-maybe"), &mut read).err();
         assert!(
             err.as_deref().is_some_and(
-                |e| e.starts_with("x: ") && e.contains("unknown combo mode `starttls-maybe`")
+                |e| e.starts_with("x: ") && e.contains("unknown mode `starttls-maybe`")
             ),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn conditions_modes_and_protocols_are_read_at_load() {
+        let mut read = BTreeMap::new();
+        let text = "[[profile]]\nid = \"x\"\nname = \"X\"\nprotocol = \"pop\"\n\
+            plain_scheme = \"port\"\nport_modes = { 25 = \"none\", \"*\" = \"implicit-tls\" }\n\
+            protocol_values = { simpleimapretriever = \"imap\" }\n\
+            default_ports = [{ when = { a = \"absent\", b = \"present\", c = \"!off\", d = \"yes\" }, port = 587 }]\n";
+        let p = super::read_file(text, &mut read).map(|mut p| p.remove(0));
+        let p = p.as_ref().map_err(String::as_str);
+        assert_eq!(p.map(|p| p.protocol), Ok(Some(Protocol::Pop3)));
+        assert_eq!(p.map(|p| p.plain_scheme), Ok(Some(PlainScheme::Port)));
+        assert_eq!(
+            p.map(|p| p.port_modes.values().copied().collect::<Vec<_>>()),
+            Ok(vec![Security::ImplicitTls, Security::None])
+        );
+        assert_eq!(
+            p.map(|p| p.protocol_values.get("simpleimapretriever").copied()),
+            Ok(Some(Protocol::Imap))
+        );
+        assert_eq!(
+            p.map(|p| p.default_ports[0].when.values().cloned().collect::<Vec<_>>()),
+            Ok(vec![
+                Condition::Absent,
+                Condition::Present,
+                Condition::IsNot("off".into()),
+                Condition::Is("yes".into())
+            ])
+        );
+
+        // A word that names nothing fails the load, with the profile named.
+        for (bad, says) in [
+            ("port_modes = { 25 = \"tls\" }", "unknown mode `tls`"),
+            ("protocol = \"smtps\"", "unknown protocol `smtps`"),
+            ("plain_scheme = \"maybe\"", "unknown mode `maybe`"),
+            ("[profile.write]\nstarttls-sometimes = []", "unknown mode `starttls-sometimes`"),
+        ] {
+            let text = format!("[[profile]]\nid = \"x\"\nname = \"X\"\n{bad}\n");
+            let err = super::read_file(&text, &mut read).err();
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.starts_with("x: ") && e.contains(says)),
+                "{bad}: {err:?}"
+            );
+        }
     }
 }

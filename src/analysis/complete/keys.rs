@@ -332,7 +332,7 @@ fn security_options(profile: &Profile, key: &SecurityKey, e: &Endpoint) -> Vec<C
         .values
         .iter()
         .filter(|(value, _)| value.as_str() != "*")
-        .filter_map(|(value, mode)| Some((profiles::mode(mode)?, value)))
+        .map(|(value, &mode)| (mode, value))
         .filter(|(mode, _)| !matches!(mode, Security::None | Security::Unknown))
         .collect();
     modes.sort_by_key(|(mode, _)| *mode);
