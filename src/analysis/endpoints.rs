@@ -1398,11 +1398,7 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
     if host_start >= end {
         return None;
     }
-    Some((
-        lead..lead + scheme.len(),
-        host_start..end,
-        mode,
-    ))
+    Some((lead..lead + scheme.len(), host_start..end, mode))
 }
 
 /// Whether every condition of `when` holds for the group's members.
@@ -1561,9 +1557,9 @@ fn read_endpoint(
                     if mode == SchemeMode::Implicit {
                         scheme_mode = Some(SchemeMode::Implicit);
                     }
-                } else if let Some(proto) = Protocol::parse(&v).or_else(|| {
-p.protocol_values.get(&v).copied()
-                }) {
+                } else if let Some(proto) =
+                    Protocol::parse(&v).or_else(|| p.protocol_values.get(&v).copied())
+                {
                     protocol_from_key = Some(proto);
                 }
             }

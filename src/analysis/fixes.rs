@@ -115,11 +115,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
             _ => base.to_string(),
         };
         // The application's own scheme for the mode, where it has one (Authelia `submissions`).
-        let new_base = profile
-            .url_schemes
-            .get(&mode)
-            .cloned()
-            .unwrap_or(usual);
+        let new_base = profile.url_schemes.get(&mode).cloned().unwrap_or(usual);
         let reachable = match (mode, profile.plain_scheme) {
             (Security::ImplicitTls, _) => true,
             (Security::StarttlsRequired, Some(PlainScheme::Mode(plain))) => plain == mode,
@@ -151,11 +147,7 @@ pub fn set_mode(doc: &Doc, e: &Endpoint, mode: Security) -> Option<Vec<(Edit, St
         if span.len() != scheme.value.len() {
             return None;
         }
-        if let Some((new, _)) = profile
-            .host_schemes
-            .iter()
-            .find(|(_, &m)| m == mode)
-        {
+        if let Some((new, _)) = profile.host_schemes.iter().find(|(_, &m)| m == mode) {
             let edit = Edit {
                 span,
                 new_text: new.clone(),

@@ -614,7 +614,11 @@ mod tests {
             Ok(Some(Protocol::Imap))
         );
         assert_eq!(
-            p.map(|p| p.default_ports[0].when.values().cloned().collect::<Vec<_>>()),
+            p.map(|p| p.default_ports[0]
+                .when
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()),
             Ok(vec![
                 Condition::Absent,
                 Condition::Present,
@@ -628,7 +632,10 @@ mod tests {
             ("port_modes = { 25 = \"tls\" }", "unknown mode `tls`"),
             ("protocol = \"smtps\"", "unknown protocol `smtps`"),
             ("plain_scheme = \"maybe\"", "unknown mode `maybe`"),
-            ("[profile.write]\nstarttls-sometimes = []", "unknown mode `starttls-sometimes`"),
+            (
+                "[profile.write]\nstarttls-sometimes = []",
+                "unknown mode `starttls-sometimes`",
+            ),
         ] {
             let text = format!("[[profile]]\nid = \"x\"\nname = \"X\"\n{bad}\n");
             let err = super::read_file(&text, &mut read).err();
