@@ -370,6 +370,32 @@ notify:
     );
 }
 
+/// A Home Assistant notify list in a file of its own (`notify: !include_dir_merge_list notify/`):
+/// the entries sit at the top level, and `platform: smtp` says whose they are.
+#[test]
+fn home_assistant_smtp_notify_in_an_included_list() {
+    // Correct: the platform's STARTTLS is required (smtplib's `starttls()` raises without it).
+    check(
+        "notify/smtp.yaml",
+        "# notify platforms\n  - name: email\n    platform: smtp\n    server: smtp.gmail.com\n    port: 587\n    encryption: starttls\n    username: !secret smtp_user\n    password: !secret smtp_pwd\n    recipient:\n      - !secret smtp_recipient\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Wrong: 465 with the STARTTLS default; another platform's `server`/`port` are not mail.
+    check(
+        "notify.yaml",
+        "- name: mail\n  platform: smtp\n  server: smtp.example.com\n  port: 465\n  sender: ha@example.com\n  recipient: me@example.com\n- name: push\n  platform: gotify\n  server: http://gotify.local\n  port: 80\n  username: ha\n  password: secret\n",
+        expect![[r#"
+            4:9 error MP003 port 465 starts with TLS (implicit TLS), but Home Assistant (smtp notify)'s default means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (encryption=tls)
+                |   encryption: tls
+              fix: Use port 587 (STARTTLS)
+                |   port: 587
+        "#]],
+    );
+}
+
 /// Airflow `[smtp]`: `smtp_starttls` defaults to True, so `smtp_ssl = True` alone calls STARTTLS on
 /// a TLS connection.
 #[test]
