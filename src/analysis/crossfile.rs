@@ -28,6 +28,7 @@
 use std::collections::HashMap;
 
 use super::findings::Finding;
+use super::syntax::shell_ref::{self, is_name_byte, is_name_start, Op};
 use super::syntax::{self, Parsed, Setting, ValueKind};
 use super::Analysis;
 use crate::config::Config;
@@ -329,19 +330,6 @@ fn env_file_entries(parsed: &Parsed) -> Vec<(String, String)> {
     out
 }
 
-/// How a whole-value reference picks its value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    /// `${VAR}`, `$VAR`, `${VAR?err}`: the value when set.
-    Value,
-    /// `${VAR:?err}`: the value when set and not empty.
-    NonEmptyValue,
-    /// `${VAR:-default}`.
-    DefaultUnlessNonEmpty,
-    /// `${VAR-default}`.
-    DefaultUnlessSet,
-}
-
 /// What a value says about interpolation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Interpolated<'v> {
@@ -359,55 +347,21 @@ enum Interpolated<'v> {
     Unresolved,
 }
 
-fn is_name_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
-}
-
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 /// Reads a value as compose interpolates it.
 fn interpolation(value: &str) -> Interpolated<'_> {
     if !value.contains('$') {
         return Interpolated::Plain;
     }
     let bytes = value.as_bytes();
-    if let Some(inner) = value.strip_prefix("${") {
-        let name_len = inner.bytes().take_while(|&b| is_name_byte(b)).count();
-        if name_len == 0 || !is_name_start(bytes[2]) || !value.ends_with('}') {
-            return Interpolated::Unresolved;
-        }
-        let name = &inner[..name_len];
-        let rest = &inner[name_len..inner.len() - 1];
-        let rest_at = 2 + name_len;
-        if rest.is_empty() {
-            return Interpolated::Whole {
-                name,
-                op: Op::Value,
-                default: None,
-            };
-        }
-        let (op, operand_at) = if rest.starts_with(":-") {
-            (Op::DefaultUnlessNonEmpty, 2)
-        } else if rest.starts_with(":?") {
-            (Op::NonEmptyValue, 2)
-        } else if rest.starts_with('-') {
-            (Op::DefaultUnlessSet, 1)
-        } else if rest.starts_with('?') {
-            (Op::Value, 1)
-        } else {
-            return Interpolated::Unresolved; // `:+`, `+`, anything else
+    if value.starts_with("${") {
+        return match shell_ref::reference_at(bytes, 0) {
+            Some(r) if r.span.end == value.len() => Interpolated::Whole {
+                name: &value[r.name.clone()],
+                op: r.op,
+                default: r.default(),
+            },
+            _ => Interpolated::Unresolved,
         };
-        let operand = &rest[operand_at..];
-        // A nested reference, or a brace the simple reading cannot place.
-        if operand.contains(['$', '{', '}']) {
-            return Interpolated::Unresolved;
-        }
-        let start = rest_at + operand_at;
-        let default = matches!(op, Op::DefaultUnlessNonEmpty | Op::DefaultUnlessSet)
-            .then_some(start..start + operand.len());
-        return Interpolated::Whole { name, op, default };
     }
     if bytes.len() > 1 && bytes[0] == b'$' && is_name_start(bytes[1]) {
         if bytes[1..].iter().all(|&b| is_name_byte(b)) {

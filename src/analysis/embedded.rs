@@ -12,7 +12,7 @@
 //! embedded document is not read again.
 
 use super::syntax::formats::{self, Gate};
-use super::syntax::{self, detect, Setting};
+use super::syntax::{self, detect, shell_ref, Setting};
 
 use crate::vocab::{Format, Span};
 
@@ -257,32 +257,17 @@ pub fn parse(text: &str, embedded: &Embedded) -> syntax::Parsed {
 /// `text` with every `${NAME}` written `__NAME_` (same length, so offsets still map), or `None`
 /// when it has none.
 fn interpolation_stand_ins(text: &str) -> Option<String> {
-    if !text.contains("${") {
-        return None;
-    }
     let mut out = text.as_bytes().to_vec();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
-            let name_start = i + 2;
-            let name_len = bytes[name_start..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                .count();
-            let close = name_start + name_len;
-            if name_len > 0 && bytes.get(close) == Some(&b'}') {
-                out[i] = b'_';
-                out[i + 1] = b'_';
-                out[close] = b'_';
-                i = close + 1;
-                continue;
-            }
+    let mut any = false;
+    // `${NAME}` only: the name closes the reference.
+    for r in shell_ref::references(text.as_bytes()).filter(|r| r.name.end + 1 == r.span.end) {
+        for at in [r.span.start, r.span.start + 1, r.span.end - 1] {
+            out[at] = b'_';
         }
-        i += 1;
+        any = true;
     }
     // Only ASCII bytes were replaced by ASCII bytes.
-    String::from_utf8(out).ok()
+    any.then(|| String::from_utf8(out).ok()).flatten()
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use super::shell_ref;
+
 /// The text a format's reader sees when `text` is a shell script that writes the format's file:
 /// the bodies of the heredocs whose opening line names the file (a `names` entry), or, in a
 /// script (`#!`) whose heredocs name no such file (`generate-msmtp.conf.sh` prints it), every
@@ -53,52 +55,17 @@ pub fn script_bodies<'n>(
 }
 
 /// Blanks `${NAME:-` / `${NAME-` and the closing `}` of each reference whose default is a
-/// literal (no `$`, no braces, not empty, on one line), leaving the default in place. One pass.
+/// literal (no `$`, no braces, not empty, on one line), leaving the default in place.
 fn blank_default_markers(body: &mut [u8]) {
-    let mut i = 0;
-    while i + 2 < body.len() {
-        if body.get(i..i + 2) != Some(b"${") {
-            i += 1;
-            continue;
+    let defaults: Vec<(Range<usize>, Range<usize>)> = shell_ref::references(body)
+        .filter_map(|r| Some((r.default().filter(|d| !d.is_empty())?, r.span)))
+        .collect();
+    for (default, span) in defaults {
+        for at in (span.start..default.start).chain(default.end..span.end) {
+            if let Some(b) = body.get_mut(at) {
+                *b = b' ';
+            }
         }
-        let name_start = i + 2;
-        let name_len = body
-            .get(name_start..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        let mut at = name_start + name_len;
-        if name_len == 0 || body.get(name_start).is_some_and(u8::is_ascii_digit) {
-            i = at.max(i + 1);
-            continue;
-        }
-        if body.get(at) == Some(&b':') {
-            at += 1;
-        }
-        if body.get(at) != Some(&b'-') {
-            i = at;
-            continue;
-        }
-        let default_start = at + 1;
-        let default_len = body
-            .get(default_start..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|b| !matches!(b, b'}' | b'$' | b'{' | b'\n' | b'\r'))
-            .count();
-        let close = default_start + default_len;
-        if default_len == 0 || body.get(close) != Some(&b'}') {
-            i = close.max(i + 1);
-            continue;
-        }
-        for b in body.get_mut(i..default_start).into_iter().flatten() {
-            *b = b' ';
-        }
-        if let Some(b) = body.get_mut(close) {
-            *b = b' ';
-        }
-        i = close + 1;
     }
 }
 

@@ -34,6 +34,7 @@ pub mod postfix;
 pub mod python;
 mod reuse;
 pub mod ruby;
+pub mod shell_ref;
 pub mod xml;
 
 pub use detect::detect_format;
