@@ -744,6 +744,56 @@ fn nix_home_manager_and_msmtp() {
     );
 }
 
+/// NixOS `programs.msmtp.defaults` is msmtp's `defaults` section: each account takes what it does
+/// not set from it.
+#[test]
+fn nixos_msmtp_accounts_take_the_defaults() {
+    // Correct: 465 with implicit TLS, all from the defaults.
+    check(
+        "msmtp.nix",
+        "{ pkgs, ... }: {\n  programs.msmtp = {\n    enable = true;\n    defaults = {\n      port = 465;\n      tls = \"on\";\n      tls_starttls = \"off\";\n      auth = \"login\";\n    };\n    accounts.default = {\n      host = \"smtp.fastmail.com\";\n      user = \"me@fastmail.com\";\n      passwordeval = \"cat /run/secrets/mail\";\n    };\n  };\n}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Wrong: the defaults say STARTTLS (msmtp's `tls_starttls` default) on 465; an account's own
+    // port replaces the defaults' one.
+    check(
+        "msmtp.nix",
+        "{\n  msmtp = {\n    defaults = { port = 465; tls = true; };\n    accounts = {\n      a = { host = \"smtp.example.com\"; user = \"a\"; password = \"x\"; };\n      b = { host = \"smtp.example.net\"; port = 587; user = \"b\"; password = \"y\"; };\n    };\n  };\n}\n",
+        expect![[r#"
+            3:25 error MP003 port 465 starts with TLS (implicit TLS), but tls=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (tls=true, tls_starttls=false)
+                |       a = { host = "smtp.example.com"; user = "a"; password = "x"; tls = true; tls_starttls = false; };
+        "#]],
+    );
+}
+
+/// home-manager accounts in a file of their own (`accounts.email.accounts = import ./accounts.nix;`):
+/// the `smtp`/`imap` blocks are told by the submodule's `tls.*` names.
+#[test]
+fn home_manager_accounts_in_a_file_of_their_own() {
+    check(
+        "email-accounts.nix",
+        "{\n  work = {\n    address = \"me@example.com\";\n    imap = { host = \"mail.example.com\"; port = 993; tls = { enable = true; }; };\n    smtp = {\n      host = \"mail.example.com\";\n      port = 465;\n      tls = { enable = true; useStartTls = true; };\n    };\n  };\n}\n",
+        expect![[r#"
+            7:14 error MP003 port 465 starts with TLS (implicit TLS), but tls.useStartTls=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (tls.useStartTls=false)
+                |       tls = { enable = true; useStartTls = false; };
+              fix: Use port 587 (STARTTLS)
+                |       port = 587;
+        "#]],
+    );
+    // Correct, and a block without the submodule's names is not taken for one.
+    check(
+        "email-accounts.nix",
+        "{\n  work = {\n    smtp = { host = \"mail.example.com\"; port = 587; tls.useStartTls = true; };\n  };\n  relay.smtp = { host = \"mail.example.com\"; port = 587; };\n}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 /// rules.md: a host the document does not name (an environment lookup, an expression) may go
 /// anywhere, so the security rules apply; a missing host is the application's default host.
 #[test]

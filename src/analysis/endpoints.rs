@@ -639,6 +639,9 @@ pub struct Group {
     /// Settings of the profile's defaults block this group does not set itself
     /// ([`Profile::inherit`]): read with the members, never claimed by the group.
     inherited: Vec<Member>,
+    /// A defaults block that other groups took from, of a profile whose defaults are no
+    /// connection of their own ([`profiles::Inherit::only_defaults`]): claimed, no endpoint.
+    only_defaults: bool,
 }
 
 impl Group {
@@ -656,14 +659,14 @@ impl Group {
         root
     }
 
-    /// Whether the root is the one segment `segment` (no variable prefix), without building it.
-    fn root_is(&self, settings: &[Setting], segment: &str) -> bool {
-        self.root_len == 1
-            && self.prefix_len.is_none()
-            && settings
-                .get(self.root_at as usize)
-                .and_then(|s| s.path.first())
-                .is_some_and(|first| **first == *segment)
+    /// Whether the root ends with the segment `segment` (no variable prefix), without building it:
+    /// Alertmanager's `global` at the top of its file or under a chart's `alertmanager.config`.
+    fn root_ends_with(&self, settings: &[Setting], segment: &str) -> bool {
+        self.prefix_len.is_none()
+            && (self.root_len as usize)
+                .checked_sub(1)
+                .and_then(|last| settings.get(self.root_at as usize)?.path.get(last))
+                .is_some_and(|last| **last == *segment)
     }
 
     /// Indices of the member settings.
@@ -888,6 +891,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
                     prefix_len: prefix.and_then(|p| u32::try_from(p.len()).ok()),
                     profile,
                     inherited: Vec::new(),
+                    only_defaults: false,
                 });
                 groups.len() - 1
             });
@@ -1035,8 +1039,8 @@ fn inherit_defaults(
             continue;
         };
         let of_profile = |g: &Group| usize::from(g.profile) == pi;
-        // The defaults block is the group whose root is exactly `from` (Alertmanager's `global`).
-        let is_defaults = |g: &Group| of_profile(g) && g.root_is(settings, &inherit.from);
+        // The defaults block is the group whose root ends with `from` (Alertmanager's `global`).
+        let is_defaults = |g: &Group| of_profile(g) && g.root_ends_with(settings, &inherit.from);
         // Each document's defaults block (the first, if it has several).
         let mut defaults: HashMap<usize, Vec<Member>> = HashMap::new();
         for g in groups.iter().filter(|g| is_defaults(g)) {
@@ -1047,6 +1051,7 @@ fn inherit_defaults(
         if defaults.is_empty() {
             continue;
         }
+        let mut taking_documents = HashSet::new();
         for g in groups.iter_mut() {
             if !of_profile(g) || is_defaults(g) {
                 continue;
@@ -1054,6 +1059,7 @@ fn inherit_defaults(
             let Some(from) = defaults.get(&document(g)) else {
                 continue;
             };
+            taking_documents.insert(document(g));
             let own: HashSet<&str> = g.members.iter().map(first_segment).collect();
             g.inherited = from
                 .iter()
@@ -1064,6 +1070,13 @@ fn inherit_defaults(
                 })
                 .copied()
                 .collect();
+        }
+        if inherit.only_defaults {
+            for g in groups.iter_mut() {
+                if is_defaults(g) && taking_documents.contains(&document(g)) {
+                    g.only_defaults = true;
+                }
+            }
         }
     }
 }
@@ -1133,6 +1146,9 @@ pub fn claim(
 pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Option<Vec<Endpoint>> {
     let all = profiles::all();
     let p = all.get(usize::from(group.profile))?;
+    if group.only_defaults {
+        return Some(Vec::new());
+    }
     let ms: Vec<&Member> = members
         .iter()
         .filter_map(|&i| group.members.get(i))

@@ -362,6 +362,10 @@ pub struct Inherit {
     /// The prefix its keys carry that the groups' keys lack (`smtp_` of `smtp_smarthost`).
     #[serde(default)]
     pub prefix: String,
+    /// The defaults block only holds defaults: once a group takes from it, it is no connection
+    /// of its own (msmtp's `defaults` section; Alertmanager's `global` is read as one, too).
+    #[serde(default)]
+    pub only_defaults: bool,
 }
 
 impl Profile {
