@@ -166,6 +166,35 @@ receivers:
     );
 }
 
+/// kube-prometheus-stack and the Alertmanager chart take the configuration under
+/// `alertmanager.config`: its `global` is still the defaults of the receivers beside it.
+#[test]
+fn alertmanager_in_chart_values_inherits_global() {
+    check(
+        "values.yaml",
+        r#"alertmanager:
+  config:
+    global:
+      smtp_smarthost: 'smtp.example.com:587'
+      smtp_auth_username: 'am'
+      smtp_auth_password: 'secret'
+    receivers:
+      - name: ops
+        email_configs:
+          - to: ops@example.com
+            require_tls: false
+      - name: team
+        email_configs:
+          - to: team@example.com
+"#,
+        expect![[r#"
+            11:26 error MP004 SMTP connection to smtp.example.com without TLS (require_tls=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix: Require STARTTLS (require_tls=true)
+                |             require_tls: true
+        "#]],
+    );
+}
+
 #[test]
 fn spring_yaml() {
     check(
