@@ -967,4 +967,42 @@ fn lemmy_hjson_email() {
             clean
         "#]],
     );
+    // A deploy template whose values are the names a script fills in (`sed s/SMTP_HOST/…/`):
+    // placeholders, not a host called `SMTP_HOST:SMTP_PORT` nor a mode Lemmy does not know.
+    check(
+        "lemmy.hjson",
+        r#"{
+  email: {
+    smtp_server: "SMTP_HOST:SMTP_PORT"
+    smtp_login: "SMTP_LOGIN"
+    smtp_password: "SMTP_PASSWORD"
+    tls_type: "SMTP_AUTH_STRATEGY"
+  }
+}
+"#,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // The same template with a literal mode still says what it says.
+    check(
+        "lemmy.hjson",
+        "{\n  email: {\n    smtp_server: \"SMTP_HOST:25\"\n    smtp_login: \"SMTP_LOGIN\"\n    smtp_password: \"SMTP_PASSWORD\"\n    tls_type: \"none\"\n  }\n}\n",
+        expect![[r#"
+            3:29 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (tls_type=tls)
+                |     smtp_server: "SMTP_HOST:465"
+                |     tls_type: "tls"
+              fix: Use port 587 with STARTTLS (tls_type=starttls)
+                |     smtp_server: "SMTP_HOST:587"
+                |     tls_type: "starttls"
+            6:16 error MP004 SMTP connection to SMTP_HOST without TLS (tls_type=none): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls_type=tls)
+                |     smtp_server: "SMTP_HOST:465"
+                |     tls_type: "tls"
+              fix: Use port 587 with STARTTLS (tls_type=starttls)
+                |     smtp_server: "SMTP_HOST:587"
+                |     tls_type: "starttls"
+        "#]],
+    );
 }

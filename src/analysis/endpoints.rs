@@ -1375,10 +1375,14 @@ fn part(settings: &[Setting], si: usize, text: &str, rel: &Span) -> Located {
 }
 
 /// A security value that names what goes there instead of saying it (`security`, `ssl/tls`,
-/// `your_encryption`): a template's placeholder, which decides no mode (rules.md, "Templates are
-/// not mistakes"). A value the application does not know (`starttls` where only `tls` is read)
-/// is no placeholder: the application's fallback applies to it.
+/// `your_encryption`, `SMTP_AUTH_STRATEGY`): a template's placeholder, which decides no mode
+/// (rules.md, "Templates are not mistakes"). A value the application does not know (`starttls`
+/// where only `tls` is read) is no placeholder: the application's fallback applies to it.
 fn names_the_security_slot(value: &str) -> bool {
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    if ports::is_name_placeholder(value) {
+        return true;
+    }
     let v = value.trim().to_ascii_lowercase();
     let slot = |w: &str| {
         matches!(
@@ -1526,8 +1530,11 @@ fn read_endpoint(
             // A blank port (`port: ""`) is not set: the application's default applies.
             Role::Port if !is_blank(&s.value) => e.port = Some(located(settings, m.setting())),
             Role::HostPort => {
-                let hp = parse_host_port(&s.value)
-                    .or_else(|| parse_templated_host_port(&s.value, ports::is_reference));
+                let hp = parse_host_port(&s.value).or_else(|| {
+                    parse_templated_host_port(&s.value, |v| {
+                        ports::is_reference(v) || ports::is_name_placeholder(v)
+                    })
+                });
                 if let Some(hp) = hp {
                     e.host = Some(part(settings, m.setting(), &hp.host.0, &hp.host.1));
                     e.port = Some(part(settings, m.setting(), &hp.port.0, &hp.port.1));
@@ -1829,7 +1836,7 @@ fn read_endpoint(
                 .values
                 .get(&v)
                 .or_else(|| (!v.is_empty()).then(|| sk.values.get("*")).flatten());
-            if hit.is_none() && names_the_security_slot(&v) {
+            if hit.is_none() && names_the_security_slot(raw) {
                 // `'smtp_crypto' => 'security'` in a template: what goes there, not a mode.
                 found.push((Security::Unknown, m.setting()));
                 continue;

@@ -254,6 +254,21 @@ pub fn is_port_placeholder(value: &str) -> bool {
             })
 }
 
+/// A value written as the name of a variable that a deploy script fills in, in capitals and two
+/// words at least (`SMTP_HOST`, `SMTP_AUTH_STRATEGY`, `MAIL_PORT`): never a host name (which has
+/// no `_`) nor a mode word (`TLS`, `STARTTLS` are one word), so a template, not a mistake.
+pub fn is_name_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    v.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && v.contains('_')
+        && v.split('_').all(word)
+}
+
 /// A value that stands for something filled in later: environment references, templates,
 /// placeholders. Rules treat such values as unknown, never as wrong.
 pub fn is_reference(value: &str) -> bool {
@@ -271,4 +286,34 @@ pub fn is_reference(value: &str) -> bool {
         // template) or a shell command substitution (`` `pass show smtp` ``)
         || v.contains("(`")
         || (v.starts_with('`') && v.ends_with('`') && v.len() > 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_name_placeholder;
+
+    #[test]
+    fn names_in_capitals_are_placeholders_and_words_are_not() {
+        for v in [
+            "SMTP_HOST",
+            "SMTP_AUTH_STRATEGY",
+            "MAIL_PORT_2",
+            " SMTP_PORT ",
+        ] {
+            assert!(is_name_placeholder(v), "{v}");
+        }
+        for v in [
+            "TLS",
+            "STARTTLS",
+            "smtp_host",
+            "Smtp_Host",
+            "_SMTP",
+            "SMTP__HOST",
+            "SMTP_",
+            "smtp.example.com",
+            "2_SMTP",
+        ] {
+            assert!(!is_name_placeholder(v), "{v}");
+        }
+    }
 }
