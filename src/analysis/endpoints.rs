@@ -515,17 +515,21 @@ pub fn signature_literals(p: &Profile) -> Option<Vec<String>> {
         });
         return Some(prefixed.collect());
     }
-    // A context segment every alternative of which names something (`*` names nothing).
-    let context = p.context.iter().find_map(|segment| {
-        let alternatives: Vec<String> = segment
-            .split('|')
-            .map(|alt| alt.trim_matches('*').to_ascii_lowercase())
-            .collect();
-        alternatives
-            .iter()
-            .all(|alt| !alt.is_empty())
-            .then_some(alternatives)
-    });
+    // A context segment every alternative of which names something (`*` and `^` name nothing).
+    let context = p
+        .context
+        .iter()
+        .filter(|segment| *segment != "^")
+        .find_map(|segment| {
+            let alternatives: Vec<String> = segment
+                .split('|')
+                .map(|alt| alt.trim_matches('*').to_ascii_lowercase())
+                .collect();
+            alternatives
+                .iter()
+                .all(|alt| !alt.is_empty())
+                .then_some(alternatives)
+        });
     if let Some(alternatives) = context {
         return Some(alternatives);
     }
@@ -544,8 +548,14 @@ pub fn signature_literals(p: &Profile) -> Option<Vec<String>> {
 }
 
 /// Does the root path end with the profile's context (`*` any segment, `a|b` alternatives,
-/// `Repository *` a prefix glob)?
+/// `Repository *` a prefix glob)? A context that starts with `^` is the whole root, from the
+/// document's top.
 fn context_matches(context: &[Vec<Alternative>], root: &[Segment]) -> bool {
+    if let Some((first, rest)) = context.split_first() {
+        if matches!(first.as_slice(), [Alternative::Top]) {
+            return root.len() == rest.len() && context_matches(rest, root);
+        }
+    }
     if root.len() < context.len() {
         return false;
     }
@@ -565,12 +575,16 @@ enum Alternative {
     /// `*Transport`: the segment, or its last words in camelCase or snake_case
     /// (`nodemailerCreateTransport`, `smtp_transport`).
     WordSuffix(String),
+    /// `^`, first in a context: the root starts at the document's top.
+    Top,
 }
 
 impl Alternative {
     fn parse(alt: &str) -> Alternative {
         let alt = alt.to_ascii_lowercase();
-        if let Some(prefix) = alt.strip_suffix('*') {
+        if alt == "^" {
+            Alternative::Top
+        } else if let Some(prefix) = alt.strip_suffix('*') {
             Alternative::Prefix(prefix.to_string())
         } else if let Some(suffix) = alt.strip_prefix('*') {
             Alternative::WordSuffix(suffix.to_string())
@@ -596,6 +610,7 @@ impl Alternative {
                     || seg[start - 1] == b'-';
                 at_word && seg[start..].eq_ignore_ascii_case(alt.as_bytes())
             }
+            Alternative::Top => false,
         }
     }
 }
