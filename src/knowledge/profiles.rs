@@ -216,7 +216,8 @@ pub struct Profile {
     #[serde(default)]
     pub prefixes: Vec<String>,
     /// The root's last segments must match (case-insensitive, `*` any): `["smtp"]` for Grafana's
-    /// `[smtp]` section, `["spring", "mail"]` for Spring.
+    /// `[smtp]` section, `["spring", "mail"]` for Spring; with `^` first, the whole root must
+    /// (`["^", "*"]`: an item of the top-level list).
     #[serde(default)]
     pub context: Vec<String>,
     /// At least one of these keys must be present for the profile to apply (default: any key).
