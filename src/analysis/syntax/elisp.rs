@@ -15,7 +15,7 @@
 //! nesting.
 
 use super::literal::{indent_at, line_end, line_start, reference, setting, unescape};
-use super::{EntryStyle, Parsed, Setting, ValueKind, TOP_LEVEL};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind, TOP_LEVEL};
 use crate::vocab::Span;
 
 /// Forms that set variables pair by pair: `(setq NAME VALUE NAME VALUE …)`.
@@ -497,12 +497,14 @@ impl<'a> Reader<'a> {
         let (Some(name), Some(value)) = (self.forms.get(name), self.forms.get(value)) else {
             return EntryStyle::default();
         };
-        EntryStyle {
-            insert_at: value.span.end,
-            lead: self.lead_before(name.span.start).into(),
-            separator: " ".into(),
-            ..EntryStyle::default()
-        }
+        EntryStyle::new(
+            value.span.end,
+            EntryShape {
+                lead: self.lead_before(name.span.start).into(),
+                separator: " ".into(),
+                ..EntryShape::default()
+            },
+        )
     }
 
     /// A sibling of a list entry (`(NAME . VALUE)`, `'(NAME VALUE)`): written the same way after it.
@@ -517,15 +519,17 @@ impl<'a> Reader<'a> {
         let Some(form) = self.forms.get(entry) else {
             return EntryStyle::default();
         };
-        EntryStyle {
-            insert_at: form.span.end,
-            lead: self.lead_before(form.start).into(),
-            key_prefix: key_prefix.to_string(),
-            separator: separator.into(),
-            suffix: suffix.to_string(),
-            quoted_values: quoted,
-            ..EntryStyle::default()
-        }
+        EntryStyle::new(
+            form.span.end,
+            EntryShape {
+                lead: self.lead_before(form.start).into(),
+                key_prefix: key_prefix.to_string(),
+                separator: separator.into(),
+                suffix: suffix.to_string(),
+                quoted_values: quoted,
+                ..EntryShape::default()
+            },
+        )
     }
 
     /// What goes before a new sibling of the form at `start`: a new line at its indent when the

@@ -7,7 +7,7 @@
 use tree_sitter::Parser;
 
 use super::chunked::{Chunk, ChunkFormat};
-use super::{line_end, line_lead, EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
+use super::{line_end, line_lead, EntryShape, EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     read_entries(text, 0..text.len(), &|_| true)
@@ -213,18 +213,20 @@ pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) ->
         kind,
         key_span: key_start..key_end,
         value_span,
-        style: EntryStyle {
-            insert_at: entry_end,
-            lead: line_lead(text, start).into(),
-            item_prefix,
-            key_prefix: String::new(),
-            key_quote: None,
-            separator: separator.into(),
-            env_in_string: false,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
-        },
+        style: EntryStyle::new(
+            entry_end,
+            EntryShape {
+                lead: line_lead(text, start).into(),
+                item_prefix,
+                key_prefix: String::new(),
+                key_quote: None,
+                separator: separator.into(),
+                env_in_string: false,
+                inherited: false,
+                quoted_values: false,
+                suffix: String::new(),
+            },
+        ),
     });
     EnvLine {
         setting,

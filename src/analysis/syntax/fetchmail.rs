@@ -8,7 +8,7 @@
 //! out as `["set", NAME]`. Noise words (`with`, `and`, `options` …) are skipped.
 
 use super::literal::setting;
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
 /// A word or quoted string of the file.
@@ -248,12 +248,14 @@ fn is_keyword(word: &str) -> bool {
 
 fn style_after(text: &str, token: &Token) -> EntryStyle {
     let closing = usize::from(token.quoted && text.len() > token.span.end);
-    EntryStyle {
-        insert_at: token.span.end + closing,
-        lead: " ".into(),
-        separator: " ".into(),
-        ..EntryStyle::default()
-    }
+    EntryStyle::new(
+        token.span.end + closing,
+        EntryShape {
+            lead: " ".into(),
+            separator: " ".into(),
+            ..EntryShape::default()
+        },
+    )
 }
 
 fn value_setting(text: &str, path: Vec<String>, key: &Token, value: &Token) -> Setting {

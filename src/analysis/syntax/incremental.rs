@@ -53,6 +53,7 @@ impl IncrementalDoc {
                 format,
                 keep,
                 names: HashSet::new(),
+                shapes: HashSet::new(),
             },
             line_starts: line_starts(&text),
             text,
@@ -143,6 +144,7 @@ impl IncrementalDoc {
     fn read_all(&mut self) {
         // Everything is read again: names of settings that are gone go too.
         self.keeper.names.clear();
+        self.keeper.shapes.clear();
         self.yaml = None;
         self.parsed = Parsed::default();
         self.chunked = open_chunked(self.format, &self.text, &mut self.keeper, &mut self.parsed);
@@ -302,16 +304,16 @@ fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Lexes a whole `.env` text from `from`; also returns each setting's entry lines and the starts
-/// of entries with an unclosed quote.
 /// What a document keeps of the settings it reads: those its `keep` accepts (all without one),
-/// each stored small, with its key names shared.
+/// each stored small, with its key names and entry shapes shared.
 struct Keeper {
     format: Format,
     /// Settings this rejects are dropped (never the others).
     keep: Option<Keep>,
-    /// One copy of each key name (and entry lead and separator) the kept settings use.
+    /// One copy of each key name the kept settings use.
     names: HashSet<super::Segment>,
+    /// One copy of each entry shape.
+    shapes: HashSet<std::sync::Arc<super::EntryShape>>,
 }
 
 impl Keeper {
@@ -323,13 +325,15 @@ impl Keeper {
             return None;
         }
         setting.shrink();
-        let style = &mut setting.style;
-        for text in setting
-            .path
-            .iter_mut()
-            .chain([&mut style.lead, &mut style.separator])
-        {
+        for text in &mut setting.path {
             self.share(text);
+        }
+        let shape = &mut setting.style.shape;
+        match self.shapes.get(shape) {
+            Some(shared) => *shape = shared.clone(),
+            None => {
+                self.shapes.insert(shape.clone());
+            }
         }
         Some(setting)
     }

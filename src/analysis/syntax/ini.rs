@@ -10,7 +10,8 @@ use super::chunked::{self, Chunk, ChunkFormat};
 use super::named_children;
 
 use super::{
-    line_end, line_lead, line_start, slice, EntryStyle, Parsed, Setting, SyntaxError, ValueKind,
+    line_end, line_lead, line_start, slice, EntryShape, EntryStyle, Parsed, Setting, SyntaxError,
+    ValueKind,
 };
 
 use crate::vocab::Span;
@@ -208,22 +209,24 @@ fn setting(
         kind,
         key_span: key_span.start..key_span.start + slice(text, key_span.clone()).trim_end().len(),
         value_span,
-        style: EntryStyle {
-            insert_at: line_end(text, key_span.start),
-            lead: line_lead(text, key_span.start).into(),
-            item_prefix: String::new(),
-            key_prefix: String::new(),
-            key_quote: None,
-            separator: if separator.contains('=') {
-                separator.into()
-            } else {
-                " = ".into()
+        style: EntryStyle::new(
+            line_end(text, key_span.start),
+            EntryShape {
+                lead: line_lead(text, key_span.start).into(),
+                item_prefix: String::new(),
+                key_prefix: String::new(),
+                key_quote: None,
+                separator: if separator.contains('=') {
+                    separator.into()
+                } else {
+                    " = ".into()
+                },
+                env_in_string: false,
+                inherited: false,
+                quoted_values: false,
+                suffix: String::new(),
             },
-            env_in_string: false,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
-        },
+        ),
     });
 }
 

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{parse_tree, slice, EntryStyle, Parsed, Setting, ValueKind};
+use super::{parse_tree, slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 use crate::vocab::Span;
 
@@ -174,22 +174,24 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
         kind,
         key_span,
         value_span,
-        style: EntryStyle {
-            insert_at: value_end,
-            lead: lead.into(),
-            item_prefix: String::new(),
-            key_prefix: String::new(),
-            key_quote: member.key.map(|_| '"'),
-            separator: if member.key.is_some() {
-                separator.into()
-            } else {
-                "".into()
+        style: EntryStyle::new(
+            value_end,
+            EntryShape {
+                lead: lead.into(),
+                item_prefix: String::new(),
+                key_prefix: String::new(),
+                key_quote: member.key.map(|_| '"'),
+                separator: if member.key.is_some() {
+                    separator.into()
+                } else {
+                    "".into()
+                },
+                env_in_string: false,
+                inherited: false,
+                quoted_values: false,
+                suffix: String::new(),
             },
-            env_in_string: false,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
-        },
+        ),
     });
 }
 

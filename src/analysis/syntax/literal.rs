@@ -2,7 +2,7 @@
 //! JavaScript, Nix) and out of mail-client rc files: building a [`Setting`], line geometry for
 //! entry styles, quoted-literal decoding, and variable references.
 
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 use crate::vocab::Span;
 
@@ -72,12 +72,14 @@ pub fn line_number(text: &str, pos: usize) -> usize {
 /// A sibling goes on a new line after the line that ends the entry at `entry_end`, with the same
 /// indentation as the line that holds `entry_start`.
 pub fn line_style(text: &str, entry_start: usize, entry_end: usize, separator: &str) -> EntryStyle {
-    EntryStyle {
-        insert_at: line_end(text, entry_end),
-        lead: format!("\n{}", indent_at(text, entry_start)).into(),
-        separator: separator.into(),
-        ..EntryStyle::default()
-    }
+    EntryStyle::new(
+        line_end(text, entry_end),
+        EntryShape {
+            lead: format!("\n{}", indent_at(text, entry_start)).into(),
+            separator: separator.into(),
+            ..EntryShape::default()
+        },
+    )
 }
 
 /// A sibling member of an object/dict/hash/array literal goes right after this one: `, key: v` on
@@ -97,13 +99,15 @@ pub fn member_style(
     } else {
         ", ".to_string()
     };
-    EntryStyle {
-        insert_at: entry_end,
-        lead: lead.into(),
-        separator: separator.into(),
-        key_quote,
-        ..EntryStyle::default()
-    }
+    EntryStyle::new(
+        entry_end,
+        EntryShape {
+            lead: lead.into(),
+            separator: separator.into(),
+            key_quote,
+            ..EntryShape::default()
+        },
+    )
 }
 
 /// A sibling statement written exactly like this one: `define( 'KEY', value );`,
@@ -111,14 +115,16 @@ pub fn member_style(
 /// and the value, and after the value up to the end of the statement is copied.
 pub fn copied_style(text: &str, statement: Span, key: Span, value: Span) -> EntryStyle {
     let piece = |range: Span| text.get(range).unwrap_or("").to_string();
-    EntryStyle {
-        insert_at: line_end(text, statement.end),
-        lead: format!("\n{}", indent_at(text, statement.start)).into(),
-        key_prefix: piece(statement.start..key.start),
-        separator: piece(key.end..value.start).into(),
-        suffix: piece(value.end..statement.end),
-        ..EntryStyle::default()
-    }
+    EntryStyle::new(
+        line_end(text, statement.end),
+        EntryShape {
+            lead: format!("\n{}", indent_at(text, statement.start)).into(),
+            key_prefix: piece(statement.start..key.start),
+            separator: piece(key.end..value.start).into(),
+            suffix: piece(value.end..statement.end),
+            ..EntryShape::default()
+        },
+    )
 }
 
 /// Decodes a quoted literal that occupies `span` (quotes included): returns the text and the span

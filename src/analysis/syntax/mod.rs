@@ -54,12 +54,43 @@ pub enum ValueKind {
     Null,
 }
 
-/// How to write a new entry next to an existing one, in the document's own style.
+/// How to write a new entry next to an existing one, in the document's own style: where, and in
+/// what shape. The shape is shared: a document's entries come in a few shapes, and a big document
+/// keeps thousands of settings (see `IncrementalDoc`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct EntryStyle {
     /// Byte offset where a sibling entry is inserted (end of this entry's line for line-based
     /// layouts, right after the value for inline tables / flow mappings / JSON members).
     pub insert_at: usize,
+    pub shape: std::sync::Arc<EntryShape>,
+}
+
+impl EntryStyle {
+    pub fn new(insert_at: usize, shape: EntryShape) -> Self {
+        EntryStyle {
+            insert_at,
+            shape: std::sync::Arc::new(shape),
+        }
+    }
+
+    /// The shape to change (copied first when shared).
+    pub fn shape_mut(&mut self) -> &mut EntryShape {
+        std::sync::Arc::make_mut(&mut self.shape)
+    }
+}
+
+/// Reads of the shape go through the style: `style.lead`, `style.separator`.
+impl std::ops::Deref for EntryStyle {
+    type Target = EntryShape;
+
+    fn deref(&self) -> &EntryShape {
+        &self.shape
+    }
+}
+
+/// The text around a new entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct EntryShape {
     /// Text written before the new entry: `"\n    "`, `",\n  "`, `", "` …
     pub lead: Segment,
     /// Text written before the key of the new entry: `"- "` for YAML list items, `"export "` …
@@ -145,14 +176,6 @@ impl Setting {
     pub fn shrink(&mut self) {
         self.path.shrink_to_fit();
         self.value.shrink_to_fit();
-        let style = &mut self.style;
-        for text in [
-            &mut style.item_prefix,
-            &mut style.key_prefix,
-            &mut style.suffix,
-        ] {
-            text.shrink_to_fit();
-        }
     }
 
     /// Moves the setting by `delta` bytes (it was read from a chunk, or text before it changed).

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::literal::{line_end, line_style, setting, word_value};
-use super::{EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, SyntaxError, ValueKind};
 use crate::vocab::Span;
 
 /// One `key value` line as written.
@@ -211,13 +211,15 @@ pub fn parse(text: &str) -> Parsed {
 
 fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {
     let style = match insert_after {
-        Some(at) => EntryStyle {
-            insert_at: at,
-            lead: "\n".into(),
-            separator: " ".into(),
-            inherited: true,
-            ..EntryStyle::default()
-        },
+        Some(at) => EntryStyle::new(
+            at,
+            EntryShape {
+                lead: "\n".into(),
+                separator: " ".into(),
+                inherited: true,
+                ..EntryShape::default()
+            },
+        ),
         None => line_style(text, line.line_start, line.line_end, " "),
     };
     setting(

@@ -69,8 +69,9 @@ pub(super) fn read_command(
         for s in &mut out[from..] {
             let value_end = quoted_end(text, s.value_span.end);
             s.style.insert_at = value_end;
-            s.style.lead = " ".into();
-            s.style.key_prefix = String::new();
+            let shape = s.style.shape_mut();
+            shape.lead = " ".into();
+            shape.key_prefix = String::new();
         }
     }
 }
@@ -229,7 +230,7 @@ pub(super) fn read_set_command(
     // one style for every assignment of the command (finding the line's end once: a command can
     // hold thousands of words)
     let mut style = line_style(text, offset, line_end(text, offset), separator);
-    style.key_prefix = "set ".to_string();
+    style.shape_mut().key_prefix = "set ".to_string();
     let style_for = |_: usize| style.clone();
     loop {
         pos = skip_blanks(bytes, pos);

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{indent_at, line_start, node_text, read_source, unquote, Value};
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     read_source(tree_sitter_nix::LANGUAGE.into(), text, None, |root| {
@@ -169,18 +169,20 @@ impl<'a> Reader<'a> {
             .unwrap_or("")
             .trim_end_matches('"')
             .to_string();
-        let style = EntryStyle {
-            insert_at: binding.end_byte(),
-            lead: if own_line {
-                format!("\n{}", indent_at(self.text, binding.start_byte())).into()
-            } else {
-                " ".into()
+        let style = EntryStyle::new(
+            binding.end_byte(),
+            EntryShape {
+                lead: if own_line {
+                    format!("\n{}", indent_at(self.text, binding.start_byte())).into()
+                } else {
+                    " ".into()
+                },
+                key_prefix,
+                separator: " = ".into(),
+                suffix: ";".to_string(),
+                ..EntryShape::default()
             },
-            key_prefix,
-            separator: " = ".into(),
-            suffix: ";".to_string(),
-            ..EntryStyle::default()
-        };
+        );
         self.out.push(read.into_setting(path, key_span, style));
     }
 

@@ -9,7 +9,7 @@
 //! named `remotes` whose lines name no mail protocol (a list of git remotes) gives nothing.
 
 use super::literal::setting;
-use super::{EntryStyle, Parsed, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     let mut settings = Vec::new();
@@ -35,13 +35,15 @@ pub fn parse(text: &str) -> Parsed {
         let group = format!("remote {remote}");
         let end = words.last().map_or(line_start, |w| w.0 + w.1.len());
         // A new option goes at the end of the line: ` --starttls`, ` --port=465`.
-        let style = EntryStyle {
-            insert_at: end,
-            lead: " ".into(),
-            key_prefix: "--".into(),
-            separator: "=".into(),
-            ..EntryStyle::default()
-        };
+        let style = EntryStyle::new(
+            end,
+            EntryShape {
+                lead: " ".into(),
+                key_prefix: "--".into(),
+                separator: "=".into(),
+                ..EntryShape::default()
+            },
+        );
         let word = |key: &str, at: usize, value: &str| {
             setting(
                 vec![group.clone(), key.to_string()],

@@ -10,7 +10,7 @@
 //! `/ssl`, `["imap 1", "user"]` = `me` for `/user=me`. News servers are left out.
 
 use super::literal::setting;
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 /// Variables whose values are remote folders (scalars and lists alike).
 const FOLDER_VARIABLES: &[&str] = &[
@@ -162,12 +162,14 @@ impl Reader {
             self.counts[kind]
         );
         // A new flag goes at the end of the specification: `/tls`.
-        let style = EntryStyle {
-            insert_at: spec_at + spec.len(),
-            key_prefix: "/".into(),
-            separator: "=".into(),
-            ..EntryStyle::default()
-        };
+        let style = EntryStyle::new(
+            spec_at + spec.len(),
+            EntryShape {
+                key_prefix: "/".into(),
+                separator: "=".into(),
+                ..EntryShape::default()
+            },
+        );
         for (name, value, key_at, value_at) in parts {
             // `server` is no word of the text: its key is its value.
             let key_len = if key_at == value_at {

@@ -9,7 +9,7 @@
 //! (`["submission/inet", "smtpd_tls_security_level"]`).
 
 use super::literal::{line_end, line_style, setting};
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 /// A logical line: its first physical line's offset, and its text spans (one per physical line).
 struct Logical {
@@ -166,13 +166,15 @@ pub fn parse_master(text: &str) -> Parsed {
                 ValueKind::Plain,
                 assign_offset..assign_offset + key.len(),
                 value_start..value_start + value.len(),
-                EntryStyle {
-                    insert_at: line_end(text, value_start),
-                    lead: "\n  ".into(),
-                    key_prefix: "-o ".to_string(),
-                    separator: "=".into(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    line_end(text, value_start),
+                    EntryShape {
+                        lead: "\n  ".into(),
+                        key_prefix: "-o ".to_string(),
+                        separator: "=".into(),
+                        ..EntryShape::default()
+                    },
+                ),
             ));
         }
     }

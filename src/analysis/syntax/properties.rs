@@ -14,7 +14,7 @@ use tree_sitter::Parser;
 
 use super::chunked::{Chunk, ChunkFormat};
 
-use super::{slice, EntryStyle, Parsed, Setting, ValueKind};
+use super::{slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     read_entries(text, 0..text.len())
@@ -247,23 +247,25 @@ impl Entry {
             kind: ValueKind::Plain,
             key_span: key.start + last_start..key.end,
             value_span: value,
-            style: EntryStyle {
+            style: EntryStyle::new(
                 insert_at,
-                lead: lead.into(),
-                item_prefix: String::new(),
-                key_prefix: key_text.get(..last_start).unwrap_or("").to_string(),
-                key_quote: None,
-                // As written (`=`, `: `, ` = `, a blank), unless it spans lines.
-                separator: if separator.is_empty() || separator.contains(['\n', '\r']) {
-                    "=".into()
-                } else {
-                    separator.into()
+                EntryShape {
+                    lead: lead.into(),
+                    item_prefix: String::new(),
+                    key_prefix: key_text.get(..last_start).unwrap_or("").to_string(),
+                    key_quote: None,
+                    // As written (`=`, `: `, ` = `, a blank), unless it spans lines.
+                    separator: if separator.is_empty() || separator.contains(['\n', '\r']) {
+                        "=".into()
+                    } else {
+                        separator.into()
+                    },
+                    env_in_string: false,
+                    inherited: false,
+                    quoted_values: false,
+                    suffix: String::new(),
                 },
-                env_in_string: false,
-                inherited: false,
-                quoted_values: false,
-                suffix: String::new(),
-            },
+            ),
         })
     }
 }

@@ -257,11 +257,10 @@ impl<'a> Reader<'a> {
                 path.extend(object_text.split('.').map(str::to_string));
                 path.push(key);
                 let quote = self.src(index).chars().next().unwrap_or('"');
-                let style = EntryStyle {
-                    key_prefix: format!("{object_text}[{quote}"),
-                    separator: format!("{quote}] = ").into(),
-                    ..style
-                };
+                let mut style = style;
+                let shape = style.shape_mut();
+                shape.key_prefix = format!("{object_text}[{quote}");
+                shape.separator = format!("{quote}] = ").into();
                 self.value(right, path, key_span, style);
             }
             _ => {}

@@ -278,7 +278,7 @@ impl<'a> Reader<'a> {
             separator,
             quote,
         );
-        style.key_prefix = prefix.to_string();
+        style.shape_mut().key_prefix = prefix.to_string();
         match self.read(value) {
             Some(v) => self.out.push(v.into_setting(child_path, key_span, style)),
             None => self.visit(value),

@@ -10,7 +10,9 @@ use tree_sitter::{Node, Parser};
 use super::named_children;
 
 use super::chunked::{self, Chunk, ChunkFormat};
-use super::{line_end, line_lead, parse_tree, slice, EntryStyle, Parsed, Setting, ValueKind};
+use super::{
+    line_end, line_lead, parse_tree, slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind,
+};
 
 use crate::vocab::Span;
 
@@ -372,20 +374,24 @@ impl Reader<'_> {
             }
             None => " = ".to_string(),
         };
-        let style = |insert_at: usize| EntryStyle {
-            insert_at,
-            lead: match layout {
-                Layout::Lines => line_lead(self.text, pair.start_byte()).into(),
-                Layout::Inline => ", ".into(),
-            },
-            item_prefix: String::new(),
-            key_prefix: key_prefix.clone(),
-            key_quote: None,
-            separator: separator.clone().into(),
-            env_in_string: false,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
+        let style = |insert_at: usize| {
+            EntryStyle::new(
+                insert_at,
+                EntryShape {
+                    lead: match layout {
+                        Layout::Lines => line_lead(self.text, pair.start_byte()).into(),
+                        Layout::Inline => ", ".into(),
+                    },
+                    item_prefix: String::new(),
+                    key_prefix: key_prefix.clone(),
+                    key_quote: None,
+                    separator: separator.clone().into(),
+                    env_in_string: false,
+                    inherited: false,
+                    quoted_values: false,
+                    suffix: String::new(),
+                },
+            )
         };
         let Some(value) = value else {
             return;
@@ -419,11 +425,13 @@ impl Reader<'_> {
                     let mut element_path = path.clone();
                     element_path.push(index.to_string());
                     let span = scalar_span(self.text, element);
-                    let style = EntryStyle {
-                        insert_at: element.end_byte(),
-                        lead: ", ".into(),
-                        ..EntryStyle::default()
-                    };
+                    let style = EntryStyle::new(
+                        element.end_byte(),
+                        EntryShape {
+                            lead: ", ".into(),
+                            ..EntryShape::default()
+                        },
+                    );
                     self.value(element, element_path, span, style);
                 }
             }

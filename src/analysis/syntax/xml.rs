@@ -10,7 +10,7 @@
 use tree_sitter::Node;
 
 use super::literal::{indent_at, node_text, read_source, setting};
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 
 /// Elements numbered among their siblings (each is one connection).
 const NUMBERED: &[&str] = &["incomingServer", "outgoingServer"];
@@ -112,14 +112,16 @@ fn read_element(
             ValueKind::Quoted,
             attr_name.byte_range(),
             inner_span,
-            EntryStyle {
-                insert_at: attribute.end_byte(),
-                lead: " ".into(),
-                separator: "=".into(),
-                key_quote: None,
-                suffix: String::new(),
-                ..EntryStyle::default()
-            },
+            EntryStyle::new(
+                attribute.end_byte(),
+                EntryShape {
+                    lead: " ".into(),
+                    separator: "=".into(),
+                    key_quote: None,
+                    suffix: String::new(),
+                    ..EntryShape::default()
+                },
+            ),
         ));
     }
 
@@ -157,14 +159,16 @@ fn read_element(
             ValueKind::Plain,
             name_node.byte_range(),
             value_start..value_start + trimmed.len(),
-            EntryStyle {
-                insert_at: element.end_byte(),
-                lead: format!("\n{}", indent_at(text, element.start_byte())).into(),
-                key_prefix: "<".to_string(),
-                separator: ">".into(),
-                suffix: "</{key}>".to_string(),
-                ..EntryStyle::default()
-            },
+            EntryStyle::new(
+                element.end_byte(),
+                EntryShape {
+                    lead: format!("\n{}", indent_at(text, element.start_byte())).into(),
+                    key_prefix: "<".to_string(),
+                    separator: ">".into(),
+                    suffix: "</{key}>".to_string(),
+                    ..EntryShape::default()
+                },
+            ),
         ));
         return;
     }

@@ -14,7 +14,9 @@ use super::bounded::Bounded;
 use super::chunked::{self, ChunkFormat};
 use super::named_children;
 use super::reuse::Reuse;
-use super::{line_break_at, line_end, line_start, slice, EntryStyle, Parsed, Setting, ValueKind};
+use super::{
+    line_break_at, line_end, line_start, slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind,
+};
 use crate::vocab::Span;
 
 /// A parser for YAML, `None` only if the grammar cannot be loaded.
@@ -885,18 +887,20 @@ impl<'t> Walker<'_, '_> {
             kind,
             key_span: key_start..key_start + eq,
             value_span: key_start + eq + 1..raw.end,
-            style: EntryStyle {
-                insert_at: line_end(self.text, last_byte(self.text, item)),
-                lead: self.lead_at(item.start_byte()).into(),
-                item_prefix: "- ".to_string(),
-                key_prefix: String::new(),
-                key_quote: None,
-                separator: "=".into(),
-                env_in_string: true,
-                inherited: false,
-                quoted_values: false,
-                suffix: String::new(),
-            },
+            style: EntryStyle::new(
+                line_end(self.text, last_byte(self.text, item)),
+                EntryShape {
+                    lead: self.lead_at(item.start_byte()).into(),
+                    item_prefix: "- ".to_string(),
+                    key_prefix: String::new(),
+                    key_quote: None,
+                    separator: "=".into(),
+                    env_in_string: true,
+                    inherited: false,
+                    quoted_values: false,
+                    suffix: String::new(),
+                },
+            ),
         });
         true
     }
@@ -940,56 +944,72 @@ impl<'t> Walker<'_, '_> {
                 let key_scalar = scalar_of(*key).unwrap_or(*key);
                 (
                     value_span_of(text, key_scalar),
-                    EntryStyle {
-                        insert_at: line_end(text, last_byte(text, *pair)),
-                        lead: self.lead_at(key.start_byte()).into(),
-                        item_prefix: String::new(),
-                        key_prefix: key_prefix(text, key_scalar),
-                        key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                    EntryStyle::new(
+                        line_end(text, last_byte(text, *pair)),
+                        EntryShape {
+                            lead: self.lead_at(key.start_byte()).into(),
+                            item_prefix: String::new(),
+                            key_prefix: key_prefix(text, key_scalar),
+                            key_quote: None,
+                            separator: separator(
+                                text,
+                                key.end_byte(),
+                                node.map(|n| n.start_byte()),
+                            )
                             .into(),
-                        env_in_string: false,
-                        inherited: false,
-                        quoted_values: false,
-                        suffix: String::new(),
-                    },
+                            env_in_string: false,
+                            inherited: false,
+                            quoted_values: false,
+                            suffix: String::new(),
+                        },
+                    ),
                 )
             }
             Entry::FlowPair { key } => {
                 let key_scalar = scalar_of(*key).unwrap_or(*key);
                 (
                     value_span_of(text, key_scalar),
-                    EntryStyle {
-                        insert_at: value_end.max(key.end_byte()),
-                        lead: ", ".into(),
-                        item_prefix: String::new(),
-                        key_prefix: key_prefix(text, key_scalar),
-                        key_quote: None,
-                        separator: separator(text, key.end_byte(), node.map(|n| n.start_byte()))
+                    EntryStyle::new(
+                        value_end.max(key.end_byte()),
+                        EntryShape {
+                            lead: ", ".into(),
+                            item_prefix: String::new(),
+                            key_prefix: key_prefix(text, key_scalar),
+                            key_quote: None,
+                            separator: separator(
+                                text,
+                                key.end_byte(),
+                                node.map(|n| n.start_byte()),
+                            )
                             .into(),
-                        env_in_string: false,
-                        inherited: false,
-                        quoted_values: false,
-                        suffix: String::new(),
-                    },
+                            env_in_string: false,
+                            inherited: false,
+                            quoted_values: false,
+                            suffix: String::new(),
+                        },
+                    ),
                 )
             }
             Entry::BlockItem { item } => (
                 value_span.clone(),
-                EntryStyle {
-                    insert_at: line_end(text, last_byte(text, *item)),
-                    lead: self.lead_at(item.start_byte()).into(),
-                    item_prefix: "- ".to_string(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    line_end(text, last_byte(text, *item)),
+                    EntryShape {
+                        lead: self.lead_at(item.start_byte()).into(),
+                        item_prefix: "- ".to_string(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
             Entry::FlowItem => (
                 value_span.clone(),
-                EntryStyle {
-                    insert_at: value_end,
-                    lead: ", ".into(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    value_end,
+                    EntryShape {
+                        lead: ", ".into(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
         };
         self.settings.push(Setting {
@@ -1139,18 +1159,20 @@ pub(crate) fn fold_env_item(
         kind,
         key_span: name.value_span.clone(),
         value_span,
-        style: EntryStyle {
+        style: EntryStyle::new(
             insert_at,
-            lead: format!("{line_break}{}", " ".repeat(dash_column)).into(),
-            item_prefix: "- name: ".to_string(),
-            key_prefix: String::new(),
-            key_quote: None,
-            separator: format!("{line_break}{}value: ", " ".repeat(key_column)).into(),
-            env_in_string: false,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
-        },
+            EntryShape {
+                lead: format!("{line_break}{}", " ".repeat(dash_column)).into(),
+                item_prefix: "- name: ".to_string(),
+                key_prefix: String::new(),
+                key_quote: None,
+                separator: format!("{line_break}{}value: ", " ".repeat(key_column)).into(),
+                env_in_string: false,
+                inherited: false,
+                quoted_values: false,
+                suffix: String::new(),
+            },
+        ),
     };
     settings.truncate(from);
     settings.push(folded);

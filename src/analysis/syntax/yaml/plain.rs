@@ -20,7 +20,9 @@
 //! in `yaml/plain/tests.rs` holds the two equal.
 
 use super::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
-use crate::analysis::syntax::{segment, EntryStyle, Parsed, Segment, Setting, ValueKind};
+use crate::analysis::syntax::{
+    segment, EntryShape, EntryStyle, Parsed, Segment, Setting, ValueKind,
+};
 use crate::vocab::Span;
 
 /// Reads `text` (a chunk, or a whole document) under the key path `base`. `None` when the text
@@ -714,18 +716,20 @@ impl Reader<'_> {
         } else {
             ValueKind::Quoted
         };
-        let style = EntryStyle {
-            insert_at: self.line_end(dash),
-            lead: self.lead_at(dash).into(),
-            item_prefix: "- ".to_string(),
-            key_prefix: String::new(),
-            key_quote: None,
-            separator: "=".into(),
-            env_in_string: true,
-            inherited: false,
-            quoted_values: false,
-            suffix: String::new(),
-        };
+        let style = EntryStyle::new(
+            self.line_end(dash),
+            EntryShape {
+                lead: self.lead_at(dash).into(),
+                item_prefix: "- ".to_string(),
+                key_prefix: String::new(),
+                key_quote: None,
+                separator: "=".into(),
+                env_in_string: true,
+                inherited: false,
+                quoted_values: false,
+                suffix: String::new(),
+            },
+        );
         self.settings.push(Setting {
             path: env_path,
             value,
@@ -797,40 +801,48 @@ impl Reader<'_> {
         match entry {
             Entry::BlockPair { key } => (
                 key.inner.clone(),
-                EntryStyle {
-                    insert_at: self.line_end(key.node.start),
-                    lead: self.lead_at(key.node.start).into(),
-                    key_prefix: self.key_prefix(key),
-                    separator: self.separator(key, value).into(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    self.line_end(key.node.start),
+                    EntryShape {
+                        lead: self.lead_at(key.node.start).into(),
+                        key_prefix: self.key_prefix(key),
+                        separator: self.separator(key, value).into(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
             Entry::FlowPair { key } => (
                 key.inner.clone(),
-                EntryStyle {
-                    insert_at: value.map_or(key.node.end, |v| v.node.end.max(key.node.end)),
-                    lead: ", ".into(),
-                    key_prefix: self.key_prefix(key),
-                    separator: self.separator(key, value).into(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    value.map_or(key.node.end, |v| v.node.end.max(key.node.end)),
+                    EntryShape {
+                        lead: ", ".into(),
+                        key_prefix: self.key_prefix(key),
+                        separator: self.separator(key, value).into(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
             Entry::BlockItem { item } => (
                 value_span.clone(),
-                EntryStyle {
-                    insert_at: self.line_end(*item),
-                    lead: self.lead_at(*item).into(),
-                    item_prefix: "- ".to_string(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    self.line_end(*item),
+                    EntryShape {
+                        lead: self.lead_at(*item).into(),
+                        item_prefix: "- ".to_string(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
             Entry::FlowItem => (
                 value_span.clone(),
-                EntryStyle {
-                    insert_at: value.map_or(value_span.end, |v| v.node.end),
-                    lead: ", ".into(),
-                    ..EntryStyle::default()
-                },
+                EntryStyle::new(
+                    value.map_or(value_span.end, |v| v.node.end),
+                    EntryShape {
+                        lead: ", ".into(),
+                        ..EntryShape::default()
+                    },
+                ),
             ),
         }
     }
