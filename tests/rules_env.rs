@@ -371,6 +371,14 @@ fn placeholder_ports_are_templates_and_words_are_not_ports() {
             16:13 error MP001 invalid SMTP port: 'smtp' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
         "#]],
     );
+    // Words that mean "not decided yet", as templates write them (comments after an env_file
+    // value are not part of it).
+    check(
+        "MAIL_HOST=tbd  # Host for the mail server\nMAIL_PORT=tbd  # Port number\nA_SMTP_HOST=smtp.example.com\nA_SMTP_PORT=changeme\nB_SMTP_HOST=smtp.example.com\nB_SMTP_PORT=???\nC_SMTP_HOST=smtp.example.com\nC_SMTP_PORT=TODO\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
     // Brackets around something that is no name are still no port.
     check(
         "SMTP_HOST=smtp.example.com\nSMTP_PORT=[587]\n",

@@ -225,11 +225,17 @@ pub fn parse_port(text: &str) -> Result<Option<u32>, PortError> {
 /// A port written as the name of what goes there, not as a wrong number: `PLACEHOLDER`,
 /// `YOUR_PORT`, `CHANGEME`, `xxx`, `port_hier_eintragen`, `your-smtp-port`, `@SMTP_PORT@`
 /// (autoconf), `*port` (a YAML alias), `[port]` or `{smtp port}` (a name in brackets, as READMEs
-/// and templates write what to fill in). A name has no digit and is written as an identifier: all
-/// capitals, or words joined by `_` or `-`. A plain lowercase word (`smtp`, `ssl`) is a mistake
-/// and stays one.
+/// and templates write what to fill in), or a word that only ever means "not decided yet" (`tbd`,
+/// `todo`, `changeme`, `?`). A name has no digit and is written as an identifier: all capitals,
+/// or words joined by `_` or `-`. Any other plain lowercase word (`smtp`, `ssl`) is a mistake and
+/// stays one.
 pub fn is_port_placeholder(value: &str) -> bool {
     let v = value.trim();
+    if FILLER_WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        || !v.is_empty() && v.chars().all(|c| matches!(c, '?' | '.' | '…'))
+    {
+        return true;
+    }
     let identifier = |s: &str| {
         !s.is_empty()
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -268,6 +274,19 @@ pub fn is_name_placeholder(value: &str) -> bool {
         && v.contains('_')
         && v.split('_').all(word)
 }
+
+/// Words that stand in for a value nobody has chosen yet.
+const FILLER_WORDS: &[&str] = &[
+    "tbd",
+    "tba",
+    "tbc",
+    "todo",
+    "fixme",
+    "changeme",
+    "replaceme",
+    "placeholder",
+    "n/a",
+];
 
 /// A value that stands for something filled in later: environment references, templates,
 /// placeholders. Rules treat such values as unknown, never as wrong.
