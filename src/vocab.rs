@@ -188,6 +188,8 @@ formats! {
     Nullmailer = "nullmailer",
     /// esmtp `~/.esmtprc`: `keyword[=]value` lines in `identity` blocks.
     Esmtp = "esmtp",
+    /// Dockerfile / Containerfile: the environment its `ENV` instructions set.
+    Dockerfile = "dockerfile",
     /// Claws Mail `accountrc`: `[Account: N]` sections of `key=value` lines.
     Claws = "claws",
     /// Alpine / Pine `.pinerc`: `variable=value` lines naming c-client servers.

@@ -283,3 +283,48 @@ fn configmap_main_cf_lines_are_read_as_postfix_writes_them() {
         "#]],
     );
 }
+
+/// A Dockerfile's `ENV` instructions are the environment of every program in the image: the
+/// applications' variables are read there as in a `.env` file, in both of Docker's forms.
+#[test]
+fn dockerfile_environment_is_read_as_the_applications_variables() {
+    check(
+        "Dockerfile",
+        "FROM node:20-alpine\nWORKDIR /app\nENV NODE_ENV=production \\\n    SMTP_HOST=smtp.gmail.com \\\n    SMTP_PORT=587 \\\n    SMTP_SECURE=true\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+        expect![[r#"
+            5:15 error MP003 port 587 expects a plaintext greeting and STARTTLS, but SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |     SMTP_PORT=465 \
+        "#]],
+    );
+    // The legacy form takes the rest of the line as the value: `ENV EMAIL_PORT = 587` sets
+    // EMAIL_PORT to `= 587` (BuildKit's parseNameVal), which no application reads as a port.
+    check(
+        "Dockerfile",
+        "FROM python:3.12\nENV EMAIL_HOST smtp.gmail.com\nENV EMAIL_PORT = 587\nENV EMAIL_USE_TLS True\n",
+        expect![[r#"
+            3:16 error MP001 invalid SMTP port: '= 587' is not a number. A port is a whole number from 1 to 65535 (for example 465 or 587).
+        "#]],
+    );
+}
+
+#[test]
+fn dockerfile_stages_comments_and_build_arguments_stay_apart() {
+    // A builder stage's variables are not the final image's; `ARG` is a build-time default, a
+    // comment line is no instruction, and a `${VAR}` left to `docker run -e` is a template.
+    check(
+        "Containerfile",
+        "FROM python:3.12 AS build\nENV SMTP_SECURE=true\n\nFROM python:3.12-slim\nARG SMTP_SECURE=true\n# ENV SMTP_SECURE=true\nENV SMTP_HOST=smtp.example.com \\\n    SMTP_PORT=587 \\\n    SMTP_FROM=${SMTP_FROM}\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    assert_eq!(
+        detect_format("app.dockerfile", None, ""),
+        Some(Format::Dockerfile)
+    );
+    assert_eq!(
+        detect_format("Dockerfile.prod", None, ""),
+        Some(Format::Dockerfile)
+    );
+}

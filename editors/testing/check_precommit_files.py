@@ -22,6 +22,7 @@ CLAIMED = [
     "home/work.msmtprc", "home/.mutt/work.muttrc", "mail/config-v1.1.xml", "mysite/settings.py", "nextcloud/config/config.php",
     "wp-config.php", "config/mail.php", "etc/gitlab/gitlab.rb", "config/environments/production.rb",
     "etc/ssmtp/ssmtp.conf", "etc/nullmailer/remotes", "home/.esmtprc",
+    "Dockerfile", "docker/app.Dockerfile", "Dockerfile.prod", "Containerfile",
     "home/.claws-mail/accountrc", "home/.pinerc", "etc/pine.conf", "home/.getmail/getmailrc",
     "home/.emacs", "home/.emacs.d/init.el", "home/.config/emacs/init.el", "home/.gnus.el", "lemmy/lemmy.hjson",
 ]

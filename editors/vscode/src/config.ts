@@ -134,6 +134,8 @@ export const MAIL_CONFIG_PATTERNS: readonly string[] = [
   "**/ssmtp.conf",
   "**/nullmailer/remotes",
   "**/{.esmtprc,esmtprc}",
+  // Dockerfile ENV instructions
+  "**/{Dockerfile,Containerfile,Dockerfile.*,*.Dockerfile,*.dockerfile}",
   // Claws Mail, Alpine, getmail
   "**/.claws-mail/accountrc",
   "**/{.pinerc,pinerc,pine.conf}",

@@ -142,6 +142,10 @@ describe("document selector", () => {
     "/etc/ssmtp/ssmtp.conf",
     "/etc/nullmailer/remotes",
     "/home/me/.esmtprc",
+    "/p/Dockerfile",
+    "/p/docker/app.Dockerfile",
+    "/p/Dockerfile.prod",
+    "/p/Containerfile",
     "/home/me/.claws-mail/accountrc",
     "/home/me/.pinerc",
     "/home/me/.getmail/getmailrc",
@@ -167,6 +171,7 @@ describe("document selector", () => {
     "/home/me/.emacs.d/custom.el",
     "/p/lisp/init.elc",
     "/p/data.hjson.bak",
+    "/p/docs/dockerfile.md",
   ];
   const matches = (file: string) => MAIL_CONFIG_PATTERNS.some((p) => minimatch(file, p, { dot: true }));
 

@@ -4,9 +4,9 @@
 //! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
 
 use super::{
-    claws, elisp, env, esmtp, fetchmail, hjson, ini, javascript, json, mailrc, mbsync, msmtp,
-    muttrc, nix, nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml, yaml,
-    Parsed,
+    claws, dockerfile, elisp, env, esmtp, fetchmail, hjson, ini, javascript, json, mailrc, mbsync,
+    msmtp, muttrc, nix, nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml,
+    yaml, Parsed,
 };
 use crate::vocab::Format;
 
@@ -293,6 +293,18 @@ pub const FORMATS: &[FormatSpec] = &[
         read: esmtp::parse,
         names: &[Exact(".esmtprc"), Exact("esmtprc")],
         language_ids: &["esmtprc"],
+        ..NONE
+    },
+    FormatSpec {
+        format: Format::Dockerfile,
+        read: dockerfile::parse,
+        names: &[
+            Exact("dockerfile"),
+            Exact("containerfile"),
+            Prefix("dockerfile."),
+            Suffix(".dockerfile"),
+        ],
+        language_ids: &["dockerfile", "containerfile"],
         ..NONE
     },
     FormatSpec {

@@ -6,6 +6,7 @@ use crate::vocab::{Format, Span};
 
 pub mod claws;
 pub mod detect;
+pub mod dockerfile;
 pub mod elisp;
 pub mod env;
 pub mod esmtp;

@@ -10,6 +10,7 @@ M.generic_filetypes = {
   'yaml', 'yaml.docker-compose', 'json', 'jsonc', 'toml', 'dosini', 'confini', 'jproperties',
   'msmtp', 'mbsync', 'muttrc', 'neomuttrc', 'fetchmail', 'pfmain',
   'hjson', -- Lemmy's lemmy.hjson
+  'dockerfile', -- ENV instructions
 }
 
 --- Filetypes used by other files too: attach only when the name matches below.
