@@ -53,6 +53,7 @@ target_of() {
         *mailrc* | *nailrc* | nail.rc | s-nail.rc | mail.rc | *.mailrc.sh) echo syntax_mailrc ;;
         remotes) echo syntax_nullmailer ;;
         *esmtprc) echo syntax_esmtp ;;
+        dockerfile | dockerfile.* | *.dockerfile | containerfile) echo syntax_dockerfile ;;
         accountrc) echo syntax_claws ;;
         *pinerc) echo syntax_pinerc ;;
         *.el | .emacs | _emacs | .gnus) echo syntax_elisp ;;
