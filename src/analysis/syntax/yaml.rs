@@ -889,17 +889,7 @@ impl<'t> Walker<'_, '_> {
             value_span: key_start + eq + 1..raw.end,
             style: EntryStyle::new(
                 line_end(self.text, last_byte(self.text, item)),
-                EntryShape {
-                    lead: self.lead_at(item.start_byte()).into(),
-                    item_prefix: "- ".to_string(),
-                    key_prefix: String::new(),
-                    key_quote: None,
-                    separator: "=".into(),
-                    env_in_string: true,
-                    inherited: false,
-                    quoted_values: false,
-                    suffix: String::new(),
-                },
+                env_item_shape(self.lead_at(item.start_byte())),
             ),
         });
         true
@@ -948,19 +938,14 @@ impl<'t> Walker<'_, '_> {
                         line_end(text, last_byte(text, *pair)),
                         EntryShape {
                             lead: self.lead_at(key.start_byte()).into(),
-                            item_prefix: String::new(),
                             key_prefix: key_prefix(text, key_scalar),
-                            key_quote: None,
                             separator: separator(
                                 text,
                                 key.end_byte(),
                                 node.map(|n| n.start_byte()),
                             )
                             .into(),
-                            env_in_string: false,
-                            inherited: false,
-                            quoted_values: false,
-                            suffix: String::new(),
+                            ..EntryShape::default()
                         },
                     ),
                 )
@@ -973,19 +958,14 @@ impl<'t> Walker<'_, '_> {
                         value_end.max(key.end_byte()),
                         EntryShape {
                             lead: ", ".into(),
-                            item_prefix: String::new(),
                             key_prefix: key_prefix(text, key_scalar),
-                            key_quote: None,
                             separator: separator(
                                 text,
                                 key.end_byte(),
                                 node.map(|n| n.start_byte()),
                             )
                             .into(),
-                            env_in_string: false,
-                            inherited: false,
-                            quoted_values: false,
-                            suffix: String::new(),
+                            ..EntryShape::default()
                         },
                     ),
                 )
@@ -1080,6 +1060,17 @@ pub(crate) const ENV_ITEM_KEYS: &[&str] = &["name", "value", "valueFrom"];
 /// The value given to a variable whose `env:` item takes it from elsewhere (`valueFrom:` a
 /// Secret or ConfigMap): the file does not name it, like a `${VAR}` reference.
 pub(crate) const VALUE_FROM: &str = "${valueFrom}";
+
+/// How a new `KEY=value` item of a compose `environment:` list is written.
+fn env_item_shape(lead: String) -> EntryShape {
+    EntryShape {
+        lead: lead.into(),
+        item_prefix: "- ".to_string(),
+        separator: "=".into(),
+        env_in_string: true,
+        ..EntryShape::default()
+    }
+}
 
 /// Reads a Kubernetes `env:` list item as one setting `KEY = value`, the way the container sees
 /// it (and the way compose's `- KEY=VALUE` items are read): `settings[from..]` are the item's

@@ -19,7 +19,7 @@
 //! stray indentation …). tree-sitter stays the reference and the fallback; the differential test
 //! in `yaml/plain/tests.rs` holds the two equal.
 
-use super::{decode_double_quoted, fold_env_item, is_env_name, ENV_ITEM_KEYS};
+use super::{decode_double_quoted, env_item_shape, fold_env_item, is_env_name, ENV_ITEM_KEYS};
 use crate::analysis::syntax::{
     segment, EntryShape, EntryStyle, Parsed, Segment, Setting, ValueKind,
 };
@@ -716,20 +716,7 @@ impl Reader<'_> {
         } else {
             ValueKind::Quoted
         };
-        let style = EntryStyle::new(
-            self.line_end(dash),
-            EntryShape {
-                lead: self.lead_at(dash).into(),
-                item_prefix: "- ".to_string(),
-                key_prefix: String::new(),
-                key_quote: None,
-                separator: "=".into(),
-                env_in_string: true,
-                inherited: false,
-                quoted_values: false,
-                suffix: String::new(),
-            },
-        );
+        let style = EntryStyle::new(self.line_end(dash), env_item_shape(self.lead_at(dash)));
         self.settings.push(Setting {
             path: env_path,
             value,
