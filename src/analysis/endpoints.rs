@@ -880,14 +880,36 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         .collect();
     let conditional = conditional_documents(settings, reads, &document_of);
     let mut last_lc = String::new();
+    // Each setting's matches: (profile, root hash, pattern, root length, prefix length).
+    let mut matches =
+        |s: &Setting, found: &mut dyn FnMut(usize, u64, usize, usize, Option<&str>)| {
+            let document = document_of(s);
+            if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
+                return;
+            }
+            match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
+                let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
+                let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
+                found(pi, root_hash, ki, root_len, prefix);
+            });
+        };
+    // A group of a profile that must be identified, and can only be by its own members, is
+    // never claimed without an identifying member: such groups are not built (most of a big
+    // document's `host`/`port` blocks are some profile's unidentified group).
+    let must_identify = |pi: usize| identified_alone(pi);
+    let mut identified: HashSet<(usize, u64)> = HashSet::new();
+    for s in settings {
+        matches(s, &mut |pi, root_hash, ki, _, _| {
+            if must_identify(pi) && identifies(pi, ki) {
+                identified.insert((pi, root_hash));
+            }
+        });
+    }
     for (si, s) in settings.iter().enumerate() {
-        let document = document_of(s);
-        if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
-            continue;
-        }
-        match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
-            let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
-            let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
+        matches(s, &mut |pi, root_hash, ki, root_len, prefix| {
+            if must_identify(pi) && !identified.contains(&(pi, root_hash)) {
+                return;
+            }
             // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
             let (Ok(at), Ok(profile), Ok(key), Ok(root_len)) = (
                 u32::try_from(si),
@@ -914,6 +936,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         });
     }
     drop(place);
+    drop(identified);
     groups.sort_unstable_by_key(|g| (g.profile, g.root_at));
     inherit_defaults(&mut groups, settings, |g| {
         settings.get(g.root_at as usize).map_or(0, &document_of)
@@ -922,6 +945,27 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         inherit_layers(&mut groups, settings, &conditional);
     }
     groups
+}
+
+/// Whether profile `pi` claims a group only when one of its members is an `identify` key, and
+/// only its own members can be (no defaults block or layer lends it members).
+fn identified_alone(pi: usize) -> bool {
+    profiles::all()
+        .get(pi)
+        .is_some_and(|p| !p.identify.is_empty() && p.inherit.is_none() && !p.layered_documents)
+}
+
+/// Whether pattern `ki` of profile `pi` is one of its `identify` keys.
+fn identifies(pi: usize, ki: usize) -> bool {
+    let (Some(p), Some(key)) = (
+        profiles::all().get(pi),
+        index().patterns.get(pi).and_then(|keys| keys.get(ki)),
+    ) else {
+        return false;
+    };
+    p.identify
+        .iter()
+        .any(|id| id.eq_ignore_ascii_case(&key.text))
 }
 
 /// Every profile's [`Profile::conditional_documents`] keys.
