@@ -896,18 +896,17 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     // A group of a profile that must be identified, and can only be by its own members, is
     // never claimed without an identifying member: such groups are not built (most of a big
     // document's `host`/`port` blocks are some profile's unidentified group).
-    let must_identify = |pi: usize| identified_alone(pi);
     let mut identified: HashSet<(usize, u64)> = HashSet::new();
     for s in settings {
         matches(s, &mut |pi, root_hash, ki, _, _| {
-            if must_identify(pi) && identifies(pi, ki) {
+            if identified_alone(pi) && identifies(pi, ki) {
                 identified.insert((pi, root_hash));
             }
         });
     }
     for (si, s) in settings.iter().enumerate() {
         matches(s, &mut |pi, root_hash, ki, root_len, prefix| {
-            if must_identify(pi) && !identified.contains(&(pi, root_hash)) {
+            if identified_alone(pi) && !identified.contains(&(pi, root_hash)) {
                 return;
             }
             // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
