@@ -880,19 +880,17 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         .collect();
     let conditional = conditional_documents(settings, reads, &document_of);
     let mut last_lc = String::new();
-    // Each setting's matches: (profile, root hash, pattern, root length, prefix length).
-    let mut matches =
-        |s: &Setting, found: &mut dyn FnMut(usize, u64, usize, usize, Option<&str>)| {
-            let document = document_of(s);
-            if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
-                return;
-            }
-            match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
-                let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
-                let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
-                found(pi, root_hash, ki, root_len, prefix);
-            });
-        };
+    let mut matches = |s: &Setting, found: &mut MatchSink| {
+        let document = document_of(s);
+        if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
+            return;
+        }
+        match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
+            let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
+            let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
+            found(pi, root_hash, ki, root_len, prefix);
+        });
+    };
     // A group of a profile that must be identified, and can only be by its own members, is
     // never claimed without an identifying member: such groups are not built (most of a big
     // document's `host`/`port` blocks are some profile's unidentified group).
@@ -945,6 +943,9 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     }
     groups
 }
+
+/// Takes each match of a setting: (profile, root hash, pattern, root length, variable prefix).
+type MatchSink<'a> = dyn FnMut(usize, u64, usize, usize, Option<&str>) + 'a;
 
 /// Whether profile `pi` claims a group only when one of its members is an `identify` key, and
 /// only its own members can be (no defaults block or layer lends it members).
