@@ -1174,11 +1174,7 @@ pub fn claim(
         if free.is_empty() {
             continue;
         }
-        let identifies = |m: &Member| {
-            p.identify
-                .iter()
-                .any(|id| id.eq_ignore_ascii_case(m.pattern()))
-        };
+        let identifies = |m: &Member| identifies(usize::from(m.profile), usize::from(m.key));
         if !p.identify.is_empty()
             && !free.iter().any(|&i| identifies(&g.members[i]))
             && !g.inherited.iter().any(identifies)
