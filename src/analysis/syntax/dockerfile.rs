@@ -220,13 +220,12 @@ fn words(text: &str, span: Range<usize>, escape: char) -> Vec<Range<usize>> {
 /// A word's value as the shell reads it: quotes removed, escapes resolved. A word quoted whole is
 /// [`ValueKind::Quoted`].
 fn decode(raw: &str, escape: char) -> (String, ValueKind) {
-    let quoted_whole = raw.len() >= 2
-        && ((raw.starts_with('"') && raw.ends_with('"'))
-            || (raw.starts_with('\'') && raw.ends_with('\'')))
-        && closing_quote(raw) == Some(raw.len() - 1);
+    let quoted_whole = raw.starts_with(['"', '\''])
+        && raw.len() >= 2
+        && closing_quote(raw, escape) == Some(raw.len() - 1);
     let mut value = String::with_capacity(raw.len());
     let mut quote: Option<char> = None;
-    let mut chars = raw.chars();
+    let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         match quote {
             Some(q) if c == q => quote = None,
@@ -237,11 +236,14 @@ fn decode(raw: &str, escape: char) -> (String, ValueKind) {
             }
             Some(_) => value.push(c),
             None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == escape => {
-                if let Some(next) = chars.next() {
-                    value.push(next);
+            None if c == escape => match chars.next() {
+                // an escaped line break joins the lines (a continued legacy value)
+                Some('\r') => {
+                    chars.next_if_eq(&'\n');
                 }
-            }
+                Some('\n') | None => {}
+                Some(next) => value.push(next),
+            },
             None => value.push(c),
         }
     }
@@ -253,12 +255,12 @@ fn decode(raw: &str, escape: char) -> (String, ValueKind) {
     (value, kind)
 }
 
-/// Where the quote that opens `raw` closes.
-fn closing_quote(raw: &str) -> Option<usize> {
+/// Where the quote that opens `raw` closes (inside double quotes, the escape character escapes).
+fn closing_quote(raw: &str, escape: char) -> Option<usize> {
     let open = raw.chars().next()?;
     let mut escaped = false;
     for (i, c) in raw.char_indices().skip(1) {
-        if open == '"' && !escaped && c == '\\' {
+        if open == '"' && !escaped && c == escape {
             escaped = true;
             continue;
         }
@@ -334,13 +336,23 @@ mod tests {
         ] {
             let _ = parse(text);
         }
-        // A Windows image's escape character.
+        // A Windows image's escape character, also inside double quotes.
         assert_eq!(
-            read("# escape=`\nFROM windows\nENV A=1 `\n  B=2\n"),
+            read("# escape=`\nFROM windows\nENV A=1 `\n  B=2 C=\"x`\"y\"\n"),
             [
                 ("stage 1/A".into(), "1".into(), "1"),
                 ("stage 1/B".into(), "2".into(), "2"),
+                ("stage 1/C".into(), "x\"y".into(), "x`\"y"),
             ]
+        );
+        // A legacy value continued over lines is one value.
+        assert_eq!(
+            read("ENV SMTP_HOST smtp.example.com \\\n    relay\n"),
+            [(
+                "stage 1/SMTP_HOST".into(),
+                "smtp.example.com     relay".into(),
+                "smtp.example.com \\\n    relay"
+            )]
         );
     }
 }
