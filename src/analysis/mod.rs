@@ -6,6 +6,7 @@
 
 pub mod complete;
 pub mod crossfile;
+pub mod document;
 pub mod embedded;
 pub mod endpoints;
 pub mod findings;
@@ -56,4 +57,10 @@ pub fn analyze_parsed(
 pub fn analyze_file(file_name: &str, text: &str, config: &Config) -> Option<Analysis> {
     let format = syntax::detect_format(file_name, None, text)?;
     Some(analyze(text, format, config))
+}
+
+/// Runs analysis code with a last line of defence: a panic becomes `None` instead of taking the
+/// language server down (analysis is meant never to panic; this is not a design tool).
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }

@@ -6,14 +6,13 @@
 
 use std::collections::HashMap;
 
-use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeDescription, Diagnostic,
     DiagnosticSeverity, NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
-use super::position::{self, Encoding};
+use super::position::{Encoding, Lines};
 use crate::analysis::suppress;
 use crate::analysis::{fixes, Finding, Fix};
 use crate::vocab::{Format, RuleCode, Severity};
@@ -69,13 +68,18 @@ pub fn code_description(code: RuleCode) -> Option<CodeDescription> {
 }
 
 /// One finding as a diagnostic of document `version`.
-pub fn diagnostic(rope: &Rope, encoding: Encoding, version: i32, finding: &Finding) -> Diagnostic {
+pub fn diagnostic(
+    lines: &Lines,
+    encoding: Encoding,
+    version: i32,
+    finding: &Finding,
+) -> Diagnostic {
     let data = DiagnosticData {
         version,
         fixes: finding.fixes.iter().map(FixData::of).collect(),
     };
     Diagnostic {
-        range: position::to_range(rope, &finding.span, encoding),
+        range: lines.to_range(&finding.span, encoding),
         severity: Some(severity(finding.severity)),
         code: Some(NumberOrString::String(finding.code.as_str().to_string())),
         code_description: code_description(finding.code),
@@ -112,11 +116,15 @@ fn fixes_of(diagnostic: &Diagnostic, version: i32) -> Vec<FixData> {
     }
 }
 
-fn text_edits(rope: &Rope, encoding: Encoding, edits: &[(usize, usize, String)]) -> Vec<TextEdit> {
+fn text_edits(
+    lines: &Lines,
+    encoding: Encoding,
+    edits: &[(usize, usize, String)],
+) -> Vec<TextEdit> {
     edits
         .iter()
         .map(|(start, end, new_text)| TextEdit {
-            range: position::to_range(rope, &(*start..*end), encoding),
+            range: lines.to_range(&(*start..*end), encoding),
             new_text: new_text.clone(),
         })
         .collect()
@@ -144,7 +152,7 @@ pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
 /// this line" where the format has comments.
 pub fn quick_fixes(
     uri: &Uri,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
     version: i32,
     format: Option<Format>,
@@ -160,13 +168,13 @@ pub fn quick_fixes(
                 title: fix.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostic.clone()]),
-                edit: Some(workspace_edit(uri, text_edits(rope, encoding, &fix.edits))),
+                edit: Some(workspace_edit(uri, text_edits(lines, encoding, &fix.edits))),
                 is_preferred: Some(fix.preferred),
                 ..CodeAction::default()
             }));
         }
         if let Some(edit) =
-            format.and_then(|f| suppress_edit(rope, encoding, diagnostic.range, rule, f))
+            format.and_then(|f| suppress_edit(lines, encoding, diagnostic.range, rule, f))
         {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Suppress {rule} on this line"),
@@ -184,25 +192,25 @@ pub fn quick_fixes(
 /// "Suppress on this line" for a diagnostic: analysis writes the comment
 /// ([`suppress::suppression_edit`]) from the diagnostic's line and the one above it.
 fn suppress_edit(
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
     range: Range,
     rule: RuleCode,
     format: Format,
 ) -> Option<TextEdit> {
     let line = range.start.line as usize;
-    if line >= rope.len_lines() {
+    if line >= lines.line_count() {
         return None;
     }
-    // Only the two lines the comment depends on are copied out of the rope.
-    let window_start = rope.line_to_byte(line.saturating_sub(1));
-    let window_end = rope.line_to_byte(line + 1);
-    let window = rope.byte_slice(window_start..window_end).to_string();
-    let offset = position::to_byte(rope, range.start, encoding).max(window_start) - window_start;
-    let edit = suppress::suppression_edit(&window, format, offset, rule)?;
+    // Only the two lines the comment depends on are read.
+    let window_start = lines.line_start(line.saturating_sub(1));
+    let window_end = lines.line_start(line + 1);
+    let window = lines.text().get(window_start..window_end)?;
+    let offset = lines.to_byte(range.start, encoding).max(window_start) - window_start;
+    let edit = suppress::suppression_edit(window, format, offset, rule)?;
     let span = edit.span.start + window_start..edit.span.end + window_start;
     Some(TextEdit {
-        range: position::to_range(rope, &span, encoding),
+        range: lines.to_range(&span, encoding),
         new_text: edit.new_text,
     })
 }
@@ -212,12 +220,11 @@ fn suppress_edit(
 /// document's format and configuration). `None` when there is nothing to fix.
 pub fn fix_all(
     uri: &Uri,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
     analyze: &dyn Fn(&str) -> Vec<Finding>,
 ) -> Option<CodeActionOrCommand> {
-    let text = position::text(rope);
-    let fixed = fixes::fix_all(&text, analyze);
+    let fixed = fixes::fix_all(lines.text(), analyze);
     if fixed.edits.is_empty() {
         return None;
     }
@@ -229,7 +236,7 @@ pub fn fix_all(
     Some(CodeActionOrCommand::CodeAction(CodeAction {
         title: "Fix all mailport problems (preferred fixes)".to_string(),
         kind: Some(CodeActionKind::from(FIX_ALL_KIND)),
-        edit: Some(workspace_edit(uri, text_edits(rope, encoding, &edits))),
+        edit: Some(workspace_edit(uri, text_edits(lines, encoding, &edits))),
         ..CodeAction::default()
     }))
 }
@@ -246,9 +253,9 @@ mod tests {
 
     #[test]
     fn suppression_keeps_indentation_and_line_breaks() {
-        let rope = Rope::from_str("smtp:\r\n    port: 465\r\n");
+        let lines = Lines::new("smtp:\r\n    port: 465\r\n", None);
         let edit = suppress_edit(
-            &rope,
+            &lines,
             Encoding::Utf16,
             range_at_line(1),
             RuleCode::Mp003,
@@ -261,9 +268,9 @@ mod tests {
 
     #[test]
     fn suppression_extends_a_comment_right_above() {
-        let rope = Rope::from_str("[smtp]\n; mailport: ignore MP011\nport = 465\n");
+        let lines = Lines::new("[smtp]\n; mailport: ignore MP011\nport = 465\n", None);
         let edit = suppress_edit(
-            &rope,
+            &lines,
             Encoding::Utf16,
             range_at_line(2),
             RuleCode::Mp003,
@@ -276,9 +283,9 @@ mod tests {
 
     #[test]
     fn no_suppression_for_probe_results() {
-        let rope = Rope::from_str("port: 465\n");
+        let lines = Lines::new("port: 465\n", None);
         assert!(suppress_edit(
-            &rope,
+            &lines,
             Encoding::Utf16,
             range_at_line(0),
             RuleCode::Mp100,
@@ -328,7 +335,7 @@ mod tests {
     #[test]
     fn fix_all_takes_preferred_fixes_without_overlaps() {
         let uri: Uri = "file:///a.env".parse().unwrap();
-        let rope = Rope::from_str("0123456789abcdef");
+        let lines = Lines::new("0123456789abcdef", None);
         // The findings of the original text only: what a later pass sees is already fixed.
         let analyze = |t: &str| {
             if t != "0123456789abcdef" {
@@ -342,7 +349,7 @@ mod tests {
             ]
         };
         let Some(CodeActionOrCommand::CodeAction(action)) =
-            fix_all(&uri, &rope, Encoding::Utf16, &analyze)
+            fix_all(&uri, &lines, Encoding::Utf16, &analyze)
         else {
             panic!("no fix-all action");
         };
@@ -350,29 +357,27 @@ mod tests {
         let starts: Vec<u32> = edits.iter().map(|e| e.range.start.character).collect();
         assert_eq!(starts, vec![2, 8, 11]);
         let only_other = |_: &str| vec![finding(vec![fix(false, &[(0, 1)])])];
-        assert!(fix_all(&uri, &rope, Encoding::Utf16, &only_other).is_none());
+        assert!(fix_all(&uri, &lines, Encoding::Utf16, &only_other).is_none());
     }
 
     /// The text after the editor applies the fix-all action (back to front, through UTF-16
     /// positions, as a client does).
     fn editor_fix_all(text: &str, analyze: &dyn Fn(&str) -> Vec<Finding>) -> String {
-        let rope = Rope::from_str(text);
+        let lines = Lines::new(text, None);
         let uri: Uri = "file:///document".parse().unwrap();
         let Some(CodeActionOrCommand::CodeAction(action)) =
-            fix_all(&uri, &rope, Encoding::Utf16, analyze)
+            fix_all(&uri, &lines, Encoding::Utf16, analyze)
         else {
             return text.to_string();
         };
         let mut edits = action.edit.unwrap().changes.unwrap()[&uri].clone();
         edits.sort_by_key(|e| std::cmp::Reverse((e.range.start, e.range.end)));
-        let mut rope = rope.clone();
+        let mut text = text.to_string();
         for e in edits {
-            let span = position::to_span(&rope, e.range, Encoding::Utf16);
-            let (start, end) = (rope.byte_to_char(span.start), rope.byte_to_char(span.end));
-            rope.remove(start..end);
-            rope.insert(start, &e.new_text);
+            let span = Lines::new(&text, None).to_span(e.range, Encoding::Utf16);
+            text.replace_range(span, &e.new_text);
         }
-        rope.to_string()
+        text
     }
 
     /// Where a fix waits for a second pass (its edit touches another's), the editor gets the

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use ropey::Rope;
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticRelatedInformation, FileSystemWatcher, GlobPattern, Location, Uri,
 };
@@ -22,8 +21,9 @@ use tower_lsp_server::ls_types::{
 use super::actions;
 use super::documents::{file_path, Documents, Engine};
 use super::lock;
-use super::position::{self, Encoding};
+use super::position::{Encoding, Lines};
 use crate::analysis::crossfile::{self, CrossAnalysis, Neighbour, Related};
+use crate::analysis::guarded;
 use crate::config::Config;
 
 /// Neighbours larger than this are not read.
@@ -103,7 +103,7 @@ impl CrossFiles {
         related_support: bool,
     ) -> (Option<Vec<Diagnostic>>, Vec<PathBuf>) {
         let (cross, reads) = self
-            .read_with_neighbours(docs, uri, engine, config)
+            .read_with_neighbours(docs, uri, engine, config, encoding)
             .unwrap_or_default();
         // A document that reads other files is analysed again when they change, also when they
         // say nothing yet (a `${SMTP_PORT}` the `.env` does not set).
@@ -112,20 +112,21 @@ impl CrossFiles {
         let mut definitions = Vec::new();
         let mut own = None;
         if let (Some(cross), Some(version)) = (cross, engine.version) {
-            let ropes: Vec<Option<Rope>> = reads
+            let own_lines = engine.lines();
+            let lines: Vec<Option<Lines>> = reads
                 .iter()
-                .map(|r| r.text.as_deref().map(Rope::from_str))
+                .map(|r| r.text.as_deref().map(|text| Lines::new(text, None)))
                 .collect();
             let uris: Vec<Option<Uri>> = reads.iter().map(|r| uri_of(docs, &r.path)).collect();
             let location = |file: Option<usize>, span: &crate::vocab::Span| -> Option<Location> {
                 match file {
                     None => Some(Location {
                         uri: uri.clone(),
-                        range: position::to_range(&engine.rope, span, encoding),
+                        range: own_lines.to_range(span, encoding),
                     }),
                     Some(i) => Some(Location {
                         uri: uris.get(i)?.clone()?,
-                        range: position::to_range(ropes.get(i)?.as_ref()?, span, encoding),
+                        range: lines.get(i)?.as_ref()?.to_range(span, encoding),
                     }),
                 }
             };
@@ -156,29 +157,29 @@ impl CrossFiles {
                     .iter()
                     .zip(&related)
                     .map(|(f, related)| {
-                        let mut d = actions::diagnostic(&engine.rope, encoding, version, f);
+                        let mut d = actions::diagnostic(&own_lines, encoding, version, f);
                         d.related_information = related_info(related);
                         d
                     })
                     .collect(),
             );
             for p in &placed {
-                let (Some(read), Some(Some(rope))) = (reads.get(p.file), ropes.get(p.file)) else {
+                let (Some(read), Some(Some(lines))) = (reads.get(p.file), lines.get(p.file)) else {
                     continue;
                 };
                 let mut d =
-                    actions::diagnostic(rope, encoding, read.version.unwrap_or(0), &p.finding);
+                    actions::diagnostic(lines, encoding, read.version.unwrap_or(0), &p.finding);
                 d.related_information = related_info(&p.related);
                 placed_now.entry(read.path.clone()).or_default().push(d);
             }
             for r in &references {
-                let (Some(Some(target_uri)), Some(Some(rope))) =
-                    (uris.get(r.file), ropes.get(r.file))
+                let (Some(Some(target_uri)), Some(Some(lines))) =
+                    (uris.get(r.file), lines.get(r.file))
                 else {
                     continue;
                 };
                 // The whole line, from the variable's name.
-                let range = position::to_range(rope, &r.target, encoding);
+                let range = lines.to_range(&r.target, encoding);
                 definitions.push((
                     r.span.clone(),
                     Location {
@@ -236,6 +237,7 @@ impl CrossFiles {
         uri: &Uri,
         engine: &mut Engine,
         config: &Config,
+        encoding: Encoding,
     ) -> Option<(Option<CrossAnalysis>, Vec<Read>)> {
         let path = file_path(uri)?;
         let folder = path.parent()?.to_path_buf();
@@ -243,24 +245,22 @@ impl CrossFiles {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let source = engine.source.as_ref()?;
+        let source = engine.document.source()?;
         let (text, format) = (source.text(), source.format());
         if !crossfile::may_read_neighbours(&name, text, format) {
             return None;
         }
-        let compose =
-            super::documents::guarded(|| crossfile::Document::read(&name, text, format))??;
+        let compose = guarded(|| crossfile::Document::read(&name, text, format))??;
         let reads: Vec<Read> = compose
             .wanted()
             .into_iter()
             .map(|rel| {
                 let path = joined(&folder, &rel);
-                let (text, version) = match open_at(docs, &path) {
-                    // Lock order: this engine, then another document's text side, briefly.
-                    Some((_, entry)) => {
-                        let doc = entry.lock();
-                        (Some(position::text(&doc.rope)), Some(doc.version))
-                    }
+                // Another open document's engine is only tried (see `DocEntry::try_text`); while
+                // it stays busy, the file on disk is read.
+                let open = open_at(docs, &path).and_then(|(_, entry)| entry.try_text(encoding));
+                let (text, version) = match open {
+                    Some((text, version)) => (Some(text), Some(version)),
                     None => (
                         crate::files::read_regular_text(&path, MAX_NEIGHBOUR_BYTES).ok(),
                         None,
@@ -281,7 +281,7 @@ impl CrossFiles {
                 text: r.text.as_deref(),
             })
             .collect();
-        let cross = super::documents::guarded(|| compose.analyze(config, &neighbours)).flatten();
+        let cross = guarded(|| compose.analyze(config, &neighbours)).flatten();
         Some((cross, reads))
     }
 

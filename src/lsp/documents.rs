@@ -1,76 +1,51 @@
 //! Open documents, in two halves so that analysis never holds up an edit:
 //!
-//! - [`Document`], the text side: the version, a rope for position conversion and the changes not
-//!   yet analysed. Handlers change it in place before any `.await` (tower-lsp runs notifications
-//!   concurrently) and hold its lock only for that.
-//! - [`Engine`], the analysis side: the kept syntax ([`IncrementalDoc`]) and analysis, brought up to
-//!   date from the queued changes when something needs them. It is locked only on a blocking
+//! - [`Document`], the text side: the version and the changes the engine has not applied yet,
+//!   as the client sent them. Handlers change it in place before any `.await` (tower-lsp runs
+//!   notifications concurrently) and hold its lock only for that.
+//! - [`Engine`], the analysis side: the document's text — the only copy the server keeps —
+//!   with what was read from it and its analysis ([`analysis::document::Document`]), brought up
+//!   to date from the queued changes when something needs them. It is locked only on a blocking
 //!   thread (`spawn_blocking`), so a slow document occupies that thread and nothing else: other
 //!   documents, edits and requests go on.
 //!
 //! Lock order: an engine, then its document (briefly, to take the queued changes); never the
-//! other way round.
+//! other way round. Another document's engine is only ever tried, never waited for
+//! ([`DocEntry::try_text`]).
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::lock;
-use super::position::{self, Encoding};
+use super::position::{self, Encoding, Lines};
 use super::probe_command::ProbeMark;
-use crate::analysis::incremental::{IncrementalAnalysis, TextChange};
-use crate::analysis::syntax::detect_format;
+use crate::analysis::incremental::IncrementalAnalysis;
 use crate::analysis::syntax::incremental::IncrementalDoc;
-use crate::analysis::{self, endpoints, Analysis};
+use crate::analysis::{self, Analysis};
 use crate::config::Config;
 use crate::vocab::Format;
 
-/// Documents larger than this are tracked (positions, edits) but not analysed.
-pub const MAX_ANALYZED_BYTES: usize = 32 * 1024 * 1024;
-/// Content-based format detection is retried on edits only while a document is this small.
-const REDETECT_BELOW_BYTES: usize = 64 * 1024;
-/// Edits longer than this (either side) are not handed to the incremental analysis (it would
-/// analyse the whole document anyway; copying the text out is not worth it).
-const MAX_TRACKED_EDIT: usize = 4 * 1024;
-/// More queued edits than this are not applied one by one: the engine reads the text again once
-/// (5,000 unawaited keystrokes cost one read, not 5,000 re-reads).
+/// More queued changes than this are applied on a rope and the result read once (5,000
+/// unawaited keystrokes cost one read, not 5,000 re-reads).
 const MAX_QUEUED_EDITS: usize = 64;
-
-/// The text changes since the last analysis.
-enum Pending {
-    Clean,
-    /// Exactly one change: the incremental analysis may re-check only what it touched.
-    One(TextChange),
-    /// Several changes, a replaced document, a new format: analyse everything.
-    Many,
-}
-
-/// One text change in byte offsets of the text before it.
-struct Edit {
-    start: usize,
-    end: usize,
-    text: String,
-}
-
-/// Changes the engine has not applied yet.
-enum Queued {
-    /// These edits, in order (possibly none).
-    Edits(Vec<Edit>),
-    /// Read the whole text again (a full replacement, or too many edits).
-    Whole,
-}
+/// Past this many queued changes, or this many bytes of them, the server catches the engine up
+/// without waiting for the document to be quiet (a client that never pauses does not grow the
+/// queue without end).
+pub const CATCH_UP_AFTER_EDITS: usize = 4096;
+pub const CATCH_UP_AFTER_BYTES: usize = 16 * 1024 * 1024;
 
 /// The text side of one open document.
 pub struct Document {
     pub version: i32,
-    pub rope: Rope,
-    queued: Queued,
+    /// Changes not yet applied, in order; a full replacement drops those before it.
+    queued: Vec<TextDocumentContentChangeEvent>,
+    queued_bytes: usize,
     /// Set by `didClose`: pending publishes for it are dropped.
     pub closed: bool,
     /// Diagnostics should be (re)published.
@@ -96,56 +71,31 @@ impl Document {
         self.opened = true;
     }
 
-    /// Applies one `didChange`'s content changes, in order, to the text; the engine catches up
-    /// later.
-    pub fn apply_changes(
-        &mut self,
-        version: i32,
-        changes: Vec<TextDocumentContentChangeEvent>,
-        encoding: Encoding,
-    ) {
+    /// Queues one `didChange`'s content changes; the engine applies them later.
+    pub fn apply_changes(&mut self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
         self.version = version;
         for change in changes {
-            match change.range {
-                None => {
-                    self.rope = Rope::from_str(&change.text);
-                    self.queued = Queued::Whole;
-                }
-                Some(range) => {
-                    let span = position::to_span(&self.rope, range, encoding);
-                    let start_char = self.rope.byte_to_char(span.start);
-                    let end_char = self.rope.byte_to_char(span.end);
-                    self.rope.remove(start_char..end_char);
-                    self.rope.insert(start_char, &change.text);
-                    if let Queued::Edits(edits) = &mut self.queued {
-                        if edits.len() < MAX_QUEUED_EDITS {
-                            edits.push(Edit {
-                                start: span.start,
-                                end: span.end,
-                                text: change.text,
-                            });
-                        } else {
-                            self.queued = Queued::Whole;
-                        }
-                    }
-                }
+            if change.range.is_none() {
+                self.queued.clear(); // the new text makes every earlier change moot
+                self.queued_bytes = 0;
             }
+            self.queued_bytes = self.queued_bytes.saturating_add(change.text.len());
+            self.queued.push(change);
         }
+    }
+
+    /// Whether the queue is long enough for the engine to take it now.
+    pub fn wants_catch_up(&self) -> bool {
+        self.queued.len() > CATCH_UP_AFTER_EDITS || self.queued_bytes > CATCH_UP_AFTER_BYTES
     }
 }
 
 /// The analysis side of one open document.
 pub struct Engine {
-    file_name: String,
-    language_id: String,
     /// The version the engine holds (`None` before the first catch-up).
     pub version: Option<i32>,
-    /// The text of `version`, for positions.
-    pub rope: Rope,
-    /// `None` when the document is not a format mailport reads (or is too large).
-    pub source: Option<IncrementalDoc>,
-    /// Findings and endpoints kept between edits.
-    pub analyzer: Analyzer,
+    /// The text of `version` and its analysis.
+    pub document: analysis::document::Document,
     /// Results of "test connection" shown until the endpoint's text changes.
     pub probe_marks: Vec<ProbeMark>,
     /// Whether the document's URI holds a test hold's marker (see [`hold_analyses`]).
@@ -153,183 +103,90 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn read_source(&self, text: String) -> Option<IncrementalDoc> {
-        if text.len() > MAX_ANALYZED_BYTES {
-            return None;
-        }
-        let format = detect_format(&self.file_name, Some(&self.language_id), &text)?;
-        // The server keeps only what analysis can read: a 50,000-line file stays small.
-        guarded(|| IncrementalDoc::keeping(format, text, endpoints::MEMBERS))
-    }
-
     pub fn format(&self) -> Option<Format> {
-        self.source.as_ref().map(|s| s.format())
+        self.document.format()
     }
 
-    /// Applies changes taken from the document; `rope` is the document's text after them.
-    fn catch_up(&mut self, queued: Queued, version: i32, rope: Rope) {
-        match queued {
-            Queued::Edits(edits) if self.version.is_some() => {
-                for edit in edits {
-                    if self.replace(edit.start, edit.end, &edit.text, &rope) {
-                        break; // read again from the final text: the rest is in it
+    /// The text's lines, for converting positions.
+    pub fn lines(&self) -> Lines<'_> {
+        Lines::new(self.document.text(), self.document.line_starts())
+    }
+
+    /// Applies changes taken from the text side, in order.
+    fn catch_up(
+        &mut self,
+        mut changes: Vec<TextDocumentContentChangeEvent>,
+        version: i32,
+        encoding: Encoding,
+    ) {
+        if changes.len() > MAX_QUEUED_EDITS {
+            // Each applied to the text would copy it; on a rope each is a look-up.
+            let mut rope = Rope::from_str(self.document.text());
+            for change in changes.drain(..) {
+                match change.range {
+                    None => rope = Rope::from_str(&change.text),
+                    Some(range) => {
+                        let span = position::rope::to_span(&rope, range, encoding);
+                        let start = rope.byte_to_char(span.start);
+                        rope.remove(start..rope.byte_to_char(span.end));
+                        rope.insert(start, &change.text);
                     }
                 }
             }
-            Queued::Edits(_) | Queued::Whole => {
-                self.source = self.read_source(position::text(&rope));
-                self.analyzer.pending = Pending::Many;
+            self.document.replace(position::rope::text(&rope));
+        }
+        for change in changes {
+            match change.range {
+                None => self.document.replace(change.text),
+                Some(range) => {
+                    let span = self.lines().to_span(range, encoding);
+                    self.document.edit(span.start, span.end, &change.text);
+                }
             }
         }
-        if self.source.is_none() && rope.len_bytes() < REDETECT_BELOW_BYTES {
-            self.source = self.read_source(position::text(&rope));
-            self.analyzer.pending = Pending::Many;
-        }
-        self.rope = rope;
         self.version = Some(version);
     }
 
-    /// Replaces bytes `start..end` of the kept text; `rope` is the final text, to start again
-    /// from when the kept state cannot be trusted. True when it did that.
-    fn replace(&mut self, start: usize, end: usize, new_text: &str, rope: &Rope) -> bool {
-        let Some(source) = &mut self.source else {
-            return false; // nothing kept: read again from the final text when the format is known
-        };
-        let old_text = source.text().get(start..end);
-        self.analyzer.pending = match (&self.analyzer.pending, old_text) {
-            (Pending::Clean, Some(old_text))
-                if end - start <= MAX_TRACKED_EDIT && new_text.len() <= MAX_TRACKED_EDIT =>
-            {
-                Pending::One(TextChange {
-                    start,
-                    old_end: end,
-                    new_end: start + new_text.len(),
-                    old_text: old_text.to_string(),
-                    new_text: new_text.to_string(),
-                })
-            }
-            _ => Pending::Many,
-        };
-        let edited = guarded(|| source.edit(start, end, new_text));
-        let too_large = source.text().len() > MAX_ANALYZED_BYTES;
-        if edited.is_none() || too_large {
-            // the incremental state may be half-updated: start again from the text
-            self.source = None;
-            self.analyzer.pending = Pending::Many;
-            if rope.len_bytes() <= MAX_ANALYZED_BYTES {
-                self.source = self.read_source(position::text(rope));
-            }
-            return true;
+    /// Brings the analysis of the held version up to date under `config`.
+    fn bring_up_to_date(&mut self, config: &Config, config_epoch: u64) {
+        if self.held && !self.document.is_analysed(config_epoch) {
+            wait_while_held();
         }
-        false
+        self.document.bring_up_to_date(config, config_epoch);
     }
 
     /// The analysis of the held version under `config`. `None` for documents mailport does not
     /// read.
     pub fn analysis(&mut self, config: &Config, config_epoch: u64) -> Option<&Analysis> {
-        let source = self.source.as_ref()?;
-        let version = self.version?;
-        if self.held && !self.analyzer.is_current(version, config_epoch) {
-            wait_while_held();
-        }
-        Some(self.analyzer.get(source, version, config, config_epoch))
+        self.bring_up_to_date(config, config_epoch);
+        self.document.source()?;
+        Some(self.document.last().0)
     }
 
     /// The pieces an analysis is read with, borrowed at once.
-    pub fn parts(
-        &mut self,
-        config: &Config,
-        config_epoch: u64,
-    ) -> Option<(&Rope, &IncrementalDoc, &Analysis, &mut Vec<ProbeMark>, i32)> {
-        let version = self.version?;
-        if self.held && !self.analyzer.is_current(version, config_epoch) {
-            wait_while_held();
-        }
-        let source = self.source.as_ref()?;
-        let analysis = self.analyzer.get(source, version, config, config_epoch);
-        Some((&self.rope, source, analysis, &mut self.probe_marks, version))
+    pub fn parts(&mut self, config: &Config, config_epoch: u64) -> Option<Parts<'_>> {
+        self.version?;
+        self.bring_up_to_date(config, config_epoch);
+        let source = self.document.source()?;
+        let (analysis, kept) = self.document.last();
+        Some(Parts {
+            lines: Lines::new(source.text(), Some(source.line_starts())),
+            source,
+            analysis,
+            kept,
+            probe_marks: &mut self.probe_marks,
+        })
     }
 }
 
-/// A document's analysis, kept between edits and computed at most once per version and
-/// configuration.
-pub struct Analyzer {
-    incremental: IncrementalAnalysis,
-    /// The edits since `incremental` last analysed.
-    pending: Pending,
-    /// Used instead of `incremental` after it panicked (last line of defence).
-    fallback: Option<Analysis>,
-    /// (document version, configuration epoch) of the analysis held.
-    current: Option<(i32, u64)>,
-}
-
-impl Analyzer {
-    fn new() -> Analyzer {
-        Analyzer {
-            incremental: IncrementalAnalysis::new(),
-            pending: Pending::Many,
-            fallback: None,
-            current: None,
-        }
-    }
-
-    fn is_current(&self, version: i32, config_epoch: u64) -> bool {
-        self.current == Some((version, config_epoch))
-    }
-
-    pub fn get(
-        &mut self,
-        source: &IncrementalDoc,
-        version: i32,
-        config: &Config,
-        config_epoch: u64,
-    ) -> &Analysis {
-        if self.current != Some((version, config_epoch)) {
-            let change = match &self.pending {
-                Pending::One(change) => Some(change),
-                Pending::Clean | Pending::Many => None,
-            };
-            let incremental = &mut self.incremental;
-            let analysed = guarded(|| {
-                incremental.analyze(
-                    source.text(),
-                    source.format(),
-                    source.parsed(),
-                    config,
-                    change,
-                );
-            });
-            self.fallback = match analysed {
-                Some(()) => None,
-                None => {
-                    // the kept state may be half-updated: forget it, read everything once more
-                    self.incremental = IncrementalAnalysis::new();
-                    Some(
-                        guarded(|| {
-                            analysis::analyze_parsed(
-                                source.text(),
-                                source.format(),
-                                source.parsed(),
-                                config,
-                            )
-                        })
-                        .unwrap_or_default(),
-                    )
-                }
-            };
-            self.pending = Pending::Clean;
-            self.current = Some((version, config_epoch));
-        }
-        self.last().0
-    }
-
-    /// The last analysis, and the state kept between edits that gave it (none after a fallback).
-    pub fn last(&self) -> (&Analysis, Option<&IncrementalAnalysis>) {
-        match &self.fallback {
-            Some(analysis) => (analysis, None),
-            None => (self.incremental.last(), Some(&self.incremental)),
-        }
-    }
+/// A read document's analysis and what it is read with (see [`Engine::parts`]).
+pub struct Parts<'e> {
+    pub lines: Lines<'e>,
+    pub source: &'e IncrementalDoc,
+    pub analysis: &'e Analysis,
+    /// The state kept between edits that gave `analysis` (none after a fallback).
+    pub kept: Option<&'e IncrementalAnalysis>,
+    pub probe_marks: &'e mut Vec<ProbeMark>,
 }
 
 /// The local path of a `file:` URI (other schemes — `untitled:` buffers — have none).
@@ -342,12 +199,6 @@ pub fn file_path(uri: &Uri) -> Option<PathBuf> {
         return None;
     }
     uri.to_file_path().map(|p| p.into_owned())
-}
-
-/// Runs analysis code with a last line of defence: a panic becomes `None` instead of killing the
-/// server (analysis is meant never to panic; this is not a design tool).
-pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
 /// An open document: its text side, its analysis side, and the gate its publishes go through
@@ -376,13 +227,19 @@ impl DocEntry {
                 .unwrap_or_default()
                 .to_string(),
         };
-        let rope = Rope::from_str(&text);
+        let document =
+            analysis::document::Document::new(&file_name, Some(&language_id), String::new());
+        let opened = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text,
+        };
         DocEntry {
             path: path.clone(),
             doc: Mutex::new(Document {
                 version,
-                rope: rope.clone(),
-                queued: Queued::Whole,
+                queued_bytes: opened.text.len(),
+                queued: vec![opened],
                 closed: false,
                 publish_wanted: false,
                 publisher_running: false,
@@ -390,12 +247,8 @@ impl DocEntry {
                 opened: false,
             }),
             engine: Mutex::new(Engine {
-                file_name,
-                language_id,
                 version: None,
-                rope,
-                source: None,
-                analyzer: Analyzer::new(),
+                document,
                 probe_marks: Vec::new(),
                 held: is_held(uri),
             }),
@@ -410,21 +263,45 @@ impl DocEntry {
 
     /// The analysis side, caught up with every change queued so far. Blocks while another
     /// thread analyses this document: call it on a blocking thread only.
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
+    pub fn engine(&self, encoding: Encoding) -> MutexGuard<'_, Engine> {
         let mut engine = lock(&self.engine);
-        let (queued, version, rope) = {
-            let mut doc = self.lock();
-            let queued = std::mem::replace(&mut doc.queued, Queued::Edits(Vec::new()));
-            (queued, doc.version, doc.rope.clone())
-        };
-        let nothing_new = matches!(&queued, Queued::Edits(edits) if edits.is_empty())
-            && engine.version == Some(version);
-        if !nothing_new {
-            engine.catch_up(queued, version, rope);
-        }
+        self.catch_up(&mut engine, encoding);
         engine
     }
+
+    /// The newest text and its version, for another document that reads this one. That document
+    /// holds its own engine, so this one's is only tried for a moment, never waited on (two
+    /// documents reading each other would wait forever). `None`: it stayed busy.
+    pub fn try_text(&self, encoding: Encoding) -> Option<(String, i32)> {
+        for _ in 0..TRY_ENGINE_TIMES {
+            let mut engine = match self.engine.try_lock() {
+                Ok(engine) => engine,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
+            };
+            self.catch_up(&mut engine, encoding);
+            return Some((engine.document.text().to_string(), engine.version?));
+        }
+        None
+    }
+
+    fn catch_up(&self, engine: &mut Engine, encoding: Encoding) {
+        let (changes, version) = {
+            let mut doc = self.lock();
+            doc.queued_bytes = 0;
+            (std::mem::take(&mut doc.queued), doc.version)
+        };
+        if !changes.is_empty() || engine.version != Some(version) {
+            engine.catch_up(changes, version, encoding);
+        }
+    }
 }
+
+/// How many times [`DocEntry::try_text`] tries another document's engine, a millisecond apart.
+const TRY_ENGINE_TIMES: usize = 50;
 
 /// Every open document by URI.
 #[derive(Default)]

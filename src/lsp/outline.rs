@@ -1,27 +1,26 @@
 //! Inlay hints (`SMTP · implicit TLS` after a port), document symbols (one per endpoint) and
 //! completion of values and keys in LSP terms: positions for analysis's byte offsets.
 
-use ropey::Rope;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, DocumentSymbol, Documentation,
     InlayHint, InlayHintKind, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Range,
     SymbolKind, TextEdit,
 };
 
-use super::position::{self, Encoding};
+use super::position::{Encoding, Lines};
 use crate::analysis::complete::{Completion, CompletionKind};
 use crate::analysis::{outline, Analysis};
 
 /// The hints whose place lies in `range`.
 pub fn inlay_hints(
     analysis: &Analysis,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
     range: Range,
 ) -> Vec<InlayHint> {
     outline::inlay_hints(analysis)
         .into_iter()
-        .map(|hint| (position::to_position(rope, hint.offset, encoding), hint))
+        .map(|hint| (lines.to_position(hint.offset, encoding), hint))
         .filter(|(at, _)| range.start <= *at && *at <= range.end)
         .map(|(at, hint)| InlayHint {
             position: at,
@@ -39,7 +38,7 @@ pub fn inlay_hints(
 /// One symbol per endpoint, for the outline and "go to symbol".
 pub fn document_symbols(
     analysis: &Analysis,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
 ) -> Vec<DocumentSymbol> {
     outline::outline(analysis)
@@ -52,8 +51,8 @@ pub fn document_symbols(
                 kind: SymbolKind::OBJECT,
                 tags: None,
                 deprecated: None,
-                range: position::to_range(rope, &entry.span, encoding),
-                selection_range: position::to_range(rope, &entry.selection, encoding),
+                range: lines.to_range(&entry.span, encoding),
+                selection_range: lines.to_range(&entry.selection, encoding),
                 children: None,
             }
         })
@@ -64,11 +63,11 @@ pub fn document_symbols(
 /// replaces what was typed of it, and may bring edits elsewhere (the port its mode needs).
 pub fn completion_items(
     completions: Vec<Completion>,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
 ) -> Vec<CompletionItem> {
     let edit = |span: &std::ops::Range<usize>, new_text: String| TextEdit {
-        range: position::to_range(rope, span, encoding),
+        range: lines.to_range(span, encoding),
         new_text,
     };
     completions

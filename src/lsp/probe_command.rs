@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ropey::Rope;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{watch, Semaphore};
@@ -20,7 +19,7 @@ use tower_lsp_server::{jsonrpc, Client};
 
 use super::actions::{self, code_description, SOURCE};
 use super::lock;
-use super::position::{self, Encoding};
+use super::position::{Encoding, Lines};
 use crate::analysis::{Analysis, Endpoint};
 use crate::probe::{self, Options, ProbeFinding, Report, Target, Verdict};
 use crate::vocab::{Protocol, Security};
@@ -131,7 +130,7 @@ fn anchor_span(endpoint: &Endpoint) -> Option<crate::vocab::Span> {
 pub fn diagnostics(
     marks: &mut Vec<ProbeMark>,
     analysis: &Analysis,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -142,7 +141,7 @@ pub fn diagnostics(
         let Some(span) = anchor_span(endpoint) else {
             return false;
         };
-        let range = position::to_range(rope, &span, encoding);
+        let range = lines.to_range(&span, encoding);
         out.extend(mark.findings.iter().map(|f| diagnostic(range, f)));
         true
     });
@@ -165,7 +164,7 @@ fn diagnostic(range: Range, finding: &ProbeFinding) -> Diagnostic {
 pub fn code_lenses(
     uri: &Uri,
     analysis: &Analysis,
-    rope: &Rope,
+    lines: &Lines,
     encoding: Encoding,
 ) -> Vec<CodeLens> {
     analysis
@@ -174,7 +173,7 @@ pub fn code_lenses(
         .filter_map(|endpoint| {
             let target = target_of(endpoint)?;
             let first = spans_of(endpoint).map(|s| s.start).min()?;
-            let at = position::to_position(rope, first, encoding);
+            let at = lines.to_position(first, encoding);
             let line_start = Position::new(at.line, 0);
             Some(CodeLens {
                 range: Range::new(line_start, line_start),

@@ -15,14 +15,15 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND};
 use super::crossfile::{self, CrossFiles};
-use super::documents::{file_path, guarded, DocEntry, Documents, Engine};
+use super::documents::{file_path, DocEntry, Documents, Engine, Parts};
 use super::lock;
 use super::outline;
-use super::position::{self, Encoding};
+use super::position::Encoding;
 use super::probe_command::{self, Probes, Request, COMMAND};
 use super::settings::{CheckedSettings, Root, SettingsState};
 use super::workspace::{self, Caps, Host, Workspace};
 use crate::analysis;
+use crate::analysis::guarded;
 use crate::config::{self, Config};
 use crate::probe::{Report, Target};
 
@@ -171,7 +172,7 @@ impl Inner {
         let encoding = self.encoding();
         tokio::task::spawn_blocking(move || {
             let started = CpuClock::start();
-            let mut engine = entry.engine();
+            let mut engine = entry.engine(encoding);
             let out = f(&mut engine, &config, epoch, encoding);
             (out, started.elapsed())
         })
@@ -307,7 +308,7 @@ impl Inner {
     async fn target_at(&self, uri: &Uri, position: Position) -> Option<Target> {
         let entry = self.docs.get(uri)?;
         self.on_engine(entry, move |engine, config, epoch, encoding| {
-            let offset = position::to_byte(&engine.rope, position, encoding);
+            let offset = engine.lines().to_byte(position, encoding);
             let analysis = engine.analysis(config, epoch)?;
             probe_command::target_near(analysis, offset)
         })
@@ -486,23 +487,24 @@ fn diagnostics(
 ) -> Option<(i32, Vec<Diagnostic>)> {
     let version = engine.version?;
     let started = timing().then(std::time::Instant::now);
-    let Some((rope, _, analysis, probe_marks, _)) = engine.parts(config, epoch) else {
+    let Some(parts) = engine.parts(config, epoch) else {
         return Some((version, Vec::new()));
     };
+    let (lines, analysis, probe_marks) = (parts.lines, parts.analysis, parts.probe_marks);
     let analysed = timing().then(std::time::Instant::now);
     // `own`: the findings read together with other files (`crossfile`).
     let mut out: Vec<Diagnostic> = own.unwrap_or_else(|| {
         analysis
             .findings
             .iter()
-            .map(|f| actions::diagnostic(rope, encoding, version, f))
+            .map(|f| actions::diagnostic(&lines, encoding, version, f))
             .collect()
     });
     if !probe_marks.is_empty() {
         out.extend(probe_command::diagnostics(
             probe_marks,
             analysis,
-            rope,
+            &lines,
             encoding,
         ));
     }
@@ -734,9 +736,16 @@ impl LanguageServer for Backend {
             return; // a change for a document that is not open: nothing to apply it to
         };
         let started = timing().then(std::time::Instant::now);
-        entry
-            .lock()
-            .apply_changes(version, params.content_changes, self.inner.encoding());
+        let catch_up = {
+            let mut doc = entry.lock();
+            doc.apply_changes(version, params.content_changes);
+            doc.wants_catch_up()
+        };
+        if catch_up {
+            // a client that never pauses: take the queue now rather than let it grow
+            let (entry, encoding) = (entry.clone(), self.inner.encoding());
+            tokio::task::spawn_blocking(move || drop(entry.engine(encoding)));
+        }
         if let Some(started) = started {
             eprintln!(
                 "mailport lsp timing: v{version} edit applied to the text in {:?}",
@@ -831,7 +840,7 @@ impl LanguageServer for Backend {
         let offset = self
             .inner
             .on_engine(entry, move |engine, _, _, encoding| {
-                position::to_byte(&engine.rope, at.position, encoding)
+                engine.lines().to_byte(at.position, encoding)
             })
             .await;
         let found = offset.and_then(|offset| self.inner.cross.definition(&uri, offset));
@@ -847,8 +856,13 @@ impl LanguageServer for Backend {
         let found = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                let offset = position::to_byte(&engine.rope, at.position, encoding);
-                let (rope, source, analysis, _, _) = engine.parts(config, epoch)?;
+                let offset = engine.lines().to_byte(at.position, encoding);
+                let Parts {
+                    lines,
+                    source,
+                    analysis,
+                    ..
+                } = engine.parts(config, epoch)?;
                 let found = guarded(|| {
                     analysis::hover::hover(
                         source.text(),
@@ -868,7 +882,7 @@ impl LanguageServer for Backend {
                         },
                         value: found.markdown,
                     }),
-                    range: Some(position::to_range(rope, &found.span, encoding)),
+                    range: Some(lines.to_range(&found.span, encoding)),
                 })
             })
             .await
@@ -891,7 +905,7 @@ impl LanguageServer for Backend {
                     if let Some(version) = engine.version {
                         actions.extend(actions::quick_fixes(
                             &uri,
-                            &engine.rope,
+                            &engine.lines(),
                             encoding,
                             version,
                             engine.format(),
@@ -900,7 +914,7 @@ impl LanguageServer for Backend {
                     }
                 }
                 if actions::wanted(only, FIX_ALL_KIND) {
-                    if let Some((rope, source, _, _, _)) = engine.parts(config, epoch) {
+                    if let Some(Parts { lines, source, .. }) = engine.parts(config, epoch) {
                         let format = source.format();
                         // Each pass is a fresh analysis, guarded like every other one.
                         let analyze = |text: &str| {
@@ -909,7 +923,7 @@ impl LanguageServer for Backend {
                             })
                             .unwrap_or_default()
                         };
-                        actions.extend(actions::fix_all(&uri, rope, encoding, &analyze));
+                        actions.extend(actions::fix_all(&uri, &lines, encoding, &analyze));
                     }
                 }
                 actions
@@ -930,8 +944,13 @@ impl LanguageServer for Backend {
         let lenses = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
-                Some(probe_command::code_lenses(&uri, analysis, rope, encoding))
+                let parts = engine.parts(config, epoch)?;
+                Some(probe_command::code_lenses(
+                    &uri,
+                    parts.analysis,
+                    &parts.lines,
+                    encoding,
+                ))
             })
             .await
             .flatten();
@@ -949,8 +968,13 @@ impl LanguageServer for Backend {
         let hints = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
-                Some(outline::inlay_hints(analysis, rope, encoding, range))
+                let parts = engine.parts(config, epoch)?;
+                Some(outline::inlay_hints(
+                    parts.analysis,
+                    &parts.lines,
+                    encoding,
+                    range,
+                ))
             })
             .await
             .flatten();
@@ -965,10 +989,14 @@ impl LanguageServer for Backend {
         let items = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                engine.parts(config, epoch)?; // brings the analysis up to date
-                let (rope, source) = (&engine.rope, engine.source.as_ref()?);
-                let (analysis, kept) = engine.analyzer.last();
-                let offset = position::to_byte(rope, at.position, encoding);
+                let Parts {
+                    lines,
+                    source,
+                    analysis,
+                    kept,
+                    ..
+                } = engine.parts(config, epoch)?;
+                let offset = lines.to_byte(at.position, encoding);
                 let completions = analysis::complete::complete(
                     source.text(),
                     source.format(),
@@ -978,7 +1006,7 @@ impl LanguageServer for Backend {
                     kept,
                     offset,
                 );
-                Some(outline::completion_items(completions, rope, encoding))
+                Some(outline::completion_items(completions, &lines, encoding))
             })
             .await
             .flatten();
@@ -997,8 +1025,12 @@ impl LanguageServer for Backend {
         let symbols = self
             .inner
             .on_engine(entry, move |engine, config, epoch, encoding| {
-                let (rope, _, analysis, _, _) = engine.parts(config, epoch)?;
-                Some(outline::document_symbols(analysis, rope, encoding))
+                let parts = engine.parts(config, epoch)?;
+                Some(outline::document_symbols(
+                    parts.analysis,
+                    &parts.lines,
+                    encoding,
+                ))
             })
             .await
             .flatten();

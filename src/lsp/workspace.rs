@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ropey::Rope;
 use tokio::sync::watch;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
@@ -28,7 +27,7 @@ use tower_lsp_server::Client;
 use super::actions;
 use super::documents::{file_path, Documents};
 use super::lock;
-use super::position::Encoding;
+use super::position::{Encoding, Lines};
 use super::settings::{SettingsState, WorkspaceSettings};
 use crate::analysis;
 use crate::config::Config;
@@ -229,15 +228,15 @@ fn disk_diagnostics(
     if !analysis::prefilter::could_hold_mail(format, &text) {
         return Some(Vec::new());
     }
-    let findings = super::documents::guarded(|| analysis::analyze(&text, format, config).findings)?;
+    let findings = analysis::guarded(|| analysis::analyze(&text, format, config).findings)?;
     if findings.is_empty() {
         return Some(Vec::new());
     }
-    let rope = Rope::from_str(&text);
+    let lines = Lines::new(&text, None);
     Some(
         findings
             .iter()
-            .map(|f| actions::diagnostic(&rope, encoding, 0, f))
+            .map(|f| actions::diagnostic(&lines, encoding, 0, f))
             .collect(),
     )
 }

@@ -472,10 +472,16 @@ mod tests {
                 .unwrap()
                 .join()
                 .unwrap_or_else(|_| panic!("{format:?}: the reader overflowed a 1 MiB stack"));
+            // tree-sitter-xml flattens deep nesting into one shallow ERROR node, slowly (0.67 s
+            // in a debug build): whether the parse ends inside its time budget decides whether a
+            // limit error appears, so for XML only the stack is checked (a timed test would be
+            // flaky).
             assert!(
-                read.errors
-                    .iter()
-                    .any(|e| e.message.ends_with("the rest of the file is not checked")),
+                format == Format::Xml
+                    || read
+                        .errors
+                        .iter()
+                        .any(|e| e.message.ends_with("the rest of the file is not checked")),
                 "{format:?}: {:?}",
                 read.errors
             );

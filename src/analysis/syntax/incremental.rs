@@ -19,6 +19,24 @@ pub struct Keep {
     pub key: fn(Format, &str) -> bool,
 }
 
+/// `start..end` clamped to `text` and widened to char boundaries: the bytes an edit there
+/// replaces.
+pub fn clamped(text: &str, start: usize, end: usize) -> Span {
+    let len = text.len();
+    let mut start = start.min(len);
+    let mut end = end.clamp(start, len);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// An edit whose text is in place and whose reading is still to do.
+pub struct Spliced(InputEdit);
+
 /// One open document's text and what was read from it.
 pub struct IncrementalDoc {
     format: Format,
@@ -65,6 +83,35 @@ impl IncrementalDoc {
         doc
     }
 
+    /// A document that is not read yet: [`IncrementalDoc::read_all`] reads it. Making one cannot
+    /// fail, so a caller that guards the read against a panic still has the text afterwards.
+    pub fn unread(format: Format, text: String, keep: Keep) -> IncrementalDoc {
+        IncrementalDoc {
+            format,
+            keeper: Keeper {
+                format,
+                keep: Some(keep),
+                names: HashSet::new(),
+                shapes: HashSet::new(),
+            },
+            line_starts: line_starts(&text),
+            text,
+            parsed: Parsed::default(),
+            yaml: None,
+            chunked: None,
+        }
+    }
+
+    /// The text, given back (what was read from it goes).
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
+    /// Byte offset of the start of every line, counting `\n` alone.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     pub fn format(&self) -> Format {
         self.format
     }
@@ -80,15 +127,15 @@ impl IncrementalDoc {
     /// Replaces the bytes `start..old_end` with `new_text`. Offsets are clamped to the text and to
     /// character boundaries. Only what the edit touched is read again.
     pub fn edit(&mut self, start: usize, old_end: usize, new_text: &str) {
-        let len = self.text.len();
-        let mut start = start.min(len);
-        let mut end = old_end.clamp(start, len);
-        while !self.text.is_char_boundary(start) {
-            start -= 1;
-        }
-        while !self.text.is_char_boundary(end) {
-            end += 1;
-        }
+        let spliced = self.splice(start, old_end, new_text);
+        self.read_again(spliced);
+    }
+
+    /// The first half of [`IncrementalDoc::edit`]: changes the text and its line starts only
+    /// (string operations on clamped offsets, which cannot fail). The text is right from here on,
+    /// whatever becomes of [`IncrementalDoc::read_again`].
+    pub fn splice(&mut self, start: usize, old_end: usize, new_text: &str) -> Spliced {
+        let Span { start, end } = clamped(&self.text, start, old_end);
         let start_point = self.point(start);
         let old_end_point = self.point(end);
         self.text.replace_range(start..end, new_text);
@@ -102,6 +149,12 @@ impl IncrementalDoc {
             old_end_position: old_end_point,
             new_end_position: self.point(new_end),
         };
+        Spliced(edit)
+    }
+
+    /// The second half of [`IncrementalDoc::edit`]: reads again what the splice touched.
+    pub fn read_again(&mut self, Spliced(edit): Spliced) {
+        let (start, end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
         if let Some(chunked) = &mut self.chunked {
             let edited = chunked.edit(
                 &self.text,
@@ -141,7 +194,7 @@ impl IncrementalDoc {
     }
 
     /// Reads the whole text (first read, or when an incremental step cannot be trusted).
-    fn read_all(&mut self) {
+    pub fn read_all(&mut self) {
         // Everything is read again: names of settings that are gone go too.
         self.keeper.names.clear();
         self.keeper.shapes.clear();
