@@ -605,6 +605,13 @@ fn vaultwarden_generations() {
             4:27 warning MP008 certificate checking is switched off (SMTP_ACCEPT_INVALID_CERTS=true) for relay.example.net: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
         "#]],
     );
+    // An old `.env` that names no other Vaultwarden key than its admin token.
+    check(
+        "DOMAIN=https://vault.example.com\nADMIN_TOKEN=\nSMTP_HOST=smtp.example.com\nSMTP_PORT=587\nSMTP_SSL=true\nSMTP_USERNAME=vault@example.com\nSMTP_PASSWORD=secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
     // Without Vaultwarden's own keys, `SMTP_SSL=true` is read the common way: implicit TLS.
     check(
         "SMTP_HOST=smtp.example.com\nSMTP_PORT=465\nSMTP_SSL=true\nSMTP_USER=app\nSMTP_PASSWORD=secret\n",

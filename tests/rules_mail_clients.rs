@@ -308,6 +308,16 @@ User me
 Pass secret
 SSLType None
 
+IMAPAccount isync-1-1
+Host imap.gmail.com
+Port 993
+UseIMAPS yes
+
+IMAPAccount isync-1-1-starttls
+Host mail.example.net
+Port 993
+UseIMAPS no
+
 MaildirStore work-local
 Path ~/Mail/work/
 Inbox ~/Mail/work/INBOX
@@ -324,6 +334,9 @@ Inbox ~/Mail/work/INBOX
                 | SSLType IMAPS
               fix: Require STARTTLS (SSLType=STARTTLS)
                 | SSLType STARTTLS
+            34:6 error MP003 port 993 starts with TLS (implicit TLS), but UseIMAPS=no means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 993, or port 143 for STARTTLS.
+              fix*: Use implicit TLS (UseIMAPS=yes)
+              fix: Use port 143 (STARTTLS)
         "#]],
     );
 }

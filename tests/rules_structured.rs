@@ -636,7 +636,9 @@ fn himalaya_generations() {
         "[work]\nemail = \"me@example.org\"\nimap-host = \"imap.example.org\"\nimap-port = 993\nimap-login = \"me\"\nimap-passwd-cmd = \"pass mail\"\nsmtp-host = \"smtp.example.org\"\nsmtp-port = 465\nsmtp-starttls = true\nsmtp-login = \"me\"\nsmtp-passwd-cmd = \"pass mail\"\n",
         expect![[r#"
             8:13 error MP003 port 465 starts with TLS (implicit TLS), but smtp-starttls=true means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
-              fix*: Use port 587 (STARTTLS)
+              fix*: Use implicit TLS (smtp-starttls=false)
+                | smtp-starttls = false
+              fix: Use port 587 (STARTTLS)
                 | smtp-port = 587
         "#]],
     );
@@ -645,6 +647,22 @@ fn himalaya_generations() {
         "[icloud]\nsmtp-host = \"smtp.mail.me.com\"\nsmtp-port = 587\nsmtp-starttls = true\nsmtp-login = \"me@icloud.com\"\nimap-host = \"imap.mail.me.com\"\nimap-port = 993\nimap-login = \"me@icloud.com\"\n",
         expect![[r#"
             clean
+        "#]],
+    );
+    // A fix changes the generation's own `smtp-starttls` (not a second key beside it) and writes
+    // TOML booleans as the file does.
+    check(
+        "config.toml",
+        "[live]\nsmtp-host = \"smtp-mail.outlook.com\"\nsmtp-port = 465\nsmtp-login = \"me@live.com\"\nsmtp-ssl = true\nsmtp-starttls = false\n\n[other]\nsmtp-host = \"smtp-mail.outlook.com\"\nsmtp-port = 465\nsmtp-login = \"me@live.com\"\nsmtp-ssl = true\n",
+        expect![[r#"
+            3:13 error MP007 Outlook.com / Hotmail (Microsoft consumer) does not offer SMTP on smtp-mail.outlook.com:465: it documents only 587 (STARTTLS).
+              fix*: Use port 587 with STARTTLS (smtp-starttls=true)
+                | smtp-port = 587
+                | smtp-starttls = true
+            10:13 error MP007 Outlook.com / Hotmail (Microsoft consumer) does not offer SMTP on smtp-mail.outlook.com:465: it documents only 587 (STARTTLS).
+              fix*: Use port 587 with STARTTLS (starttls=true)
+                | smtp-port = 587
+                | smtp-starttls = true
         "#]],
     );
     check(

@@ -207,6 +207,10 @@ fn write_mode(
                     ));
                 }
             }
+            None if w
+                .unless_present
+                .iter()
+                .any(|k| find_key(doc, e, profile.flat, k).is_some()) => {}
             None if w.insert || overrides_shared(doc, e, profile, &w.key, &w.value) => {
                 let edit = insert_key(doc, e, profile, &w.key, &w.value)?;
                 let label = if w.value.is_empty() {
@@ -272,8 +276,9 @@ fn find_key_among(
                     .to_ascii_lowercase()
                     .ends_with(&key.to_ascii_lowercase())
             {
+                // `_` in variables, `-` in himalaya's `smtp-starttls`.
                 let cut = last.len() - key.len();
-                if last[..cut].ends_with('_') {
+                if last[..cut].ends_with(['_', '-']) {
                     return true;
                 }
             }
@@ -383,11 +388,20 @@ pub(crate) fn new_entry(
     // Environment names in YAML/JSON/TOML hold strings; in program source (`EMAIL_USE_SSL = True`)
     // they are variables with typed values.
     let source_code = formats::spec(doc.format).program;
+    // A flat profile whose endpoint writes a boolean as one (`smtp-ssl = true`) reads typed
+    // values.
+    let typed_like = e
+        .settings
+        .iter()
+        .any(|&si| doc.settings[si].kind == ValueKind::Bool);
     let value_text = literal(
         doc.format,
         value,
         style.env_in_string
-            || (profile.flat && formats::spec(doc.format).typed_values && !source_code),
+            || (profile.flat
+                && formats::spec(doc.format).typed_values
+                && !source_code
+                && !typed_like),
         quoted_like,
         like,
     );

@@ -172,6 +172,11 @@ pub struct WriteKey {
     /// Insert the key when the document lacks it (otherwise only an existing key is changed).
     #[serde(default)]
     pub insert: bool,
+    /// Not inserted when the endpoint has one of these keys: an older spelling the application
+    /// refuses beside this key (isync's `UseIMAPS` beside `SSLType`), which its own write
+    /// changes instead.
+    #[serde(default)]
+    pub unless_present: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]

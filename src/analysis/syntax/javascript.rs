@@ -12,6 +12,8 @@
 //! `process.env.X`, `env('X')`, identifiers and other calls give a reference `${X}`; other
 //! expressions (ternaries, arithmetic) are skipped.
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use super::named_children;
@@ -29,6 +31,7 @@ pub fn parse(text: &str) -> Parsed {
             let mut reader = Reader {
                 text,
                 out: Vec::new(),
+                objects_at: HashMap::new(),
             };
             reader.visit(root, &mut Vec::new());
             reader.out
@@ -39,6 +42,8 @@ pub fn parse(text: &str) -> Parsed {
 struct Reader<'a> {
     text: &'a str,
     out: Vec<Setting>,
+    /// How many outermost object literals were read at each path so far.
+    objects_at: HashMap<Vec<String>, usize>,
 }
 
 /// The nodes above the one being read, outermost first, each with the position among its named
@@ -63,7 +68,15 @@ impl<'a> Reader<'a> {
 
     fn visit<'t>(&mut self, node: Node<'t>, ancestors: &mut Ancestors<'t>) {
         if node.kind() == "object" && !is_nested(ancestors) {
-            let path = self.context(ancestors);
+            let mut path = self.context(ancestors);
+            // Another object literal where an earlier one was (a `transporter` in each of two
+            // functions) is another value, not a later spelling of the same one: `#1`, `#2` …
+            // in front keep its settings apart.
+            let earlier = self.objects_at.entry(path.clone()).or_insert(0);
+            if *earlier > 0 {
+                path.insert(0, format!("#{earlier}"));
+            }
+            *earlier += 1;
             self.object(node, &path);
         }
         if node.kind() == "call_expression" {
@@ -455,6 +468,9 @@ const transporter = nodemailer.createTransport({
 app.listen(PORT, () => console.log(`listening on ${PORT}`));
 module.exports = { transporter, retries: [{ delay: 100 }, { delay: -1 }] };
 const alerts = nodemailer.createTransport("smtps://alerts%40example.com:pw@smtp.example.com");
+function backup() {
+  const transporter = nodemailer.createTransport({ host: "smtp.example.org", port: 587 });
+}
 "#;
         expect![[r#"
             db › host = "db" (Quoted, line 6)
@@ -472,6 +488,8 @@ const alerts = nodemailer.createTransport("smtps://alerts%40example.com:pw@smtp.
             retries › #0 › delay = "100" (Number, line 21)
             retries › #1 › delay = "-1" (Number, line 21)
             alerts › createTransport › url = "smtps://alerts%40example.com:pw@smtp.example.com" (Quoted, line 22)
+            #1 › transporter › createTransport › host = "smtp.example.org" (Quoted, line 24)
+            #1 › transporter › createTransport › port = "587" (Number, line 24)
         "#]]
         .assert_eq(&render(text, &parse(text)));
         assert_prefixes_parse(text, parse);
