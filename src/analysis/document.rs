@@ -7,11 +7,11 @@
 //! An edit that only changes one value is analysed incrementally (see [`super::incremental`]).
 
 use super::endpoints;
-use super::guarded;
 use super::incremental::{IncrementalAnalysis, TextChange};
 use super::syntax::detect_format;
 use super::syntax::incremental::{clamped, IncrementalDoc};
 use super::Analysis;
+use super::{guarded, guarded_or_reason};
 use crate::config::Config;
 use crate::vocab::Format;
 
@@ -52,6 +52,10 @@ pub struct Document {
     fallback: Option<Analysis>,
     /// The configuration epoch of the analysis held; `None` after a change of the text.
     analysed: Option<u64>,
+    /// Why the last read or analysis failed (a bug: a panic caught), while its result stands in.
+    failure: Option<String>,
+    /// The format given by the caller, when it is not to be detected.
+    given_format: Option<Format>,
 }
 
 impl Document {
@@ -66,31 +70,57 @@ impl Document {
             incremental: IncrementalAnalysis::new(),
             fallback: None,
             analysed: None,
+            failure: None,
+            given_format: None,
         };
         document.replace(text);
         document
+    }
+
+    /// A document read as `format` whatever its name and text say (the command line has
+    /// detected it already, or been told).
+    pub fn with_format(format: Format, text: String) -> Document {
+        let mut document = Document::new("", None, String::new());
+        document.given_format = Some(format);
+        document.replace(text);
+        document
+    }
+
+    /// Why the last read or analysis failed, if it did: a bug in mailport (a panic, caught), the
+    /// document then counted as unread or its findings as none. The command line reports it.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
     }
 
     /// Makes `text` the whole text, read from the start.
     pub fn replace(&mut self, text: String) {
         self.pending = Pending::Many;
         self.analysed = None;
+        self.body = Body::Plain(String::new());
         self.body = self.body_of(text);
     }
 
-    fn body_of(&self, text: String) -> Body {
+    fn body_of(&mut self, text: String) -> Body {
         if text.len() > MAX_ANALYZED_BYTES {
             return Body::Plain(text);
         }
-        let Some(format) = detect_format(&self.file_name, self.language_id.as_deref(), &text)
-        else {
+        let format = self
+            .given_format
+            .or_else(|| detect_format(&self.file_name, self.language_id.as_deref(), &text));
+        let Some(format) = format else {
             return Body::Plain(text);
         };
         // Only what analysis can use is kept: a 50,000-line file stays small.
         let mut source = IncrementalDoc::unread(format, text, endpoints::MEMBERS);
-        match guarded(|| source.read_all()) {
-            Some(()) => Body::Read(source),
-            None => Body::Plain(source.into_text()),
+        match guarded_or_reason(|| source.read_all()) {
+            Ok(()) => {
+                self.failure = None;
+                Body::Read(source)
+            }
+            Err(reason) => {
+                self.failure = Some(reason);
+                Body::Plain(source.into_text())
+            }
         }
     }
 
@@ -184,7 +214,7 @@ impl Document {
             Pending::Clean | Pending::Many => None,
         };
         let incremental = &mut self.incremental;
-        let analysed = guarded(|| {
+        let analysed = guarded_or_reason(|| {
             incremental.analyze(
                 source.text(),
                 source.format(),
@@ -194,8 +224,9 @@ impl Document {
             );
         });
         self.fallback = match analysed {
-            Some(()) => None,
-            None => {
+            Ok(()) => None,
+            Err(reason) => {
+                self.failure = Some(reason);
                 // the kept state may be half-updated: forget it, read everything once more
                 self.incremental = IncrementalAnalysis::new();
                 let whole = guarded(|| {
@@ -214,6 +245,21 @@ impl Document {
             Some(analysis) => (analysis, None),
             None => (self.incremental.last(), Some(&self.incremental)),
         }
+    }
+}
+
+/// The findings of `text` read as `format`, once: what `mailport check` reports and what each
+/// pass of a fix-all (the command line's and the editor's) sees. `Err`: why it failed (a bug,
+/// caught).
+pub fn check(format: Format, text: &str, config: &Config) -> Result<Vec<super::Finding>, String> {
+    let mut document = Document::with_format(format, text.to_string());
+    let findings = document
+        .analysis(config, 0)
+        .map(|analysis| analysis.findings.clone())
+        .unwrap_or_default();
+    match document.failure() {
+        Some(reason) => Err(reason.to_string()),
+        None => Ok(findings),
     }
 }
 

@@ -62,5 +62,16 @@ pub fn analyze_file(file_name: &str, text: &str, config: &Config) -> Option<Anal
 /// Runs analysis code with a last line of defence: a panic becomes `None` instead of taking the
 /// language server down (analysis is meant never to panic; this is not a design tool).
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+    guarded_or_reason(f).ok()
+}
+
+/// [`guarded`], with the panic's message when there was one.
+pub fn guarded_or_reason<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
 }

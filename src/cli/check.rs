@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use super::crossfile::{self, RunFiles};
 use super::fix;
 use super::output::{self, CheckedFile, Report};
+use crate::analysis::document;
 use crate::analysis::{self, Finding};
 use crate::config::{self, Config};
 use crate::files::walk::{self, one_line, Candidate};
@@ -174,16 +175,10 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, CheckError> {
     config::read_file(&path)?.ok_or_else(|| CheckError::ConfigMissing(path.display().to_string()))
 }
 
-/// The analysis, with a last line of defence: a bug that panics on one file must not stop the
-/// check of the others.
+/// The analysis, through the same document type the language server keeps (a bug that panics
+/// on one file must not stop the check of the others, and is reported).
 fn analyze(text: &str, format: Format, config: &Config) -> Result<Vec<Finding>, String> {
-    std::panic::catch_unwind(|| analysis::analyze(text, format, config).findings).map_err(|panic| {
-        panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string())
-    })
+    document::check(format, text, config)
 }
 
 /// What `--fix` hands the fix loop: findings, or none when the analysis failed.

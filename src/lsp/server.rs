@@ -916,12 +916,10 @@ impl LanguageServer for Backend {
                 if actions::wanted(only, FIX_ALL_KIND) {
                     if let Some(Parts { lines, source, .. }) = engine.parts(config, epoch) {
                         let format = source.format();
-                        // Each pass is a fresh analysis, guarded like every other one.
+                        // Each pass is a fresh analysis, the one `check --fix` makes.
                         let analyze = |text: &str| {
-                            std::panic::catch_unwind(|| {
-                                crate::analysis::analyze(text, format, config).findings
-                            })
-                            .unwrap_or_default()
+                            crate::analysis::document::check(format, text, config)
+                                .unwrap_or_default()
                         };
                         actions.extend(actions::fix_all(&uri, &lines, encoding, &analyze));
                     }
