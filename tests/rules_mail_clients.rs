@@ -641,6 +641,42 @@ fn autoconfig_clean() {
     );
 }
 
+/// Thunderbird reads autoconfig with a strict XML parser: a broken tag rejects the whole file.
+/// MP000 points at the tag (tree-sitter's recovery alone would point at the root's end tag), and
+/// the servers before it are still checked.
+#[test]
+fn autoconfig_that_is_not_well_formed() {
+    check(
+        "config-v1.1.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.org">
+    <domain>example.org</domain>
+    <displayName>Example &amp; Co</displayName>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.org</hostname>
+      <port>587</port>
+      <socketType>SSL</socketType>
+    </outgoingServer>
+    <incomingServer type="imap">
+      <hostname>imap.example.org</hostname>
+      <port><993/port>
+      <socketType>SSL</socketType>
+    </incomingServer>
+  </emailProvider>
+</clientConfig>
+"#,
+        expect![[r#"
+            8:13 error MP003 port 587 expects a plaintext greeting and STARTTLS, but socketType=SSL starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |       <port>465</port>
+              fix: Require STARTTLS (socketType=STARTTLS)
+                |       <socketType>STARTTLS</socketType>
+            13:13 error MP000 the document could not be fully parsed (not well-formed XML at line 13: after `<` a name must start with a letter, `_` or `:`, not `9`); mail settings after this point may be missed
+        "#]],
+    );
+}
+
 /// Application defaults: msmtp logs in only with `auth`; fetchmail insists on STARTTLS while
 /// `sslcertck` is on (the default since 6.4) and only `no sslcertck` leaves it opportunistic.
 #[test]

@@ -27,7 +27,7 @@ const MAX_TRACKED_EDIT: usize = 4 * 1024;
 /// The text and what was read from it.
 enum Body {
     /// A format mailport reads.
-    Read(IncrementalDoc),
+    Read(Box<IncrementalDoc>),
     /// A format mailport does not read, a document too large, or one whose reading failed.
     Plain(String),
 }
@@ -115,7 +115,7 @@ impl Document {
         match guarded_or_reason(|| source.read_all()) {
             Ok(()) => {
                 self.failure = None;
-                Body::Read(source)
+                Body::Read(Box::new(source))
             }
             Err(reason) => {
                 self.failure = Some(reason);

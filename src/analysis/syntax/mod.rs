@@ -18,6 +18,7 @@ pub mod ini;
 pub mod json;
 pub mod properties;
 pub mod toml;
+pub mod well_formed;
 pub mod yaml;
 // Mail-client rc files, Postfix, XML autoconfig and settings written in program source.
 pub mod fetchmail;

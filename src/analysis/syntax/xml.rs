@@ -27,6 +27,11 @@ pub fn parse(text: &str) -> Parsed {
         settings
     });
     resolve_email_domain(&mut parsed.settings);
+    // tree-sitter-xml reads past a broken tag; Thunderbird's strict parser rejects the file there.
+    if let Some(malformed) = super::well_formed::first_malformation(text) {
+        parsed.errors.push(malformed);
+        parsed.errors.sort_by_key(|e| e.span.start);
+    }
     parsed
 }
 
