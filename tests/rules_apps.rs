@@ -1006,3 +1006,44 @@ fn lemmy_hjson_email() {
         "#]],
     );
 }
+
+/// Symfony 2–4's SwiftmailerBundle parameters (`app/config/parameters.yml`): no encryption is no
+/// TLS at all, on port 25 unless a port is given; `tls` is STARTTLS, `ssl` implicit TLS; only the
+/// `smtp` transport connects (`gmail` brings its own TLS, `sendmail` none). A fix changes
+/// `mailer_encryption` where it is written, never adds it: config.yml may not pass it on.
+#[test]
+fn swiftmailer_parameters() {
+    check(
+        "parameters.yml",
+        "parameters:\n    database_host: 127.0.0.1\n    mailer_transport: smtp\n    mailer_host: smtp.example.org\n    mailer_user: null\n    mailer_password: null\n    secret: ThisTokenIsNotSoSecretChangeIt\n",
+        expect![[r#"
+            4:18 warning MP004 SMTP connection to smtp.example.org without TLS (Symfony SwiftmailerBundle (parameters.yml)'s default): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    check(
+        "parameters.yml",
+        "parameters:\n    mailer_transport: smtp\n    mailer_host: smtp.example.org\n    mailer_port: 465\n    mailer_encryption: tls\n    mailer_user: app@example.org\n    mailer_password: secret\n",
+        expect![[r#"
+            4:18 error MP003 port 465 starts with TLS (implicit TLS), but mailer_encryption=tls means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (mailer_encryption=ssl)
+                |     mailer_encryption: ssl
+              fix: Use port 587 (STARTTLS)
+                |     mailer_port: 587
+        "#]],
+    );
+    for silent in [
+        "parameters:\n    mailer_transport: smtp\n    mailer_host: smtp.example.org\n    mailer_port: 587\n    mailer_encryption: tls\n    mailer_user: app\n    mailer_password: secret\n",
+        "parameters:\n    mailer_transport: gmail\n    mailer_host: 127.0.0.1\n    mailer_user: me@gmail.com\n    mailer_password: secret\n",
+        "parameters:\n    mailer_transport: sendmail\n    mailer_host: mail.example.org\n",
+        "parameters:\n    mailer_transport: smtp\n    mailer_host: 127.0.0.1\n    mailer_user: null\n    mailer_password: null\n",
+        "parameters:\n    mailer_transport: '%env(MAILER_TRANSPORT)%'\n    mailer_host: smtp.example.org\n    mailer_encryption: '%env(MAILER_ENCRYPTION)%'\n",
+    ] {
+        check(
+            "parameters.yml",
+            silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}

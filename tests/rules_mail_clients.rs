@@ -1197,6 +1197,34 @@ fn aerc_accounts_in_home_manager() {
     );
 }
 
+/// The per-account form, `accounts.email.accounts.NAME.aerc.extraAccounts`, merged over the
+/// section Home Manager writes for that account; a URL built with `${…}` is still read around
+/// them (the scheme and the port are written), a host from a variable is not known to be local.
+#[test]
+fn aerc_account_extras_in_home_manager() {
+    let text = "{ pkgs, ... }:\n{\n  accounts.email.accounts.bridge = let\n    host = \"192.0.2.7\";\n  in {\n    address = \"me@example.org\";\n    aerc = {\n      enable = true;\n      extraAccounts = {\n        source = \"imap+insecure://me:${pw}@${host}:143\";\n        outgoing = \"smtps://me@smtp.example.org:465\";\n      };\n    };\n  };\n}\n";
+    check(
+        "home.nix",
+        text,
+        expect![[r#"
+            10:52 error MP004 IMAP connection to ${host} without TLS (the imap+insecure:// scheme): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 993, or require STARTTLS.
+              fix*: Use port 993 with implicit TLS (imaps://)
+                |         source = "imaps://me:${pw}@${host}:993";
+              fix: Require STARTTLS (imap://)
+                |         source = "imap://me:${pw}@${host}:143";
+        "#]],
+    );
+    check(
+        "home.nix",
+        &text
+            .replace("imap+insecure://", "imaps://")
+            .replace(":143", ":993"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn a_mailrc_command_goes_on_after_a_backslash() {
     // s-nail joins a line that ends in `\` with the next: `smtp-use-starttls` is the second

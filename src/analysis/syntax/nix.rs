@@ -211,8 +211,19 @@ impl<'a> Reader<'a> {
                     .iter()
                     .any(|c| c.kind() == "interpolation")
                 {
+                    // `"imap+insecure://${user}@${host}:1143"`: the text is read with its `${…}`
+                    // kept, as `${VAR}` is inside a value of any format (what is written around
+                    // them — a scheme, a port — still counts). Only when no escape changes the
+                    // text: then each byte of the value is the byte written.
+                    let raw = self.src(node);
+                    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                        if !inner.contains('\\') {
+                            let inner_span = span.start + 1..span.end - 1;
+                            return Some(Value::literal(inner, ValueKind::Quoted, inner_span));
+                        }
+                    }
                     return Some(Value::Reference {
-                        name: self.src(node).to_string(),
+                        name: raw.to_string(),
                         span,
                     });
                 }
@@ -274,7 +285,7 @@ in {
 }
 "#;
         expect![[r#"
-            mailDir = "${\"$config.home.homeDirectory/Mail\"}" (Plain, line 3) written "\"${config.home.homeDirectory}/Mail\""
+            mailDir = "${config.home.homeDirectory}/Mail" (Quoted, line 3)
             services › postgresql › port = "5432" (Number, line 5)
             accounts › email › maildirBasePath = "${mailDir}" (Plain, line 7) written "mailDir"
             accounts › email › accounts › work › primary = "true" (Bool, line 9)
