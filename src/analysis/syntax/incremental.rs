@@ -203,10 +203,19 @@ impl IncrementalDoc {
         self.chunked = open_chunked(self.format, &self.text, &mut self.keeper, &mut self.parsed);
         if self.chunked.is_some() {
         } else if self.format == Format::Yaml {
+            let masked = yaml::mask_template_lines(&self.text);
+            // Plain block YAML goes to the fast reader, whole again on every edit (it reads a
+            // document below the chunk threshold in well under a millisecond); tree-sitter, with
+            // its tree kept for incremental re-parsing, reads the rest.
+            if let Some(parsed) = yaml::read_plain(&masked, &self.keeper.wanted(self.format)) {
+                self.parsed = self.kept(parsed);
+                self.parsed.settings.shrink_to_fit();
+                self.line_starts.shrink_to_fit();
+                return;
+            }
             let Some(mut parser) = yaml::parser() else {
                 return;
             };
-            let masked = yaml::mask_template_lines(&self.text);
             let read = yaml::parse_within_limits(&mut parser, &masked, None);
             let parsed = yaml::extract(&read, &masked, None, &[]);
             // a template's masked lines can change outside an edit's bytes (a closing `}}`

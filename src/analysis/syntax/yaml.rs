@@ -32,12 +32,21 @@ pub fn parse(text: &str) -> Parsed {
         return Parsed::default();
     };
     let masked = mask_template_lines(text);
-    extract(
-        &parse_within_limits(&mut parser, &masked, None),
-        &masked,
-        None,
-        &[],
-    )
+    read_plain(&masked, &|_| true).unwrap_or_else(|| {
+        extract(
+            &parse_within_limits(&mut parser, &masked, None),
+            &masked,
+            None,
+            &[],
+        )
+    })
+}
+
+/// The fast reader ([`plain`]) on a whole document: what tree-sitter would read, or `None` when
+/// the text is not plain block YAML (then tree-sitter reads it). Settings whose last key `wanted`
+/// rejects are left out.
+pub(crate) fn read_plain(text: &str, wanted: &dyn Fn(&str) -> bool) -> Option<Parsed> {
+    plain::read_wanted(text, &[], wanted)
 }
 
 /// Whether [`mask_template_lines`] changes `line`: an edit that makes or unmakes such a line

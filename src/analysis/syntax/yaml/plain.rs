@@ -1,6 +1,6 @@
-//! A fast reader for plain block YAML, the kind config files are mostly made of. Big YAML
-//! documents are read in chunks (see [`super::chunks`]); each chunk is first offered to this
-//! reader, and only handed to tree-sitter (about 4 MB/s) when the reader declines.
+//! A fast reader for plain block YAML, the kind config files are mostly made of. Every YAML
+//! document is first offered to it: a small one whole, a big one chunk by chunk (see
+//! [`super::chunks`]); tree-sitter (about 4 MB/s) reads only what it declines.
 //!
 //! It reads: block mappings with plain or one-line quoted keys (dotted keys split), nested by
 //! indentation; block sequences, indented or at their key's column, whose items are scalars,
