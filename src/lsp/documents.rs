@@ -46,6 +46,8 @@ pub struct Document {
     /// Changes not yet applied, in order; a full replacement drops those before it.
     queued: Vec<TextDocumentContentChangeEvent>,
     queued_bytes: usize,
+    /// A catch-up was asked for because the queue grew long, and has not taken it yet.
+    catch_up_asked: bool,
     /// Set by `didClose`: pending publishes for it are dropped.
     pub closed: bool,
     /// Diagnostics should be (re)published.
@@ -84,9 +86,14 @@ impl Document {
         }
     }
 
-    /// Whether the queue is long enough for the engine to take it now.
-    pub fn wants_catch_up(&self) -> bool {
-        self.queued.len() > CATCH_UP_AFTER_EDITS || self.queued_bytes > CATCH_UP_AFTER_BYTES
+    /// Whether the queue is long enough for the engine to take it now; true once until it is
+    /// taken (one catch-up on its way is enough, however many changes arrive meanwhile).
+    pub fn wants_catch_up(&mut self) -> bool {
+        let long =
+            self.queued.len() > CATCH_UP_AFTER_EDITS || self.queued_bytes > CATCH_UP_AFTER_BYTES;
+        let wanted = long && !self.catch_up_asked;
+        self.catch_up_asked |= wanted;
+        wanted
     }
 }
 
@@ -240,6 +247,7 @@ impl DocEntry {
                 version,
                 queued_bytes: opened.text.len(),
                 queued: vec![opened],
+                catch_up_asked: false,
                 closed: false,
                 publish_wanted: false,
                 publisher_running: false,
@@ -292,6 +300,7 @@ impl DocEntry {
         let (changes, version) = {
             let mut doc = self.lock();
             doc.queued_bytes = 0;
+            doc.catch_up_asked = false;
             (std::mem::take(&mut doc.queued), doc.version)
         };
         if !changes.is_empty() || engine.version != Some(version) {
