@@ -96,6 +96,7 @@ impl Document {
     pub fn replace(&mut self, text: String) {
         self.pending = Pending::Many;
         self.analysed = None;
+        // What was read from the old text goes before the new text is read (a lower peak).
         self.body = Body::Plain(String::new());
         self.body = self.body_of(text);
     }

@@ -239,9 +239,9 @@ impl CrossFiles {
         config: &Config,
         encoding: Encoding,
     ) -> Option<(Option<CrossAnalysis>, Vec<Read>)> {
-        let path = file_path(uri)?;
-        let folder = path.parent()?.to_path_buf();
-        let name = path
+        let own_path = file_path(uri)?;
+        let folder = own_path.parent()?.to_path_buf();
+        let name = own_path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -257,8 +257,12 @@ impl CrossFiles {
             .map(|rel| {
                 let path = joined(&folder, &rel);
                 // Another open document's engine is only tried (see `DocEntry::try_text`); while
-                // it stays busy, the file on disk is read.
-                let open = open_at(docs, &path).and_then(|(_, entry)| entry.try_text(encoding));
+                // it stays busy, the file on disk is read. This one's is held here.
+                let open = if path == own_path {
+                    engine.version.map(|version| (text.to_string(), version))
+                } else {
+                    open_at(docs, &path).and_then(|(_, entry)| entry.try_text(encoding))
+                };
                 let (text, version) = match open {
                     Some((text, version)) => (Some(text), Some(version)),
                     None => (

@@ -127,8 +127,12 @@ impl Engine {
         encoding: Encoding,
     ) {
         if changes.len() > MAX_QUEUED_EDITS {
-            // Each applied to the text would copy it; on a rope each is a look-up.
-            let mut rope = Rope::from_str(self.document.text());
+            // Each applied to the text would copy it; on a rope each is a look-up. A full
+            // replacement can only come first (the text side drops what was queued before it).
+            let mut rope = match changes.first() {
+                Some(first) if first.range.is_none() => Rope::new(),
+                _ => Rope::from_str(self.document.text()),
+            };
             for change in changes.drain(..) {
                 match change.range {
                     None => rope = Rope::from_str(&change.text),
