@@ -374,6 +374,58 @@ mod tests {
         }
     }
 
+    /// Random texts of short and long lines, `\n`, `\r\n`, lone `\r`, wide chars and U+2028:
+    /// every conversion, in range and out of it, equals ropey's.
+    #[test]
+    fn random_texts_agree_with_a_rope() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = ["a", "é", "中", "😀", "\n", "\r\n", "\r", "\u{2028}", " "];
+        for round in 0..60 {
+            let long = round % 3 == 0; // lines past WALK_LIMIT: the checkpoints are used
+            let len = if long { 12_000 } else { 300 };
+            let text: String = (0..len)
+                .map(|_| match next(100) {
+                    0..=1 if long => pieces[4 + next(3)],
+                    0..=9 if !long => pieces[4 + next(3)],
+                    _ => pieces[next(pieces.len())],
+                })
+                .collect();
+            let rope = Rope::from_str(&text);
+            let lines = Lines::new(&text, None);
+            for enc in [Encoding::Utf8, Encoding::Utf16] {
+                for _ in 0..200 {
+                    let offset = next(text.len() + 10);
+                    let clamped = offset.min(text.len());
+                    let char_idx = rope.byte_to_char(clamped);
+                    let line = rope.char_to_line(char_idx);
+                    let column = match enc {
+                        Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
+                        Encoding::Utf16 => {
+                            rope.char_to_utf16_cu(char_idx)
+                                - rope.char_to_utf16_cu(rope.line_to_char(line))
+                        }
+                    };
+                    let expected = Position::new(line as u32, column as u32);
+                    assert_eq!(lines.to_position(offset, enc), expected, "{round} {offset}");
+                    let asked =
+                        Position::new(next(rope.len_lines() + 2) as u32, next(20_000) as u32);
+                    let at = Range::new(asked, asked);
+                    assert_eq!(
+                        lines.to_byte(asked, enc),
+                        rope::to_span(&rope, at, enc).start,
+                        "{round} {asked:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn empty_document() {
         let lines = Lines::new("", None);
