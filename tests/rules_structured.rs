@@ -1223,3 +1223,42 @@ fn gitea_helm_values_are_its_app_ini() {
         "#]],
     );
 }
+
+/// Continuwuity / conduwuit hand `[global.smtp] connection_uri` to lettre, whose `smtp://` is
+/// plaintext unless `?tls=required` (STARTTLS, required) or `?tls=opportunistic`.
+#[test]
+fn lettre_connection_urls() {
+    let text = "[global]\nserver_name = \"example.org\"\n\n[global.smtp]\nconnection_uri = \"smtp://bot:secret@smtp.example.org:587\"\nsender = \"Matrix <matrix@example.org>\"\n";
+    check(
+        "continuwuity.toml",
+        text,
+        expect![[r#"
+            5:54 error MP004 SMTP connection to smtp.example.org without TLS (the smtp:// scheme): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | connection_uri = "smtps://bot:secret@smtp.example.org:465"
+        "#]],
+    );
+    check(
+        "continuwuity.toml",
+        &text.replace(":587", ":587?tls=opportunistic"),
+        expect![[r#"
+            5:54 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (the smtp:// scheme): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtps://)
+                | connection_uri = "smtps://bot:secret@smtp.example.org:465?tls=opportunistic"
+        "#]],
+    );
+    for silent in [
+        text.replace(":587", ":587?tls=required"),
+        text.replace("smtp://", "smtps://").replace(":587", ":465"),
+        text.replace("smtp://", "smtps://")
+            .replace(":587", ":465?tls=opportunistic"),
+    ] {
+        check(
+            "continuwuity.toml",
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}

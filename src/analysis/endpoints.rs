@@ -278,6 +278,8 @@ fn scheme_facts(scheme: &str) -> Option<(Protocol, SchemeMode)> {
 enum SchemeMode {
     Implicit,
     Starttls,
+    /// STARTTLS if the server offers it (lettre's `?tls=opportunistic`).
+    Opportunistic,
     Insecure,
     Plain,
 }
@@ -1730,6 +1732,16 @@ fn read_endpoint(
             if k == "require_tls" && v == "true" {
                 scheme_mode = Some(SchemeMode::Starttls);
             }
+            // lettre's connection URLs (transport/smtp/connection_url.rs): on `smtp://`,
+            // `tls=required` upgrades with STARTTLS or fails, `opportunistic` only if offered
+            // (`smtps://` is implicit TLS whatever the parameter says).
+            if k == "tls" && url.scheme.eq_ignore_ascii_case("smtp") {
+                scheme_mode = match v.as_str() {
+                    "required" => Some(SchemeMode::Starttls),
+                    "opportunistic" => Some(SchemeMode::Opportunistic),
+                    _ => scheme_mode,
+                };
+            }
         }
     }
     e.protocol = protocol_from_key
@@ -1935,6 +1947,10 @@ fn read_endpoint(
                 }
                 Some(SchemeMode::Starttls) => {
                     mode = Some(Security::StarttlsRequired);
+                    from = SecurityFrom::Scheme;
+                }
+                Some(SchemeMode::Opportunistic) => {
+                    mode = Some(Security::StarttlsOpportunistic);
                     from = SecurityFrom::Scheme;
                 }
                 Some(SchemeMode::Insecure) => {
