@@ -34,6 +34,7 @@ target_of() {
         *.php) echo syntax_php ;;
         *.rb | gemfile | rakefile) echo syntax_ruby ;;
         *.js | *.mjs | *.cjs | *.jsx | *.ts | *.mts | *.cts | *.tsx) echo syntax_javascript ;;
+        *.java) echo syntax_java ;;
         *.py) echo syntax_python ;;
         *.nix) echo syntax_nix ;;
         *.yml | *.yaml) echo syntax_yaml ;;

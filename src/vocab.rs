@@ -198,6 +198,8 @@ formats! {
     Elisp = "elisp",
     /// Hjson (Lemmy's `lemmy.hjson`): JSON with unquoted keys and strings, and comments.
     Hjson = "hjson",
+    /// Java source: Jakarta Mail session properties and Spring's `JavaMailSenderImpl` set in code.
+    Java = "java",
 }
 
 /// Where the rule pages live: the repository's `docs/rules/` (there is no published site).

@@ -1349,3 +1349,72 @@ export const mail = MailerModule.forRoot({
         "#]],
     );
 }
+
+/// Jakarta Mail set up in Java: Spring's `JavaMailSenderImpl` setters and the session's `mail.`
+/// properties are read as a `.properties` file's; a fix changes a value where it is written, or
+/// adds a `put` after the method's last one. A sender on `smtps` never reads `mail.smtp.*`, and
+/// `setPort` on anything but a mail sender is not read.
+#[test]
+fn javamail_in_java_code() {
+    check(
+        "MailConfig.java",
+        r#"@Configuration
+public class MailConfig {
+    @Bean
+    public JavaMailSender javaMailSender() {
+        JavaMailSenderImpl mailSender = new JavaMailSenderImpl();
+        mailSender.setHost("smtp.office365.com");
+        mailSender.setPort(587);
+        mailSender.setUsername("noreply@example.org");
+        mailSender.setPassword(password);
+        Properties props = mailSender.getJavaMailProperties();
+        props.put("mail.smtp.auth", "true");
+        props.put("mail.smtp.starttls.enable", "true");
+        return mailSender;
+    }
+}
+"#,
+        expect![[r#"
+            12:49 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Require STARTTLS (starttls.required=true)
+                |         props.put("mail.smtp.starttls.required", "true");
+        "#]],
+    );
+    check(
+        "MailConfig.java",
+        r#"public class MailConfig {
+    public JavaMailSender sender() {
+        JavaMailSenderImpl sender = new JavaMailSenderImpl();
+        sender.setHost("smtp.example.org");
+        sender.setPort(587);
+        sender.setUsername("app@example.org");
+        sender.setPassword("secret");
+        sender.getJavaMailProperties().put("mail.smtp.ssl.enable", "true");
+        return sender;
+    }
+}
+"#,
+        expect![[r#"
+            5:24 error MP003 port 587 expects a plaintext greeting and STARTTLS, but ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |         sender.setPort(465);
+              fix: Require STARTTLS (starttls.enable=true, starttls.required=true, ssl.enable=false)
+                |         sender.getJavaMailProperties().put("mail.smtp.ssl.enable", "false");
+                |         sender.getJavaMailProperties().put("mail.smtp.starttls.enable", "true");
+                |         sender.getJavaMailProperties().put("mail.smtp.starttls.required", "true");
+        "#]],
+    );
+    for silent in [
+        "class Mail {\n    JavaMailSender sender() {\n        JavaMailSenderImpl s = new JavaMailSenderImpl();\n        s.setHost(\"smtp.yandex.ru\");\n        s.setPort(465);\n        Properties p = s.getJavaMailProperties();\n        p.put(\"mail.transport.protocol\", \"smtps\");\n        p.put(\"mail.smtp.auth\", \"true\");\n        p.put(\"mail.smtp.starttls.enable\", \"true\");\n        return s;\n    }\n}\n",
+        "class Mail {\n    Session session() {\n        Properties p = new Properties();\n        p.put(\"mail.smtp.host\", \"smtp.example.org\");\n        p.put(\"mail.smtp.port\", \"587\");\n        p.put(\"mail.smtp.auth\", \"true\");\n        p.put(\"mail.smtp.starttls.enable\", \"true\");\n        p.put(\"mail.smtp.starttls.required\", \"true\");\n        return Session.getInstance(p);\n    }\n}\n",
+        "class Db {\n    // the SMTP settings (mail.smtp.host) are in application.properties\n    void pool(Pool pool) {\n        pool.setHost(\"db.example.org\");\n        pool.setPort(5432);\n    }\n}\n",
+    ] {
+        check(
+            "Mail.java",
+            silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}

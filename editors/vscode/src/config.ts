@@ -180,7 +180,7 @@ export interface DocumentFilterLike {
 }
 
 // `extraPatterns` (`mailport.files.include`) adds globs of the user's own, for example one
-// for a `mailer.js` (the server reads JavaScript, Python, PHP and Ruby files that hold mail settings).
+// for a `mailer.js` (the server reads JavaScript, Python, PHP, Ruby and Java files that hold mail settings).
 export function documentSelector(genericFormats: boolean, extraPatterns: readonly string[] = []): DocumentFilterLike[] {
   const selector: DocumentFilterLike[] = [];
   for (const scheme of ["file", "untitled"]) {

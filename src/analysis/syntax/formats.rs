@@ -4,9 +4,9 @@
 //! `vocab::Format` and one row here; detection (`detect.rs`) and every other layer read the row.
 
 use super::{
-    claws, dockerfile, elisp, env, esmtp, fetchmail, hjson, ini, javascript, json, mailrc, mbsync,
-    msmtp, muttrc, nix, nullmailer, php, pinerc, postfix, properties, python, ruby, toml, xml,
-    yaml, Parsed,
+    claws, dockerfile, elisp, env, esmtp, fetchmail, hjson, ini, java, javascript, json, mailrc,
+    mbsync, msmtp, muttrc, nix, nullmailer, php, pinerc, postfix, properties, python, ruby, toml,
+    xml, yaml, Parsed,
 };
 use crate::vocab::Format;
 
@@ -355,6 +355,14 @@ pub const FORMATS: &[FormatSpec] = &[
         language_ids: &["hjson"],
         typed_values: true,
         ..NONE
+    },
+    FormatSpec {
+        format: Format::Java,
+        read: java::parse,
+        extensions: &["java"],
+        language_ids: &["java"],
+        comment: Some("//"),
+        ..PROGRAM
     },
 ];
 

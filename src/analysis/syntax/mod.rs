@@ -22,6 +22,7 @@ pub mod well_formed;
 pub mod yaml;
 // Mail-client rc files, Postfix, XML autoconfig and settings written in program source.
 pub mod fetchmail;
+pub mod java;
 pub mod javascript;
 pub mod literal;
 pub mod mailrc;
