@@ -222,7 +222,7 @@ impl Scope<'_> {
         let prefix = format!("mail.{protocol}.");
         let last_put = properties()
             .filter(|(_, key, _, _)| key.starts_with(&prefix))
-            .last()
+            .next_back()
             .map(|(c, _, key_span, value)| (c.statement.clone(), key_span.clone(), value));
         // The other transport's keys are dead: with `smtps`, Jakarta Mail reads `mail.smtps.*`
         // only, and the other way round.
