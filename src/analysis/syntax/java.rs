@@ -221,8 +221,7 @@ impl Scope<'_> {
         // A new entry goes after the last `put` of a `mail.<protocol>.` key, in its shape.
         let prefix = format!("mail.{protocol}.");
         let last_put = properties()
-            .filter(|(_, key, _, _)| key.starts_with(&prefix))
-            .next_back()
+            .rfind(|(_, key, _, _)| key.starts_with(&prefix))
             .map(|(c, _, key_span, value)| (c.statement.clone(), key_span.clone(), value));
         // The other transport's keys are dead: with `smtps`, Jakarta Mail reads `mail.smtps.*`
         // only, and the other way round.
