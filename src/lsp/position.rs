@@ -295,6 +295,19 @@ mod tests {
     use super::*;
     use ropey::Rope;
 
+    /// The reference: ropey's position of byte `offset`.
+    fn rope_position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
+        let char_idx = rope.byte_to_char(offset);
+        let line = rope.char_to_line(char_idx);
+        let column = match enc {
+            Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
+            Encoding::Utf16 => {
+                rope.char_to_utf16_cu(char_idx) - rope.char_to_utf16_cu(rope.line_to_char(line))
+            }
+        };
+        Position::new(line as u32, column as u32)
+    }
+
     // `é` is 2 bytes / 1 unit, `中` 3 bytes / 1 unit, `😀` 4 bytes / 2 units.
     const TEXT: &str = "a\nx=é中😀:587\r\nlast";
 
@@ -356,16 +369,7 @@ mod tests {
         let lines = Lines::new(&text, None);
         for enc in [Encoding::Utf8, Encoding::Utf16] {
             for offset in (0..text.len()).step_by(7) {
-                let char_idx = rope.byte_to_char(offset);
-                let line = rope.char_to_line(char_idx);
-                let column = match enc {
-                    Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
-                    Encoding::Utf16 => {
-                        rope.char_to_utf16_cu(char_idx)
-                            - rope.char_to_utf16_cu(rope.line_to_char(line))
-                    }
-                };
-                let pos = Position::new(line as u32, column as u32);
+                let pos = rope_position(&rope, offset, enc);
                 assert_eq!(lines.to_position(offset, enc), pos, "{offset}");
                 let range = Range::new(pos, pos);
                 let byte = rope::to_span(&rope, range, enc).start;
@@ -401,17 +405,7 @@ mod tests {
             for enc in [Encoding::Utf8, Encoding::Utf16] {
                 for _ in 0..200 {
                     let offset = next(text.len() + 10);
-                    let clamped = offset.min(text.len());
-                    let char_idx = rope.byte_to_char(clamped);
-                    let line = rope.char_to_line(char_idx);
-                    let column = match enc {
-                        Encoding::Utf8 => rope.char_to_byte(char_idx) - rope.line_to_byte(line),
-                        Encoding::Utf16 => {
-                            rope.char_to_utf16_cu(char_idx)
-                                - rope.char_to_utf16_cu(rope.line_to_char(line))
-                        }
-                    };
-                    let expected = Position::new(line as u32, column as u32);
+                    let expected = rope_position(&rope, offset.min(text.len()), enc);
                     assert_eq!(lines.to_position(offset, enc), expected, "{round} {offset}");
                     let asked =
                         Position::new(next(rope.len_lines() + 2) as u32, next(20_000) as u32);

@@ -65,20 +65,7 @@ impl IncrementalDoc {
     }
 
     fn build(format: Format, text: String, keep: Option<Keep>) -> IncrementalDoc {
-        let mut doc = IncrementalDoc {
-            format,
-            keeper: Keeper {
-                format,
-                keep,
-                names: HashSet::new(),
-                shapes: HashSet::new(),
-            },
-            line_starts: line_starts(&text),
-            text,
-            parsed: Parsed::default(),
-            yaml: None,
-            chunked: None,
-        };
+        let mut doc = IncrementalDoc::not_read(format, text, keep);
         doc.read_all();
         doc
     }
@@ -86,11 +73,15 @@ impl IncrementalDoc {
     /// A document that is not read yet: [`IncrementalDoc::read_all`] reads it. Making one cannot
     /// fail, so a caller that guards the read against a panic still has the text afterwards.
     pub fn unread(format: Format, text: String, keep: Keep) -> IncrementalDoc {
+        IncrementalDoc::not_read(format, text, Some(keep))
+    }
+
+    fn not_read(format: Format, text: String, keep: Option<Keep>) -> IncrementalDoc {
         IncrementalDoc {
             format,
             keeper: Keeper {
                 format,
-                keep: Some(keep),
+                keep,
                 names: HashSet::new(),
                 shapes: HashSet::new(),
             },
