@@ -291,6 +291,59 @@ mod tests {
         assert!(document.text().ends_with("# x"));
     }
 
+    /// Random edits (in range or not, inside chars, across lines) on documents of several
+    /// formats, one of them first in no format at all: after each, the kept document has the text
+    /// a string splice gives, and the analysis a fresh document of that text has.
+    #[test]
+    fn random_edits_keep_text_and_findings_as_a_fresh_read() {
+        let starts = [
+            ("app.env", "EMAIL_HOST=smtp.gmail.com\nEMAIL_PORT=587\nEMAIL_USE_SSL=True\nEMAIL_HOST_PASSWORD=x\n"),
+            ("compose.yml", "services:\n  app:\n    environment:\n      SMTP_HOST: smtp.example.org\n      SMTP_PORT: \"465\"\n      SMTP_SECURE: \"false\"\n"),
+            ("config-v1.1.xml", "<clientConfig version=\"1.1\"><emailProvider id=\"e\"><incomingServer type=\"imap\"><hostname>imap.e.org</hostname><port>143</port><socketType>SSL</socketType></incomingServer></emailProvider></clientConfig>\n"),
+            ("notes", "just words, é and 中\n"),
+        ];
+        let pieces = [
+            "5", "465", "\n", ":", "=", "\"", "<", "/", "é", "smtp", " ", "", "#", "SSL",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        let config = Config::default();
+        let findings = |d: &mut Document| {
+            let found = d.analysis(&config, 0).map(|a| a.findings.clone());
+            found
+                .unwrap_or_default()
+                .iter()
+                .map(|f| (f.code, f.span.clone(), f.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        for (name, start) in starts {
+            let mut document = Document::new(name, None, start.to_string());
+            let mut expected = start.to_string();
+            for step in 0..150 {
+                let at = next(expected.len() + 3);
+                let end = at + next(6);
+                let new_text = pieces[next(pieces.len())];
+                document.edit(at, end, new_text);
+                let span = clamped(&expected, at, end);
+                expected.replace_range(span, new_text);
+                assert_eq!(document.text(), expected, "{name} step {step}");
+                if step % 10 == 0 {
+                    let mut fresh = Document::new(name, None, expected.clone());
+                    assert_eq!(
+                        findings(&mut document),
+                        findings(&mut fresh),
+                        "{name} {step}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_plain_text_becomes_a_read_document_when_its_content_says_so() {
         let mut document = Document::new("notes", None, String::new());
