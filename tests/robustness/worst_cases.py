@@ -125,6 +125,13 @@ def shapes(family):
     # `\n` (a line's start, looked up for every setting, once made a 1 MB JavaScript file take 2.4 s).
     out.append(("repeated settings cr", [1000, 3000, 10000, 30000, 100000],
                 lambda n: "".join(f.settings[i % len(f.settings)] + "\r" for i in range(n))))
+    if family == "yaml":
+        # Nested entries broken by lone `\r` (YAML breaks lines there): every entry's indentation
+        # was once measured from the text's start, a string as long as the text per entry (a
+        # 343 KB compose file took 2.5 GB and 4 s).
+        out.append(("nested settings cr", [1000, 3000, 10000, 30000],
+                    lambda n: "services:\r  app:\r    environment:\r"
+                    + "".join(f"      SMTP_{i}: \"x\"\r" for i in range(n))))
     # A call opening an object literal, never closed, line after line (a truncated handler
     # pasted many times): the reader once asked tree-sitter for each object's parent, which
     # walks every sibling (20,000 lines took 6 s of CPU).

@@ -14,10 +14,39 @@ use super::bounded::Bounded;
 use super::chunked::{self, ChunkFormat};
 use super::named_children;
 use super::reuse::Reuse;
-use super::{
-    line_break_at, line_end, line_start, slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind,
-};
+use super::{slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
+
+/// YAML breaks lines at `\n`, `\r\n` and a lone `\r` (YAML 1.2 §5.4): where the line holding
+/// `pos` starts. (The shared helpers stop at `\n` only: in a text broken by lone `\r`s the whole
+/// text would be one line, and every entry would scan it.)
+fn line_start(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.as_bytes()
+        .get(..pos)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n' || b == b'\r'))
+        .map_or(0, |i| i + 1)
+}
+
+/// Where the line holding `pos` ends: at its `\r`, `\r\n` or `\n` (the text's end on the last).
+fn line_end(text: &str, pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    text.as_bytes()
+        .get(pos..)
+        .and_then(|after| after.iter().position(|&b| b == b'\n' || b == b'\r'))
+        .map_or(text.len(), |i| pos + i)
+}
+
+/// The line break the line holding `pos` ends with (`\n` on the last line).
+fn line_break_at(text: &str, pos: usize) -> &'static str {
+    let end = line_end(text, pos);
+    match text.as_bytes().get(end..end + 2) {
+        Some([b'\r', b'\n']) => "\r\n",
+        Some([b'\r', _]) => "\r",
+        _ if text.as_bytes().get(end) == Some(&b'\r') => "\r",
+        _ => "\n",
+    }
+}
 
 /// A parser for YAML, `None` only if the grammar cannot be loaded.
 pub(crate) fn parser() -> Option<Parser> {
@@ -1429,6 +1458,23 @@ fn decode_block_scalar(raw: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// YAML breaks lines at a lone `\r`: an entry's indentation and insertion point are those of
+    /// its own line, not measured from the text's start (each entry once carried a string as long
+    /// as the text before it: 2.5 GB for a 343 KB file).
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let entries: String = (0..2000)
+            .map(|i| format!("      SMTP_{i}: \"x\"\r"))
+            .collect();
+        let text = format!("services:\r  app:\r    environment:\r{entries}");
+        let parsed = parse(&text);
+        assert_eq!(parsed.settings.len(), 2000);
+        for s in &parsed.settings {
+            assert_eq!(&*s.style.lead, "\r      ", "{:?}", s.key());
+            assert_eq!(text.as_bytes()[s.style.insert_at], b'\r');
+        }
+    }
 
     #[test]
     fn quotes_inside_template_actions_are_masked_in_place() {
