@@ -194,34 +194,36 @@ impl IncrementalDoc {
         self.chunked = open_chunked(self.format, &self.text, &mut self.keeper, &mut self.parsed);
         if self.chunked.is_some() {
         } else if self.format == Format::Yaml {
-            let masked = yaml::mask_template_lines(&self.text);
-            // Plain block YAML goes to the fast reader, whole again on every edit (it reads a
-            // document below the chunk threshold in well under a millisecond); tree-sitter, with
-            // its tree kept for incremental re-parsing, reads the rest.
-            if let Some(parsed) = yaml::read_plain(&masked, &self.keeper.wanted(self.format)) {
-                self.parsed = self.kept(parsed);
-                self.parsed.settings.shrink_to_fit();
-                self.line_starts.shrink_to_fit();
-                return;
-            }
-            let Some(mut parser) = yaml::parser() else {
-                return;
-            };
-            let read = yaml::parse_within_limits(&mut parser, &masked, None);
-            let parsed = yaml::extract(&read, &masked, None, &[]);
-            // a template's masked lines can change outside an edit's bytes (a closing `}}`
-            // typed makes its line a comment), so such a document, like one read only in part,
-            // is read whole again on every edit
-            let templated = matches!(masked, std::borrow::Cow::Owned(_));
-            self.parsed = self.kept(parsed);
-            if let Some(tree) = read.tree.filter(|_| read.limit.is_none() && !templated) {
-                self.yaml = Some((parser, tree));
-            }
+            self.read_yaml();
         } else {
             self.parsed = self.kept(super::parse(self.format, &self.text));
         }
         self.parsed.settings.shrink_to_fit();
         self.line_starts.shrink_to_fit();
+    }
+
+    /// A YAML document read whole: plain block YAML by the fast reader (read whole again on every
+    /// edit: it reads a document below the chunk threshold in well under a millisecond), the rest
+    /// by tree-sitter, whose tree is kept for incremental re-parsing.
+    fn read_yaml(&mut self) {
+        let masked = yaml::mask_template_lines(&self.text);
+        if let Some(parsed) = yaml::read_plain(&masked, &self.keeper.wanted(self.format)) {
+            self.parsed = self.kept(parsed);
+            return;
+        }
+        let Some(mut parser) = yaml::parser() else {
+            return;
+        };
+        let read = yaml::parse_within_limits(&mut parser, &masked, None);
+        let parsed = yaml::extract(&read, &masked, None, &[]);
+        // a template's masked lines can change outside an edit's bytes (a closing `}}`
+        // typed makes its line a comment), so such a document, like one read only in part,
+        // is read whole again on every edit
+        let templated = matches!(masked, std::borrow::Cow::Owned(_));
+        self.parsed = self.kept(parsed);
+        if let Some(tree) = read.tree.filter(|_| read.limit.is_none() && !templated) {
+            self.yaml = Some((parser, tree));
+        }
     }
 
     /// Row and byte column of `offset` in the current text.

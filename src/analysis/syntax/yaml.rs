@@ -40,10 +40,9 @@ fn line_end(text: &str, pos: usize) -> usize {
 /// The line break the line holding `pos` ends with (`\n` on the last line).
 fn line_break_at(text: &str, pos: usize) -> &'static str {
     let end = line_end(text, pos);
-    match text.as_bytes().get(end..end + 2) {
-        Some([b'\r', b'\n']) => "\r\n",
-        Some([b'\r', _]) => "\r",
-        _ if text.as_bytes().get(end) == Some(&b'\r') => "\r",
+    match (text.as_bytes().get(end), text.as_bytes().get(end + 1)) {
+        (Some(b'\r'), Some(b'\n')) => "\r\n",
+        (Some(b'\r'), _) => "\r",
         _ => "\n",
     }
 }
@@ -57,18 +56,19 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(parsed) = chunked::parse::<Chunks>(text) {
         return parsed;
     }
+    let masked = mask_template_lines(text);
+    if let Some(parsed) = read_plain(&masked, &|_| true) {
+        return parsed;
+    }
     let Some(mut parser) = parser() else {
         return Parsed::default();
     };
-    let masked = mask_template_lines(text);
-    read_plain(&masked, &|_| true).unwrap_or_else(|| {
-        extract(
-            &parse_within_limits(&mut parser, &masked, None),
-            &masked,
-            None,
-            &[],
-        )
-    })
+    extract(
+        &parse_within_limits(&mut parser, &masked, None),
+        &masked,
+        None,
+        &[],
+    )
 }
 
 /// The fast reader ([`plain`]) on a whole document: what tree-sitter would read, or `None` when
