@@ -203,13 +203,15 @@ impl Scope<'_> {
                 What::Property { .. } => None,
             })
         };
-        // The transport protocol the sender uses: its setter or the session property.
-        let protocol = setters()
-            .filter(|(_, key, _, _)| *key == "protocol")
+        // The transport protocol the sender uses: the last written, a setter's over the session
+        // property (JavaMailSenderImpl.getTransport asks the property only when no protocol was
+        // set).
+        let protocol = properties()
+            .filter(|(_, key, _, _)| *key == "mail.transport.protocol")
             .map(|(_, _, _, v)| v)
             .chain(
-                properties()
-                    .filter(|(_, key, _, _)| *key == "mail.transport.protocol")
+                setters()
+                    .filter(|(_, key, _, _)| *key == "protocol")
                     .map(|(_, _, _, v)| v),
             )
             .filter_map(|v| match read_value(text, v)? {
@@ -366,6 +368,7 @@ public class MailConfig {
         s.setHost("smtp.yandex.ru");
         s.setPort(465);
         s.setProtocol("smtps");
+        s.getJavaMailProperties().put("mail.transport.protocol", "smtp");
         return s;
     }
 
@@ -378,10 +381,11 @@ public class MailConfig {
 }
 "#;
         expect![[r#"
+            sender › mail › transport › protocol = "smtp" (Quoted, line 7)
             sender › mail › smtps › host = "smtp.yandex.ru" (Quoted, line 4)
             sender › mail › smtps › port = "465" (Number, line 5)
-            session › mail › smtp › host = "smtp.example.org" (Quoted, line 12)
-            session › mail › smtp › port = "25" (Number, line 13)
+            session › mail › smtp › host = "smtp.example.org" (Quoted, line 13)
+            session › mail › smtp › port = "25" (Number, line 14)
         "#]]
         .assert_eq(&render(text, &parse(text)));
     }
