@@ -1,0 +1,437 @@
+//! Grouping and claiming: the settings one profile reads under one root form a candidate group;
+//! profiles claim groups in priority order, each setting for one endpoint only.
+
+use std::collections::{HashMap, HashSet};
+
+use super::super::syntax::{Segment, Setting};
+use super::index::{
+    dotted_path_is, identified_alone, identifies, is_manifest_kind, match_patterns, readers, Member,
+};
+use super::Endpoint;
+use crate::knowledge::profiles;
+use crate::vocab::Format;
+
+/// Identifies a group: its root segments (and, for variables, the prefix).
+fn root_hash<'a>(document: usize, parts: impl Iterator<Item = &'a str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    document.hash(&mut h);
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The settings that one profile reads under one root: a candidate endpoint group. Which settings
+/// form groups depends only on key paths, never on values.
+pub struct Group {
+    root_hash: u64,
+    pub(super) members: Vec<Member>,
+    /// The root is the first `root_len` segments of setting `root_at`'s path (its first
+    /// member), then for variables the first `prefix_len` bytes of its next segment (`SMTP_` of
+    /// `SMTP_PORT`). It is built when the group is read rather than kept: a big document has
+    /// thousands of groups, all alive during its first analysis (hence the narrow integers, as
+    /// in [`Member`]).
+    root_at: u32,
+    root_len: u32,
+    prefix_len: Option<u32>,
+    pub(super) profile: u16,
+    /// Settings of the profile's defaults block this group does not set itself
+    /// ([`Profile::inherit`]): read with the members, never claimed by the group.
+    pub(super) inherited: Vec<Member>,
+    /// A defaults block that other groups took from, of a profile whose defaults are no
+    /// connection of their own ([`profiles::Inherit::only_defaults`]): claimed, no endpoint.
+    pub(super) only_defaults: bool,
+}
+
+impl Group {
+    /// The root key path the group's settings sit under.
+    pub(super) fn root(&self, settings: &[Setting]) -> Vec<String> {
+        let path = settings
+            .get(self.root_at as usize)
+            .map_or(&[][..], |s| &s.path[..]);
+        let root_len = self.root_len as usize;
+        let mut root: Vec<String> = path.iter().take(root_len).map(|s| s.to_string()).collect();
+        if let Some(len) = self.prefix_len {
+            let next = path.get(root_len).map_or("", |s| &**s);
+            root.push(next.get(..len as usize).unwrap_or("").to_string());
+        }
+        root
+    }
+
+    /// Whether the root ends with the segment `segment` (no variable prefix), without building it:
+    /// Alertmanager's `global` at the top of its file or under a chart's `alertmanager.config`.
+    fn root_ends_with(&self, settings: &[Setting], segment: &str) -> bool {
+        self.prefix_len.is_none()
+            && (self.root_len as usize)
+                .checked_sub(1)
+                .and_then(|last| settings.get(self.root_at as usize)?.path.get(last))
+                .is_some_and(|last| **last == *segment)
+    }
+
+    /// Indices of the member settings.
+    pub fn settings(&self) -> impl Iterator<Item = usize> + '_ {
+        self.members.iter().map(|m| m.setting())
+    }
+}
+
+/// A value the application gets base64-decoded (a Kubernetes Secret's `data`, any object's
+/// `binaryData`): as written it is not the value (`SMTP_PORT: NTg3` is 587), so no profile reads
+/// it, and no fix could write it.
+fn base64_encoded(s: &Setting, in_secret: bool) -> bool {
+    match s.path.first().map(|first| &**first) {
+        Some("data") => in_secret && s.path.len() == 2,
+        Some("binaryData") => s.path.len() == 2,
+        _ => false,
+    }
+}
+
+/// Finds the candidate groups of a document, in claim order (profile priority, then position).
+///
+/// `documents` are the offsets where the documents of a YAML stream begin
+/// (`syntax::yaml::document_starts`): a group never takes settings from two documents, unless
+/// its profile reads them as layers of one configuration.
+pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize]) -> Vec<Group> {
+    let reads = readers(format);
+    // (profile, root hash) → the group's place in `groups` (the groups themselves are not moved
+    // out of a map afterwards: a big document has thousands, and the copy doubled the peak).
+    let mut groups: Vec<Group> = Vec::new();
+    let mut place: HashMap<(usize, u64), usize> = HashMap::new();
+    let document_of = |s: &Setting| documents.partition_point(|&start| start <= s.key_span.start);
+    let secrets: Vec<usize> = settings
+        .iter()
+        .filter(|s| is_manifest_kind(format, s) && s.value == "Secret")
+        .map(document_of)
+        .collect();
+    let conditional = conditional_documents(settings, reads, &document_of);
+    let mut last_lc = String::new();
+    let mut matches = |s: &Setting, found: &mut MatchSink| {
+        let document = document_of(s);
+        if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
+            return;
+        }
+        match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
+            let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
+            let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
+            found(pi, root_hash, ki, root_len, prefix);
+        });
+    };
+    // A group of a profile that must be identified, and can only be by its own members, is
+    // never claimed without an identifying member: such groups are not built (most of a big
+    // document's `host`/`port` blocks are some profile's unidentified group).
+    let mut identified: HashSet<(usize, u64)> = HashSet::new();
+    for s in settings {
+        matches(s, &mut |pi, root_hash, ki, _, _| {
+            if identified_alone(pi) && identifies(pi, ki) {
+                identified.insert((pi, root_hash));
+            }
+        });
+    }
+    for (si, s) in settings.iter().enumerate() {
+        matches(s, &mut |pi, root_hash, ki, root_len, prefix| {
+            if identified_alone(pi) && !identified.contains(&(pi, root_hash)) {
+                return;
+            }
+            // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
+            let (Ok(at), Ok(profile), Ok(key), Ok(root_len)) = (
+                u32::try_from(si),
+                u16::try_from(pi),
+                u16::try_from(ki),
+                u32::try_from(root_len),
+            ) else {
+                return;
+            };
+            let gi = *place.entry((pi, root_hash)).or_insert_with(|| {
+                groups.push(Group {
+                    root_hash,
+                    members: Vec::new(),
+                    root_at: at,
+                    root_len,
+                    prefix_len: prefix.and_then(|p| u32::try_from(p.len()).ok()),
+                    profile,
+                    inherited: Vec::new(),
+                    only_defaults: false,
+                });
+                groups.len() - 1
+            });
+            groups[gi].members.push(Member { at, profile, key });
+        });
+    }
+    drop(place);
+    drop(identified);
+    groups.sort_unstable_by_key(|g| (g.profile, g.root_at));
+    inherit_defaults(&mut groups, settings, |g| {
+        settings.get(g.root_at as usize).map_or(0, &document_of)
+    });
+    if !conditional.is_empty() {
+        inherit_layers(&mut groups, settings, &conditional);
+    }
+    groups
+}
+
+/// Takes each match of a setting: (profile, root hash, pattern, root length, variable prefix).
+type MatchSink<'a> = dyn FnMut(usize, u64, usize, usize, Option<&str>) + 'a;
+
+/// The documents, by profile, that a profile with [`Profile::conditional_documents`] reads as
+/// configurations of their own: `(profile, document)`.
+fn conditional_documents(
+    settings: &[Setting],
+    reads: &[bool],
+    document_of: &impl Fn(&Setting) -> usize,
+) -> HashSet<(usize, usize)> {
+    let mut out = HashSet::new();
+    for (pi, p) in profiles::all().iter().enumerate() {
+        if !p.layered_documents
+            || p.conditional_documents.is_empty()
+            || !reads.get(pi).copied().unwrap_or(false)
+        {
+            continue;
+        }
+        for s in settings {
+            if p.conditional_documents.iter().any(|k| dotted_path_is(s, k)) {
+                out.insert((pi, document_of(s)));
+            }
+        }
+    }
+    out
+}
+
+/// The document a group's root hash is keyed by: its own, but 0 for every unconditional document
+/// of a profile that reads the stream as layers of one configuration ([`Profile::layered_documents`]);
+/// a conditional document of such a profile is keyed apart from them (`document + 1`).
+fn layer_key(conditional: &HashSet<(usize, usize)>, profile: usize, document: usize) -> usize {
+    let layered = profiles::all()
+        .get(profile)
+        .is_some_and(|p| p.layered_documents);
+    if !layered {
+        document
+    } else if conditional.contains(&(profile, document)) {
+        document + 1
+    } else {
+        0
+    }
+}
+
+/// Gives each group in a conditional document ([`Profile::conditional_documents`]) the settings of
+/// the same root in the unconditional documents that it does not set itself (by key pattern): the
+/// configuration that applies when its condition holds.
+fn inherit_layers(
+    groups: &mut [Group],
+    settings: &[Setting],
+    conditional: &HashSet<(usize, usize)>,
+) {
+    let mut profiles: Vec<usize> = conditional.iter().map(|&(p, _)| p).collect();
+    profiles.sort_unstable();
+    profiles.dedup();
+    let layered = |g: &Group| profiles.contains(&usize::from(g.profile));
+    // The unconditional documents' groups, by profile and root (the first of each).
+    let mut bases: HashMap<(u16, u64), Vec<Member>> = HashMap::new();
+    for g in groups.iter().filter(|g| layered(g)) {
+        bases
+            .entry((g.profile, g.root_hash))
+            .or_insert_with(|| inheritable(&g.members, settings));
+    }
+    for g in groups.iter_mut().filter(|g| layered(g)) {
+        let base_hash = root_hash(0, g.root(settings).iter().map(String::as_str));
+        if base_hash == g.root_hash {
+            continue;
+        }
+        let Some(base) = bases.get(&(g.profile, base_hash)) else {
+            continue;
+        };
+        let own: HashSet<&str> = g.members.iter().map(Member::pattern).collect();
+        g.inherited = base
+            .iter()
+            .filter(|m| !own.contains(&m.pattern()))
+            .copied()
+            .collect();
+    }
+}
+
+/// Gives each group of a profile with [`Profile::inherit`] the settings of the defaults block (in
+/// the same document) that it does not set itself, compared by the key pattern's first segment
+/// without the defaults' prefix (`smtp_require_tls` is `require_tls`; a `tls_config` block is
+/// taken whole or not at all, as Alertmanager does).
+fn inherit_defaults(
+    groups: &mut [Group],
+    settings: &[Setting],
+    document: impl Fn(&Group) -> usize,
+) {
+    let all = profiles::all();
+    let first_segment = |m: &Member| m.pattern().split('.').next().unwrap_or("");
+    for (pi, profile) in all.iter().enumerate() {
+        let Some(inherit) = profile.inherit.as_ref() else {
+            continue;
+        };
+        let of_profile = |g: &Group| usize::from(g.profile) == pi;
+        // The defaults block is the group whose root ends with `from` (Alertmanager's `global`).
+        let is_defaults = |g: &Group| of_profile(g) && g.root_ends_with(settings, &inherit.from);
+        // Each document's defaults block (the first, if it has several).
+        let mut defaults: HashMap<usize, Vec<Member>> = HashMap::new();
+        for g in groups.iter().filter(|g| is_defaults(g)) {
+            defaults
+                .entry(document(g))
+                .or_insert_with(|| inheritable(&g.members, settings));
+        }
+        if defaults.is_empty() {
+            continue;
+        }
+        let mut taking_documents = HashSet::new();
+        for g in groups.iter_mut() {
+            if !of_profile(g) || is_defaults(g) {
+                continue;
+            }
+            let Some(from) = defaults.get(&document(g)) else {
+                continue;
+            };
+            taking_documents.insert(document(g));
+            let own: HashSet<&str> = g.members.iter().map(first_segment).collect();
+            g.inherited = from
+                .iter()
+                .filter(|m| {
+                    let key = first_segment(m);
+                    let key = key.strip_prefix(inherit.prefix.as_str()).unwrap_or(key);
+                    !own.contains(&key)
+                })
+                .copied()
+                .collect();
+        }
+        if inherit.only_defaults {
+            for g in groups.iter_mut() {
+                if is_defaults(g) && taking_documents.contains(&document(g)) {
+                    g.only_defaults = true;
+                }
+            }
+        }
+    }
+}
+
+/// The members of a block that other groups inherit: those that decide something
+/// ([`decisive`]). Each inheriting group gets a copy, so a block inherited whole would cost time
+/// and memory of its size times the number of groups: quadratic in a generated document.
+fn inheritable(members: &[Member], settings: &[Setting]) -> Vec<Member> {
+    decisive(members, Member::setting, settings)
+        .copied()
+        .collect()
+}
+
+/// Profiles claim groups in priority order; a setting belongs to one endpoint only, and a root read
+/// by one profile is not read again by a more general one. `read` turns a claimed group (with the
+/// positions, in `group.members`, of the members not taken yet) into endpoints; a group that gives
+/// none claims nothing. Returns, per claimed group, its index, the member positions it read and
+/// its endpoints.
+pub fn claim(
+    groups: &[Group],
+    settings_len: usize,
+    mut read: impl FnMut(usize, &[usize]) -> Option<Vec<Endpoint>>,
+) -> Vec<(usize, Vec<usize>, Vec<Endpoint>)> {
+    let all = profiles::all();
+    let mut taken = vec![false; settings_len];
+    let mut taken_roots: HashSet<u64> = HashSet::new();
+    let mut out = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        if taken_roots.contains(&g.root_hash) {
+            continue;
+        }
+        let p = &all[usize::from(g.profile)];
+        let free: Vec<usize> = (0..g.members.len())
+            .filter(|&i| !taken.get(g.members[i].setting()).copied().unwrap_or(true))
+            .collect();
+        if free.is_empty() {
+            continue;
+        }
+        let identifies = |m: &Member| identifies(usize::from(m.profile), usize::from(m.key));
+        if !p.identify.is_empty()
+            && !free.iter().any(|&i| identifies(&g.members[i]))
+            && !g.inherited.iter().any(identifies)
+        {
+            continue;
+        }
+        let Some(made) = read(gi, &free) else {
+            continue;
+        };
+        for &i in &free {
+            if let Some(t) = taken.get_mut(g.members[i].setting()) {
+                *t = true;
+            }
+        }
+        taken_roots.insert(g.root_hash);
+        out.push((gi, free, made));
+    }
+    out
+}
+
+/// The settings a group takes from its profile's defaults block ([`Profile::inherit`]).
+pub fn inherited_settings(group: &Group) -> impl Iterator<Item = usize> + '_ {
+    group.inherited.iter().map(|m| m.setting())
+}
+
+/// The setting index of a member position.
+pub fn member_setting(group: &Group, position: usize) -> Option<usize> {
+    group.members.get(position).map(|m| m.setting())
+}
+
+/// Members of one group read at most. Real groups have a few dozen; a group this large is a
+/// generated or mangled file, where reading it whole would cost time quadratic in its size.
+const MAX_GROUP_MEMBERS: usize = 256;
+
+/// The members of an oversized group that decide something ([`decisive`]).
+pub(super) fn decisive_members<'m>(
+    members: &[&'m Member],
+    settings: &[Setting],
+) -> Vec<&'m Member> {
+    if members.len() <= MAX_GROUP_MEMBERS {
+        return members.to_vec();
+    }
+    decisive(members, |m| m.setting(), settings)
+        .copied()
+        .collect()
+}
+
+/// The members that decide something: the last setting of each key path (a later line replaces
+/// an earlier one), at most [`MAX_GROUP_MEMBERS`] of them, the last ones, in document order.
+pub(super) fn decisive<'m, M>(
+    members: &'m [M],
+    setting: impl Fn(&M) -> usize,
+    settings: &[Setting],
+) -> impl Iterator<Item = &'m M> {
+    let mut last_of_path: HashMap<&[Segment], usize> = HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        if let Some(s) = settings.get(setting(m)) {
+            last_of_path.insert(&s.path, i);
+        }
+    }
+    let mut kept: Vec<usize> = last_of_path.into_values().collect();
+    kept.sort_unstable();
+    let skip = kept.len().saturating_sub(MAX_GROUP_MEMBERS);
+    kept.into_iter().skip(skip).filter_map(|i| members.get(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::syntax;
+
+    /// A block other groups inherit gives each of them the setting that counts (the last of each
+    /// key), not every line of it: a generated init.el with thousands of each once copied
+    /// millions of settings (2.5 s and 241 MB for 352 KB).
+    #[test]
+    fn an_inherited_block_gives_each_group_its_last_setting_of_each_key() {
+        let text: String = ["(setq smtpmail-smtp-service 587)\n"; 1_000].concat()
+            + "(setq smtpmail-smtp-service 465)\n"
+            + &[" '(a (smtpmail-stream-type 'starttls))\n"; 1_000].concat();
+        let parsed = syntax::parse(Format::Elisp, &text);
+        let groups = candidate_groups(&parsed.settings, Format::Elisp, &[]);
+        let inheriting: Vec<&Group> = groups.iter().filter(|g| !g.inherited.is_empty()).collect();
+        assert_eq!(inheriting.len(), 1_000);
+        let last_service = parsed
+            .settings
+            .iter()
+            .rposition(|s| s.value == "465")
+            .expect("the last setq");
+        for g in inheriting {
+            let inherited: Vec<usize> = inherited_settings(g).collect();
+            assert_eq!(inherited, [last_service]);
+        }
+    }
+}
