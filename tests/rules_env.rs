@@ -183,6 +183,60 @@ fn laravel_11_skeleton_env() {
     );
 }
 
+/// The `.env` of a Laravel 5.x/6.x skeleton (`MAIL_DRIVER`) is read with SwiftMailer's meaning:
+/// `MAIL_ENCRYPTION=null` is no TLS at all, `tls` required STARTTLS, `ssl` implicit TLS; unset,
+/// config/mail.php's default `tls`. Another driver leaves the SMTP settings unused, and a file that
+/// also names a later generation's key is not decided.
+#[test]
+fn laravel_swiftmailer_generation_env() {
+    let env = "APP_ENV=local\nMAIL_DRIVER=smtp\nMAIL_HOST=mailtrap.io\nMAIL_PORT=2525\nMAIL_USERNAME=null\nMAIL_PASSWORD=null\nMAIL_ENCRYPTION=null\n";
+    check(
+        env,
+        expect![[r#"
+            7:17 warning MP004 SMTP connection to mailtrap.io without TLS (MAIL_ENCRYPTION=null): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Require STARTTLS (MAIL_ENCRYPTION=tls)
+                | MAIL_ENCRYPTION=tls
+        "#]],
+    );
+    check(
+        &env.replace("2525", "465")
+            .replace("ENCRYPTION=null", "ENCRYPTION=tls"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        &env.replace("mailtrap.io", "smtp.gmail.com")
+            .replace("2525", "587")
+            .replace("ENCRYPTION=null", "ENCRYPTION=ssl"),
+        expect![[r#"
+            4:11 error MP003 port 587 expects a plaintext greeting and STARTTLS, but MAIL_ENCRYPTION=ssl starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | MAIL_PORT=465
+              fix: Require STARTTLS (MAIL_ENCRYPTION=tls)
+                | MAIL_ENCRYPTION=tls
+        "#]],
+    );
+    for silent in [
+        env.replace("ENCRYPTION=null", "ENCRYPTION=tls"),
+        env.replace("\nMAIL_ENCRYPTION=null", ""),
+        env.replace("2525", "465")
+            .replace("ENCRYPTION=null", "ENCRYPTION=ssl"),
+        env.replace("MAIL_DRIVER=smtp", "MAIL_DRIVER=mailgun"),
+        env.replace("mailtrap.io", "mailhog")
+            .replace("2525", "1025"),
+        env.replace("MAIL_DRIVER=smtp", "MAIL_DRIVER=smtp\nMAIL_MAILER=smtp"),
+        env.replace("ENCRYPTION=null", "ENCRYPTION=${MAIL_ENCRYPTION}"),
+    ] {
+        check(
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn laravel_opportunistic_on_587_with_password() {
     check(

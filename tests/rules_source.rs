@@ -534,6 +534,54 @@ end
     );
 }
 
+/// nodemailer's options as a module's whole export (`export default { … }`, `module.exports =
+/// { … }`), handed to createTransport elsewhere: told by the keys only nodemailer has, and read
+/// only where the host names a mail server. `ignoreTLS: false` is the default and says nothing.
+#[test]
+fn nodemailer_options_as_a_module_export() {
+    check(
+        "nodemailerConfig.ts",
+        "export default {\n    host: 'smtp.sendgrid.net',\n    port: 587,\n    secure: false,\n    auth: {\n        user: 'apikey',\n        pass: `${process.env.SENDGRID_API_KEY}`,\n    },\n};\n",
+        expect![[r#"
+            4:13 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |     port: 465,
+                |     secure: true,
+              fix: Require STARTTLS (requireTLS=true)
+                |     requireTLS: true,
+        "#]],
+    );
+    check(
+        "mail.js",
+        "module.exports = {\n  host: \"smtp.example.com\",\n  port: 587,\n  ignoreTLS: false,\n  auth: { user: \"me\", pass: \"secret\" },\n};\n",
+        expect![[r#"
+            3:9 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Nodemailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: 465,
+                |   secure: true,
+              fix: Require STARTTLS (secure=false, requireTLS=true)
+                |   secure: false,
+                |   requireTLS: true,
+        "#]],
+    );
+    for (name, silent) in [
+        // A web server's options: no mail host, no endpoint.
+        ("server.config.js", "module.exports = {\n  host: '0.0.0.0',\n  port: 8080,\n  secure: false,\n};\n"),
+        ("config.ts", "export default {\n  host: process.env.SMTP_HOST,\n  port: 587,\n  secure: false,\n  auth: { user: 'u', pass: 'p' },\n};\n"),
+        // No key only nodemailer has.
+        ("db.js", "module.exports = {\n  host: 'smtp.example.com',\n  port: 25,\n};\n"),
+        ("mail.ts", "export default {\n  host: 'smtp.gmail.com',\n  port: 465,\n  secure: true,\n  auth: { user: 'me@gmail.com', pass: 'app-password' },\n};\n"),
+    ] {
+        check(
+            name,
+            silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn nodemailer_options_under_a_compound_name() {
     // The options object is built apart from `createTransport` under a name that ends with one of
