@@ -77,6 +77,16 @@ enum What<'t> {
 /// Walks the tree without recursion, gathering the calls of each method. (The cursor keeps the
 /// ancestors: `Node::parent` walks down from the root, quadratic over a big file.)
 fn collect<'t>(text: &'t str, root: Node<'t>, scopes: &mut Vec<Scope<'t>>) {
+    // Where the text names a sender, found once: whether a method's text does is then a binary
+    // search, not a scan of the method (nested methods would be scanned again by each).
+    const SENDER: &str = "JavaMailSender";
+    let senders: Vec<usize> = text.match_indices(SENDER).map(|(at, _)| at).collect();
+    let names_sender = |node: Node| {
+        let first = senders.partition_point(|&at| at < node.start_byte());
+        senders
+            .get(first)
+            .is_some_and(|&at| at + SENDER.len() <= node.end_byte())
+    };
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node<'t>> = Vec::new();
     // The scopes entered, as indexes into `scopes`, with the depth each began at.
@@ -91,7 +101,7 @@ fn collect<'t>(text: &'t str, root: Node<'t>, scopes: &mut Vec<Scope<'t>>) {
                     .map_or("", |n| node_text(text, n));
                 scopes.push(Scope {
                     name: name.to_string(),
-                    names_sender: node_text(text, node).contains("JavaMailSender"),
+                    names_sender: names_sender(node),
                     calls: Vec::new(),
                 });
                 open.push((scopes.len() - 1, depth));
