@@ -103,8 +103,18 @@ impl<'a> Reader<'a> {
                             unquote(self.text, attr.byte_range()),
                         ) {
                             (true, Some(unquoted)) => segments.push(unquoted),
+                            // `"${name}-smtp"`: a name computed at evaluation, kept as written.
+                            (false, _) => {
+                                segments.push((self.src(attr).to_string(), attr.byte_range()))
+                            }
                             _ => ok = false,
                         }
+                    }
+                    // `home-manager.users.${config.user} = { … }`: the name is computed when the
+                    // configuration is evaluated; what is under it is read, the segment as written
+                    // (a profile's context names such a segment with `*`).
+                    "interpolation" => {
+                        segments.push((self.src(attr).to_string(), attr.byte_range()));
                     }
                     _ => ok = false,
                 }
