@@ -819,6 +819,52 @@ fn nixos_msmtp_accounts_take_the_defaults() {
 
 /// home-manager accounts in a file of their own (`accounts.email.accounts = import ./accounts.nix;`):
 /// the `smtp`/`imap` blocks are told by the submodule's `tls.*` names.
+/// Home Manager as a NixOS module (`home-manager.users.${config.user} = { … }`): the computed name
+/// is read as a segment, so the accounts under it count; himalaya 0.x's flat keys in an account's
+/// `himalaya.settings` are merged into that account's config.toml (`smtp-insecure = true`).
+#[test]
+fn home_manager_under_a_computed_user_name() {
+    let text = r#"{ config, pkgs, ... }: {
+  home-manager.users.${config.user} = {
+    accounts.email.accounts.home = {
+      address = "me@example.org";
+      himalaya = {
+        enable = true;
+        settings = {
+          smtp-insecure = true;
+        };
+      };
+      smtp = {
+        host = "smtp.example.org";
+        port = 587;
+      };
+    };
+  };
+}
+"#;
+    check(
+        "home.nix",
+        text,
+        expect![[r#"
+            8:27 warning MP008 certificate checking is switched off (smtp-insecure=true) for this server: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            13:16 error MP003 port 587 expects a plaintext greeting and STARTTLS, but home-manager accounts.email's default starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |         port = 465;
+              fix: Require STARTTLS (tls.useStartTls=true)
+                |         tls.useStartTls = true;
+        "#]],
+    );
+    check(
+        "home.nix",
+        &text
+            .replace("          smtp-insecure = true;\n", "")
+            .replace("port = 587;", "port = 465;"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn home_manager_accounts_in_a_file_of_their_own() {
     check(
@@ -1402,6 +1448,72 @@ export const mail = MailerModule.forRoot({
 /// properties are read as a `.properties` file's; a fix changes a value where it is written, or
 /// adds a `put` after the method's last one. A sender on `smtps` never reads `mail.smtp.*`, and
 /// `setPort` on anything but a mail sender is not read.
+/// Jakarta Mail authenticates with what `Transport.connect(host, user, password)` or
+/// `Transport.send(message, user, password)` hands over, whatever the properties say: a session
+/// whose `mail.smtp.user` is blank still sends a password over opportunistic STARTTLS.
+#[test]
+fn javamail_credentials_handed_to_connect() {
+    let text = r#"public class App {
+    public static void main(String[] args) throws Exception {
+        Properties prop = new Properties();
+        prop.put("mail.smtp.auth", "true");
+        prop.put("mail.smtp.starttls.enable", "true");
+        prop.put("mail.smtp.host", "smtp.gmail.com");
+        prop.put("mail.smtp.port", "587");
+        prop.put("mail.smtp.user", "");
+        Session session = Session.getDefaultInstance(prop);
+        Transport transport = session.getTransport("smtp");
+        transport.connect("smtp.gmail.com", "from", "pass");
+    }
+}
+"#;
+    check(
+        "App.java",
+        text,
+        expect![[r#"
+            5:48 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (ssl.enable=true, starttls.enable=false)
+                |         prop.put("mail.smtp.starttls.enable", "false");
+                |         prop.put("mail.smtp.port", "465");
+                |         prop.put("mail.smtp.ssl.enable", "true");
+              fix: Require STARTTLS (starttls.required=true)
+                |         prop.put("mail.smtp.starttls.required", "true");
+        "#]],
+    );
+    check(
+        "App.java",
+        &text.replace(
+            "transport.connect(\"smtp.gmail.com\", \"from\", \"pass\");",
+            "Transport.send(message, user, password);",
+        ),
+        expect![[r#"
+            5:48 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (ssl.enable=true, starttls.enable=false)
+                |         prop.put("mail.smtp.starttls.enable", "false");
+                |         prop.put("mail.smtp.port", "465");
+                |         prop.put("mail.smtp.ssl.enable", "true");
+              fix: Require STARTTLS (starttls.required=true)
+                |         prop.put("mail.smtp.starttls.required", "true");
+        "#]],
+    );
+    // No credentials handed over, or a `connect` of something else: nothing is sent.
+    for silent in [
+        text.replace(
+            "transport.connect(\"smtp.gmail.com\", \"from\", \"pass\");",
+            "transport.connect();",
+        ),
+        text.replace("transport.connect(", "socket.connect("),
+    ] {
+        check(
+            "App.java",
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn javamail_in_java_code() {
     check(

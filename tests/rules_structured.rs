@@ -846,6 +846,93 @@ server:
             clean
         "#]],
     );
+    // A chart block without `use_tls`/`use_ssl` takes the chart's false for both: plaintext.
+    check(
+        "values.yaml",
+        "authentik:\n  email:\n    host: \"smtp.gmail.com\"\n    port: 587\n    username: \"me@gmail.com\"\n    password: SMTP_PASSWORD\n    from: \"me@example.net\"\n",
+        expect![[r#"
+            4:11 error MP004 SMTP connection to smtp.gmail.com without TLS (authentik (Helm chart values)'s default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (use_ssl=true)
+                |     port: 465
+                |     use_ssl: true
+              fix: Require STARTTLS (use_tls=true)
+                |     use_tls: true
+        "#]],
+    );
+}
+
+/// Mealie's SMTP_AUTH_STRATEGY: `TLS` (the default) is required STARTTLS, `SSL` implicit TLS,
+/// `NONE` plain SMTP; Passbolt's EMAIL_TRANSPORT_DEFAULT_TLS: unset is plaintext (CakePHP starts TLS
+/// only when it is truthy), `true` required STARTTLS.
+#[test]
+fn mealie_and_passbolt_environment() {
+    let mealie = "env:\n  SMTP_HOST: 10.0.3.1\n  SMTP_PORT: 25\n  SMTP_AUTH_STRATEGY: NONE\n  SMTP_FROM_EMAIL: admin@example.org\n";
+    check(
+        "values.yaml",
+        mealie,
+        expect![[r#"
+            4:23 warning MP004 SMTP connection to 10.0.3.1 without TLS (SMTP_AUTH_STRATEGY=NONE): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (SMTP_AUTH_STRATEGY=SSL)
+                |   SMTP_PORT: 465
+                |   SMTP_AUTH_STRATEGY: SSL
+              fix: Use port 587 with STARTTLS (SMTP_AUTH_STRATEGY=TLS)
+                |   SMTP_PORT: 587
+                |   SMTP_AUTH_STRATEGY: TLS
+        "#]],
+    );
+    let passbolt = "services:\n  passbolt:\n    image: passbolt/passbolt:latest-ce\n    environment:\n      EMAIL_DEFAULT_FROM: no-reply@example.org\n      EMAIL_TRANSPORT_DEFAULT_HOST: smtp.example.org\n      EMAIL_TRANSPORT_DEFAULT_PORT: 587\n      EMAIL_TRANSPORT_DEFAULT_USERNAME: passbolt\n      EMAIL_TRANSPORT_DEFAULT_PASSWORD: secret\n";
+    check(
+        "docker-compose.yml",
+        passbolt,
+        expect![[r#"
+            7:37 error MP004 SMTP connection to smtp.example.org without TLS (Passbolt's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Require STARTTLS (TLS=true)
+                |       EMAIL_TRANSPORT_DEFAULT_TLS: "true"
+        "#]],
+    );
+    for (name, silent) in [
+        (
+            "values.yaml",
+            mealie.replace("NONE", "TLS").replace("25", "587"),
+        ),
+        (
+            "values.yaml",
+            mealie.replace("NONE", "SSL").replace("25", "465"),
+        ),
+        // Mealie's default strategy is TLS.
+        (
+            "values.yaml",
+            mealie
+                .replace(
+                    "  SMTP_AUTH_STRATEGY: NONE\n",
+                    "  SMTP_AUTH_STRATEGY: TLS\n",
+                )
+                .replace("25", "587"),
+        ),
+        (
+            "docker-compose.yml",
+            passbolt.replace(
+                "PASSWORD: secret\n",
+                "PASSWORD: secret\n      EMAIL_TRANSPORT_DEFAULT_TLS: \"true\"\n",
+            ),
+        ),
+        // `false` is a truthy string to CakePHP: undecided.
+        (
+            "docker-compose.yml",
+            passbolt.replace(
+                "PASSWORD: secret\n",
+                "PASSWORD: secret\n      EMAIL_TRANSPORT_DEFAULT_TLS: \"false\"\n",
+            ),
+        ),
+    ] {
+        check(
+            name,
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
 }
 
 /// The documents of a YAML stream stand alone (two ConfigMaps in one manifest are two

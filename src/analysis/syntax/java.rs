@@ -107,7 +107,9 @@ fn collect<'t>(text: &'t str, root: Node<'t>, scopes: &mut Vec<Scope<'t>>) {
                 open.push((scopes.len() - 1, depth));
             }
             "method_invocation" => {
-                if let Some(call) = read_call(text, node, ancestors.last().copied()) {
+                let mut calls = Vec::new();
+                read_calls(text, node, ancestors.last().copied(), &mut calls);
+                if !calls.is_empty() {
                     let at = match open.last() {
                         Some(&(index, _)) => index,
                         None => {
@@ -121,7 +123,7 @@ fn collect<'t>(text: &'t str, root: Node<'t>, scopes: &mut Vec<Scope<'t>>) {
                             scopes.len() - 1
                         }
                     };
-                    scopes[at].calls.push(call);
+                    scopes[at].calls.append(&mut calls);
                 }
             }
             _ => {}
@@ -147,15 +149,71 @@ fn collect<'t>(text: &'t str, root: Node<'t>, scopes: &mut Vec<Scope<'t>>) {
     }
 }
 
-/// A `put`/`setProperty` of a `mail.` key, or a sender setter, with its statement.
-fn read_call<'t>(text: &'t str, call: Node<'t>, parent: Option<Node<'t>>) -> Option<Call<'t>> {
-    let name = call.child_by_field_name("name")?;
-    let receiver = node_text(text, call.child_by_field_name("object")?);
-    let args = named_children(call.child_by_field_name("arguments")?);
+/// The calls that set mail settings, with their statement: a `put`/`setProperty` of a `mail.` key,
+/// a sender's setter, or credentials handed to the transport when it connects.
+fn read_calls<'t>(
+    text: &'t str,
+    call: Node<'t>,
+    parent: Option<Node<'t>>,
+    out: &mut Vec<Call<'t>>,
+) {
+    let (Some(name), Some(object), Some(arguments)) = (
+        call.child_by_field_name("name"),
+        call.child_by_field_name("object"),
+        call.child_by_field_name("arguments"),
+    ) else {
+        return;
+    };
+    let receiver = node_text(text, object);
+    let args = named_children(arguments);
     let statement = parent
         .filter(|p| p.kind() == "expression_statement")
         .map_or_else(|| call.byte_range(), |p| p.byte_range());
-    let what = match node_text(text, name) {
+    let method = node_text(text, name);
+    // `transport.connect(host, user, password)`, `Transport.send(message, user, password)`: Jakarta
+    // Mail authenticates with what is handed over here, whatever the properties say
+    // (Service.connect, Transport.send); a host given here replaces `mail.smtp.host`.
+    let handed_over: &[Option<&'static str>] = match (method, args.len()) {
+        ("connect", 2) => &[Some("user"), Some("password")],
+        ("connect", 3) => &[Some("host"), Some("user"), Some("password")],
+        ("connect", 4) => &[Some("host"), None, Some("user"), Some("password")],
+        ("send", 3) => &[None, Some("user"), Some("password")],
+        ("send", 4) => &[None, None, Some("user"), Some("password")],
+        _ => &[],
+    };
+    let a_transport = match method {
+        "send" => receiver == "Transport",
+        _ => receiver.to_ascii_lowercase().contains("transport"),
+    };
+    if !handed_over.is_empty() && a_transport {
+        for (key, &value) in handed_over.iter().zip(&args) {
+            if let Some(key) = key.filter(|_| value.kind() != "null_literal") {
+                out.push(Call {
+                    statement: statement.clone(),
+                    receiver,
+                    what: What::Setter {
+                        key,
+                        name_span: name.byte_range(),
+                        value,
+                    },
+                });
+            }
+        }
+        return;
+    }
+    out.extend(read_call(text, name, method, &args, receiver, statement));
+}
+
+/// A `put`/`setProperty` of a `mail.` key, or a sender setter.
+fn read_call<'t>(
+    text: &str,
+    name: Node<'t>,
+    method: &str,
+    args: &[Node<'t>],
+    receiver: &'t str,
+    statement: Span,
+) -> Option<Call<'t>> {
+    let what = match method {
         "put" | "setProperty" if args.len() == 2 => {
             if args[0].kind() != "string_literal" {
                 return None;

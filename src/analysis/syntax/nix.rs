@@ -259,6 +259,21 @@ mod tests {
     use expect_test::expect;
 
     #[test]
+    fn computed_attribute_names_are_segments_as_written() {
+        let text = r#"{ config, ... }: {
+  home-manager.users.${config.user}.accounts.email.accounts."${name}-work".smtp.port = 465;
+  "${prefix}" = { port = 25; };
+}
+"#;
+        expect![[r#"
+            home-manager › users › ${config.user} › accounts › email › accounts › "${name}-work" › smtp › port = "465" (Number, line 2)
+            "${prefix}" › port = "25" (Number, line 3)
+        "#]]
+        .assert_eq(&render(text, &parse(text)));
+        assert_prefixes_parse(text, parse);
+    }
+
+    #[test]
     fn home_manager_accounts() {
         let text = r#"{ config, lib, pkgs, ... }:
 let
