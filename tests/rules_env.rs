@@ -237,6 +237,77 @@ fn laravel_swiftmailer_generation_env() {
     }
 }
 
+/// Directus hands EMAIL_SMTP_* to nodemailer when EMAIL_TRANSPORT is `smtp` (the default is
+/// sendmail, which leaves them unused); it has no way to require STARTTLS.
+#[test]
+fn directus_smtp_transport() {
+    let env = "EMAIL_TRANSPORT=smtp\nEMAIL_SMTP_HOST=smtp.example.com\nEMAIL_SMTP_PORT=587\nEMAIL_SMTP_USER=me\nEMAIL_SMTP_PASSWORD=secret\nEMAIL_SMTP_SECURE=false\n";
+    check(
+        env,
+        expect![[r#"
+            6:19 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (EMAIL_SMTP_SECURE=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (EMAIL_SMTP_SECURE=true)
+                | EMAIL_SMTP_PORT=465
+                | EMAIL_SMTP_SECURE=true
+        "#]],
+    );
+    check(
+        &env.replace("SECURE=false", "SECURE=true"),
+        expect![[r#"
+            3:17 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_SMTP_SECURE=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | EMAIL_SMTP_PORT=465
+        "#]],
+    );
+    for silent in [
+        env.replace("EMAIL_TRANSPORT=smtp", "EMAIL_TRANSPORT=sendmail"),
+        env.replace("EMAIL_TRANSPORT=smtp\n", ""),
+        env.replace("587", "465")
+            .replace("SECURE=false", "SECURE=true"),
+    ] {
+        check(
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
+/// Appwrite's PHPMailer never upgrades on its own (`SMTPAutoTLS = false`): an empty
+/// `_APP_SMTP_SECURE` (the default) is plain SMTP, `tls` required STARTTLS, `ssl` implicit TLS;
+/// an empty host turns mail off.
+#[test]
+fn appwrite_smtp() {
+    let env = "_APP_SMTP_HOST=smtp.gmail.com\n_APP_SMTP_PORT=587\n_APP_SMTP_SECURE=\n_APP_SMTP_USERNAME=me@gmail.com\n_APP_SMTP_PASSWORD=app-password\n";
+    check(
+        env,
+        expect![[r#"
+            3:18 error MP004 SMTP connection to smtp.gmail.com without TLS (_APP_SMTP_SECURE=): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (_APP_SMTP_SECURE=ssl)
+                | _APP_SMTP_PORT=465
+                | _APP_SMTP_SECURE=ssl
+              fix: Require STARTTLS (_APP_SMTP_SECURE=tls)
+                | _APP_SMTP_SECURE=tls
+        "#]],
+    );
+    for silent in [
+        env.replace("SECURE=\n", "SECURE=tls\n"),
+        env.replace("587", "465")
+            .replace("SECURE=\n", "SECURE=ssl\n"),
+        env.replace("smtp.gmail.com", ""),
+        env.replace("smtp.gmail.com", "mailpit")
+            .replace("587", "1025"),
+    ] {
+        check(
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn laravel_opportunistic_on_587_with_password() {
     check(
