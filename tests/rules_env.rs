@@ -226,6 +226,8 @@ fn laravel_swiftmailer_generation_env() {
         env.replace("mailtrap.io", "mailhog")
             .replace("2525", "1025"),
         env.replace("MAIL_DRIVER=smtp", "MAIL_DRIVER=smtp\nMAIL_MAILER=smtp"),
+        // BookStack keeps MAIL_DRIVER on a later Laravel: not this generation.
+        env.replace("APP_ENV=local", "MAIL_FROM=bookstack@example.com"),
         env.replace("ENCRYPTION=null", "ENCRYPTION=${MAIL_ENCRYPTION}"),
     ] {
         check(
