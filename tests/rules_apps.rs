@@ -925,6 +925,34 @@ fn jenkins_mailer_xml() {
             clean
         "#]],
     );
+    // Both switches: the socket is SSL from the start and Jakarta Mail skips STARTTLS on it, so
+    // it is implicit TLS (no MP010): fine on 465, the "Unrecognized SSL message" failure on 587.
+    let both = r#"<?xml version='1.1' encoding='UTF-8'?>
+<hudson.tasks.Mailer_-DescriptorImpl plugin="mailer@472.vf7c289a_4b_420">
+  <smtpHost>smtp.gmail.com</smtpHost>
+  <useSsl>true</useSsl>
+  <useTls>true</useTls>
+  <smtpPort>465</smtpPort>
+</hudson.tasks.Mailer_-DescriptorImpl>
+"#;
+    check(
+        "hudson.tasks.Mailer.xml",
+        both,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "hudson.tasks.Mailer.xml",
+        &both.replace("465", "587"),
+        expect![[r#"
+            6:13 error MP003 port 587 expects a plaintext greeting and STARTTLS, but useSsl=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                |   <smtpPort>465</smtpPort>
+              fix: Require STARTTLS (useSsl=false)
+                |   <useSsl>false</useSsl>
+        "#]],
+    );
 }
 
 /// Lemmy's `email` block: `tls_type` `none` (its default) is plaintext, `starttls` on 587 is

@@ -310,6 +310,62 @@ fn appwrite_smtp() {
     }
 }
 
+/// Laravel applications that pass `verify_peer` read it from a variable of their own (2FAuth
+/// MAIL_VERIFY_SSL_PEER, BookStack MAIL_VERIFY_SSL): `false` checks no certificate.
+#[test]
+fn laravel_application_verify_peer_variables() {
+    let env = "MAIL_MAILER=smtp\nMAIL_HOST=${SMTP_HOST}\nMAIL_PORT=${SMTP_PORT}\nMAIL_USERNAME=${SMTP_USER}\nMAIL_PASSWORD=${SMTP_PASSWORD}\nMAIL_VERIFY_SSL_PEER=false\n";
+    check(
+        env,
+        expect![[r#"
+            6:22 warning MP008 certificate checking is switched off (MAIL_VERIFY_SSL_PEER=false) for ${SMTP_HOST}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        &env.replace("MAIL_VERIFY_SSL_PEER=false", "MAIL_VERIFY_SSL_PEER=true"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
+/// NextAuth's EMAIL_SERVER_* convention (Cal.com): nodemailer with `secure` only on 465 and no
+/// way to require STARTTLS; oCIS's NOTIFICATIONS_SMTP_INSECURE skips the certificate check.
+#[test]
+fn nextauth_email_server_and_ocis_notifications() {
+    let nextauth = "EMAIL_FROM=me@gmail.com\nEMAIL_SERVER_HOST=smtp.gmail.com\nEMAIL_SERVER_PORT=587\nEMAIL_SERVER_USER=me@gmail.com\nEMAIL_SERVER_PASSWORD=app-password\n";
+    check(
+        nextauth,
+        expect![[r#"
+            3:19 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (NextAuth / Cal.com email server (nodemailer) on port 587): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 (implicit TLS)
+                | EMAIL_SERVER_PORT=465
+        "#]],
+    );
+    let ocis = "NOTIFICATIONS_SMTP_HOST=smtp.example.org\nNOTIFICATIONS_SMTP_PORT=587\nNOTIFICATIONS_SMTP_SENDER=ocis@example.org\nNOTIFICATIONS_SMTP_INSECURE=true\n";
+    check(
+        ocis,
+        expect![[r#"
+            4:29 warning MP008 certificate checking is switched off (NOTIFICATIONS_SMTP_INSECURE=true) for smtp.example.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    for silent in [
+        nextauth.replace("587", "465"),
+        nextauth
+            .replace("smtp.gmail.com", "localhost")
+            .replace("587", "1025"),
+        ocis.replace("INSECURE=true", "INSECURE=false"),
+        "EMAIL_SERVER=smtps://me%40gmail.com:pw@smtp.gmail.com:465\n".to_string(),
+    ] {
+        check(
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn laravel_opportunistic_on_587_with_password() {
     check(

@@ -773,6 +773,28 @@ fn mutt_credentials_belong_to_their_protocol() {
     );
 }
 
+/// s-nail's `submission://` goes to 587 (RFC 6409); what it does there without
+/// `smtp-use-starttls` is not taken from its plain `smtp://` (no TLS): undecided, where
+/// `smtp://` without a port is 25 and plaintext.
+#[test]
+fn snail_submission_scheme() {
+    let rc = "set v15-compat\naccount work {\n  set mta=submission://smtp.office365.com smtp-auth=login\n}\n";
+    check(
+        ".mailrc",
+        rc,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        ".mailrc",
+        &rc.replace("submission://", "smtp://"),
+        expect![[r#"
+            3:18 error MP007 Microsoft 365 / Exchange Online does not offer SMTP on smtp.office365.com:25: it documents only 587 (STARTTLS).
+        "#]],
+    );
+}
+
 #[test]
 fn mailx_later_set_replaces_the_earlier() {
     // mailx runs `set` lines in order: the plaintext `smtp=` line is dead (MP012 hint only).

@@ -566,6 +566,8 @@ fn read_url(
     }
     if let Some((port, span)) = &url.port {
         e.port = Some(part(settings, u.setting(), port, &shift(span)));
+    } else if mode == SchemeMode::Submission {
+        e.default_port = Some(ports::starttls_port(proto));
     } else if p.url_scheme_ports {
         e.default_port = Some(match mode {
             SchemeMode::Implicit => ports::implicit_port(proto),
@@ -879,7 +881,16 @@ fn decide_by_scheme(
         Some(SchemeMode::Starttls) => Security::StarttlsRequired,
         Some(SchemeMode::Opportunistic) => Security::StarttlsOpportunistic,
         Some(SchemeMode::Insecure) => Security::None,
-        Some(SchemeMode::Plain) => match (p.plain_scheme, port) {
+        // What a client does on the submission port is its own: where its plain scheme means no
+        // TLS at all (mailx's `smtp://`), its `submission://` is not taken to mean the same, nor
+        // its default: undecided.
+        Some(SchemeMode::Submission)
+            if p.plain_scheme == Some(PlainScheme::Mode(Security::None)) =>
+        {
+            d.mode = Some(Security::Unknown);
+            return;
+        }
+        Some(SchemeMode::Plain | SchemeMode::Submission) => match (p.plain_scheme, port) {
             // The port decides; a port from a variable decides nothing.
             (Some(PlainScheme::Port), None) | (None, _) => return,
             (Some(PlainScheme::Port), Some(n)) => {

@@ -108,6 +108,8 @@ pub(super) fn scheme_facts(scheme: &str) -> Option<(Protocol, SchemeMode)> {
         SchemeMode::Insecure
     } else if starttls {
         SchemeMode::Starttls
+    } else if base == "submission" {
+        SchemeMode::Submission
     } else {
         SchemeMode::Plain
     };
@@ -122,6 +124,8 @@ pub(super) enum SchemeMode {
     Opportunistic,
     Insecure,
     Plain,
+    /// `submission://`: a plain scheme on the submission port, 587 (RFC 6409).
+    Submission,
 }
 
 /// Mail words a generic variable prefix must contain (`SMTP_`, `SVC_0007_SMTP_`, `MAIL_`).
