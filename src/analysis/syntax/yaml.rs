@@ -111,10 +111,16 @@ pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut masked: Option<Vec<u8>> = None;
     let mut start = 0;
+    let mut blocks = TemplateBlocks::default();
     for line in text.split_inclusive('\n') {
+        let lead = line.len() - line.trim_start().len();
         if is_template_line(line) {
-            let at = start + (line.len() - line.trim_start().len());
-            masked.get_or_insert_with(|| text.as_bytes().to_vec())[at] = b'#';
+            blocks.step(line);
+            masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + lead] = b'#';
+        } else if blocks.in_alternative() && !line.trim().is_empty() {
+            // An `else` / `elif` branch: another rendering than the first branch's, whose keys
+            // would mix with it (the first branch's password with the second's host).
+            masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + lead] = b'#';
         } else if line.contains("{{") {
             for (at, byte) in quotes_inside_actions(line) {
                 masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + at] = byte;
@@ -126,6 +132,75 @@ pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
     match masked.map(String::from_utf8) {
         Some(Ok(masked)) => std::borrow::Cow::Owned(masked),
         _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The `if` blocks of a template as its statement lines open and close them (Jinja's `{% if %}`
+/// … `{% elif %}` / `{% else %}` … `{% endif %}`, Go templates' `{{ if }}` … `{{ else }}` …
+/// `{{ end }}`, which also ends `range`, `with`, `define` and `block`). One rendering is read:
+/// the first branch of each block; the lines of the others are masked like comments. Bounded by
+/// the text: one frame a block, popped at its end.
+#[derive(Default)]
+struct TemplateBlocks {
+    /// Each open block: whether it is an `if` (Jinja) or any block (Go), and whether its first
+    /// branch is over.
+    open: Vec<(BlockKind, bool)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BlockKind {
+    JinjaIf,
+    JinjaOther,
+    Go,
+}
+
+impl TemplateBlocks {
+    fn step(&mut self, line: &str) {
+        let content = line.trim();
+        let (jinja, inner) = if let Some(rest) = content.strip_prefix("{%") {
+            (true, rest)
+        } else if let Some(rest) = content.strip_prefix("{{") {
+            (false, rest)
+        } else {
+            return;
+        };
+        let inner = inner.trim_start_matches(['-', '+', '~']).trim_start();
+        let word = inner
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        match (jinja, word) {
+            (true, "if") => self.open.push((BlockKind::JinjaIf, false)),
+            (true, "for" | "macro" | "block" | "filter" | "with" | "call" | "raw") => {
+                self.open.push((BlockKind::JinjaOther, false))
+            }
+            (true, "elif" | "else") => self.alternative(),
+            (true, "endif") => self.close(|kind| kind == BlockKind::JinjaIf),
+            (true, w) if w.starts_with("end") => self.close(|kind| kind == BlockKind::JinjaOther),
+            (false, "if" | "range" | "with" | "define" | "block") => {
+                self.open.push((BlockKind::Go, false))
+            }
+            (false, "else") => self.alternative(),
+            (false, "end") => self.close(|kind| kind == BlockKind::Go),
+            _ => {}
+        }
+    }
+
+    fn alternative(&mut self) {
+        if let Some((_, past_first)) = self.open.last_mut() {
+            *past_first = true;
+        }
+    }
+
+    /// Closes the innermost open block of the kind (an unmatched end closes nothing).
+    fn close(&mut self, of_kind: impl Fn(BlockKind) -> bool) {
+        if self.open.last().is_some_and(|&(kind, _)| of_kind(kind)) {
+            self.open.pop();
+        }
+    }
+
+    fn in_alternative(&self) -> bool {
+        self.open.iter().any(|&(_, past_first)| past_first)
     }
 }
 
@@ -1474,6 +1549,33 @@ pub(crate) mod tests {
             assert_eq!(&*s.style.lead, "\r      ", "{:?}", s.key());
             assert_eq!(text.as_bytes()[s.style.insert_at], b'\r');
         }
+    }
+
+    /// One rendering is read: the first branch of each `if` block, Jinja's and Go templates'; an
+    /// `else` / `elif` branch is masked like a comment, to its block's end.
+    #[test]
+    fn only_the_first_branch_of_a_template_if_is_read() {
+        let text = "global:\n{% if prod %}\n  smarthost: 'mail.example.org:465'\n  auth_password: x\n{% else %}\n  smarthost: 'relay:25'\n{% endif %}\n  from: a@example.org\n{{- if .Values.tls }}\nport: 465\n{{- else if .Values.plain }}\nport: 25\n{{- range .Values.x }}\n  - {{ . }}\n{{- end }}\n{{- end }}\nafter: 1\n";
+        let masked = mask_template_lines(text);
+        assert_eq!(
+            masked,
+            "global:\n#% if prod %}\n  smarthost: 'mail.example.org:465'\n  auth_password: x\n#% else %}\n  #marthost: 'relay:25'\n#% endif %}\n  from: a@example.org\n#{- if .Values.tls }}\nport: 465\n#{- else if .Values.plain }}\n#ort: 25\n#{- range .Values.x }}\n  # {{ . }}\n#{- end }}\n#{- end }}\nafter: 1\n"
+        );
+        let keys: Vec<String> = parse(text)
+            .settings
+            .iter()
+            .map(|s| format!("{}={}", s.path_names().join("."), s.value))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "global.smarthost=mail.example.org:465",
+                "global.auth_password=x",
+                "global.from=a@example.org",
+                "port=465",
+                "after=1"
+            ]
+        );
     }
 
     #[test]
