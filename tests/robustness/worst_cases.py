@@ -132,6 +132,12 @@ def shapes(family):
         out.append(("nested settings cr", [1000, 3000, 10000, 30000],
                     lambda n: "services:\r  app:\r    environment:\r"
                     + "".join(f"      SMTP_{i}: \"x\"\r" for i in range(n))))
+        # Template `if` blocks nested as deep as the file is long, the innermost past its first
+        # branch, then settings: whether a line is in another rendering's branch is asked per
+        # line and must not cost the nesting depth.
+        out.append(("nested template else", [1000, 3000, 10000, 30000],
+                    lambda n: "{% if a %}\n" * n + "{% else %}\n"
+                    + "".join(f"smtp_{i}: x\n" for i in range(n))))
     # A call opening an object literal, never closed, line after line (a truncated handler
     # pasted many times): the reader once asked tree-sitter for each object's parent, which
     # walks every sibling (20,000 lines took 6 s of CPU).

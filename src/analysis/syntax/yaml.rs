@@ -145,6 +145,9 @@ struct TemplateBlocks {
     /// Each open block: whether it is an `if` (Jinja) or any block (Go), and whether its first
     /// branch is over.
     open: Vec<(BlockKind, bool)>,
+    /// How many open blocks are past their first branch (so that asking costs nothing however
+    /// deep the nesting).
+    past_first: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -188,19 +191,24 @@ impl TemplateBlocks {
 
     fn alternative(&mut self) {
         if let Some((_, past_first)) = self.open.last_mut() {
-            *past_first = true;
+            if !*past_first {
+                *past_first = true;
+                self.past_first += 1;
+            }
         }
     }
 
     /// Closes the innermost open block of the kind (an unmatched end closes nothing).
     fn close(&mut self, of_kind: impl Fn(BlockKind) -> bool) {
         if self.open.last().is_some_and(|&(kind, _)| of_kind(kind)) {
-            self.open.pop();
+            if let Some((_, true)) = self.open.pop() {
+                self.past_first -= 1;
+            }
         }
     }
 
     fn in_alternative(&self) -> bool {
-        self.open.iter().any(|&(_, past_first)| past_first)
+        self.past_first > 0
     }
 }
 
