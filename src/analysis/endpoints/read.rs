@@ -208,8 +208,7 @@ fn host_scheme(p: &Profile, value: &str) -> Option<(Span, Span, Security)> {
 /// Whether every condition of `when` holds for the group's members.
 pub(super) fn holds(when: &When, members: &[&Member], settings: &[Setting]) -> bool {
     when.iter().all(|(k, condition)| {
-        let member = members.iter().find(|m| m.pattern().eq_ignore_ascii_case(k));
-        let value = member.map(|m| settings[m.setting()].value.as_str());
+        let value = member_for(members, k).map(|m| settings[m.setting()].value.as_str());
         match (condition, value) {
             (Condition::Absent, value) => value.is_none(),
             (Condition::Present, value) => value.is_some(),

@@ -113,13 +113,14 @@ pub(crate) fn mask_template_lines(text: &str) -> std::borrow::Cow<'_, str> {
     let mut start = 0;
     let mut blocks = TemplateBlocks::default();
     for line in text.split_inclusive('\n') {
-        let lead = line.len() - line.trim_start().len();
-        if is_template_line(line) {
+        let template = is_template_line(line);
+        if template {
             blocks.step(line);
-            masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + lead] = b'#';
-        } else if blocks.in_alternative() && !line.trim().is_empty() {
-            // An `else` / `elif` branch: another rendering than the first branch's, whose keys
-            // would mix with it (the first branch's password with the second's host).
+        }
+        // A line of an `else` / `elif` branch is another rendering than the first branch's,
+        // whose keys would mix with it (the first branch's password with the second's host).
+        if template || blocks.in_alternative() && !line.trim().is_empty() {
+            let lead = line.len() - line.trim_start().len();
             masked.get_or_insert_with(|| text.as_bytes().to_vec())[start + lead] = b'#';
         } else if line.contains("{{") {
             for (at, byte) in quotes_inside_actions(line) {
