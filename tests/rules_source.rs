@@ -1514,6 +1514,95 @@ fn javamail_credentials_handed_to_connect() {
     }
 }
 
+/// Jakarta Mail's `mail.host` serves SMTP when `mail.smtp.host` is not set (`Service.connect`);
+/// a `MailSSLSocketFactory` that trusts all hosts, put as the session's SSL socket factory,
+/// accepts any certificate.
+#[test]
+fn javamail_general_host_and_a_factory_trusting_all_hosts() {
+    let general_host = r#"public class Test {
+    public static void main(String[] args) throws MessagingException {
+        Properties props = new Properties();
+        props.setProperty("mail.smtp.auth", "true");
+        props.setProperty("mail.host", "smtp.163.com");
+        props.setProperty("mail.transport.protocol", "smtp");
+        Session session = Session.getInstance(props);
+        Transport transport = session.getTransport();
+        transport.connect("user@163.com", "secret");
+    }
+}
+"#;
+    check(
+        "Test.java",
+        general_host,
+        expect![[r#"
+            5:41 error MP004 SMTP connection to smtp.163.com without TLS (Jakarta Mail properties's default): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (ssl.enable=true)
+                |         props.setProperty("mail.smtp.port", "465");
+                |         props.setProperty("mail.smtp.ssl.enable", "true");
+              fix: Use port 587 with STARTTLS (starttls.enable=true, starttls.required=true)
+                |         props.setProperty("mail.smtp.port", "587");
+                |         props.setProperty("mail.smtp.starttls.enable", "true");
+                |         props.setProperty("mail.smtp.starttls.required", "true");
+            5:41 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (ssl.enable=true)
+                |         props.setProperty("mail.smtp.port", "465");
+                |         props.setProperty("mail.smtp.ssl.enable", "true");
+              fix: Use port 587 with STARTTLS (starttls.enable=true, starttls.required=true)
+                |         props.setProperty("mail.smtp.port", "587");
+                |         props.setProperty("mail.smtp.starttls.enable", "true");
+                |         props.setProperty("mail.smtp.starttls.required", "true");
+        "#]],
+    );
+    // `mail.smtp.host` wins over `mail.host`.
+    check(
+        "Test.java",
+        &general_host.replace(
+            "props.setProperty(\"mail.transport.protocol\", \"smtp\");",
+            "props.setProperty(\"mail.smtp.host\", \"localhost\");",
+        ),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    let trust_all = r#"public class SendMail {
+    public static void main(String[] args) throws Exception {
+        Properties prop = new Properties();
+        prop.setProperty("mail.host", "smtp.qq.com");
+        prop.setProperty("mail.transport.protocol", "smtp");
+        prop.setProperty("mail.smtp.auth", "true");
+        MailSSLSocketFactory sf = new MailSSLSocketFactory();
+        sf.setTrustAllHosts(true);
+        prop.put("mail.smtp.ssl.enable", "true");
+        prop.put("mail.smtp.ssl.socketFactory", sf);
+        Transport.send(message, "me@qq.com", "secret");
+    }
+}
+"#;
+    check(
+        "SendMail.java",
+        trust_all,
+        expect![[r#"
+            8:29 warning MP008 certificate checking is switched off (ssl.socketFactory.trustAllHosts=true) for smtp.qq.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    // A factory that trusts only the default CAs, or one that is not the session's.
+    for silent in [
+        trust_all.replace("sf.setTrustAllHosts(true);", "sf.setTrustAllHosts(false);"),
+        trust_all.replace(
+            "prop.put(\"mail.smtp.ssl.socketFactory\", sf);",
+            "other.setTrustAllHosts(true);",
+        ),
+    ] {
+        check(
+            "SendMail.java",
+            &silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn javamail_in_java_code() {
     check(

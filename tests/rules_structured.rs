@@ -250,6 +250,67 @@ spring:
     );
 }
 
+/// Spring's `${NAME:default}` placeholder reads as its literal default (the environment is not
+/// the file's to know), and a fix edits the default in place.
+#[test]
+fn spring_placeholder_defaults() {
+    check(
+        "application-mail.yml",
+        r#"spring:
+  mail:
+    host: ${MAIL_HOST}
+    port: ${MAIL_PORT:587}
+    username: ${MAIL_USERNAME}
+    password: ${MAIL_PASSWORD}
+    properties:
+      mail:
+        smtp:
+          auth: true
+          starttls:
+            enable: ${MAIL_SMTP_STARTTLS_ENABLE:true}
+            required: ${MAIL_SMTP_STARTTLS_REQUIRED:false}
+"#,
+        expect![[r#"
+            12:49 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (properties.mail.smtp.starttls.enable=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (properties.mail.smtp.ssl.enable=true, properties.mail.smtp.starttls.enable=false)
+                |     port: ${MAIL_PORT:465}
+                |     properties.mail.smtp.ssl.enable: true
+                |             enable: ${MAIL_SMTP_STARTTLS_ENABLE:false}
+              fix: Require STARTTLS (properties.mail.smtp.starttls.required=true)
+                |             required: ${MAIL_SMTP_STARTTLS_REQUIRED:true}
+        "#]],
+    );
+    check(
+        "application.properties",
+        "spring.mail.host=${MAIL_HOST:smtp.gmail.com}\nspring.mail.port=${MAIL_PORT:587}\nspring.mail.properties.mail.smtp.ssl.enable=${MAIL_SSL:true}\n",
+        expect![[r#"
+            2:30 error MP003 port 587 expects a plaintext greeting and STARTTLS, but properties.mail.smtp.ssl.enable=true starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | spring.mail.port=${MAIL_PORT:465}
+              fix: Require STARTTLS (properties.mail.smtp.starttls.enable=true, properties.mail.smtp.starttls.required=true, properties.mail.smtp.ssl.enable=false)
+                | spring.mail.properties.mail.smtp.starttls.enable=true
+                | spring.mail.properties.mail.smtp.starttls.required=true
+                | spring.mail.properties.mail.smtp.ssl.enable=${MAIL_SSL:false}
+        "#]],
+    );
+    // Required STARTTLS by the defaults; a default the shell's way, a nested one, an empty one and
+    // no default decide nothing.
+    for silent in [
+        "spring.mail.host=${MAIL_HOST}\nspring.mail.port=${MAIL_PORT:587}\nspring.mail.username=${U}\nspring.mail.password=${P}\nspring.mail.properties.mail.smtp.auth=true\nspring.mail.properties.mail.smtp.starttls.enable=${TLS:true}\nspring.mail.properties.mail.smtp.starttls.required=${TLS_REQUIRED:true}\n",
+        "spring.mail.host=smtp.example.com\nspring.mail.port=${MAIL_PORT:-465}\nspring.mail.properties.mail.smtp.starttls.enable=true\n",
+        "spring.mail.host=smtp.example.com\nspring.mail.port=${MAIL_PORT:${DEFAULT_PORT}}\nspring.mail.properties.mail.smtp.starttls.enable=true\n",
+        "spring.mail.host=smtp.example.com\nspring.mail.port=${MAIL_PORT:}\nspring.mail.properties.mail.smtp.ssl.enable=true\n",
+    ] {
+        check(
+            "application.properties",
+            silent,
+            expect![[r#"
+                clean
+            "#]],
+        );
+    }
+}
+
 #[test]
 fn github_action_send_mail() {
     check(

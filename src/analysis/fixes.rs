@@ -394,10 +394,13 @@ pub(crate) fn new_entry(
         .settings
         .iter()
         .any(|&si| doc.settings[si].kind == ValueKind::Bool);
+    // A new Jakarta Mail session property is a string: `Properties.setProperty` takes nothing
+    // else, and `getProperty` reads nothing else.
     let value_text = literal(
         doc.format,
         value,
         style.env_in_string
+            || doc.format == Format::Java
             || (profile.flat
                 && formats::spec(doc.format).typed_values
                 && !source_code

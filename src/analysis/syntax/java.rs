@@ -72,6 +72,9 @@ enum What<'t> {
         name_span: Span,
         value: Node<'t>,
     },
+    /// `factory.setTrustAllHosts(true)` on a `MailSSLSocketFactory`: read where the factory is
+    /// put as a session's socket factory.
+    TrustAllHosts { value: Node<'t> },
 }
 
 /// Walks the tree without recursion, gathering the calls of each method. (The cursor keeps the
@@ -228,6 +231,7 @@ fn read_call<'t>(
                 value: args[1],
             }
         }
+        "setTrustAllHosts" if args.len() == 1 => What::TrustAllHosts { value: args[0] },
         setter if args.len() == 1 => What::Setter {
             key: match setter {
                 "setHost" => "host",
@@ -258,7 +262,7 @@ impl Scope<'_> {
                     key_span,
                     value,
                 } => Some((c, key, key_span, *value)),
-                What::Setter { .. } => None,
+                What::Setter { .. } | What::TrustAllHosts { .. } => None,
             })
         };
         let setters = || {
@@ -268,7 +272,7 @@ impl Scope<'_> {
                     name_span,
                     value,
                 } => Some((c, *key, name_span, *value)),
-                What::Property { .. } => None,
+                What::Property { .. } | What::TrustAllHosts { .. } => None,
             })
         };
         // The transport protocol the sender uses: the last written, a setter's over the session
@@ -300,6 +304,17 @@ impl Scope<'_> {
             "smtp" => Some("mail.smtps."),
             _ => None,
         };
+        // Jakarta Mail's `mail.host` and `mail.user` serve every protocol whose own key is not set
+        // (`Service.connect`: `mail.<protocol>.host`, else `mail.host`).
+        let own_key = |general: &str| {
+            let own = format!("{prefix}{general}");
+            properties().any(|(_, key, _, _)| *key == own)
+                || setters().any(|(_, key, _, _)| key == general)
+        };
+        let fallbacks: Vec<&str> = ["host", "user"]
+            .into_iter()
+            .filter(|general| !own_key(general))
+            .collect();
         for (call, key, key_span, node) in properties() {
             if other.is_some_and(|dead| key.starts_with(dead)) {
                 continue;
@@ -308,11 +323,20 @@ impl Scope<'_> {
                 continue;
             };
             let mut path = vec![name.to_string()];
-            path.extend(key.split('.').map(str::to_string));
+            match key.strip_prefix("mail.") {
+                Some(general) if fallbacks.contains(&general) => {
+                    path.extend(["mail", protocol.as_str(), general].map(str::to_string));
+                }
+                _ => path.extend(key.split('.').map(str::to_string)),
+            }
+
             // The shape writes `props.put("mail.smtp.` + the key under the endpoint's root.
             let root_len = key.split('.').take(2).map(|s| s.len() + 1).sum::<usize>();
             let relative = (key_span.start + root_len).min(key_span.end)..key_span.end;
             let style = copied_style(text, call.statement.clone(), relative, node.byte_range());
+            if key.ends_with("socketFactory") {
+                self.trust_all_hosts(text, node, &path, key_span, &style, out);
+            }
             out.push(value.into_setting(path, key_span.clone(), style));
         }
         let mentions_mail = self.names_sender || properties().next().is_some();
@@ -353,6 +377,40 @@ impl Scope<'_> {
                 key.to_string(),
             ];
             out.push(value.into_setting(path, name_span.clone(), style));
+        }
+    }
+}
+
+impl Scope<'_> {
+    /// `factory.setTrustAllHosts(true)` on the factory put as `mail.<protocol>.ssl.socketFactory`
+    /// (or `.socketFactory`): angus-mail's `MailSSLSocketFactory` then accepts any certificate, as
+    /// `mail.<protocol>.ssl.trust=*` does. Read as the key `…socketFactory.trustAllHosts`.
+    fn trust_all_hosts(
+        &self,
+        text: &str,
+        factory: Node,
+        path: &[String],
+        key_span: &Span,
+        style: &EntryStyle,
+        out: &mut Vec<Setting>,
+    ) {
+        if factory.kind() != "identifier" {
+            return;
+        }
+        let factory = node_text(text, factory);
+        for call in &self.calls {
+            let What::TrustAllHosts { value } = call.what else {
+                continue;
+            };
+            if call.receiver != factory {
+                continue;
+            }
+            let Some(value) = read_value(text, value) else {
+                continue;
+            };
+            let mut path = path.to_vec();
+            path.push("trustAllHosts".to_string());
+            out.push(value.into_setting(path, key_span.clone(), style.clone()));
         }
     }
 }

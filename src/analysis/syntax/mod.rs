@@ -241,6 +241,29 @@ impl Parsed {
     }
 }
 
+/// A value written as one Java placeholder with a literal default (`port: ${MAIL_PORT:587}`, see
+/// [`shell_ref::placeholder_default`]) reads as its default and spans it, so that a fix edits the
+/// default in place. `bare_kind` types a default written bare (YAML's `587` is a number). A value
+/// with escapes (its text is not what is written) is left as it is.
+pub(crate) fn read_placeholder_default(
+    s: &mut Setting,
+    text: &str,
+    bare_kind: impl Fn(&str) -> ValueKind,
+) {
+    if text.get(s.value_span.clone()) != Some(s.value.as_str()) {
+        return;
+    }
+    let Some(default) = shell_ref::placeholder_default(&s.value) else {
+        return;
+    };
+    s.value = s.value[default.clone()].to_string();
+    if s.kind != ValueKind::Quoted {
+        s.kind = bare_kind(&s.value);
+    }
+    let start = s.value_span.start;
+    s.value_span = start + default.start..start + default.end;
+}
+
 /// Reads `text` as `format`. Never panics; a broken document yields what can be read plus errors.
 pub fn parse(format: Format, text: &str) -> Parsed {
     let spec = formats::spec(format);

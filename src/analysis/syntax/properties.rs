@@ -241,7 +241,7 @@ impl Entry {
             return None;
         }
         let separator = slice(text, key.end..value.start);
-        Some(Setting {
+        let mut setting = Setting {
             path: super::segments(path),
             value: decode(slice(text, value.clone())),
             kind: ValueKind::Plain,
@@ -266,7 +266,9 @@ impl Entry {
                     suffix: String::new(),
                 },
             ),
-        })
+        };
+        super::read_placeholder_default(&mut setting, text, |_| ValueKind::Plain);
+        Some(setting)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Parameter references as the shell and Compose write them: `${NAME}`, `${NAME:-default}`,
 //! `${NAME-default}`, `${NAME:?message}`, `${NAME?message}`. One reader for every place mailport
 //! meets them: a Compose value (`crossfile`), a heredoc the shell expands (`heredoc`), a document
-//! inside a YAML value (`embedded`).
+//! inside a YAML value (`embedded`). And the placeholder of Java's configuration libraries,
+//! `${name:default}` ([`placeholder_default`]).
 
 use std::ops::Range;
 
@@ -105,9 +106,61 @@ pub fn references(text: &[u8]) -> impl Iterator<Item = Reference> + '_ {
     })
 }
 
+/// The default of a value that is one placeholder as Spring, Quarkus, Micronaut and Logstash
+/// write it, `${MAIL_PORT:587}` (Spring's `PropertyPlaceholderHelper`: the text after the first
+/// `:` is used when the name resolves to nothing), when the default is a literal: not empty, on
+/// one line, without `$`, `{` or `}`. The shell's forms (`${NAME:-default}`, `${NAME:?message}`,
+/// `${NAME:+word}`, `${NAME:=word}`) are not this one: a default starting with `-`, `?`, `+` or
+/// `=` is not read. `rules.md` reads a literal default as the value ("configured elsewhere, and
+/// else this"); mailport never sees the environment, so the default is what it can check.
+pub fn placeholder_default(written: &str) -> Option<Range<usize>> {
+    let inner = written.strip_prefix("${")?.strip_suffix('}')?;
+    let (name, default) = inner.split_once(':')?;
+    let name_ok = name.bytes().next().is_some_and(is_name_start)
+        && name
+            .bytes()
+            .all(|b| is_name_byte(b) || matches!(b, b'.' | b'-'));
+    let default_ok = !default.is_empty()
+        && !default.starts_with(['-', '?', '+', '='])
+        && !default.contains(['$', '{', '}', '\n', '\r']);
+    (name_ok && default_ok).then(|| {
+        let start = 2 + name.len() + 1;
+        start..start + default.len()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn java_placeholders_read_their_literal_default() {
+        let default = |w: &'static str| placeholder_default(w).map(|r| &w[r]);
+        assert_eq!(default("${MAIL_PORT:587}"), Some("587"));
+        assert_eq!(
+            default("${spring.mail.host:smtp.example.com}"),
+            Some("smtp.example.com")
+        );
+        assert_eq!(default("${MAIL_STARTTLS_ENABLE:true}"), Some("true"));
+        // No default, an empty one, a nested one, the shell's operators, more than the
+        // placeholder, a name that is not one.
+        for w in [
+            "${MAIL_PORT}",
+            "${MAIL_PASSWORD:}",
+            "${MAIL_FROM:${MAIL_USERNAME}}",
+            "${SMTP_PORT:-587}",
+            "${SMTP_PORT:?set it}",
+            "${SMTP_PORT:+x}",
+            "${SMTP_PORT:=587}",
+            "smtp.${DOMAIN:example.com}",
+            "${MAIL_PORT:587} ",
+            "${:587}",
+            "${1X:587}",
+            "#{MAIL_PORT:587}",
+        ] {
+            assert_eq!(default(w), None, "{w:?}");
+        }
+    }
 
     fn read(text: &str) -> Vec<(&str, Op, &str)> {
         references(text.as_bytes())

@@ -1114,14 +1114,16 @@ impl<'t> Walker<'_, '_> {
                 ),
             ),
         };
-        self.settings.push(Setting {
+        let mut setting = Setting {
             path: super::segments(path.iter().map(String::as_str)),
             value,
             kind,
             key_span,
             value_span,
             style,
-        });
+        };
+        super::read_placeholder_default(&mut setting, text, plain::plain_kind);
+        self.settings.push(setting);
     }
 
     /// A line break plus blanks up to the column of `pos` (YAML indents with spaces only).

@@ -21,7 +21,7 @@
 
 use super::{decode_double_quoted, env_item_shape, fold_env_item, is_env_name, ENV_ITEM_KEYS};
 use crate::analysis::syntax::{
-    segment, EntryShape, EntryStyle, Parsed, Segment, Setting, ValueKind,
+    read_placeholder_default, segment, EntryShape, EntryStyle, Parsed, Segment, Setting, ValueKind,
 };
 use crate::vocab::Span;
 
@@ -739,14 +739,16 @@ impl Reader<'_> {
             Style::Double | Style::Single => ValueKind::Quoted,
         };
         let (key_span, style) = self.entry_style(entry, Some(scalar), &scalar.inner);
-        self.settings.push(Setting {
+        let mut setting = Setting {
             path: path.to_vec(),
             value,
             kind,
             key_span,
             value_span: scalar.inner.clone(),
             style,
-        });
+        };
+        read_placeholder_default(&mut setting, self.text, plain_kind);
+        self.settings.push(setting);
     }
 
     /// An empty value (`key:` or `-` with nothing after it).
