@@ -81,12 +81,13 @@ fn provider_host() {
             | protocol | host | port | security |
             |---|---|---|---|
             | SMTP | `smtp.office365.com` | 587 | STARTTLS |
+            | SMTP | `smtp.office365.com` | 25 | STARTTLS |
             | IMAP | `outlook.office365.com` | 993 | implicit TLS |
             | POP3 | `outlook.office365.com` | 995 | implicit TLS |
 
             These are all the SMTP endpoints the provider offers.
 
-            OAuth2 in ISPDB (scopes IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send). EWS https://outlook.office365.com/ews/exchange.asmx. Port 465 is not offered for client submission (Microsoft-only STARTTLS on 587; third-party reports of 465 timeouts).
+            OAuth2 in ISPDB (scopes IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send). EWS https://outlook.office365.com/ews/exchange.asmx. Port 465 is not offered for client submission (Microsoft-only STARTTLS on 587; third-party reports of 465 timeouts). SMTP AUTH client submission also accepts port 25 with STARTTLS (Microsoft Learn: "Port 587 (recommended) or port 25"): no wrong endpoint, a submission on the relay port (MP006).
 
             Source: https://github.com/thunderbird/autoconfig/blob/master/ispdb/office365.com.xml
         "#]],

@@ -597,7 +597,7 @@ fn provider_endpoints() {
     check(
         "SMTP_HOST=smtp.office365.com\nSMTP_PORT=465\nSMTP_USER=me@contoso.com\nSMTP_PASS=pw\n",
         expect![[r#"
-            2:11 error MP007 Microsoft 365 / Exchange Online does not offer SMTP on smtp.office365.com:465: it documents only 587 (STARTTLS).
+            2:11 error MP007 Microsoft 365 / Exchange Online does not offer SMTP on smtp.office365.com:465: it documents only 587 (STARTTLS), 25 (STARTTLS).
               fix*: Use port 587 (STARTTLS)
                 | SMTP_PORT=587
         "#]],

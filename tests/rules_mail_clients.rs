@@ -790,7 +790,10 @@ fn snail_submission_scheme() {
         ".mailrc",
         &rc.replace("submission://", "smtp://"),
         expect![[r#"
-            3:18 error MP007 Microsoft 365 / Exchange Online does not offer SMTP on smtp.office365.com:25: it documents only 587 (STARTTLS).
+            3:11 warning MP004 SMTP connection to smtp.office365.com without TLS (the smtp:// scheme): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+            3:11 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 587
+                |   set mta=smtp://smtp.office365.com:587 smtp-auth=login
         "#]],
     );
 }

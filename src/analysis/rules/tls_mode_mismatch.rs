@@ -69,6 +69,11 @@ fn mismatch(ctx: &Ctx) -> Option<Finding> {
     ) {
         return None;
     }
+    // An ESP's alternative port (2465, 2525 …) is that ESP's convention, not a standard: a local
+    // proxy or bridge listening on it speaks whatever it was told to.
+    if !row.standard && ctx.is_local() {
+        return None;
+    }
     let sec = ctx.e.security;
     let implicit_port = row.mode == PortMode::ImplicitTls;
     let mismatch =
@@ -135,6 +140,17 @@ mod tests {
             fixed(".env", text, RuleCode::Mp003).as_deref(),
             Some("EMAIL_HOST=smtp.example.com\nEMAIL_PORT=465\nEMAIL_USE_SSL=True\nEMAIL_HOST_USER=app\n")
         );
+    }
+
+    #[test]
+    fn an_esp_alternative_port_on_a_local_proxy_is_no_mismatch() {
+        let local = "[accounts.a]\nmessage.send.backend.type = \"smtp\"\nmessage.send.backend.host = \"127.0.0.1\"\nmessage.send.backend.port = 2465\nmessage.send.backend.encryption.type = \"none\"\nmessage.send.backend.login = \"me@example.com\"\n";
+        assert_eq!(codes("config.toml", local), []);
+        let remote = local.replace("127.0.0.1", "email-smtp.eu-west-1.amazonaws.com");
+        assert!(codes("config.toml", &remote).contains(&RuleCode::Mp003));
+        // A standard port stays a mismatch, local or not.
+        let standard = local.replace("2465", "465");
+        assert_eq!(codes("config.toml", &standard), [RuleCode::Mp003]);
     }
 
     #[test]
