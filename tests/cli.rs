@@ -480,11 +480,12 @@ fn unreadable_files_are_skipped_and_the_rest_is_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "good/.env", LARAVEL_SMTPS_ON_587);
     std::fs::create_dir_all(dir.path().join("latin1")).expect("folder");
+    // Not text in any encoding (NUL bytes): no `.env` to read.
     std::fs::write(
         dir.path().join("latin1/.env"),
-        b"MAIL_HOST=smtp.example.com\nMAIL_FROM_NAME=Caf\xe9\nMAIL_PORT=587\n",
+        b"MAIL_HOST=smtp.example.com\nMAIL_FROM_NAME=Caf\x00\xe9\nMAIL_PORT=587\n",
     )
-    .expect("write latin-1 file");
+    .expect("write a binary file");
     let huge = format!("{}\n", "#".repeat(11 * 1024 * 1024));
     write(dir.path(), "huge/.env", &huge);
     // Not a mail config: skipped without a word even though it is not UTF-8.
@@ -876,6 +877,26 @@ fn fifos_and_devices_are_not_read() {
         config.stderr.contains("not a regular file"),
         "{}",
         config.stderr
+    );
+}
+
+/// A settings file in another encoding (GBK comments, as Chinese projects write them) is read
+/// byte for byte: its ASCII settings are checked, and `--fix` leaves every other byte as it was.
+#[test]
+fn a_file_in_another_encoding_is_checked_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let original: &[u8] = b"# coding=gbk\n# \xc5\xe4\xd6\xc3Flask_Mail\napp.config['MAIL_SERVER'] = 'smtp.example.com'\napp.config['MAIL_PORT'] = 587\napp.config['MAIL_USERNAME'] = 'app'\napp.config['MAIL_PASSWORD'] = 'secret'\napp.config['MAIL_USE_SSL'] = True\n";
+    let path = dir.path().join("mail_test.py");
+    std::fs::write(&path, original).expect("write file");
+    let run = run_in(dir.path(), &["--format", "json"], None);
+    assert!(!run.stderr.contains("not UTF-8"), "{}", run.stderr);
+    assert_eq!(codes(&json(&run)), ["MP003"], "{}", run.stdout);
+    let fixed = run_in(dir.path(), &["--fix", "--format", "json"], None);
+    assert!(codes(&json(&fixed)).is_empty(), "{}", fixed.stdout);
+    let bytes = std::fs::read(&path).expect("read fixed file");
+    assert!(
+        bytes.starts_with(b"# coding=gbk\n# \xc5\xe4\xd6\xc3Flask_Mail\n"),
+        "the comment keeps its GBK bytes: {bytes:?}"
     );
 }
 

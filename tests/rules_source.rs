@@ -720,6 +720,52 @@ def notify(text):
     );
 }
 
+/// A script with several connections: each `starttls()` and `login()` is the connection's whose
+/// name it is called on (made before it), a call on a name no connection has may be any one's,
+/// and a host named by a constant the script sets once is that constant.
+#[test]
+fn python_smtplib_calls_belong_to_their_connection() {
+    let text = r#"import smtplib, ssl
+
+RELAY = "relay.example.org"
+
+def secure():
+    server = smtplib.SMTP("smtp.gmail.com", 587)
+    server.starttls(context=ssl.create_default_context())
+    server.login(user, password)
+
+def relay(message):
+    server = smtplib.SMTP(RELAY)
+    server.sendmail(a, b, message)
+"#;
+    check(
+        "snippets.py",
+        text,
+        expect![[r#"
+            11:14 warning MP004 SMTP connection to relay.example.org without TLS (class=SMTP): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+    // The relay upgraded too, through a name no connection was given: any connection's.
+    check(
+        "snippets.py",
+        &format!("{text}\ndef upgrade(conn):\n    conn.starttls()\n"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A name set twice is no constant.
+    check(
+        "snippets.py",
+        &text.replace(
+            "RELAY = \"relay.example.org\"",
+            "RELAY = \"relay.example.org\"\nRELAY = os.environ[\"RELAY\"]",
+        ),
+        expect![[r#"
+            12:14 warning MP004 SMTP connection to ${RELAY} without TLS (class=SMTP): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+        "#]],
+    );
+}
+
 #[test]
 fn nodemailer_url_transport() {
     check(
@@ -1512,6 +1558,60 @@ fn javamail_credentials_handed_to_connect() {
             "#]],
         );
     }
+}
+
+/// The branches of an `if` are configurations of their own, each over the settings around the
+/// statement: two branches never meet in one endpoint (no conflict between them), a branch keeps
+/// its own findings, and the settings outside are no configuration of their own where every
+/// branch of an `if … else` completes them.
+#[test]
+fn branches_of_an_if_are_alternatives() {
+    check(
+        "settings.py",
+        "EMAIL_HOST_USER = 'app'\nEMAIL_HOST_PASSWORD = os.environ['P']\nif DEBUG:\n    EMAIL_HOST = 'smtp.example.com'\n    EMAIL_PORT = 465\n    EMAIL_USE_SSL = True\nelse:\n    EMAIL_HOST = 'smtp.example.com'\n    EMAIL_PORT = 587\n    EMAIL_USE_TLS = True\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.com'\nEMAIL_HOST_USER = 'app'\nEMAIL_HOST_PASSWORD = os.environ['P']\nif PROD:\n    EMAIL_PORT = 465\n    EMAIL_USE_SSL = True\nelif STAGING:\n    EMAIL_PORT = 587\n    EMAIL_USE_SSL = True\nelse:\n    EMAIL_PORT = 465\n    EMAIL_USE_SSL = True\n",
+        expect![[r#"
+            8:18 error MP003 port 587 expects a plaintext greeting and STARTTLS, but EMAIL_USE_SSL=True starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+              fix: Require STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+                |     EMAIL_USE_SSL = False
+                |     EMAIL_USE_TLS = True
+        "#]],
+    );
+    // Around a branch that may not run, the settings outside are a configuration too; in it,
+    // they hold with the branch's.
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.com'\nEMAIL_PORT = 587\nEMAIL_USE_TLS = True\nEMAIL_HOST_PASSWORD = 'secret'\nif IMPLICIT:\n    EMAIL_PORT = 465\n    EMAIL_USE_SSL = True\n",
+        expect![[r#"
+            7:21 error MP010 EMAIL_USE_SSL=True and EMAIL_USE_TLS=True ask for two TLS modes at once (implicit TLS and STARTTLS); Django refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use implicit TLS (EMAIL_USE_TLS=false)
+                |     EMAIL_USE_TLS = False
+              fix: Use port 587 with STARTTLS (EMAIL_USE_TLS=true, EMAIL_USE_SSL=False)
+                |     EMAIL_PORT = 587
+                |     EMAIL_USE_SSL = False
+                |     EMAIL_USE_TLS = True
+        "#]],
+    );
+    check(
+        "action_mailer.rb",
+        "if ENV['SENDGRID_PASSWORD']\n  ActionMailer::Base.smtp_settings = {\n    address: 'smtp.sendgrid.net',\n    port: 587,\n    user_name: 'apikey',\n    password: ENV.fetch('SENDGRID_PASSWORD')\n  }\nelsif ENV['SES_PASSWORD']\n  ActionMailer::Base.smtp_settings = {\n    address: 'email-smtp.eu-west-1.amazonaws.com',\n    port: 465,\n    tls: true,\n    user_name: ENV.fetch('SES_USER'),\n    password: ENV.fetch('SES_PASSWORD')\n  }\nend\n",
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Rails ActionMailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |     password: ENV.fetch('SENDGRID_PASSWORD'),
+                |     tls: true
+              fix: Require STARTTLS (enable_starttls=true)
+                |     password: ENV.fetch('SENDGRID_PASSWORD'),
+                |     enable_starttls: true
+        "#]],
+    );
 }
 
 /// Jakarta Mail's `mail.host` serves SMTP when `mail.smtp.host` is not set (`Service.connect`);

@@ -710,6 +710,8 @@ fn analyze_read(
     let combined_parsed = Parsed {
         settings,
         errors: parsed.errors.clone(),
+        // The document comes first in the combined text: its branches keep their offsets.
+        branches: parsed.branches.clone(),
     };
     let Analysis {
         findings,

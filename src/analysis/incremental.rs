@@ -337,7 +337,8 @@ impl State {
             Format::Yaml => super::syntax::yaml::document_starts(text),
             _ => Vec::new(),
         };
-        let candidates = endpoints::candidate_groups(settings, format, &documents);
+        let candidates =
+            endpoints::candidate_groups(settings, format, &documents, &parsed.branches);
         let mut in_candidate = vec![false; settings.len()];
         for g in &candidates {
             for si in g.settings() {

@@ -368,8 +368,8 @@ fn read_candidate(
     }
 }
 
-/// A file's text: UTF-8, or for a `.properties` file that is not UTF-8, ISO-8859-1, the encoding
-/// Java reads it in (a fix writes it back so).
+/// A file's text: UTF-8, or byte for byte (ISO-8859-1, the encoding Java reads `.properties`
+/// in) for one that is not ([`crate::files::decode_text`]); a fix writes it back so.
 fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), String> {
     let properties = analysis::syntax::detect_format(name, None, "") == Some(Format::Properties);
     crate::files::decode_text(bytes, properties)

@@ -96,12 +96,15 @@ pub enum Encoding {
     Latin1,
 }
 
-/// A file's text: UTF-8, or where `latin1_fallback` (a `.properties` file) and the bytes are not
-/// UTF-8, ISO-8859-1. The error says why the bytes are not text.
+/// A file's text: UTF-8; else its bytes one character each (ISO-8859-1), where `latin1_fallback`
+/// says so (a `.properties` file: Java reads it so) or the bytes are text in some other encoding
+/// (no NUL byte: a GBK or Windows-1252 settings file). Mail settings are ASCII, so they read the
+/// same, and a fix writes every other byte back as it was. The error says why the bytes are not
+/// text.
 pub fn decode_text(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding), String> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, Encoding::Utf8)),
-        Err(e) if latin1_fallback => Ok((
+        Err(e) if latin1_fallback || !e.as_bytes().contains(&0) => Ok((
             e.as_bytes().iter().map(|&b| char::from(b)).collect(),
             Encoding::Latin1,
         )),
@@ -193,6 +196,11 @@ mod tests {
         assert_eq!(encoding.encode(&text), bytes);
         assert_eq!(Encoding::Latin1.encode("a=€😀"), b"a=\\u20AC\\uD83D\\uDE00");
         assert_eq!(Encoding::Utf8.encode("a=€"), "a=€".as_bytes());
-        assert!(decode_text(bytes.to_vec(), false).is_err_and(|e| e.starts_with("not UTF-8 text")));
+        // Text in another encoding reads byte for byte too; bytes with NUL are no text.
+        let gbk = b"# \xc5\xe4\xd6\xc3\nMAIL_PORT = 25\n";
+        let (text, encoding) = decode_text(gbk.to_vec(), false).unwrap();
+        assert_eq!(encoding.encode(&text), gbk);
+        let binary = b"\x89PNG\r\n\x1a\n\x00\x00\xff";
+        assert!(decode_text(binary.to_vec(), false).is_err_and(|e| e.starts_with("not UTF-8 text")));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::syntax::{Segment, Setting};
+use super::super::syntax::{Branch, Segment, Setting};
 use super::index::{
     dotted_path_is, identified_alone, identifies, is_manifest_kind, match_patterns, readers, Member,
 };
@@ -11,11 +11,13 @@ use super::Endpoint;
 use crate::knowledge::profiles;
 use crate::vocab::Format;
 
-/// Identifies a group: its root segments (and, for variables, the prefix).
-fn root_hash<'a>(document: usize, parts: impl Iterator<Item = &'a str>) -> u64 {
+/// Identifies a group: its document (or layer), its branch (0: none) and its root segments (and,
+/// for variables, the prefix).
+fn root_hash<'a>(document: usize, branch: u32, parts: impl Iterator<Item = &'a str>) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     document.hash(&mut h);
+    branch.hash(&mut h);
     for p in parts {
         p.hash(&mut h);
     }
@@ -40,8 +42,12 @@ pub struct Group {
     /// ([`Profile::inherit`]): read with the members, never claimed by the group.
     pub(super) inherited: Vec<Member>,
     /// A defaults block that other groups took from, of a profile whose defaults are no
-    /// connection of their own ([`profiles::Inherit::only_defaults`]): claimed, no endpoint.
+    /// connection of their own ([`profiles::Inherit::only_defaults`]), or the settings outside
+    /// a conditional statement whose branches each complete them: claimed, no endpoint.
     pub(super) only_defaults: bool,
+    /// The innermost branch of program source the group's settings sit in (0: none; else the
+    /// branch's index + 1).
+    branch: u32,
 }
 
 impl Group {
@@ -91,7 +97,16 @@ fn base64_encoded(s: &Setting, in_secret: bool) -> bool {
 /// `documents` are the offsets where the documents of a YAML stream begin
 /// (`syntax::yaml::document_starts`): a group never takes settings from two documents, unless
 /// its profile reads them as layers of one configuration.
-pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize]) -> Vec<Group> {
+///
+/// `branches` are the branches of conditional statements in program source
+/// ([`crate::analysis::syntax::branches`]): settings in different branches never form one group; a
+/// group in a branch also reads the settings of the same root around the statement.
+pub fn candidate_groups(
+    settings: &[Setting],
+    format: Format,
+    documents: &[usize],
+    branches: &[Branch],
+) -> Vec<Group> {
     let reads = readers(format);
     // (profile, root hash) → the group's place in `groups` (the groups themselves are not moved
     // out of a map afterwards: a big document has thousands, and the copy doubled the peak).
@@ -104,32 +119,41 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
         .map(document_of)
         .collect();
     let conditional = conditional_documents(settings, reads, &document_of);
+    let branch_of = innermost_branches(settings, branches);
     let mut last_lc = String::new();
-    let mut matches = |s: &Setting, found: &mut MatchSink| {
+    // Each match of setting `si`: (profile, root hash, root hash outside any branch, pattern,
+    // root length, variable prefix).
+    let mut matches = |si: usize, found: &mut MatchSink| {
+        let Some(s) = settings.get(si) else { return };
         let document = document_of(s);
         if format == Format::Yaml && base64_encoded(s, secrets.contains(&document)) {
             return;
         }
+        let branch = branch_of.get(si).copied().unwrap_or(0);
         match_patterns(s, reads, &mut last_lc, |pi, root_len, prefix, ki| {
-            let parts = s.path[..root_len].iter().map(|s| &**s).chain(prefix);
-            let root_hash = root_hash(layer_key(&conditional, pi, document), parts);
-            found(pi, root_hash, ki, root_len, prefix);
+            let parts = || s.path[..root_len].iter().map(|s| &**s).chain(prefix);
+            let layer = layer_key(&conditional, pi, document);
+            let hash = root_hash(layer, branch, parts());
+            let outside = root_hash(layer, 0, parts());
+            found(pi, hash, outside, ki, root_len, prefix);
         });
     };
     // A group of a profile that must be identified, and can only be by its own members, is
     // never claimed without an identifying member: such groups are not built (most of a big
-    // document's `host`/`port` blocks are some profile's unidentified group).
+    // document's `host`/`port` blocks are some profile's unidentified group). A branch's group
+    // may be identified by the settings around its statement: by root, branches aside.
     let mut identified: HashSet<(usize, u64)> = HashSet::new();
-    for s in settings {
-        matches(s, &mut |pi, root_hash, ki, _, _| {
+    for si in 0..settings.len() {
+        matches(si, &mut |pi, _, outside, ki, _, _| {
             if identified_alone(pi) && identifies(pi, ki) {
-                identified.insert((pi, root_hash));
+                identified.insert((pi, outside));
             }
         });
     }
-    for (si, s) in settings.iter().enumerate() {
-        matches(s, &mut |pi, root_hash, ki, root_len, prefix| {
-            if identified_alone(pi) && !identified.contains(&(pi, root_hash)) {
+    for si in 0..settings.len() {
+        let branch = branch_of.get(si).copied().unwrap_or(0);
+        matches(si, &mut |pi, root_hash, outside, ki, root_len, prefix| {
+            if identified_alone(pi) && !identified.contains(&(pi, outside)) {
                 return;
             }
             // Lengths and indices fit: a document is at most `MAX_ANALYZED_BYTES`.
@@ -151,6 +175,7 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
                     profile,
                     inherited: Vec::new(),
                     only_defaults: false,
+                    branch,
                 });
                 groups.len() - 1
             });
@@ -166,11 +191,161 @@ pub fn candidate_groups(settings: &[Setting], format: Format, documents: &[usize
     if !conditional.is_empty() {
         inherit_layers(&mut groups, settings, &conditional);
     }
+    if !branches.is_empty() {
+        inherit_branches(&mut groups, settings, branches, &document_of);
+    }
     groups
 }
 
-/// Takes each match of a setting: (profile, root hash, pattern, root length, variable prefix).
-type MatchSink<'a> = dyn FnMut(usize, u64, usize, usize, Option<&str>) + 'a;
+/// Takes each match of a setting: (profile, root hash, root hash outside any branch, pattern,
+/// root length, variable prefix).
+type MatchSink<'a> = dyn FnMut(usize, u64, u64, usize, usize, Option<&str>) + 'a;
+
+/// How many branches out a group in a branch looks for the settings around it: real settings
+/// are nested a few levels deep; a generated file nested thousands deep must not cost that much
+/// per group.
+const MAX_NESTING: usize = 32;
+
+/// For each setting, the innermost branch its key sits in (0: none; else the index + 1). One
+/// sweep over the settings and the branches in document order.
+fn innermost_branches(settings: &[Setting], branches: &[Branch]) -> Vec<u32> {
+    let mut out = vec![0u32; settings.len()];
+    if branches.is_empty() {
+        return out;
+    }
+    let mut by_start: Vec<usize> = (0..branches.len()).collect();
+    by_start.sort_by_key(|&b| {
+        (
+            branches[b].span.start,
+            std::cmp::Reverse(branches[b].span.end),
+        )
+    });
+    let mut by_position: Vec<usize> = (0..settings.len()).collect();
+    by_position.sort_by_key(|&si| settings[si].key_span.start);
+    let mut open: Vec<usize> = Vec::new();
+    let mut next = by_start.iter().peekable();
+    for si in by_position {
+        let at = settings[si].key_span.start;
+        while let Some(&&b) = next.peek().filter(|&&&b| branches[b].span.start <= at) {
+            while open
+                .last()
+                .is_some_and(|&o| branches[o].span.end <= branches[b].span.start)
+            {
+                open.pop();
+            }
+            open.push(b);
+            next.next();
+        }
+        while open.last().is_some_and(|&o| branches[o].span.end <= at) {
+            open.pop();
+        }
+        if let Some(&b) = open.last() {
+            out[si] = u32::try_from(b + 1).unwrap_or(0);
+        }
+    }
+    out
+}
+
+/// Gives each group in a branch the settings of the same root (by key pattern) that it does not
+/// set itself from the branches around it, innermost first, then from outside every branch: the
+/// configuration that applies when the branch runs. The group outside, in its turn, is no
+/// configuration of its own where a statement that always runs one of its branches (it ends in
+/// `else`) completes it in every branch.
+fn inherit_branches(
+    groups: &mut [Group],
+    settings: &[Setting],
+    branches: &[Branch],
+    document_of: &impl Fn(&Setting) -> usize,
+) {
+    // (profile, branch, root) → group index.
+    let key = |g: &Group| {
+        let document = settings.get(g.root_at as usize).map_or(0, document_of);
+        (g.profile, document, g.root(settings))
+    };
+    let mut at: HashMap<(u16, usize, Vec<String>, u32), usize> = HashMap::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let (profile, document, root) = key(g);
+        at.entry((profile, document, root, g.branch)).or_insert(gi);
+    }
+    let parent = |branch: u32| -> u32 {
+        let index = branch.checked_sub(1).map(|i| i as usize);
+        index
+            .and_then(|i| branches.get(i))
+            .and_then(|b| b.parent)
+            .map_or(0, |p| p + 1)
+    };
+    for gi in 0..groups.len() {
+        if groups[gi].branch == 0 {
+            continue;
+        }
+        let (profile, document, root) = key(&groups[gi]);
+        let mut own: HashSet<String> = groups[gi]
+            .members
+            .iter()
+            .map(|m| m.pattern().to_string())
+            .collect();
+        let mut inherited = Vec::new();
+        let mut around = groups[gi].branch;
+        // Each step goes one branch out, at most `MAX_NESTING` of them.
+        for _ in 0..MAX_NESTING {
+            if around == 0 {
+                break;
+            }
+            around = parent(around);
+            let Some(&from) = at.get(&(profile, document, root.clone(), around)) else {
+                continue;
+            };
+            for m in inheritable(&groups[from].members, settings) {
+                if own.insert(m.pattern().to_string()) {
+                    inherited.push(m);
+                }
+            }
+        }
+        groups[gi].inherited = inherited;
+    }
+    // Outside groups completed in every branch of a statement that always runs one: by root,
+    // the top-level branches holding a group of it (inside, at any depth).
+    let top = |branch: u32| {
+        let mut b = branch;
+        for _ in 0..MAX_NESTING {
+            match parent(b) {
+                0 => break,
+                p => b = p,
+            }
+        }
+        b
+    };
+    let mut holding: HashMap<(u16, usize, Vec<String>), HashSet<u32>> = HashMap::new();
+    for g in groups.iter().filter(|g| g.branch != 0) {
+        holding.entry(key(g)).or_default().insert(top(g.branch));
+    }
+    let mut of_statement: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, b) in branches.iter().enumerate() {
+        if b.parent.is_none() {
+            of_statement
+                .entry(b.statement)
+                .or_default()
+                .push(u32::try_from(i + 1).unwrap_or(0));
+        }
+    }
+    for g in groups.iter_mut().filter(|g| g.branch == 0) {
+        let Some(held) = holding.get(&key(g)) else {
+            continue;
+        };
+        let completed = held.iter().any(|&b| {
+            let Some(branch) = (b as usize).checked_sub(1).and_then(|i| branches.get(i)) else {
+                return false;
+            };
+            branch.exhaustive
+                && of_statement
+                    .get(&branch.statement)
+                    .is_some_and(|all| all.iter().all(|b| held.contains(b)))
+        });
+        if completed {
+            g.only_defaults = true;
+        }
+    }
+}
 
 /// The documents, by profile, that a profile with [`Profile::conditional_documents`] reads as
 /// configurations of their own: `(profile, document)`.
@@ -232,7 +407,7 @@ fn inherit_layers(
             .or_insert_with(|| inheritable(&g.members, settings));
     }
     for g in groups.iter_mut().filter(|g| layered(g)) {
-        let base_hash = root_hash(0, g.root(settings).iter().map(String::as_str));
+        let base_hash = root_hash(0, 0, g.root(settings).iter().map(String::as_str));
         if base_hash == g.root_hash {
             continue;
         }
@@ -421,7 +596,7 @@ mod tests {
             + "(setq smtpmail-smtp-service 465)\n"
             + &[" '(a (smtpmail-stream-type 'starttls))\n"; 1_000].concat();
         let parsed = syntax::parse(Format::Elisp, &text);
-        let groups = candidate_groups(&parsed.settings, Format::Elisp, &[]);
+        let groups = candidate_groups(&parsed.settings, Format::Elisp, &[], &[]);
         let inheriting: Vec<&Group> = groups.iter().filter(|g| !g.inherited.is_empty()).collect();
         assert_eq!(inheriting.len(), 1_000);
         let last_service = parsed

@@ -176,9 +176,10 @@ fn is_blank(value: &str) -> bool {
     )
 }
 
-/// Groups the settings of one document into endpoints using the application profiles.
+/// Groups the settings of one document into endpoints using the application profiles (a
+/// document without YAML streams or branches: the analysis passes those to [`candidate_groups`]).
 pub fn build(settings: &[Setting], format: Format) -> Vec<Endpoint> {
-    let groups = candidate_groups(settings, format, &[]);
+    let groups = candidate_groups(settings, format, &[], &[]);
     let mut out: Vec<Endpoint> = claim(&groups, settings.len(), |gi, members| {
         read_group(&groups[gi], members, settings)
     })

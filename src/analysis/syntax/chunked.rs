@@ -460,6 +460,7 @@ impl<F: ChunkFormat> ChunkedDoc<F> {
                     let mut kept = Parsed {
                         settings: take_run(&mut old_settings_left, s - base.0, old.settings),
                         errors: take_run(&mut old_errors_left, e - base.1, old.errors),
+                        branches: Vec::new(),
                     };
                     if kept.settings.len() != old.settings || kept.errors.len() != old.errors {
                         return false;

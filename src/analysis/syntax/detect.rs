@@ -364,6 +364,9 @@ fn mentions_mail(text: &str) -> bool {
         "mail_server",
         "mailer",
         "createtransport",
+        // Spring's sender set up in code (`JavaMailSenderImpl` with its setters and no `mail.`
+        // property).
+        "javamailsender",
         "accounts.email",
         // imapnotify's command keys: its configuration names no protocol.
         "onnotify",

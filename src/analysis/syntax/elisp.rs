@@ -86,6 +86,7 @@ pub fn parse(text: &str) -> Parsed {
     Parsed {
         settings: reader.settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

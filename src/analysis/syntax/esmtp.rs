@@ -52,6 +52,7 @@ pub fn parse(text: &str) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

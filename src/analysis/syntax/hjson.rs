@@ -115,7 +115,11 @@ pub fn parse(text: &str) -> Parsed {
             None => break,
         }
     }
-    Parsed { settings, errors }
+    Parsed {
+        settings,
+        errors,
+        branches: Vec::new(),
+    }
 }
 
 /// Skips blanks, line breaks and comments.

@@ -423,6 +423,7 @@ impl Keeper {
         Parsed {
             settings: self.admit_all(format, parsed.settings),
             errors: parsed.errors,
+            branches: parsed.branches,
         }
     }
 }

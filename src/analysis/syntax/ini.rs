@@ -99,7 +99,11 @@ fn read_text(parser: &mut Parser, text: &str) -> Parsed {
         error.span.end = error.span.end.min(text.len());
         error.span.start = error.span.start.min(error.span.end);
     }
-    Parsed { settings, errors }
+    Parsed {
+        settings,
+        errors,
+        branches: Vec::new(),
+    }
 }
 
 /// A line without `=` that the grammar glued to the setting on a following line.

@@ -226,12 +226,11 @@ fn read_template_source(
         }
     }
     let tree = super::bounded::parse(&mut parser, &masked, None, grammar_cut);
+    let root = tree.tree.as_ref().map(|t| t.root_node());
     Parsed {
-        settings: tree
-            .tree
-            .as_ref()
-            .map_or_else(Vec::new, |tree| read(tree.root_node())),
+        settings: root.map_or_else(Vec::new, read),
         errors: tree.limit.into_iter().collect(),
+        branches: root.map_or_else(Vec::new, super::branches::collect),
     }
 }
 

@@ -47,6 +47,7 @@ pub fn parse(text: &str) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::vocab::{Format, Span};
 
+pub mod branches;
 pub mod claws;
 pub mod detect;
 pub mod dockerfile;
@@ -227,9 +228,20 @@ impl SyntaxError {
 pub struct Parsed {
     pub settings: Vec<Setting>,
     pub errors: Vec<SyntaxError>,
+    /// The branches of conditional statements, in program source ([`branches`]); empty elsewhere.
+    pub branches: Vec<Branch>,
 }
 
 impl Parsed {
+    /// Settings and errors, in a format without branches.
+    pub fn new(settings: Vec<Setting>, errors: Vec<SyntaxError>) -> Parsed {
+        Parsed {
+            settings,
+            errors,
+            branches: Vec::new(),
+        }
+    }
+
     /// Moves everything by `delta` bytes (a read of a part of a text into the text's offsets).
     pub fn shift(&mut self, delta: isize) {
         for setting in &mut self.settings {
@@ -238,7 +250,24 @@ impl Parsed {
         for error in &mut self.errors {
             error.shift(delta);
         }
+        for branch in &mut self.branches {
+            let moved = |at: usize| at.wrapping_add_signed(delta);
+            branch.span = moved(branch.span.start)..moved(branch.span.end);
+        }
     }
+}
+
+/// One branch of a conditional statement: the settings inside it hold only when it runs, and
+/// never together with another branch's of the same statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branch {
+    pub span: Span,
+    /// The statement it belongs to (numbered from 1 in the document).
+    pub statement: u32,
+    /// Some branch of the statement always runs (it ends in an `else`).
+    pub exhaustive: bool,
+    /// The branch (an index into the list) the statement sits in, if any.
+    pub parent: Option<u32>,
 }
 
 /// A value written as one Java placeholder with a literal default (`port: ${MAIL_PORT:587}`, see

@@ -206,7 +206,11 @@ pub fn parse(text: &str) -> Parsed {
         }
         defined.insert(&account.name, effective.inheritable());
     }
-    Parsed { settings, errors }
+    Parsed {
+        settings,
+        errors,
+        branches: Vec::new(),
+    }
 }
 
 fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {

@@ -80,6 +80,7 @@ pub fn parse(text: &str) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

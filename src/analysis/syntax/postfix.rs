@@ -114,6 +114,7 @@ pub fn parse_main(text: &str) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 
@@ -181,6 +182,7 @@ pub fn parse_master(text: &str) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

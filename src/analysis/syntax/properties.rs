@@ -35,6 +35,7 @@ fn read_entries(text: &str, within: Range<usize>) -> Parsed {
     Parsed {
         settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     }
 }
 

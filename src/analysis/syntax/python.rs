@@ -12,6 +12,8 @@
 //!   `int(…)`/`bool(…)` — give the literal (span on it). A lookup without a literal default, or a
 //!   name, gives a variable reference `${EMAIL_PORT}`. Other expressions are skipped.
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use super::literal::{
@@ -133,14 +135,32 @@ impl<'a> Reader<'a> {
 
     /// `smtplib.SMTP_SSL("smtp.example.com", 465)` / `smtplib.SMTP(host, 587)` anywhere in the
     /// file (usually inside a function): each call is a group `["smtplib#N"]` with `class`
-    /// (`SMTP_SSL` or `SMTP`), `host`, `port`, and — when the file calls them — `starttls` and
-    /// `login` (`yes`, at the first `.starttls(` / `.login(` call).
+    /// (`SMTP_SSL` or `SMTP`), `host`, `port`, and — when the connection calls them — `starttls`
+    /// and `login` (`yes`, at the `.starttls(` / `.login(` call). A call on the name the
+    /// connection was given (`server = smtplib.SMTP(…)`, `with smtplib.SMTP(…) as server`) after
+    /// it, and before that name is given another connection, is that connection's; a call on a
+    /// name no connection was given (a parameter, a connection built elsewhere) may be any
+    /// connection's, and counts for each.
     fn smtplib(&mut self, root: Node) {
         let mut calls = Vec::new();
-        let mut starttls = None;
-        let mut login = None;
+        // `.starttls(` / `.login(` calls: (method, receiver as written, the method's node).
+        let mut methods: Vec<(&str, &str, Node)> = Vec::new();
+        // Names assigned anywhere in the file: how often, and the literal of the last time.
+        let mut assigned: HashMap<&str, (usize, Option<Node>)> = HashMap::new();
         let mut stack = vec![root];
         while let Some(node) = stack.pop() {
+            if node.kind() == "assignment" {
+                if let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier" {
+                        let entry = assigned.entry(self.src(left)).or_insert((0, None));
+                        entry.0 += 1;
+                        entry.1 = matches!(right.kind(), "string" | "integer").then_some(right);
+                    }
+                }
+            }
             if node.kind() == "call" {
                 if let Some(function) = node.child_by_field_name("function") {
                     match self.src(function) {
@@ -150,11 +170,13 @@ impl<'a> Reader<'a> {
                         _ => {}
                     }
                     if function.kind() == "attribute" {
-                        if let Some(attribute) = function.child_by_field_name("attribute") {
-                            match self.src(attribute) {
-                                "starttls" => starttls = starttls.or(Some(attribute)),
-                                "login" => login = login.or(Some(attribute)),
-                                _ => {}
+                        if let (Some(attribute), Some(object)) = (
+                            function.child_by_field_name("attribute"),
+                            function.child_by_field_name("object"),
+                        ) {
+                            let method = self.src(attribute);
+                            if matches!(method, "starttls" | "login") {
+                                methods.push((method, self.src(object), attribute));
                             }
                         }
                     }
@@ -163,8 +185,22 @@ impl<'a> Reader<'a> {
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
         }
+        methods.sort_by_key(|m| m.2.start_byte());
         calls.sort_by_key(|c| c.start_byte());
-        for (index, call) in calls.into_iter().enumerate() {
+        // A name costs a walk up the tree: read for the first connections only (a real file has
+        // a few; a generated one with thousands keeps the file-wide reading beyond these).
+        const NAMED_CONNECTIONS: usize = 256;
+        let names: Vec<Option<&str>> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                (i < NAMED_CONNECTIONS)
+                    .then(|| self.connection_name(c))
+                    .flatten()
+            })
+            .collect();
+        let named = |name: &str| names.contains(&Some(name));
+        for (index, call) in calls.iter().copied().enumerate() {
             let Some(function) = call.child_by_field_name("function") else {
                 continue;
             };
@@ -198,7 +234,15 @@ impl<'a> Reader<'a> {
                 });
                 let value = keyword
                     .and_then(|k| k.child_by_field_name("value"))
-                    .or_else(|| positional.get(position).copied());
+                    .or_else(|| positional.get(position).copied())
+                    .map(|v| {
+                        // A name the file gives one literal, once (`SERVER = "localhost"` at the
+                        // top of a script), is that literal, read where it is written.
+                        match assigned.get(self.src(v)) {
+                            Some(&(1, Some(literal))) if v.kind() == "identifier" => literal,
+                            _ => v,
+                        }
+                    });
                 if let Some(v) = value.and_then(|v| self.read(v).map(|r| (v, r))) {
                     let (node, read) = v;
                     self.out.push(read.into_setting(
@@ -208,7 +252,32 @@ impl<'a> Reader<'a> {
                     ));
                 }
             }
-            for (name, found) in [("starttls", starttls), ("login", login)] {
+            // This connection's calls: on its name, up to the next connection of that name; or on
+            // a name no connection has.
+            let until = names[index].and_then(|name| {
+                calls
+                    .iter()
+                    .zip(&names)
+                    .skip(index + 1)
+                    .find(|(_, n)| **n == Some(name))
+                    .map(|(c, _)| c.start_byte())
+            });
+            let mine = |method: &str| {
+                methods
+                    .iter()
+                    .find(|(m, receiver, at)| {
+                        *m == method
+                            && match names[index] {
+                                Some(name) if *receiver == name => {
+                                    at.start_byte() > call.start_byte()
+                                        && until.is_none_or(|end| at.start_byte() < end)
+                                }
+                                _ => !named(receiver),
+                            }
+                    })
+                    .map(|(_, _, at)| *at)
+            };
+            for (name, found) in [("starttls", mine("starttls")), ("login", mine("login"))] {
                 if let Some(at) = found {
                     self.out.push(
                         Value::literal("yes", ValueKind::Plain, at.byte_range()).into_setting(
@@ -219,6 +288,23 @@ impl<'a> Reader<'a> {
                     );
                 }
             }
+        }
+    }
+
+    /// The name a connection is given where it is made: `server = smtplib.SMTP(…)`,
+    /// `self.conn = smtplib.SMTP(…)`, `with smtplib.SMTP(…) as server:`.
+    fn connection_name(&self, call: Node) -> Option<&'a str> {
+        let parent = call.parent()?;
+        match parent.kind() {
+            "assignment" if parent.child_by_field_name("right") == Some(call) => {
+                let left = parent.child_by_field_name("left")?;
+                matches!(left.kind(), "identifier" | "attribute").then(|| self.src(left))
+            }
+            "as_pattern" => {
+                let alias = parent.child_by_field_name("alias")?;
+                Some(self.src(alias).trim())
+            }
+            _ => None,
         }
     }
 

@@ -35,6 +35,7 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
     Parsed {
         settings: reader.settings,
         errors: read.errors(text),
+        branches: Vec::new(),
     }
 }
 
@@ -273,6 +274,7 @@ impl ChunkFormat for Chunks {
         let mut parsed = Parsed {
             settings: reader.settings,
             errors: read.errors(source),
+            branches: Vec::new(),
         };
         parsed.shift(chunk.start as isize);
         let after = if reader.array_tables == **tables {

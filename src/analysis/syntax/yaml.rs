@@ -701,6 +701,7 @@ pub(crate) fn extract(
         return Parsed {
             settings: Vec::new(),
             errors: read.errors(text),
+            branches: Vec::new(),
         };
     };
     let mut walker = Walker {
@@ -716,6 +717,7 @@ pub(crate) fn extract(
     Parsed {
         settings: walker.settings,
         errors: read.errors(text),
+        branches: Vec::new(),
     }
 }
 

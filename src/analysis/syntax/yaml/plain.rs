@@ -62,6 +62,7 @@ pub(crate) fn read_wanted(
     Some(Parsed {
         settings: reader.settings,
         errors: Vec::new(),
+        branches: Vec::new(),
     })
 }
 
