@@ -753,6 +753,14 @@ def relay(message):
             clean
         "#]],
     );
+    // An upgrade under a condition is still this connection's (a local relay on 25 skips it).
+    check(
+        "email_service.py",
+        "import smtplib\n\ndef send(msg):\n    with smtplib.SMTP(SMTP_HOST, SMTP_PORT) as server:\n        if SMTP_PORT != 25 and SMTP_PASSWORD:\n            server.starttls()\n            server.login(SMTP_USER, SMTP_PASSWORD)\n        server.send_message(msg)\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
     // A name set twice is no constant.
     check(
         "snippets.py",

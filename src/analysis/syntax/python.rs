@@ -279,10 +279,13 @@ impl<'a> Reader<'a> {
             };
             for (name, found) in [("starttls", mine("starttls")), ("login", mine("login"))] {
                 if let Some(at) = found {
+                    // The key is the connection's (where it is made), the value the call: a
+                    // `starttls()` under an `if` (`if port != 25:`) upgrades this connection,
+                    // not a configuration of its own (`syntax::branches` goes by the key).
                     self.out.push(
                         Value::literal("yes", ValueKind::Plain, at.byte_range()).into_setting(
                             vec![group.clone(), name.to_string()],
-                            at.byte_range(),
+                            function.byte_range(),
                             statement.clone(),
                         ),
                     );
