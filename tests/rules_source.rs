@@ -774,6 +774,27 @@ def relay(message):
     );
 }
 
+/// node-imap's (imap-simple's) options hand `tlsOptions` to Node's `tls.connect`:
+/// `rejectUnauthorized: false` accepts any certificate.
+#[test]
+fn node_imap_tls_options() {
+    let text = "export const configEmail = {\n  imap: {\n    user: 'me@example.com',\n    password: 'secret',\n    host: 'imap.example.com',\n    port: 993,\n    tls: true,\n    tlsOptions: { rejectUnauthorized: false }\n  }\n};\n";
+    check(
+        "account.mjs",
+        text,
+        expect![[r#"
+            8:39 warning MP008 certificate checking is switched off (tlsOptions.rejectUnauthorized=false) for imap.example.com: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "account.mjs",
+        &text.replace("rejectUnauthorized: false", "rejectUnauthorized: true"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 #[test]
 fn nodemailer_url_transport() {
     check(

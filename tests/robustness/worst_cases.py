@@ -163,6 +163,28 @@ def shapes(family):
         out.append(("profile documents", [1000, 3000, 10000],
                     lambda n: "spring.mail.port: 465\n" * n
                     + "---\nspring.config.activate.on-profile: p\nspring.mail.host: h\n" * n))
+    # Branches of program source (`syntax/branches.rs`): a long `else if` chain (each link a
+    # statement that asks whether the chain ends in `else`), many `if`s setting the same keys
+    # (each a configuration over the settings around it), ifs nested deep.
+    chain = {
+        "javascript": lambda n: "".join(
+            f"if (a == {i}) {{ t = createTransport({{ host: 'smtp.example.com', port: 587 }}) }} else "
+            for i in range(n)) + "{ t = createTransport({ host: 'smtp.example.com', port: 465 }) }\n",
+        "ruby": lambda n: "if a == 0\n  config.action_mailer.smtp_settings = { port: 587 }\n"
+        + "".join(f"elsif a == {i}\n  config.action_mailer.smtp_settings = {{ port: 25 }}\n"
+                  for i in range(1, n)) + "else\n  config.action_mailer.smtp_settings = { port: 465 }\nend\n",
+    }.get(family)
+    if chain:
+        out.append(("else if chain", [1000, 3000, 10000], chain))
+    if family == "python":
+        out.append(("many ifs same keys", [1000, 3000, 10000],
+                    lambda n: "EMAIL_HOST = 'smtp.example.com'\nEMAIL_HOST_PASSWORD = 'x'\n"
+                    + "".join(f"if A == {i}:\n    EMAIL_PORT = 587\n    EMAIL_USE_SSL = True\n"
+                              f"else:\n    EMAIL_PORT = 465\n" for i in range(n))))
+        out.append(("nested ifs", [100, 300, 1000, 1400],
+                    lambda n: "EMAIL_HOST = 'smtp.example.com'\n"
+                    + "".join(" " * (4 * i) + f"if A == {i}:\n" for i in range(n))
+                    + " " * (4 * n) + "EMAIL_PORT = 587\n" + " " * (4 * n) + "EMAIL_USE_SSL = True\n"))
     broken = setting + (f.openers[0] if f.openers else "{")
     out.append(("broken line repeated", [1000, 3000, 10000, 30000, 100000],
                 lambda n: (broken + "\n") * n))

@@ -274,6 +274,9 @@ fn inherit_branches(
             .and_then(|b| b.parent)
             .map_or(0, |p| p + 1)
     };
+    // What a group lends, computed once per lending group: a big group outside the branches
+    // (settings past `MAX_BRANCHES` land there) is lent to every branch.
+    let mut lent: HashMap<usize, Vec<Member>> = HashMap::new();
     for gi in 0..groups.len() {
         if groups[gi].branch == 0 {
             continue;
@@ -295,9 +298,12 @@ fn inherit_branches(
             let Some(&from) = at.get(&(profile, document, root.clone(), around)) else {
                 continue;
             };
-            for m in inheritable(&groups[from].members, settings) {
+            let lends = lent
+                .entry(from)
+                .or_insert_with(|| inheritable(&groups[from].members, settings));
+            for m in lends.iter() {
                 if own.insert(m.pattern().to_string()) {
-                    inherited.push(m);
+                    inherited.push(*m);
                 }
             }
         }

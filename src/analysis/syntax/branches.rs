@@ -85,8 +85,10 @@ pub fn collect(root: Node) -> Vec<Branch> {
 /// in an `else`.
 fn ends_in_else(node: Node) -> bool {
     let mut at = node;
-    // A chain is as long as the source: bounded by the text, and walked without recursion.
-    loop {
+    // Each `else if` of a chain is a statement of its own that asks again: a chain longer than
+    // this is read as not ending in `else` (its outside settings stay a configuration), so that
+    // a generated chain of thousands costs no more than this per statement.
+    for _ in 0..MAX_CHAIN {
         let mut cursor = at.walk();
         let Some(last) = at.children_by_field_name("alternative", &mut cursor).last() else {
             return false;
@@ -104,7 +106,11 @@ fn ends_in_else(node: Node) -> bool {
         };
         at = next;
     }
+    false
 }
+
+/// The longest chain of `else if` followed to its end.
+const MAX_CHAIN: usize = 256;
 
 #[cfg(test)]
 mod tests {
