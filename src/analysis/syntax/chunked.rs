@@ -457,11 +457,10 @@ impl<F: ChunkFormat> ChunkedDoc<F> {
                     let shift = if old.chunk.start >= old_end { delta } else { 0 };
                     let (s, e) = starts[i - replaced.start];
                     let base = (old_settings.start, old_errors.start);
-                    let mut kept = Parsed {
-                        settings: take_run(&mut old_settings_left, s - base.0, old.settings),
-                        errors: take_run(&mut old_errors_left, e - base.1, old.errors),
-                        branches: Vec::new(),
-                    };
+                    let mut kept = Parsed::new(
+                        take_run(&mut old_settings_left, s - base.0, old.settings),
+                        take_run(&mut old_errors_left, e - base.1, old.errors),
+                    );
                     if kept.settings.len() != old.settings || kept.errors.len() != old.errors {
                         return false;
                     }

@@ -71,11 +71,7 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(name) = section {
         read_section(text, name, &lines, &mut settings);
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 /// The settings of one account, in the order of its lines.

@@ -42,11 +42,7 @@ pub fn parse(text: &str) -> Parsed {
         }
         at = end;
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 /// The escape character a `# escape=` parser directive at the top of the file names (`` ` `` on

@@ -83,11 +83,7 @@ pub fn parse(text: &str) -> Parsed {
         alists: 0,
     };
     reader.read();
-    Parsed {
-        settings: reader.settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(reader.settings, Vec::new())
 }
 
 /// Every form of the text, parents before their children. Unbalanced text still gives forms:

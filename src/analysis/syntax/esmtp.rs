@@ -49,11 +49,7 @@ pub fn parse(text: &str) -> Parsed {
             line_style(text, key_start, end, "="),
         ));
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 #[cfg(test)]

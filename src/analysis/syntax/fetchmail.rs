@@ -218,11 +218,7 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 fn normalise(keyword: &str) -> &str {

@@ -115,11 +115,7 @@ pub fn parse(text: &str) -> Parsed {
             None => break,
         }
     }
-    Parsed {
-        settings,
-        errors,
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, errors)
 }
 
 /// Skips blanks, line breaks and comments.

@@ -99,11 +99,7 @@ fn read_text(parser: &mut Parser, text: &str) -> Parsed {
         error.span.end = error.span.end.min(text.len());
         error.span.start = error.span.start.min(error.span.end);
     }
-    Parsed {
-        settings,
-        errors,
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, errors)
 }
 
 /// A line without `=` that the grammar glued to the setting on a following line.

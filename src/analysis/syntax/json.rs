@@ -22,11 +22,7 @@ pub fn parse(text: &str) -> Parsed {
     let mut errors = read.errors(text);
     errors
         .retain(|e| slice(text, e.span.clone()) != "," && !trailing_comma_gap(text, e.span.start));
-    Parsed {
-        settings,
-        errors,
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, errors)
 }
 
 /// Children as written: a node the grammar made up to recover (MISSING) is not a value.

@@ -44,11 +44,7 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 #[cfg(test)]

@@ -86,11 +86,7 @@ pub fn parse(text: &str) -> Parsed {
             line_style(text, start, line_end(text, start), " "),
         ));
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 #[cfg(test)]

@@ -206,11 +206,7 @@ pub fn parse(text: &str) -> Parsed {
         }
         defined.insert(&account.name, effective.inheritable());
     }
-    Parsed {
-        settings,
-        errors,
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, errors)
 }
 
 fn to_setting(text: &str, group: &str, line: &Line, insert_after: Option<usize>) -> Setting {

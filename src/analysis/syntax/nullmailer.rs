@@ -77,11 +77,7 @@ pub fn parse(text: &str) -> Parsed {
             ));
         }
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 /// The blank-separated words of `line` (which starts at `offset`), each with its offset.

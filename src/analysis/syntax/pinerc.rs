@@ -82,11 +82,7 @@ pub fn parse(text: &str) -> Parsed {
         current = Some(variable);
         reader.elements(variable, value, line_start + eq + 1);
     }
-    Parsed {
-        settings: reader.settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(reader.settings, Vec::new())
 }
 
 struct Reader {

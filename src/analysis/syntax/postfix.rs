@@ -111,11 +111,7 @@ pub fn parse_main(text: &str) -> Parsed {
             line_style(text, line.start, line_end(text, value_end), " = "),
         ));
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 pub fn parse_master(text: &str) -> Parsed {
@@ -179,11 +175,7 @@ pub fn parse_master(text: &str) -> Parsed {
             ));
         }
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 #[cfg(test)]

@@ -32,11 +32,7 @@ fn read_entries(text: &str, within: Range<usize>) -> Parsed {
         }
         pos = next;
     }
-    Parsed {
-        settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    }
+    Parsed::new(settings, Vec::new())
 }
 
 /// A document between edits is kept in chunks of about 16 lines. A chunk starts at a line that

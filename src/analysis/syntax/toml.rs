@@ -32,11 +32,7 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
         array_tables: HashMap::new(),
     };
     reader.container(tree.root_node(), &[]);
-    Parsed {
-        settings: reader.settings,
-        errors: read.errors(text),
-        branches: Vec::new(),
-    }
+    Parsed::new(reader.settings, read.errors(text))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,11 +267,7 @@ impl ChunkFormat for Chunks {
             array_tables: ArrayTables::clone(tables),
         };
         reader.container(tree.root_node(), &[]);
-        let mut parsed = Parsed {
-            settings: reader.settings,
-            errors: read.errors(source),
-            branches: Vec::new(),
-        };
+        let mut parsed = Parsed::new(reader.settings, read.errors(source));
         parsed.shift(chunk.start as isize);
         let after = if reader.array_tables == **tables {
             tables.clone()

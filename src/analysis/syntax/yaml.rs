@@ -698,11 +698,7 @@ pub(crate) fn extract(
     base: &[String],
 ) -> Parsed {
     let Some(tree) = &read.tree else {
-        return Parsed {
-            settings: Vec::new(),
-            errors: read.errors(text),
-            branches: Vec::new(),
-        };
+        return Parsed::new(Vec::new(), read.errors(text));
     };
     let mut walker = Walker {
         text,
@@ -714,11 +710,7 @@ pub(crate) fn extract(
     };
     let root = tree.root_node();
     walker.top(root);
-    Parsed {
-        settings: walker.settings,
-        errors: read.errors(text),
-        branches: Vec::new(),
-    }
+    Parsed::new(walker.settings, read.errors(text))
 }
 
 /// How the entry that holds a value was written (decides the [`EntryStyle`]).

@@ -59,11 +59,7 @@ pub(crate) fn read_wanted(
     if reader.peek().is_some() {
         return None; // content left of the root mapping
     }
-    Some(Parsed {
-        settings: reader.settings,
-        errors: Vec::new(),
-        branches: Vec::new(),
-    })
+    Some(Parsed::new(reader.settings, Vec::new()))
 }
 
 /// The grammar's scanner counts rows and columns in 16 bits: past that, its tree is not what
