@@ -181,6 +181,12 @@ def shapes(family):
                     lambda n: "EMAIL_HOST = 'smtp.example.com'\nEMAIL_HOST_PASSWORD = 'x'\n"
                     + "".join(f"if A == {i}:\n    EMAIL_PORT = 587\n    EMAIL_USE_SSL = True\n"
                               f"else:\n    EMAIL_PORT = 465\n" for i in range(n))))
+        # Connections of smtplib, each upgraded on its own name: a call belongs to the connection
+        # of its name made before it (`syntax/python.rs`), asked per connection.
+        out.append(("smtplib connections", [1000, 3000, 10000],
+                    lambda n: "import smtplib\n" + "".join(
+                        f"s = smtplib.SMTP('smtp{i % 7}.example.com', 587)\ns.starttls()\n"
+                        f"t{i}.login(u, p)\n" for i in range(n))))
         out.append(("nested ifs", [100, 300, 1000, 1400],
                     lambda n: "EMAIL_HOST = 'smtp.example.com'\n"
                     + "".join(" " * (4 * i) + f"if A == {i}:\n" for i in range(n))

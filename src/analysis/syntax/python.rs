@@ -199,7 +199,15 @@ impl<'a> Reader<'a> {
                     .flatten()
             })
             .collect();
-        let named = |name: &str| names.contains(&Some(name));
+        let named: std::collections::HashSet<&str> = names.iter().flatten().copied().collect();
+        // The first call of each method on a name no connection has: any connection's.
+        let unnamed = |method: &str| {
+            methods
+                .iter()
+                .find(|(m, receiver, _)| *m == method && !named.contains(receiver))
+                .map(|(_, _, at)| *at)
+        };
+        let (unnamed_starttls, unnamed_login) = (unnamed("starttls"), unnamed("login"));
         for (index, call) in calls.iter().copied().enumerate() {
             let Some(function) = call.child_by_field_name("function") else {
                 continue;
@@ -262,22 +270,24 @@ impl<'a> Reader<'a> {
                     .find(|(_, n)| **n == Some(name))
                     .map(|(c, _)| c.start_byte())
             });
-            let mine = |method: &str| {
+            // A named connection looks through the calls on its name (at most
+            // `NAMED_CONNECTIONS` do); each also takes the first call on a name no connection has.
+            let own = |method: &str| {
+                let name = names[index]?;
                 methods
                     .iter()
                     .find(|(m, receiver, at)| {
                         *m == method
-                            && match names[index] {
-                                Some(name) if *receiver == name => {
-                                    at.start_byte() > call.start_byte()
-                                        && until.is_none_or(|end| at.start_byte() < end)
-                                }
-                                _ => !named(receiver),
-                            }
+                            && *receiver == name
+                            && at.start_byte() > call.start_byte()
+                            && until.is_none_or(|end| at.start_byte() < end)
                     })
                     .map(|(_, _, at)| *at)
             };
-            for (name, found) in [("starttls", mine("starttls")), ("login", mine("login"))] {
+            for (name, found) in [
+                ("starttls", own("starttls").or(unnamed_starttls)),
+                ("login", own("login").or(unnamed_login)),
+            ] {
                 if let Some(at) = found {
                     // The key is the connection's (where it is made), the value the call: a
                     // `starttls()` under an `if` (`if port != 25:`) upgrades this connection,
