@@ -134,7 +134,12 @@ pub fn candidate_groups(
             let parts = || s.path[..root_len].iter().map(|s| &**s).chain(prefix);
             let layer = layer_key(&conditional, pi, document);
             let hash = root_hash(layer, branch, parts());
-            let outside = root_hash(layer, 0, parts());
+            // Outside every branch (every setting of a document without any) it is the same.
+            let outside = if branch == 0 {
+                hash
+            } else {
+                root_hash(layer, 0, parts())
+            };
             found(pi, hash, outside, ki, root_len, prefix);
         });
     };
@@ -206,13 +211,14 @@ type MatchSink<'a> = dyn FnMut(usize, u64, u64, usize, usize, Option<&str>) + 'a
 /// per group.
 const MAX_NESTING: usize = 32;
 
-/// For each setting, the innermost branch its key sits in (0: none; else the index + 1). One
-/// sweep over the settings and the branches in document order.
+/// For each setting, the innermost branch its key sits in (0: none; else the index + 1); empty
+/// when there are no branches (a setting missing from the list is in none). One sweep over the
+/// settings and the branches in document order.
 fn innermost_branches(settings: &[Setting], branches: &[Branch]) -> Vec<u32> {
-    let mut out = vec![0u32; settings.len()];
     if branches.is_empty() {
-        return out;
+        return Vec::new();
     }
+    let mut out = vec![0u32; settings.len()];
     let mut by_start: Vec<usize> = (0..branches.len()).collect();
     by_start.sort_by_key(|&b| {
         (

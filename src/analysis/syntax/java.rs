@@ -315,6 +315,7 @@ impl Scope<'_> {
             .into_iter()
             .filter(|general| !own_key(general))
             .collect();
+        let trusting = self.trust_all_hosts_calls();
         for (call, key, key_span, node) in properties() {
             if other.is_some_and(|dead| key.starts_with(dead)) {
                 continue;
@@ -335,7 +336,7 @@ impl Scope<'_> {
             let relative = (key_span.start + root_len).min(key_span.end)..key_span.end;
             let style = copied_style(text, call.statement.clone(), relative, node.byte_range());
             if key.ends_with("socketFactory") {
-                self.trust_all_hosts(text, node, &path, key_span, &style, out);
+                trust_all_hosts(text, &trusting, node, &path, key_span, &style, out);
             }
             out.push(value.into_setting(path, key_span.clone(), style));
         }
@@ -382,37 +383,43 @@ impl Scope<'_> {
 }
 
 impl Scope<'_> {
-    /// `factory.setTrustAllHosts(true)` on the factory put as `mail.<protocol>.ssl.socketFactory`
-    /// (or `.socketFactory`): angus-mail's `MailSSLSocketFactory` then accepts any certificate, as
-    /// `mail.<protocol>.ssl.trust=*` does. Read as the key `…socketFactory.trustAllHosts`.
-    fn trust_all_hosts(
-        &self,
-        text: &str,
-        factory: Node,
-        path: &[String],
-        key_span: &Span,
-        style: &EntryStyle,
-        out: &mut Vec<Setting>,
-    ) {
-        if factory.kind() != "identifier" {
-            return;
-        }
-        let factory = node_text(text, factory);
+    /// `factory.setTrustAllHosts(…)` calls by factory name, the last of each (a later call sets
+    /// the factory again), found once for the scope.
+    fn trust_all_hosts_calls(&self) -> HashMap<&str, Node<'_>> {
+        let mut last = HashMap::new();
         for call in &self.calls {
-            let What::TrustAllHosts { value } = call.what else {
-                continue;
-            };
-            if call.receiver != factory {
-                continue;
+            if let What::TrustAllHosts { value } = call.what {
+                last.insert(call.receiver, value);
             }
-            let Some(value) = read_value(text, value) else {
-                continue;
-            };
-            let mut path = path.to_vec();
-            path.push("trustAllHosts".to_string());
-            out.push(value.into_setting(path, key_span.clone(), style.clone()));
         }
+        last
     }
+}
+
+/// `factory.setTrustAllHosts(true)` on the factory put as `mail.<protocol>.ssl.socketFactory` (or
+/// `.socketFactory`): angus-mail's `MailSSLSocketFactory` then accepts any certificate, as
+/// `mail.<protocol>.ssl.trust=*` does. Read as the key `…socketFactory.trustAllHosts`.
+fn trust_all_hosts(
+    text: &str,
+    trusting: &HashMap<&str, Node>,
+    factory: Node,
+    path: &[String],
+    key_span: &Span,
+    style: &EntryStyle,
+    out: &mut Vec<Setting>,
+) {
+    if factory.kind() != "identifier" {
+        return;
+    }
+    let Some(value) = trusting
+        .get(node_text(text, factory))
+        .and_then(|&v| read_value(text, v))
+    else {
+        return;
+    };
+    let mut path = path.to_vec();
+    path.push("trustAllHosts".to_string());
+    out.push(value.into_setting(path, key_span.clone(), style.clone()));
 }
 
 /// A literal, or a reference to what the program computes.
