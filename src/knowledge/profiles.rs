@@ -302,6 +302,11 @@ pub struct Profile {
     /// (msmtp `auth on`/a method, Nextcloud `mail_smtpauth`): without it they are unused.
     #[serde(default)]
     pub credentials_need_auth: bool,
+    /// With [`Self::credentials_need_auth`], authentication also needs a user name: without one
+    /// the application stops before it sends anything (msmtp `smtp.c`: "authentication method
+    /// … needs a user name").
+    #[serde(default)]
+    pub auth_needs_user: bool,
     /// The host the application connects to when the document names none (`localhost` for
     /// Django), or [`HOST_REQUIRED`] where the application needs one (set elsewhere, so it may
     /// be any host). Unset: not known, and the security rules stay silent on a missing host.

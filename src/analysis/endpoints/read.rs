@@ -7,7 +7,8 @@ use super::super::syntax::{Segment, Setting};
 use super::groups::{decisive_members, inherited_settings, Group};
 use super::index::{Member, Role};
 use super::words::{
-    protocol_from_host, protocol_from_words, provider_protocol, scheme_facts, SchemeMode,
+    protocol_from_host, protocol_from_host_variable, protocol_from_words, provider_protocol,
+    scheme_facts, SchemeMode,
 };
 use super::{is_blank, located, normalise, part, Endpoint, Located, SecurityFrom, UrlParts};
 use crate::knowledge::ports;
@@ -340,6 +341,11 @@ fn read_endpoint(
         })
         .or(p.protocol)
         .or_else(|| e.host.as_ref().and_then(|h| protocol_from_host(&h.value)))
+        .or_else(|| {
+            e.host
+                .as_ref()
+                .and_then(|h| protocol_from_host_variable(&h.value))
+        })
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
@@ -460,7 +466,12 @@ fn read_fields(p: &Profile, members: &[&Member], settings: &[Setting], e: &mut E
             // `auth on` or a method (`auth plain`) where credentials need the switch.
             Role::Auth if p.credentials_need_auth => {
                 let v = normalise(&s.value);
-                if !is_blank(&v) && v != "false" {
+                let user_set = || {
+                    members
+                        .iter()
+                        .any(|m| m.role() == Role::User && !is_blank(&settings[m.setting()].value))
+                };
+                if !is_blank(&v) && v != "false" && (!p.auth_needs_user || user_set()) {
                     e.credentials = true;
                 }
             }

@@ -72,6 +72,27 @@ pub(super) fn protocol_from_host(host: &str) -> Option<Protocol> {
         .map(|(_, p)| *p)
 }
 
+/// Protocol from the name of the variable a host is read from (`${SMTP_HOST}`, `${IMAP_SERVER}`).
+/// A sending application's own name for it (`MAIL_HOST`, `EMAIL_HOST`, `MAIL_SERVER`: Laravel,
+/// Django, Flask-Mail and the nodemailer modules that follow them) is SMTP; a program that reads
+/// mail names the protocol (`IMAP_HOST`).
+pub(super) fn protocol_from_host_variable(host: &str) -> Option<Protocol> {
+    let name = host.trim().strip_prefix("${")?.strip_suffix('}')?;
+    let name = name
+        .rsplit(['.', '['])
+        .next()?
+        .trim_matches(['\'', '"', ']']);
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    protocol_from_words(std::iter::once(name)).or_else(|| {
+        let words: Vec<&str> = name.split('_').collect();
+        let sending = |w: &str| w.eq_ignore_ascii_case("mail") || w.eq_ignore_ascii_case("email");
+        let host_word = |w: &str| ["host", "server"].iter().any(|h| w.eq_ignore_ascii_case(h));
+        matches!(words[..], [.., m, h] if sending(m) && host_word(h)).then_some(Protocol::Smtp)
+    })
+}
+
 /// The one protocol a known provider's host serves (`mailtrap.io`: SMTP only); `None` for a host
 /// that serves several or is no provider's.
 pub(super) fn provider_protocol(host: &str) -> Option<Protocol> {

@@ -96,4 +96,19 @@ mod tests {
         );
         assert!(codes("mailer.js", &anonymous).is_empty(), "{anonymous}");
     }
+
+    /// nodemailer's options exported whole name no protocol: the variable the host is read from
+    /// does, where it is a sending application's name for it (`MAIL_HOST`) or names SMTP.
+    #[test]
+    fn an_exported_options_object_is_smtp_by_its_host_variable() {
+        let module = "module.exports = {\n  host: process.env.MAIL_HOST,\n  port: process.env.MAIL_PORT,\n  secure: false,\n  auth: { user: process.env.MAIL_USER, pass: process.env.MAIL_PASS },\n};\n";
+        assert_eq!(codes("mail.js", module), [RuleCode::Mp005]);
+        let smtp = module.replace("MAIL_HOST", "SMTP_SERVER");
+        assert_eq!(codes("mail.js", &smtp), [RuleCode::Mp005]);
+        // Another program's options (a database's, a name that is not the sender's) stay unread.
+        for host in ["DB_HOST", "MAILBOX_HOST", "HOST"] {
+            let other = module.replace("MAIL_HOST", host);
+            assert!(codes("mail.js", &other).is_empty(), "{other}");
+        }
+    }
 }

@@ -131,6 +131,17 @@ mod tests {
     }
 
     #[test]
+    fn msmtp_auth_sends_credentials_only_with_a_user() {
+        // msmtp stops with "authentication method … needs a user name" when `auth on` has no
+        // `user`: an account that only inherits `auth on` sends nothing.
+        let text =
+            "defaults\nauth on\ntls on\n\naccount provider\nhost smtp.isp.example\nport 25\n";
+        assert!(codes("msmtprc", text).is_empty(), "{text}");
+        let with_user = text.replace("port 25\n", "port 25\nuser joe\npasswordeval pass smtp\n");
+        assert_eq!(codes("msmtprc", &with_user), [RuleCode::Mp006]);
+    }
+
+    #[test]
     fn silent_for_an_autoconfig_fallback_next_to_465() {
         let xml = r#"<clientConfig version="1.1"><emailProvider id="example.com">
 <outgoingServer type="smtp"><hostname>smtp.example.com</hostname><port>465</port><socketType>SSL</socketType><authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></outgoingServer>
