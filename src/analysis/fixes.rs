@@ -4,7 +4,8 @@
 use super::endpoints::{self, located, normalise, Endpoint, Located, SecurityFrom};
 
 use super::findings::{Edit, Finding, Fix};
-use super::syntax::{formats, Setting, ValueKind};
+use super::syntax::formats::{self, Literals};
+use super::syntax::{Setting, ValueKind};
 use crate::knowledge::profiles::{self, PlainScheme, Profile};
 use crate::vocab::{Format, Security};
 
@@ -297,15 +298,12 @@ fn find_key_among(
 /// `SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS` likewise). Booleans and numbers stay literals.
 fn over_unquoted(format: Format, s: &Setting, value: &str) -> String {
     let is_bool = is_bool(&normalise(value));
-    if is_bool && format == Format::Python && s.kind != ValueKind::Quoted {
+    let literals = formats::spec(format).literals;
+    if is_bool && literals == Literals::TypedCapitalBooleans && s.kind != ValueKind::Quoted {
         // Over an expression (`os.environ.get(…) is not None`) there is no style to copy.
         return literal(format, value, false, false, s);
     }
-    if s.kind == ValueKind::Quoted
-        || is_bool
-        || is_number(value)
-        || !formats::spec(format).typed_values
-    {
+    if s.kind == ValueKind::Quoted || is_bool || is_number(value) || !literals.typed() {
         return value.to_string();
     }
     literal(format, value, false, false, s)
@@ -394,17 +392,13 @@ pub(crate) fn new_entry(
         .settings
         .iter()
         .any(|&si| doc.settings[si].kind == ValueKind::Bool);
-    // A new Jakarta Mail session property is a string: `Properties.setProperty` takes nothing
-    // else, and `getProperty` reads nothing else.
+    let literals = formats::spec(doc.format).literals;
     let value_text = literal(
         doc.format,
         value,
         style.env_in_string
-            || doc.format == Format::Java
-            || (profile.flat
-                && formats::spec(doc.format).typed_values
-                && !source_code
-                && !typed_like),
+            || literals == Literals::TypedNewStrings
+            || (profile.flat && literals.typed() && !source_code && !typed_like),
         quoted_like,
         like,
     );
@@ -454,7 +448,8 @@ fn literal(
     let is_bool = is_bool(&norm);
     let is_number = is_number(value);
     let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
-    if !formats::spec(format).typed_values {
+    let literals = formats::spec(format).literals;
+    if !literals.typed() {
         return if is_bool {
             styled_value(value, like)
         } else {
@@ -468,14 +463,14 @@ fn literal(
             value.to_string()
         });
     }
-    if is_bool && format == Format::Python {
+    if is_bool && literals == Literals::TypedCapitalBooleans {
         return if norm == "true" { "True" } else { "False" }.to_string();
     }
     if is_bool || is_number {
         return norm_or(value, is_bool, &norm);
     }
-    match format {
-        Format::Yaml
+    match literals {
+        Literals::TypedBareWords
             if value
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_')) =>
@@ -556,13 +551,16 @@ pub fn switch(doc: &Doc, e: &Endpoint, port: Option<u16>, mode: Option<Security>
         (None, false) => format!("Use {words} ({})", labels.join(", ")),
         (None, true) => return None,
     };
-    // Insertions at one point are joined; overlapping edits make the fix unusable.
+    // Edits that meet (insertions at one point, a key inserted right after the value it follows)
+    // are joined into one, so that fix-all never sees a fix touch itself; overlapping edits make
+    // the fix unusable.
     edits.sort_by_key(|x| (x.span.start, x.span.end));
     let mut merged: Vec<Edit> = Vec::new();
     for ed in edits {
         match merged.last_mut() {
-            Some(last) if last.span == ed.span && last.span.is_empty() => {
-                last.new_text.push_str(&ed.new_text)
+            Some(last) if last.span.end == ed.span.start => {
+                last.span.end = ed.span.end;
+                last.new_text.push_str(&ed.new_text);
             }
             Some(last) if last.span.end > ed.span.start => return None,
             _ => merged.push(ed),
@@ -815,6 +813,27 @@ mod tests {
             edits: fixed.edits,
         };
         assert_eq!(as_fix.apply("aaabbb-é").as_deref(), Some("AAABBB-é"));
+    }
+
+    /// A fix that changes the last value of a file and inserts a key right after it is one edit,
+    /// so that fix-all (which skips a fix whose edits touch) applies it.
+    #[test]
+    fn a_key_inserted_after_the_value_it_changes_is_one_edit() {
+        let text =
+            "EMAIL_HOST=smtp.example.com\nEMAIL_HOST_USER=a\nEMAIL_HOST_PASSWORD=b\nEMAIL_PORT=25";
+        let analyze = |t: &str| {
+            crate::analysis::analyze_file(".env", t, &crate::config::Config::default())
+                .map(|a| a.findings)
+                .unwrap_or_default()
+        };
+        let fixed = fix_all(text, &analyze);
+        assert_eq!(fixed.applied, 1);
+        assert!(
+            fixed.text.ends_with("EMAIL_PORT=465\nEMAIL_USE_SSL=true"),
+            "{}",
+            fixed.text
+        );
+        assert!(analyze(&fixed.text).is_empty(), "{}", fixed.text);
     }
 
     #[test]

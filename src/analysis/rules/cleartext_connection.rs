@@ -91,6 +91,26 @@ mod tests {
 
     const DJANGO_PLAIN: &str = "EMAIL_HOST=mail.example.org\nEMAIL_PORT=587\nEMAIL_USE_TLS=False\nEMAIL_HOST_USER=app@example.org\nEMAIL_HOST_PASSWORD=s3cret\n";
 
+    /// GitLab's incoming-email mailbox is read over IMAP by mail_room: port 143 without `ssl` or
+    /// `start_tls` (its defaults) sends the mailbox password in clear; a mailbox that is not
+    /// enabled is never read.
+    #[test]
+    fn gitlab_incoming_email_over_plain_imap() {
+        let text = "gitlab_rails['incoming_email_enabled'] = true\ngitlab_rails['incoming_email_email'] = \"incoming@example.com\"\ngitlab_rails['incoming_email_password'] = \"s3cret\"\ngitlab_rails['incoming_email_host'] = \"imap.example.com\"\ngitlab_rails['incoming_email_port'] = 143";
+        let f = finding("gitlab.rb", text, RuleCode::Mp004);
+        assert_eq!(f.map(|f| f.severity), Some(Severity::Error), "{text}");
+        let fixed = fixed("gitlab.rb", text, RuleCode::Mp004).unwrap_or_default();
+        assert!(
+            fixed.ends_with("= 993\ngitlab_rails['incoming_email_ssl'] = true"),
+            "{fixed}"
+        );
+        assert!(codes("gitlab.rb", &fixed).is_empty(), "{fixed}");
+        let required = format!("{text}\ngitlab_rails['incoming_email_start_tls'] = true\n");
+        assert!(codes("gitlab.rb", &required).is_empty(), "{required}");
+        let off = text.replace("enabled'] = true", "enabled'] = false");
+        assert!(codes("gitlab.rb", &off).is_empty(), "{off}");
+    }
+
     #[test]
     fn fires_as_an_error_with_a_password_and_fixes_to_implicit_tls() {
         assert_eq!(codes(".env", DJANGO_PLAIN), [RuleCode::Mp004]);

@@ -83,6 +83,20 @@ mod tests {
 
     const NODEMAILER: &str = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 465,\n  secure: true,\n  tls: { rejectUnauthorized: false },\n});\n";
 
+    /// A mailer's `delivery_method_options` are merged over the application's smtp_settings:
+    /// what they switch off counts, and what they leave out is set elsewhere (no ActionMailer
+    /// default, so no MP005 for the STARTTLS they do not mention).
+    #[test]
+    fn rails_delivery_method_options_of_a_mailer() {
+        let text = "class InternalMailer < ApplicationMailer\n  default delivery_method_options: {\n    address: Rails.configuration.smtp_domain,\n    user_name: App.smtp_username,\n    password: App.smtp_password,\n    openssl_verify_mode: \"none\"\n  }\nend\n";
+        assert_eq!(codes("internal_mailer.rb", text), [RuleCode::Mp008]);
+        let checked = text.replace("\"none\"", "\"peer\"");
+        assert!(
+            codes("internal_mailer.rb", &checked).is_empty(),
+            "{checked}"
+        );
+    }
+
     #[test]
     fn fires_on_reject_unauthorized_false() {
         assert_eq!(codes("mailer.js", NODEMAILER), [RuleCode::Mp008]);

@@ -39,6 +39,29 @@ pub enum Gate {
     PhpCode,
 }
 
+/// How a format writes a value, which is what a fix writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Literals {
+    /// Every value is text, written as it is (`.env`, INI, rc files, Lisp as profiles write it).
+    Text,
+    /// Numbers and booleans bare, text quoted (JSON, TOML, program source).
+    Typed,
+    /// As `Typed`, and a word of plain characters is bare too (YAML).
+    TypedBareWords,
+    /// As `Typed`, booleans written `True`/`False` (Python).
+    TypedCapitalBooleans,
+    /// As `Typed` over an existing value, but a new entry's value is a string: Jakarta Mail's
+    /// `Properties.setProperty` takes nothing else, and `getProperty` reads nothing else.
+    TypedNewStrings,
+}
+
+impl Literals {
+    /// Numbers and booleans are written bare.
+    pub fn typed(self) -> bool {
+        self != Literals::Text
+    }
+}
+
 /// One format's row.
 pub struct FormatSpec {
     pub format: Format,
@@ -58,8 +81,8 @@ pub struct FormatSpec {
     pub heredoc_scripts: &'static [&'static str],
     /// The line-comment marker a suppression comment is written with (`None`: no line comments).
     pub comment: Option<&'static str>,
-    /// Values are typed (numbers and booleans written bare) rather than always text.
-    pub typed_values: bool,
+    /// How a value is written: what a fix writes.
+    pub literals: Literals,
     /// Program source: settings are variables and calls of a program.
     pub program: bool,
 }
@@ -75,7 +98,7 @@ const NONE: FormatSpec = FormatSpec {
     modelines: &[],
     heredoc_scripts: &[],
     comment: Some("#"),
-    typed_values: false,
+    literals: Literals::Text,
     program: false,
 };
 
@@ -93,7 +116,7 @@ pub const FORMATS: &[FormatSpec] = &[
         read: yaml::parse,
         names: &[Suffix(".yml"), Suffix(".yaml")],
         language_ids: &["yaml", "dockercompose"],
-        typed_values: true,
+        literals: Literals::TypedBareWords,
         ..NONE
     },
     FormatSpec {
@@ -103,7 +126,7 @@ pub const FORMATS: &[FormatSpec] = &[
         language_ids: &["json", "jsonc"],
         // JSON with comments accepts `//`; plain JSON has none (no suppression fix there).
         comment: None,
-        typed_values: true,
+        literals: Literals::Typed,
         ..NONE
     },
     FormatSpec {
@@ -111,7 +134,7 @@ pub const FORMATS: &[FormatSpec] = &[
         read: toml::parse,
         names: &[Suffix(".toml")],
         language_ids: &["toml"],
-        typed_values: true,
+        literals: Literals::Typed,
         ..NONE
     },
     FormatSpec {
@@ -158,6 +181,7 @@ pub const FORMATS: &[FormatSpec] = &[
         read: python::parse,
         extensions: &["py"],
         language_ids: &["python"],
+        literals: Literals::TypedCapitalBooleans,
         ..PROGRAM
     },
     FormatSpec {
@@ -345,7 +369,7 @@ pub const FORMATS: &[FormatSpec] = &[
         modelines: &["emacs-lisp", "lisp-interaction"],
         comment: Some(";;"),
         // Values are written as Lisp: profiles write them as they are (`'ssl`, `465`).
-        typed_values: false,
+        literals: Literals::Text,
         ..PROGRAM
     },
     FormatSpec {
@@ -353,7 +377,7 @@ pub const FORMATS: &[FormatSpec] = &[
         read: hjson::parse,
         names: &[Suffix(".hjson")],
         language_ids: &["hjson"],
-        typed_values: true,
+        literals: Literals::Typed,
         ..NONE
     },
     FormatSpec {
@@ -362,6 +386,7 @@ pub const FORMATS: &[FormatSpec] = &[
         extensions: &["java"],
         language_ids: &["java"],
         comment: Some("//"),
+        literals: Literals::TypedNewStrings,
         ..PROGRAM
     },
 ];
@@ -372,7 +397,7 @@ const SHELL_SCRIPTS: &[&str] = &["sh", "bash", "shellscript"];
 /// The common part of the program-source rows.
 const PROGRAM: FormatSpec = FormatSpec {
     gate: Gate::MentionsMail,
-    typed_values: true,
+    literals: Literals::Typed,
     program: true,
     ..NONE
 };
