@@ -536,7 +536,8 @@ end
 
 /// nodemailer's options as a module's whole export (`export default { … }`, `module.exports =
 /// { … }`), handed to createTransport elsewhere: told by the keys only nodemailer has, and read
-/// only where the host names a mail server. `ignoreTLS: false` is the default and says nothing.
+/// only where the host names a mail server or is read from a variable that does. `ignoreTLS:
+/// false` is the default and says nothing.
 #[test]
 fn nodemailer_options_as_a_module_export() {
     check(
@@ -564,10 +565,22 @@ fn nodemailer_options_as_a_module_export() {
                 |   requireTLS: true,
         "#]],
     );
+    // A host read from a variable that names SMTP (or a sender's `MAIL_HOST`) is a mail server.
+    check(
+        "config.ts",
+        "export default {\n  host: process.env.SMTP_HOST,\n  port: 587,\n  secure: false,\n  auth: { user: 'u', pass: 'p' },\n};\n",
+        expect![[r#"
+            4:11 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (secure=false): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: 465,
+                |   secure: true,
+              fix: Require STARTTLS (requireTLS=true)
+                |   requireTLS: true,
+        "#]],
+    );
     for (name, silent) in [
         // A web server's options: no mail host, no endpoint.
         ("server.config.js", "module.exports = {\n  host: '0.0.0.0',\n  port: 8080,\n  secure: false,\n};\n"),
-        ("config.ts", "export default {\n  host: process.env.SMTP_HOST,\n  port: 587,\n  secure: false,\n  auth: { user: 'u', pass: 'p' },\n};\n"),
         // No key only nodemailer has.
         ("db.js", "module.exports = {\n  host: 'smtp.example.com',\n  port: 25,\n};\n"),
         ("mail.ts", "export default {\n  host: 'smtp.gmail.com',\n  port: 465,\n  secure: true,\n  auth: { user: 'me@gmail.com', pass: 'app-password' },\n};\n"),
@@ -1730,6 +1743,45 @@ fn javamail_general_host_and_a_factory_trusting_all_hosts() {
             "#]],
         );
     }
+}
+
+/// A port or a TLS mode the program sets under an `if` is chosen at run time: no alternative is
+/// read with the application's default in its place (no MP006 for the port 25 a null port would
+/// leave, no MP004 for the plaintext a false SSL flag would), while what a branch itself sets
+/// still counts. Jakarta Mail's IMAP store reads the same keys as its transport.
+#[test]
+fn javamail_settings_chosen_at_run_time() {
+    check(
+        "MailSender.java",
+        r#"public class MailSender {
+    public void send(Mailbox mailbox) throws Exception {
+        Properties property = new Properties();
+        property.setProperty("mail.smtp.auth", "true");
+        property.setProperty("mail.smtp.host", mailbox.getSmtpHost());
+        property.setProperty("mail.imap.host", mailbox.getImapHost());
+        if (mailbox.getSmtpPort() != null) {
+            property.setProperty("mail.smtp.port", mailbox.getSmtpPort().toString());
+        }
+        if ("1".equals(mailbox.getSmtpSsl())) {
+            MailSSLSocketFactory sf = new MailSSLSocketFactory();
+            sf.setTrustAllHosts(true);
+            property.put("mail.smtp.ssl.enable", "true");
+            property.put("mail.smtp.ssl.socketFactory", sf);
+        }
+        if ("1".equals(mailbox.getImapSsl())) {
+            MailSSLSocketFactory msf = new MailSSLSocketFactory();
+            msf.setTrustAllHosts(true);
+            property.put("mail.imap.ssl.enable", "true");
+            property.put("mail.imap.ssl.socketFactory", msf);
+        }
+    }
+}
+"#,
+        expect![[r#"
+            12:33 warning MP008 certificate checking is switched off (ssl.socketFactory.trustAllHosts=true) for ${mailbox.getSmtpHost()}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+            18:34 warning MP008 certificate checking is switched off (ssl.socketFactory.trustAllHosts=true) for ${mailbox.getImapHost()}: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
 }
 
 #[test]

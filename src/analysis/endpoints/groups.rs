@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::super::syntax::{Branch, Segment, Setting};
 use super::index::{
-    dotted_path_is, identified_alone, identifies, is_manifest_kind, match_patterns, readers, Member,
+    dotted_path_is, identified_alone, identifies, is_manifest_kind, match_patterns, readers,
+    Member, Role,
 };
 use super::Endpoint;
 use crate::knowledge::profiles;
@@ -45,9 +46,20 @@ pub struct Group {
     /// connection of their own ([`profiles::Inherit::only_defaults`]), or the settings outside
     /// a conditional statement whose branches each complete them: claimed, no endpoint.
     pub(super) only_defaults: bool,
+    /// Keys the group lacks that another branch of the same settings sets (a port or a mode set
+    /// under an `if`): the program chooses them at run time, so the application's default for
+    /// them is no reading of the group ([`Elsewhere`]).
+    pub(super) elsewhere: Elsewhere,
     /// The innermost branch of program source the group's settings sit in (0: none; else the
     /// branch's index + 1).
     branch: u32,
+}
+
+/// What other branches of a group's settings set that the group does not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Elsewhere {
+    pub(super) port: bool,
+    pub(super) mode: bool,
 }
 
 impl Group {
@@ -180,6 +192,7 @@ pub fn candidate_groups(
                     profile,
                     inherited: Vec::new(),
                     only_defaults: false,
+                    elsewhere: Elsewhere::default(),
                     branch,
                 });
                 groups.len() - 1
@@ -357,6 +370,72 @@ fn inherit_branches(
             g.only_defaults = true;
         }
     }
+    // What the branches of each root set, by top-level statement: a group that lacks it reads no
+    // default for it where a branch that may run with it sets it (a branch of another statement,
+    // or any branch for the settings outside). The other branches of its own statement never run
+    // with it (nor, conservatively, the branches nested anywhere in that statement).
+    let statement_of = |branch: u32| -> Option<u32> {
+        let b = top(branch);
+        (b as usize)
+            .checked_sub(1)
+            .and_then(|i| branches.get(i))
+            .map(|b| b.statement)
+    };
+    type Counts = (usize, usize);
+    let mut set_in_branches: HashMap<(u16, usize, Vec<String>), (Counts, HashMap<u32, Counts>)> =
+        HashMap::new();
+    for g in groups.iter().filter(|g| g.branch != 0) {
+        let sets = sets_of(g);
+        let (total, by_statement) = set_in_branches.entry(key(g)).or_default();
+        let of = by_statement
+            .entry(statement_of(g.branch).unwrap_or(0))
+            .or_default();
+        for counts in [total, of] {
+            counts.0 += usize::from(sets.port);
+            counts.1 += usize::from(sets.mode);
+        }
+    }
+    for g in groups.iter_mut() {
+        let Some((total, by_statement)) = set_in_branches.get(&key(g)) else {
+            continue;
+        };
+        let own_statement = (g.branch != 0)
+            .then(|| statement_of(g.branch))
+            .flatten()
+            .and_then(|s| by_statement.get(&s))
+            .copied()
+            .unwrap_or_default();
+        let own = sets_of(g);
+        g.elsewhere = Elsewhere {
+            port: total.0 > own_statement.0 && !own.port,
+            mode: total.1 > own_statement.1 && !own.mode,
+        };
+    }
+}
+
+/// Whether a group (with what it inherits) sets the port, and a key that decides the mode.
+fn sets_of(g: &Group) -> Elsewhere {
+    let Some(p) = profiles::all().get(usize::from(g.profile)) else {
+        return Elsewhere::default();
+    };
+    let decides_mode = |pattern: &str| {
+        p.security
+            .iter()
+            .any(|k| k.key.eq_ignore_ascii_case(pattern))
+            || p.require.iter().any(|k| k.eq_ignore_ascii_case(pattern))
+            || p.combos
+                .iter()
+                .any(|c| c.when.keys().any(|k| k.eq_ignore_ascii_case(pattern)))
+    };
+    let mut out = Elsewhere::default();
+    for m in g.members.iter().chain(&g.inherited) {
+        match m.role() {
+            Role::Port | Role::HostPort | Role::Url | Role::PortOverride => out.port = true,
+            Role::Other if decides_mode(m.pattern()) => out.mode = true,
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The documents, by profile, that a profile with [`Profile::conditional_documents`] reads as

@@ -31,6 +31,16 @@ pub fn read_group(group: &Group, members: &[usize], settings: &[Setting]) -> Opt
         .chain(&group.inherited)
         .collect();
     let mut eps = endpoints_of(p, &group.root(settings), &ms, settings)?;
+    // A port or mode another branch sets is chosen at run time: no default stands in for it.
+    for e in &mut eps {
+        if group.elsewhere.port && e.port.is_none() {
+            e.default_port = None;
+        }
+        if group.elsewhere.mode && e.security_from == SecurityFrom::Default {
+            e.security = Security::Unknown;
+            e.security_from = SecurityFrom::Nothing;
+        }
+    }
     if !group.inherited.is_empty() {
         let inherited: HashSet<usize> = inherited_settings(group).collect();
         // An endpoint made of inherited settings alone is the defaults block's own, reported
