@@ -381,9 +381,10 @@ fn inherit_branches(
             .and_then(|i| branches.get(i))
             .map(|b| b.statement)
     };
+    // (ports, modes) set: in all the root's branches, and by top-level statement.
     type Counts = (usize, usize);
-    let mut set_in_branches: HashMap<(u16, usize, Vec<String>), (Counts, HashMap<u32, Counts>)> =
-        HashMap::new();
+    type BranchSets = (Counts, HashMap<u32, Counts>);
+    let mut set_in_branches: HashMap<(u16, usize, Vec<String>), BranchSets> = HashMap::new();
     for g in groups.iter().filter(|g| g.branch != 0) {
         let sets = sets_of(g);
         let (total, by_statement) = set_in_branches.entry(key(g)).or_default();
