@@ -83,6 +83,16 @@ mod tests {
 
     const NODEMAILER: &str = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 465,\n  secure: true,\n  tls: { rejectUnauthorized: false },\n});\n";
 
+    /// nodemailer options built apart under a name that says what they are for
+    /// (`transportConfig`), handed to `createTransport` later.
+    #[test]
+    fn nodemailer_options_named_as_a_transport_config() {
+        let text = "const transportConfig = {\n  host: config.serverName,\n  port: config.port,\n  tls: { rejectUnauthorized: false },\n};\nreturn nodemailer.createTransport(transportConfig);\n";
+        assert_eq!(codes("mail.ts", text), [RuleCode::Mp008]);
+        let other = text.replace("transportConfig", "cacheConfig");
+        assert!(codes("mail.ts", &other).is_empty(), "{other}");
+    }
+
     /// A mailer's `delivery_method_options` are merged over the application's smtp_settings:
     /// what they switch off counts, and what they leave out is set elsewhere (no ActionMailer
     /// default, so no MP005 for the STARTTLS they do not mention).
