@@ -4,12 +4,14 @@
 //! and moved by the edit's length. Any other edit, a new configuration or a new format analyses the
 //! whole document again. Both paths give the same result (a test checks it on random edits).
 
+use std::collections::HashMap;
+
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{Edit, Finding, Fix};
 use super::rules::syntax_errors;
 use super::syntax::{Parsed, Setting, SyntaxError, ValueKind};
 use super::{rules, suppress, Analysis};
-use crate::vocab::{Format, Span};
+use crate::vocab::{Format, RuleCode, Span};
 
 use crate::config::Config;
 
@@ -59,9 +61,13 @@ struct State {
     /// The text may hold a suppression comment. Most hold none, and finding that out again by a
     /// scan of a 50,000-line text costs more than the rest of a keystroke's analysis.
     suppress_markers: bool,
-    /// The result, kept up to date in place; `*_owner` say which claimed group each entry came
-    /// from (`usize::MAX`: a syntax error).
+    /// The result, kept up to date in place; `*_owner` say which claimed group each entry of
+    /// `owned_findings` and of the endpoints came from (`usize::MAX`: a syntax error).
+    /// `analysis.findings` is `owned_findings` with each finding once: two endpoints that share
+    /// a setting (a `defaults` block, the settings around an `if`) may find the same thing there,
+    /// and an edit of one of them must not take the other's away.
     analysis: Analysis,
+    owned_findings: Vec<Finding>,
     finding_owner: Vec<usize>,
     endpoint_owner: Vec<usize>,
     /// Findings of embedded documents are part of the result (the next change is analysed
@@ -168,7 +174,7 @@ impl IncrementalAnalysis {
                     .into_iter()
                     .filter(|f| f.code != crate::vocab::RuleCode::Mp000);
                 for f in findings {
-                    state.analysis.findings.push(f);
+                    state.owned_findings.push(f);
                     state.finding_owner.push(usize::MAX);
                 }
             }
@@ -177,12 +183,13 @@ impl IncrementalAnalysis {
                 let mut all: Vec<(usize, Finding)> = state
                     .finding_owner
                     .drain(..)
-                    .zip(state.analysis.findings.drain(..))
+                    .zip(state.owned_findings.drain(..))
                     .collect();
                 order(&mut all);
                 let (owners, findings) = all.into_iter().unzip();
                 state.finding_owner = owners;
-                state.analysis.findings = findings;
+                state.owned_findings = findings;
+                state.analysis.findings = distinct(&state.owned_findings);
             }
             self.state = Some(state);
         }
@@ -257,7 +264,7 @@ impl ValueTrial<'_> {
         state
             .finding_owner
             .iter()
-            .zip(&state.analysis.findings)
+            .zip(&state.owned_findings)
             .filter(move |(owner, _)| **owner == self.claimed)
             .map(|(_, f)| f)
     }
@@ -307,6 +314,26 @@ fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
 /// Findings in one order whatever order the endpoints were read in: by position, then code, then
 /// (two endpoints can share a setting) the endpoint's summary, then the message, then where the
 /// fixes edit (two msmtp accounts inheriting one `defaults` port differ only there).
+/// Each finding once: the first of those with one code, span, message and fixes (in [`order`]'s
+/// order). Two accounts that differ only in where their fix writes keep both.
+fn distinct(findings: &[Finding]) -> Vec<Finding> {
+    let mut seen: HashMap<(usize, usize, RuleCode, &str), Vec<&[Fix]>> = HashMap::new();
+    findings
+        .iter()
+        .filter(|f| {
+            let fixes = seen
+                .entry((f.span.start, f.span.end, f.code, f.message.as_str()))
+                .or_default();
+            let new = !fixes.contains(&f.fixes.as_slice());
+            if new {
+                fixes.push(&f.fixes);
+            }
+            new
+        })
+        .cloned()
+        .collect()
+}
+
 fn order(findings: &mut [(usize, Finding)]) {
     let key = |f: &Finding| {
         let endpoint = f
@@ -433,7 +460,8 @@ impl State {
             a.start <= b.start && (a.end <= b.start || a == b)
         });
         let (endpoint_owner, endpoints) = endpoints.into_iter().unzip();
-        let (finding_owner, findings) = findings.into_iter().unzip();
+        let (finding_owner, owned_findings): (Vec<usize>, Vec<Finding>) =
+            findings.into_iter().unzip();
         State {
             format,
             config: config.clone(),
@@ -451,9 +479,10 @@ impl State {
             may_move_claims,
             suppress_markers: !comments.is_empty(),
             analysis: Analysis {
-                findings,
+                findings: distinct(&owned_findings),
                 endpoints,
             },
+            owned_findings,
             finding_owner,
             endpoint_owner,
             embedded: false,
@@ -606,7 +635,7 @@ impl State {
         // Findings: drop the touched groups', move the rest, add the fresh ones in order.
         let mut kept: Vec<(usize, Finding)> = std::mem::take(&mut self.finding_owner)
             .into_iter()
-            .zip(std::mem::take(&mut self.analysis.findings))
+            .zip(std::mem::take(&mut self.owned_findings))
             .filter(|(owner, _)| !touched_group(*owner))
             .map(|(owner, mut f)| {
                 shift.finding(&mut f);
@@ -615,7 +644,8 @@ impl State {
             .collect();
         kept.extend(fresh_findings);
         order(&mut kept);
-        (self.finding_owner, self.analysis.findings) = kept.into_iter().unzip();
+        (self.finding_owner, self.owned_findings) = kept.into_iter().unzip();
+        self.analysis.findings = distinct(&self.owned_findings);
         let mut eps: Vec<(usize, Endpoint)> = std::mem::take(&mut self.endpoint_owner)
             .into_iter()
             .zip(std::mem::take(&mut self.analysis.endpoints))

@@ -83,6 +83,19 @@ mod tests {
 
     const NODEMAILER: &str = "nodemailer.createTransport({\n  host: \"smtp.example.com\",\n  port: 465,\n  secure: true,\n  tls: { rejectUnauthorized: false },\n});\n";
 
+    /// Two accounts that inherit one `defaults` line find the same thing there: said once (as
+    /// two endpoints around an `if` that share a setting).
+    #[test]
+    fn one_finding_for_a_line_two_endpoints_share() {
+        let text = "defaults\ntls on\ntls_certcheck off\n\naccount work\nhost smtp.example.com\nport 587\n\naccount home\nhost smtp.example.com\nport 587\n";
+        assert_eq!(codes("msmtprc", text), [RuleCode::Mp008]);
+        let two_hosts = text.replacen("smtp.example.com", "smtp.example.org", 1);
+        assert_eq!(
+            codes("msmtprc", &two_hosts),
+            [RuleCode::Mp008, RuleCode::Mp008]
+        );
+    }
+
     /// nodemailer options built apart under a name that says what they are for
     /// (`transportConfig`), handed to `createTransport` later.
     #[test]
