@@ -11,7 +11,7 @@ pub struct Edit {
 }
 
 /// A code action: a set of non-overlapping edits applied together.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fix {
     pub title: String,
     pub preferred: bool,

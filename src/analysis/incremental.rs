@@ -4,7 +4,7 @@
 //! and moved by the edit's length. Any other edit, a new configuration or a new format analyses the
 //! whole document again. Both paths give the same result (a test checks it on random edits).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::endpoints::{self, Endpoint, Group};
 use super::findings::{Edit, Finding, Fix};
@@ -317,18 +317,17 @@ fn keep_claimed(candidates: Vec<Group>, claimed: &mut [Claimed]) -> Vec<Group> {
 /// Each finding once: the first of those with one code, span, message and fixes (in [`order`]'s
 /// order). Two accounts that differ only in where their fix writes keep both.
 fn distinct(findings: &[Finding]) -> Vec<Finding> {
-    let mut seen: HashMap<(usize, usize, RuleCode, &str), Vec<&[Fix]>> = HashMap::new();
+    let mut seen: HashSet<(usize, usize, RuleCode, &str, &[Fix])> = HashSet::new();
     findings
         .iter()
         .filter(|f| {
-            let fixes = seen
-                .entry((f.span.start, f.span.end, f.code, f.message.as_str()))
-                .or_default();
-            let new = !fixes.contains(&f.fixes.as_slice());
-            if new {
-                fixes.push(&f.fixes);
-            }
-            new
+            seen.insert((
+                f.span.start,
+                f.span.end,
+                f.code,
+                f.message.as_str(),
+                f.fixes.as_slice(),
+            ))
         })
         .cloned()
         .collect()
