@@ -276,15 +276,21 @@ fn inherit_branches(
     branches: &[Branch],
     document_of: &impl Fn(&Setting) -> usize,
 ) {
-    // (profile, branch, root) → group index.
-    let key = |g: &Group| {
-        let document = settings.get(g.root_at as usize).map_or(0, document_of);
-        (g.profile, document, g.root(settings))
-    };
-    let mut at: HashMap<(u16, usize, Vec<String>, u32), usize> = HashMap::new();
+    // Each group's (profile, document, root), built once: the groups of one set of settings,
+    // in and around branches, share it.
+    let keys: Vec<(u16, usize, Vec<String>)> = groups
+        .iter()
+        .map(|g| {
+            let document = settings.get(g.root_at as usize).map_or(0, document_of);
+            (g.profile, document, g.root(settings))
+        })
+        .collect();
+    // (profile, document, root, branch) → group index.
+    let mut at: HashMap<(u16, usize, &[String], u32), usize> = HashMap::new();
     for (gi, g) in groups.iter().enumerate() {
-        let (profile, document, root) = key(g);
-        at.entry((profile, document, root, g.branch)).or_insert(gi);
+        let (profile, document, root) = &keys[gi];
+        at.entry((*profile, *document, root, g.branch))
+            .or_insert(gi);
     }
     let parent = |branch: u32| -> u32 {
         let index = branch.checked_sub(1).map(|i| i as usize);
@@ -300,7 +306,7 @@ fn inherit_branches(
         if groups[gi].branch == 0 {
             continue;
         }
-        let (profile, document, root) = key(&groups[gi]);
+        let (profile, document, root) = &keys[gi];
         let mut own: HashSet<String> = groups[gi]
             .members
             .iter()
@@ -314,7 +320,7 @@ fn inherit_branches(
                 break;
             }
             around = parent(around);
-            let Some(&from) = at.get(&(profile, document, root.clone(), around)) else {
+            let Some(&from) = at.get(&(*profile, *document, root.as_slice(), around)) else {
                 continue;
             };
             let lends = lent
@@ -340,9 +346,9 @@ fn inherit_branches(
         }
         b
     };
-    let mut holding: HashMap<(u16, usize, Vec<String>), HashSet<u32>> = HashMap::new();
-    for g in groups.iter().filter(|g| g.branch != 0) {
-        holding.entry(key(g)).or_default().insert(top(g.branch));
+    let mut holding: HashMap<&(u16, usize, Vec<String>), HashSet<u32>> = HashMap::new();
+    for (g, key) in groups.iter().zip(&keys).filter(|(g, _)| g.branch != 0) {
+        holding.entry(key).or_default().insert(top(g.branch));
     }
     let mut of_statement: HashMap<u32, Vec<u32>> = HashMap::new();
     for (i, b) in branches.iter().enumerate() {
@@ -353,8 +359,8 @@ fn inherit_branches(
                 .push(u32::try_from(i + 1).unwrap_or(0));
         }
     }
-    for g in groups.iter_mut().filter(|g| g.branch == 0) {
-        let Some(held) = holding.get(&key(g)) else {
+    for (g, key) in groups.iter_mut().zip(&keys).filter(|(g, _)| g.branch == 0) {
+        let Some(held) = holding.get(key) else {
             continue;
         };
         let completed = held.iter().any(|&b| {
@@ -384,20 +390,23 @@ fn inherit_branches(
     // (ports, modes) set: in all the root's branches, and by top-level statement.
     type Counts = (usize, usize);
     type BranchSets = (Counts, HashMap<u32, Counts>);
-    let mut set_in_branches: HashMap<(u16, usize, Vec<String>), BranchSets> = HashMap::new();
-    for g in groups.iter().filter(|g| g.branch != 0) {
-        let sets = sets_of(g);
-        let (total, by_statement) = set_in_branches.entry(key(g)).or_default();
+    let sets: Vec<Elsewhere> = groups.iter().map(sets_of).collect();
+    let mut set_in_branches: HashMap<&(u16, usize, Vec<String>), BranchSets> = HashMap::new();
+    for ((g, key), set) in groups.iter().zip(&keys).zip(&sets) {
+        if g.branch == 0 {
+            continue;
+        }
+        let (total, by_statement) = set_in_branches.entry(key).or_default();
         let of = by_statement
             .entry(statement_of(g.branch).unwrap_or(0))
             .or_default();
         for counts in [total, of] {
-            counts.0 += usize::from(sets.port);
-            counts.1 += usize::from(sets.mode);
+            counts.0 += usize::from(set.port);
+            counts.1 += usize::from(set.mode);
         }
     }
-    for g in groups.iter_mut() {
-        let Some((total, by_statement)) = set_in_branches.get(&key(g)) else {
+    for ((g, key), own) in groups.iter_mut().zip(&keys).zip(&sets) {
+        let Some((total, by_statement)) = set_in_branches.get(key) else {
             continue;
         };
         let own_statement = (g.branch != 0)
@@ -406,7 +415,6 @@ fn inherit_branches(
             .and_then(|s| by_statement.get(&s))
             .copied()
             .unwrap_or_default();
-        let own = sets_of(g);
         g.elsewhere = Elsewhere {
             port: total.0 > own_statement.0 && !own.port,
             mode: total.1 > own_statement.1 && !own.mode,
