@@ -91,6 +91,25 @@ mod tests {
 
     const DJANGO_PLAIN: &str = "EMAIL_HOST=mail.example.org\nEMAIL_PORT=587\nEMAIL_USE_TLS=False\nEMAIL_HOST_USER=app@example.org\nEMAIL_HOST_PASSWORD=s3cret\n";
 
+    /// Jakarta Mail's stores read `mail.pop3.*` and `mail.imap.*` as its transport reads
+    /// `mail.smtp.*`: no TLS unless a key asks for it (port 110 / 143), implicit TLS with
+    /// `ssl.enable` (995 / 993 by default).
+    #[test]
+    fn jakarta_mail_stores() {
+        let pop3 = "mail.store.protocol=pop3\nmail.pop3.host=pop.example.com\nmail.pop3.port=110\n";
+        let f = finding("mail.properties", pop3, RuleCode::Mp004);
+        assert!(
+            f.is_some_and(|f| f.message.starts_with("POP3 connection")),
+            "{pop3}"
+        );
+        for silent in [
+            "mail.pop3.host=pop.example.com\nmail.pop3.port=995\nmail.pop3.ssl.enable=true\n",
+            "mail.imap.host=imap.example.com\nmail.imap.ssl.enable=true\n",
+        ] {
+            assert!(codes("mail.properties", silent).is_empty(), "{silent}");
+        }
+    }
+
     /// GitLab's incoming-email mailbox is read over IMAP by mail_room: port 143 without `ssl` or
     /// `start_tls` (its defaults) sends the mailbox password in clear; a mailbox that is not
     /// enabled is never read.
