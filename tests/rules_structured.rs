@@ -1317,6 +1317,47 @@ fn redmine_email_delivery() {
     );
 }
 
+/// A Rails application's own YAML, loaded and handed to `config.action_mailer` key by key, with
+/// Ruby symbol keys (`:port:`): ActionMailer's meaning, and fixes that write symbol keys too.
+#[test]
+fn rails_action_mailer_yaml_with_symbol_keys() {
+    check(
+        "config/settings.yml",
+        "defaults: &defaults\n  site_name: Shop\n\nproduction:\n  <<: *defaults\n  action_mailer:\n    :delivery_method: :smtp\n    :smtp_settings:\n      :address: mail.shop-example.net\n      :port: 25\n      :authentication: :plain\n      :enable_starttls_auto: false\n      :user_name: shop\n      :password: hunter2\n",
+        expect![[r#"
+            10:14 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses no TLS.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |       :port: 465
+                |       :tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |       :port: 587
+                |       :enable_starttls: true
+            12:30 error MP004 SMTP connection to mail.shop-example.net without TLS (enable_starttls_auto=false): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=true)
+                |       :port: 465
+                |       :tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |       :port: 587
+                |       :enable_starttls: true
+        "#]],
+    );
+    check(
+        "config/settings.yml",
+        "production:\n  action_mailer:\n    :smtp_settings:\n      :address: mail.shop-example.net\n      :port: 465\n      :tls: true\n      :user_name: shop\n      :password: hunter2\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // A plain YAML key `:port` that is not under ActionMailer's settings stays unread.
+    check(
+        "config/settings.yml",
+        "production:\n  mail:\n    :port: 25\n    :user_name: shop\n    :password: hunter2\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
+
 /// The Mastodon Helm chart's `mastodon.smtp` values become Mastodon's SMTP_* variables.
 #[test]
 fn mastodon_helm_values() {

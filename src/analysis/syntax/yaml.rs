@@ -955,7 +955,11 @@ impl<'t> Walker<'_, '_> {
         let Some(key) = scalar_of(key_node) else {
             return; // complex keys are not settings
         };
-        let key_text = decode_scalar(self.text, key).0;
+        let (key_text, key_kind) = decode_scalar(self.text, key);
+        let key_text = match key_kind {
+            ValueKind::Quoted => key_text,
+            _ => symbol_key(&key_text).to_string(),
+        };
         let depth = prefix.len();
         prefix.extend(
             key_text
@@ -1386,12 +1390,29 @@ fn empty_value_at(text: &str, entry: &Entry) -> usize {
     at
 }
 
-/// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`).
+/// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`, `:` for `:port`).
 fn key_prefix(text: &str, key: Node) -> String {
-    let written = slice(text, value_span_of(text, key));
-    match written.rfind('.') {
-        Some(dot) if dot + 1 < written.len() => written[..=dot].to_string(),
-        _ => String::new(),
+    let plain = !matches!(key.kind(), "double_quote_scalar" | "single_quote_scalar");
+    written_key_prefix(slice(text, value_span_of(text, key)), plain)
+}
+
+/// What a key written as `written` puts before a key name a fix writes beside it: its dotted
+/// prefix, and the colon of a plain Ruby symbol key.
+pub(crate) fn written_key_prefix(written: &str, plain: bool) -> String {
+    let name = if plain { symbol_key(written) } else { written };
+    let colon = &written[..written.len() - name.len()];
+    match name.rfind('.') {
+        Some(dot) if dot + 1 < name.len() => format!("{colon}{}", &name[..=dot]),
+        _ => colon.to_string(),
+    }
+}
+
+/// A plain key written as a Ruby symbol (`:address: smtp.example.com`) names the key `address`:
+/// Ruby's YAML (Psych) loads it as the symbol ActionMailer's `smtp_settings` are keyed by.
+pub(crate) fn symbol_key(key: &str) -> &str {
+    match key.strip_prefix(':') {
+        Some(name) if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') => name,
+        _ => key,
     }
 }
 
@@ -1703,6 +1724,32 @@ pub(crate) mod tests {
             None,
             &[],
         )
+    }
+
+    /// Ruby symbol keys (`:port:`) name the key without its colon, in both readers alike; a fix
+    /// beside one writes a symbol key too. A quoted `":port"` is a string, and stays whole.
+    #[test]
+    fn ruby_symbol_keys_read_alike_by_both_readers() {
+        let text = "production:\n  :smtp_settings:\n    :address: smtp.example.com\n    :port: 25\n    :authentication: :plain\n    \":quoted\": 1\n    flow: {:tls: true}\n";
+        let plain = read_plain(text, &|_| true).expect("plain block YAML");
+        let whole = one_tree(text);
+        assert_eq!(
+            crate::analysis::syntax::first_difference(&plain, &whole),
+            None
+        );
+        let paths: Vec<String> = plain.settings.iter().map(|s| s.path.join(".")).collect();
+        assert_eq!(
+            paths,
+            [
+                "production.smtp_settings.address",
+                "production.smtp_settings.port",
+                "production.smtp_settings.authentication",
+                "production.smtp_settings.:quoted",
+                "production.smtp_settings.flow.tls",
+            ]
+        );
+        assert_eq!(plain.settings[1].style.shape.key_prefix, ":");
+        assert_eq!(plain.settings[3].style.shape.key_prefix, "");
     }
 
     #[test]

@@ -246,7 +246,7 @@ impl Reader<'_> {
     fn pair(&mut self, at: usize, line: &Line, col: usize, path: &mut Vec<Segment>) -> Option<()> {
         let (key, colon) = self.block_key(at, line.end)?;
         let depth = path.len();
-        push_key(path, &self.decode(&key));
+        push_key(path, &self.key_name(&key));
         let value_at = self.skip_spaces(colon + 1);
         let entry = Entry::BlockPair { key: &key };
         match self.byte(value_at) {
@@ -373,7 +373,7 @@ impl Reader<'_> {
             let key_at = if pos == line.start { at } else { pos + indent };
             if pos == line.start || indent == col {
                 if let Some((key, _)) = self.block_key(key_at, end) {
-                    keys.push(self.decode(&key));
+                    keys.push(self.key_name(&key));
                 }
             }
             pos = self.next_line(end);
@@ -436,7 +436,7 @@ impl Reader<'_> {
             }
             first => {
                 // Keys are kept to ordinary names: no indicator, bracket or quote in them.
-                if !is_plain_first(first) {
+                if !is_plain_first(first) && !self.starts_symbol(at, false) {
                     return None;
                 }
                 let (key, stop) = self.plain(at, line_end, false)?;
@@ -456,7 +456,8 @@ impl Reader<'_> {
     fn plain(&self, at: usize, line_end: usize, flow: bool) -> Option<(Scalar, Stop)> {
         let first = self.byte(at)?;
         let starts_plain = is_plain_first(first)
-            || (first == b'-' && self.plain_safe_at(at + 1, flow).unwrap_or(false));
+            || (first == b'-' && self.plain_safe_at(at + 1, flow).unwrap_or(false))
+            || self.starts_symbol(at, flow);
         if !starts_plain {
             return None;
         }
@@ -508,6 +509,11 @@ impl Reader<'_> {
     }
 
     /// The character at `at` may continue a plain scalar (`None` past the text).
+    /// A plain scalar that starts with `:` and a safe character (`:address`, a Ruby symbol).
+    fn starts_symbol(&self, at: usize, flow: bool) -> bool {
+        self.byte(at) == Some(b':') && self.plain_safe_at(at + 1, flow).unwrap_or(false)
+    }
+
     fn plain_safe_at(&self, at: usize, flow: bool) -> Option<bool> {
         let c = self.text.get(at..)?.chars().next()?;
         Some(is_ns_char(c) && !(flow && matches!(c, ',' | '[' | ']' | '{' | '}')))
@@ -582,7 +588,7 @@ impl Reader<'_> {
                     (key, colon)
                 }
                 first => {
-                    if !is_plain_first(first) {
+                    if !is_plain_first(first) && !self.starts_symbol(i, true) {
                         return None;
                     }
                     let (key, stop) = self.plain(i, line_end, true)?;
@@ -599,7 +605,7 @@ impl Reader<'_> {
                 return None;
             }
             let depth = path.len();
-            push_key(path, &self.decode(&key));
+            push_key(path, &self.key_name(&key));
             let value_at = self.skip_spaces(colon + 1);
             let end = self.flow_value(value_at, line_end, path, &Entry::FlowPair { key: &key })?;
             path.truncate(depth);
@@ -677,6 +683,14 @@ impl Reader<'_> {
         };
         self.scalar(&scalar, path, entry);
         Some(scalar.node.end)
+    }
+
+    /// The name a key gives its setting: decoded, and a plain `:symbol` read as `symbol`.
+    fn key_name(&self, key: &Scalar) -> String {
+        match key.style {
+            Style::Plain => super::symbol_key(self.slice(key.inner.clone())).to_string(),
+            _ => self.decode(key),
+        }
     }
 
     /// The decoded text of a scalar (quotes removed, escapes resolved).
@@ -864,11 +878,7 @@ impl Reader<'_> {
 
     /// The dotted prefix of a key as written (`mail.smtp.` for `mail.smtp.auth`).
     fn key_prefix(&self, key: &Scalar) -> String {
-        let written = self.slice(key.inner.clone());
-        match written.rfind('.') {
-            Some(dot) if dot + 1 < written.len() => written.get(..=dot).unwrap_or("").to_string(),
-            _ => String::new(),
-        }
+        super::written_key_prefix(self.slice(key.inner.clone()), key.style == Style::Plain)
     }
 
     /// The text between a key and its value when it is a plain `:` with blanks, else `": "`.
