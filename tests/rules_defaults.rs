@@ -453,3 +453,96 @@ fn flask_mail_defaults() {
         "#]],
     );
 }
+
+/// Django and Flask-Mail log in only when both a user name and a password are set
+/// (`if username and password: login(…)`): a user name alone sends nothing, so port 25 is relay
+/// and no password crosses the network.
+#[test]
+fn a_user_name_without_a_password_logs_in_nowhere() {
+    check(
+        "mail.py",
+        "MAIL_SERVER = 'smtp.example.org'\nMAIL_USERNAME = 'noreply@example.org'\n# MAIL_PASSWORD = '***'\n",
+        expect![[r#"
+            1:16 warning MP004 SMTP connection to smtp.example.org without TLS (Flask-Mail's default): mail crosses the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (MAIL_USE_SSL=true)
+                | MAIL_PORT = 465
+                | MAIL_USE_SSL = True
+              fix: Use port 587 with STARTTLS (MAIL_USE_TLS=true)
+                | MAIL_PORT = 587
+                | MAIL_USE_TLS = True
+        "#]],
+    );
+    check(
+        "settings.py",
+        "EMAIL_HOST = 'smtp.example.org'\nEMAIL_PORT = 25\nEMAIL_HOST_USER = 'noreply@example.org'\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "settings.py",
+        "import os\nEMAIL_HOST = 'smtp.example.org'\nEMAIL_PORT = 25\nEMAIL_HOST_USER = 'noreply@example.org'\nEMAIL_HOST_PASSWORD = os.environ['EMAIL_PASSWORD']\n",
+        expect![[r#"
+            3:14 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true)
+                | EMAIL_PORT = 465
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 with STARTTLS (EMAIL_USE_TLS=true)
+                | EMAIL_PORT = 587
+                | EMAIL_USE_TLS = True
+        "#]],
+    );
+}
+
+/// fastapi-mail's ConnectionConfig hands its fields to aiosmtplib: MAIL_STARTTLS required
+/// STARTTLS, MAIL_SSL_TLS implicit TLS, both False plaintext, VALIDATE_CERTS=False no checks. Its
+/// `MAIL_SERVER` is not Flask-Mail's, whose defaults (port 25, no TLS) do not apply.
+#[test]
+fn fastapi_mail_connection_config() {
+    check(
+        "mail.py",
+        "from fastapi_mail import ConnectionConfig\n\nconf = ConnectionConfig(\n    MAIL_USERNAME=settings.MAIL_USERNAME,\n    MAIL_PASSWORD=settings.MAIL_PASSWORD,\n    MAIL_FROM=settings.MAIL_FROM,\n    MAIL_PORT=587,\n    MAIL_SERVER=\"smtp.example.org\",\n    MAIL_STARTTLS=False,\n    MAIL_SSL_TLS=False,\n    USE_CREDENTIALS=True,\n    VALIDATE_CERTS=False,\n)\n",
+        expect![[r#"
+            9:19 error MP004 SMTP connection to smtp.example.org without TLS (MAIL_STARTTLS=False with MAIL_SSL_TLS=False): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (MAIL_SSL_TLS=True)
+                |     MAIL_PORT=465,
+                |     MAIL_SSL_TLS=True,
+              fix: Require STARTTLS (MAIL_STARTTLS=True)
+                |     MAIL_STARTTLS=True,
+            12:20 warning MP008 certificate checking is switched off (VALIDATE_CERTS=False) for smtp.example.org: anyone on the path can impersonate the server and read the password (RFC 8314 §5). Remove it, or trust the server's CA instead.
+        "#]],
+    );
+    check(
+        "mail.py",
+        "from fastapi_mail import ConnectionConfig\n\nconf = ConnectionConfig(\n    MAIL_USERNAME=settings.MAIL_USERNAME,\n    MAIL_PASSWORD=settings.MAIL_PASSWORD,\n    MAIL_PORT=587,\n    MAIL_SERVER=\"smtp.example.org\",\n    MAIL_STARTTLS=True,\n    MAIL_SSL_TLS=True,\n)\n",
+        expect![[r#"
+            9:18 error MP010 MAIL_SSL_TLS=True and MAIL_STARTTLS=True ask for two TLS modes at once (implicit TLS and STARTTLS); fastapi-mail refuses or picks one silently. Keep one: implicit TLS on 465, or STARTTLS on 587.
+              fix*: Use port 465 with implicit TLS (MAIL_STARTTLS=False)
+                |     MAIL_PORT=465,
+                |     MAIL_STARTTLS=False,
+              fix: Require STARTTLS (MAIL_SSL_TLS=False)
+                |     MAIL_SSL_TLS=False,
+        "#]],
+    );
+    // The settings class that feeds it: the shape that Flask-Mail's defaults used to misread.
+    check(
+        "config.py",
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    MAIL_USERNAME: str\n    MAIL_PASSWORD: str\n    MAIL_PORT: int = 587\n    MAIL_SERVER: str = \"smtp.gmail.com\"\n    MAIL_STARTTLS: bool = True\n    MAIL_SSL_TLS: bool = False\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
+    // Before 1.2 the fields were MAIL_TLS and MAIL_SSL.
+    check(
+        "config.py",
+        "conf = ConnectionConfig(\n    MAIL_USERNAME=\"me@example.org\",\n    MAIL_PASSWORD=\"secret\",\n    MAIL_PORT=465,\n    MAIL_SERVER=\"smtp.example.org\",\n    MAIL_TLS=True,\n    MAIL_SSL=False,\n)\n",
+        expect![[r#"
+            4:15 error MP003 port 465 starts with TLS (implicit TLS), but MAIL_TLS=True means STARTTLS: the client waits for a greeting that never comes ('greeting never received', a timeout). Use implicit TLS on 465, or port 587 for STARTTLS.
+              fix*: Use implicit TLS (MAIL_SSL=True, MAIL_TLS=False)
+                |     MAIL_TLS=False,
+                |     MAIL_SSL=True,
+              fix: Use port 587 (STARTTLS)
+                |     MAIL_PORT=587,
+        "#]],
+    );
+}

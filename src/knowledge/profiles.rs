@@ -302,6 +302,10 @@ pub struct Profile {
     /// (msmtp `auth on`/a method, Nextcloud `mail_smtpauth`): without it they are unused.
     #[serde(default)]
     pub credentials_need_auth: bool,
+    /// The application logs in only when both a user name and a password are set (Django's
+    /// and Flask-Mail's `if username and password: login(…)`): one alone sends nothing.
+    #[serde(default)]
+    pub login_needs_both: bool,
     /// With [`Self::credentials_need_auth`], authentication also needs a user name: without one
     /// the application stops before it sends anything (msmtp `smtp.c`: "authentication method
     /// … needs a user name").

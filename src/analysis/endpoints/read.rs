@@ -302,8 +302,9 @@ struct Said {
     host_mode: Option<(Security, usize)>,
     /// A host filled in later that may bring its own port (`mailhub={{ relay }}`).
     port_from_reference: bool,
-    /// The protocol each set credential is sent on (`None`: any).
-    credential_protocols: Vec<Option<Protocol>>,
+    /// Each set credential: whether it is a password, and the protocol it is sent on (`None`:
+    /// any).
+    credentials: Vec<(bool, Option<Protocol>)>,
 }
 
 /// Reads one endpoint from a group's members, phase by phase: the fields the keys give, a
@@ -359,13 +360,16 @@ fn read_endpoint(
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
-    if said
-        .credential_protocols
-        .iter()
-        .any(|&proto| proto.is_none() || proto == e.protocol)
-    {
-        e.credentials = true;
-    }
+    let sent = |password: bool| {
+        said.credentials.iter().any(|&(is_password, proto)| {
+            is_password == password && (proto.is_none() || proto == e.protocol)
+        })
+    };
+    e.credentials |= if p.login_needs_both {
+        sent(false) && sent(true)
+    } else {
+        sent(false) || sent(true)
+    };
     // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts and
     // MP008/MP009, read below.
     if e.host.is_none()
@@ -469,8 +473,10 @@ fn read_fields(p: &Profile, members: &[&Member], settings: &[Setting], e: &mut E
                 if !is_blank(&s.value) && !p.credentials_need_auth {
                     // A key that names its protocol (mutt `imap_pass`, `smtp_user`) is sent
                     // only on connections of that protocol: decided once the protocol is known.
-                    said.credential_protocols
-                        .push(protocol_from_words(std::iter::once(s.key())));
+                    said.credentials.push((
+                        m.role() == Role::Password,
+                        protocol_from_words(std::iter::once(s.key())),
+                    ));
                 }
             }
             // `auth on` or a method (`auth plain`) where credentials need the switch.

@@ -439,7 +439,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A value: nested dicts recurse; everything else becomes at most one setting.
+    /// A value: nested dicts (and configuration objects built from keyword arguments) recurse;
+    /// everything else becomes at most one setting.
     fn value(
         &mut self,
         node: Node,
@@ -450,9 +451,10 @@ impl<'a> Reader<'a> {
         match node.kind() {
             "dictionary" => self.dictionary(node, &path),
             "call"
-                if node
-                    .child_by_field_name("function")
-                    .is_some_and(|f| self.src(f) == "dict") =>
+                if node.child_by_field_name("function").is_some_and(|f| {
+                    let name = self.src(f);
+                    name == "dict" || builds_configuration(name)
+                }) =>
             {
                 if let Some(args) = node.child_by_field_name("arguments") {
                     self.arguments(args, &path);
@@ -632,6 +634,16 @@ impl<'a> Reader<'a> {
             }),
         }
     }
+}
+
+/// A class that builds a configuration object from keyword arguments, read like a dict:
+/// `ConnectionConfig(MAIL_SERVER=…)` (fastapi-mail), `SMTPSettings(host=…)`, `MailOptions(…)`.
+fn builds_configuration(callee: &str) -> bool {
+    let class = callee.rsplit('.').next().unwrap_or(callee);
+    class.starts_with(|c: char| c.is_ascii_uppercase())
+        && ["Config", "Configuration", "Settings", "Options"]
+            .iter()
+            .any(|suffix| class.ends_with(suffix))
 }
 
 #[cfg(test)]
