@@ -494,6 +494,58 @@ fn a_user_name_without_a_password_logs_in_nowhere() {
     );
 }
 
+/// A port that is an environment lookup's fallback (`int(os.getenv("EMAIL_PORT", 25))`) is the
+/// port where the variables are unset; there a user and password that fall back to `""` are empty,
+/// so port 25 is a relay, not a login on the relay port. A port written as a literal, or
+/// credentials without an empty fallback, keep the login.
+#[test]
+fn an_environment_fallback_port_reads_credentials_in_the_same_world() {
+    let settings = "import os\nEMAIL_HOST = os.getenv('EMAIL_HOST', '')\nEMAIL_PORT = int(os.getenv('EMAIL_PORT', 25))\nEMAIL_HOST_USER = os.getenv('EMAIL_HOST_USER', '')\nEMAIL_HOST_PASSWORD = os.getenv('EMAIL_HOST_PASSWORD', '')\nEMAIL_USE_TLS = os.getenv('EMAIL_USE_TLS', 'False') == 'True'\n";
+    check(
+        "settings.py",
+        settings,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "settings.py",
+        &settings.replace("int(os.getenv('EMAIL_PORT', 25))", "25"),
+        expect![[r#"
+            3:14 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=false)
+                | EMAIL_PORT = 465
+                | EMAIL_USE_TLS = False
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 with STARTTLS (EMAIL_USE_TLS=true)
+                | EMAIL_PORT = 587
+                | EMAIL_USE_TLS = True
+        "#]],
+    );
+    check(
+        "settings.py",
+        &settings
+            .replace(
+                "os.getenv('EMAIL_HOST_USER', '')",
+                "os.environ['EMAIL_HOST_USER']",
+            )
+            .replace(
+                "os.getenv('EMAIL_HOST_PASSWORD', '')",
+                "os.environ.get('EMAIL_HOST_PASSWORD')",
+            ),
+        expect![[r#"
+            3:42 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS).
+              fix*: Use port 465 with implicit TLS (EMAIL_USE_SSL=true, EMAIL_USE_TLS=false)
+                | EMAIL_PORT = int(os.getenv('EMAIL_PORT', 465))
+                | EMAIL_USE_TLS = False
+                | EMAIL_USE_SSL = True
+              fix: Use port 587 with STARTTLS (EMAIL_USE_TLS=true)
+                | EMAIL_PORT = int(os.getenv('EMAIL_PORT', 587))
+                | EMAIL_USE_TLS = True
+        "#]],
+    );
+}
+
 /// fastapi-mail's ConnectionConfig hands its fields to aiosmtplib: MAIL_STARTTLS required
 /// STARTTLS, MAIL_SSL_TLS implicit TLS, both False plaintext, VALIDATE_CERTS=False no checks. Its
 /// `MAIL_SERVER` is not Flask-Mail's, whose defaults (port 25, no TLS) do not apply.

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::super::syntax::hostport::{parse_host_port, parse_templated_host_port, parse_url};
-use super::super::syntax::{Segment, Setting};
+use super::super::syntax::{EnvDefault, Segment, Setting};
 use super::groups::{decisive_members, inherited_settings, Group};
 use super::index::{Member, Role};
 use super::words::{
@@ -302,9 +302,9 @@ struct Said {
     host_mode: Option<(Security, usize)>,
     /// A host filled in later that may bring its own port (`mailhub={{ relay }}`).
     port_from_reference: bool,
-    /// Each set credential: whether it is a password, and the protocol it is sent on (`None`:
-    /// any).
-    credentials: Vec<(bool, Option<Protocol>)>,
+    /// Each set credential: whether it is a password, the protocol it is sent on (`None`: any),
+    /// and whether it is empty where the environment's variables are unset.
+    credentials: Vec<(bool, Option<Protocol>, bool)>,
 }
 
 /// Reads one endpoint from a group's members, phase by phase: the fields the keys give, a
@@ -360,10 +360,20 @@ fn read_endpoint(
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
+    // A port that is an environment lookup's fallback is the port where the variables are unset:
+    // there, a credential that falls back to an empty value is empty (one world, never a mix).
+    let unset_world = e
+        .port
+        .as_ref()
+        .is_some_and(|p| settings[p.setting].env_default == EnvDefault::Literal);
     let sent = |password: bool| {
-        said.credentials.iter().any(|&(is_password, proto)| {
-            is_password == password && (proto.is_none() || proto == e.protocol)
-        })
+        said.credentials
+            .iter()
+            .any(|&(is_password, proto, empty_unset)| {
+                is_password == password
+                    && (proto.is_none() || proto == e.protocol)
+                    && !(unset_world && empty_unset)
+            })
     };
     e.credentials |= if p.login_needs_both {
         sent(false) && sent(true)
@@ -476,6 +486,7 @@ fn read_fields(p: &Profile, members: &[&Member], settings: &[Setting], e: &mut E
                     said.credentials.push((
                         m.role() == Role::Password,
                         protocol_from_words(std::iter::once(s.key())),
+                        s.env_default == EnvDefault::Empty,
                     ));
                 }
             }

@@ -12,6 +12,7 @@
 //! a builder stage's variables never join the final image's.
 
 use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
+use crate::analysis::syntax::EnvDefault;
 use std::ops::Range;
 
 pub fn parse(text: &str) -> Parsed {
@@ -110,6 +111,7 @@ fn read_env(text: &str, span: Range<usize>, escape: char, scope: &str, out: &mut
             key_span: first.clone(),
             value_span: inside_quotes(rest_start..rest_end, kind),
             style: style(" "),
+            env_default: EnvDefault::None,
         });
         return;
     }
@@ -132,6 +134,7 @@ fn read_env(text: &str, span: Range<usize>, escape: char, scope: &str, out: &mut
             key_span: word.start..word.start + eq,
             value_span: inside_quotes(value_start..word.end, kind),
             style: style("="),
+            env_default: EnvDefault::None,
         });
     }
 }

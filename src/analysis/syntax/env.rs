@@ -4,6 +4,7 @@
 //! `"escaped\n"` (may span lines), unquoted values ending at ` #` comments, full-line comments
 //! and blank lines. `${VAR}` references stay in the value verbatim.
 
+use crate::analysis::syntax::EnvDefault;
 use tree_sitter::Parser;
 
 use super::chunked::{Chunk, ChunkFormat};
@@ -227,6 +228,7 @@ pub(crate) fn lex_line_wanted(text: &str, start: usize, wanted: &dyn Fn(&str) ->
                 suffix: String::new(),
             },
         ),
+        env_default: EnvDefault::None,
     });
     EnvLine {
         setting,

@@ -3,6 +3,7 @@
 //! `[key]`). Section names keep their exact text (`Repository work-remote`). Values may be quoted
 //! with `"`, `'` or `` ` `` (Gitea); unquoted values end at an inline ` ;` / ` #` comment.
 
+use crate::analysis::syntax::EnvDefault;
 use tree_sitter::{Node, Parser};
 
 use super::chunked::{self, Chunk, ChunkFormat};
@@ -227,6 +228,7 @@ fn setting(
                 suffix: String::new(),
             },
         ),
+        env_default: EnvDefault::None,
     });
 }
 

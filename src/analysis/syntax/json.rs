@@ -2,6 +2,7 @@
 //! value span inside the quotes), numbers, booleans, null. Comments and trailing commas (JSONC)
 //! still yield every readable member. Dotted keys stay one segment (`"mail.smtp.host"`).
 
+use crate::analysis::syntax::EnvDefault;
 use tree_sitter::Node;
 
 use super::{parse_tree, slice, EntryShape, EntryStyle, Parsed, Setting, ValueKind};
@@ -192,6 +193,7 @@ fn leaf(text: &str, value: Option<Node>, path: &[String], member: &Member, out: 
                 suffix: String::new(),
             },
         ),
+        env_default: EnvDefault::None,
     });
 }
 

@@ -3,6 +3,7 @@
 //! entry styles, quoted-literal decoding, and variable references.
 
 use super::{EntryShape, EntryStyle, Parsed, Setting, ValueKind};
+use crate::analysis::syntax::EnvDefault;
 
 use crate::vocab::Span;
 
@@ -428,6 +429,7 @@ pub fn setting(
         key_span,
         value_span,
         style,
+        env_default: EnvDefault::None,
     }
 }
 

@@ -172,6 +172,22 @@ pub struct Setting {
     pub value_span: Span,
     /// How a sibling of this entry is written.
     pub style: EntryStyle,
+    /// Whether the value is an environment lookup's fallback, read where the variable is unset.
+    pub env_default: EnvDefault,
+}
+
+/// What an environment lookup (`os.getenv("X", 25)`, `${X:-25}`) falls back to when the variable
+/// is unset: the endpoint is read in one of two worlds, the variables set or not, never a mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EnvDefault {
+    /// Not a lookup with a fallback: a literal, or a lookup without one.
+    #[default]
+    None,
+    /// The value is the lookup's literal fallback (`25` of `os.getenv("EMAIL_PORT", 25)`).
+    Literal,
+    /// The lookup falls back to an empty value (`os.getenv("EMAIL_HOST_USER", "")`): the value is
+    /// the variable's, and with the variables unset it is empty.
+    Empty,
 }
 
 impl Setting {
@@ -286,6 +302,7 @@ pub(crate) fn read_placeholder_default(
         return;
     };
     s.value = s.value[default.clone()].to_string();
+    s.env_default = EnvDefault::Literal;
     if s.kind != ValueKind::Quoted {
         s.kind = bare_kind(&s.value);
     }

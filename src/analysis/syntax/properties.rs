@@ -8,6 +8,7 @@
 //! the reference of the differential test below; it is not used to read, because it took a second
 //! for a megabyte and its scanner keeps its state in one C global (one parse at a time).
 
+use crate::analysis::syntax::EnvDefault;
 use std::ops::Range;
 
 use tree_sitter::Parser;
@@ -263,6 +264,7 @@ impl Entry {
                     suffix: String::new(),
                 },
             ),
+            env_default: EnvDefault::None,
         };
         super::read_placeholder_default(&mut setting, text, |_| ValueKind::Plain);
         Some(setting)

@@ -20,7 +20,7 @@ use super::literal::{
     either, line_style, member_style, node_text, placeholder, read_source_with_dollar_braces,
     unquote, Value,
 };
-use super::{EntryStyle, Parsed, Setting, ValueKind};
+use super::{EntryStyle, EnvDefault, Parsed, Setting, ValueKind};
 
 pub fn parse(text: &str) -> Parsed {
     read_source_with_dollar_braces(
@@ -462,7 +462,9 @@ impl<'a> Reader<'a> {
             }
             _ => {
                 if let Some(value) = self.read(node) {
-                    self.out.push(value.into_setting(path, key_span, style));
+                    let mut setting = value.into_setting(path, key_span, style);
+                    setting.env_default = self.env_default(node);
+                    self.out.push(setting);
                 }
             }
         }
@@ -570,6 +572,70 @@ impl<'a> Reader<'a> {
         match self.read(node)? {
             Value::Reference { name, .. } => Some(name),
             Value::Literal { .. } => None,
+        }
+    }
+
+    /// What an environment lookup falls back to: `int(os.getenv("P", 25))` its literal,
+    /// `os.getenv("U", "")` or `os.environ.get("U") or ""` an empty value.
+    fn env_default(&self, node: Node) -> EnvDefault {
+        let mut node = node;
+        // `(…)` and `int(…)`-like wrappers, unwrapped in a loop (no recursion on input depth).
+        loop {
+            let inner = match node.kind() {
+                "parenthesized_expression" => node.named_child(0),
+                "call"
+                    if node.child_by_field_name("function").is_some_and(|f| {
+                        matches!(self.src(f), "int" | "str" | "bool" | "float")
+                    }) =>
+                {
+                    node.child_by_field_name("arguments")
+                        .filter(|a| a.named_child_count() == 1)
+                        .and_then(|a| a.named_child(0))
+                        .filter(|a| a.kind() != "keyword_argument")
+                }
+                _ => break,
+            };
+            let Some(inner) = inner else {
+                return EnvDefault::None;
+            };
+            node = inner;
+        }
+        let fallback = match node.kind() {
+            "call" if self.is_lookup(node) => {
+                let Some(args) = node.child_by_field_name("arguments") else {
+                    return EnvDefault::None;
+                };
+                let mut cursor = args.walk();
+                let arguments: Vec<Node> = args.named_children(&mut cursor).collect();
+                let keyword = arguments.iter().find(|a| {
+                    a.kind() == "keyword_argument"
+                        && a.child_by_field_name("name")
+                            .is_some_and(|n| self.src(n) == "default")
+                });
+                keyword
+                    .and_then(|a| a.child_by_field_name("value"))
+                    .or_else(|| {
+                        let mut positional =
+                            arguments.iter().filter(|a| a.kind() != "keyword_argument");
+                        positional.nth(1).copied()
+                    })
+            }
+            "boolean_operator"
+                if node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.src(o) == "or")
+                    && node
+                        .child_by_field_name("left")
+                        .is_some_and(|l| self.env_name(l).is_some()) =>
+            {
+                node.child_by_field_name("right")
+            }
+            _ => None,
+        };
+        match fallback.and_then(|f| self.read(f)) {
+            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
+            Some(Value::Literal { .. }) => EnvDefault::Literal,
+            _ => EnvDefault::None,
         }
     }
 

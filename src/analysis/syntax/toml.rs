@@ -2,6 +2,7 @@
 //! segments), dotted keys, inline tables, arrays, strings (basic, literal, multi-line), numbers,
 //! booleans. Dates and times are read as plain text.
 
+use crate::analysis::syntax::EnvDefault;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -438,6 +439,7 @@ impl Reader<'_> {
                     key_span,
                     value_span: scalar_span(self.text, value),
                     style,
+                    env_default: EnvDefault::None,
                 });
             }
         }

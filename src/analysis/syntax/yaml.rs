@@ -8,6 +8,7 @@
 /// The fast reader of plain block YAML (tree-sitter is its fallback and its reference).
 mod plain;
 
+use crate::analysis::syntax::EnvDefault;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::bounded::Bounded;
@@ -1011,6 +1012,7 @@ impl<'t> Walker<'_, '_> {
                 line_end(self.text, last_byte(self.text, item)),
                 env_item_shape(self.lead_at(item.start_byte())),
             ),
+            env_default: EnvDefault::None,
         });
         true
     }
@@ -1119,6 +1121,7 @@ impl<'t> Walker<'_, '_> {
             key_span,
             value_span,
             style,
+            env_default: EnvDefault::None,
         };
         super::read_placeholder_default(&mut setting, text, plain::plain_kind);
         self.settings.push(setting);
@@ -1286,6 +1289,7 @@ pub(crate) fn fold_env_item(
                 suffix: String::new(),
             },
         ),
+        env_default: EnvDefault::None,
     };
     settings.truncate(from);
     settings.push(folded);

@@ -20,6 +20,7 @@
 //! in `yaml/plain/tests.rs` holds the two equal.
 
 use super::{decode_double_quoted, env_item_shape, fold_env_item, is_env_name, ENV_ITEM_KEYS};
+use crate::analysis::syntax::EnvDefault;
 use crate::analysis::syntax::{
     read_placeholder_default, segment, EntryShape, EntryStyle, Parsed, Segment, Setting, ValueKind,
 };
@@ -735,6 +736,7 @@ impl Reader<'_> {
             key_span: raw.start..raw.start + eq,
             value_span: raw.start + eq + 1..raw.end,
             style,
+            env_default: EnvDefault::None,
         });
         true
     }
@@ -757,6 +759,7 @@ impl Reader<'_> {
             key_span,
             value_span: scalar.inner.clone(),
             style,
+            env_default: EnvDefault::None,
         };
         read_placeholder_default(&mut setting, self.text, plain_kind);
         self.settings.push(setting);
@@ -788,6 +791,7 @@ impl Reader<'_> {
             key_span,
             value_span,
             style,
+            env_default: EnvDefault::None,
         });
     }
 
