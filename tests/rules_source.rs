@@ -538,6 +538,43 @@ end
 /// { … }`), handed to createTransport elsewhere: told by the keys only nodemailer has, and read
 /// only where the host names a mail server or is read from a variable that does. `ignoreTLS:
 /// false` is the default and says nothing.
+/// A port that falls back to 25 when `SMTP_PORT` is unset is read with the variables unset, where
+/// `process.env.SMTP_USER || ''` is empty: no login on the relay port. Credentials without an
+/// empty fallback keep it.
+#[test]
+fn nodemailer_environment_fallbacks_read_in_one_world() {
+    let transport = "const nodemailer = require('nodemailer');\nconst transporter = nodemailer.createTransport({\n  host: process.env.SMTP_HOST,\n  port: Number(process.env.SMTP_PORT || 25),\n  auth: {\n    user: process.env.SMTP_USER || '',\n    pass: process.env.SMTP_PASS || '',\n  },\n});\n";
+    check(
+        "mailer.js",
+        transport,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "mailer.js",
+        &transport.replace(" || ''", ""),
+        expect![[r#"
+            4:41 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Nodemailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: Number(process.env.SMTP_PORT || 465),
+                |   secure: true,
+              fix: Use port 587 with STARTTLS (secure=false, requireTLS=true)
+                |   port: Number(process.env.SMTP_PORT || 587),
+                |   secure: false,
+                |   requireTLS: true,
+            4:41 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses opportunistic STARTTLS.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: Number(process.env.SMTP_PORT || 465),
+                |   secure: true,
+              fix: Use port 587 with STARTTLS (secure=false, requireTLS=true)
+                |   port: Number(process.env.SMTP_PORT || 587),
+                |   secure: false,
+                |   requireTLS: true,
+        "#]],
+    );
+}
+
 #[test]
 fn nodemailer_options_as_a_module_export() {
     check(

@@ -19,7 +19,7 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
-use super::{Parsed, Setting, ValueKind};
+use super::{EnvDefault, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
 pub fn parse(text: &str) -> Parsed {
@@ -225,8 +225,9 @@ impl<'a> Reader<'a> {
             .byte_range();
         let style = copied_style(self.text, statement, key.byte_range(), right.byte_range());
         if let Some(value) = self.read(right) {
-            self.out
-                .push(value.into_setting(path, key.byte_range(), style));
+            let mut setting = value.into_setting(path, key.byte_range(), style);
+            setting.env_default = self.env_default(right);
+            self.out.push(setting);
         }
     }
 
@@ -306,7 +307,9 @@ impl<'a> Reader<'a> {
                 let style =
                     member_style(self.text, pair.start_byte(), pair.end_byte(), ": ", quote);
                 if let Some(v) = self.read(value) {
-                    self.out.push(v.into_setting(child_path, key_span, style));
+                    let mut setting = v.into_setting(child_path, key_span, style);
+                    setting.env_default = self.env_default(value);
+                    self.out.push(setting);
                 }
             }
         }
@@ -332,6 +335,56 @@ impl<'a> Reader<'a> {
                     .flatten()
             }
             _ => None,
+        }
+    }
+
+    /// What an environment lookup falls back to: `Number(process.env.SMTP_PORT || 25)` its
+    /// literal, `process.env.SMTP_USER || ''` an empty value, as Strapi's `env('X', default)`.
+    fn env_default(&self, node: Node) -> EnvDefault {
+        let mut node = node;
+        // `(…)` and `Number(…)`-like wrappers, unwrapped in a loop (no recursion on input depth).
+        let fallback = loop {
+            match node.kind() {
+                "parenthesized_expression" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return EnvDefault::None,
+                },
+                "call_expression" => {
+                    let name = node
+                        .child_by_field_name("function")
+                        .map_or("", |f| self.src(f));
+                    let args: Vec<Node> = node
+                        .child_by_field_name("arguments")
+                        .map(named_children)
+                        .unwrap_or_default();
+                    if matches!(name, "Number" | "parseInt" | "parseFloat" | "String") {
+                        match args.first() {
+                            Some(&inner) => node = inner,
+                            None => return EnvDefault::None,
+                        }
+                    } else if name == "env" || name.starts_with("env.") {
+                        break args.get(1).copied();
+                    } else {
+                        return EnvDefault::None;
+                    }
+                }
+                "binary_expression"
+                    if node
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| matches!(self.src(o), "||" | "??"))
+                        && node
+                            .child_by_field_name("left")
+                            .is_some_and(|l| self.env_name(l).is_some()) =>
+                {
+                    break node.child_by_field_name("right");
+                }
+                _ => return EnvDefault::None,
+            }
+        };
+        match fallback.and_then(|f| self.read(f)) {
+            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
+            Some(Value::Literal { .. }) => EnvDefault::Literal,
+            _ => EnvDefault::None,
         }
     }
 
