@@ -1192,6 +1192,23 @@ fn mutt_hooks_are_accounts_over_the_top_level() {
 
 /// Home Manager writes `programs.aerc.extraAccounts.NAME` as the `[NAME]` section of aerc's
 /// accounts.conf, keys verbatim: `source`/`outgoing` URLs mean what they mean there.
+/// A chezmoi source file (`private_accounts.conf.tmpl`) is aerc's `accounts.conf`; its template
+/// action lines are comments to the rendered file, not a broken document.
+#[test]
+fn aerc_accounts_in_a_chezmoi_template() {
+    check(
+        "dot_config/aerc/private_accounts.conf.tmpl",
+        "{{- if eq .chezmoi.hostname \"work\" -}}\n[Work]\nsource   = imaps://me%40example.org@imap.example.org\noutgoing = smtps://me%40example.org@smtp.example.org:587\n{{- end }}\n",
+        expect![[r#"
+            4:54 error MP003 port 587 expects a plaintext greeting and STARTTLS, but the smtps:// scheme starts TLS at once: the client fails with 'wrong version number'. Use 465 for implicit TLS, or switch to STARTTLS on 587.
+              fix*: Use port 465 (implicit TLS)
+                | outgoing = smtps://me%40example.org@smtp.example.org:465
+              fix: Require STARTTLS (smtp://)
+                | outgoing = smtp://me%40example.org@smtp.example.org:587
+        "#]],
+    );
+}
+
 #[test]
 fn aerc_accounts_in_home_manager() {
     let text = "{ config, pkgs, ... }:\n{\n  programs.aerc.enable = true;\n  programs.aerc.extraAccounts = {\n    work = {\n      source = \"imaps://me%40example.org@imap.example.org\";\n      outgoing = \"smtp+insecure://me%40example.org@smtp.example.org:25\";\n      outgoing-cred-cmd = \"pass show work\";\n      from = \"Me <me@example.org>\";\n    };\n  };\n}\n";

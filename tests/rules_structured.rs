@@ -1348,6 +1348,28 @@ fn rails_action_mailer_yaml_with_symbol_keys() {
             clean
         "#]],
     );
+    // An application's `email:` block handed to ActionMailer whole.
+    check(
+        "config/settings.yml",
+        "defaults:\n  email:\n    delivery_method: :smtp\n    smtp_settings:\n      user_name: app\n      password: secret\n      address: smtp.sendgrid.net\n      port: 587\n      authentication: :plain\n      enable_starttls_auto: true\n",
+        expect![[r#"
+            10:29 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |       port: 465
+                |       enable_starttls_auto: false
+                |       tls: true
+              fix: Require STARTTLS (enable_starttls=true)
+                |       enable_starttls: true
+        "#]],
+    );
+    // Another application's `smtp_settings` without ActionMailer's key names is not Rails'.
+    check(
+        "config.yml",
+        "smtp_settings:\n  host: smtp.example.com\n  port: 587\n  tls: true\n  username: app\n  password: secret\n",
+        expect![[r#"
+            clean
+        "#]],
+    );
     // A plain YAML key `:port` that is not under ActionMailer's settings stays unread.
     check(
         "config/settings.yml",

@@ -30,6 +30,50 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
 /// a URI path; only its last component counts. A template or example copy (`main.cf.j2`) is read
 /// as the file it stands for.
 pub fn detect_format(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
+    detect_as_named(file_name, language_id, text).or_else(|| {
+        let target = chezmoi_target(file_name)?;
+        detect_as_named(&target, language_id, text)
+    })
+}
+
+/// Attribute prefixes of a chezmoi source file name, in the order chezmoi strips them
+/// (`private_dot_msmtprc.tmpl` is `~/.msmtprc`; `dot_` becomes the leading dot).
+const CHEZMOI_PREFIXES: &[&str] = &[
+    "after_",
+    "before_",
+    "create_",
+    "modify_",
+    "remove_",
+    "run_",
+    "symlink_",
+    "once_",
+    "onchange_",
+    "encrypted_",
+    "private_",
+    "readonly_",
+    "empty_",
+    "executable_",
+    "exact_",
+    "literal_",
+];
+
+/// The target name of a dotfile kept in a chezmoi source directory, when `file_name`'s last
+/// component is one (`private_accounts.conf.tmpl` → `accounts.conf.tmpl`, `dot_muttrc` →
+/// `.muttrc`); `None` when no prefix is there.
+fn chezmoi_target(file_name: &str) -> Option<String> {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let mut name = base;
+    for prefix in CHEZMOI_PREFIXES {
+        name = name.strip_prefix(prefix).unwrap_or(name);
+    }
+    let target = match name.strip_prefix("dot_") {
+        Some(rest) => format!(".{rest}"),
+        None => name.to_string(),
+    };
+    (target.len() != base.len() && !name.is_empty()).then_some(target)
+}
+
+fn detect_as_named(file_name: &str, language_id: Option<&str>, text: &str) -> Option<Format> {
     detect_by_name(file_name, language_id, text).or_else(|| {
         let lower = file_name.to_ascii_lowercase();
         let suffix = TEMPLATE_SUFFIXES.iter().find(|s| lower.ends_with(*s))?;
@@ -554,6 +598,14 @@ mod tests {
             ("app.ini.sample", Some(Format::Ini)),
             ("dotfiles/offlineimaprc.m4", Some(Format::Ini)),
             ("etc/msmtprc.in", Some(Format::Msmtp)),
+            // chezmoi source names: attribute prefixes and `dot_` stripped, then the suffix.
+            (
+                "dot_config/aerc/private_accounts.conf.tmpl",
+                Some(Format::Ini),
+            ),
+            ("home/private_dot_msmtprc", Some(Format::Msmtp)),
+            ("dot_muttrc", Some(Format::Muttrc)),
+            ("private_notes.txt", None),
             ("requirements.in", None),
             ("configure.in", None),
             ("README.md.j2", None),

@@ -62,6 +62,27 @@ impl ChunkFormat for Chunks {
     }
 }
 
+/// `text` with each line that is one template action and nothing else turned into a comment (its
+/// first `{` becomes `#`); line by line, so a chunk reads as it does in the whole text.
+fn mask_action_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !(text.contains("{{") || text.contains("{%") || text.contains("{#")) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut masked = text.as_bytes().to_vec();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if super::yaml::is_template_line(line) {
+            let lead = line.len() - line.trim_start().len();
+            if let Some(byte) = masked.get_mut(start + lead) {
+                *byte = b'#';
+            }
+        }
+        start += line.len();
+    }
+    // An ASCII `{` replaced by an ASCII `#`: still UTF-8.
+    String::from_utf8(masked).map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
+}
+
 /// One tree for the whole text (what a big document's chunks must add up to).
 pub(crate) fn parse_whole(text: &str) -> Parsed {
     Chunks::parser().map_or_else(Parsed::default, |mut parser| read_text(&mut parser, text))
@@ -69,14 +90,13 @@ pub(crate) fn parse_whole(text: &str) -> Parsed {
 
 fn read_text(parser: &mut Parser, text: &str) -> Parsed {
     // The grammar wants every line, the last one too, to end with a line break; appending one
-    // does not move any offset.
-    let owned;
-    let source = if text.is_empty() || text.ends_with('\n') {
-        text
-    } else {
-        owned = format!("{text}\n");
-        &owned
-    };
+    // does not move any offset. A line that is one template action (`{{- if … }}` in a chezmoi
+    // or Jinja template of the file) is read as the comment it is to the rendered file.
+    let mut source = mask_action_lines(text);
+    if !source.is_empty() && !source.ends_with('\n') {
+        source.to_mut().push('\n');
+    }
+    let source = source.as_ref();
     let read_tree = super::bounded::parse(parser, source, None, None);
     let Some(tree) = &read_tree.tree else {
         return Parsed::default();
