@@ -291,6 +291,33 @@ fn codeigniter_without_smtp_crypto() {
             clean
         "#]],
     );
+    // `useragent = 'PHPMailer'` (codeigniter-phpmailer): PHPMailer's SMTPAutoTLS, STARTTLS if
+    // offered, unless `smtp_auto_tls` is false.
+    let phpmailer = "<?php\n$config['useragent'] = 'PHPMailer';\n$config['protocol'] = 'smtp';\n$config['smtp_host'] = 'mail.example.com';\n$config['smtp_port'] = 587;\n$config['smtp_user'] = 'me@example.com';\n$config['smtp_pass'] = 'secret';\n$config['smtp_crypto'] = '';\n";
+    check(
+        "email.php",
+        phpmailer,
+        expect![[r#"
+            2:25 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (useragent=PHPMailer with smtp_crypto=): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (smtp_crypto=ssl)
+                | $config['smtp_port'] = 465;
+                | $config['smtp_crypto'] = 'ssl';
+              fix: Require STARTTLS (smtp_crypto=tls)
+                | $config['smtp_crypto'] = 'tls';
+        "#]],
+    );
+    check(
+        "email.php",
+        &format!("{phpmailer}$config['smtp_auto_tls'] = false;\n"),
+        expect![[r#"
+            8:27 error MP004 SMTP connection to mail.example.com without TLS (smtp_crypto=): mail and the password cross the network in clear (RFC 8314). Use implicit TLS on 465, or require STARTTLS.
+              fix*: Use port 465 with implicit TLS (smtp_crypto=ssl)
+                | $config['smtp_port'] = 465;
+                | $config['smtp_crypto'] = 'ssl';
+              fix: Require STARTTLS (smtp_crypto=tls)
+                | $config['smtp_crypto'] = 'tls';
+        "#]],
+    );
 }
 
 /// A templated `host:port`: the host may be anywhere; a whole template may carry its own port.
