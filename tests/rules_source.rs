@@ -477,6 +477,44 @@ end
 /// Docker images ship their Ruby initializers as templates that the entrypoint fills in
 /// (`port: {{SMTP_PORT}},` bare, outside any string): the placeholders are values set elsewhere,
 /// and what the template writes literally still counts.
+/// Rails with `ENV.fetch` fallbacks: a port that falls back to 25 is read with the variables
+/// unset, where credentials that fall back to `""` are empty (no login on the relay port).
+#[test]
+fn rails_environment_fallbacks_read_in_one_world() {
+    let settings = "ActionMailer::Base.smtp_settings = {\n  address: ENV.fetch(\"SMTP_ADDRESS\", \"smtp.example.com\"),\n  port: ENV.fetch(\"SMTP_PORT\", 25).to_i,\n  user_name: ENV.fetch(\"SMTP_USERNAME\", \"\"),\n  password: ENV.fetch(\"SMTP_PASSWORD\", \"\"),\n  authentication: :plain,\n  enable_starttls_auto: true\n}\n";
+    check(
+        "config/initializers/smtp.rb",
+        settings,
+        expect![[r#"
+            clean
+        "#]],
+    );
+    check(
+        "config/initializers/smtp.rb",
+        &settings.replace(", \"\")", ")"),
+        expect![[r#"
+            3:32 warning MP006 authenticated submission on port 25: 25 is for server-to-server relay and is blocked or throttled outbound by many ISPs and clouds (AWS, GCP, Azure). Use 465 (implicit TLS) or 587 (STARTTLS); this connection uses opportunistic STARTTLS.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |   port: ENV.fetch("SMTP_PORT", 465).to_i,
+                |   enable_starttls_auto: false,
+                |   tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |   port: ENV.fetch("SMTP_PORT", 587).to_i,
+                |   enable_starttls_auto: true,
+                |   enable_starttls: true
+            7:25 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |   port: ENV.fetch("SMTP_PORT", 465).to_i,
+                |   enable_starttls_auto: false,
+                |   tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |   port: ENV.fetch("SMTP_PORT", 587).to_i,
+                |   enable_starttls_auto: true,
+                |   enable_starttls: true
+        "#]],
+    );
+}
+
 #[test]
 fn rails_smtp_settings_template_of_an_image() {
     check(

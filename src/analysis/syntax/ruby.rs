@@ -22,7 +22,7 @@ use super::literal::{
     copied_style, either, member_style, node_text, placeholder, read_source_with_dollar_braces,
     unquote, Value,
 };
-use super::{Parsed, Setting, ValueKind};
+use super::{EnvDefault, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
 /// A hash literal, also behind a method that returns it unchanged (`{ … }.freeze`).
@@ -208,7 +208,11 @@ impl<'a> Reader<'a> {
             right.byte_range(),
         );
         match self.read(right) {
-            Some(value) => self.out.push(value.into_setting(path, key_span, style)),
+            Some(value) => {
+                let mut setting = value.into_setting(path, key_span, style);
+                setting.env_default = self.env_default(right);
+                self.out.push(setting);
+            }
             None => self.visit(right),
         }
     }
@@ -280,7 +284,11 @@ impl<'a> Reader<'a> {
         );
         style.shape_mut().key_prefix = prefix.to_string();
         match self.read(value) {
-            Some(v) => self.out.push(v.into_setting(child_path, key_span, style)),
+            Some(v) => {
+                let mut setting = v.into_setting(child_path, key_span, style);
+                setting.env_default = self.env_default(value);
+                self.out.push(setting);
+            }
             None => self.visit(value),
         }
     }
@@ -362,6 +370,56 @@ impl<'a> Reader<'a> {
             }),
             "call" => self.read_call(node),
             _ => placeholder(self.src(node), span),
+        }
+    }
+
+    /// What an environment lookup falls back to: `ENV.fetch("SMTP_PORT", 25).to_i` and
+    /// `ENV["SMTP_PORT"] || 25` their literal, `ENV.fetch("SMTP_USER", "")` an empty value.
+    fn env_default(&self, node: Node) -> EnvDefault {
+        let mut node = node;
+        // `.to_i`-like conversions and `(…)`, unwrapped in a loop (no recursion on input depth).
+        let fallback = loop {
+            match node.kind() {
+                "parenthesized_statements" => match node.named_child(0) {
+                    Some(inner) => node = inner,
+                    None => return EnvDefault::None,
+                },
+                "call" => {
+                    let method = node
+                        .child_by_field_name("method")
+                        .map_or("", |m| self.src(m));
+                    let Some(receiver) = node.child_by_field_name("receiver") else {
+                        return EnvDefault::None;
+                    };
+                    if matches!(method, "to_i" | "to_s" | "to_sym" | "to_str" | "presence") {
+                        node = receiver;
+                    } else if self.src(receiver) == "ENV" && method == "fetch" {
+                        let args = node
+                            .child_by_field_name("arguments")
+                            .map(named_children)
+                            .unwrap_or_default();
+                        break args.get(1).copied();
+                    } else {
+                        return EnvDefault::None;
+                    }
+                }
+                "binary"
+                    if node
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| matches!(self.src(o), "||" | "or"))
+                        && node.child_by_field_name("left").is_some_and(|l| {
+                            matches!(self.read(l), Some(Value::Reference { .. }))
+                        }) =>
+                {
+                    break node.child_by_field_name("right");
+                }
+                _ => return EnvDefault::None,
+            }
+        };
+        match fallback.and_then(|f| self.read(f)) {
+            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
+            Some(Value::Literal { .. }) => EnvDefault::Literal,
+            _ => EnvDefault::None,
         }
     }
 
