@@ -906,3 +906,23 @@ fn javamail_switch_names_in_an_environment() {
         "#]],
     );
 }
+
+/// A Rails application's environment under ActionMailer's own names (`SMTP_ADDRESS`,
+/// `SMTP_ENABLE_STARTTLS_AUTO`, dotenv's `KEY = value`): `true` is STARTTLS if offered. `false`
+/// decides nothing (a string the mail gem takes as true unless the application compares it).
+#[test]
+fn rails_smtp_environment() {
+    let env = "DELIVERY_METHOD = smtp\nSMTP_ADDRESS              = smtp.gmail.com\nSMTP_PORT                 = 587\nSMTP_USERNAME             = lodge@example.com\nSMTP_PASSWORD             = secret\nSMTP_AUTH_METHOD          = plain\nSMTP_ENABLE_STARTTLS_AUTO = true\n";
+    check(
+        env,
+        expect![[r#"
+            7:29 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (SMTP_ENABLE_STARTTLS_AUTO=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+        "#]],
+    );
+    check(
+        &env.replace("AUTO = true", "AUTO = false"),
+        expect![[r#"
+            clean
+        "#]],
+    );
+}
