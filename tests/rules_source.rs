@@ -478,7 +478,8 @@ end
 /// (`port: {{SMTP_PORT}},` bare, outside any string): the placeholders are values set elsewhere,
 /// and what the template writes literally still counts.
 /// Rails with `ENV.fetch` fallbacks: a port that falls back to 25 is read with the variables
-/// unset, where credentials that fall back to `""` are empty (no login on the relay port).
+/// unset, where credentials that fall back to `""` are empty (no login on the relay port, no
+/// MP006); the opportunistic STARTTLS holds in both worlds (MP005).
 #[test]
 fn rails_environment_fallbacks_read_in_one_world() {
     let settings = "ActionMailer::Base.smtp_settings = {\n  address: ENV.fetch(\"SMTP_ADDRESS\", \"smtp.example.com\"),\n  port: ENV.fetch(\"SMTP_PORT\", 25).to_i,\n  user_name: ENV.fetch(\"SMTP_USERNAME\", \"\"),\n  password: ENV.fetch(\"SMTP_PASSWORD\", \"\"),\n  authentication: :plain,\n  enable_starttls_auto: true\n}\n";
@@ -486,7 +487,15 @@ fn rails_environment_fallbacks_read_in_one_world() {
         "config/initializers/smtp.rb",
         settings,
         expect![[r#"
-            clean
+            7:25 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (enable_starttls_auto=true): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (tls=true, enable_starttls_auto=false)
+                |   port: ENV.fetch("SMTP_PORT", 465).to_i,
+                |   enable_starttls_auto: false,
+                |   tls: true
+              fix: Use port 587 with STARTTLS (enable_starttls=true)
+                |   port: ENV.fetch("SMTP_PORT", 587).to_i,
+                |   enable_starttls_auto: true,
+                |   enable_starttls: true
         "#]],
     );
     check(
@@ -577,8 +586,9 @@ end
 /// only where the host names a mail server or is read from a variable that does. `ignoreTLS:
 /// false` is the default and says nothing.
 /// A port that falls back to 25 when `SMTP_PORT` is unset is read with the variables unset, where
-/// `process.env.SMTP_USER || ''` is empty: no login on the relay port. Credentials without an
-/// empty fallback keep it.
+/// `process.env.SMTP_USER || ''` is empty: no login on the relay port (no MP006). Where they are
+/// set, the password still crosses a STARTTLS used only if offered (MP005). Credentials without
+/// an empty fallback log in on 25 too.
 #[test]
 fn nodemailer_environment_fallbacks_read_in_one_world() {
     let transport = "const nodemailer = require('nodemailer');\nconst transporter = nodemailer.createTransport({\n  host: process.env.SMTP_HOST,\n  port: Number(process.env.SMTP_PORT || 25),\n  auth: {\n    user: process.env.SMTP_USER || '',\n    pass: process.env.SMTP_PASS || '',\n  },\n});\n";
@@ -586,7 +596,14 @@ fn nodemailer_environment_fallbacks_read_in_one_world() {
         "mailer.js",
         transport,
         expect![[r#"
-            clean
+            4:41 warning MP005 the password is sent over STARTTLS that is only used if the server offers it (Nodemailer's default): an attacker who strips STARTTLS gets it (RFC 3207 §6). Require STARTTLS, or use implicit TLS on 465.
+              fix*: Use port 465 with implicit TLS (secure=true)
+                |   port: Number(process.env.SMTP_PORT || 465),
+                |   secure: true,
+              fix: Use port 587 with STARTTLS (secure=false, requireTLS=true)
+                |   port: Number(process.env.SMTP_PORT || 587),
+                |   secure: false,
+                |   requireTLS: true,
         "#]],
     );
     check(

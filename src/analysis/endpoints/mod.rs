@@ -71,6 +71,10 @@ pub struct Endpoint {
     pub security: Security,
     pub security_from: SecurityFrom,
     pub credentials: bool,
+    /// The port is an environment lookup's fallback and the credentials are empty where it
+    /// applies (`int(os.getenv("EMAIL_PORT", 25))` beside `os.getenv("EMAIL_HOST_USER", "")`):
+    /// the login happens only on a port set elsewhere.
+    pub login_elsewhere_than_port: bool,
     /// The host key is there but empty, in an application that never falls back to its default
     /// host for an empty one (see `Profile::blank_host_is_placeholder`): filled in elsewhere.
     pub host_placeholder: bool,

@@ -360,26 +360,32 @@ fn read_endpoint(
         .or_else(|| e.host.as_ref().and_then(|h| provider_protocol(&h.value)));
     // Nothing mail-like: a database or HTTP block of a generic file.
     e.protocol?;
-    // A port that is an environment lookup's fallback is the port where the variables are unset:
-    // there, a credential that falls back to an empty value is empty (one world, never a mix).
-    let unset_world = e
-        .port
-        .as_ref()
-        .is_some_and(|p| settings[p.setting].env_default == EnvDefault::Literal);
-    let sent = |password: bool| {
+    // `unset`: only the credentials still set where the environment's variables are unset.
+    let sent = |password: bool, unset: bool| {
         said.credentials
             .iter()
             .any(|&(is_password, proto, empty_unset)| {
                 is_password == password
                     && (proto.is_none() || proto == e.protocol)
-                    && !(unset_world && empty_unset)
+                    && !(unset && empty_unset)
             })
     };
-    e.credentials |= if p.login_needs_both {
-        sent(false) && sent(true)
-    } else {
-        sent(false) || sent(true)
+    let logs_in = |unset: bool| {
+        if p.login_needs_both {
+            sent(false, unset) && sent(true, unset)
+        } else {
+            sent(false, unset) || sent(true, unset)
+        }
     };
+    e.credentials |= logs_in(false);
+    // A port that is an environment lookup's fallback is the port where the variables are unset:
+    // with credentials that fall back to empty values, that port never carries a login (one
+    // world, never a mix).
+    e.login_elsewhere_than_port = e.credentials
+        && !logs_in(true)
+        && e.port
+            .as_ref()
+            .is_some_and(|p| settings[p.setting].env_default == EnvDefault::Literal);
     // Security keys alone (no host, no port) say nothing checkable — except MP010 conflicts and
     // MP008/MP009, read below.
     if e.host.is_none()
@@ -425,6 +431,7 @@ fn empty_endpoint(p: &'static Profile, root: &[String], members: &[&Member]) -> 
         security: Security::Unknown,
         security_from: SecurityFrom::Nothing,
         credentials: false,
+        login_elsewhere_than_port: false,
         host_placeholder: false,
         settings,
         url: None,

@@ -62,7 +62,8 @@ fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     let provider_host = ctx.host().is_some_and(|h| providers::for_host(h).is_some());
-    if !ctx.e.credentials && !provider_host {
+    let logs_in_here = ctx.e.credentials && !ctx.e.login_elsewhere_than_port;
+    if !logs_in_here && !provider_host {
         return;
     }
     let mut options = Vec::new();
