@@ -18,7 +18,9 @@ use tree_sitter::Node;
 
 use super::named_children;
 
-use super::literal::{copied_style, either, member_style, node_text, read_source, unquote, Value};
+use super::literal::{
+    copied_style, either, fallback_kind, member_style, node_text, read_source, unquote, Value,
+};
 use super::{EnvDefault, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
 
@@ -381,11 +383,7 @@ impl<'a> Reader<'a> {
                 _ => return EnvDefault::None,
             }
         };
-        match fallback.and_then(|f| self.read(f)) {
-            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
-            Some(Value::Literal { .. }) => EnvDefault::Literal,
-            _ => EnvDefault::None,
-        }
+        fallback_kind(fallback.and_then(|f| self.read(f)))
     }
 
     fn read(&self, node: Node) -> Option<Value> {

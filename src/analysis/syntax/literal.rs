@@ -413,6 +413,15 @@ pub fn word_value(written: &str, start: usize) -> (String, ValueKind, Span) {
     }
 }
 
+/// What an environment lookup whose fallback reads as `fallback` gives where the variable is unset.
+pub fn fallback_kind(fallback: Option<Value>) -> EnvDefault {
+    match fallback {
+        Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
+        Some(Value::Literal { .. }) => EnvDefault::Literal,
+        _ => EnvDefault::None,
+    }
+}
+
 /// A setting read from a document.
 pub fn setting(
     path: Vec<String>,

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::literal::{
-    either, line_style, member_style, node_text, placeholder, read_source_with_dollar_braces,
-    unquote, Value,
+    either, fallback_kind, line_style, member_style, node_text, placeholder,
+    read_source_with_dollar_braces, unquote, Value,
 };
 use super::{EntryStyle, EnvDefault, Parsed, Setting, ValueKind};
 
@@ -632,11 +632,7 @@ impl<'a> Reader<'a> {
             }
             _ => None,
         };
-        match fallback.and_then(|f| self.read(f)) {
-            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
-            Some(Value::Literal { .. }) => EnvDefault::Literal,
-            _ => EnvDefault::None,
-        }
+        fallback_kind(fallback.and_then(|f| self.read(f)))
     }
 
     /// `os.environ.get(…)`, `env.int(…)`, `config(…)` …

@@ -19,8 +19,8 @@ use tree_sitter::Node;
 use super::named_children;
 
 use super::literal::{
-    copied_style, either, member_style, node_text, placeholder, read_source_with_dollar_braces,
-    unquote, Value,
+    copied_style, either, fallback_kind, member_style, node_text, placeholder,
+    read_source_with_dollar_braces, unquote, Value,
 };
 use super::{EnvDefault, Parsed, Setting, ValueKind};
 use crate::vocab::Span;
@@ -416,11 +416,7 @@ impl<'a> Reader<'a> {
                 _ => return EnvDefault::None,
             }
         };
-        match fallback.and_then(|f| self.read(f)) {
-            Some(Value::Literal { value, .. }) if value.trim().is_empty() => EnvDefault::Empty,
-            Some(Value::Literal { .. }) => EnvDefault::Literal,
-            _ => EnvDefault::None,
-        }
+        fallback_kind(fallback.and_then(|f| self.read(f)))
     }
 
     fn read_call(&self, node: Node) -> Option<Value> {
