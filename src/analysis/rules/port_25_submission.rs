@@ -42,6 +42,9 @@ EMAIL_HOST_PASSWORD=s3cret
 - Relay without credentials to a host that is not a known provider's (a server delivering to its
   smarthost).
 - The host is loopback or a local mail catcher.
+- The port is an environment lookup's fallback and the credentials fall back to empty values
+  (`int(os.getenv("EMAIL_PORT", 25))` beside `os.getenv("EMAIL_HOST_USER", "")`): where the
+  variables are unset nothing logs in, and where they are set the port is theirs.
 - In a Thunderbird autoconfig file, when the same host is also offered for SMTP on 465 or 587:
   port 25 is then one of several alternatives of one account.
 - The connection cannot work at all (MP001, MP002, MP003, MP007, MP010).
